@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs everything ssrd needs to build and test, and nothing that is already there.
+# Debian packages via apt-get, V8 from Debian's libnode108/libnode-dev unpacked into .deps/,
+# npm packages pinned by js/package-lock.json. Idempotent: a second run takes about a second.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+say() { printf '[deps] %s\n' "$*"; }
+
+# Packages the build, the tests and libnode's own runtime need.
+apt_packages=(
+  build-essential cmake pkg-config
+  libnng-dev nng-utils zlib1g-dev libsqlite3-dev libxxhash-dev check libinih-dev
+  libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
+)
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "[deps] error: need root to apt-get install ${missing[*]} (run as root or install them yourself)" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# V8: Debian 12 ships it inside libnode108. Node.js 20 from another packager makes
+# `apt-get install libnode-dev` unsatisfiable, so fetch the two .debs and unpack them.
+deps="$top/.deps"
+if [ ! -f "$deps/usr/include/node/v8.h" ] || [ ! -e "$deps/usr/lib/x86_64-linux-gnu/libnode.so.108" ]; then
+  say "fetching V8 (libnode108, libnode-dev) into .deps/"
+  mkdir -p "$deps/debs"
+  ( cd "$deps/debs"
+    if ! ls libnode108_*.deb libnode-dev_*.deb >/dev/null 2>&1; then
+      apt-get download libnode108 libnode-dev 2>/dev/null || { apt-get update -qq && apt-get download libnode108 libnode-dev; }
+    fi )
+  for d in "$deps"/debs/*.deb; do dpkg-deb -x "$d" "$deps"; done
+  [ -f "$deps/usr/include/node/v8.h" ] || { echo "[deps] error: libnode-dev did not provide v8.h" >&2; exit 1; }
+fi
+
+# JS side: react, react-dom, esbuild, pinned by the lockfile.
+if [ ! -x js/node_modules/.bin/esbuild ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
+  say "npm ci in js/"
+  ( cd js && npm ci --no-audit --no-fund --loglevel=error )
+fi
+say "all dependencies present"
