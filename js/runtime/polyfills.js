@@ -1,0 +1,168 @@
+// polyfills.js: the web APIs React's server build expects and bare V8 lacks.
+//
+// Everything that touches bytes or time is native (globalThis.__ssrd_native,
+// installed by src/engine/v8_shim.cc); this file only gives it the shape the
+// web platform specifies. It runs first in every context, before React.
+
+const native = globalThis.__ssrd_native;
+
+// ---- console: formatted here, captured by ssrd's log with the render's id ----
+function formatValue(v, depth) {
+  if (typeof v === "string") return depth === 0 ? v : JSON.stringify(v);
+  if (v instanceof Error) return v.stack || String(v);
+  if (typeof v === "function") return `[Function ${v.name || "(anonymous)"}]`;
+  if (typeof v !== "object" || v === null) return String(v);
+  if (depth > 2) return Array.isArray(v) ? "[Array]" : "[Object]";
+  try {
+    if (Array.isArray(v)) return `[ ${v.map((x) => formatValue(x, depth + 1)).join(", ")} ]`;
+    const body = Object.keys(v).map((k) => `${k}: ${formatValue(v[k], depth + 1)}`);
+    return `{ ${body.join(", ")} }`;
+  } catch {
+    return "[Object]";
+  }
+}
+
+function format(args) {
+  let out = "";
+  let i = 0;
+  // printf-style substitutions when the first argument is a string, as browsers do.
+  if (typeof args[0] === "string" && args.length > 1) {
+    out = args[0].replace(/%[sdifoOc%]/g, (m) => {
+      if (m === "%%") return "%";
+      if (i + 1 >= args.length) return m;
+      const a = args[++i];
+      if (m === "%c") return "";
+      if (m === "%d" || m === "%i") return String(parseInt(a, 10));
+      if (m === "%f") return String(Number(a));
+      return formatValue(a, m === "%s" ? 0 : 1);
+    });
+    i++;
+  } else if (args.length > 0) {
+    out = formatValue(args[0], 0);
+    i = 1;
+  }
+  for (; i < args.length; i++) out += " " + formatValue(args[i], 0);
+  return out;
+}
+
+const LEVEL = { debug: 0, info: 1, warn: 2, error: 3 };
+const consoleObject = {};
+for (const [name, level] of [
+  ["debug", LEVEL.debug], ["trace", LEVEL.debug],
+  ["log", LEVEL.info], ["info", LEVEL.info],
+  ["warn", LEVEL.warn], ["error", LEVEL.error],
+]) {
+  consoleObject[name] = (...args) => native.log(level, format(args));
+}
+consoleObject.assert = (cond, ...args) => {
+  if (!cond) native.log(LEVEL.error, "Assertion failed" + (args.length ? ": " + format(args) : ""));
+};
+globalThis.console = consoleObject;
+
+// ---- timers: callbacks live here, the schedule lives in C (the worker's loop) ----
+const timers = new Map(); // id -> { fn, args, interval }
+let nextTimerId = 1;
+
+function startTimer(fn, delay, args, repeat) {
+  if (typeof fn !== "function") throw new TypeError("timer callback must be a function");
+  const id = nextTimerId++;
+  if (nextTimerId > 0x7fffffff) nextTimerId = 1;
+  const ms = Math.max(0, Number(delay) || 0);
+  timers.set(id, { fn, args, interval: repeat ? ms : -1 });
+  native.timerStart(id, ms);
+  return id;
+}
+
+function clearTimer(id) {
+  if (timers.delete(id)) native.timerStop(id);
+}
+
+native.setTimerHandler((id) => {
+  const t = timers.get(id);
+  if (t === undefined) return;
+  if (t.interval >= 0) native.timerStart(id, t.interval);
+  else timers.delete(id);
+  t.fn(...t.args);
+});
+
+globalThis.setTimeout = (fn, delay, ...args) => startTimer(fn, delay, args, false);
+globalThis.setInterval = (fn, delay, ...args) => startTimer(fn, delay, args, true);
+globalThis.clearTimeout = clearTimer;
+globalThis.clearInterval = clearTimer;
+globalThis.setImmediate = (fn, ...args) => startTimer(fn, 0, args, false);
+globalThis.clearImmediate = clearTimer;
+
+if (typeof globalThis.queueMicrotask !== "function") {
+  globalThis.queueMicrotask = (fn) => {
+    Promise.resolve().then(fn);
+  };
+}
+
+// ---- MessageChannel: each message is a task of its own, as in browsers ----
+class MessagePort {
+  constructor() {
+    this.onmessage = null;
+    this._other = null;
+  }
+  postMessage(data) {
+    const target = this._other;
+    setTimeout(() => {
+      if (typeof target.onmessage === "function") target.onmessage({ data });
+    }, 0);
+  }
+  start() {}
+  close() {}
+}
+
+globalThis.MessageChannel = class MessageChannel {
+  constructor() {
+    this.port1 = new MessagePort();
+    this.port2 = new MessagePort();
+    this.port1._other = this.port2;
+    this.port2._other = this.port1;
+  }
+};
+
+// ---- performance.now: monotonic, sub-millisecond ----
+globalThis.performance = {
+  now: () => native.now(),
+  timeOrigin: Date.now() - native.now(),
+  mark() {},
+  measure() {},
+};
+
+// ---- TextEncoder / TextDecoder: UTF-8 only, encoded and decoded in C ----
+globalThis.TextEncoder = class TextEncoder {
+  get encoding() {
+    return "utf-8";
+  }
+  encode(input = "") {
+    return native.utf8Encode(String(input));
+  }
+  encodeInto(input, dest) {
+    const [read, written] = native.utf8EncodeInto(String(input), dest);
+    return { read, written };
+  }
+};
+
+globalThis.TextDecoder = class TextDecoder {
+  constructor(label = "utf-8", options = {}) {
+    const l = String(label).trim().toLowerCase();
+    if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") {
+      throw new RangeError(`TextDecoder: encoding "${label}" is not supported (only utf-8)`);
+    }
+    if (options.fatal) throw new RangeError("TextDecoder: fatal mode is not supported");
+    this.ignoreBOM = Boolean(options.ignoreBOM);
+  }
+  get encoding() {
+    return "utf-8";
+  }
+  decode(input, options) {
+    if (options && options.stream) throw new RangeError("TextDecoder: stream mode is not supported");
+    const s = native.utf8Decode(input);
+    return !this.ignoreBOM && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  }
+};
+
+// ---- process.env.NODE_ENV: libraries branch on it ----
+globalThis.process = { env: { NODE_ENV: "production" } };

@@ -1,0 +1,57 @@
+/* bundle.h: JavaScript bundles built by esbuild (run as a subprocess), with their source maps. */
+#ifndef SSRD_BUNDLE_H
+#define SSRD_BUNDLE_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "engine/engine.h"
+#include "routes.h"
+#include "sourcemap.h"
+
+/*
+ * One built bundle: its code, the file it was written to (also the script
+ * name V8 reports in stack traces), and its source map. Immutable once
+ * built; shared read-only by every worker.
+ */
+typedef struct ssrd_bundle {
+	char           *path;    /* absolute path of the .js file under the cache dir */
+	char           *code;    /* the bundle's text */
+	size_t          len;
+	ssrd_sourcemap *map;     /* NULL if the map could not be read */
+	char           *map_dir; /* the directory map sources are relative to */
+} ssrd_bundle;
+
+/* Frees b's contents. NULL is a harmless no-op. */
+void ssrd__bundle_clear(ssrd_bundle *b);
+
+/*
+ * Builds the React base layer (react, react-dom/server, the JSX runtime and
+ * ssrd's polyfills, from cfg->runtime_dir/base.js) into <cache_dir>/base.js.
+ * Returns SSRD_OK, or SSRD_EBUILD with esbuild's own message in errbuf.
+ */
+int ssrd__bundle_build_base(const ssrd_config *cfg, ssrd_bundle *out,
+    char *errbuf, size_t errlen);
+
+/*
+ * Builds a site's layout and pages (React kept external: the base provides
+ * it) into <cache_dir>/sites/<hash of root>/site.js. site_root must be
+ * absolute. Returns SSRD_OK, or SSRD_EBUILD with esbuild's message (file,
+ * line, column) in errbuf.
+ */
+int ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
+    const ssrd_routes *routes, ssrd_bundle *out, char *errbuf, size_t errlen);
+
+/*
+ * Formats a JS error as "message\n    at fn (file:line:col)…", mapping
+ * each frame that lies in one of the nb bundles back to its source file;
+ * paths under display_root are shown relative to it. Returns a malloc'd
+ * string (caller frees), or NULL when out of memory.
+ */
+char *ssrd__bundle_format_error(const ssrd_js_error *err,
+    const ssrd_bundle *const *bundles, size_t nb, const char *display_root);
+
+/* How many times esbuild has been started by this process. Any thread. */
+unsigned long ssrd__bundle_compiler_launches(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* config.h: ssrd's configuration, from one table of options used for the file, the flags and --help. */
+#ifndef SSRD_CONFIG_H
+#define SSRD_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/*
+ * Every setting ssrd has. Strings are malloc'd and owned by the struct
+ * (ssrd__config_clear() frees them). Filled with the defaults by
+ * ssrd__config_init(), then by a file, then by flags; each step validates
+ * against the option table, so a config that exists is a valid one.
+ */
+typedef struct ssrd_config {
+	/* [server] */
+	long  workers;      /* worker threads; 0 = one per core */
+	char *http;         /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
+	/* [site] */
+	char *site;         /* the site's root directory (holds app/) */
+	/* [render] */
+	long  heap_max_mb;  /* each isolate's old-generation limit */
+	long  young_max_mb; /* each isolate's young generation */
+	char *v8_flags;     /* extra V8 flags, process-wide */
+	/* [cache] */
+	char *cache_dir;    /* where built bundles are kept */
+	/* [build] */
+	char *esbuild;      /* the esbuild binary */
+	char *runtime_dir;  /* ssrd's JS runtime (base.js, polyfills.js) */
+	/* [log] */
+	char *log_level;    /* debug | info | warn | error | off */
+} ssrd_config;
+
+/* Fills cfg with the built-in defaults. Returns SSRD_OK or SSRD_ENOMEM. */
+int ssrd__config_init(ssrd_config *cfg);
+
+/* Frees cfg's strings. NULL is a harmless no-op. */
+void ssrd__config_clear(ssrd_config *cfg);
+
+/*
+ * Reads an INI file (sections [server] [site] [render] [cache] [build] [log],
+ * `key = value` lines, `#` or `;` comments) into cfg. On a bad file returns
+ * SSRD_ECONFIG and writes "FILE:LINE: reason. fix" into errbuf; an unreadable
+ * file gives SSRD_EIO with the reason in errbuf.
+ */
+int ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
+    size_t errlen);
+
+/*
+ * Applies one option by name ("workers", "cache_dir" or "cache-dir") from a
+ * string. Returns SSRD_OK, or SSRD_ECONFIG with the reason in errbuf
+ * (unknown name, bad number, out of bounds).
+ */
+int ssrd__config_set(ssrd_config *cfg, const char *name, const char *value,
+    char *errbuf, size_t errlen);
+
+/* Writes one line per option (flag, default, help) for --help. */
+void ssrd__config_print_help(FILE *out);
+
+/* Writes the effective configuration as INI, one `key = value` per option. */
+void ssrd__config_print(const ssrd_config *cfg, FILE *out);
+
+/* Returns the number of workers to start: cfg->workers, or the core count for 0. */
+long ssrd__config_workers(const ssrd_config *cfg);
+
+#endif

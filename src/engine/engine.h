@@ -1,0 +1,151 @@
+/* engine.h: the flat C API over V8. The only V8 code lives behind it, in v8_shim.cc. */
+#ifndef SSRD_ENGINE_H
+#define SSRD_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * An isolate: one V8 heap with its own JIT state. It belongs to the thread
+ * that created it and only that thread may pass it (or any of its contexts)
+ * to the functions below; ssrd gives each worker thread one for its life.
+ */
+typedef struct ssrd_isolate ssrd_isolate;
+
+/*
+ * A context: one JavaScript global environment inside an isolate, with
+ * ssrd's native functions installed as the global `__ssrd_native`. Contexts
+ * of one isolate share compiled code and type feedback, not globals.
+ */
+typedef struct ssrd_context ssrd_context;
+
+/* One frame of a JavaScript stack trace. Strings are malloc'd, owned by the frame's error. */
+typedef struct ssrd_js_frame {
+	char *function; /* "Page", or "" for anonymous code */
+	char *file;     /* the script name given to ssrd__context_eval() */
+	int   line;     /* 1-based */
+	int   column;   /* 1-based */
+} ssrd_js_frame;
+
+/*
+ * A JavaScript exception turned into plain C data. Every string is malloc'd
+ * and owned by the struct; release them with ssrd__js_error_clear(). A
+ * zeroed struct is a valid "no error".
+ */
+typedef struct ssrd_js_error {
+	char          *name;       /* "TypeError", the error's .name; "" if none */
+	char          *message;    /* "TypeError: x is not a function" */
+	ssrd_js_frame *frames;     /* innermost first; NULL if none */
+	size_t         nframes;    /* number of frames */
+	int            terminated; /* 1 if execution was terminated, not thrown */
+} ssrd_js_error;
+
+/* Frees the strings and frames of err and zeroes it. NULL is a harmless no-op. */
+void ssrd__js_error_clear(ssrd_js_error *err);
+
+/*
+ * Callbacks from JavaScript into C, set per context. Each runs on the
+ * isolate's thread, inside the call that triggered it; they must not call
+ * back into the engine. Any may be NULL.
+ */
+typedef struct ssrd_context_hooks {
+	void *arg; /* passed to every hook */
+	/* console.log and friends: level 0 debug, 1 info, 2 warn, 3 error; msg is UTF-8, not NUL-terminated. */
+	void (*console)(void *arg, int level, const char *msg, size_t len);
+	/* setTimeout/setInterval asked for timer id to fire after delay_ms. */
+	void (*timer_start)(void *arg, uint32_t id, double delay_ms);
+	/* clearTimeout: timer id is no longer wanted. */
+	void (*timer_stop)(void *arg, uint32_t id);
+} ssrd_context_hooks;
+
+/*
+ * Initialises V8 and its platform for the whole process, with extra V8
+ * flags (may be NULL or ""). Call once, from the main thread, before any
+ * other function here. Returns SSRD_OK, or SSRD_EENGINE if called twice.
+ */
+int ssrd__engine_init(const char *v8_flags);
+
+/* Returns V8's version string, e.g. "10.2.154.26-node.36". Static storage; any thread. */
+const char *ssrd__engine_v8_version(void);
+
+/* Sizes of an isolate's heap. 0 means V8's default for that field. */
+typedef struct ssrd_isolate_opts {
+	size_t heap_max_mb;   /* old generation limit */
+	size_t young_max_mb;  /* young generation limit (three semi-spaces' worth) */
+} ssrd_isolate_opts;
+
+/*
+ * Creates an isolate owned by the calling thread. opts may be NULL for the
+ * defaults. Stores it in *out and returns SSRD_OK, or returns SSRD_EENGINE.
+ */
+int ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out);
+
+/* Disposes of an isolate; its contexts must already be freed. NULL is a no-op. */
+void ssrd__isolate_free(ssrd_isolate *iso);
+
+/* Heap figures of one isolate, in bytes. */
+typedef struct ssrd_heap_stats {
+	size_t used;
+	size_t total;
+	size_t limit;
+	size_t external;
+	size_t malloced;
+	size_t native_contexts;
+	size_t detached_contexts;
+} ssrd_heap_stats;
+
+/* Fills *st with iso's heap statistics. Owner thread only. */
+void ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st);
+
+/*
+ * Creates a context in iso with the given hooks (copied; NULL for none)
+ * and stores it in *out. Returns SSRD_OK or SSRD_EENGINE.
+ */
+int ssrd__context_new(ssrd_isolate *iso, const ssrd_context_hooks *hooks,
+    ssrd_context **out);
+
+/* Frees a context. NULL is a harmless no-op. Owner thread only. */
+void ssrd__context_free(ssrd_context *ctx);
+
+/*
+ * Compiles and runs a classic script of len bytes of UTF-8 source in ctx;
+ * filename names it in stack traces. Microtasks queued by it are run before
+ * returning. Returns SSRD_OK, or SSRD_EJS with *err filled (err may be NULL).
+ */
+int ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
+    const char *filename, ssrd_js_error *err);
+
+/* A byte string argument; need not be NUL-terminated. */
+typedef struct ssrd_str {
+	const char *ptr;
+	size_t      len;
+} ssrd_str;
+
+/*
+ * Calls the global function named fn with nargs string arguments (UTF-8)
+ * and converts its result to a UTF-8 string in *out (malloc'd, NUL-
+ * terminated, caller frees) with its length in *out_len. Microtasks queued
+ * by the call are run before returning. Returns SSRD_OK; SSRD_EJS with *err
+ * filled if it threw or the result is not a string; SSRD_ENOENT if fn is not
+ * a function; SSRD_ENOMEM.
+ */
+int ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
+    size_t nargs, char **out, size_t *out_len, ssrd_js_error *err);
+
+/*
+ * Runs the JS callbacks of the given timer ids (as started through the
+ * timer_start hook), then the microtasks they queue. An exception thrown
+ * by a callback is reported through the console hook at level 3, the way
+ * a browser reports an uncaught error, and does not stop the others.
+ */
+void ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids,
+    size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

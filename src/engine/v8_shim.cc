@@ -1,0 +1,618 @@
+// v8_shim.cc implements engine.h: the only file in ssrd that includes V8.
+//
+// It stays thin on purpose: it moves bytes and errors across the boundary
+// and leaves every decision (what to evaluate, when timers fire, how errors
+// are shown) to the C code that calls it. No C++ exception or V8 type
+// crosses into C; every failure is an ssrd_err.
+
+#include <libplatform/libplatform.h>
+#include <v8.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <new>
+
+extern "C" {
+#include <ssrd/errors.h>
+
+#include "../utf8.h"
+#include "engine.h"
+}
+
+struct ssrd_isolate {
+	v8::Isolate               *isolate;
+	v8::ArrayBuffer::Allocator *allocator;
+};
+
+struct ssrd_context {
+	ssrd_isolate              *iso;
+	v8::Global<v8::Context>    context;
+	v8::Global<v8::Function>   timer_handler; // set by the polyfills, called by fire_timers
+	ssrd_context_hooks         hooks;
+};
+
+static std::unique_ptr<v8::Platform> platform;
+static struct timespec               time_origin; // performance.timeOrigin
+
+// Sets up everything a call into a context needs, in the one order V8 wants.
+#define SSRD_ENTER(ctx)                                                      \
+	v8::Isolate           *isolate = (ctx)->iso->isolate;                  \
+	v8::Isolate::Scope     isolate_scope(isolate);                         \
+	v8::HandleScope        handle_scope(isolate);                          \
+	v8::Local<v8::Context> context = (ctx)->context.Get(isolate);          \
+	v8::Context::Scope     context_scope(context);                         \
+	v8::TryCatch           try_catch(isolate)
+
+static char *
+dup_bytes(const char *s, size_t n)
+{
+	char *p = static_cast<char *>(malloc(n + 1));
+	if (p != nullptr) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+// Converts any value to a malloc'd UTF-8 C string ("" if it cannot be).
+static char *
+to_cstr(v8::Isolate *isolate, v8::Local<v8::Value> v)
+{
+	if (v.IsEmpty()) {
+		return dup_bytes("", 0);
+	}
+	v8::String::Utf8Value s(isolate, v);
+	return *s != nullptr ? dup_bytes(*s, s.length()) : dup_bytes("", 0);
+}
+
+static v8::Local<v8::String>
+v8_str(v8::Isolate *isolate, const char *s, size_t n)
+{
+	return v8::String::NewFromUtf8(isolate, s, v8::NewStringType::kNormal,
+	    static_cast<int>(n))
+	    .ToLocalChecked();
+}
+
+// The one place a caught exception becomes an ssrd_js_error.
+static void
+error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    v8::TryCatch &tc, ssrd_js_error *err)
+{
+	if (err == nullptr) {
+		return;
+	}
+	ssrd__js_error_clear(err);
+	if (tc.HasTerminated() || !tc.CanContinue()) {
+		err->terminated = 1;
+		err->name       = dup_bytes("", 0);
+		err->message    = dup_bytes("execution terminated", 20);
+		return;
+	}
+	v8::Local<v8::Value> exc = tc.Exception();
+	err->message             = to_cstr(isolate, exc);
+	v8::Local<v8::Value> name;
+	if (exc->IsObject() &&
+	    exc.As<v8::Object>()
+	        ->Get(context, v8_str(isolate, "name", 4))
+	        .ToLocal(&name) &&
+	    name->IsString()) {
+		err->name = to_cstr(isolate, name);
+	} else {
+		err->name = dup_bytes("", 0);
+	}
+
+	// Prefer the trace captured when the Error was created: React catches
+	// and rethrows, so the message's own location is React's, not the page's.
+	v8::Local<v8::StackTrace> trace = v8::Exception::GetStackTrace(exc);
+	v8::Local<v8::Message>    msg   = tc.Message();
+	if (trace.IsEmpty() && !msg.IsEmpty()) {
+		trace = msg->GetStackTrace();
+	}
+	if (!trace.IsEmpty() && trace->GetFrameCount() > 0) {
+		int n       = trace->GetFrameCount();
+		err->frames = static_cast<ssrd_js_frame *>(
+		    calloc(static_cast<size_t>(n), sizeof(ssrd_js_frame)));
+		if (err->frames == nullptr) {
+			return;
+		}
+		for (int i = 0; i < n; i++) {
+			v8::Local<v8::StackFrame> f = trace->GetFrame(isolate, i);
+			ssrd_js_frame            *o = &err->frames[i];
+			o->function = to_cstr(isolate, f->GetFunctionName());
+			o->file     = to_cstr(isolate, f->GetScriptName());
+			o->line     = f->GetLineNumber();
+			o->column   = f->GetColumn();
+		}
+		err->nframes = static_cast<size_t>(n);
+	} else if (!msg.IsEmpty()) {
+		// A thrown non-Error (throw "x") or a syntax error: one frame at the message's location.
+		err->frames = static_cast<ssrd_js_frame *>(
+		    calloc(1, sizeof(ssrd_js_frame)));
+		if (err->frames == nullptr) {
+			return;
+		}
+		err->frames[0].function = dup_bytes("", 0);
+		err->frames[0].file =
+		    to_cstr(isolate, msg->GetScriptResourceName());
+		err->frames[0].line   = msg->GetLineNumber(context).FromMaybe(0);
+		err->frames[0].column = msg->GetStartColumn(context).FromMaybe(-1) + 1;
+		err->nframes          = 1;
+	}
+}
+
+extern "C" void
+ssrd__js_error_clear(ssrd_js_error *err)
+{
+	if (err == nullptr) {
+		return;
+	}
+	for (size_t i = 0; i < err->nframes; i++) {
+		free(err->frames[i].function);
+		free(err->frames[i].file);
+	}
+	free(err->frames);
+	free(err->name);
+	free(err->message);
+	memset(err, 0, sizeof(*err));
+}
+
+// ---- native functions behind __ssrd_native ---------------------------------
+
+static ssrd_context *
+native_ctx(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	return static_cast<ssrd_context *>(info.Data().As<v8::External>()->Value());
+}
+
+static void
+throw_type_error(v8::Isolate *isolate, const char *msg)
+{
+	isolate->ThrowException(
+	    v8::Exception::TypeError(v8_str(isolate, msg, strlen(msg))));
+}
+
+// log(level, text)
+static void
+native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	ssrd_context *ctx = native_ctx(info);
+	if (ctx->hooks.console == nullptr || info.Length() < 2) {
+		return;
+	}
+	v8::Isolate *isolate = info.GetIsolate();
+	int level = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
+	v8::String::Utf8Value text(isolate, info[1]);
+	if (*text != nullptr) {
+		ctx->hooks.console(ctx->hooks.arg, level, *text,
+		    static_cast<size_t>(text.length()));
+	}
+}
+
+// timerStart(id, delayMs), timerStop(id)
+static void
+native_timer_start(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	ssrd_context          *ctx     = native_ctx(info);
+	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+	if (ctx->hooks.timer_start != nullptr && info.Length() >= 2) {
+		ctx->hooks.timer_start(ctx->hooks.arg,
+		    info[0]->Uint32Value(context).FromMaybe(0),
+		    info[1]->NumberValue(context).FromMaybe(0));
+	}
+}
+
+static void
+native_timer_stop(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	ssrd_context          *ctx     = native_ctx(info);
+	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+	if (ctx->hooks.timer_stop != nullptr && info.Length() >= 1) {
+		ctx->hooks.timer_stop(ctx->hooks.arg,
+		    info[0]->Uint32Value(context).FromMaybe(0));
+	}
+}
+
+// setTimerHandler(fn): fn(id) runs one timer's callback.
+static void
+native_set_timer_handler(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	ssrd_context *ctx = native_ctx(info);
+	if (info.Length() < 1 || !info[0]->IsFunction()) {
+		throw_type_error(info.GetIsolate(), "setTimerHandler needs a function");
+		return;
+	}
+	ctx->timer_handler.Reset(info.GetIsolate(), info[0].As<v8::Function>());
+}
+
+// now(): milliseconds since the process started, monotonic, sub-millisecond.
+static void
+native_now(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double ms = (double) (ts.tv_sec - time_origin.tv_sec) * 1e3 +
+	    (double) (ts.tv_nsec - time_origin.tv_nsec) / 1e6;
+	info.GetReturnValue().Set(ms);
+}
+
+// Copies a JS string's code units out, one-byte or two-byte as V8 holds it.
+// Returns the UTF-8 length, and the units in *buf (malloc'd, caller frees).
+struct string_units {
+	void  *buf;
+	size_t n;
+	bool   one_byte;
+};
+
+static bool
+string_units_get(v8::Isolate *isolate, v8::Local<v8::String> s,
+    string_units *u)
+{
+	u->n        = static_cast<size_t>(s->Length());
+	u->one_byte = s->IsOneByte();
+	u->buf      = malloc(u->n * (u->one_byte ? 1 : 2) + 1);
+	if (u->buf == nullptr) {
+		return false;
+	}
+	if (u->one_byte) {
+		s->WriteOneByte(isolate, static_cast<uint8_t *>(u->buf), 0,
+		    static_cast<int>(u->n), v8::String::NO_NULL_TERMINATION);
+	} else {
+		s->Write(isolate, static_cast<uint16_t *>(u->buf), 0,
+		    static_cast<int>(u->n), v8::String::NO_NULL_TERMINATION);
+	}
+	return true;
+}
+
+// utf8Encode(string) -> Uint8Array, as TextEncoder.prototype.encode.
+static void
+native_utf8_encode(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate          *isolate = info.GetIsolate();
+	v8::Local<v8::String> s;
+	if (info.Length() < 1 ||
+	    !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
+		return;
+	}
+	string_units u;
+	if (!string_units_get(isolate, s, &u)) {
+		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
+		return;
+	}
+	size_t len = u.one_byte
+	    ? u.n + (ssrd__utf8_is_ascii(static_cast<uint8_t *>(u.buf), u.n) ? 0 : u.n)
+	    : ssrd__utf8_len_from_utf16(static_cast<uint16_t *>(u.buf), u.n);
+	std::unique_ptr<v8::BackingStore> store =
+	    v8::ArrayBuffer::NewBackingStore(isolate, len);
+	uint8_t *out = static_cast<uint8_t *>(store->Data());
+	size_t   w   = u.one_byte
+	           ? ssrd__utf8_from_latin1(static_cast<uint8_t *>(u.buf), u.n, out)
+	           : ssrd__utf8_from_utf16(static_cast<uint16_t *>(u.buf), u.n, out);
+	free(u.buf);
+	v8::Local<v8::ArrayBuffer> ab =
+	    v8::ArrayBuffer::New(isolate, std::move(store));
+	info.GetReturnValue().Set(v8::Uint8Array::New(ab, 0, w));
+}
+
+// utf8EncodeInto(string, Uint8Array) -> [read, written], as TextEncoder.prototype.encodeInto.
+static void
+native_utf8_encode_into(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate          *isolate = info.GetIsolate();
+	v8::Local<v8::String> s;
+	if (info.Length() < 2 || !info[1]->IsUint8Array() ||
+	    !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
+		throw_type_error(isolate, "encodeInto needs a string and a Uint8Array");
+		return;
+	}
+	v8::Local<v8::Uint8Array> dst = info[1].As<v8::Uint8Array>();
+	uint8_t *out = static_cast<uint8_t *>(dst->Buffer()->Data()) +
+	    dst->ByteOffset();
+	string_units u;
+	if (!string_units_get(isolate, s, &u)) {
+		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
+		return;
+	}
+	size_t read = 0, written = 0;
+	if (u.one_byte) {
+		written = ssrd__utf8_from_latin1_max(static_cast<uint8_t *>(u.buf),
+		    u.n, out, dst->ByteLength(), &read);
+	} else {
+		written = ssrd__utf8_from_utf16_max(static_cast<uint16_t *>(u.buf),
+		    u.n, out, dst->ByteLength(), &read);
+	}
+	free(u.buf);
+	v8::Local<v8::Context> context = isolate->GetCurrentContext();
+	v8::Local<v8::Array>   res     = v8::Array::New(isolate, 2);
+	res->Set(context, 0, v8::Number::New(isolate, (double) read)).Check();
+	res->Set(context, 1, v8::Number::New(isolate, (double) written)).Check();
+	info.GetReturnValue().Set(res);
+}
+
+// utf8Decode(ArrayBufferView | ArrayBuffer) -> string, as TextDecoder.prototype.decode.
+// The BOM is the polyfill's business; bytes go through unchanged here.
+static void
+native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate   *isolate = info.GetIsolate();
+	const uint8_t *src     = nullptr;
+	size_t         n       = 0;
+	if (info.Length() >= 1 && info[0]->IsArrayBufferView()) {
+		v8::Local<v8::ArrayBufferView> v = info[0].As<v8::ArrayBufferView>();
+		src = static_cast<uint8_t *>(v->Buffer()->Data()) + v->ByteOffset();
+		n   = v->ByteLength();
+	} else if (info.Length() >= 1 && info[0]->IsArrayBuffer()) {
+		v8::Local<v8::ArrayBuffer> b = info[0].As<v8::ArrayBuffer>();
+		src = static_cast<uint8_t *>(b->Data());
+		n   = b->ByteLength();
+	} else if (info.Length() >= 1 && !info[0]->IsUndefined()) {
+		throw_type_error(isolate,
+		    "TextDecoder.decode needs an ArrayBuffer or a view of one");
+		return;
+	}
+	if (n == 0) {
+		info.GetReturnValue().SetEmptyString();
+		return;
+	}
+	if (ssrd__utf8_is_ascii(src, n)) {
+		info.GetReturnValue().Set(v8::String::NewFromOneByte(isolate, src,
+		    v8::NewStringType::kNormal, static_cast<int>(n))
+		                              .ToLocalChecked());
+		return;
+	}
+	uint16_t *units = static_cast<uint16_t *>(malloc(n * sizeof(uint16_t)));
+	if (units == nullptr) {
+		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
+		return;
+	}
+	size_t m = ssrd__utf16_from_utf8(src, n, units);
+	info.GetReturnValue().Set(v8::String::NewFromTwoByte(isolate, units,
+	    v8::NewStringType::kNormal, static_cast<int>(m))
+	                              .ToLocalChecked());
+	free(units);
+}
+
+// ---- process, isolates, contexts -------------------------------------------
+
+extern "C" int
+ssrd__engine_init(const char *v8_flags)
+{
+	if (platform) {
+		return SSRD_EENGINE;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &time_origin);
+	if (v8_flags != nullptr && v8_flags[0] != '\0') {
+		v8::V8::SetFlagsFromString(v8_flags, strlen(v8_flags));
+	}
+	platform = v8::platform::NewDefaultPlatform();
+	v8::V8::InitializePlatform(platform.get());
+	v8::V8::Initialize();
+	return SSRD_OK;
+}
+
+extern "C" const char *
+ssrd__engine_v8_version(void)
+{
+	return v8::V8::GetVersion();
+}
+
+extern "C" int
+ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
+{
+	ssrd_isolate *iso = new (std::nothrow) ssrd_isolate();
+	if (iso == nullptr) {
+		return SSRD_ENOMEM;
+	}
+	iso->allocator = v8::ArrayBuffer::Allocator::NewDefaultAllocator();
+	v8::Isolate::CreateParams params;
+	params.array_buffer_allocator = iso->allocator;
+	if (opts != nullptr && opts->heap_max_mb > 0) {
+		params.constraints.set_max_old_generation_size_in_bytes(
+		    opts->heap_max_mb << 20);
+	}
+	if (opts != nullptr && opts->young_max_mb > 0) {
+		params.constraints.set_max_young_generation_size_in_bytes(
+		    opts->young_max_mb << 20);
+		// Start at the full size: growing into it costs scavenges on every warm-up.
+		params.constraints.set_initial_young_generation_size_in_bytes(
+		    opts->young_max_mb << 20);
+	}
+	iso->isolate = v8::Isolate::New(params);
+	if (iso->isolate == nullptr) {
+		delete iso->allocator;
+		delete iso;
+		return SSRD_EENGINE;
+	}
+	// Microtasks run where ssrd says (after each call, in the event loop), not whenever V8 likes.
+	iso->isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
+	// Keep the trace of where each Error was made, with source positions.
+	iso->isolate->SetCaptureStackTraceForUncaughtExceptions(true, 32,
+	    v8::StackTrace::kDetailed);
+	*out = iso;
+	return SSRD_OK;
+}
+
+extern "C" void
+ssrd__isolate_free(ssrd_isolate *iso)
+{
+	if (iso == nullptr) {
+		return;
+	}
+	iso->isolate->Dispose();
+	delete iso->allocator;
+	delete iso;
+}
+
+extern "C" void
+ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st)
+{
+	v8::HeapStatistics hs;
+	iso->isolate->GetHeapStatistics(&hs);
+	st->used              = hs.used_heap_size();
+	st->total             = hs.total_heap_size();
+	st->limit             = hs.heap_size_limit();
+	st->external          = hs.external_memory();
+	st->malloced          = hs.malloced_memory();
+	st->native_contexts   = hs.number_of_native_contexts();
+	st->detached_contexts = hs.number_of_detached_contexts();
+}
+
+extern "C" int
+ssrd__context_new(ssrd_isolate *iso, const ssrd_context_hooks *hooks,
+    ssrd_context **out)
+{
+	ssrd_context *ctx = new (std::nothrow) ssrd_context();
+	if (ctx == nullptr) {
+		return SSRD_ENOMEM;
+	}
+	ctx->iso = iso;
+	if (hooks != nullptr) {
+		ctx->hooks = *hooks;
+	}
+	v8::Isolate        *isolate = iso->isolate;
+	v8::Isolate::Scope  isolate_scope(isolate);
+	v8::HandleScope     handle_scope(isolate);
+	v8::Local<v8::External> data = v8::External::New(isolate, ctx);
+
+	static const struct {
+		const char           *name;
+		v8::FunctionCallback  fn;
+	} natives[] = {
+		{"log", native_log},
+		{"timerStart", native_timer_start},
+		{"timerStop", native_timer_stop},
+		{"setTimerHandler", native_set_timer_handler},
+		{"now", native_now},
+		{"utf8Encode", native_utf8_encode},
+		{"utf8EncodeInto", native_utf8_encode_into},
+		{"utf8Decode", native_utf8_decode},
+	};
+	v8::Local<v8::ObjectTemplate> native = v8::ObjectTemplate::New(isolate);
+	for (const auto &n : natives) {
+		native->Set(isolate, n.name,
+		    v8::FunctionTemplate::New(isolate, n.fn, data));
+	}
+	v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
+	global->Set(isolate, "__ssrd_native", native);
+
+	v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
+	if (context.IsEmpty()) {
+		delete ctx;
+		return SSRD_EENGINE;
+	}
+	ctx->context.Reset(isolate, context);
+	*out = ctx;
+	return SSRD_OK;
+}
+
+extern "C" void
+ssrd__context_free(ssrd_context *ctx)
+{
+	if (ctx == nullptr) {
+		return;
+	}
+	ctx->timer_handler.Reset();
+	ctx->context.Reset();
+	delete ctx;
+}
+
+extern "C" int
+ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
+    const char *filename, ssrd_js_error *err)
+{
+	SSRD_ENTER(ctx);
+	v8::ScriptOrigin origin(isolate,
+	    v8_str(isolate, filename, strlen(filename)));
+	v8::ScriptCompiler::Source source(v8_str(isolate, src, len), origin);
+	v8::Local<v8::Script>      script;
+	v8::Local<v8::Value>       result;
+	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) ||
+	    !script->Run(context).ToLocal(&result)) {
+		error_from_trycatch(isolate, context, try_catch, err);
+		return SSRD_EJS;
+	}
+	isolate->PerformMicrotaskCheckpoint();
+	return SSRD_OK;
+}
+
+extern "C" int
+ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
+    size_t nargs, char **out, size_t *out_len, ssrd_js_error *err)
+{
+	SSRD_ENTER(ctx);
+	v8::Local<v8::Value> fval;
+	if (!context->Global()
+	         ->Get(context, v8_str(isolate, fn, strlen(fn)))
+	         .ToLocal(&fval) ||
+	    !fval->IsFunction()) {
+		return SSRD_ENOENT;
+	}
+	v8::Local<v8::Value> argv[8];
+	if (nargs > sizeof(argv) / sizeof(argv[0])) {
+		return SSRD_EINVAL;
+	}
+	for (size_t i = 0; i < nargs; i++) {
+		if (args[i].ptr == nullptr) {
+			argv[i] = v8::Undefined(isolate);
+		} else if (!v8::String::NewFromUtf8(isolate, args[i].ptr,
+		               v8::NewStringType::kNormal,
+		               static_cast<int>(args[i].len))
+		                .ToLocal(&argv[i])) {
+			return SSRD_ENOMEM;
+		}
+	}
+	v8::Local<v8::Value> result;
+	if (!fval.As<v8::Function>()
+	         ->Call(context, context->Global(), static_cast<int>(nargs), argv)
+	         .ToLocal(&result)) {
+		error_from_trycatch(isolate, context, try_catch, err);
+		return SSRD_EJS;
+	}
+	isolate->PerformMicrotaskCheckpoint();
+	if (!result->IsString()) {
+		if (err != nullptr) {
+			ssrd__js_error_clear(err);
+			err->name = dup_bytes("TypeError", 9);
+			err->message = dup_bytes("TypeError: the function did not return a string", 47);
+		}
+		return SSRD_EJS;
+	}
+	v8::Local<v8::String> s = result.As<v8::String>();
+	size_t n   = static_cast<size_t>(s->Utf8Length(isolate));
+	char  *buf = static_cast<char *>(malloc(n + 1));
+	if (buf == nullptr) {
+		return SSRD_ENOMEM;
+	}
+	s->WriteUtf8(isolate, buf, static_cast<int>(n), nullptr,
+	    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
+	buf[n]   = '\0';
+	*out     = buf;
+	*out_len = n;
+	return SSRD_OK;
+}
+
+extern "C" void
+ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids, size_t n)
+{
+	SSRD_ENTER(ctx);
+	if (ctx->timer_handler.IsEmpty()) {
+		return;
+	}
+	v8::Local<v8::Function> handler = ctx->timer_handler.Get(isolate);
+	for (size_t i = 0; i < n; i++) {
+		v8::Local<v8::Value> argv[1] = {v8::Number::New(isolate, ids[i])};
+		if (handler->Call(context, context->Global(), 1, argv).IsEmpty()) {
+			if (try_catch.HasTerminated()) {
+				return;
+			}
+			if (ctx->hooks.console != nullptr) {
+				v8::String::Utf8Value msg(isolate, try_catch.Exception());
+				const char *m = *msg != nullptr ? *msg : "uncaught exception in a timer";
+				ctx->hooks.console(ctx->hooks.arg, 3, m, strlen(m));
+			}
+			try_catch.Reset();
+		}
+	}
+	isolate->PerformMicrotaskCheckpoint();
+}

@@ -1,0 +1,206 @@
+/* http.c implements the HTTP front: route matching, a render on the pool, and the reply. */
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+
+#include <ssrd/errors.h>
+
+#include "http.h"
+#include "log.h"
+
+struct ssrd_http {
+	nng_http_server  *server;
+	nng_http_handler *handler;
+	ssrd_pool        *pool;
+	const ssrd_site  *site;
+	atomic_ullong     next_id;
+};
+
+/* Finishes aio with a response: status, content type and body. */
+static void
+reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
+    size_t len, int head)
+{
+	nng_http_res *res;
+	int           rv = nng_http_res_alloc(&res);
+	if (rv == 0) {
+		nng_http_res_set_status(res, status);
+		nng_http_res_set_header(res, "Content-Type", ctype);
+		nng_http_res_set_header(res, "X-Content-Type-Options", "nosniff");
+		if (!head) {
+			rv = nng_http_res_copy_data(res, body, len);
+		} else {
+			char cl[32];
+			snprintf(cl, sizeof(cl), "%zu", len);
+			nng_http_res_set_header(res, "Content-Length", cl);
+		}
+	}
+	if (rv != 0) {
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+static void
+reply_text(nng_aio *aio, uint16_t status, const char *text, int head)
+{
+	reply(aio, status, "text/plain; charset=utf-8", text, strlen(text), head);
+}
+
+struct pending {
+	nng_aio *aio;
+	int      head;
+};
+
+static void
+render_done(ssrd_job *job, void *arg)
+{
+	struct pending *pd = arg;
+	if (job->err == SSRD_OK) {
+		reply(pd->aio, 200, "text/html; charset=utf-8", job->html,
+		    job->html_len, pd->head);
+	} else {
+		uint16_t status = job->err == SSRD_EBADPROPS ? 400
+		    : job->err == SSRD_ECLOSED             ? 503
+		                                           : 500;
+		char *q = ssrd__log_quote(job->error_text ? job->error_text : "", 
+		    job->error_text ? strlen(job->error_text) : 0);
+		ssrd__log(SSRD_LOG_ERROR, "render_failed", "render=%llu path=%s error=%s detail=%s",
+		    (unsigned long long) job->id, job->path, ssrd_err_name(job->err), q ? q : "\"\"");
+		free(q);
+		/* The stack is for the log, not for the visitor. */
+		reply_text(pd->aio, status, status == 503 ? "503 service unavailable\n"
+		                                          : "500 render failed\n", pd->head);
+	}
+	ssrd__log(SSRD_LOG_DEBUG, "timing", "render=%llu path=%s queue_ms=%.3f render_ms=%.3f worker=%d",
+	    (unsigned long long) job->id, job->path, job->queue_ms, job->render_ms, job->worker);
+	free(pd);
+	ssrd__job_free(job);
+}
+
+static void
+handle(nng_aio *aio)
+{
+	nng_http_req     *req    = nng_aio_get_input(aio, 0);
+	nng_http_handler *h      = nng_aio_get_input(aio, 1);
+	ssrd_http        *http   = nng_http_handler_get_data(h);
+	const char       *method = nng_http_req_get_method(req);
+	const char       *uri    = nng_http_req_get_uri(req);
+	int               head   = strcmp(method, "HEAD") == 0;
+
+	if (!head && strcmp(method, "GET") != 0) {
+		nng_http_res *res;
+		if (nng_http_res_alloc(&res) != 0) {
+			nng_aio_finish(aio, NNG_ENOMEM);
+			return;
+		}
+		nng_http_res_set_status(res, 405);
+		nng_http_res_set_header(res, "Allow", "GET, HEAD");
+		nng_http_res_set_header(res, "Content-Type", "text/plain; charset=utf-8");
+		nng_http_res_copy_data(res, "405 method not allowed\n", 23);
+		nng_aio_set_output(aio, 0, res);
+		nng_aio_finish(aio, 0);
+		return;
+	}
+
+	const ssrd_route *route;
+	char             *params = NULL;
+	int rv = ssrd__routes_match(&http->site->routes, uri, &route, &params);
+	if (rv == SSRD_ENOROUTE) {
+		reply_text(aio, 404, "404 not found\n", head);
+		return;
+	}
+	if (rv != SSRD_OK) {
+		reply_text(aio, 400, "400 bad request path\n", head);
+		return;
+	}
+	ssrd_job       *job = calloc(1, sizeof(*job));
+	struct pending *pd  = malloc(sizeof(*pd));
+	if (job != NULL) {
+		job->id          = atomic_fetch_add(&http->next_id, 1) + 1;
+		job->page_key    = strdup(route->page_key);
+		job->path        = strndup(uri, strcspn(uri, "?#"));
+		job->params_json = params;
+		params           = NULL;
+	}
+	if (job == NULL || pd == NULL || job->page_key == NULL || job->path == NULL) {
+		free(params);
+		free(pd);
+		ssrd__job_free(job);
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	pd->aio   = aio;
+	pd->head  = head;
+	job->done = render_done;
+	job->arg  = pd;
+	rv        = ssrd__pool_submit(http->pool, job);
+	if (rv != SSRD_OK) {
+		free(pd);
+		ssrd__job_free(job);
+		reply_text(aio, 503, rv == SSRD_EOVERLOAD ? "503 overloaded\n" : "503 shutting down\n", head);
+	}
+}
+
+int
+ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_site *site,
+    ssrd_http **out, char *errbuf, size_t errlen)
+{
+	ssrd_http *http = calloc(1, sizeof(*http));
+	nng_url   *u    = NULL;
+	int        rv;
+	if (http == NULL) {
+		return SSRD_ENOMEM;
+	}
+	http->pool = pool;
+	http->site = site;
+	if ((rv = nng_url_parse(&u, url)) != 0 ||
+	    (rv = nng_http_server_hold(&http->server, u)) != 0 ||
+	    (rv = nng_http_handler_alloc(&http->handler, "/", handle)) != 0 ||
+	    (rv = nng_http_handler_set_method(http->handler, NULL)) != 0 ||
+	    (rv = nng_http_handler_set_tree(http->handler)) != 0 ||
+	    (rv = nng_http_handler_set_data(http->handler, http, NULL)) != 0 ||
+	    (rv = nng_http_server_add_handler(http->server, http->handler)) != 0) {
+		snprintf(errbuf, errlen, "cannot serve %s: %s", url, nng_strerror(rv));
+		goto fail;
+	}
+	http->handler = NULL; /* the server owns it now */
+	if ((rv = nng_http_server_start(http->server)) != 0) {
+		snprintf(errbuf, errlen, "cannot listen on %s: %s (is another process using it? set [server] http or --http)",
+		    url, nng_strerror(rv));
+		goto fail;
+	}
+	nng_url_free(u);
+	*out = http;
+	return SSRD_OK;
+fail:
+	if (http->handler != NULL) {
+		nng_http_handler_free(http->handler);
+	}
+	if (http->server != NULL) {
+		nng_http_server_release(http->server);
+	}
+	if (u != NULL) {
+		nng_url_free(u);
+	}
+	free(http);
+	return SSRD_ENNG;
+}
+
+void
+ssrd__http_stop(ssrd_http *http)
+{
+	if (http == NULL) {
+		return;
+	}
+	nng_http_server_stop(http->server);
+	nng_http_server_release(http->server);
+	free(http);
+}

@@ -1,0 +1,292 @@
+/* main.c: the ssrd command line — serve, render, routes, config, version. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ssrd/errors.h>
+#include <ssrd/version.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "engine/engine.h"
+#include "fsutil.h"
+#include "http.h"
+#include "log.h"
+#include "pool.h"
+#include "site.h"
+#include "timers.h"
+
+/* Exit codes, documented in the README. */
+enum {
+	EXIT_RENDER_ERROR = 1, /* the page threw */
+	EXIT_USAGE        = 2, /* bad command line or props */
+	EXIT_NO_ROUTE     = 3, /* no route matches the path */
+	EXIT_START        = 4, /* bad config, build failure, cannot start */
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "ssrd %s — server-side React rendering daemon\n\n"
+	    "usage:\n"
+	    "  ssrd serve  [options]                       build the site and serve it over HTTP\n"
+	    "  ssrd render ROUTE [--props JSON] [options]  render one path in-process, HTML to stdout\n"
+	    "  ssrd routes [options]                       list the site's routes\n"
+	    "  ssrd config [options]                       print the effective configuration\n"
+	    "  ssrd version\n\n"
+	    "options (each also a `key = value` in the config file):\n"
+	    "  --config FILE     read FILE first; flags then override it\n",
+	    ssrd_version());
+	ssrd__config_print_help(out);
+}
+
+/* Everything one run holds, torn down in reverse order by app_close(). */
+struct app {
+	ssrd_config cfg;
+	ssrd_bundle base;
+	ssrd_site  *site;
+	ssrd_pool  *pool;
+	ssrd_http  *http;
+	const char *route; /* render: the path */
+	const char *props; /* render: --props */
+};
+
+/* Reads --config first, then every other flag; positional words go to *route. */
+static int
+parse_args(struct app *app, int argc, char **argv, const char *cmd)
+{
+	char errbuf[512];
+	if (ssrd__config_init(&app->cfg) != SSRD_OK) {
+		fprintf(stderr, "ssrd: out of memory\n");
+		return EXIT_START;
+	}
+	if (strcmp(cmd, "render") == 0) {
+		ssrd__config_set(&app->cfg, "log_level", "warn", errbuf, sizeof(errbuf));
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			if (ssrd__config_load_file(&app->cfg, argv[++i], errbuf,
+			        sizeof(errbuf)) != SSRD_OK) {
+				fprintf(stderr, "ssrd: %s\n", errbuf);
+				return EXIT_START;
+			}
+		}
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) != 0) {
+			if (app->route != NULL) {
+				fprintf(stderr, "ssrd: unexpected argument \"%s\" (see ssrd help)\n", a);
+				return EXIT_USAGE;
+			}
+			app->route = a;
+			continue;
+		}
+		char        name[64];
+		const char *value = strchr(a, '=');
+		size_t      n     = value ? (size_t) (value - a - 2) : strlen(a + 2);
+		if (n >= sizeof(name)) {
+			fprintf(stderr, "ssrd: unknown option %s\n", a);
+			return EXIT_USAGE;
+		}
+		memcpy(name, a + 2, n);
+		name[n] = '\0';
+		if (value != NULL) {
+			value++;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			fprintf(stderr, "ssrd: option --%s needs a value\n", name);
+			return EXIT_USAGE;
+		}
+		if (strcmp(name, "config") == 0) {
+			continue;
+		}
+		if (strcmp(name, "props") == 0) {
+			app->props = value;
+			continue;
+		}
+		if (ssrd__config_set(&app->cfg, name, value, errbuf, sizeof(errbuf)) != SSRD_OK) {
+			fprintf(stderr, "ssrd: --%s: %s\n", name, errbuf);
+			return EXIT_USAGE;
+		}
+	}
+	ssrd__log_set_level(ssrd__log_level_parse(app->cfg.log_level));
+	return 0;
+}
+
+/* Builds the layers and starts the workers: what serve and render share. */
+static int
+app_start(struct app *app, long workers)
+{
+	char   errbuf[8192];
+	double t0 = ssrd__now_ms();
+	int    rv = ssrd__engine_init(app->cfg.v8_flags);
+	if (rv == SSRD_OK) {
+		rv = ssrd__bundle_build_base(&app->cfg, &app->base, errbuf, sizeof(errbuf));
+		if (rv != SSRD_OK) {
+			fprintf(stderr, "ssrd: building the React base failed:\n%s\n", errbuf);
+			return EXIT_START;
+		}
+	}
+	rv = ssrd__site_load(&app->cfg, app->cfg.site, &app->site, errbuf, sizeof(errbuf));
+	if (rv != SSRD_OK) {
+		fprintf(stderr, "ssrd: loading the site failed: %s\n", errbuf);
+		return EXIT_START;
+	}
+	ssrd_pool_opts po = {
+		.workers   = workers,
+		.queue_max = 1024,
+		.isolate   = {(size_t) app->cfg.heap_max_mb, (size_t) app->cfg.young_max_mb},
+	};
+	rv = ssrd__pool_start(&po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));
+	if (rv != SSRD_OK) {
+		fprintf(stderr, "ssrd: starting the workers failed: %s\n", errbuf);
+		return EXIT_START;
+	}
+	ssrd__log(SSRD_LOG_INFO, "ready", "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu start_ms=%.1f",
+	    workers, ssrd__engine_v8_version(), app->base.len, app->site->bundle.len,
+	    ssrd__now_ms() - t0);
+	return 0;
+}
+
+static void
+app_close(struct app *app)
+{
+	ssrd__http_stop(app->http);
+	ssrd__pool_stop(app->pool);
+	ssrd__site_free(app->site);
+	ssrd__bundle_clear(&app->base);
+	ssrd__config_clear(&app->cfg);
+}
+
+static int
+cmd_render(struct app *app)
+{
+	if (app->route == NULL) {
+		fprintf(stderr, "ssrd: render needs a path, e.g. ssrd render /products\n");
+		return EXIT_USAGE;
+	}
+	int rc = app_start(app, 1);
+	if (rc != 0) {
+		return rc;
+	}
+	const ssrd_route *route;
+	char             *params = NULL;
+	int rv = ssrd__routes_match(&app->site->routes, app->route, &route, &params);
+	if (rv == SSRD_ENOROUTE || rv == SSRD_EINVAL) {
+		fprintf(stderr, "ssrd: no route matches \"%s\"; the site's routes are:\n", app->route);
+		for (size_t i = 0; i < app->site->routes.n; i++) {
+			fprintf(stderr, "  %s\n", app->site->routes.v[i].pattern);
+		}
+		return EXIT_NO_ROUTE;
+	}
+	ssrd_job *job = calloc(1, sizeof(*job));
+	if (rv != SSRD_OK || job == NULL) {
+		free(params);
+		free(job);
+		fprintf(stderr, "ssrd: out of memory\n");
+		return EXIT_START;
+	}
+	job->id          = 1;
+	job->page_key    = strdup(route->page_key);
+	job->path        = strndup(app->route, strcspn(app->route, "?#"));
+	job->params_json = params;
+	if (app->props != NULL) {
+		job->props_json = strdup(app->props);
+		job->props_len  = strlen(app->props);
+	}
+	rv = ssrd__pool_render(app->pool, job);
+	if (rv == SSRD_OK) {
+		fwrite(job->html, 1, job->html_len, stdout);
+		rc = fflush(stdout) == 0 ? 0 : EXIT_START;
+	} else if (rv == SSRD_EBADPROPS) {
+		fprintf(stderr, "ssrd: bad --props: %s\n", job->error_text);
+		rc = EXIT_USAGE;
+	} else {
+		fprintf(stderr, "ssrd: rendering %s (%s) failed: %s\n", app->route,
+		    route->page_key, job->error_text ? job->error_text : ssrd_strerror(rv));
+		rc = EXIT_RENDER_ERROR;
+	}
+	ssrd__job_free(job);
+	return rc;
+}
+
+static int
+cmd_serve(struct app *app)
+{
+	/* Block the stop signals before any thread starts, so only sigwait() sees them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	int rc = app_start(app, ssrd__config_workers(&app->cfg));
+	if (rc != 0) {
+		return rc;
+	}
+	if (app->cfg.http[0] != '\0') {
+		char errbuf[512];
+		if (ssrd__http_start(app->cfg.http, app->pool, app->site, &app->http,
+		        errbuf, sizeof(errbuf)) != SSRD_OK) {
+			fprintf(stderr, "ssrd: %s\n", errbuf);
+			return EXIT_START;
+		}
+		ssrd__log(SSRD_LOG_INFO, "listening", "http=%s site=%s", app->cfg.http, app->site->root);
+	}
+	int sig = 0;
+	sigwait(&stop, &sig);
+	ssrd__log(SSRD_LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("ssrd %s\n", ssrd_version());
+		return 0;
+	}
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "render") != 0 &&
+	    strcmp(cmd, "routes") != 0 && strcmp(cmd, "config") != 0) {
+		fprintf(stderr, "ssrd: unknown command \"%s\" (try ssrd help)\n", cmd);
+		return EXIT_USAGE;
+	}
+	struct app app = {0};
+	int        rc  = parse_args(&app, argc, argv, cmd);
+	if (rc == 0) {
+		if (strcmp(cmd, "config") == 0) {
+			ssrd__config_print(&app.cfg, stdout);
+		} else if (strcmp(cmd, "routes") == 0) {
+			char errbuf[512];
+			ssrd_routes routes;
+			char *root = ssrd__path_real(app.cfg.site);
+			if (root == NULL || ssrd__routes_scan(root, &routes, errbuf, sizeof(errbuf)) != SSRD_OK) {
+				fprintf(stderr, "ssrd: %s\n", root ? errbuf : "the site directory does not exist");
+				rc = EXIT_START;
+			} else {
+				for (size_t i = 0; i < routes.n; i++) {
+					printf("%-28s %s\n", routes.v[i].pattern, routes.v[i].page_key);
+				}
+				ssrd__routes_free(&routes);
+			}
+			free(root);
+		} else if (strcmp(cmd, "render") == 0) {
+			rc = cmd_render(&app);
+		} else {
+			rc = cmd_serve(&app);
+		}
+	}
+	app_close(&app);
+	return rc;
+}

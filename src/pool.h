@@ -1,0 +1,84 @@
+/* pool.h: the worker pool. N threads, each with one V8 isolate for its life, fed by a bounded queue. */
+#ifndef SSRD_POOL_H
+#define SSRD_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bundle.h"
+#include "engine/engine.h"
+#include "site.h"
+
+typedef struct ssrd_pool ssrd_pool;
+typedef struct ssrd_job  ssrd_job;
+
+/* Called once per submitted job, on the worker thread, when it is done. It owns the job from then on. */
+typedef void (*ssrd_job_done)(ssrd_job *job, void *arg);
+
+/*
+ * One render. The submitter fills the inputs (strings malloc'd; the job
+ * owns them and ssrd__job_free() frees them) and the completion; the
+ * worker fills the outputs before calling done.
+ */
+struct ssrd_job {
+	/* inputs */
+	uint64_t id;          /* the render's id in logs */
+	char    *page_key;    /* the route's page, "app/page.jsx" */
+	char    *path;        /* the request path, given to the layout */
+	char    *params_json; /* the route's dynamic segments, a JSON object */
+	char    *props_json;  /* the request's props, a JSON object; NULL for {} */
+	size_t   props_len;
+	ssrd_job_done done;
+	void         *arg;
+	/* outputs */
+	int    err;        /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
+	char  *html;       /* the document when err is SSRD_OK (malloc'd) */
+	size_t html_len;
+	char  *error_text; /* message and source-mapped stack otherwise (malloc'd) */
+	double queue_ms;   /* waiting in the queue */
+	double render_ms;  /* inside V8 */
+	int    worker;     /* which worker rendered it */
+	/* private to the pool */
+	ssrd_job *next;
+	double    enqueued_ms;
+};
+
+/* Frees a job and every string it owns. NULL is a harmless no-op. */
+void ssrd__job_free(ssrd_job *job);
+
+typedef struct ssrd_pool_opts {
+	long              workers;   /* threads to start, >= 1 */
+	size_t            queue_max; /* jobs waiting at most; more are refused */
+	ssrd_isolate_opts isolate;
+} ssrd_pool_opts;
+
+/*
+ * Starts the workers and waits until each has evaluated the base and the
+ * site bundle in its context. base and site must outlive the pool. Stores
+ * the pool in *out and returns SSRD_OK; on failure stops what started and
+ * returns the first worker's error, with its message in errbuf.
+ */
+int ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
+    const ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen);
+
+/*
+ * Queues a job. Returns SSRD_OK, after which job->done is called exactly
+ * once; or SSRD_EOVERLOAD (queue full) or SSRD_ECLOSED (stopping), in which
+ * case done is never called and the caller still owns the job. Any thread.
+ */
+int ssrd__pool_submit(ssrd_pool *pool, ssrd_job *job);
+
+/* Queues a job and waits for it; job->done and job->arg are overwritten. Returns job->err. */
+int ssrd__pool_render(ssrd_pool *pool, ssrd_job *job);
+
+/* Returns the number of workers. */
+long ssrd__pool_workers(const ssrd_pool *pool);
+
+/*
+ * Stops the pool: jobs still queued complete with SSRD_ECLOSED, running
+ * ones finish, threads are joined, isolates disposed. NULL is a no-op.
+ * Must not be called from a job's done callback.
+ */
+void ssrd__pool_stop(ssrd_pool *pool);
+
+#endif

@@ -1,0 +1,127 @@
+/* strbuf.c implements the growable byte string. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+static int
+reserve(ssrd_strbuf *b, size_t extra)
+{
+	if (b->failed) {
+		return 0;
+	}
+	if (b->len + extra + 1 <= b->cap) {
+		return 1;
+	}
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < b->len + extra + 1) {
+		cap *= 2;
+	}
+	char *p = realloc(b->ptr, cap);
+	if (p == NULL) {
+		b->failed = 1;
+		return 0;
+	}
+	b->ptr = p;
+	b->cap = cap;
+	return 1;
+}
+
+void
+ssrd__strbuf_append(ssrd_strbuf *b, const char *s, size_t n)
+{
+	if (!reserve(b, n)) {
+		return;
+	}
+	memcpy(b->ptr + b->len, s, n);
+	b->len += n;
+	b->ptr[b->len] = '\0';
+}
+
+void
+ssrd__strbuf_puts(ssrd_strbuf *b, const char *s)
+{
+	ssrd__strbuf_append(b, s, strlen(s));
+}
+
+void
+ssrd__strbuf_printf(ssrd_strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !reserve(b, (size_t) n)) {
+		b->failed = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->ptr + b->len, (size_t) n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t) n;
+}
+
+void
+ssrd__strbuf_json_string(ssrd_strbuf *b, const char *s, size_t n)
+{
+	ssrd__strbuf_append(b, "\"", 1);
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char) s[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c != '<') {
+			continue;
+		}
+		ssrd__strbuf_append(b, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"':
+			ssrd__strbuf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			ssrd__strbuf_append(b, "\\\\", 2);
+			break;
+		case '\n':
+			ssrd__strbuf_append(b, "\\n", 2);
+			break;
+		default:
+			/* Control bytes, and '<' so the JSON is safe inside <script>. */
+			ssrd__strbuf_printf(b, "\\u%04x", c);
+		}
+	}
+	ssrd__strbuf_append(b, s + start, n - start);
+	ssrd__strbuf_append(b, "\"", 1);
+}
+
+int
+ssrd__strbuf_failed(const ssrd_strbuf *b)
+{
+	return b->failed;
+}
+
+char *
+ssrd__strbuf_take(ssrd_strbuf *b)
+{
+	if (b->failed) {
+		ssrd__strbuf_free(b);
+		return NULL;
+	}
+	char *p = b->ptr;
+	if (p == NULL) {
+		p = calloc(1, 1);
+	}
+	b->ptr = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void
+ssrd__strbuf_free(ssrd_strbuf *b)
+{
+	free(b->ptr);
+	b->ptr    = NULL;
+	b->len    = 0;
+	b->cap    = 0;
+	b->failed = 0;
+}

@@ -1,0 +1,37 @@
+/* strbuf.h: a growable byte string for building HTML, JSON and messages. */
+#ifndef SSRD_STRBUF_H
+#define SSRD_STRBUF_H
+
+#include <stddef.h>
+
+/*
+ * A zeroed ssrd_strbuf is an empty one. Appends never fail loudly: once an
+ * allocation fails the buffer is marked failed, later appends do nothing,
+ * and ssrd__strbuf_failed() says so, so a caller checks once at the end.
+ * ptr is always NUL-terminated when len > 0 and not failed.
+ */
+typedef struct ssrd_strbuf {
+	char  *ptr;
+	size_t len;
+	size_t cap;
+	int    failed;
+} ssrd_strbuf;
+
+void ssrd__strbuf_append(ssrd_strbuf *b, const char *s, size_t n);
+void ssrd__strbuf_puts(ssrd_strbuf *b, const char *s);
+void ssrd__strbuf_printf(ssrd_strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Appends n bytes of s as a JSON string literal, quotes included. */
+void ssrd__strbuf_json_string(ssrd_strbuf *b, const char *s, size_t n);
+
+/* Returns 1 if an allocation failed. */
+int ssrd__strbuf_failed(const ssrd_strbuf *b);
+
+/* Returns the string (malloc'd, caller frees; "" if empty) and resets b; NULL if failed. */
+char *ssrd__strbuf_take(ssrd_strbuf *b);
+
+/* Frees the buffer and resets b. */
+void ssrd__strbuf_free(ssrd_strbuf *b);
+
+#endif

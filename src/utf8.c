@@ -1,0 +1,282 @@
+/* utf8.c implements src/utf8.h: WHATWG UTF-8 <-> UTF-16 and Latin-1 -> UTF-8,
+ * with ASCII fast paths. */
+#include "utf8.h"
+
+#include <string.h>
+
+/*
+ * The fast paths test 8 bytes (or 4 UTF-16 units) at a time with one mask.
+ * Loads go through memcpy so that unaligned input is fine and the compiler
+ * still emits a single load. The UTF-16 mask is the same in every 16-bit
+ * lane, so it does not depend on byte order.
+ */
+#define ASCII_MASK8 UINT64_C(0x8080808080808080)
+#define ASCII_MASK16 UINT64_C(0xFF80FF80FF80FF80)
+
+static inline uint64_t
+load64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline int
+is_high(uint16_t c)
+{
+	return c >= 0xD800 && c <= 0xDBFF;
+}
+
+static inline int
+is_low(uint16_t c)
+{
+	return c >= 0xDC00 && c <= 0xDFFF;
+}
+
+int
+ssrd__utf8_is_ascii(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		if (load64(s + i) & ASCII_MASK8) {
+			return 0;
+		}
+	}
+	for (; i < n; i++) {
+		if (s[i] & 0x80) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+size_t
+ssrd__utf8_len_from_utf16(const uint16_t *s, size_t n)
+{
+	size_t len = 0;
+	size_t i   = 0;
+
+	while (i < n) {
+		if (i + 4 <= n && (load64(s + i) & ASCII_MASK16) == 0) {
+			len += 4;
+			i += 4;
+			continue;
+		}
+		uint16_t c = s[i++];
+		if (c < 0x80) {
+			len += 1;
+		} else if (c < 0x800) {
+			len += 2;
+		} else if (is_high(c) && i < n && is_low(s[i])) {
+			len += 4;
+			i++;
+		} else {
+			len += 3; /* BMP character, or a lone surrogate as
+			             U+FFFD */
+		}
+	}
+	return len;
+}
+
+size_t
+ssrd__utf8_from_utf16(const uint16_t *s, size_t n, uint8_t *out)
+{
+	uint8_t *o = out;
+	size_t   i = 0;
+
+	while (i < n) {
+		if (i + 4 <= n && (load64(s + i) & ASCII_MASK16) == 0) {
+			o[0] = (uint8_t) s[i];
+			o[1] = (uint8_t) s[i + 1];
+			o[2] = (uint8_t) s[i + 2];
+			o[3] = (uint8_t) s[i + 3];
+			o += 4;
+			i += 4;
+			continue;
+		}
+		uint32_t c = s[i++];
+		if (c < 0x80) {
+			*o++ = (uint8_t) c;
+		} else if (c < 0x800) {
+			*o++ = (uint8_t) (0xC0 | (c >> 6));
+			*o++ = (uint8_t) (0x80 | (c & 0x3F));
+		} else if (is_high((uint16_t) c) && i < n && is_low(s[i])) {
+			c = 0x10000 + ((c - 0xD800) << 10) + (s[i++] - 0xDC00u);
+			*o++ = (uint8_t) (0xF0 | (c >> 18));
+			*o++ = (uint8_t) (0x80 | ((c >> 12) & 0x3F));
+			*o++ = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
+			*o++ = (uint8_t) (0x80 | (c & 0x3F));
+		} else {
+			if (c >= 0xD800 && c <= 0xDFFF) {
+				c = 0xFFFD; /* lone surrogate */
+			}
+			*o++ = (uint8_t) (0xE0 | (c >> 12));
+			*o++ = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
+			*o++ = (uint8_t) (0x80 | (c & 0x3F));
+		}
+	}
+	return (size_t) (o - out);
+}
+
+size_t
+ssrd__utf8_from_latin1(const uint8_t *s, size_t n, uint8_t *out)
+{
+	uint8_t *o = out;
+	size_t   i = 0;
+
+	while (i < n) {
+		if (i + 8 <= n && (load64(s + i) & ASCII_MASK8) == 0) {
+			memcpy(o, s + i, 8);
+			o += 8;
+			i += 8;
+			continue;
+		}
+		uint8_t c = s[i++];
+		if (c < 0x80) {
+			*o++ = c;
+		} else {
+			*o++ = (uint8_t) (0xC0 | (c >> 6));
+			*o++ = (uint8_t) (0x80 | (c & 0x3F));
+		}
+	}
+	return (size_t) (o - out);
+}
+
+/*
+ * The decoder follows the WHATWG UTF-8 decoder's byte ranges: the lead byte
+ * fixes the sequence length and the allowed range of the second byte (which
+ * is what excludes overlongs, surrogates and values above U+10FFFF); later
+ * bytes are 80..BF. When a byte does not fit, the bytes consumed so far (a
+ * "maximal subpart") become one U+FFFD and the offending byte is decoded
+ * afresh, so "E0 80 80" gives three U+FFFD but "F0 9F 98" at the end one.
+ */
+size_t
+ssrd__utf16_from_utf8(const uint8_t *s, size_t n, uint16_t *out)
+{
+	uint16_t *o = out;
+	size_t    i = 0;
+
+	while (i < n) {
+		if (i + 8 <= n && (load64(s + i) & ASCII_MASK8) == 0) {
+			for (int k = 0; k < 8; k++) {
+				o[k] = s[i + k];
+			}
+			o += 8;
+			i += 8;
+			continue;
+		}
+		uint8_t b = s[i++];
+		if (b < 0x80) {
+			*o++ = b;
+			continue;
+		}
+
+		uint32_t cp;
+		int      need;
+		uint8_t  lo = 0x80, hi = 0xBF; /* range of the second byte */
+		if (b >= 0xC2 && b <= 0xDF) {
+			need = 1;
+			cp   = b & 0x1F;
+		} else if (b >= 0xE0 && b <= 0xEF) {
+			need = 2;
+			cp   = b & 0x0F;
+			lo   = b == 0xE0 ? 0xA0 : 0x80;
+			hi   = b == 0xED ? 0x9F : 0xBF;
+		} else if (b >= 0xF0 && b <= 0xF4) {
+			need = 3;
+			cp   = b & 0x07;
+			lo   = b == 0xF0 ? 0x90 : 0x80;
+			hi   = b == 0xF4 ? 0x8F : 0xBF;
+		} else {
+			*o++ = 0xFFFD; /* C0, C1, F5..FF, or a stray 80..BF */
+			continue;
+		}
+
+		int ok = 1;
+		for (int k = 0; k < need; k++) {
+			if (i >= n || s[i] < lo || s[i] > hi) {
+				ok = 0;
+				break;
+			}
+			cp = (cp << 6) | (s[i++] & 0x3Fu);
+			lo = 0x80;
+			hi = 0xBF;
+		}
+		if (!ok) {
+			*o++ = 0xFFFD;
+		} else if (cp < 0x10000) {
+			*o++ = (uint16_t) cp;
+		} else {
+			cp -= 0x10000;
+			*o++ = (uint16_t) (0xD800 | (cp >> 10));
+			*o++ = (uint16_t) (0xDC00 | (cp & 0x3FF));
+		}
+	}
+	return (size_t) (o - out);
+}
+
+size_t
+ssrd__utf8_from_utf16_max(const uint16_t *s, size_t n, uint8_t *out,
+    size_t cap, size_t *read)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		uint32_t c     = s[i];
+		size_t   units = 1;
+		if (is_high((uint16_t) c) && i + 1 < n && is_low(s[i + 1])) {
+			c     = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+			units = 2;
+		} else if (c >= 0xD800 && c <= 0xDFFF) {
+			c = 0xFFFD; /* lone surrogate */
+		}
+		size_t need = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+		if (o + need > cap) {
+			break;
+		}
+		if (need == 1) {
+			out[o] = (uint8_t) c;
+		} else if (need == 2) {
+			out[o]     = (uint8_t) (0xC0 | (c >> 6));
+			out[o + 1] = (uint8_t) (0x80 | (c & 0x3F));
+		} else if (need == 3) {
+			out[o]     = (uint8_t) (0xE0 | (c >> 12));
+			out[o + 1] = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
+			out[o + 2] = (uint8_t) (0x80 | (c & 0x3F));
+		} else {
+			out[o]     = (uint8_t) (0xF0 | (c >> 18));
+			out[o + 1] = (uint8_t) (0x80 | ((c >> 12) & 0x3F));
+			out[o + 2] = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
+			out[o + 3] = (uint8_t) (0x80 | (c & 0x3F));
+		}
+		o += need;
+		i += units;
+	}
+	*read = i;
+	return o;
+}
+
+size_t
+ssrd__utf8_from_latin1_max(const uint8_t *s, size_t n, uint8_t *out,
+    size_t cap, size_t *read)
+{
+	size_t i = 0, o = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c < 0x80) {
+			if (o + 1 > cap) {
+				break;
+			}
+			out[o++] = c;
+		} else {
+			if (o + 2 > cap) {
+				break;
+			}
+			out[o++] = (uint8_t) (0xC0 | (c >> 6));
+			out[o++] = (uint8_t) (0x80 | (c & 0x3F));
+		}
+		i++;
+	}
+	*read = i;
+	return o;
+}

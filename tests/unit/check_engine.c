@@ -1,0 +1,412 @@
+/* check_engine.c: the V8 shim and the JS polyfills, against real V8. */
+#define _DEFAULT_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ssrd/errors.h>
+
+#include "engine/engine.h"
+#include "fsutil.h"
+
+static ssrd_isolate *iso;
+static ssrd_context *ctx;
+
+/* What the hooks saw. */
+static char     console_text[4096];
+static int      console_level = -1;
+static uint32_t timer_started[16];
+static double   timer_delay[16];
+static size_t   ntimer_started;
+static uint32_t timer_stopped[16];
+static size_t   ntimer_stopped;
+
+static void
+on_console(void *arg, int level, const char *msg, size_t len)
+{
+	(void) arg;
+	console_level = level;
+	snprintf(console_text, sizeof(console_text), "%.*s", (int) len, msg);
+}
+
+static void
+on_timer_start(void *arg, uint32_t id, double delay)
+{
+	(void) arg;
+	if (ntimer_started < 16) {
+		timer_delay[ntimer_started]     = delay;
+		timer_started[ntimer_started++] = id;
+	}
+}
+
+static void
+on_timer_stop(void *arg, uint32_t id)
+{
+	(void) arg;
+	if (ntimer_stopped < 16) {
+		timer_stopped[ntimer_stopped++] = id;
+	}
+}
+
+/* Evaluates src and fails the test with the JS error if it throws. */
+static void
+eval_ok(const char *src)
+{
+	ssrd_js_error err = {0};
+	int rv = ssrd__context_eval(ctx, src, strlen(src), "test.js", &err);
+	ck_assert_msg(rv == SSRD_OK, "eval failed: %s: %s", ssrd_strerror(rv),
+	    err.message ? err.message : "");
+	ssrd__js_error_clear(&err);
+}
+
+/* Calls the global fn with one string argument; returns the malloc'd result. */
+static char *
+call1(const char *fn, const char *arg, size_t arglen, size_t *outlen)
+{
+	ssrd_js_error err = {0};
+	ssrd_str      a   = {arg, arglen};
+	char         *out = NULL;
+	size_t        n   = 0;
+	int rv = ssrd__context_call(ctx, fn, &a, arg ? 1 : 0, &out, &n, &err);
+	ck_assert_msg(rv == SSRD_OK, "call %s failed: %s: %s", fn,
+	    ssrd_strerror(rv), err.message ? err.message : "");
+	ssrd__js_error_clear(&err);
+	if (outlen != NULL) {
+		*outlen = n;
+	}
+	return out;
+}
+
+/* Evaluates expr (wrapped as a function returning String(expr)) and returns the result. */
+static char *
+eval_str(const char *expr)
+{
+	char src[8192];
+	snprintf(src, sizeof(src), "globalThis.__t = () => String(%s);", expr);
+	eval_ok(src);
+	return call1("__t", NULL, 0, NULL);
+}
+
+static void
+expect_str(const char *expr, const char *want)
+{
+	char *got = eval_str(expr);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"", expr, got, want);
+	free(got);
+}
+
+static void
+setup(void)
+{
+	ssrd_isolate_opts  o     = {256, 16};
+	ssrd_context_hooks hooks = {NULL, on_console, on_timer_start, on_timer_stop};
+	ck_assert_int_eq(ssrd__isolate_new(&o, &iso), SSRD_OK);
+	ck_assert_int_eq(ssrd__context_new(iso, &hooks, &ctx), SSRD_OK);
+	char  *src;
+	size_t len;
+	ck_assert_int_eq(ssrd__file_read(SSRD_SOURCE_DIR "/js/runtime/polyfills.js", &src, &len), SSRD_OK);
+	ssrd_js_error err = {0};
+	int rv = ssrd__context_eval(ctx, src, len, "polyfills.js", &err);
+	ck_assert_msg(rv == SSRD_OK, "polyfills: %s", err.message ? err.message : "");
+	free(src);
+	console_level  = -1;
+	ntimer_started = ntimer_stopped = 0;
+}
+
+static void
+teardown(void)
+{
+	ssrd__context_free(ctx);
+	ssrd__isolate_free(iso);
+	ctx = NULL;
+	iso = NULL;
+}
+
+START_TEST(test_eval_and_call)
+{
+	eval_ok("globalThis.add = (a) => 'got ' + a;");
+	size_t n;
+	char  *out = call1("add", "x", 1, &n);
+	ck_assert_str_eq(out, "got x");
+	ck_assert_uint_eq(n, 5);
+	free(out);
+	/* Calling something that is not a function is ENOENT, not a crash. */
+	char *o2 = NULL;
+	size_t n2;
+	ck_assert_int_eq(ssrd__context_call(ctx, "nope", NULL, 0, &o2, &n2, NULL), SSRD_ENOENT);
+	/* A function that returns a non-string is a JS error, described. */
+	eval_ok("globalThis.num = () => 42;");
+	ssrd_js_error err = {0};
+	ck_assert_int_eq(ssrd__context_call(ctx, "num", NULL, 0, &o2, &n2, &err), SSRD_EJS);
+	ck_assert_ptr_nonnull(strstr(err.message, "did not return a string"));
+	ssrd__js_error_clear(&err);
+}
+END_TEST
+
+START_TEST(test_syntax_error_location)
+{
+	ssrd_js_error err = {0};
+	const char   *src = "var a = 1;\nvar b = ;\n";
+	ck_assert_int_eq(ssrd__context_eval(ctx, src, strlen(src), "bad.js", &err), SSRD_EJS);
+	ck_assert_str_eq(err.name, "SyntaxError");
+	ck_assert_ptr_nonnull(strstr(err.message, "SyntaxError"));
+	ck_assert_uint_ge(err.nframes, 1);
+	ck_assert_str_eq(err.frames[0].file, "bad.js");
+	ck_assert_int_eq(err.frames[0].line, 2);
+	ck_assert_int_eq(err.frames[0].column, 9);
+	ssrd__js_error_clear(&err);
+	ck_assert_ptr_null(err.message); /* cleared means zeroed */
+}
+END_TEST
+
+START_TEST(test_throw_has_stack)
+{
+	const char *src = "function inner() {\n  throw new TypeError('bad thing');\n}\n"
+	                  "function outer() { inner(); }\nglobalThis.go = () => { outer(); return ''; };";
+	eval_ok(src);
+	ssrd_js_error err = {0};
+	char  *out = NULL;
+	size_t n;
+	ck_assert_int_eq(ssrd__context_call(ctx, "go", NULL, 0, &out, &n, &err), SSRD_EJS);
+	ck_assert_str_eq(err.name, "TypeError");
+	ck_assert_str_eq(err.message, "TypeError: bad thing");
+	ck_assert_uint_ge(err.nframes, 3);
+	ck_assert_str_eq(err.frames[0].function, "inner");
+	ck_assert_str_eq(err.frames[0].file, "test.js");
+	ck_assert_int_eq(err.frames[0].line, 2);
+	ck_assert_int_eq(err.frames[0].column, 9);
+	ck_assert_str_eq(err.frames[1].function, "outer");
+	ck_assert_int_eq(err.frames[1].line, 4);
+	ck_assert_int_eq(err.terminated, 0);
+	ssrd__js_error_clear(&err);
+	/* The context stays usable after an exception. */
+	expect_str("1 + 1", "2");
+}
+END_TEST
+
+START_TEST(test_microtasks_run_after_call)
+{
+	eval_ok("globalThis.log = []; Promise.resolve().then(() => log.push('a'));"
+	        "queueMicrotask(() => log.push('b'));");
+	expect_str("log.join(',')", "a,b");
+}
+END_TEST
+
+START_TEST(test_utf8_encode)
+{
+	/* ASCII, 2-, 3- and 4-byte characters, and lone surrogates as U+FFFD. */
+	expect_str("Array.from(new TextEncoder().encode('a\\u00e9\\u20ac\\u{1F600}')).join(' ')",
+	    "97 195 169 226 130 172 240 159 152 128");
+	expect_str("Array.from(new TextEncoder().encode('x\\uD800y')).join(' ')",
+	    "120 239 191 189 121");
+	expect_str("Array.from(new TextEncoder().encode('\\uDC00')).join(' ')", "239 191 189");
+	expect_str("Array.from(new TextEncoder().encode('\\uD83D')).join(' ')", "239 191 189");
+	/* Latin-1 strings (V8 one-byte) take the other path. */
+	expect_str("Array.from(new TextEncoder().encode('\\u00ff\\u0080')).join(' ')", "195 191 194 128");
+	expect_str("new TextEncoder().encode('').length", "0");
+	expect_str("new TextEncoder().encoding", "utf-8");
+}
+END_TEST
+
+START_TEST(test_utf8_encode_into)
+{
+	/* encodeInto never splits a character and reports code units read. */
+	expect_str("JSON.stringify(new TextEncoder().encodeInto('a\\u{1F600}b', new Uint8Array(4)))",
+	    "{\"read\":1,\"written\":1}");
+	expect_str("JSON.stringify(new TextEncoder().encodeInto('a\\u{1F600}b', new Uint8Array(5)))",
+	    "{\"read\":3,\"written\":5}");
+	expect_str("(() => { const u = new Uint8Array(8); const r = new TextEncoder().encodeInto('\\u00e9\\u00e9', u.subarray(2)); return r.written + ':' + Array.from(u).join(',') })()",
+	    "4:0,0,195,169,195,169,0,0");
+}
+END_TEST
+
+START_TEST(test_utf8_decode)
+{
+	expect_str("new TextDecoder().decode(new Uint8Array([240,159,152,128])) === '\\u{1F600}'", "true");
+	/* Malformed input: one U+FFFD per maximal subpart. */
+	expect_str("new TextDecoder().decode(new Uint8Array([0x61,0xE0,0x80,0x80,0x62])) === 'a\\uFFFD\\uFFFD\\uFFFDb'", "true");
+	expect_str("new TextDecoder().decode(new Uint8Array([0xF0,0x9F,0x98])) === '\\uFFFD'", "true");
+	expect_str("new TextDecoder().decode(new Uint8Array([0xED,0xA0,0x80])).length", "3");
+	/* The BOM is stripped unless asked not to be. */
+	expect_str("new TextDecoder().decode(new Uint8Array([0xEF,0xBB,0xBF,0x41]))", "A");
+	expect_str("new TextDecoder('utf-8', {ignoreBOM: true}).decode(new Uint8Array([0xEF,0xBB,0xBF,0x41])).length", "2");
+	expect_str("new TextDecoder().decode(new Uint8Array([104,105]).buffer)", "hi");
+	expect_str("new TextDecoder().decode()", "");
+	expect_str("(() => { try { new TextDecoder('latin1'); return 'no' } catch (e) { return e.name } })()", "RangeError");
+}
+END_TEST
+
+START_TEST(test_utf8_round_trip_through_c)
+{
+	/* Strings into and out of V8 as UTF-8: astral characters survive, lone surrogates become U+FFFD. */
+	eval_ok("globalThis.echo = (s) => s;");
+	const char *astral = "caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac";
+	size_t      n;
+	char       *out = call1("echo", astral, strlen(astral), &n);
+	ck_assert_uint_eq(n, strlen(astral));
+	ck_assert_mem_eq(out, astral, n);
+	free(out);
+	eval_ok("globalThis.lone = () => 'a\\uD800b\\uDFFFc';");
+	out = call1("lone", NULL, 0, &n);
+	ck_assert_str_eq(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
+	free(out);
+	/* Invalid UTF-8 into V8 is replaced, not trusted. */
+	const char bad[] = {'x', (char) 0xff, 'y'};
+	out = call1("echo", bad, sizeof(bad), &n);
+	ck_assert_str_eq(out, "x\xef\xbf\xbdy");
+	free(out);
+}
+END_TEST
+
+START_TEST(test_large_strings)
+{
+	/* 16 MiB in, 16 MiB out, byte for byte. */
+	size_t len = 16u << 20;
+	char  *big = malloc(len);
+	for (size_t i = 0; i < len; i++) {
+		big[i] = (char) ('a' + i % 26);
+	}
+	memcpy(big + len / 2, "\xf0\x9f\x98\x80", 4);
+	eval_ok("globalThis.echo2 = (s) => s + s.length;");
+	size_t n;
+	char  *out = call1("echo2", big, len, &n);
+	/* The emoji is 2 UTF-16 units for 4 bytes: length is len - 2. */
+	char tail[32];
+	snprintf(tail, sizeof(tail), "%zu", len - 2);
+	ck_assert_uint_eq(n, len + strlen(tail));
+	ck_assert_int_eq(memcmp(out, big, len), 0);
+	ck_assert_str_eq(out + len, tail);
+	free(out);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_console_captured)
+{
+	eval_ok("console.warn('n=%d %s', 42, 'x', {a: [1, 'b']});");
+	ck_assert_int_eq(console_level, 2);
+	ck_assert_str_eq(console_text, "n=42 x { a: [ 1, \"b\" ] }");
+	eval_ok("console.error(new Error('oops'))");
+	ck_assert_int_eq(console_level, 3);
+	ck_assert_ptr_nonnull(strstr(console_text, "Error: oops"));
+}
+END_TEST
+
+START_TEST(test_timers_and_message_channel)
+{
+	eval_ok("globalThis.fired = []; globalThis.t1 = setTimeout((x) => fired.push(x), 25, 'one');"
+	        "globalThis.t2 = setTimeout(() => fired.push('two'), 5); clearTimeout(t2);");
+	ck_assert_uint_eq(ntimer_started, 2);
+	ck_assert_msg(timer_delay[0] == 25, "delay %f", timer_delay[0]);
+	ck_assert_uint_eq(ntimer_stopped, 1);
+	ck_assert_uint_eq(timer_stopped[0], timer_started[1]);
+	/* Firing the cleared one does nothing; firing the live one runs it with its args. */
+	ssrd__context_fire_timers(ctx, &timer_started[1], 1);
+	expect_str("fired.join(',')", "");
+	ssrd__context_fire_timers(ctx, &timer_started[0], 1);
+	expect_str("fired.join(',')", "one");
+	/* A MessageChannel message is delivered as its own task through a timer. */
+	ntimer_started = 0;
+	eval_ok("globalThis.got = null; const ch = new MessageChannel();"
+	        "ch.port1.onmessage = (e) => { got = e.data; }; ch.port2.postMessage('hi');");
+	expect_str("got", "null");
+	ck_assert_uint_eq(ntimer_started, 1);
+	ssrd__context_fire_timers(ctx, timer_started, 1);
+	expect_str("got", "hi");
+	/* A throwing timer callback is reported on the console, not lost or fatal. */
+	ntimer_started = 0;
+	eval_ok("setTimeout(() => { throw new Error('late'); }, 0);");
+	ssrd__context_fire_timers(ctx, timer_started, 1);
+	ck_assert_int_eq(console_level, 3);
+	ck_assert_ptr_nonnull(strstr(console_text, "late"));
+}
+END_TEST
+
+START_TEST(test_web_globals)
+{
+	expect_str("process.env.NODE_ENV", "production");
+	expect_str("typeof performance.now()", "number");
+	expect_str("(() => { const a = performance.now(); let x = 0; for (let i = 0; i < 1e5; i++) x += i; return performance.now() >= a; })()", "true");
+	expect_str("typeof queueMicrotask", "function");
+}
+END_TEST
+
+START_TEST(test_many_calls_no_growth)
+{
+	/* 20,000 calls that each allocate: the heap settles, it does not grow with the count. */
+	eval_ok("globalThis.work = (s) => { const a = []; for (let i = 0; i < 50; i++) a.push({i, s}); return JSON.stringify(a).slice(0, 8); };");
+	ssrd_heap_stats before, after;
+	for (int i = 0; i < 2000; i++) {
+		free(call1("work", "abc", 3, NULL));
+	}
+	eval_ok("gc();");
+	ssrd__isolate_heap_stats(iso, &before);
+	for (int i = 0; i < 20000; i++) {
+		free(call1("work", "abc", 3, NULL));
+	}
+	eval_ok("gc();");
+	ssrd__isolate_heap_stats(iso, &after);
+	ck_assert_msg(after.used < before.used + (1u << 20),
+	    "heap grew from %zu to %zu bytes over 20000 calls", before.used, after.used);
+	ck_assert_uint_eq(after.native_contexts, 1);
+	ck_assert_uint_gt(after.limit, 200u << 20);
+}
+END_TEST
+
+START_TEST(test_contexts_do_not_share_globals)
+{
+	ssrd_context *other;
+	ck_assert_int_eq(ssrd__context_new(iso, NULL, &other), SSRD_OK);
+	eval_ok("globalThis.secret = 'mine';");
+	const char *src = "globalThis.peek = () => typeof secret;";
+	ck_assert_int_eq(ssrd__context_eval(other, src, strlen(src), "o.js", NULL), SSRD_OK);
+	char  *out;
+	size_t n;
+	ck_assert_int_eq(ssrd__context_call(other, "peek", NULL, 0, &out, &n, NULL), SSRD_OK);
+	ck_assert_str_eq(out, "undefined");
+	free(out);
+	ssrd__context_free(other);
+}
+END_TEST
+
+static Suite *
+engine_suite(void)
+{
+	Suite *s  = suite_create("engine");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_eval_and_call);
+	tcase_add_test(tc, test_syntax_error_location);
+	tcase_add_test(tc, test_throw_has_stack);
+	tcase_add_test(tc, test_microtasks_run_after_call);
+	tcase_add_test(tc, test_utf8_encode);
+	tcase_add_test(tc, test_utf8_encode_into);
+	tcase_add_test(tc, test_utf8_decode);
+	tcase_add_test(tc, test_utf8_round_trip_through_c);
+	tcase_add_test(tc, test_large_strings);
+	tcase_add_test(tc, test_console_captured);
+	tcase_add_test(tc, test_timers_and_message_channel);
+	tcase_add_test(tc, test_web_globals);
+	tcase_add_test(tc, test_many_calls_no_growth);
+	tcase_add_test(tc, test_contexts_do_not_share_globals);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	/* V8 is initialised once per process, so run without forking. --expose-gc lets tests force a GC. */
+	if (ssrd__engine_init("--expose-gc") != SSRD_OK) {
+		fprintf(stderr, "cannot initialise V8\n");
+		return EXIT_FAILURE;
+	}
+	SRunner *sr = srunner_create(engine_suite());
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
