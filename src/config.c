@@ -258,6 +258,10 @@ ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
 			snprintf(errbuf, errlen, "%s:%d: %s", path, lineno, why);
 		}
 	}
+	if (rv == SSRD_OK && ferror(f)) {
+		snprintf(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
+		rv = SSRD_EIO;
+	}
 	free(line);
 	fclose(f);
 	return rv;
@@ -294,7 +298,8 @@ ssrd__config_print(const ssrd_config *cfg, FILE *out)
 		if (o->type == OPT_LONG) {
 			fprintf(out, "%s = %ld\n", o->name, *(const long *) field);
 		} else {
-			fprintf(out, "%s = %s\n", o->name, *(char *const *) field);
+			/* Quoted, so leading or trailing spaces and quotes survive a reload. */
+			fprintf(out, "%s = \"%s\"\n", o->name, *(char *const *) field);
 		}
 	}
 }

@@ -157,8 +157,14 @@ worker_render(struct worker *w, ssrd_job *job)
 	job->render_ms = ssrd__now_ms() - t0;
 	if (job->err == SSRD_EJS) {
 		if (err.name != NULL && strcmp(err.name, "BadPropsError") == 0) {
+			/* The caller's mistake, not the page's: the reason alone, no stack. */
+			const char *m   = err.message;
+			size_t      nl  = strlen(err.name);
+			if (strncmp(m, err.name, nl) == 0 && strncmp(m + nl, ": ", 2) == 0) {
+				m += nl + 2;
+			}
 			job->err        = SSRD_EBADPROPS;
-			job->error_text = strdup(err.message);
+			job->error_text = strdup(m);
 		} else {
 			job->error_text = format_error(w, &err);
 		}

@@ -43,6 +43,13 @@ static int
 segment_check(const char *name, char *errbuf, size_t errlen)
 {
 	size_t n = strlen(name);
+	if (name[0] == ':') {
+		/* ':' marks dynamic segments inside the table; a directory may not fake one. */
+		snprintf(errbuf, errlen,
+		    "directory \"%s\": a segment may not start with ':'; write dynamic segments as [name]",
+		    name);
+		return SSRD_EINVAL;
+	}
 	if (name[0] == '[') {
 		if (n < 3 || name[n - 1] != ']') {
 			snprintf(errbuf, errlen,
@@ -61,6 +68,22 @@ segment_check(const char *name, char *errbuf, size_t errlen)
 		}
 	}
 	return SSRD_OK;
+}
+
+/* Two routes have the same shape when they match the same paths: [id] and [slug] at one place do. */
+static int
+same_shape(const ssrd_route *a, const ssrd_route *b)
+{
+	if (a->nsegs != b->nsegs) {
+		return 0;
+	}
+	for (size_t i = 0; i < a->nsegs; i++) {
+		int da = a->segs[i][0] == ':', db = b->segs[i][0] == ':';
+		if (da != db || (!da && strcmp(a->segs[i], b->segs[i]) != 0)) {
+			return 0;
+		}
+	}
+	return 1;
 }
 
 /* Adds the route whose directory, relative to app/, is rel ("" for the root). */
@@ -91,7 +114,11 @@ route_add(ssrd_routes *routes, const char *rel, const char *page_file,
 			s[0]     = ':';
 			r.ndynamic++;
 		}
-		r.segs[r.nsegs++] = strdup(s);
+		if ((r.segs[r.nsegs] = strdup(s)) == NULL) {
+			free(copy);
+			goto out;
+		}
+		r.nsegs++;
 		ssrd__strbuf_printf(&pat, "/%s", s);
 	}
 	free(copy);
@@ -102,7 +129,7 @@ route_add(ssrd_routes *routes, const char *rel, const char *page_file,
 		goto out;
 	}
 	for (size_t i = 0; i < routes->n; i++) {
-		if (strcmp(routes->v[i].pattern, pat.ptr) == 0) {
+		if (same_shape(&routes->v[i], &r)) {
 			snprintf(errbuf, errlen,
 			    "%s and %s both define the route %s; keep one",
 			    routes->v[i].page_key, key.ptr, pat.ptr);
@@ -182,12 +209,24 @@ scan_dir(ssrd_routes *routes, const char *dir, const char *rel, int depth,
 	return rv;
 }
 
+/*
+ * Matching order: fully static routes first; then, at the first position
+ * where two routes differ in kind, the one with a static segment there (so
+ * /products/new beats /products/:id, and /x/:b beats /:a/b); otherwise by
+ * pattern, for a stable listing.
+ */
 static int
 route_order(const void *a, const void *b)
 {
 	const ssrd_route *x = a, *y = b;
-	if (x->ndynamic != y->ndynamic) {
-		return x->ndynamic < y->ndynamic ? -1 : 1;
+	if ((x->ndynamic == 0) != (y->ndynamic == 0)) {
+		return x->ndynamic == 0 ? -1 : 1;
+	}
+	for (size_t i = 0; i < x->nsegs && i < y->nsegs; i++) {
+		int dx = x->segs[i][0] == ':', dy = y->segs[i][0] == ':';
+		if (dx != dy) {
+			return dx - dy;
+		}
 	}
 	return strcmp(x->pattern, y->pattern);
 }
@@ -209,7 +248,9 @@ ssrd__routes_scan(const char *site_root, ssrd_routes *out, char *errbuf,
 		ssrd__routes_free(&routes);
 		return rv;
 	}
-	qsort(routes.v, routes.n, sizeof(ssrd_route), route_order);
+	if (routes.n > 1) {
+		qsort(routes.v, routes.n, sizeof(ssrd_route), route_order);
+	}
 	*out = routes;
 	return SSRD_OK;
 }

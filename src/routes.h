@@ -14,8 +14,9 @@ typedef struct ssrd_route {
 } ssrd_route;
 
 /*
- * A site's routes, ordered for matching: static routes before dynamic
- * ones, and among dynamic ones those with more static segments first.
+ * A site's routes, ordered for matching: fully static routes first, then,
+ * at the first position where two routes differ, a static segment wins
+ * over a dynamic one.
  * Immutable once built, so any number of threads may match at once.
  */
 typedef struct ssrd_routes {
@@ -27,7 +28,8 @@ typedef struct ssrd_routes {
  * Scans <site_root>/app for page.jsx, page.js, page.tsx and page.ts files
  * and builds the table in *out (caller frees with ssrd__routes_free()).
  * Returns SSRD_OK; SSRD_ENOENT if there is no app/ directory; SSRD_EINVAL
- * with errbuf filled for a bad segment name or two pages for one route.
+ * with errbuf filled for a bad segment name ("[1x]", ":x") or two pages
+ * for one route ([id] and [slug] side by side count as one route).
  */
 int ssrd__routes_scan(const char *site_root, ssrd_routes *out, char *errbuf,
     size_t errlen);

@@ -1,5 +1,4 @@
-/* sourcemap.c implements src/sourcemap.h: a bounded JSON reader and a Source
- * Map v3 decoder. */
+/* sourcemap.c implements sourcemap.h: Source Map v3 parsing and lookup. */
 #include "sourcemap.h"
 
 #include <ssrd/errors.h>

@@ -1,5 +1,4 @@
-/* utf8.c implements src/utf8.h: WHATWG UTF-8 <-> UTF-16 and Latin-1 -> UTF-8,
- * with ASCII fast paths. */
+/* utf8.c implements utf8.h: WHATWG UTF-8 <-> UTF-16 and Latin-1 -> UTF-8. */
 #include "utf8.h"
 
 #include <string.h>

@@ -11,7 +11,7 @@ say() { printf '[deps] %s\n' "$*"; }
 # Packages the build, the tests and libnode's own runtime need.
 apt_packages=(
   build-essential cmake pkg-config
-  libnng-dev nng-utils zlib1g-dev libsqlite3-dev libxxhash-dev check libinih-dev
+  libnng-dev nng-utils zlib1g-dev libsqlite3-dev libxxhash-dev check curl
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
 )
 
@@ -45,8 +45,12 @@ if [ ! -f "$deps/usr/include/node/v8.h" ] || [ ! -e "$deps/usr/lib/x86_64-linux-
 fi
 
 # JS side: react, react-dom, esbuild, pinned by the lockfile.
-if [ ! -x js/node_modules/.bin/esbuild ] || [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
-  say "npm ci in js/"
-  ( cd js && npm ci --no-audit --no-fund --loglevel=error )
+# ssrd runs esbuild's native binary directly (no Node.js at run time), so no install scripts are needed.
+if [ ! -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || [ ! -f js/node_modules/react-dom/package.json ] ||
+   [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
+  command -v npm >/dev/null || { echo "[deps] error: npm is needed to fetch react and esbuild (install Node.js 20)" >&2; exit 1; }
+  say "npm ci in js/ (react, react-dom, esbuild, pinned by js/package-lock.json)"
+  ( cd js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
+  [ -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || { echo "[deps] error: npm ci did not install esbuild's linux-x64 binary" >&2; exit 1; }
 fi
 say "all dependencies present"

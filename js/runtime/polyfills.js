@@ -165,4 +165,4 @@ globalThis.TextDecoder = class TextDecoder {
 };
 
 // ---- process.env.NODE_ENV: libraries branch on it ----
-globalThis.process = { env: { NODE_ENV: "production" } };
+if (typeof globalThis.process === "undefined") globalThis.process = { env: { NODE_ENV: "production" } };

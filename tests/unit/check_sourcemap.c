@@ -1,5 +1,4 @@
-/* check_sourcemap.c tests src/sourcemap.c: esbuild maps, the lookup rule and
- * malformed input. */
+/* check_sourcemap.c tests src/sourcemap.c with esbuild and malformed maps. */
 #include <check.h>
 #include <limits.h>
 #include <stdint.h>

@@ -1,5 +1,4 @@
-/* check_utf8.c tests src/utf8.c against the WHATWG Encoding Standard's UTF-8
- * rules. */
+/* check_utf8.c tests src/utf8.c against the WHATWG UTF-8 rules. */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>

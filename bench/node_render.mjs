@@ -1,0 +1,46 @@
+// node_render.mjs: the same bundles ssrd evaluates (cache/base.js + the site bundle), rendered in Node 20.
+// Node gets plain-JS stand-ins for ssrd's native functions; the render path never calls them.
+//   node bench/node_render.mjs BASE_JS SITE_JS PAGE_KEY PATH PARAMS_JSON PROPS_JSON ITERATIONS WARMUP
+import { readFileSync } from "node:fs";
+import vm from "node:vm";
+
+const [baseJs, siteJs, pageKey, path, params, props, iterArg, warmArg] = process.argv.slice(2);
+const iterations = Number(iterArg || 2000);
+const warmup = Number(warmArg || 500);
+
+// Node's own codecs, taken before the base's polyfills replace the globals.
+const nodeEncoder = new TextEncoder();
+const nodeDecoder = new TextDecoder();
+const nodeNow = performance.now.bind(performance);
+const nodeProcess = process;
+const timers = new Map();
+let timerHandler = null;
+globalThis.__ssrd_native = {
+  log: (level, text) => nodeProcess.stderr.write(text + "\n"),
+  timerStart: (id, ms) => timers.set(id, setTimeout(() => timerHandler(id), ms)),
+  timerStop: (id) => clearTimeout(timers.get(id)),
+  setTimerHandler: (fn) => { timerHandler = fn; },
+  now: nodeNow,
+  utf8Encode: (s) => nodeEncoder.encode(s),
+  utf8EncodeInto: (s, u8) => { const r = nodeEncoder.encodeInto(s, u8); return [r.read, r.written]; },
+  utf8Decode: (u8) => nodeDecoder.decode(u8),
+};
+const savedConsole = globalThis.console;
+vm.runInThisContext(readFileSync(baseJs, "utf8"), { filename: baseJs });
+vm.runInThisContext(readFileSync(siteJs, "utf8"), { filename: siteJs });
+globalThis.console = savedConsole;
+
+const render = globalThis.__ssrd_render;
+const t = new Float64Array(iterations);
+let bytes = 0;
+for (let i = -warmup; i < iterations; i++) {
+  const t0 = nodeNow();
+  const html = render(pageKey, path, params, props);
+  const dt = nodeNow() - t0;
+  if (i >= 0) t[i] = dt;
+  bytes = Buffer.byteLength(html);
+}
+t.sort();
+const median = iterations % 2 ? t[(iterations - 1) / 2] : (t[iterations / 2 - 1] + t[iterations / 2]) / 2;
+console.log(JSON.stringify({ engine: "node", node: nodeProcess.version, path, bytes, iterations, median_ms: Number(median.toFixed(4)) }));
+nodeProcess.exit(0);

@@ -1,0 +1,172 @@
+/* render_bench.c: per-render time of one page in ssrd's engine, on the same thread and through the pool. */
+#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ssrd/errors.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "engine/engine.h"
+#include "pool.h"
+#include "site.h"
+#include "timers.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void
+die(const char *what, const char *why)
+{
+	fprintf(stderr, "render_bench: %s: %s\n", what, why);
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = "/products", *props = "{}", *site_dir = SSRD_SOURCE_DIR "/js/demo";
+	const char *mode = "direct";
+	long        iters = 2000, warmup = 500, young = -1;
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--path") == 0) {
+			path = argv[i + 1];
+		} else if (strcmp(argv[i], "--props") == 0) {
+			props = argv[i + 1];
+		} else if (strcmp(argv[i], "--site") == 0) {
+			site_dir = argv[i + 1];
+		} else if (strcmp(argv[i], "--iterations") == 0) {
+			iters = atol(argv[i + 1]);
+		} else if (strcmp(argv[i], "--warmup") == 0) {
+			warmup = atol(argv[i + 1]);
+		} else if (strcmp(argv[i], "--young-mb") == 0) {
+			young = atol(argv[i + 1]);
+		} else if (strcmp(argv[i], "--mode") == 0) {
+			mode = argv[i + 1];
+		} else {
+			die("unknown argument", argv[i]);
+		}
+	}
+	char        errbuf[8192];
+	ssrd_config cfg;
+	ssrd_bundle base;
+	ssrd_site  *site;
+	char        cache[] = "/tmp/ssrd-bench-XXXXXX";
+	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK ||
+	    ssrd__config_set(&cfg, "cache_dir", cache, errbuf, sizeof(errbuf)) != SSRD_OK) {
+		die("set-up", "failed");
+	}
+	if (young < 0) {
+		young = cfg.young_max_mb;
+	}
+	ssrd__engine_init(cfg.v8_flags);
+	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf)) != SSRD_OK ||
+	    ssrd__site_load(&cfg, site_dir, &site, errbuf, sizeof(errbuf)) != SSRD_OK) {
+		die("build", errbuf);
+	}
+	const ssrd_route *route;
+	char             *params;
+	if (ssrd__routes_match(&site->routes, path, &route, &params) != SSRD_OK) {
+		die("no route", path);
+	}
+	double *t    = calloc((size_t) iters, sizeof(double));
+	size_t  size = 0;
+
+	if (strcmp(mode, "js") == 0 || strcmp(mode, "direct") == 0) {
+		/* The worker's own call, on this thread: what a render costs inside ssrd, minus the queue. */
+		ssrd_isolate     *iso;
+		ssrd_context     *ctx;
+		ssrd_isolate_opts o = {(size_t) cfg.heap_max_mb, (size_t) young};
+		ssrd_js_error     err = {0};
+		if (ssrd__isolate_new(&o, &iso) != SSRD_OK || ssrd__context_new(iso, NULL, &ctx) != SSRD_OK ||
+		    ssrd__context_eval(ctx, base.code, base.len, base.path, &err) != SSRD_OK ||
+		    ssrd__context_eval(ctx, site->bundle.code, site->bundle.len, site->bundle.path, &err) != SSRD_OK) {
+			die("evaluate", err.message ? err.message : "?");
+		}
+		ssrd_str args[] = {{route->page_key, strlen(route->page_key)}, {path, strlen(path)},
+		    {params, strlen(params)}, {props, strlen(props)}};
+		if (strcmp(mode, "js") == 0) {
+			/* React's own time: the loop runs inside V8, timed with performance.now, no C per render. */
+			static const char loop[] =
+			    "globalThis.__bench = (k, p, pa, pr, n, w) => { const t = [];"
+			    " let s = 0; for (let i = -w; i < n; i++) { const t0 = performance.now();"
+			    " const h = __ssrd_render(k, p, pa, pr); const dt = performance.now() - t0;"
+			    " if (i >= 0) t.push(dt); s = h.length; }"
+			    " t.sort((a, b) => a - b); return String(t[t.length >> 1]); };";
+			char nbuf[32], wbuf[32], *out;
+			snprintf(nbuf, sizeof(nbuf), "%ld", iters);
+			snprintf(wbuf, sizeof(wbuf), "%ld", warmup);
+			ssrd_str a6[] = {args[0], args[1], args[2], args[3], {nbuf, strlen(nbuf)}, {wbuf, strlen(wbuf)}};
+			if (ssrd__context_eval(ctx, loop, strlen(loop), "bench.js", &err) != SSRD_OK ||
+			    ssrd__context_eval(ctx, "globalThis.__bench2 = (k,p,pa,pr,n,w) => __bench(k,p,pa,pr,+n,+w);", 66, "b2.js", &err) != SSRD_OK ||
+			    ssrd__context_call(ctx, "__bench2", a6, 6, &out, &size, &err) != SSRD_OK) {
+				die("js loop", err.message ? err.message : "?");
+			}
+			printf("{\"engine\":\"ssrd-js\",\"path\":\"%s\",\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld}\n",
+			    path, iters, atof(out), young);
+			free(out);
+			return 0;
+		}
+		for (long i = -warmup; i < iters; i++) {
+			char  *out;
+			double t0 = ssrd__now_ms();
+			if (ssrd__context_call(ctx, "__ssrd_render", args, 4, &out, &size, &err) != SSRD_OK) {
+				die("render", err.message ? err.message : "?");
+			}
+			if (i >= 0) {
+				t[i] = ssrd__now_ms() - t0;
+			}
+			free(out);
+		}
+		ssrd__context_free(ctx);
+		ssrd__isolate_free(iso);
+	} else {
+		/* Through the pool: queue, hand-off to the worker thread, render, completion. */
+		ssrd_pool     *pool;
+		ssrd_pool_opts po = {1, 16, {(size_t) cfg.heap_max_mb, (size_t) young}};
+		if (ssrd__pool_start(&po, &base, site, &pool, errbuf, sizeof(errbuf)) != SSRD_OK) {
+			die("pool", errbuf);
+		}
+		for (long i = -warmup; i < iters; i++) {
+			ssrd_job *job    = calloc(1, sizeof(*job));
+			job->page_key    = strdup(route->page_key);
+			job->path        = strdup(path);
+			job->params_json = strdup(params);
+			job->props_json  = strdup(props);
+			job->props_len   = strlen(props);
+			double t0        = ssrd__now_ms();
+			if (ssrd__pool_render(pool, job) != SSRD_OK) {
+				die("render", job->error_text ? job->error_text : "?");
+			}
+			if (i >= 0) {
+				t[i] = ssrd__now_ms() - t0;
+			}
+			size = job->html_len;
+			ssrd__job_free(job);
+		}
+		ssrd__pool_stop(pool);
+	}
+	printf("{\"engine\":\"ssrd-%s\",\"path\":\"%s\",\"bytes\":%zu,\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld}\n",
+	    mode, path, size, iters, median(t, (size_t) iters), young);
+	free(t);
+	free(params);
+	ssrd__site_free(site);
+	ssrd__bundle_clear(&base);
+	ssrd__config_clear(&cfg);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", cache);
+	return system(cmd) == 0 ? 0 : 1;
+}

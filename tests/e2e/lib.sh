@@ -1,0 +1,47 @@
+# lib.sh: shared helpers for the end-to-end tests. Each test sources it and counts its checks.
+set -uo pipefail
+SSRD=${1:?usage: $0 path/to/ssrd}
+SRC=${SSRD_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+WORK=$(mktemp -d /tmp/ssrd-e2e.XXXXXX)
+passed=0
+failed=0
+cleanup_hooks=()
+trap 'for h in "${cleanup_hooks[@]}"; do eval "$h"; done; rm -rf "$WORK"' EXIT
+
+ok() { passed=$((passed + 1)); echo "ok   - $*"; }
+not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
+
+# check DESCRIPTION COMMAND...: passes if the command succeeds.
+check() {
+  local what=$1
+  shift
+  if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_exit CODE DESCRIPTION -- COMMAND...: runs COMMAND, keeps stdout/stderr in $WORK/out, $WORK/err.
+expect_exit() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$WORK/out" 2>"$WORK/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then ok "$what (exit $got)"; else
+    not_ok "$what: exit $got, want $want; stderr: $(head -c 600 "$WORK/err")"
+  fi
+}
+
+# stderr_has TEXT: the last expect_exit's stderr contains TEXT.
+stderr_has() {
+  if grep -qF -- "$1" "$WORK/err"; then ok "stderr has: $1"; else
+    not_ok "stderr lacks: $1; it was: $(head -c 600 "$WORK/err")"
+  fi
+}
+
+# free_port: a TCP port nothing listens on.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}

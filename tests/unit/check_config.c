@@ -1,0 +1,573 @@
+/* check_config.c tests src/config.c: defaults, options by name, INI files
+ * and their errors, and printing the configuration back out. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE
+#endif
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include <ssrd/errors.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Every test writes its files under this directory, made by main() and
+ * removed by main() after the run, so a failing test (whose forked child
+ * exits at once) leaves nothing behind.
+ */
+static char tmp_root[] = "/tmp/check_config.XXXXXX";
+
+/* Removes the files in tmp_root (it holds no directories) and tmp_root. */
+static void
+rm_tmp_root(void)
+{
+	DIR *d = opendir(tmp_root);
+	if (d != NULL) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") != 0
+			    && strcmp(e->d_name, "..") != 0) {
+				char path[4096];
+				snprintf(path, sizeof(path), "%s/%s", tmp_root,
+				    e->d_name);
+				unlink(path);
+			}
+		}
+		closedir(d);
+	}
+	rmdir(tmp_root);
+}
+
+/* Writes text to a new file under tmp_root and puts its path in path. */
+static void
+write_file(char *path, size_t len, const char *text)
+{
+	snprintf(path, len, "%s/ssrd.XXXXXX", tmp_root);
+	int fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp(%s): %s", path, strerror(errno));
+	FILE *f = fdopen(fd, "w");
+	ck_assert_msg(f != NULL, "fdopen: %s", strerror(errno));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Initializes cfg and fails the test unless that works. */
+static void
+init_ok(ssrd_config *cfg)
+{
+	int rv = ssrd__config_init(cfg);
+	ck_assert_msg(rv == SSRD_OK, "config_init: %s (%s)", ssrd_err_name(rv),
+	    ssrd_strerror(rv));
+}
+
+/* Sets name = value and fails the test, with the reason, unless it works. */
+static void
+set_ok(ssrd_config *cfg, const char *name, const char *value)
+{
+	char errbuf[512] = "";
+	int  rv = ssrd__config_set(cfg, name, value, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_OK, "set %s = \"%s\": %s (%s): %s", name,
+	    value, ssrd_err_name(rv), ssrd_strerror(rv), errbuf);
+}
+
+/* Loads text as a config file into cfg; fails unless that works. */
+static void
+load_ok(ssrd_config *cfg, const char *text)
+{
+	char path[256], errbuf[512] = "";
+	write_file(path, sizeof(path), text);
+	int rv = ssrd__config_load_file(cfg, path, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_OK, "load:\n%s\n-> %s (%s): %s", text,
+	    ssrd_err_name(rv), ssrd_strerror(rv), errbuf);
+}
+
+/* Compares every field of two configs. */
+static void
+assert_config_eq(const ssrd_config *a, const ssrd_config *b)
+{
+	ck_assert_msg(a->workers == b->workers, "workers %ld != %ld",
+	    a->workers, b->workers);
+	ck_assert_msg(a->heap_max_mb == b->heap_max_mb,
+	    "heap_max_mb %ld != %ld", a->heap_max_mb, b->heap_max_mb);
+	ck_assert_msg(a->young_max_mb == b->young_max_mb,
+	    "young_max_mb %ld != %ld", a->young_max_mb, b->young_max_mb);
+	const struct {
+		const char *name, *x, *y;
+	} strs[] = {
+		{ "http", a->http, b->http },
+		{ "site", a->site, b->site },
+		{ "v8_flags", a->v8_flags, b->v8_flags },
+		{ "cache_dir", a->cache_dir, b->cache_dir },
+		{ "esbuild", a->esbuild, b->esbuild },
+		{ "runtime_dir", a->runtime_dir, b->runtime_dir },
+		{ "log_level", a->log_level, b->log_level },
+	};
+	for (size_t i = 0; i < N(strs); i++) {
+		ck_assert_msg(strs[i].x != NULL && strs[i].y != NULL,
+		    "%s is NULL", strs[i].name);
+		ck_assert_msg(strcmp(strs[i].x, strs[i].y) == 0,
+		    "%s: \"%s\" != \"%s\"", strs[i].name, strs[i].x, strs[i].y);
+	}
+}
+
+START_TEST(test_defaults)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	ck_assert_int_eq(cfg.workers, 0);
+	ck_assert_ptr_nonnull(cfg.http);
+	ck_assert_msg(strncmp(cfg.http, "http://", 7) == 0,
+	    "default http \"%s\" does not start with http://", cfg.http);
+	ck_assert_ptr_nonnull(cfg.log_level);
+	ck_assert_str_eq(cfg.log_level, "info");
+	ck_assert_msg(cfg.heap_max_mb >= 16 && cfg.heap_max_mb <= 16384,
+	    "heap_max_mb %ld", cfg.heap_max_mb);
+	ck_assert_msg(cfg.young_max_mb >= 1 && cfg.young_max_mb <= 1024,
+	    "young_max_mb %ld", cfg.young_max_mb);
+	ck_assert_ptr_nonnull(cfg.v8_flags);
+	ck_assert_str_eq(cfg.v8_flags, "");
+	ck_assert_msg(cfg.site != NULL && cfg.site[0] != '\0', "no site");
+	ck_assert_msg(
+	    cfg.cache_dir != NULL && cfg.cache_dir[0] != '\0', "no cache_dir");
+	ck_assert_msg(
+	    cfg.esbuild != NULL && cfg.esbuild[0] != '\0', "no esbuild");
+	ck_assert_msg(cfg.runtime_dir != NULL && cfg.runtime_dir[0] != '\0',
+	    "no runtime_dir");
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_set_names)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	set_ok(&cfg, "workers", "4");
+	ck_assert_int_eq(cfg.workers, 4);
+	set_ok(&cfg, "cache-dir", "/tmp/dashes");
+	ck_assert_str_eq(cfg.cache_dir, "/tmp/dashes");
+	set_ok(&cfg, "cache_dir", "/tmp/underscores");
+	ck_assert_str_eq(cfg.cache_dir, "/tmp/underscores");
+	set_ok(&cfg, "heap-max-mb", "1024");
+	ck_assert_int_eq(cfg.heap_max_mb, 1024);
+	set_ok(&cfg, "young_max_mb", "64");
+	ck_assert_int_eq(cfg.young_max_mb, 64);
+	set_ok(&cfg, "runtime-dir", "/opt/rt");
+	ck_assert_str_eq(cfg.runtime_dir, "/opt/rt");
+	set_ok(&cfg, "log-level", "debug");
+	ck_assert_str_eq(cfg.log_level, "debug");
+	set_ok(&cfg, "log_level", "off");
+	ck_assert_str_eq(cfg.log_level, "off");
+	set_ok(&cfg, "http", "http://0.0.0.0:9000");
+	ck_assert_str_eq(cfg.http, "http://0.0.0.0:9000");
+	set_ok(&cfg, "http", ""); /* empty turns HTTP off */
+	ck_assert_str_eq(cfg.http, "");
+	set_ok(&cfg, "v8-flags", "--max-lazy --stack-size=900");
+	ck_assert_str_eq(cfg.v8_flags, "--max-lazy --stack-size=900");
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_set_bounds)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	set_ok(&cfg, "workers", "0");
+	ck_assert_int_eq(cfg.workers, 0);
+	set_ok(&cfg, "workers", "256");
+	ck_assert_int_eq(cfg.workers, 256);
+	set_ok(&cfg, "heap_max_mb", "16");
+	ck_assert_int_eq(cfg.heap_max_mb, 16);
+	set_ok(&cfg, "heap_max_mb", "16384");
+	ck_assert_int_eq(cfg.heap_max_mb, 16384);
+	set_ok(&cfg, "young_max_mb", "1");
+	ck_assert_int_eq(cfg.young_max_mb, 1);
+	set_ok(&cfg, "young_max_mb", "1024");
+	ck_assert_int_eq(cfg.young_max_mb, 1024);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+/* A bad value for name; the message must contain mention. */
+static const struct {
+	const char *name, *value, *mention;
+} bad_sets[] = {
+	{ "workers", "abc", "workers" },
+	{ "workers", "4x", "workers" },
+	{ "workers", "", "workers" },
+	{ "workers", "4 ", "workers" },
+	{ "workers", "99999999999999999999999", "workers" },
+	{ "workers", "257", "workers" },
+	{ "workers", "-1", "workers" },
+	{ "heap_max_mb", "1", "heap_max_mb" },
+	{ "heap-max-mb", "16385", "heap_max_mb" },
+	{ "young_max_mb", "0", "young_max_mb" },
+	{ "nope", "1", "nope" },
+	{ "cache__dir", "/x", "cache__dir" },
+	{ "", "1", "unknown" },
+	{ "log_level", "loud", "log_level" },
+	{ "log_level", "INFO", "log_level" },
+	{ "http", "https://127.0.0.1:8443", "http" },
+	{ "http", "127.0.0.1:8080", "http" },
+};
+
+START_TEST(test_set_errors)
+{
+	const char *name = bad_sets[_i].name, *value = bad_sets[_i].value;
+	ssrd_config cfg, def;
+	char        errbuf[512] = "";
+	init_ok(&cfg);
+	init_ok(&def);
+	int rv = ssrd__config_set(&cfg, name, value, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_ECONFIG,
+	    "set %s = \"%s\": got %s (%s), want bad_config", name, value,
+	    ssrd_err_name(rv), ssrd_strerror(rv));
+	ck_assert_msg(strstr(errbuf, bad_sets[_i].mention) != NULL,
+	    "set %s = \"%s\": message does not name \"%s\": %s", name, value,
+	    bad_sets[_i].mention, errbuf);
+	/* A refused value leaves the config as it was. */
+	assert_config_eq(&cfg, &def);
+	ssrd__config_clear(&cfg);
+	ssrd__config_clear(&def);
+}
+END_TEST
+
+START_TEST(test_load_file)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	load_ok(&cfg,
+	    "# ssrd.conf\n"
+	    "; another comment style\n"
+	    "\n"
+	    "[server]\n"
+	    "workers=3\n"
+	    "  http   =   \"http://127.0.0.1:9999\"   \n"
+	    "\t# indented comment\n"
+	    "[ site ]\n"
+	    "site = /srv/my site\n"
+	    "\n"
+	    "[render]\n"
+	    "heap_max_mb = 256\r\n"
+	    "young-max-mb = 32\n"
+	    "v8_flags = \"  --max-lazy  \"\n"
+	    "[cache]\n"
+	    "cache_dir = \"\"\n"
+	    "[build]\n"
+	    "esbuild = /usr/bin/esbuild # not a comment\n"
+	    "runtime_dir = a=b\n"
+	    "[log]\n"
+	    "log_level = warn"); /* no final newline */
+	ck_assert_int_eq(cfg.workers, 3);
+	ck_assert_str_eq(cfg.http, "http://127.0.0.1:9999");
+	ck_assert_str_eq(cfg.site, "/srv/my site");
+	ck_assert_int_eq(cfg.heap_max_mb, 256);
+	ck_assert_int_eq(cfg.young_max_mb, 32);
+	ck_assert_str_eq(cfg.v8_flags, "  --max-lazy  ");
+	ck_assert_str_eq(cfg.cache_dir, "");
+	ck_assert_str_eq(cfg.esbuild, "/usr/bin/esbuild # not a comment");
+	ck_assert_str_eq(cfg.runtime_dir, "a=b");
+	ck_assert_str_eq(cfg.log_level, "warn");
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_load_keeps_unset_options)
+{
+	ssrd_config cfg, def;
+	init_ok(&cfg);
+	init_ok(&def);
+	load_ok(&cfg, "[server]\nworkers = 7\n");
+	ck_assert_int_eq(cfg.workers, 7);
+	def.workers = 7;
+	assert_config_eq(&cfg, &def);
+
+	/* An empty file, or one of only comments, changes nothing. */
+	load_ok(&cfg, "");
+	load_ok(&cfg, "# nothing\n; here\n\n");
+	assert_config_eq(&cfg, &def);
+	ssrd__config_clear(&cfg);
+	ssrd__config_clear(&def);
+}
+END_TEST
+
+/* A bad file: the error must be at line, and the message contain mention. */
+static const struct {
+	const char *text;
+	int         line;
+	const char *mention;
+} bad_files[] = {
+	/* an unknown key on line 3 */
+	{ "[server]\nworkers = 2\nbogus = 1\n", 3, "bogus" },
+	/* an option in the wrong section */
+	{ "# comment\n[render]\nworkers = 2\n", 3, "[server]" },
+	{ "[server]\nworkers = 2\n\n[log]\nhttp = http://x\n", 5, "http" },
+	/* before any section */
+	{ "workers = 2\n", 1, "workers" },
+	/* a line without '=' */
+	{ "[server]\n\nworkers 4\n", 3, "workers 4" },
+	/* a bad section header */
+	{ "; comment\n\n\n[server\nworkers = 1\n", 4, "[server" },
+	{ "[server]\nworkers = 1\n[log] x\n", 3, "[log] x" },
+	/* an out-of-range value */
+	{ "[server]\nworkers = 1\n\n[render]\nheap_max_mb = 1\n", 5,
+	    "heap_max_mb" },
+	{ "[server]\n# 257 is one too many\nworkers = 257\n", 3, "workers" },
+	/* a bad number, a bad log level, a bad URL */
+	{ "[server]\nworkers = many\n", 2, "workers" },
+	{ "[log]\n\nlog_level = \"loud\"\n", 3, "log_level" },
+	{ "[server]\r\nworkers = 1\r\nhttp = ftp://x\r\n", 3, "http" },
+};
+
+START_TEST(test_load_errors)
+{
+	ssrd_config cfg;
+	char        path[256], errbuf[1024] = "", prefix[300];
+	init_ok(&cfg);
+	write_file(path, sizeof(path), bad_files[_i].text);
+	int rv = ssrd__config_load_file(&cfg, path, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_ECONFIG,
+	    "load:\n%s\n-> got %s (%s), want bad_config; errbuf: %s",
+	    bad_files[_i].text, ssrd_err_name(rv), ssrd_strerror(rv), errbuf);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, bad_files[_i].line);
+	ck_assert_msg(strncmp(errbuf, prefix, strlen(prefix)) == 0,
+	    "load:\n%s\n-> message \"%s\" does not start with \"%s\"",
+	    bad_files[_i].text, errbuf, prefix);
+	ck_assert_msg(
+	    strstr(errbuf + strlen(prefix), bad_files[_i].mention) != NULL,
+	    "message \"%s\" does not mention \"%s\"", errbuf,
+	    bad_files[_i].mention);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_load_missing_file)
+{
+	ssrd_config cfg;
+	char        path[256], errbuf[512] = "";
+	init_ok(&cfg);
+	snprintf(path, sizeof(path), "%s/no-such-file.conf", tmp_root);
+	int rv = ssrd__config_load_file(&cfg, path, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_EIO,
+	    "missing file: got %s (%s), want io_error", ssrd_err_name(rv),
+	    ssrd_strerror(rv));
+	ck_assert_msg(strstr(errbuf, path) != NULL,
+	    "message does not name the file: %s", errbuf);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+/* A directory opens but cannot be read: that is an unreadable file too. */
+START_TEST(test_load_directory)
+{
+	ssrd_config cfg;
+	char        errbuf[512] = "";
+	init_ok(&cfg);
+	int rv = ssrd__config_load_file(&cfg, tmp_root, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_EIO,
+	    "loading a directory: got %s (%s), want io_error; errbuf: %s",
+	    ssrd_err_name(rv), ssrd_strerror(rv), errbuf);
+	ck_assert_msg(strstr(errbuf, tmp_root) != NULL,
+	    "message does not name the path: %s", errbuf);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+/* Prints cfg to a file, loads that into fresh defaults, compares. */
+static void
+round_trip(const ssrd_config *cfg)
+{
+	char  path[256], errbuf[512] = "";
+	char  text[8192];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/print.XXXXXX", tmp_root);
+	int fd = mkstemp(path);
+	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
+	f = fdopen(fd, "w+");
+	ck_assert_ptr_nonnull(f);
+	ssrd__config_print(cfg, f);
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n]  = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(text, "[server]\n") != NULL
+	        && strstr(text, "[log]\n") != NULL,
+	    "no [server] or [log] header in:\n%s", text);
+	char want[64];
+	snprintf(want, sizeof(want), "workers = %ld\n", cfg->workers);
+	ck_assert_msg(
+	    strstr(text, want) != NULL, "no \"%s\" in:\n%s", want, text);
+
+	ssrd_config back;
+	init_ok(&back);
+	/* Start from values that differ, so each must come from the file. */
+	back.workers      = cfg->workers == 1 ? 2 : 1;
+	back.heap_max_mb  = cfg->heap_max_mb == 17 ? 18 : 17;
+	back.young_max_mb = cfg->young_max_mb == 2 ? 3 : 2;
+	int rv = ssrd__config_load_file(&back, path, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_OK, "loading printed config: %s (%s): %s\n%s",
+	    ssrd_err_name(rv), ssrd_strerror(rv), errbuf, text);
+	assert_config_eq(cfg, &back);
+	ssrd__config_clear(&back);
+}
+
+START_TEST(test_print_round_trip)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	round_trip(&cfg); /* the defaults, with an empty v8_flags */
+
+	set_ok(&cfg, "workers", "12");
+	set_ok(&cfg, "http", "");
+	set_ok(&cfg, "site", "/srv/site with spaces");
+	set_ok(&cfg, "heap_max_mb", "2048");
+	set_ok(&cfg, "young_max_mb", "96");
+	set_ok(&cfg, "v8_flags", "--max-lazy --stack-size=900");
+	set_ok(&cfg, "cache_dir", "/var/cache/ssrd");
+	set_ok(&cfg, "esbuild", "/usr/local/bin/esbuild");
+	set_ok(&cfg, "runtime_dir", "/opt/ssrd/runtime");
+	set_ok(&cfg, "log_level", "error");
+	round_trip(&cfg);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+/*
+ * Values the loader would change if printed bare: surrounding whitespace
+ * (trimmed), surrounding quotes (stripped) and a leading '#' or ';'.
+ */
+static const struct {
+	const char *name, *value;
+} tricky_values[] = {
+	{ "v8_flags", " --max-lazy" },
+	{ "site", "/srv/site " },
+	{ "v8_flags", "\"--quoted\"" },
+	{ "cache_dir", "#cache" },
+	{ "esbuild", ";esbuild" },
+};
+
+START_TEST(test_print_round_trip_tricky)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	set_ok(&cfg, tricky_values[_i].name, tricky_values[_i].value);
+	round_trip(&cfg);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_print_help)
+{
+	static const char *const flags[] = {
+		"--workers",
+		"--http",
+		"--site",
+		"--heap-max-mb",
+		"--young-max-mb",
+		"--v8-flags",
+		"--cache-dir",
+		"--esbuild",
+		"--runtime-dir",
+		"--log-level",
+	};
+	char  text[8192];
+	FILE *f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	ssrd__config_print_help(f);
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n]  = '\0';
+	fclose(f);
+	for (size_t i = 0; i < N(flags); i++) {
+		ck_assert_msg(strstr(text, flags[i]) != NULL,
+		    "--help does not list %s:\n%s", flags[i], text);
+	}
+}
+END_TEST
+
+START_TEST(test_workers)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	long n = ssrd__config_workers(&cfg);
+	ck_assert_msg(n >= 1, "workers for 0: %ld", n);
+	set_ok(&cfg, "workers", "1");
+	ck_assert_int_eq(ssrd__config_workers(&cfg), 1);
+	set_ok(&cfg, "workers", "5");
+	ck_assert_int_eq(ssrd__config_workers(&cfg), 5);
+	set_ok(&cfg, "workers", "256");
+	ck_assert_int_eq(ssrd__config_workers(&cfg), 256);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+START_TEST(test_clear_twice)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	ssrd__config_clear(&cfg);
+	ck_assert_ptr_null(cfg.http);
+	ck_assert_ptr_null(cfg.site);
+	ck_assert_ptr_null(cfg.v8_flags);
+	ck_assert_ptr_null(cfg.cache_dir);
+	ck_assert_ptr_null(cfg.esbuild);
+	ck_assert_ptr_null(cfg.runtime_dir);
+	ck_assert_ptr_null(cfg.log_level);
+	ssrd__config_clear(&cfg);
+	ck_assert_ptr_null(cfg.http);
+	ssrd__config_clear(NULL);
+
+	/* A cleared config can be filled again. */
+	init_ok(&cfg);
+	ck_assert_str_eq(cfg.log_level, "info");
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s  = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_set_names);
+	tcase_add_test(tc, test_set_bounds);
+	tcase_add_loop_test(tc, test_set_errors, 0, (int) N(bad_sets));
+	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_load_keeps_unset_options);
+	tcase_add_loop_test(tc, test_load_errors, 0, (int) N(bad_files));
+	tcase_add_test(tc, test_load_missing_file);
+	tcase_add_test(tc, test_load_directory);
+	tcase_add_test(tc, test_print_round_trip);
+	tcase_add_loop_test(
+	    tc, test_print_round_trip_tricky, 0, (int) N(tricky_values));
+	tcase_add_test(tc, test_print_help);
+	tcase_add_test(tc, test_workers);
+	tcase_add_test(tc, test_clear_twice);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	if (mkdtemp(tmp_root) == NULL) {
+		fprintf(stderr, "mkdtemp(%s): %s\n", tmp_root, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	SRunner *sr = srunner_create(config_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	rm_tmp_root();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
