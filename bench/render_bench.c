@@ -10,6 +10,7 @@
 #include "bundle.h"
 #include "config.h"
 #include "engine/engine.h"
+#include "pagecache.h"
 #include "pool.h"
 #include "site.h"
 #include "timers.h"
@@ -40,7 +41,7 @@ main(int argc, char **argv)
 {
 	const char *path = "/products", *props = "{}", *site_dir = SSRD_SOURCE_DIR "/js/demo";
 	const char *mode = "direct";
-	long        iters = 2000, warmup = 500, young = -1;
+	long        iters = 2000, warmup = 500, young = -1, page_cache = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--path") == 0) {
 			path = argv[i + 1];
@@ -54,6 +55,8 @@ main(int argc, char **argv)
 			warmup = atol(argv[i + 1]);
 		} else if (strcmp(argv[i], "--young-mb") == 0) {
 			young = atol(argv[i + 1]);
+		} else if (strcmp(argv[i], "--page-cache-mb") == 0) {
+			page_cache = atol(argv[i + 1]);
 		} else if (strcmp(argv[i], "--mode") == 0) {
 			mode = argv[i + 1];
 		} else {
@@ -72,7 +75,10 @@ main(int argc, char **argv)
 	if (young < 0) {
 		young = cfg.young_max_mb;
 	}
-	ssrd__engine_init(cfg.v8_flags);
+	if (page_cache < 0) {
+		page_cache = cfg.page_cache_mb;
+	}
+	ssrd__engine_init(cfg.v8_flags, (size_t) page_cache << 20);
 	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf)) != SSRD_OK ||
 	    ssrd__site_load(&cfg, site_dir, &site, errbuf, sizeof(errbuf)) != SSRD_OK) {
 		die("build", errbuf);
@@ -130,6 +136,7 @@ main(int argc, char **argv)
 				t[i] = ssrd__now_ms() - t0;
 			}
 			free(out);
+			ssrd__isolate_pump(iso);
 		}
 		ssrd__context_free(ctx);
 		ssrd__isolate_free(iso);
@@ -159,8 +166,12 @@ main(int argc, char **argv)
 		}
 		ssrd__pool_stop(pool);
 	}
-	printf("{\"engine\":\"ssrd-%s\",\"path\":\"%s\",\"bytes\":%zu,\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld}\n",
-	    mode, path, size, iters, median(t, (size_t) iters), young);
+	printf("{\"engine\":\"ssrd-%s\",\"path\":\"%s\",\"bytes\":%zu,\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,\"page_cache_mb\":%ld}\n",
+	    mode, path, size, iters, median(t, (size_t) iters), young, page_cache);
+	ssrd_pagecache_stats pc;
+	ssrd__pagecache_stats(&pc);
+	fprintf(stderr, "page cache: held %zu bytes in %zu regions, %zu hits, %zu misses, %zu evicted\n",
+	    pc.bytes, pc.regions, pc.hits, pc.misses, pc.evicted);
 	free(t);
 	free(params);
 	ssrd__site_free(site);

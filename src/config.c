@@ -64,6 +64,8 @@ static const struct opt options[] = {
 	    NULL, "each isolate's old-generation heap limit, MiB"},
 	{"render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "48", 1, 1024,
 	    NULL, "each isolate's young generation, MiB (bigger = fewer scavenges during renders)"},
+	{"render", "page_cache_mb", OPT_LONG, OFF(page_cache_mb), "16", 0, 4096,
+	    NULL, "freed V8 heap pages kept resident for reuse, MiB, whole process (0 = off)"},
 	{"render", "v8_flags", OPT_STR, OFF(v8_flags), "", 0, 0, NULL,
 	    "extra V8 flags for the whole process, e.g. --max-lazy"},
 	{"cache", "cache_dir", OPT_STR, OFF(cache_dir), SSRD_SOURCE_DIR "/cache",

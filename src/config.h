@@ -21,6 +21,7 @@ typedef struct ssrd_config {
 	long  heap_max_mb;  /* each isolate's old-generation limit */
 	long  young_max_mb; /* each isolate's young generation */
 	char *v8_flags;     /* extra V8 flags, process-wide */
+	long  page_cache_mb; /* freed V8 pages kept for reuse, process-wide */
 	/* [cache] */
 	char *cache_dir;    /* where built bundles are kept */
 	/* [build] */

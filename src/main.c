@@ -124,7 +124,7 @@ app_start(struct app *app, long workers)
 {
 	char   errbuf[8192];
 	double t0 = ssrd__now_ms();
-	int    rv = ssrd__engine_init(app->cfg.v8_flags);
+	int    rv = ssrd__engine_init(app->cfg.v8_flags, (size_t) app->cfg.page_cache_mb << 20);
 	if (rv == SSRD_OK) {
 		rv = ssrd__bundle_build_base(&app->cfg, &app->base, errbuf, sizeof(errbuf));
 		if (rv != SSRD_OK) {

@@ -238,6 +238,7 @@ worker_main(void *arg)
 			job->done(job, job->arg);
 		}
 		worker_fire_timers(w);
+		ssrd__isolate_pump(w->iso);
 	}
 	ssrd__context_free(w->ctx);
 	ssrd__isolate_free(w->iso);

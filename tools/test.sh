@@ -6,10 +6,20 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 start=$(date +%s)
 
+# Prints each test's own closing line (Check's "100%: Checks: N, Failures: 0, Errors: 0",
+# the e2e scripts' "N passed, N failed") from ctest's log, so they show in CI output.
+summaries() {
+  awk '/^[0-9]+\/[0-9]+ Test: / { name = $3 }
+       /^[0-9]+%: Checks: / { print "-- " name; print }
+       /^[0-9]+ passed, [0-9]+ failed/ { print name ": " $0 }' \
+    "$1/Testing/Temporary/LastTest.log"
+}
+
 echo "== build"
 bash tools/build.sh
 echo "== tests (release build)"
 ctest --test-dir build --output-on-failure --timeout 300 -j2
+summaries build
 
 echo "== build with AddressSanitizer + UndefinedBehaviorSanitizer"
 bash tools/build.sh --sanitize
@@ -18,5 +28,6 @@ echo "== tests (ASan + UBSan)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 ctest --test-dir build-asan --output-on-failure --timeout 600 -j2
+summaries build-asan
 
 echo "== all tests passed in $(( $(date +%s) - start ))s"

@@ -64,10 +64,12 @@ typedef struct ssrd_context_hooks {
 
 /*
  * Initialises V8 and its platform for the whole process, with extra V8
- * flags (may be NULL or ""). Call once, from the main thread, before any
- * other function here. Returns SSRD_OK, or SSRD_EENGINE if called twice.
+ * flags (may be NULL or "") and up to page_cache_bytes of freed heap pages
+ * kept for reuse (0: none; see pagecache.h). Call once, from the main
+ * thread, before any other function here. Returns SSRD_OK, or SSRD_EENGINE
+ * if called twice.
  */
-int ssrd__engine_init(const char *v8_flags);
+int ssrd__engine_init(const char *v8_flags, size_t page_cache_bytes);
 
 /* Returns V8's version string, e.g. "10.2.154.26-node.36". Static storage; any thread. */
 const char *ssrd__engine_v8_version(void);
@@ -86,6 +88,13 @@ int ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out);
 
 /* Disposes of an isolate; its contexts must already be freed. NULL is a no-op. */
 void ssrd__isolate_free(ssrd_isolate *iso);
+
+/*
+ * Runs the tasks V8 posted for this isolate's thread (GC finalisation,
+ * memory reducer, ...) that are due now, without waiting. The owner calls it
+ * after each render and when idle, or they pile up. Owner thread only.
+ */
+void ssrd__isolate_pump(ssrd_isolate *iso);
 
 /* Heap figures of one isolate, in bytes. */
 typedef struct ssrd_heap_stats {

@@ -399,7 +399,7 @@ int
 main(void)
 {
 	/* V8 is initialised once per process, so run without forking. --expose-gc lets tests force a GC. */
-	if (ssrd__engine_init("--expose-gc") != SSRD_OK) {
+	if (ssrd__engine_init("--expose-gc", 64u << 20) != SSRD_OK) {
 		fprintf(stderr, "cannot initialise V8\n");
 		return EXIT_FAILURE;
 	}

@@ -254,7 +254,7 @@ main(void)
 	char cache[] = "/tmp/ssrd-check-pool-XXXXXX";
 	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK ||
 	    ssrd__config_set(&cfg, "cache_dir", cache, errbuf, sizeof(errbuf)) != SSRD_OK ||
-	    ssrd__engine_init(NULL) != SSRD_OK) {
+	    ssrd__engine_init(NULL, (size_t) cfg.page_cache_mb << 20) != SSRD_OK) {
 		fprintf(stderr, "set-up failed\n");
 		return EXIT_FAILURE;
 	}

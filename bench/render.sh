@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# bench/render.sh: per-render time of one page, ssrd against Node.js 20 on the same bundle, side by side.
+#   bash bench/render.sh [PATH] [ROUNDS] [ITERATIONS]     (defaults: /products 5 2000)
+# Each round runs every engine once, in turn, so they share the machine's noise; the table gives the
+# median over rounds of each round's per-render median, and ratios to Node from those medians.
+#   node              render + UTF-8 bytes in Node 20 (what res.end(html) costs too)
+#   node render-only  the render alone, the string left as a rope
+#   ssrd direct       the worker's call on one thread: props in, UTF-8 bytes out
+#   ssrd pool         through the queue to a worker thread and back (what a request pays)
+#   ssrd js-loop      React's own time inside ssrd's V8: the loop runs in JS, no C per render
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+path=${1:-/products}
+rounds=${2:-5}
+iters=${3:-2000}
+bash "$top/tools/build.sh" >/dev/null
+bin="${SSRD_BUILD_DIR:-$top/build}"
+work=$(mktemp -d /tmp/ssrd-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# The bundles Node loads are the ones ssrd builds.
+"$bin/ssrd" render "$path" --cache-dir "$work/cache" --log-level off >"$work/page.html"
+site_js=$(ls "$work"/cache/sites/*/site.js)
+page_key=$("$bin/ssrd" routes | awk -v p="$path" '
+  { n = split($1, a, "/"); m = split(p, b, "/"); if (n != m) next; ok = 1
+    for (i = 1; i <= n; i++) if (a[i] != b[i] && substr(a[i], 1, 1) != ":") ok = 0
+    if (ok) { print $2; exit } }')
+params=$(printf '{}')
+
+declare -A results
+run() { # NAME COMMAND...
+  local name=$1
+  shift
+  local out
+  out=$("$@" 2>/dev/null | tail -1)
+  results[$name]+=" $(printf '%s' "$out" | sed -E 's/.*"median_ms":([0-9.]+).*/\1/')"
+  if [ "$name" = node ]; then
+    results[node-render-only]+=" $(printf '%s' "$out" | sed -E 's/.*"render_only_ms":([0-9.]+).*/\1/')"
+  fi
+}
+for r in $(seq 1 "$rounds"); do
+  printf '[bench] round %d/%d: node ' "$r" "$rounds" >&2
+  run node node "$top/bench/node_render.mjs" "$work/cache/base.js" "$site_js" "$page_key" "$path" "$params" '{}' "$iters" 500
+  printf 'ssrd-direct ' >&2
+  run ssrd-direct "$bin/bench/render_bench" --mode direct --path "$path" --iterations "$iters"
+  printf 'ssrd-pool ' >&2
+  run ssrd-pool "$bin/bench/render_bench" --mode pool --path "$path" --iterations "$iters"
+  printf 'ssrd-js-loop\n' >&2
+  run ssrd-js-loop "$bin/bench/render_bench" --mode js --path "$path" --iterations "$iters"
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+node_med=$(echo "${results[node]}" | median)
+echo
+echo "Per-render median of $path ($(wc -c <"$work/page.html") bytes of HTML), $rounds rounds x $iters renders, $(nproc) cores, $(date -u +%Y-%m-%d)"
+echo
+echo "| engine | median ms per render | vs node (render + bytes) | per-round medians |"
+echo "|---|---:|---:|---|"
+for name in node node-render-only ssrd-direct ssrd-pool ssrd-js-loop; do
+  m=$(echo "${results[$name]}" | median)
+  printf '| %s | %.3f | %.2fx |%s |\n' "$name" "$m" "$(awk -v a="$m" -v b="$node_med" 'BEGIN { print a / b }')" "${results[$name]}"
+done
