@@ -43,12 +43,13 @@ ssrd__bundle_clear(ssrd_bundle *b)
 }
 
 /*
- * Runs esbuild with argv (argv[0] is the binary) and waits for it. Its
- * output goes to files named in argv; what it says on stderr comes back in
- * errbuf when it fails.
+ * Runs esbuild with argv (argv[0] is the binary) in directory cwd, so the
+ * paths in its messages are relative to it, and waits for it. Its output
+ * goes to files named in argv; what it says on stderr comes back in errbuf
+ * when it fails.
  */
 static int
-esbuild_run(char *const argv[], char *errbuf, size_t errlen)
+esbuild_run(char *const argv[], const char *cwd, char *errbuf, size_t errlen)
 {
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -59,6 +60,7 @@ esbuild_run(char *const argv[], char *errbuf, size_t errlen)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	pid_t pid;
 	atomic_fetch_add(&compiler_launches, 1);
 	int rv = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
@@ -95,6 +97,21 @@ esbuild_run(char *const argv[], char *errbuf, size_t errlen)
 	}
 	ssrd__strbuf_free(&err);
 	return SSRD_OK;
+}
+
+/*
+ * Writes dir/name into out as an absolute path: esbuild runs in another
+ * directory, so a relative path from the config would point elsewhere.
+ */
+static void
+abs_path(char *out, size_t outlen, const char *dir, const char *name)
+{
+	char cwd[PATH_MAX] = ".";
+	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
+		snprintf(cwd, sizeof(cwd), ".");
+	}
+	snprintf(out, outlen, "%s%s%s%s%s", dir[0] == '/' ? "" : cwd,
+	    dir[0] == '/' ? "" : "/", dir, name[0] ? "/" : "", name);
 }
 
 /* Reads a built bundle and its .map from disk into out. */
@@ -144,17 +161,20 @@ ssrd__bundle_build_base(const ssrd_config *cfg, ssrd_bundle *out,
     char *errbuf, size_t errlen)
 {
 	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16], outarg[PATH_MAX + 32];
-	snprintf(entry, sizeof(entry), "%s/base.js", cfg->runtime_dir);
-	snprintf(outfile, sizeof(outfile), "%s/base.js", cfg->cache_dir);
+	char esbuild[PATH_MAX + 16], runtime[PATH_MAX + 16];
+	abs_path(entry, sizeof(entry), cfg->runtime_dir, "base.js");
+	abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
+	abs_path(outfile, sizeof(outfile), cfg->cache_dir, "base.js");
+	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
 	snprintf(outarg, sizeof(outarg), "--outfile=%s", outfile);
 	if (ssrd__mkdirs(cfg->cache_dir) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
 		    cfg->cache_dir, strerror(errno));
 		return SSRD_EIO;
 	}
-	char *const argv[] = {cfg->esbuild, entry, ESBUILD_COMMON, "--minify",
+	char *const argv[] = {esbuild, entry, ESBUILD_COMMON, "--minify",
 	    outarg, NULL};
-	int rv = esbuild_run(argv, errbuf, errlen);
+	int rv = esbuild_run(argv, runtime, errbuf, errlen);
 	if (rv == SSRD_OK) {
 		rv = bundle_load(outfile, out);
 	}
@@ -166,8 +186,11 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
     const ssrd_routes *routes, ssrd_bundle *out, char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16], outarg[PATH_MAX + 32];
-	snprintf(dir, sizeof(dir), "%s/sites/%016llx", cfg->cache_dir,
+	char esbuild[PATH_MAX + 16], sub[64];
+	snprintf(sub, sizeof(sub), "sites/%016llx",
 	    (unsigned long long) XXH3_64bits(site_root, strlen(site_root)));
+	abs_path(dir, sizeof(dir), cfg->cache_dir, sub);
+	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
 	snprintf(entry, sizeof(entry), "%s/entry.js", dir);
 	snprintf(outfile, sizeof(outfile), "%s/site.js", dir);
 	snprintf(outarg, sizeof(outarg), "--outfile=%s", outfile);
@@ -214,11 +237,11 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 	}
 
 	/* React stays external: `require("react")` resolves to the base's copy. */
-	char *const argv[] = {cfg->esbuild, entry, ESBUILD_COMMON, "--jsx=automatic",
+	char *const argv[] = {esbuild, entry, ESBUILD_COMMON, "--jsx=automatic",
 	    "--external:react", "--external:react/*", "--external:react-dom",
 	    "--external:react-dom/*", "--minify-syntax", "--minify-whitespace",
 	    "--loader:.js=jsx", outarg, NULL};
-	rv = esbuild_run(argv, errbuf, errlen);
+	rv = esbuild_run(argv, site_root, errbuf, errlen);
 	if (rv == SSRD_OK) {
 		rv = bundle_load(outfile, out);
 	}

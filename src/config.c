@@ -62,7 +62,7 @@ static const struct opt options[] = {
 	    NULL, "the site's root directory (with app/layout.jsx, app/page.jsx)"},
 	{"render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
 	    NULL, "each isolate's old-generation heap limit, MiB"},
-	{"render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "48", 1, 1024,
+	{"render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
 	    NULL, "each isolate's young generation, MiB (bigger = fewer scavenges during renders)"},
 	{"render", "page_cache_mb", OPT_LONG, OFF(page_cache_mb), "16", 0, 4096,
 	    NULL, "freed V8 heap pages kept resident for reuse, MiB, whole process (0 = off)"},

@@ -37,6 +37,7 @@ stderr_has 'workers = 9999 is out of range: use 0 to 256'
 expect_exit 2 "an unknown command" -- "$SSRD" frobnicate
 stderr_has 'unknown command "frobnicate"'
 
+expect_exit 0 "the shipped config/ssrd.conf loads" -- R / --config "$SRC/config/ssrd.conf"
 printf '[server]\nworkers = 2\n\n[render]\nheap_max_mb = lots\n' >"$WORK/bad.conf"
 expect_exit 4 "a bad config file" -- R / --config "$WORK/bad.conf"
 stderr_has "$WORK/bad.conf:5: heap_max_mb = \"lots\" is not a whole number"
