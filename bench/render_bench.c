@@ -1,4 +1,5 @@
-/* render_bench.c: per-render time of one page in ssrd's engine, on the same thread and through the pool. */
+/* render_bench.c: per-render time of one page in ssrd's engine, on the same
+ * thread and through the pool. */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,9 @@ die(const char *what, const char *why)
 int
 main(int argc, char **argv)
 {
-	const char *path = "/products", *props = "{}", *site_dir = SSRD_SOURCE_DIR "/js/demo";
-	const char *mode = "direct";
+	const char *path = "/products", *props = "{}",
+	           *site_dir = SSRD_SOURCE_DIR "/js/demo";
+	const char *mode     = "direct";
 	long        iters = 2000, warmup = 500, young = -1, page_cache = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--path") == 0) {
@@ -68,8 +70,10 @@ main(int argc, char **argv)
 	ssrd_bundle base;
 	ssrd_site  *site;
 	char        cache[] = "/tmp/ssrd-bench-XXXXXX";
-	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK ||
-	    ssrd__config_set(&cfg, "cache_dir", cache, errbuf, sizeof(errbuf)) != SSRD_OK) {
+	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK
+	    || ssrd__config_set(
+	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
+	        != SSRD_OK) {
 		die("set-up", "failed");
 	}
 	if (young < 0) {
@@ -79,49 +83,78 @@ main(int argc, char **argv)
 		page_cache = cfg.page_cache_mb;
 	}
 	ssrd__engine_init(cfg.v8_flags, (size_t) page_cache << 20);
-	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf)) != SSRD_OK ||
-	    ssrd__site_load(&cfg, site_dir, &site, errbuf, sizeof(errbuf)) != SSRD_OK) {
+	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf))
+	        != SSRD_OK
+	    || ssrd__site_load(&cfg, site_dir, &site, errbuf, sizeof(errbuf))
+	        != SSRD_OK) {
 		die("build", errbuf);
 	}
 	const ssrd_route *route;
 	char             *params;
-	if (ssrd__routes_match(&site->routes, path, &route, &params) != SSRD_OK) {
+	if (ssrd__routes_match(&site->routes, path, &route, &params)
+	    != SSRD_OK) {
 		die("no route", path);
 	}
 	double *t    = calloc((size_t) iters, sizeof(double));
 	size_t  size = 0;
 
 	if (strcmp(mode, "js") == 0 || strcmp(mode, "direct") == 0) {
-		/* The worker's own call, on this thread: what a render costs inside ssrd, minus the queue. */
+		/* The worker's own call, on this thread: what a render costs
+		 * inside ssrd, minus the queue. */
 		ssrd_isolate     *iso;
 		ssrd_context     *ctx;
-		ssrd_isolate_opts o = {(size_t) cfg.heap_max_mb, (size_t) young};
-		ssrd_js_error     err = {0};
-		if (ssrd__isolate_new(&o, &iso) != SSRD_OK || ssrd__context_new(iso, NULL, &ctx) != SSRD_OK ||
-		    ssrd__context_eval(ctx, base.code, base.len, base.path, &err) != SSRD_OK ||
-		    ssrd__context_eval(ctx, site->bundle.code, site->bundle.len, site->bundle.path, &err) != SSRD_OK) {
+		ssrd_isolate_opts o
+		    = { (size_t) cfg.heap_max_mb, (size_t) young };
+		ssrd_js_error err = { 0 };
+		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
+		    || ssrd__context_new(iso, NULL, &ctx) != SSRD_OK
+		    || ssrd__context_eval(
+		           ctx, base.code, base.len, base.path, &err)
+		        != SSRD_OK
+		    || ssrd__context_eval(ctx, site->bundle.code,
+		           site->bundle.len, site->bundle.path, &err)
+		        != SSRD_OK) {
 			die("evaluate", err.message ? err.message : "?");
 		}
-		ssrd_str args[] = {{route->page_key, strlen(route->page_key)}, {path, strlen(path)},
-		    {params, strlen(params)}, {props, strlen(props)}};
+		ssrd_str args[] = { { route->page_key,
+			                strlen(route->page_key) },
+			{ path, strlen(path) }, { params, strlen(params) },
+			{ props, strlen(props) } };
 		if (strcmp(mode, "js") == 0) {
-			/* React's own time: the loop runs inside V8, timed with performance.now, no C per render. */
-			static const char loop[] =
-			    "globalThis.__bench = (k, p, pa, pr, n, w) => { const t = [];"
-			    " let s = 0; for (let i = -w; i < n; i++) { const t0 = performance.now();"
-			    " const h = __ssrd_render(k, p, pa, pr); const dt = performance.now() - t0;"
-			    " if (i >= 0) t.push(dt); s = h.length; }"
-			    " t.sort((a, b) => a - b); return String(t[t.length >> 1]); };";
+			/* React's own time: the loop runs inside V8, timed with
+			 * performance.now, no C per render. */
+			static const char loop[]
+			    = "globalThis.__bench = (k, p, pa, pr, n, w) => { "
+			      "const t = [];"
+			      " let s = 0; for (let i = -w; i < n; i++) { "
+			      "const t0 = performance.now();"
+			      " const h = __ssrd_render(k, p, pa, pr); const "
+			      "dt = performance.now() - t0;"
+			      " if (i >= 0) t.push(dt); s = h.length; }"
+			      " t.sort((a, b) => a - b); return "
+			      "String(t[t.length >> 1]); };";
 			char nbuf[32], wbuf[32], *out;
 			snprintf(nbuf, sizeof(nbuf), "%ld", iters);
 			snprintf(wbuf, sizeof(wbuf), "%ld", warmup);
-			ssrd_str a6[] = {args[0], args[1], args[2], args[3], {nbuf, strlen(nbuf)}, {wbuf, strlen(wbuf)}};
-			if (ssrd__context_eval(ctx, loop, strlen(loop), "bench.js", &err) != SSRD_OK ||
-			    ssrd__context_eval(ctx, "globalThis.__bench2 = (k,p,pa,pr,n,w) => __bench(k,p,pa,pr,+n,+w);", 66, "b2.js", &err) != SSRD_OK ||
-			    ssrd__context_call(ctx, "__bench2", a6, 6, &out, &size, &err) != SSRD_OK) {
+			ssrd_str a6[] = { args[0], args[1], args[2], args[3],
+				{ nbuf, strlen(nbuf) },
+				{ wbuf, strlen(wbuf) } };
+			if (ssrd__context_eval(
+			        ctx, loop, strlen(loop), "bench.js", &err)
+			        != SSRD_OK
+			    || ssrd__context_eval(ctx,
+			           "globalThis.__bench2 = (k,p,pa,pr,n,w) => "
+			           "__bench(k,p,pa,pr,+n,+w);",
+			           66, "b2.js", &err)
+			        != SSRD_OK
+			    || ssrd__context_call(
+			           ctx, "__bench2", a6, 6, &out, &size, &err)
+			        != SSRD_OK) {
 				die("js loop", err.message ? err.message : "?");
 			}
-			printf("{\"engine\":\"ssrd-js\",\"path\":\"%s\",\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld}\n",
+			printf("{\"engine\":\"ssrd-js\",\"path\":\"%s\","
+			       "\"iterations\":%ld,\"median_ms\":%.4f,\"young_"
+			       "mb\":%ld}\n",
 			    path, iters, atof(out), young);
 			free(out);
 			return 0;
@@ -129,7 +162,9 @@ main(int argc, char **argv)
 		for (long i = -warmup; i < iters; i++) {
 			char  *out;
 			double t0 = ssrd__now_ms();
-			if (ssrd__context_call(ctx, "__ssrd_render", args, 4, &out, &size, &err) != SSRD_OK) {
+			if (ssrd__context_call(ctx, "__ssrd_render", args, 4,
+			        &out, &size, &err)
+			    != SSRD_OK) {
 				die("render", err.message ? err.message : "?");
 			}
 			if (i >= 0) {
@@ -141,10 +176,14 @@ main(int argc, char **argv)
 		ssrd__context_free(ctx);
 		ssrd__isolate_free(iso);
 	} else {
-		/* Through the pool: queue, hand-off to the worker thread, render, completion. */
+		/* Through the pool: queue, hand-off to the worker thread,
+		 * render, completion. */
 		ssrd_pool     *pool;
-		ssrd_pool_opts po = {1, 16, {(size_t) cfg.heap_max_mb, (size_t) young}};
-		if (ssrd__pool_start(&po, &base, site, &pool, errbuf, sizeof(errbuf)) != SSRD_OK) {
+		ssrd_pool_opts po
+		    = { 1, 16, { (size_t) cfg.heap_max_mb, (size_t) young } };
+		if (ssrd__pool_start(
+		        &po, &base, site, &pool, errbuf, sizeof(errbuf))
+		    != SSRD_OK) {
 			die("pool", errbuf);
 		}
 		for (long i = -warmup; i < iters; i++) {
@@ -156,7 +195,8 @@ main(int argc, char **argv)
 			job->props_len   = strlen(props);
 			double t0        = ssrd__now_ms();
 			if (ssrd__pool_render(pool, job) != SSRD_OK) {
-				die("render", job->error_text ? job->error_text : "?");
+				die("render",
+				    job->error_text ? job->error_text : "?");
 			}
 			if (i >= 0) {
 				t[i] = ssrd__now_ms() - t0;
@@ -166,11 +206,16 @@ main(int argc, char **argv)
 		}
 		ssrd__pool_stop(pool);
 	}
-	printf("{\"engine\":\"ssrd-%s\",\"path\":\"%s\",\"bytes\":%zu,\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,\"page_cache_mb\":%ld}\n",
-	    mode, path, size, iters, median(t, (size_t) iters), young, page_cache);
+	printf("{\"engine\":\"ssrd-%s\",\"path\":\"%s\",\"bytes\":%zu,"
+	       "\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,\"page_"
+	       "cache_mb\":%ld}\n",
+	    mode, path, size, iters, median(t, (size_t) iters), young,
+	    page_cache);
 	ssrd_pagecache_stats pc;
 	ssrd__pagecache_stats(&pc);
-	fprintf(stderr, "page cache: held %zu bytes in %zu regions, %zu hits, %zu misses, %zu evicted\n",
+	fprintf(stderr,
+	    "page cache: held %zu bytes in %zu regions, %zu hits, %zu misses, "
+	    "%zu evicted\n",
 	    pc.bytes, pc.regions, pc.hits, pc.misses, pc.evicted);
 	free(t);
 	free(params);

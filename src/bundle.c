@@ -1,4 +1,5 @@
-/* bundle.c builds the base and site bundles with esbuild and maps errors back through their source maps. */
+/* bundle.c builds the base and site bundles with esbuild and maps errors back
+ * through their source maps. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -69,11 +70,12 @@ esbuild_run(char *const argv[], const char *cwd, char *errbuf, size_t errlen)
 	if (rv != 0) {
 		close(pipefd[0]);
 		snprintf(errbuf, errlen,
-		    "cannot start esbuild at %s: %s (run tools/deps.sh, or set [build] esbuild)",
+		    "cannot start esbuild at %s: %s (run tools/deps.sh, or set "
+		    "[build] esbuild)",
 		    argv[0], strerror(rv));
 		return SSRD_EBUILD;
 	}
-	ssrd_strbuf err = {0};
+	ssrd_strbuf err = { 0 };
 	char        buf[4096];
 	ssize_t     n;
 	while ((n = read(pipefd[0], buf, sizeof(buf))) != 0) {
@@ -87,8 +89,7 @@ esbuild_run(char *const argv[], const char *cwd, char *errbuf, size_t errlen)
 	}
 	close(pipefd[0]);
 	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) { }
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(errbuf, errlen, "%s",
 		    err.len > 0 ? err.ptr : "esbuild failed without a message");
@@ -118,7 +119,7 @@ abs_path(char *out, size_t outlen, const char *dir, const char *name)
 static int
 bundle_load(const char *js_path, ssrd_bundle *out)
 {
-	ssrd_bundle b = {0};
+	ssrd_bundle b = { 0 };
 	int         rv;
 	if ((b.path = strdup(js_path)) == NULL) {
 		return SSRD_ENOMEM;
@@ -129,11 +130,12 @@ bundle_load(const char *js_path, ssrd_bundle *out)
 	}
 	char  *map_path = NULL, *map_text = NULL;
 	size_t map_len;
-	if (asprintf(&map_path, "%s.map", js_path) > 0 &&
-	    ssrd__file_read(map_path, &map_text, &map_len) == SSRD_OK &&
-	    ssrd__sourcemap_parse(map_text, map_len, &b.map) != SSRD_OK) {
+	if (asprintf(&map_path, "%s.map", js_path) > 0
+	    && ssrd__file_read(map_path, &map_text, &map_len) == SSRD_OK
+	    && ssrd__sourcemap_parse(map_text, map_len, &b.map) != SSRD_OK) {
 		ssrd__log(SSRD_LOG_WARN, "bundle",
-		    "path=%s msg=\"source map unreadable; stacks will show bundle positions\"",
+		    "path=%s msg=\"source map unreadable; stacks will show "
+		    "bundle positions\"",
 		    map_path);
 	}
 	free(map_path);
@@ -149,18 +151,20 @@ bundle_load(const char *js_path, ssrd_bundle *out)
 	return SSRD_OK;
 }
 
-/* Flags every bundle shares: one script, production React, a source map for errors. */
-#define ESBUILD_COMMON                                                        \
+/* Flags every bundle shares: one script, production React, a source map for
+ * errors. */
+#define ESBUILD_COMMON                                                         \
 	"--bundle", "--format=iife", "--platform=browser", "--target=es2020",  \
 	    "--define:process.env.NODE_ENV=\"production\"",                    \
 	    "--sourcemap=external", "--sources-content=false",                 \
 	    "--log-level=error", "--color=false"
 
 int
-ssrd__bundle_build_base(const ssrd_config *cfg, ssrd_bundle *out,
-    char *errbuf, size_t errlen)
+ssrd__bundle_build_base(
+    const ssrd_config *cfg, ssrd_bundle *out, char *errbuf, size_t errlen)
 {
-	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16], outarg[PATH_MAX + 32];
+	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16],
+	    outarg[PATH_MAX + 32];
 	char esbuild[PATH_MAX + 16], runtime[PATH_MAX + 16];
 	abs_path(entry, sizeof(entry), cfg->runtime_dir, "base.js");
 	abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
@@ -172,8 +176,8 @@ ssrd__bundle_build_base(const ssrd_config *cfg, ssrd_bundle *out,
 		    cfg->cache_dir, strerror(errno));
 		return SSRD_EIO;
 	}
-	char *const argv[] = {esbuild, entry, ESBUILD_COMMON, "--minify",
-	    outarg, NULL};
+	char *const argv[]
+	    = { esbuild, entry, ESBUILD_COMMON, "--minify", outarg, NULL };
 	int rv = esbuild_run(argv, runtime, errbuf, errlen);
 	if (rv == SSRD_OK) {
 		rv = bundle_load(outfile, out);
@@ -185,7 +189,8 @@ int
 ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
     const ssrd_routes *routes, ssrd_bundle *out, char *errbuf, size_t errlen)
 {
-	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16], outarg[PATH_MAX + 32];
+	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16],
+	    outarg[PATH_MAX + 32];
 	char esbuild[PATH_MAX + 16], sub[64];
 	snprintf(sub, sizeof(sub), "sites/%016llx",
 	    (unsigned long long) XXH3_64bits(site_root, strlen(site_root)));
@@ -200,8 +205,9 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 		return SSRD_EIO;
 	}
 
-	/* The entry imports the layout and every page and hands them to the base. */
-	ssrd_strbuf js = {0};
+	/* The entry imports the layout and every page and hands them to the
+	 * base. */
+	ssrd_strbuf js = { 0 };
 	char        layout[PATH_MAX];
 	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
 	int has_layout = access(layout, R_OK) == 0;
@@ -213,15 +219,16 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 	for (size_t i = 0; i < routes->n; i++) {
 		ssrd__strbuf_printf(&js, "import P%zu from ", i);
 		char p[PATH_MAX];
-		snprintf(p, sizeof(p), "%s/%s", site_root, routes->v[i].page_key);
+		snprintf(
+		    p, sizeof(p), "%s/%s", site_root, routes->v[i].page_key);
 		ssrd__strbuf_json_string(&js, p, strlen(p));
 		ssrd__strbuf_puts(&js, ";\n");
 	}
 	ssrd__strbuf_printf(&js, "__ssrd_register_site(%s, {\n",
 	    has_layout ? "Layout" : "null");
 	for (size_t i = 0; i < routes->n; i++) {
-		ssrd__strbuf_json_string(&js, routes->v[i].page_key,
-		    strlen(routes->v[i].page_key));
+		ssrd__strbuf_json_string(
+		    &js, routes->v[i].page_key, strlen(routes->v[i].page_key));
 		ssrd__strbuf_printf(&js, ": P%zu,\n", i);
 	}
 	ssrd__strbuf_puts(&js, "});\n");
@@ -232,23 +239,27 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 	int rv = ssrd__file_write(entry, js.ptr, js.len);
 	ssrd__strbuf_free(&js);
 	if (rv != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot write %s: %s", entry, strerror(errno));
+		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
+		    strerror(errno));
 		return rv;
 	}
 
-	/* React stays external: `require("react")` resolves to the base's copy. */
-	char *const argv[] = {esbuild, entry, ESBUILD_COMMON, "--jsx=automatic",
-	    "--external:react", "--external:react/*", "--external:react-dom",
-	    "--external:react-dom/*", "--minify-syntax", "--minify-whitespace",
-	    "--loader:.js=jsx", outarg, NULL};
-	rv = esbuild_run(argv, site_root, errbuf, errlen);
+	/* React stays external: `require("react")` resolves to the base's copy.
+	 */
+	char *const argv[] = { esbuild, entry, ESBUILD_COMMON,
+		"--jsx=automatic", "--external:react", "--external:react/*",
+		"--external:react-dom", "--external:react-dom/*",
+		"--minify-syntax", "--minify-whitespace", "--loader:.js=jsx",
+		outarg, NULL };
+	rv                 = esbuild_run(argv, site_root, errbuf, errlen);
 	if (rv == SSRD_OK) {
 		rv = bundle_load(outfile, out);
 	}
 	return rv;
 }
 
-/* Shows path relative to root when it lies inside it, else from node_modules/ on, else whole. */
+/* Shows path relative to root when it lies inside it, else from node_modules/
+ * on, else whole. */
 static const char *
 display_path(const char *path, const char *root)
 {
@@ -264,24 +275,27 @@ char *
 ssrd__bundle_format_error(const ssrd_js_error *err,
     const ssrd_bundle *const *bundles, size_t nb, const char *display_root)
 {
-	ssrd_strbuf s = {0};
+	ssrd_strbuf s       = { 0 };
 	size_t      hidden  = 0; /* library frames folded into one line */
 	int         lib_run = 0; /* the last frame shown was in node_modules */
-	ssrd__strbuf_puts(&s, err->message != NULL ? err->message : "unknown error");
+	ssrd__strbuf_puts(
+	    &s, err->message != NULL ? err->message : "unknown error");
 	for (size_t i = 0; i < err->nframes; i++) {
 		const ssrd_js_frame *f    = &err->frames[i];
 		const char          *file = f->file;
 		int                  line = f->line, col = f->column;
-		char                *abs  = NULL;
+		char                *abs = NULL;
 		for (size_t k = 0; k < nb; k++) {
 			const ssrd_bundle *b = bundles[k];
 			const char        *src;
 			int                sl, sc;
-			if (b == NULL || b->map == NULL || strcmp(f->file, b->path) != 0) {
+			if (b == NULL || b->map == NULL
+			    || strcmp(f->file, b->path) != 0) {
 				continue;
 			}
-			if (ssrd__sourcemap_lookup(b->map, f->line, f->column, &src,
-			        &sl, &sc) == SSRD_OK) {
+			if (ssrd__sourcemap_lookup(
+			        b->map, f->line, f->column, &src, &sl, &sc)
+			    == SSRD_OK) {
 				abs  = ssrd__path_join(b->map_dir, src);
 				file = abs != NULL ? abs : src;
 				line = sl;
@@ -290,7 +304,8 @@ ssrd__bundle_format_error(const ssrd_js_error *err,
 			break;
 		}
 		const char *shown = display_path(file, display_root);
-		/* Show the first frame of a run inside node_modules; fold the rest into a count. */
+		/* Show the first frame of a run inside node_modules; fold the
+		 * rest into a count. */
 		int in_lib = strncmp(shown, "node_modules/", 13) == 0;
 		if (in_lib && lib_run) {
 			hidden++;
@@ -298,20 +313,23 @@ ssrd__bundle_format_error(const ssrd_js_error *err,
 			continue;
 		}
 		if (hidden > 0) {
-			ssrd__strbuf_printf(&s, "\n    ... %zu more in node_modules", hidden);
+			ssrd__strbuf_printf(
+			    &s, "\n    ... %zu more in node_modules", hidden);
 			hidden = 0;
 		}
 		lib_run = in_lib;
 		if (f->function != NULL && f->function[0] != '\0') {
-			ssrd__strbuf_printf(&s, "\n    at %s (%s:%d:%d)", f->function,
-			    shown, line, col);
+			ssrd__strbuf_printf(&s, "\n    at %s (%s:%d:%d)",
+			    f->function, shown, line, col);
 		} else {
-			ssrd__strbuf_printf(&s, "\n    at %s:%d:%d", shown, line, col);
+			ssrd__strbuf_printf(
+			    &s, "\n    at %s:%d:%d", shown, line, col);
 		}
 		free(abs);
 	}
 	if (hidden > 0) {
-		ssrd__strbuf_printf(&s, "\n    ... %zu more in node_modules", hidden);
+		ssrd__strbuf_printf(
+		    &s, "\n    ... %zu more in node_modules", hidden);
 	}
 	return ssrd__strbuf_take(&s);
 }

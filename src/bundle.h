@@ -1,4 +1,5 @@
-/* bundle.h: JavaScript bundles built by esbuild (run as a subprocess), with their source maps. */
+/* bundle.h: JavaScript bundles built by esbuild (run as a subprocess), with
+ * their source maps. */
 #ifndef SSRD_BUNDLE_H
 #define SSRD_BUNDLE_H
 
@@ -15,9 +16,9 @@
  * built; shared read-only by every worker.
  */
 typedef struct ssrd_bundle {
-	char           *path;    /* absolute path of the .js file under the cache dir */
-	char           *code;    /* the bundle's text */
-	size_t          len;
+	char  *path; /* absolute path of the .js file under the cache dir */
+	char  *code; /* the bundle's text */
+	size_t len;
 	ssrd_sourcemap *map;     /* NULL if the map could not be read */
 	char           *map_dir; /* the directory map sources are relative to */
 } ssrd_bundle;
@@ -30,8 +31,8 @@ void ssrd__bundle_clear(ssrd_bundle *b);
  * ssrd's polyfills, from cfg->runtime_dir/base.js) into <cache_dir>/base.js.
  * Returns SSRD_OK, or SSRD_EBUILD with esbuild's own message in errbuf.
  */
-int ssrd__bundle_build_base(const ssrd_config *cfg, ssrd_bundle *out,
-    char *errbuf, size_t errlen);
+int ssrd__bundle_build_base(
+    const ssrd_config *cfg, ssrd_bundle *out, char *errbuf, size_t errlen);
 
 /*
  * Builds a site's layout and pages (React kept external: the base provides

@@ -1,4 +1,5 @@
-/* config.c implements ssrd's configuration: one option table drives the file, the flags and the help. */
+/* config.c implements ssrd's configuration: one option table drives the file,
+ * the flags and the help. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
@@ -24,8 +25,8 @@ struct opt {
 	const char   *name;
 	enum opt_type type;
 	size_t        offset;
-	const char   *def;       /* default, as text, parsed like any other value */
-	long          min, max;  /* bounds for OPT_LONG */
+	const char   *def; /* default, as text, parsed like any other value */
+	long          min, max; /* bounds for OPT_LONG */
 	int (*check)(const char *value, char *errbuf, size_t errlen);
 	const char *help;
 };
@@ -35,7 +36,9 @@ check_log_level(const char *v, char *errbuf, size_t errlen)
 {
 	if (ssrd__log_level_parse(v) < 0) {
 		snprintf(errbuf, errlen,
-		    "log_level \"%s\" is not one of debug, info, warn, error, off", v);
+		    "log_level \"%s\" is not one of debug, info, warn, error, "
+		    "off",
+		    v);
 		return SSRD_ECONFIG;
 	}
 	return SSRD_OK;
@@ -46,7 +49,9 @@ check_http_url(const char *v, char *errbuf, size_t errlen)
 {
 	if (v[0] != '\0' && strncmp(v, "http://", 7) != 0) {
 		snprintf(errbuf, errlen,
-		    "http \"%s\" must start with http:// (e.g. http://127.0.0.1:8080), or be empty to turn HTTP off", v);
+		    "http \"%s\" must start with http:// (e.g. "
+		    "http://127.0.0.1:8080), or be empty to turn HTTP off",
+		    v);
 		return SSRD_ECONFIG;
 	}
 	return SSRD_OK;
@@ -54,38 +59,45 @@ check_http_url(const char *v, char *errbuf, size_t errlen)
 
 #define OFF(f) offsetof(ssrd_config, f)
 static const struct opt options[] = {
-	{"server", "workers", OPT_LONG, OFF(workers), "0", 0, 256, NULL,
-	    "worker threads, each with its own V8 isolate; 0 = one per core"},
-	{"server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
-	    check_http_url, "HTTP listen URL; empty turns HTTP off"},
-	{"site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
-	    NULL, "the site's root directory (with app/layout.jsx, app/page.jsx)"},
-	{"render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
-	    NULL, "each isolate's old-generation heap limit, MiB"},
-	{"render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
-	    NULL, "each isolate's young generation, MiB (bigger = fewer scavenges during renders)"},
-	{"render", "page_cache_mb", OPT_LONG, OFF(page_cache_mb), "16", 0, 4096,
-	    NULL, "freed V8 heap pages kept resident for reuse, MiB, whole process (0 = off)"},
-	{"render", "v8_flags", OPT_STR, OFF(v8_flags), "", 0, 0, NULL,
-	    "extra V8 flags for the whole process, e.g. --max-lazy"},
-	{"cache", "cache_dir", OPT_STR, OFF(cache_dir), SSRD_SOURCE_DIR "/cache",
-	    0, 0, NULL, "directory for built bundles"},
-	{"build", "esbuild", OPT_STR, OFF(esbuild),
-	    SSRD_SOURCE_DIR "/js/node_modules/@esbuild/linux-x64/bin/esbuild", 0,
-	    0, NULL, "the esbuild binary that builds bundles"},
-	{"build", "runtime_dir", OPT_STR, OFF(runtime_dir),
+	{ "server", "workers", OPT_LONG, OFF(workers), "0", 0, 256, NULL,
+	    "worker threads, each with its own V8 isolate; 0 = one per core" },
+	{ "server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
+	    check_http_url, "HTTP listen URL; empty turns HTTP off" },
+	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
+	    NULL,
+	    "the site's root directory (with app/layout.jsx, app/page.jsx)" },
+	{ "render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
+	    NULL, "each isolate's old-generation heap limit, MiB" },
+	{ "render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
+	    NULL,
+	    "each isolate's young generation, MiB (bigger = fewer scavenges "
+	    "during renders)" },
+	{ "render", "page_cache_mb", OPT_LONG, OFF(page_cache_mb), "16", 0,
+	    4096, NULL,
+	    "freed V8 heap pages kept resident for reuse, MiB, whole process "
+	    "(0 = off)" },
+	{ "render", "v8_flags", OPT_STR, OFF(v8_flags), "", 0, 0, NULL,
+	    "extra V8 flags for the whole process, e.g. --max-lazy" },
+	{ "cache", "cache_dir", OPT_STR, OFF(cache_dir),
+	    SSRD_SOURCE_DIR "/cache", 0, 0, NULL,
+	    "directory for built bundles" },
+	{ "build", "esbuild", OPT_STR, OFF(esbuild),
+	    SSRD_SOURCE_DIR "/js/node_modules/@esbuild/linux-x64/bin/esbuild",
+	    0, 0, NULL, "the esbuild binary that builds bundles" },
+	{ "build", "runtime_dir", OPT_STR, OFF(runtime_dir),
 	    SSRD_SOURCE_DIR "/js/runtime", 0, 0, NULL,
-	    "ssrd's JavaScript runtime (base.js and polyfills.js)"},
-	{"log", "log_level", OPT_STR, OFF(log_level), "info", 0, 0,
-	    check_log_level, "debug | info | warn | error | off"},
+	    "ssrd's JavaScript runtime (base.js and polyfills.js)" },
+	{ "log", "log_level", OPT_STR, OFF(log_level), "info", 0, 0,
+	    check_log_level, "debug | info | warn | error | off" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
-/* Finds an option by name, accepting dashes for underscores (flags use dashes). */
+/* Finds an option by name, accepting dashes for underscores (flags use dashes).
+ */
 static const struct opt *
 opt_find(const char *name)
 {
-	char norm[64];
+	char   norm[64];
 	size_t n = strlen(name);
 	if (n >= sizeof(norm)) {
 		return NULL;
@@ -114,14 +126,15 @@ opt_apply(ssrd_config *cfg, const struct opt *o, const char *value,
 		errno  = 0;
 		long v = strtol(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0') {
-			snprintf(errbuf, errlen, "%s = \"%s\" is not a whole number",
-			    o->name, value);
+			snprintf(errbuf, errlen,
+			    "%s = \"%s\" is not a whole number", o->name,
+			    value);
 			return SSRD_ECONFIG;
 		}
 		if (v < o->min || v > o->max) {
 			snprintf(errbuf, errlen,
-			    "%s = %ld is out of range: use %ld to %ld", o->name, v,
-			    o->min, o->max);
+			    "%s = %ld is out of range: use %ld to %ld", o->name,
+			    v, o->min, o->max);
 			return SSRD_ECONFIG;
 		}
 		*(long *) field = v;
@@ -142,8 +155,8 @@ ssrd__config_init(ssrd_config *cfg)
 	char errbuf[256];
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < NOPTIONS; i++) {
-		int rv = opt_apply(cfg, &options[i], options[i].def, errbuf,
-		    sizeof(errbuf));
+		int rv = opt_apply(
+		    cfg, &options[i], options[i].def, errbuf, sizeof(errbuf));
 		if (rv != SSRD_OK) {
 			ssrd__config_clear(cfg);
 			return rv;
@@ -194,8 +207,8 @@ trim(char *s)
 }
 
 int
-ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
-    size_t errlen)
+ssrd__config_load_file(
+    ssrd_config *cfg, const char *path, char *errbuf, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
@@ -203,12 +216,12 @@ ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
 		    strerror(errno));
 		return SSRD_EIO;
 	}
-	char    section[64] = "";
-	char   *line        = NULL;
-	size_t  cap         = 0;
-	int     lineno      = 0;
-	int     rv          = SSRD_OK;
-	char    why[256];
+	char   section[64] = "";
+	char  *line        = NULL;
+	size_t cap         = 0;
+	int    lineno      = 0;
+	int    rv          = SSRD_OK;
+	char   why[256];
 	while (rv == SSRD_OK && getline(&line, &cap, f) != -1) {
 		lineno++;
 		char *s = trim(line);
@@ -217,10 +230,11 @@ ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
 		}
 		if (*s == '[') {
 			char *end = strchr(s, ']');
-			if (end == NULL || end[1] != '\0' ||
-			    (size_t) (end - s - 1) >= sizeof(section)) {
+			if (end == NULL || end[1] != '\0'
+			    || (size_t) (end - s - 1) >= sizeof(section)) {
 				snprintf(errbuf, errlen,
-				    "%s:%d: bad section header \"%s\"; write it as [name]",
+				    "%s:%d: bad section header \"%s\"; write "
+				    "it as [name]",
 				    path, lineno, s);
 				rv = SSRD_ECONFIG;
 				break;
@@ -232,14 +246,15 @@ ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
 		char *eq = strchr(s, '=');
 		if (eq == NULL) {
 			snprintf(errbuf, errlen,
-			    "%s:%d: expected `key = value`, got \"%s\"", path, lineno, s);
+			    "%s:%d: expected `key = value`, got \"%s\"", path,
+			    lineno, s);
 			rv = SSRD_ECONFIG;
 			break;
 		}
-		*eq               = '\0';
-		char *key         = trim(s);
-		char *value       = trim(eq + 1);
-		size_t vlen       = strlen(value);
+		*eq          = '\0';
+		char  *key   = trim(s);
+		char  *value = trim(eq + 1);
+		size_t vlen  = strlen(value);
 		if (vlen >= 2 && value[0] == '"' && value[vlen - 1] == '"') {
 			value[vlen - 1] = '\0';
 			value++;
@@ -247,21 +262,25 @@ ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
 		const struct opt *o = opt_find(key);
 		if (o == NULL) {
 			snprintf(errbuf, errlen,
-			    "%s:%d: unknown option \"%s\" (ssrd --help lists them)",
+			    "%s:%d: unknown option \"%s\" (ssrd --help lists "
+			    "them)",
 			    path, lineno, key);
 			rv = SSRD_ECONFIG;
 		} else if (strcmp(o->section, section) != 0) {
 			snprintf(errbuf, errlen,
-			    "%s:%d: option \"%s\" belongs in section [%s], not [%s]",
+			    "%s:%d: option \"%s\" belongs in section [%s], not "
+			    "[%s]",
 			    path, lineno, key, o->section, section);
 			rv = SSRD_ECONFIG;
-		} else if ((rv = opt_apply(cfg, o, value, why, sizeof(why))) !=
-		    SSRD_OK) {
-			snprintf(errbuf, errlen, "%s:%d: %s", path, lineno, why);
+		} else if ((rv = opt_apply(cfg, o, value, why, sizeof(why)))
+		    != SSRD_OK) {
+			snprintf(
+			    errbuf, errlen, "%s:%d: %s", path, lineno, why);
 		}
 	}
 	if (rv == SSRD_OK && ferror(f)) {
-		snprintf(errbuf, errlen, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(errbuf, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
 		rv = SSRD_EIO;
 	}
 	free(line);
@@ -274,15 +293,15 @@ ssrd__config_print_help(FILE *out)
 {
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct opt *o = &options[i];
-		char flag[64];
+		char              flag[64];
 		snprintf(flag, sizeof(flag), "--%s", o->name);
 		for (char *p = flag + 2; *p; p++) {
 			if (*p == '_') {
 				*p = '-';
 			}
 		}
-		fprintf(out, "  %-16s [%s] %s (default: %s)\n", flag, o->section,
-		    o->help, o->def[0] ? o->def : "\"\"");
+		fprintf(out, "  %-16s [%s] %s (default: %s)\n", flag,
+		    o->section, o->help, o->def[0] ? o->def : "\"\"");
 	}
 }
 
@@ -298,10 +317,13 @@ ssrd__config_print(const ssrd_config *cfg, FILE *out)
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
 		if (o->type == OPT_LONG) {
-			fprintf(out, "%s = %ld\n", o->name, *(const long *) field);
+			fprintf(
+			    out, "%s = %ld\n", o->name, *(const long *) field);
 		} else {
-			/* Quoted, so leading or trailing spaces and quotes survive a reload. */
-			fprintf(out, "%s = \"%s\"\n", o->name, *(char *const *) field);
+			/* Quoted, so leading or trailing spaces and quotes
+			 * survive a reload. */
+			fprintf(out, "%s = \"%s\"\n", o->name,
+			    *(char *const *) field);
 		}
 	}
 }

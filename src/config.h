@@ -1,4 +1,5 @@
-/* config.h: ssrd's configuration, from one table of options used for the file, the flags and --help. */
+/* config.h: ssrd's configuration, from one table of options used for the file,
+ * the flags and --help. */
 #ifndef SSRD_CONFIG_H
 #define SSRD_CONFIG_H
 
@@ -13,22 +14,22 @@
  */
 typedef struct ssrd_config {
 	/* [server] */
-	long  workers;      /* worker threads; 0 = one per core */
-	char *http;         /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
+	long  workers; /* worker threads; 0 = one per core */
+	char *http;    /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
 	/* [site] */
-	char *site;         /* the site's root directory (holds app/) */
+	char *site; /* the site's root directory (holds app/) */
 	/* [render] */
-	long  heap_max_mb;  /* each isolate's old-generation limit */
-	long  young_max_mb; /* each isolate's young generation */
-	char *v8_flags;     /* extra V8 flags, process-wide */
+	long  heap_max_mb;   /* each isolate's old-generation limit */
+	long  young_max_mb;  /* each isolate's young generation */
+	char *v8_flags;      /* extra V8 flags, process-wide */
 	long  page_cache_mb; /* freed V8 pages kept for reuse, process-wide */
 	/* [cache] */
-	char *cache_dir;    /* where built bundles are kept */
+	char *cache_dir; /* where built bundles are kept */
 	/* [build] */
-	char *esbuild;      /* the esbuild binary */
-	char *runtime_dir;  /* ssrd's JS runtime (base.js, polyfills.js) */
+	char *esbuild;     /* the esbuild binary */
+	char *runtime_dir; /* ssrd's JS runtime (base.js, polyfills.js) */
 	/* [log] */
-	char *log_level;    /* debug | info | warn | error | off */
+	char *log_level; /* debug | info | warn | error | off */
 } ssrd_config;
 
 /* Fills cfg with the built-in defaults. Returns SSRD_OK or SSRD_ENOMEM. */
@@ -43,8 +44,8 @@ void ssrd__config_clear(ssrd_config *cfg);
  * SSRD_ECONFIG and writes "FILE:LINE: reason. fix" into errbuf; an unreadable
  * file gives SSRD_EIO with the reason in errbuf.
  */
-int ssrd__config_load_file(ssrd_config *cfg, const char *path, char *errbuf,
-    size_t errlen);
+int ssrd__config_load_file(
+    ssrd_config *cfg, const char *path, char *errbuf, size_t errlen);
 
 /*
  * Applies one option by name ("workers", "cache_dir" or "cache-dir") from a
@@ -60,7 +61,8 @@ void ssrd__config_print_help(FILE *out);
 /* Writes the effective configuration as INI, one `key = value` per option. */
 void ssrd__config_print(const ssrd_config *cfg, FILE *out);
 
-/* Returns the number of workers to start: cfg->workers, or the core count for 0. */
+/* Returns the number of workers to start: cfg->workers, or the core count for
+ * 0. */
 long ssrd__config_workers(const ssrd_config *cfg);
 
 #endif

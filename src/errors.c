@@ -1,4 +1,5 @@
-/* errors.c names every ssrd_err, from the one table in include/ssrd/errors.h. */
+/* errors.c names every ssrd_err, from the one table in include/ssrd/errors.h.
+ */
 #include <stddef.h>
 
 #include <ssrd/errors.h>
@@ -11,7 +12,7 @@ struct err_entry {
 };
 
 static const struct err_entry err_table[] = {
-#define SSRD_ERR_ROW(sym, num, name, msg) {num, name, msg},
+#define SSRD_ERR_ROW(sym, num, name, msg) { num, name, msg },
 	SSRD_ERRORS(SSRD_ERR_ROW)
 #undef SSRD_ERR_ROW
 };
@@ -19,7 +20,8 @@ static const struct err_entry err_table[] = {
 static const struct err_entry *
 err_find(int err)
 {
-	for (unsigned i = 0; i < sizeof(err_table) / sizeof(err_table[0]); i++) {
+	for (unsigned i = 0; i < sizeof(err_table) / sizeof(err_table[0]);
+	     i++) {
 		if (err_table[i].num == err) {
 			return &err_table[i];
 		}

@@ -57,8 +57,8 @@ int
 ssrd__file_write(const char *path, const void *data, size_t len)
 {
 	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long) getpid()) >=
-	    (int) sizeof(tmp)) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long) getpid())
+	    >= (int) sizeof(tmp)) {
 		return SSRD_EIO;
 	}
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -130,7 +130,7 @@ ssrd__path_join(const char *dir, const char *rel)
 	int    absolute = in[0] == '/';
 	char  *save     = NULL;
 	for (char *s = strtok_r(in, "/", &save); s != NULL;
-	     s = strtok_r(NULL, "/", &save)) {
+	     s       = strtok_r(NULL, "/", &save)) {
 		if (strcmp(s, ".") == 0) {
 			continue;
 		}

@@ -11,7 +11,8 @@
  */
 int ssrd__file_read(const char *path, char **out, size_t *len);
 
-/* Writes len bytes to path atomically (a temporary file, then rename). Returns SSRD_OK or SSRD_EIO. */
+/* Writes len bytes to path atomically (a temporary file, then rename). Returns
+ * SSRD_OK or SSRD_EIO. */
 int ssrd__file_write(const char *path, const void *data, size_t len);
 
 /* Creates dir and its parents (mode 0755). Returns SSRD_OK or SSRD_EIO. */
@@ -24,7 +25,8 @@ int ssrd__mkdirs(const char *dir);
  */
 char *ssrd__path_join(const char *dir, const char *rel);
 
-/* Returns a malloc'd absolute, symlink-free form of path, or NULL if it does not exist. */
+/* Returns a malloc'd absolute, symlink-free form of path, or NULL if it does
+ * not exist. */
 char *ssrd__path_real(const char *path);
 
 #endif

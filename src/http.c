@@ -1,4 +1,5 @@
-/* http.c implements the HTTP front: route matching, a render on the pool, and the reply. */
+/* http.c implements the HTTP front: route matching, a render on the pool, and
+ * the reply. */
 #define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stdio.h>
@@ -31,7 +32,8 @@ reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
 	if (rv == 0) {
 		nng_http_res_set_status(res, status);
 		nng_http_res_set_header(res, "Content-Type", ctype);
-		nng_http_res_set_header(res, "X-Content-Type-Options", "nosniff");
+		nng_http_res_set_header(
+		    res, "X-Content-Type-Options", "nosniff");
 		if (!head) {
 			rv = nng_http_res_copy_data(res, body, len);
 		} else {
@@ -51,7 +53,8 @@ reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
 static void
 reply_text(nng_aio *aio, uint16_t status, const char *text, int head)
 {
-	reply(aio, status, "text/plain; charset=utf-8", text, strlen(text), head);
+	reply(
+	    aio, status, "text/plain; charset=utf-8", text, strlen(text), head);
 }
 
 struct pending {
@@ -68,19 +71,26 @@ render_done(ssrd_job *job, void *arg)
 		    job->html_len, pd->head);
 	} else {
 		uint16_t status = job->err == SSRD_EBADPROPS ? 400
-		    : job->err == SSRD_ECLOSED             ? 503
-		                                           : 500;
-		char *q = ssrd__log_quote(job->error_text ? job->error_text : "", 
-		    job->error_text ? strlen(job->error_text) : 0);
-		ssrd__log(SSRD_LOG_ERROR, "render_failed", "render=%llu path=%s error=%s detail=%s",
-		    (unsigned long long) job->id, job->path, ssrd_err_name(job->err), q ? q : "\"\"");
+		    : job->err == SSRD_ECLOSED               ? 503
+		                                             : 500;
+		char    *q
+		    = ssrd__log_quote(job->error_text ? job->error_text : "",
+		        job->error_text ? strlen(job->error_text) : 0);
+		ssrd__log(SSRD_LOG_ERROR, "render_failed",
+		    "render=%llu path=%s error=%s detail=%s",
+		    (unsigned long long) job->id, job->path,
+		    ssrd_err_name(job->err), q ? q : "\"\"");
 		free(q);
 		/* The stack is for the log, not for the visitor. */
-		reply_text(pd->aio, status, status == 503 ? "503 service unavailable\n"
-		                                          : "500 render failed\n", pd->head);
+		reply_text(pd->aio, status,
+		    status == 503 ? "503 service unavailable\n"
+		                  : "500 render failed\n",
+		    pd->head);
 	}
-	ssrd__log(SSRD_LOG_DEBUG, "timing", "render=%llu path=%s queue_ms=%.3f render_ms=%.3f worker=%d",
-	    (unsigned long long) job->id, job->path, job->queue_ms, job->render_ms, job->worker);
+	ssrd__log(SSRD_LOG_DEBUG, "timing",
+	    "render=%llu path=%s queue_ms=%.3f render_ms=%.3f worker=%d",
+	    (unsigned long long) job->id, job->path, job->queue_ms,
+	    job->render_ms, job->worker);
 	free(pd);
 	ssrd__job_free(job);
 }
@@ -103,7 +113,8 @@ handle(nng_aio *aio)
 		}
 		nng_http_res_set_status(res, 405);
 		nng_http_res_set_header(res, "Allow", "GET, HEAD");
-		nng_http_res_set_header(res, "Content-Type", "text/plain; charset=utf-8");
+		nng_http_res_set_header(
+		    res, "Content-Type", "text/plain; charset=utf-8");
 		nng_http_res_copy_data(res, "405 method not allowed\n", 23);
 		nng_aio_set_output(aio, 0, res);
 		nng_aio_finish(aio, 0);
@@ -130,7 +141,8 @@ handle(nng_aio *aio)
 		job->params_json = params;
 		params           = NULL;
 	}
-	if (job == NULL || pd == NULL || job->page_key == NULL || job->path == NULL) {
+	if (job == NULL || pd == NULL || job->page_key == NULL
+	    || job->path == NULL) {
 		free(params);
 		free(pd);
 		ssrd__job_free(job);
@@ -145,7 +157,10 @@ handle(nng_aio *aio)
 	if (rv != SSRD_OK) {
 		free(pd);
 		ssrd__job_free(job);
-		reply_text(aio, 503, rv == SSRD_EOVERLOAD ? "503 overloaded\n" : "503 shutting down\n", head);
+		reply_text(aio, 503,
+		    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
+		                         : "503 shutting down\n",
+		    head);
 	}
 }
 
@@ -161,19 +176,23 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_site *site,
 	}
 	http->pool = pool;
 	http->site = site;
-	if ((rv = nng_url_parse(&u, url)) != 0 ||
-	    (rv = nng_http_server_hold(&http->server, u)) != 0 ||
-	    (rv = nng_http_handler_alloc(&http->handler, "/", handle)) != 0 ||
-	    (rv = nng_http_handler_set_method(http->handler, NULL)) != 0 ||
-	    (rv = nng_http_handler_set_tree(http->handler)) != 0 ||
-	    (rv = nng_http_handler_set_data(http->handler, http, NULL)) != 0 ||
-	    (rv = nng_http_server_add_handler(http->server, http->handler)) != 0) {
-		snprintf(errbuf, errlen, "cannot serve %s: %s", url, nng_strerror(rv));
+	if ((rv = nng_url_parse(&u, url)) != 0
+	    || (rv = nng_http_server_hold(&http->server, u)) != 0
+	    || (rv = nng_http_handler_alloc(&http->handler, "/", handle)) != 0
+	    || (rv = nng_http_handler_set_method(http->handler, NULL)) != 0
+	    || (rv = nng_http_handler_set_tree(http->handler)) != 0
+	    || (rv = nng_http_handler_set_data(http->handler, http, NULL)) != 0
+	    || (rv = nng_http_server_add_handler(http->server, http->handler))
+	        != 0) {
+		snprintf(errbuf, errlen, "cannot serve %s: %s", url,
+		    nng_strerror(rv));
 		goto fail;
 	}
 	http->handler = NULL; /* the server owns it now */
 	if ((rv = nng_http_server_start(http->server)) != 0) {
-		snprintf(errbuf, errlen, "cannot listen on %s: %s (is another process using it? set [server] http or --http)",
+		snprintf(errbuf, errlen,
+		    "cannot listen on %s: %s (is another process using it? set "
+		    "[server] http or --http)",
 		    url, nng_strerror(rv));
 		goto fail;
 	}

@@ -1,4 +1,5 @@
-/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders it. */
+/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders it.
+ */
 #ifndef SSRD_HTTP_H
 #define SSRD_HTTP_H
 
@@ -18,7 +19,8 @@ typedef struct ssrd_http ssrd_http;
 int ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_site *site,
     ssrd_http **out, char *errbuf, size_t errlen);
 
-/* Stops accepting and frees the server. In-flight replies finish first. NULL is a no-op. */
+/* Stops accepting and frees the server. In-flight replies finish first. NULL is
+ * a no-op. */
 void ssrd__http_stop(ssrd_http *http);
 
 #endif

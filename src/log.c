@@ -11,7 +11,8 @@
 
 static atomic_int log_level = SSRD_LOG_INFO;
 
-static const char *const level_names[] = {"debug", "info", "warn", "error", "off"};
+static const char *const level_names[]
+    = { "debug", "info", "warn", "error", "off" };
 
 void
 ssrd__log_set_level(int level)

@@ -13,7 +13,8 @@ enum ssrd_log_level {
 /* Sets the least level that is written. Any thread; takes effect at once. */
 void ssrd__log_set_level(int level);
 
-/* Returns the level named by name ("debug", "info", "warn", "error", "off"), or -1. */
+/* Returns the level named by name ("debug", "info", "warn", "error", "off"), or
+ * -1. */
 int ssrd__log_level_parse(const char *name);
 
 /* Returns 1 if a line at level would be written. */

@@ -32,10 +32,14 @@ usage(FILE *out)
 	fprintf(out,
 	    "ssrd %s — server-side React rendering daemon\n\n"
 	    "usage:\n"
-	    "  ssrd serve  [options]                       build the site and serve it over HTTP\n"
-	    "  ssrd render ROUTE [--props JSON] [options]  render one path in-process, HTML to stdout\n"
-	    "  ssrd routes [options]                       list the site's routes\n"
-	    "  ssrd config [options]                       print the effective configuration\n"
+	    "  ssrd serve  [options]                       build the site and "
+	    "serve it over HTTP\n"
+	    "  ssrd render ROUTE [--props JSON] [options]  render one path "
+	    "in-process, HTML to stdout\n"
+	    "  ssrd routes [options]                       list the site's "
+	    "routes\n"
+	    "  ssrd config [options]                       print the effective "
+	    "configuration\n"
 	    "  ssrd version\n\n"
 	    "options (each also a `key = value` in the config file):\n"
 	    "  --config FILE     read FILE first; flags then override it\n",
@@ -54,7 +58,8 @@ struct app {
 	const char *props; /* render: --props */
 };
 
-/* Reads --config first, then every other flag; positional words go to *route. */
+/* Reads --config first, then every other flag; positional words go to *route.
+ */
 static int
 parse_args(struct app *app, int argc, char **argv, const char *cmd)
 {
@@ -64,12 +69,14 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		return EXIT_START;
 	}
 	if (strcmp(cmd, "render") == 0) {
-		ssrd__config_set(&app->cfg, "log_level", "warn", errbuf, sizeof(errbuf));
+		ssrd__config_set(
+		    &app->cfg, "log_level", "warn", errbuf, sizeof(errbuf));
 	}
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			if (ssrd__config_load_file(&app->cfg, argv[++i], errbuf,
-			        sizeof(errbuf)) != SSRD_OK) {
+			if (ssrd__config_load_file(
+			        &app->cfg, argv[++i], errbuf, sizeof(errbuf))
+			    != SSRD_OK) {
 				fprintf(stderr, "ssrd: %s\n", errbuf);
 				return EXIT_START;
 			}
@@ -79,7 +86,10 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		const char *a = argv[i];
 		if (strncmp(a, "--", 2) != 0) {
 			if (app->route != NULL) {
-				fprintf(stderr, "ssrd: unexpected argument \"%s\" (see ssrd help)\n", a);
+				fprintf(stderr,
+				    "ssrd: unexpected argument \"%s\" (see "
+				    "ssrd help)\n",
+				    a);
 				return EXIT_USAGE;
 			}
 			app->route = a;
@@ -87,7 +97,7 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		}
 		char        name[64];
 		const char *value = strchr(a, '=');
-		size_t      n     = value ? (size_t) (value - a - 2) : strlen(a + 2);
+		size_t n = value ? (size_t) (value - a - 2) : strlen(a + 2);
 		if (n >= sizeof(name)) {
 			fprintf(stderr, "ssrd: unknown option %s\n", a);
 			return EXIT_USAGE;
@@ -99,7 +109,8 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {
-			fprintf(stderr, "ssrd: option --%s needs a value\n", name);
+			fprintf(
+			    stderr, "ssrd: option --%s needs a value\n", name);
 			return EXIT_USAGE;
 		}
 		if (strcmp(name, "config") == 0) {
@@ -109,7 +120,9 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 			app->props = value;
 			continue;
 		}
-		if (ssrd__config_set(&app->cfg, name, value, errbuf, sizeof(errbuf)) != SSRD_OK) {
+		if (ssrd__config_set(
+		        &app->cfg, name, value, errbuf, sizeof(errbuf))
+		    != SSRD_OK) {
 			fprintf(stderr, "ssrd: --%s: %s\n", name, errbuf);
 			return EXIT_USAGE;
 		}
@@ -124,15 +137,20 @@ app_start(struct app *app, long workers)
 {
 	char   errbuf[8192];
 	double t0 = ssrd__now_ms();
-	int    rv = ssrd__engine_init(app->cfg.v8_flags, (size_t) app->cfg.page_cache_mb << 20);
+	int    rv = ssrd__engine_init(
+	       app->cfg.v8_flags, (size_t) app->cfg.page_cache_mb << 20);
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_build_base(&app->cfg, &app->base, errbuf, sizeof(errbuf));
+		rv = ssrd__bundle_build_base(
+		    &app->cfg, &app->base, errbuf, sizeof(errbuf));
 		if (rv != SSRD_OK) {
-			fprintf(stderr, "ssrd: building the React base failed:\n%s\n", errbuf);
+			fprintf(stderr,
+			    "ssrd: building the React base failed:\n%s\n",
+			    errbuf);
 			return EXIT_START;
 		}
 	}
-	rv = ssrd__site_load(&app->cfg, app->cfg.site, &app->site, errbuf, sizeof(errbuf));
+	rv = ssrd__site_load(
+	    &app->cfg, app->cfg.site, &app->site, errbuf, sizeof(errbuf));
 	if (rv != SSRD_OK) {
 		fprintf(stderr, "ssrd: loading the site failed: %s\n", errbuf);
 		return EXIT_START;
@@ -140,16 +158,20 @@ app_start(struct app *app, long workers)
 	ssrd_pool_opts po = {
 		.workers   = workers,
 		.queue_max = 1024,
-		.isolate   = {(size_t) app->cfg.heap_max_mb, (size_t) app->cfg.young_max_mb},
+		.isolate   = { (size_t) app->cfg.heap_max_mb,
+		      (size_t) app->cfg.young_max_mb },
 	};
-	rv = ssrd__pool_start(&po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));
+	rv = ssrd__pool_start(
+	    &po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));
 	if (rv != SSRD_OK) {
-		fprintf(stderr, "ssrd: starting the workers failed: %s\n", errbuf);
+		fprintf(
+		    stderr, "ssrd: starting the workers failed: %s\n", errbuf);
 		return EXIT_START;
 	}
-	ssrd__log(SSRD_LOG_INFO, "ready", "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu start_ms=%.1f",
-	    workers, ssrd__engine_v8_version(), app->base.len, app->site->bundle.len,
-	    ssrd__now_ms() - t0);
+	ssrd__log(SSRD_LOG_INFO, "ready",
+	    "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu start_ms=%.1f",
+	    workers, ssrd__engine_v8_version(), app->base.len,
+	    app->site->bundle.len, ssrd__now_ms() - t0);
 	return 0;
 }
 
@@ -167,7 +189,8 @@ static int
 cmd_render(struct app *app)
 {
 	if (app->route == NULL) {
-		fprintf(stderr, "ssrd: render needs a path, e.g. ssrd render /products\n");
+		fprintf(stderr,
+		    "ssrd: render needs a path, e.g. ssrd render /products\n");
 		return EXIT_USAGE;
 	}
 	int rc = app_start(app, 1);
@@ -176,11 +199,15 @@ cmd_render(struct app *app)
 	}
 	const ssrd_route *route;
 	char             *params = NULL;
-	int rv = ssrd__routes_match(&app->site->routes, app->route, &route, &params);
+	int               rv     = ssrd__routes_match(
+	                      &app->site->routes, app->route, &route, &params);
 	if (rv == SSRD_ENOROUTE || rv == SSRD_EINVAL) {
-		fprintf(stderr, "ssrd: no route matches \"%s\"; the site's routes are:\n", app->route);
+		fprintf(stderr,
+		    "ssrd: no route matches \"%s\"; the site's routes are:\n",
+		    app->route);
 		for (size_t i = 0; i < app->site->routes.n; i++) {
-			fprintf(stderr, "  %s\n", app->site->routes.v[i].pattern);
+			fprintf(
+			    stderr, "  %s\n", app->site->routes.v[i].pattern);
 		}
 		return EXIT_NO_ROUTE;
 	}
@@ -207,8 +234,9 @@ cmd_render(struct app *app)
 		fprintf(stderr, "ssrd: bad --props: %s\n", job->error_text);
 		rc = EXIT_USAGE;
 	} else {
-		fprintf(stderr, "ssrd: rendering %s (%s) failed: %s\n", app->route,
-		    route->page_key, job->error_text ? job->error_text : ssrd_strerror(rv));
+		fprintf(stderr, "ssrd: rendering %s (%s) failed: %s\n",
+		    app->route, route->page_key,
+		    job->error_text ? job->error_text : ssrd_strerror(rv));
 		rc = EXIT_RENDER_ERROR;
 	}
 	ssrd__job_free(job);
@@ -218,7 +246,8 @@ cmd_render(struct app *app)
 static int
 cmd_serve(struct app *app)
 {
-	/* Block the stop signals before any thread starts, so only sigwait() sees them. */
+	/* Block the stop signals before any thread starts, so only sigwait()
+	 * sees them. */
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -231,24 +260,27 @@ cmd_serve(struct app *app)
 	}
 	if (app->cfg.http[0] != '\0') {
 		char errbuf[512];
-		if (ssrd__http_start(app->cfg.http, app->pool, app->site, &app->http,
-		        errbuf, sizeof(errbuf)) != SSRD_OK) {
+		if (ssrd__http_start(app->cfg.http, app->pool, app->site,
+		        &app->http, errbuf, sizeof(errbuf))
+		    != SSRD_OK) {
 			fprintf(stderr, "ssrd: %s\n", errbuf);
 			return EXIT_START;
 		}
-		ssrd__log(SSRD_LOG_INFO, "listening", "http=%s site=%s", app->cfg.http, app->site->root);
+		ssrd__log(SSRD_LOG_INFO, "listening", "http=%s site=%s",
+		    app->cfg.http, app->site->root);
 	}
 	int sig = 0;
 	sigwait(&stop, &sig);
-	ssrd__log(SSRD_LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	ssrd__log(SSRD_LOG_INFO, "stopping", "signal=%s",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
+	if (argc < 2 || strcmp(argv[1], "help") == 0
+	    || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
@@ -257,26 +289,34 @@ main(int argc, char **argv)
 		printf("ssrd %s\n", ssrd_version());
 		return 0;
 	}
-	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "render") != 0 &&
-	    strcmp(cmd, "routes") != 0 && strcmp(cmd, "config") != 0) {
-		fprintf(stderr, "ssrd: unknown command \"%s\" (try ssrd help)\n", cmd);
+	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "render") != 0
+	    && strcmp(cmd, "routes") != 0 && strcmp(cmd, "config") != 0) {
+		fprintf(stderr,
+		    "ssrd: unknown command \"%s\" (try ssrd help)\n", cmd);
 		return EXIT_USAGE;
 	}
-	struct app app = {0};
+	struct app app = { 0 };
 	int        rc  = parse_args(&app, argc, argv, cmd);
 	if (rc == 0) {
 		if (strcmp(cmd, "config") == 0) {
 			ssrd__config_print(&app.cfg, stdout);
 		} else if (strcmp(cmd, "routes") == 0) {
-			char errbuf[512];
+			char        errbuf[512];
 			ssrd_routes routes;
-			char *root = ssrd__path_real(app.cfg.site);
-			if (root == NULL || ssrd__routes_scan(root, &routes, errbuf, sizeof(errbuf)) != SSRD_OK) {
-				fprintf(stderr, "ssrd: %s\n", root ? errbuf : "the site directory does not exist");
+			char       *root = ssrd__path_real(app.cfg.site);
+			if (root == NULL
+			    || ssrd__routes_scan(
+			           root, &routes, errbuf, sizeof(errbuf))
+			        != SSRD_OK) {
+				fprintf(stderr, "ssrd: %s\n",
+				    root ? errbuf
+				         : "the site directory does not exist");
 				rc = EXIT_START;
 			} else {
 				for (size_t i = 0; i < routes.n; i++) {
-					printf("%-28s %s\n", routes.v[i].pattern, routes.v[i].page_key);
+					printf("%-28s %s\n",
+					    routes.v[i].pattern,
+					    routes.v[i].page_key);
 				}
 				ssrd__routes_free(&routes);
 			}

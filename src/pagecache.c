@@ -5,11 +5,13 @@
 
 #include "pagecache.h"
 
-/* A handful of regions are live per render; 256 slots is plenty for many workers. */
+/* A handful of regions are live per render; 256 slots is plenty for many
+ * workers. */
 #define SLOTS 256
 
-/* slots[0 .. nslots) oldest first; bytes is the sum of their lengths. All under mu. */
-static pthread_mutex_t      mu = PTHREAD_MUTEX_INITIALIZER;
+/* slots[0 .. nslots) oldest first; bytes is the sum of their lengths. All under
+ * mu. */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct region {
 	void  *addr;
 	size_t len;
@@ -42,10 +44,12 @@ ssrd__pagecache_take(size_t length, size_t alignment)
 {
 	void *p = NULL;
 	pthread_mutex_lock(&mu);
-	/* Newest first: its pages are the likeliest to be in the CPU caches and TLB. */
+	/* Newest first: its pages are the likeliest to be in the CPU caches and
+	 * TLB. */
 	for (size_t i = nslots; i-- > 0;) {
-		if (slots[i].len == length &&
-		    (alignment == 0 || (uintptr_t) slots[i].addr % alignment == 0)) {
+		if (slots[i].len == length
+		    && (alignment == 0
+		        || (uintptr_t) slots[i].addr % alignment == 0)) {
 			p = slots[i].addr;
 			remove_at(i);
 			stats.hits++;
@@ -66,12 +70,13 @@ ssrd__pagecache_put(void *addr, size_t length)
 		pthread_mutex_unlock(&mu);
 		return 0;
 	}
-	while (nslots > 0 && (nslots == SLOTS || stats.bytes + length > max_bytes)) {
+	while (nslots > 0
+	    && (nslots == SLOTS || stats.bytes + length > max_bytes)) {
 		evict[nevict++] = slots[0];
 		remove_at(0);
 		stats.evicted++;
 	}
-	slots[nslots++] = (struct region) {addr, length};
+	slots[nslots++] = (struct region) { addr, length };
 	stats.bytes += length;
 	stats.regions++;
 	ssrd_pagecache_unmap unmap = unmap_fn;

@@ -1,4 +1,5 @@
-/* pagecache.h: keeps page regions that V8 frees, so the next allocation of the same size reuses them. */
+/* pagecache.h: keeps page regions that V8 frees, so the next allocation of the
+ * same size reuses them. */
 #ifndef SSRD_PAGECACHE_H
 #define SSRD_PAGECACHE_H
 
@@ -21,7 +22,8 @@
 /* Unmaps a region the cache gives up. */
 typedef void (*ssrd_pagecache_unmap)(void *addr, size_t length);
 
-/* Sets the most bytes the cache may hold (0 turns it off) and how evicted regions are freed. */
+/* Sets the most bytes the cache may hold (0 turns it off) and how evicted
+ * regions are freed. */
 void ssrd__pagecache_init(size_t max_bytes, ssrd_pagecache_unmap unmap);
 
 /*

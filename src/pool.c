@@ -1,4 +1,5 @@
-/* pool.c implements the worker pool: threads that each own one isolate and a warm site context. */
+/* pool.c implements the worker pool: threads that each own one isolate and a
+ * warm site context. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -19,13 +20,13 @@
  * from anywhere else.
  */
 struct worker {
-	ssrd_pool     *pool;
-	int            index;
-	pthread_t      thread;
-	ssrd_isolate  *iso;
-	ssrd_context  *ctx;
-	ssrd_timers    timers;
-	uint64_t       current_id; /* the render being run, for console lines */
+	ssrd_pool    *pool;
+	int           index;
+	pthread_t     thread;
+	ssrd_isolate *iso;
+	ssrd_context *ctx;
+	ssrd_timers   timers;
+	uint64_t      current_id; /* the render being run, for console lines */
 	/* set once at start-up, under pool->mu */
 	int  started;
 	int  start_err;
@@ -67,8 +68,9 @@ ssrd__job_free(ssrd_job *job)
 static void
 hook_console(void *arg, int level, const char *msg, size_t len)
 {
-	struct worker *w = arg;
-	static const int map[] = {SSRD_LOG_DEBUG, SSRD_LOG_INFO, SSRD_LOG_WARN, SSRD_LOG_ERROR};
+	struct worker   *w = arg;
+	static const int map[]
+	    = { SSRD_LOG_DEBUG, SSRD_LOG_INFO, SSRD_LOG_WARN, SSRD_LOG_ERROR };
 	int lvl = level >= 0 && level <= 3 ? map[level] : SSRD_LOG_INFO;
 	if (!ssrd__log_enabled(lvl)) {
 		return;
@@ -83,9 +85,13 @@ static void
 hook_timer_start(void *arg, uint32_t id, double delay_ms)
 {
 	struct worker *w = arg;
-	ssrd__timers_remove(&w->timers, id); /* setInterval re-arms the same id */
-	if (ssrd__timers_add(&w->timers, id, ssrd__now_ms() + delay_ms) != SSRD_OK) {
-		ssrd__log(SSRD_LOG_ERROR, "timer", "worker=%d msg=\"out of memory scheduling a timer\"", w->index);
+	ssrd__timers_remove(
+	    &w->timers, id); /* setInterval re-arms the same id */
+	if (ssrd__timers_add(&w->timers, id, ssrd__now_ms() + delay_ms)
+	    != SSRD_OK) {
+		ssrd__log(SSRD_LOG_ERROR, "timer",
+		    "worker=%d msg=\"out of memory scheduling a timer\"",
+		    w->index);
 	}
 }
 
@@ -101,27 +107,32 @@ hook_timer_stop(void *arg, uint32_t id)
 static char *
 format_error(struct worker *w, const ssrd_js_error *err)
 {
-	const ssrd_bundle *bundles[] = {w->pool->base, &w->pool->site->bundle};
+	const ssrd_bundle *bundles[]
+	    = { w->pool->base, &w->pool->site->bundle };
 	return ssrd__bundle_format_error(err, bundles, 2, w->pool->site->root);
 }
 
-/* Creates the isolate and context and evaluates base + site: the warm state every render reuses. */
+/* Creates the isolate and context and evaluates base + site: the warm state
+ * every render reuses. */
 static int
 worker_boot(struct worker *w)
 {
 	ssrd_pool    *p   = w->pool;
-	ssrd_js_error err = {0};
+	ssrd_js_error err = { 0 };
 	int           rv  = ssrd__isolate_new(&p->iso_opts, &w->iso);
 	if (rv != SSRD_OK) {
-		snprintf(w->start_msg, sizeof(w->start_msg), "cannot create a V8 isolate");
+		snprintf(w->start_msg, sizeof(w->start_msg),
+		    "cannot create a V8 isolate");
 		return rv;
 	}
-	ssrd_context_hooks hooks = {w, hook_console, hook_timer_start, hook_timer_stop};
+	ssrd_context_hooks hooks
+	    = { w, hook_console, hook_timer_start, hook_timer_stop };
 	if ((rv = ssrd__context_new(w->iso, &hooks, &w->ctx)) != SSRD_OK) {
-		snprintf(w->start_msg, sizeof(w->start_msg), "cannot create a V8 context");
+		snprintf(w->start_msg, sizeof(w->start_msg),
+		    "cannot create a V8 context");
 		return rv;
 	}
-	const ssrd_bundle *layers[] = {p->base, &p->site->bundle};
+	const ssrd_bundle *layers[] = { p->base, &p->site->bundle };
 	for (size_t i = 0; i < 2; i++) {
 		rv = ssrd__context_eval(w->ctx, layers[i]->code, layers[i]->len,
 		    layers[i]->path, &err);
@@ -141,26 +152,29 @@ worker_boot(struct worker *w)
 static void
 worker_render(struct worker *w, ssrd_job *job)
 {
-	ssrd_js_error err  = {0};
-	double        t0   = ssrd__now_ms();
+	ssrd_js_error err    = { 0 };
+	double        t0     = ssrd__now_ms();
 	ssrd_str      args[] = {
-            {job->page_key, strlen(job->page_key)},
-            {job->path, strlen(job->path)},
-            {job->params_json, strlen(job->params_json)},
-            {job->props_json, job->props_json ? job->props_len : 0},
-        };
+		     { job->page_key, strlen(job->page_key) },
+		     { job->path, strlen(job->path) },
+		     { job->params_json, strlen(job->params_json) },
+		     { job->props_json, job->props_json ? job->props_len : 0 },
+	};
 	w->current_id = job->id;
 	job->queue_ms = t0 - job->enqueued_ms;
 	job->worker   = w->index;
-	job->err = ssrd__context_call(w->ctx, "__ssrd_render", args, 4,
-	    &job->html, &job->html_len, &err);
+	job->err      = ssrd__context_call(
+	         w->ctx, "__ssrd_render", args, 4, &job->html, &job->html_len, &err);
 	job->render_ms = ssrd__now_ms() - t0;
 	if (job->err == SSRD_EJS) {
-		if (err.name != NULL && strcmp(err.name, "BadPropsError") == 0) {
-			/* The caller's mistake, not the page's: the reason alone, no stack. */
-			const char *m   = err.message;
-			size_t      nl  = strlen(err.name);
-			if (strncmp(m, err.name, nl) == 0 && strncmp(m + nl, ": ", 2) == 0) {
+		if (err.name != NULL
+		    && strcmp(err.name, "BadPropsError") == 0) {
+			/* The caller's mistake, not the page's: the reason
+			 * alone, no stack. */
+			const char *m  = err.message;
+			size_t      nl = strlen(err.name);
+			if (strncmp(m, err.name, nl) == 0
+			    && strncmp(m + nl, ": ", 2) == 0) {
 				m += nl + 2;
 			}
 			job->err        = SSRD_EBADPROPS;
@@ -180,7 +194,8 @@ worker_fire_timers(struct worker *w)
 {
 	uint32_t ids[64];
 	size_t   n;
-	while ((n = ssrd__timers_pop_due(&w->timers, ssrd__now_ms(), ids, 64)) > 0) {
+	while ((n = ssrd__timers_pop_due(&w->timers, ssrd__now_ms(), ids, 64))
+	    > 0) {
 		ssrd__context_fire_timers(w->ctx, ids, n);
 	}
 }
@@ -281,13 +296,16 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 		w->pool          = p;
 		w->index         = (int) i;
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-			snprintf(errbuf, errlen, "cannot start worker thread %ld: %s", i, strerror(errno));
+			snprintf(errbuf, errlen,
+			    "cannot start worker thread %ld: %s", i,
+			    strerror(errno));
 			rv = SSRD_ESYS;
 			break;
 		}
 		p->nworkers++;
 	}
-	/* Wait for every started worker to report, and take the first failure. */
+	/* Wait for every started worker to report, and take the first failure.
+	 */
 	pthread_mutex_lock(&p->mu);
 	for (long i = 0; i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
@@ -296,7 +314,8 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 		}
 		if (w->start_err != SSRD_OK && rv == SSRD_OK) {
 			rv = w->start_err;
-			snprintf(errbuf, errlen, "worker %ld: %s", i, w->start_msg);
+			snprintf(
+			    errbuf, errlen, "worker %ld: %s", i, w->start_msg);
 		}
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -354,10 +373,11 @@ sync_done(ssrd_job *job, void *arg)
 int
 ssrd__pool_render(ssrd_pool *p, ssrd_job *job)
 {
-	struct sync_wait s = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
-	job->done          = sync_done;
-	job->arg           = &s;
-	int rv             = ssrd__pool_submit(p, job);
+	struct sync_wait s
+	    = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	job->done = sync_done;
+	job->arg  = &s;
+	int rv    = ssrd__pool_submit(p, job);
 	if (rv != SSRD_OK) {
 		job->err = rv;
 		return rv;
@@ -392,8 +412,8 @@ ssrd__pool_stop(ssrd_pool *p)
 	pthread_cond_broadcast(&p->cv_work);
 	pthread_mutex_unlock(&p->mu);
 	while (job != NULL) {
-		ssrd_job *next = job->next;
-		job->err       = SSRD_ECLOSED;
+		ssrd_job *next  = job->next;
+		job->err        = SSRD_ECLOSED;
 		job->error_text = strdup("ssrd is shutting down");
 		job->done(job, job->arg);
 		job = next;

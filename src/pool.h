@@ -1,4 +1,5 @@
-/* pool.h: the worker pool. N threads, each with one V8 isolate for its life, fed by a bounded queue. */
+/* pool.h: the worker pool. N threads, each with one V8 isolate for its life,
+ * fed by a bounded queue. */
 #ifndef SSRD_POOL_H
 #define SSRD_POOL_H
 
@@ -12,7 +13,8 @@
 typedef struct ssrd_pool ssrd_pool;
 typedef struct ssrd_job  ssrd_job;
 
-/* Called once per submitted job, on the worker thread, when it is done. It owns the job from then on. */
+/* Called once per submitted job, on the worker thread, when it is done. It owns
+ * the job from then on. */
 typedef void (*ssrd_job_done)(ssrd_job *job, void *arg);
 
 /*
@@ -26,15 +28,16 @@ struct ssrd_job {
 	char    *page_key;    /* the route's page, "app/page.jsx" */
 	char    *path;        /* the request path, given to the layout */
 	char    *params_json; /* the route's dynamic segments, a JSON object */
-	char    *props_json;  /* the request's props, a JSON object; NULL for {} */
-	size_t   props_len;
+	char  *props_json; /* the request's props, a JSON object; NULL for {} */
+	size_t props_len;
 	ssrd_job_done done;
 	void         *arg;
 	/* outputs */
-	int    err;        /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
-	char  *html;       /* the document when err is SSRD_OK (malloc'd) */
+	int    err;  /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
+	char  *html; /* the document when err is SSRD_OK (malloc'd) */
 	size_t html_len;
-	char  *error_text; /* message and source-mapped stack otherwise (malloc'd) */
+	char  *error_text; /* message and source-mapped stack otherwise
+	                      (malloc'd) */
 	double queue_ms;   /* waiting in the queue */
 	double render_ms;  /* inside V8 */
 	int    worker;     /* which worker rendered it */
@@ -47,8 +50,8 @@ struct ssrd_job {
 void ssrd__job_free(ssrd_job *job);
 
 typedef struct ssrd_pool_opts {
-	long              workers;   /* threads to start, >= 1 */
-	size_t            queue_max; /* jobs waiting at most; more are refused */
+	long   workers;   /* threads to start, >= 1 */
+	size_t queue_max; /* jobs waiting at most; more are refused */
 	ssrd_isolate_opts isolate;
 } ssrd_pool_opts;
 
@@ -68,7 +71,8 @@ int ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
  */
 int ssrd__pool_submit(ssrd_pool *pool, ssrd_job *job);
 
-/* Queues a job and waits for it; job->done and job->arg are overwritten. Returns job->err. */
+/* Queues a job and waits for it; job->done and job->arg are overwritten.
+ * Returns job->err. */
 int ssrd__pool_render(ssrd_pool *pool, ssrd_job *job);
 
 /* Returns the number of workers. */

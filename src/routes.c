@@ -1,4 +1,5 @@
-/* routes.c implements file-system routing: scanning app/ and matching request paths. */
+/* routes.c implements file-system routing: scanning app/ and matching request
+ * paths. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
 #include <stdio.h>
@@ -11,7 +12,8 @@
 #include "routes.h"
 #include "strbuf.h"
 
-static const char *const page_files[] = {"page.jsx", "page.tsx", "page.js", "page.ts"};
+static const char *const page_files[]
+    = { "page.jsx", "page.tsx", "page.js", "page.ts" };
 
 static void
 route_clear(ssrd_route *r)
@@ -44,24 +46,31 @@ segment_check(const char *name, char *errbuf, size_t errlen)
 {
 	size_t n = strlen(name);
 	if (name[0] == ':') {
-		/* ':' marks dynamic segments inside the table; a directory may not fake one. */
+		/* ':' marks dynamic segments inside the table; a directory may
+		 * not fake one. */
 		snprintf(errbuf, errlen,
-		    "directory \"%s\": a segment may not start with ':'; write dynamic segments as [name]",
+		    "directory \"%s\": a segment may not start with ':'; write "
+		    "dynamic segments as [name]",
 		    name);
 		return SSRD_EINVAL;
 	}
 	if (name[0] == '[') {
 		if (n < 3 || name[n - 1] != ']') {
 			snprintf(errbuf, errlen,
-			    "directory \"%s\": a dynamic segment is written [name]", name);
+			    "directory \"%s\": a dynamic segment is written "
+			    "[name]",
+			    name);
 			return SSRD_EINVAL;
 		}
 		for (size_t i = 1; i + 1 < n; i++) {
 			char c = name[i];
-			if (!(c == '_' || (c >= 'a' && c <= 'z') ||
-			        (c >= 'A' && c <= 'Z') || (i > 1 && c >= '0' && c <= '9'))) {
+			if (!(c == '_' || (c >= 'a' && c <= 'z')
+			        || (c >= 'A' && c <= 'Z')
+			        || (i > 1 && c >= '0' && c <= '9'))) {
 				snprintf(errbuf, errlen,
-				    "directory \"%s\": a dynamic segment's name must be an identifier (letters, digits, _)",
+				    "directory \"%s\": a dynamic segment's "
+				    "name must be an identifier (letters, "
+				    "digits, _)",
 				    name);
 				return SSRD_EINVAL;
 			}
@@ -70,7 +79,8 @@ segment_check(const char *name, char *errbuf, size_t errlen)
 	return SSRD_OK;
 }
 
-/* Two routes have the same shape when they match the same paths: [id] and [slug] at one place do. */
+/* Two routes have the same shape when they match the same paths: [id] and
+ * [slug] at one place do. */
 static int
 same_shape(const ssrd_route *a, const ssrd_route *b)
 {
@@ -86,16 +96,18 @@ same_shape(const ssrd_route *a, const ssrd_route *b)
 	return 1;
 }
 
-/* Adds the route whose directory, relative to app/, is rel ("" for the root). */
+/* Adds the route whose directory, relative to app/, is rel ("" for the root).
+ */
 static int
 route_add(ssrd_routes *routes, const char *rel, const char *page_file,
     char *errbuf, size_t errlen)
 {
-	ssrd_route r = {0};
-	ssrd_strbuf pat = {0}, key = {0};
-	int rv = SSRD_ENOMEM;
+	ssrd_route  r   = { 0 };
+	ssrd_strbuf pat = { 0 }, key = { 0 };
+	int         rv = SSRD_ENOMEM;
 
-	ssrd__strbuf_printf(&key, "app/%s%s%s", rel, rel[0] ? "/" : "", page_file);
+	ssrd__strbuf_printf(
+	    &key, "app/%s%s%s", rel, rel[0] ? "/" : "", page_file);
 	char *copy = strdup(rel);
 	if (copy == NULL) {
 		goto out;
@@ -141,9 +153,9 @@ route_add(ssrd_routes *routes, const char *rel, const char *page_file,
 	if (v == NULL) {
 		goto out;
 	}
-	routes->v             = v;
-	r.pattern             = ssrd__strbuf_take(&pat);
-	r.page_key            = ssrd__strbuf_take(&key);
+	routes->v              = v;
+	r.pattern              = ssrd__strbuf_take(&pat);
+	r.page_key             = ssrd__strbuf_take(&key);
 	routes->v[routes->n++] = r;
 	return SSRD_OK;
 out:
@@ -159,45 +171,53 @@ scan_dir(ssrd_routes *routes, const char *dir, const char *rel, int depth,
     char *errbuf, size_t errlen)
 {
 	if (depth > 32) {
-		snprintf(errbuf, errlen, "%s: app/ is nested more than 32 levels deep", dir);
+		snprintf(errbuf, errlen,
+		    "%s: app/ is nested more than 32 levels deep", dir);
 		return SSRD_EINVAL;
 	}
 	struct dirent **ents;
-	int n = scandir(dir, &ents, NULL, alphasort);
+	int             n = scandir(dir, &ents, NULL, alphasort);
 	if (n < 0) {
 		snprintf(errbuf, errlen, "%s: cannot read directory", dir);
 		return SSRD_EIO;
 	}
-	int rv = SSRD_OK;
+	int rv        = SSRD_OK;
 	int have_page = 0;
 	for (int i = 0; i < n && rv == SSRD_OK; i++) {
 		const char *name = ents[i]->d_name;
-		char path[4096], sub[4096];
+		char        path[4096], sub[4096];
 		struct stat st;
 		if (name[0] == '.' || name[0] == '_') {
-			continue; /* hidden and private directories are not routes */
+			continue; /* hidden and private directories are not
+			             routes */
 		}
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		if (stat(path, &st) != 0) {
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			if ((rv = segment_check(name, errbuf, errlen)) != SSRD_OK) {
+			if ((rv = segment_check(name, errbuf, errlen))
+			    != SSRD_OK) {
 				break;
 			}
-			snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
-			rv = scan_dir(routes, path, sub, depth + 1, errbuf, errlen);
+			snprintf(sub, sizeof(sub), "%s%s%s", rel,
+			    rel[0] ? "/" : "", name);
+			rv = scan_dir(
+			    routes, path, sub, depth + 1, errbuf, errlen);
 			continue;
 		}
-		for (size_t k = 0; k < sizeof(page_files) / sizeof(page_files[0]); k++) {
+		for (size_t k = 0;
+		     k < sizeof(page_files) / sizeof(page_files[0]); k++) {
 			if (strcmp(name, page_files[k]) == 0) {
 				if (have_page++) {
 					snprintf(errbuf, errlen,
-					    "app/%s has more than one page file; keep one",
+					    "app/%s has more than one page "
+					    "file; keep one",
 					    rel);
 					rv = SSRD_EINVAL;
 				} else {
-					rv = route_add(routes, rel, name, errbuf, errlen);
+					rv = route_add(
+					    routes, rel, name, errbuf, errlen);
 				}
 			}
 		}
@@ -232,18 +252,20 @@ route_order(const void *a, const void *b)
 }
 
 int
-ssrd__routes_scan(const char *site_root, ssrd_routes *out, char *errbuf,
-    size_t errlen)
+ssrd__routes_scan(
+    const char *site_root, ssrd_routes *out, char *errbuf, size_t errlen)
 {
-	char app[4096];
+	char        app[4096];
 	struct stat st;
 	snprintf(app, sizeof(app), "%s/app", site_root);
 	if (stat(app, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(errbuf, errlen, "%s: no app/ directory; a site keeps its routes in app/", site_root);
+		snprintf(errbuf, errlen,
+		    "%s: no app/ directory; a site keeps its routes in app/",
+		    site_root);
 		return SSRD_ENOENT;
 	}
-	ssrd_routes routes = {0};
-	int rv = scan_dir(&routes, app, "", 0, errbuf, errlen);
+	ssrd_routes routes = { 0 };
+	int         rv     = scan_dir(&routes, app, "", 0, errbuf, errlen);
 	if (rv != SSRD_OK) {
 		ssrd__routes_free(&routes);
 		return rv;
@@ -270,7 +292,8 @@ hexval(char c)
 	return -1;
 }
 
-/* Decodes %XX escapes of n bytes at s into out (n + 1 bytes). Returns the length or -1. */
+/* Decodes %XX escapes of n bytes at s into out (n + 1 bytes). Returns the
+ * length or -1. */
 static long
 percent_decode(const char *s, size_t n, char *out)
 {
@@ -278,8 +301,8 @@ percent_decode(const char *s, size_t n, char *out)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			int hi, lo;
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0
+			    || (lo = hexval(s[i + 2])) < 0) {
 				return -1;
 			}
 			out[o++] = (char) (hi * 16 + lo);
@@ -307,8 +330,8 @@ ssrd__routes_match(const ssrd_routes *routes, const char *path,
 	if (buf == NULL) {
 		return SSRD_ENOMEM;
 	}
-	char *w = buf;
-	int rv = SSRD_OK;
+	char *w  = buf;
+	int   rv = SSRD_OK;
 	for (size_t i = 1; i <= plen;) {
 		size_t n = strcspn(path + i, "/?#");
 		if (i + n > plen) {
@@ -316,9 +339,10 @@ ssrd__routes_match(const ssrd_routes *routes, const char *path,
 		}
 		if (n > 0) {
 			long d = percent_decode(path + i, n, w);
-			if (d < 0 || nsegs == 64 || strcmp(w, ".") == 0 ||
-			    strcmp(w, "..") == 0 || memchr(w, '/', (size_t) d) ||
-			    memchr(w, '\0', (size_t) d)) {
+			if (d < 0 || nsegs == 64 || strcmp(w, ".") == 0
+			    || strcmp(w, "..") == 0
+			    || memchr(w, '/', (size_t) d)
+			    || memchr(w, '\0', (size_t) d)) {
 				rv = SSRD_EINVAL;
 				break;
 			}
@@ -338,14 +362,15 @@ ssrd__routes_match(const ssrd_routes *routes, const char *path,
 			continue;
 		}
 		size_t k = 0;
-		while (k < nsegs &&
-		    (rt->segs[k][0] == ':' || strcmp(rt->segs[k], segs[k]) == 0)) {
+		while (k < nsegs
+		    && (rt->segs[k][0] == ':'
+		        || strcmp(rt->segs[k], segs[k]) == 0)) {
 			k++;
 		}
 		if (k != nsegs) {
 			continue;
 		}
-		ssrd_strbuf js = {0};
+		ssrd_strbuf js = { 0 };
 		ssrd__strbuf_append(&js, "{", 1);
 		int first = 1;
 		for (k = 0; k < nsegs; k++) {
@@ -356,7 +381,8 @@ ssrd__routes_match(const ssrd_routes *routes, const char *path,
 				ssrd__strbuf_append(&js, ",", 1);
 			}
 			first = 0;
-			ssrd__strbuf_json_string(&js, rt->segs[k] + 1, strlen(rt->segs[k] + 1));
+			ssrd__strbuf_json_string(
+			    &js, rt->segs[k] + 1, strlen(rt->segs[k] + 1));
 			ssrd__strbuf_append(&js, ":", 1);
 			ssrd__strbuf_json_string(&js, segs[k], strlen(segs[k]));
 		}

@@ -1,4 +1,5 @@
-/* routes.h: file-system routing. app/<segments>/page.jsx becomes a route; [name] segments are dynamic. */
+/* routes.h: file-system routing. app/<segments>/page.jsx becomes a route;
+ * [name] segments are dynamic. */
 #ifndef SSRD_ROUTES_H
 #define SSRD_ROUTES_H
 
@@ -6,9 +7,10 @@
 
 /* One route, immutable once the table is built. */
 typedef struct ssrd_route {
-	char  *pattern;  /* "/products/:id" */
-	char  *page_key; /* "app/products/[id]/page.jsx", relative to the site root */
-	char **segs;     /* path segments; a dynamic one is stored as ":name" */
+	char *pattern;  /* "/products/:id" */
+	char *page_key; /* "app/products/[id]/page.jsx", relative to the site
+	                   root */
+	char **segs;    /* path segments; a dynamic one is stored as ":name" */
 	size_t nsegs;
 	size_t ndynamic; /* how many of segs are dynamic */
 } ssrd_route;
@@ -31,8 +33,8 @@ typedef struct ssrd_routes {
  * with errbuf filled for a bad segment name ("[1x]", ":x") or two pages
  * for one route ([id] and [slug] side by side count as one route).
  */
-int ssrd__routes_scan(const char *site_root, ssrd_routes *out, char *errbuf,
-    size_t errlen);
+int ssrd__routes_scan(
+    const char *site_root, ssrd_routes *out, char *errbuf, size_t errlen);
 
 /* Frees the table. NULL is a harmless no-op. */
 void ssrd__routes_free(ssrd_routes *routes);

@@ -20,13 +20,15 @@ ssrd__site_load(const ssrd_config *cfg, const char *root, ssrd_site **out,
 	}
 	site->root = ssrd__path_real(root);
 	if (site->root == NULL) {
-		snprintf(errbuf, errlen, "site %s does not exist (set [site] site or --site)", root);
+		snprintf(errbuf, errlen,
+		    "site %s does not exist (set [site] site or --site)", root);
 		free(site);
 		return SSRD_ENOENT;
 	}
 	int rv = ssrd__routes_scan(site->root, &site->routes, errbuf, errlen);
 	if (rv == SSRD_OK && site->routes.n == 0) {
-		snprintf(errbuf, errlen, "site %s has no pages: add app/page.jsx", site->root);
+		snprintf(errbuf, errlen,
+		    "site %s has no pages: add app/page.jsx", site->root);
 		rv = SSRD_ENOENT;
 	}
 	if (rv == SSRD_OK) {
@@ -37,8 +39,9 @@ ssrd__site_load(const ssrd_config *cfg, const char *root, ssrd_site **out,
 		ssrd__site_free(site);
 		return rv;
 	}
-	ssrd__log(SSRD_LOG_INFO, "site_loaded", "root=%s routes=%zu bundle_bytes=%zu",
-	    site->root, site->routes.n, site->bundle.len);
+	ssrd__log(SSRD_LOG_INFO, "site_loaded",
+	    "root=%s routes=%zu bundle_bytes=%zu", site->root, site->routes.n,
+	    site->bundle.len);
 	*out = site;
 	return SSRD_OK;
 }

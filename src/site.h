@@ -8,9 +8,10 @@
 #include "config.h"
 #include "routes.h"
 
-/* A loaded site. Immutable once loaded, so every worker reads it without locks. */
+/* A loaded site. Immutable once loaded, so every worker reads it without locks.
+ */
 typedef struct ssrd_site {
-	char       *root;   /* absolute, symlink-free */
+	char       *root; /* absolute, symlink-free */
 	ssrd_routes routes;
 	ssrd_bundle bundle; /* layout + pages, React external */
 } ssrd_site;

@@ -1,4 +1,5 @@
-/* sourcemap.h: reads Source Map v3 files (as esbuild writes them) to map bundle positions back to source. */
+/* sourcemap.h: reads Source Map v3 files (as esbuild writes them) to map bundle
+ * positions back to source. */
 #ifndef SSRD_SOURCEMAP_H
 #define SSRD_SOURCEMAP_H
 

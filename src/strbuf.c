@@ -86,7 +86,8 @@ ssrd__strbuf_json_string(ssrd_strbuf *b, const char *s, size_t n)
 			ssrd__strbuf_append(b, "\\n", 2);
 			break;
 		default:
-			/* Control bytes, and '<' so the JSON is safe inside <script>. */
+			/* Control bytes, and '<' so the JSON is safe inside
+			 * <script>. */
 			ssrd__strbuf_printf(b, "\\u%04x", c);
 		}
 	}

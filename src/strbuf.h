@@ -28,7 +28,8 @@ void ssrd__strbuf_json_string(ssrd_strbuf *b, const char *s, size_t n);
 /* Returns 1 if an allocation failed. */
 int ssrd__strbuf_failed(const ssrd_strbuf *b);
 
-/* Returns the string (malloc'd, caller frees; "" if empty) and resets b; NULL if failed. */
+/* Returns the string (malloc'd, caller frees; "" if empty) and resets b; NULL
+ * if failed. */
 char *ssrd__strbuf_take(ssrd_strbuf *b);
 
 /* Frees the buffer and resets b. */

@@ -10,7 +10,8 @@
 static int
 before(const struct ssrd_timer *a, const struct ssrd_timer *b)
 {
-	return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+	return a->due_ms < b->due_ms
+	    || (a->due_ms == b->due_ms && a->seq < b->seq);
 }
 
 static void
@@ -53,15 +54,15 @@ int
 ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms)
 {
 	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct ssrd_timer *h = realloc(t->heap, cap * sizeof(*h));
+		size_t             cap = t->cap ? t->cap * 2 : 16;
+		struct ssrd_timer *h   = realloc(t->heap, cap * sizeof(*h));
 		if (h == NULL) {
 			return SSRD_ENOMEM;
 		}
 		t->heap = h;
 		t->cap  = cap;
 	}
-	t->heap[t->n] = (struct ssrd_timer) {due_ms, t->seq++, id};
+	t->heap[t->n] = (struct ssrd_timer) { due_ms, t->seq++, id };
 	sift_up(t, t->n++);
 	return SSRD_OK;
 }

@@ -5,13 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One worker's pending timers. Not thread-safe: the worker alone uses it. A zeroed struct is empty. */
+/* One worker's pending timers. Not thread-safe: the worker alone uses it. A
+ * zeroed struct is empty. */
 typedef struct ssrd_timers {
 	struct ssrd_timer {
-		double   due_ms; /* monotonic milliseconds */
-		uint64_t seq;    /* insertion order: equal due times fire in order */
+		double due_ms; /* monotonic milliseconds */
+		uint64_t
+		    seq; /* insertion order: equal due times fire in order */
 		uint32_t id;
-	} *heap;
+	} * heap;
 	size_t   n, cap;
 	uint64_t seq;
 } ssrd_timers;
@@ -25,8 +27,10 @@ void ssrd__timers_remove(ssrd_timers *t, uint32_t id);
 /* Returns the earliest due time, or -1 if none is scheduled. */
 double ssrd__timers_next(const ssrd_timers *t);
 
-/* Pops up to max ids due at or before now_ms into ids, earliest first. Returns how many. */
-size_t ssrd__timers_pop_due(ssrd_timers *t, double now_ms, uint32_t *ids, size_t max);
+/* Pops up to max ids due at or before now_ms into ids, earliest first. Returns
+ * how many. */
+size_t ssrd__timers_pop_due(
+    ssrd_timers *t, double now_ms, uint32_t *ids, size_t max);
 
 /* Frees the heap. */
 void ssrd__timers_free(ssrd_timers *t);

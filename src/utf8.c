@@ -216,20 +216,24 @@ ssrd__utf16_from_utf8(const uint8_t *s, size_t n, uint16_t *out)
 }
 
 size_t
-ssrd__utf8_from_utf16_max(const uint16_t *s, size_t n, uint8_t *out,
-    size_t cap, size_t *read)
+ssrd__utf8_from_utf16_max(
+    const uint16_t *s, size_t n, uint8_t *out, size_t cap, size_t *read)
 {
 	size_t i = 0, o = 0;
 	while (i < n) {
 		uint32_t c     = s[i];
 		size_t   units = 1;
 		if (is_high((uint16_t) c) && i + 1 < n && is_low(s[i + 1])) {
-			c     = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+			c = 0x10000 + ((c - 0xD800) << 10)
+			    + (s[i + 1] - 0xDC00);
 			units = 2;
 		} else if (c >= 0xD800 && c <= 0xDFFF) {
 			c = 0xFFFD; /* lone surrogate */
 		}
-		size_t need = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+		size_t need = c < 0x80 ? 1
+		    : c < 0x800        ? 2
+		    : c < 0x10000      ? 3
+		                       : 4;
 		if (o + need > cap) {
 			break;
 		}
@@ -256,8 +260,8 @@ ssrd__utf8_from_utf16_max(const uint16_t *s, size_t n, uint8_t *out,
 }
 
 size_t
-ssrd__utf8_from_latin1_max(const uint8_t *s, size_t n, uint8_t *out,
-    size_t cap, size_t *read)
+ssrd__utf8_from_latin1_max(
+    const uint8_t *s, size_t n, uint8_t *out, size_t cap, size_t *read)
 {
 	size_t i = 0, o = 0;
 	while (i < n) {

@@ -1,4 +1,5 @@
-/* utf8.h: WHATWG-conformant conversions between UTF-8 and UTF-16, for TextEncoder/TextDecoder. */
+/* utf8.h: WHATWG-conformant conversions between UTF-8 and UTF-16, for
+ * TextEncoder/TextDecoder. */
 #ifndef SSRD_UTF8_H
 #define SSRD_UTF8_H
 
@@ -41,12 +42,12 @@ size_t ssrd__utf16_from_utf8(const uint8_t *s, size_t n, uint16_t *out);
  * units were consumed (a surrogate pair counts 2) and returns the number of
  * bytes written.
  */
-size_t ssrd__utf8_from_utf16_max(const uint16_t *s, size_t n, uint8_t *out,
-    size_t cap, size_t *read);
+size_t ssrd__utf8_from_utf16_max(
+    const uint16_t *s, size_t n, uint8_t *out, size_t cap, size_t *read);
 
 /* As ssrd__utf8_from_latin1(), bounded like ssrd__utf8_from_utf16_max(). */
-size_t ssrd__utf8_from_latin1_max(const uint8_t *s, size_t n, uint8_t *out,
-    size_t cap, size_t *read);
+size_t ssrd__utf8_from_latin1_max(
+    const uint8_t *s, size_t n, uint8_t *out, size_t cap, size_t *read);
 
 /* Returns 1 if all n bytes at s are ASCII (< 0x80), else 0. */
 int ssrd__utf8_is_ascii(const uint8_t *s, size_t n);

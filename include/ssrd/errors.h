@@ -1,4 +1,5 @@
-/* errors.h declares ssrd's one error enum, shared by the daemon, the client library and the protocol. */
+/* errors.h declares ssrd's one error enum, shared by the daemon, the client
+ * library and the protocol. */
 #ifndef SSRD_ERRORS_H
 #define SSRD_ERRORS_H
 
@@ -11,7 +12,7 @@ extern "C" {
  * the protocol and the logs carry, and a message for people. 0 is success;
  * the numeric values are part of the protocol, so new codes go at the end.
  */
-#define SSRD_ERRORS(X)                                                        \
+#define SSRD_ERRORS(X)                                                         \
 	X(SSRD_OK, 0, "ok", "success")                                         \
 	X(SSRD_ENOMEM, 1, "no_memory", "out of memory")                        \
 	X(SSRD_EINVAL, 2, "invalid", "invalid argument")                       \
@@ -38,7 +39,8 @@ typedef enum ssrd_err {
 /* Returns a static message for err; never NULL, even for unknown codes. */
 const char *ssrd_strerror(int err);
 
-/* Returns the stable snake_case name of err ("render_error"); "unknown" for unknown codes. */
+/* Returns the stable snake_case name of err ("render_error"); "unknown" for
+ * unknown codes. */
 const char *ssrd_err_name(int err);
 
 #ifdef __cplusplus

@@ -1,4 +1,5 @@
-/* engine.h: the flat C API over V8. The only V8 code lives behind it, in v8_shim.cc. */
+/* engine.h: the flat C API over V8. The only V8 code lives behind it, in
+ * v8_shim.cc. */
 #ifndef SSRD_ENGINE_H
 #define SSRD_ENGINE_H
 
@@ -23,7 +24,8 @@ typedef struct ssrd_isolate ssrd_isolate;
  */
 typedef struct ssrd_context ssrd_context;
 
-/* One frame of a JavaScript stack trace. Strings are malloc'd, owned by the frame's error. */
+/* One frame of a JavaScript stack trace. Strings are malloc'd, owned by the
+ * frame's error. */
 typedef struct ssrd_js_frame {
 	char *function; /* "Page", or "" for anonymous code */
 	char *file;     /* the script name given to ssrd__context_eval() */
@@ -37,14 +39,15 @@ typedef struct ssrd_js_frame {
  * zeroed struct is a valid "no error".
  */
 typedef struct ssrd_js_error {
-	char          *name;       /* "TypeError", the error's .name; "" if none */
-	char          *message;    /* "TypeError: x is not a function" */
-	ssrd_js_frame *frames;     /* innermost first; NULL if none */
-	size_t         nframes;    /* number of frames */
-	int            terminated; /* 1 if execution was terminated, not thrown */
+	char          *name;    /* "TypeError", the error's .name; "" if none */
+	char          *message; /* "TypeError: x is not a function" */
+	ssrd_js_frame *frames;  /* innermost first; NULL if none */
+	size_t         nframes; /* number of frames */
+	int terminated;         /* 1 if execution was terminated, not thrown */
 } ssrd_js_error;
 
-/* Frees the strings and frames of err and zeroes it. NULL is a harmless no-op. */
+/* Frees the strings and frames of err and zeroes it. NULL is a harmless no-op.
+ */
 void ssrd__js_error_clear(ssrd_js_error *err);
 
 /*
@@ -54,7 +57,8 @@ void ssrd__js_error_clear(ssrd_js_error *err);
  */
 typedef struct ssrd_context_hooks {
 	void *arg; /* passed to every hook */
-	/* console.log and friends: level 0 debug, 1 info, 2 warn, 3 error; msg is UTF-8, not NUL-terminated. */
+	/* console.log and friends: level 0 debug, 1 info, 2 warn, 3 error; msg
+	 * is UTF-8, not NUL-terminated. */
 	void (*console)(void *arg, int level, const char *msg, size_t len);
 	/* setTimeout/setInterval asked for timer id to fire after delay_ms. */
 	void (*timer_start)(void *arg, uint32_t id, double delay_ms);
@@ -71,13 +75,15 @@ typedef struct ssrd_context_hooks {
  */
 int ssrd__engine_init(const char *v8_flags, size_t page_cache_bytes);
 
-/* Returns V8's version string, e.g. "10.2.154.26-node.36". Static storage; any thread. */
+/* Returns V8's version string, e.g. "10.2.154.26-node.36". Static storage; any
+ * thread. */
 const char *ssrd__engine_v8_version(void);
 
 /* Sizes of an isolate's heap. 0 means V8's default for that field. */
 typedef struct ssrd_isolate_opts {
-	size_t heap_max_mb;   /* old generation limit */
-	size_t young_max_mb;  /* young generation limit (three semi-spaces' worth) */
+	size_t heap_max_mb;  /* old generation limit */
+	size_t young_max_mb; /* young generation limit (three semi-spaces'
+	                        worth) */
 } ssrd_isolate_opts;
 
 /*
@@ -86,7 +92,8 @@ typedef struct ssrd_isolate_opts {
  */
 int ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out);
 
-/* Disposes of an isolate; its contexts must already be freed. NULL is a no-op. */
+/* Disposes of an isolate; its contexts must already be freed. NULL is a no-op.
+ */
 void ssrd__isolate_free(ssrd_isolate *iso);
 
 /*
@@ -114,8 +121,8 @@ void ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st);
  * Creates a context in iso with the given hooks (copied; NULL for none)
  * and stores it in *out. Returns SSRD_OK or SSRD_EENGINE.
  */
-int ssrd__context_new(ssrd_isolate *iso, const ssrd_context_hooks *hooks,
-    ssrd_context **out);
+int ssrd__context_new(
+    ssrd_isolate *iso, const ssrd_context_hooks *hooks, ssrd_context **out);
 
 /* Frees a context. NULL is a harmless no-op. Owner thread only. */
 void ssrd__context_free(ssrd_context *ctx);
@@ -151,8 +158,8 @@ int ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
  * by a callback is reported through the console hook at level 3, the way
  * a browser reports an uncaught error, and does not stop the others.
  */
-void ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids,
-    size_t n);
+void ssrd__context_fire_timers(
+    ssrd_context *ctx, const uint32_t *ids, size_t n);
 
 #ifdef __cplusplus
 }

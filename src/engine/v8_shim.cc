@@ -23,41 +23,62 @@ extern "C" {
 }
 
 struct ssrd_isolate {
-	v8::Isolate               *isolate;
+	v8::Isolate                *isolate;
 	v8::ArrayBuffer::Allocator *allocator;
 };
 
 struct ssrd_context {
-	ssrd_isolate              *iso;
-	v8::Global<v8::Context>    context;
-	v8::Global<v8::Function>   timer_handler; // set by the polyfills, called by fire_timers
-	ssrd_context_hooks         hooks;
+	ssrd_isolate           *iso;
+	v8::Global<v8::Context> context;
+	/* set by the polyfills, called by ssrd__context_fire_timers() */
+	v8::Global<v8::Function> timer_handler;
+	ssrd_context_hooks       hooks;
 };
 
-// ---- the platform: V8's default one, with ssrd's page cache in front of its page allocator ----
+// ---- the platform: V8's default, with ssrd's page cache before its allocator ----
 
 // Serves V8's data pages from ssrd__pagecache (see pagecache.h for why) and
 // forwards everything else to the default allocator.
-class CachingPageAllocator final : public v8::PageAllocator {
+class CachingPageAllocator final : public v8::PageAllocator
+{
     public:
-	explicit CachingPageAllocator(v8::PageAllocator *os) : os_(os) {}
-	size_t AllocatePageSize() override { return os_->AllocatePageSize(); }
-	size_t CommitPageSize() override { return os_->CommitPageSize(); }
-	void   SetRandomMmapSeed(int64_t seed) override { os_->SetRandomMmapSeed(seed); }
-	void  *GetRandomMmapAddr() override { return os_->GetRandomMmapAddr(); }
-	void  *AllocatePages(void *hint, size_t length, size_t alignment,
-	     Permission access) override
+	explicit CachingPageAllocator(v8::PageAllocator *os)
+	    : os_(os)
+	{
+	}
+	size_t AllocatePageSize() override
+	{
+		return os_->AllocatePageSize();
+	}
+	size_t CommitPageSize() override
+	{
+		return os_->CommitPageSize();
+	}
+	void SetRandomMmapSeed(int64_t seed) override
+	{
+		os_->SetRandomMmapSeed(seed);
+	}
+	void *GetRandomMmapAddr() override
+	{
+		return os_->GetRandomMmapAddr();
+	}
+	void *AllocatePages(void *hint, size_t length, size_t alignment,
+	    Permission access) override
 	{
 		// V8 reserves a heap chunk as kNoAccess and commits it with
-		// SetPermissions(kReadWrite) straight after. A cached region is handed
-		// out already read-write: setting kNoAccess would make the OS discard
-		// its pages (madvise), and faulting them back in is the very cost the
-		// cache exists to avoid. Code pages (RWX/RX) never come from the cache.
+		// SetPermissions(kReadWrite) straight after. A cached region is
+		// handed out already read-write: setting kNoAccess would make
+		// the OS discard its pages (madvise), and faulting them back in
+		// is the very cost the cache exists to avoid. Code pages
+		// (RWX/RX) never come from the cache.
 		if (access == kNoAccess || access == kReadWrite) {
 			void *p = ssrd__pagecache_take(length, alignment);
 			if (p != nullptr) {
-				if (os_->SetPermissions(p, length, kReadWrite)) {
-					memset(p, 0, length); // fresh mappings read as zero; so must this
+				if (os_->SetPermissions(
+				        p, length, kReadWrite)) {
+					memset(p, 0,
+					    length); // fresh mappings read as
+					             // zero; so must this
 					return p;
 				}
 				os_->FreePages(p, length);
@@ -68,14 +89,16 @@ class CachingPageAllocator final : public v8::PageAllocator {
 	}
 	bool FreePages(void *address, size_t length) override
 	{
-		return ssrd__pagecache_put(address, length) ||
-		    os_->FreePages(address, length);
+		return ssrd__pagecache_put(address, length)
+		    || os_->FreePages(address, length);
 	}
-	bool ReleasePages(void *address, size_t length, size_t new_length) override
+	bool ReleasePages(
+	    void *address, size_t length, size_t new_length) override
 	{
 		return os_->ReleasePages(address, length, new_length);
 	}
-	bool SetPermissions(void *address, size_t length, Permission access) override
+	bool SetPermissions(
+	    void *address, size_t length, Permission access) override
 	{
 		return os_->SetPermissions(address, length, access);
 	}
@@ -92,17 +115,30 @@ class CachingPageAllocator final : public v8::PageAllocator {
 	v8::PageAllocator *os_;
 };
 
-// The default platform (worker threads, task runners, tracing), with the caching allocator.
-class SsrdPlatform final : public v8::Platform {
+// The default platform (worker threads, task runners, tracing), with the
+// caching allocator.
+class SsrdPlatform final : public v8::Platform
+{
     public:
 	explicit SsrdPlatform(std::unique_ptr<v8::Platform> inner)
-	    : inner_(std::move(inner)), pages_(inner_->GetPageAllocator())
+	    : inner_(std::move(inner))
+	    , pages_(inner_->GetPageAllocator())
 	{
 	}
-	v8::Platform     *inner() { return inner_.get(); }
-	v8::PageAllocator *GetPageAllocator() override { return &pages_; }
-	int NumberOfWorkerThreads() override { return inner_->NumberOfWorkerThreads(); }
-	std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(v8::Isolate *isolate) override
+	v8::Platform *inner()
+	{
+		return inner_.get();
+	}
+	v8::PageAllocator *GetPageAllocator() override
+	{
+		return &pages_;
+	}
+	int NumberOfWorkerThreads() override
+	{
+		return inner_->NumberOfWorkerThreads();
+	}
+	std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(
+	    v8::Isolate *isolate) override
 	{
 		return inner_->GetForegroundTaskRunner(isolate);
 	}
@@ -110,15 +146,18 @@ class SsrdPlatform final : public v8::Platform {
 	{
 		inner_->CallOnWorkerThread(std::move(task));
 	}
-	void CallBlockingTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override
+	void CallBlockingTaskOnWorkerThread(
+	    std::unique_ptr<v8::Task> task) override
 	{
 		inner_->CallBlockingTaskOnWorkerThread(std::move(task));
 	}
-	void CallLowPriorityTaskOnWorkerThread(std::unique_ptr<v8::Task> task) override
+	void CallLowPriorityTaskOnWorkerThread(
+	    std::unique_ptr<v8::Task> task) override
 	{
 		inner_->CallLowPriorityTaskOnWorkerThread(std::move(task));
 	}
-	void CallDelayedOnWorkerThread(std::unique_ptr<v8::Task> task, double delay) override
+	void CallDelayedOnWorkerThread(
+	    std::unique_ptr<v8::Task> task, double delay) override
 	{
 		inner_->CallDelayedOnWorkerThread(std::move(task), delay);
 	}
@@ -157,10 +196,10 @@ unmap_evicted(void *addr, size_t length)
 {
 	platform->inner()->GetPageAllocator()->FreePages(addr, length);
 }
-static struct timespec               time_origin; // performance.timeOrigin
+static struct timespec time_origin; // performance.timeOrigin
 
 // Sets up everything a call into a context needs, in the one order V8 wants.
-#define SSRD_ENTER(ctx)                                                      \
+#define SSRD_ENTER(ctx)                                                        \
 	v8::Isolate           *isolate = (ctx)->iso->isolate;                  \
 	v8::Isolate::Scope     isolate_scope(isolate);                         \
 	v8::HandleScope        handle_scope(isolate);                          \
@@ -193,8 +232,8 @@ to_cstr(v8::Isolate *isolate, v8::Local<v8::Value> v)
 static v8::Local<v8::String>
 v8_str(v8::Isolate *isolate, const char *s, size_t n)
 {
-	return v8::String::NewFromUtf8(isolate, s, v8::NewStringType::kNormal,
-	    static_cast<int>(n))
+	return v8::String::NewFromUtf8(
+	    isolate, s, v8::NewStringType::kNormal, static_cast<int>(n))
 	    .ToLocalChecked();
 }
 
@@ -216,18 +255,19 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	v8::Local<v8::Value> exc = tc.Exception();
 	err->message             = to_cstr(isolate, exc);
 	v8::Local<v8::Value> name;
-	if (exc->IsObject() &&
-	    exc.As<v8::Object>()
-	        ->Get(context, v8_str(isolate, "name", 4))
-	        .ToLocal(&name) &&
-	    name->IsString()) {
+	if (exc->IsObject()
+	    && exc.As<v8::Object>()
+	           ->Get(context, v8_str(isolate, "name", 4))
+	           .ToLocal(&name)
+	    && name->IsString()) {
 		err->name = to_cstr(isolate, name);
 	} else {
 		err->name = dup_bytes("", 0);
 	}
 
 	// Prefer the trace captured when the Error was created: React catches
-	// and rethrows, so the message's own location is React's, not the page's.
+	// and rethrows, so the message's own location is React's, not the
+	// page's.
 	v8::Local<v8::StackTrace> trace = v8::Exception::GetStackTrace(exc);
 	v8::Local<v8::Message>    msg   = tc.Message();
 	if (trace.IsEmpty() && !msg.IsEmpty()) {
@@ -241,8 +281,9 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 			return;
 		}
 		for (int i = 0; i < n; i++) {
-			v8::Local<v8::StackFrame> f = trace->GetFrame(isolate, i);
-			ssrd_js_frame            *o = &err->frames[i];
+			v8::Local<v8::StackFrame> f
+			    = trace->GetFrame(isolate, i);
+			ssrd_js_frame *o = &err->frames[i];
 			o->function = to_cstr(isolate, f->GetFunctionName());
 			o->file     = to_cstr(isolate, f->GetScriptName());
 			o->line     = f->GetLineNumber();
@@ -250,18 +291,20 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 		}
 		err->nframes = static_cast<size_t>(n);
 	} else if (!msg.IsEmpty()) {
-		// A thrown non-Error (throw "x") or a syntax error: one frame at the message's location.
+		// A thrown non-Error (throw "x") or a syntax error: one frame
+		// at the message's location.
 		err->frames = static_cast<ssrd_js_frame *>(
 		    calloc(1, sizeof(ssrd_js_frame)));
 		if (err->frames == nullptr) {
 			return;
 		}
 		err->frames[0].function = dup_bytes("", 0);
-		err->frames[0].file =
-		    to_cstr(isolate, msg->GetScriptResourceName());
-		err->frames[0].line   = msg->GetLineNumber(context).FromMaybe(0);
-		err->frames[0].column = msg->GetStartColumn(context).FromMaybe(-1) + 1;
-		err->nframes          = 1;
+		err->frames[0].file
+		    = to_cstr(isolate, msg->GetScriptResourceName());
+		err->frames[0].line = msg->GetLineNumber(context).FromMaybe(0);
+		err->frames[0].column
+		    = msg->GetStartColumn(context).FromMaybe(-1) + 1;
+		err->nframes = 1;
 	}
 }
 
@@ -286,7 +329,8 @@ ssrd__js_error_clear(ssrd_js_error *err)
 static ssrd_context *
 native_ctx(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
-	return static_cast<ssrd_context *>(info.Data().As<v8::External>()->Value());
+	return static_cast<ssrd_context *>(
+	    info.Data().As<v8::External>()->Value());
 }
 
 static void
@@ -305,7 +349,8 @@ native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
 		return;
 	}
 	v8::Isolate *isolate = info.GetIsolate();
-	int level = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
+	int          level
+	    = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
 	v8::String::Utf8Value text(isolate, info[1]);
 	if (*text != nullptr) {
 		ctx->hooks.console(ctx->hooks.arg, level, *text,
@@ -332,8 +377,8 @@ native_timer_stop(const v8::FunctionCallbackInfo<v8::Value> &info)
 	ssrd_context          *ctx     = native_ctx(info);
 	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
 	if (ctx->hooks.timer_stop != nullptr && info.Length() >= 1) {
-		ctx->hooks.timer_stop(ctx->hooks.arg,
-		    info[0]->Uint32Value(context).FromMaybe(0));
+		ctx->hooks.timer_stop(
+		    ctx->hooks.arg, info[0]->Uint32Value(context).FromMaybe(0));
 	}
 }
 
@@ -343,7 +388,8 @@ native_set_timer_handler(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 	ssrd_context *ctx = native_ctx(info);
 	if (info.Length() < 1 || !info[0]->IsFunction()) {
-		throw_type_error(info.GetIsolate(), "setTimerHandler needs a function");
+		throw_type_error(
+		    info.GetIsolate(), "setTimerHandler needs a function");
 		return;
 	}
 	ctx->timer_handler.Reset(info.GetIsolate(), info[0].As<v8::Function>());
@@ -355,8 +401,8 @@ native_now(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double ms = (double) (ts.tv_sec - time_origin.tv_sec) * 1e3 +
-	    (double) (ts.tv_nsec - time_origin.tv_nsec) / 1e6;
+	double ms = (double) (ts.tv_sec - time_origin.tv_sec) * 1e3
+	    + (double) (ts.tv_nsec - time_origin.tv_nsec) / 1e6;
 	info.GetReturnValue().Set(ms);
 }
 
@@ -369,8 +415,7 @@ struct string_units {
 };
 
 static bool
-string_units_get(v8::Isolate *isolate, v8::Local<v8::String> s,
-    string_units *u)
+string_units_get(v8::Isolate *isolate, v8::Local<v8::String> s, string_units *u)
 {
 	u->n        = static_cast<size_t>(s->Length());
 	u->one_byte = s->IsOneByte();
@@ -394,8 +439,8 @@ native_utf8_encode(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 	v8::Isolate          *isolate = info.GetIsolate();
 	v8::Local<v8::String> s;
-	if (info.Length() < 1 ||
-	    !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
+	if (info.Length() < 1
+	    || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
 		return;
 	}
 	string_units u;
@@ -403,35 +448,40 @@ native_utf8_encode(const v8::FunctionCallbackInfo<v8::Value> &info)
 		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
 		return;
 	}
-	size_t len = u.one_byte
-	    ? u.n + (ssrd__utf8_is_ascii(static_cast<uint8_t *>(u.buf), u.n) ? 0 : u.n)
-	    : ssrd__utf8_len_from_utf16(static_cast<uint16_t *>(u.buf), u.n);
-	std::unique_ptr<v8::BackingStore> store =
-	    v8::ArrayBuffer::NewBackingStore(isolate, len);
+	size_t                            len = u.one_byte
+	                               ? u.n
+                + (ssrd__utf8_is_ascii(static_cast<uint8_t *>(u.buf), u.n)
+	                                           ? 0
+	                                           : u.n)
+	                               : ssrd__utf8_len_from_utf16(static_cast<uint16_t *>(u.buf), u.n);
+	std::unique_ptr<v8::BackingStore> store
+	    = v8::ArrayBuffer::NewBackingStore(isolate, len);
 	uint8_t *out = static_cast<uint8_t *>(store->Data());
 	size_t   w   = u.one_byte
-	           ? ssrd__utf8_from_latin1(static_cast<uint8_t *>(u.buf), u.n, out)
-	           : ssrd__utf8_from_utf16(static_cast<uint16_t *>(u.buf), u.n, out);
+	        ? ssrd__utf8_from_latin1(static_cast<uint8_t *>(u.buf), u.n, out)
+	        : ssrd__utf8_from_utf16(static_cast<uint16_t *>(u.buf), u.n, out);
 	free(u.buf);
-	v8::Local<v8::ArrayBuffer> ab =
-	    v8::ArrayBuffer::New(isolate, std::move(store));
+	v8::Local<v8::ArrayBuffer> ab
+	    = v8::ArrayBuffer::New(isolate, std::move(store));
 	info.GetReturnValue().Set(v8::Uint8Array::New(ab, 0, w));
 }
 
-// utf8EncodeInto(string, Uint8Array) -> [read, written], as TextEncoder.prototype.encodeInto.
+// utf8EncodeInto(string, Uint8Array) -> [read, written], as
+// TextEncoder.prototype.encodeInto.
 static void
 native_utf8_encode_into(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 	v8::Isolate          *isolate = info.GetIsolate();
 	v8::Local<v8::String> s;
-	if (info.Length() < 2 || !info[1]->IsUint8Array() ||
-	    !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
-		throw_type_error(isolate, "encodeInto needs a string and a Uint8Array");
+	if (info.Length() < 2 || !info[1]->IsUint8Array()
+	    || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
+		throw_type_error(
+		    isolate, "encodeInto needs a string and a Uint8Array");
 		return;
 	}
 	v8::Local<v8::Uint8Array> dst = info[1].As<v8::Uint8Array>();
-	uint8_t *out = static_cast<uint8_t *>(dst->Buffer()->Data()) +
-	    dst->ByteOffset();
+	uint8_t                  *out
+	    = static_cast<uint8_t *>(dst->Buffer()->Data()) + dst->ByteOffset();
 	string_units u;
 	if (!string_units_get(isolate, s, &u)) {
 		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
@@ -439,22 +489,26 @@ native_utf8_encode_into(const v8::FunctionCallbackInfo<v8::Value> &info)
 	}
 	size_t read = 0, written = 0;
 	if (u.one_byte) {
-		written = ssrd__utf8_from_latin1_max(static_cast<uint8_t *>(u.buf),
-		    u.n, out, dst->ByteLength(), &read);
+		written
+		    = ssrd__utf8_from_latin1_max(static_cast<uint8_t *>(u.buf),
+		        u.n, out, dst->ByteLength(), &read);
 	} else {
-		written = ssrd__utf8_from_utf16_max(static_cast<uint16_t *>(u.buf),
-		    u.n, out, dst->ByteLength(), &read);
+		written
+		    = ssrd__utf8_from_utf16_max(static_cast<uint16_t *>(u.buf),
+		        u.n, out, dst->ByteLength(), &read);
 	}
 	free(u.buf);
 	v8::Local<v8::Context> context = isolate->GetCurrentContext();
 	v8::Local<v8::Array>   res     = v8::Array::New(isolate, 2);
 	res->Set(context, 0, v8::Number::New(isolate, (double) read)).Check();
-	res->Set(context, 1, v8::Number::New(isolate, (double) written)).Check();
+	res->Set(context, 1, v8::Number::New(isolate, (double) written))
+	    .Check();
 	info.GetReturnValue().Set(res);
 }
 
-// utf8Decode(ArrayBufferView | ArrayBuffer) -> string, as TextDecoder.prototype.decode.
-// The BOM is the polyfill's business; bytes go through unchanged here.
+// utf8Decode(ArrayBufferView | ArrayBuffer) -> string, as
+// TextDecoder.prototype.decode. The BOM is the polyfill's business; bytes go
+// through unchanged here.
 static void
 native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
@@ -462,9 +516,11 @@ native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
 	const uint8_t *src     = nullptr;
 	size_t         n       = 0;
 	if (info.Length() >= 1 && info[0]->IsArrayBufferView()) {
-		v8::Local<v8::ArrayBufferView> v = info[0].As<v8::ArrayBufferView>();
-		src = static_cast<uint8_t *>(v->Buffer()->Data()) + v->ByteOffset();
-		n   = v->ByteLength();
+		v8::Local<v8::ArrayBufferView> v
+		    = info[0].As<v8::ArrayBufferView>();
+		src = static_cast<uint8_t *>(v->Buffer()->Data())
+		    + v->ByteOffset();
+		n = v->ByteLength();
 	} else if (info.Length() >= 1 && info[0]->IsArrayBuffer()) {
 		v8::Local<v8::ArrayBuffer> b = info[0].As<v8::ArrayBuffer>();
 		src = static_cast<uint8_t *>(b->Data());
@@ -479,8 +535,8 @@ native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
 		return;
 	}
 	if (ssrd__utf8_is_ascii(src, n)) {
-		info.GetReturnValue().Set(v8::String::NewFromOneByte(isolate, src,
-		    v8::NewStringType::kNormal, static_cast<int>(n))
+		info.GetReturnValue().Set(v8::String::NewFromOneByte(isolate,
+		    src, v8::NewStringType::kNormal, static_cast<int>(n))
 		                              .ToLocalChecked());
 		return;
 	}
@@ -490,8 +546,8 @@ native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
 		return;
 	}
 	size_t m = ssrd__utf16_from_utf8(src, n, units);
-	info.GetReturnValue().Set(v8::String::NewFromTwoByte(isolate, units,
-	    v8::NewStringType::kNormal, static_cast<int>(m))
+	info.GetReturnValue().Set(v8::String::NewFromTwoByte(
+	    isolate, units, v8::NewStringType::kNormal, static_cast<int>(m))
 	                              .ToLocalChecked());
 	free(units);
 }
@@ -509,7 +565,8 @@ ssrd__engine_init(const char *v8_flags, size_t page_cache_bytes)
 		v8::V8::SetFlagsFromString(v8_flags, strlen(v8_flags));
 	}
 	ssrd__pagecache_init(page_cache_bytes, unmap_evicted);
-	platform = std::make_unique<SsrdPlatform>(v8::platform::NewDefaultPlatform());
+	platform = std::make_unique<SsrdPlatform>(
+	    v8::platform::NewDefaultPlatform());
 	v8::V8::InitializePlatform(platform.get());
 	v8::V8::Initialize();
 	return SSRD_OK;
@@ -538,7 +595,8 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	if (opts != nullptr && opts->young_max_mb > 0) {
 		params.constraints.set_max_young_generation_size_in_bytes(
 		    opts->young_max_mb << 20);
-		// Start at the full size: growing into it costs scavenges on every warm-up.
+		// Start at the full size: growing into it costs scavenges on
+		// every warm-up.
 		params.constraints.set_initial_young_generation_size_in_bytes(
 		    opts->young_max_mb << 20);
 	}
@@ -548,11 +606,12 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 		delete iso;
 		return SSRD_EENGINE;
 	}
-	// Microtasks run where ssrd says (after each call, in the event loop), not whenever V8 likes.
+	// Microtasks run where ssrd says (after each call, in the event loop),
+	// not whenever V8 likes.
 	iso->isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
 	// Keep the trace of where each Error was made, with source positions.
-	iso->isolate->SetCaptureStackTraceForUncaughtExceptions(true, 32,
-	    v8::StackTrace::kDetailed);
+	iso->isolate->SetCaptureStackTraceForUncaughtExceptions(
+	    true, 32, v8::StackTrace::kDetailed);
 	*out = iso;
 	return SSRD_OK;
 }
@@ -573,8 +632,7 @@ ssrd__isolate_pump(ssrd_isolate *iso)
 {
 	v8::Isolate::Scope scope(iso->isolate);
 	while (v8::platform::PumpMessageLoop(platform->inner(), iso->isolate,
-	    v8::platform::MessageLoopBehavior::kDoNotWait)) {
-	}
+	    v8::platform::MessageLoopBehavior::kDoNotWait)) { }
 }
 
 extern "C" void
@@ -592,8 +650,8 @@ ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st)
 }
 
 extern "C" int
-ssrd__context_new(ssrd_isolate *iso, const ssrd_context_hooks *hooks,
-    ssrd_context **out)
+ssrd__context_new(
+    ssrd_isolate *iso, const ssrd_context_hooks *hooks, ssrd_context **out)
 {
 	ssrd_context *ctx = new (std::nothrow) ssrd_context();
 	if (ctx == nullptr) {
@@ -603,23 +661,23 @@ ssrd__context_new(ssrd_isolate *iso, const ssrd_context_hooks *hooks,
 	if (hooks != nullptr) {
 		ctx->hooks = *hooks;
 	}
-	v8::Isolate        *isolate = iso->isolate;
-	v8::Isolate::Scope  isolate_scope(isolate);
-	v8::HandleScope     handle_scope(isolate);
+	v8::Isolate            *isolate = iso->isolate;
+	v8::Isolate::Scope      isolate_scope(isolate);
+	v8::HandleScope         handle_scope(isolate);
 	v8::Local<v8::External> data = v8::External::New(isolate, ctx);
 
 	static const struct {
-		const char           *name;
-		v8::FunctionCallback  fn;
+		const char          *name;
+		v8::FunctionCallback fn;
 	} natives[] = {
-		{"log", native_log},
-		{"timerStart", native_timer_start},
-		{"timerStop", native_timer_stop},
-		{"setTimerHandler", native_set_timer_handler},
-		{"now", native_now},
-		{"utf8Encode", native_utf8_encode},
-		{"utf8EncodeInto", native_utf8_encode_into},
-		{"utf8Decode", native_utf8_decode},
+		{ "log", native_log },
+		{ "timerStart", native_timer_start },
+		{ "timerStop", native_timer_stop },
+		{ "setTimerHandler", native_set_timer_handler },
+		{ "now", native_now },
+		{ "utf8Encode", native_utf8_encode },
+		{ "utf8EncodeInto", native_utf8_encode_into },
+		{ "utf8Decode", native_utf8_decode },
 	};
 	v8::Local<v8::ObjectTemplate> native = v8::ObjectTemplate::New(isolate);
 	for (const auto &n : natives) {
@@ -629,7 +687,8 @@ ssrd__context_new(ssrd_isolate *iso, const ssrd_context_hooks *hooks,
 	v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
 	global->Set(isolate, "__ssrd_native", native);
 
-	v8::Local<v8::Context> context = v8::Context::New(isolate, nullptr, global);
+	v8::Local<v8::Context> context
+	    = v8::Context::New(isolate, nullptr, global);
 	if (context.IsEmpty()) {
 		delete ctx;
 		return SSRD_EENGINE;
@@ -655,13 +714,13 @@ ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
     const char *filename, ssrd_js_error *err)
 {
 	SSRD_ENTER(ctx);
-	v8::ScriptOrigin origin(isolate,
-	    v8_str(isolate, filename, strlen(filename)));
+	v8::ScriptOrigin origin(
+	    isolate, v8_str(isolate, filename, strlen(filename)));
 	v8::ScriptCompiler::Source source(v8_str(isolate, src, len), origin);
 	v8::Local<v8::Script>      script;
 	v8::Local<v8::Value>       result;
-	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script) ||
-	    !script->Run(context).ToLocal(&result)) {
+	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script)
+	    || !script->Run(context).ToLocal(&result)) {
 		error_from_trycatch(isolate, context, try_catch, err);
 		return SSRD_EJS;
 	}
@@ -677,8 +736,8 @@ ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
 	v8::Local<v8::Value> fval;
 	if (!context->Global()
 	         ->Get(context, v8_str(isolate, fn, strlen(fn)))
-	         .ToLocal(&fval) ||
-	    !fval->IsFunction()) {
+	         .ToLocal(&fval)
+	    || !fval->IsFunction()) {
 		return SSRD_ENOENT;
 	}
 	v8::Local<v8::Value> argv[8];
@@ -697,7 +756,8 @@ ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
 	}
 	v8::Local<v8::Value> result;
 	if (!fval.As<v8::Function>()
-	         ->Call(context, context->Global(), static_cast<int>(nargs), argv)
+	         ->Call(
+	             context, context->Global(), static_cast<int>(nargs), argv)
 	         .ToLocal(&result)) {
 		error_from_trycatch(isolate, context, try_catch, err);
 		return SSRD_EJS;
@@ -706,14 +766,16 @@ ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
 	if (!result->IsString()) {
 		if (err != nullptr) {
 			ssrd__js_error_clear(err);
-			err->name = dup_bytes("TypeError", 9);
-			err->message = dup_bytes("TypeError: the function did not return a string", 47);
+			err->name    = dup_bytes("TypeError", 9);
+			err->message = dup_bytes(
+			    "TypeError: the function did not return a string",
+			    47);
 		}
 		return SSRD_EJS;
 	}
-	v8::Local<v8::String> s = result.As<v8::String>();
-	size_t n   = static_cast<size_t>(s->Utf8Length(isolate));
-	char  *buf = static_cast<char *>(malloc(n + 1));
+	v8::Local<v8::String> s   = result.As<v8::String>();
+	size_t                n   = static_cast<size_t>(s->Utf8Length(isolate));
+	char                 *buf = static_cast<char *>(malloc(n + 1));
 	if (buf == nullptr) {
 		return SSRD_ENOMEM;
 	}
@@ -734,15 +796,21 @@ ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids, size_t n)
 	}
 	v8::Local<v8::Function> handler = ctx->timer_handler.Get(isolate);
 	for (size_t i = 0; i < n; i++) {
-		v8::Local<v8::Value> argv[1] = {v8::Number::New(isolate, ids[i])};
-		if (handler->Call(context, context->Global(), 1, argv).IsEmpty()) {
+		v8::Local<v8::Value> argv[1]
+		    = { v8::Number::New(isolate, ids[i]) };
+		if (handler->Call(context, context->Global(), 1, argv)
+		        .IsEmpty()) {
 			if (try_catch.HasTerminated()) {
 				return;
 			}
 			if (ctx->hooks.console != nullptr) {
-				v8::String::Utf8Value msg(isolate, try_catch.Exception());
-				const char *m = *msg != nullptr ? *msg : "uncaught exception in a timer";
-				ctx->hooks.console(ctx->hooks.arg, 3, m, strlen(m));
+				v8::String::Utf8Value msg(
+				    isolate, try_catch.Exception());
+				const char *m = *msg != nullptr
+				    ? *msg
+				    : "uncaught exception in a timer";
+				ctx->hooks.console(
+				    ctx->hooks.arg, 3, m, strlen(m));
 			}
 			try_catch.Reset();
 		}

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "config.h"
+
+#include "check_run.h"
 #include <ssrd/errors.h>
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -564,10 +566,7 @@ main(void)
 		fprintf(stderr, "mkdtemp(%s): %s\n", tmp_root, strerror(errno));
 		return EXIT_FAILURE;
 	}
-	SRunner *sr = srunner_create(config_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = ssrd_check_run(config_suite(), CK_FORK);
 	rm_tmp_root();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -10,6 +10,8 @@
 #include "engine/engine.h"
 #include "fsutil.h"
 
+#include "check_run.h"
+
 static ssrd_isolate *iso;
 static ssrd_context *ctx;
 
@@ -53,7 +55,7 @@ on_timer_stop(void *arg, uint32_t id)
 static void
 eval_ok(const char *src)
 {
-	ssrd_js_error err = {0};
+	ssrd_js_error err = { 0 };
 	int rv = ssrd__context_eval(ctx, src, strlen(src), "test.js", &err);
 	ck_assert_msg(rv == SSRD_OK, "eval failed: %s: %s", ssrd_strerror(rv),
 	    err.message ? err.message : "");
@@ -64,8 +66,8 @@ eval_ok(const char *src)
 static char *
 call1(const char *fn, const char *arg, size_t arglen, size_t *outlen)
 {
-	ssrd_js_error err = {0};
-	ssrd_str      a   = {arg, arglen};
+	ssrd_js_error err = { 0 };
+	ssrd_str      a   = { arg, arglen };
 	char         *out = NULL;
 	size_t        n   = 0;
 	int rv = ssrd__context_call(ctx, fn, &a, arg ? 1 : 0, &out, &n, &err);
@@ -78,7 +80,8 @@ call1(const char *fn, const char *arg, size_t arglen, size_t *outlen)
 	return out;
 }
 
-/* Evaluates expr (wrapped as a function returning String(expr)) and returns the result. */
+/* Evaluates expr (wrapped as a function returning String(expr)) and returns the
+ * result. */
 static char *
 eval_str(const char *expr)
 {
@@ -92,23 +95,29 @@ static void
 expect_str(const char *expr, const char *want)
 {
 	char *got = eval_str(expr);
-	ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"", expr, got, want);
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got \"%s\", want \"%s\"",
+	    expr, got, want);
 	free(got);
 }
 
 static void
 setup(void)
 {
-	ssrd_isolate_opts  o     = {256, 16};
-	ssrd_context_hooks hooks = {NULL, on_console, on_timer_start, on_timer_stop};
+	ssrd_isolate_opts  o = { 256, 16 };
+	ssrd_context_hooks hooks
+	    = { NULL, on_console, on_timer_start, on_timer_stop };
 	ck_assert_int_eq(ssrd__isolate_new(&o, &iso), SSRD_OK);
 	ck_assert_int_eq(ssrd__context_new(iso, &hooks, &ctx), SSRD_OK);
 	char  *src;
 	size_t len;
-	ck_assert_int_eq(ssrd__file_read(SSRD_SOURCE_DIR "/js/runtime/polyfills.js", &src, &len), SSRD_OK);
-	ssrd_js_error err = {0};
+	ck_assert_int_eq(
+	    ssrd__file_read(
+	        SSRD_SOURCE_DIR "/js/runtime/polyfills.js", &src, &len),
+	    SSRD_OK);
+	ssrd_js_error err = { 0 };
 	int rv = ssrd__context_eval(ctx, src, len, "polyfills.js", &err);
-	ck_assert_msg(rv == SSRD_OK, "polyfills: %s", err.message ? err.message : "");
+	ck_assert_msg(
+	    rv == SSRD_OK, "polyfills: %s", err.message ? err.message : "");
 	free(src);
 	console_level  = -1;
 	ntimer_started = ntimer_stopped = 0;
@@ -132,13 +141,16 @@ START_TEST(test_eval_and_call)
 	ck_assert_uint_eq(n, 5);
 	free(out);
 	/* Calling something that is not a function is ENOENT, not a crash. */
-	char *o2 = NULL;
+	char  *o2 = NULL;
 	size_t n2;
-	ck_assert_int_eq(ssrd__context_call(ctx, "nope", NULL, 0, &o2, &n2, NULL), SSRD_ENOENT);
+	ck_assert_int_eq(
+	    ssrd__context_call(ctx, "nope", NULL, 0, &o2, &n2, NULL),
+	    SSRD_ENOENT);
 	/* A function that returns a non-string is a JS error, described. */
 	eval_ok("globalThis.num = () => 42;");
-	ssrd_js_error err = {0};
-	ck_assert_int_eq(ssrd__context_call(ctx, "num", NULL, 0, &o2, &n2, &err), SSRD_EJS);
+	ssrd_js_error err = { 0 };
+	ck_assert_int_eq(
+	    ssrd__context_call(ctx, "num", NULL, 0, &o2, &n2, &err), SSRD_EJS);
 	ck_assert_ptr_nonnull(strstr(err.message, "did not return a string"));
 	ssrd__js_error_clear(&err);
 }
@@ -146,9 +158,11 @@ END_TEST
 
 START_TEST(test_syntax_error_location)
 {
-	ssrd_js_error err = {0};
+	ssrd_js_error err = { 0 };
 	const char   *src = "var a = 1;\nvar b = ;\n";
-	ck_assert_int_eq(ssrd__context_eval(ctx, src, strlen(src), "bad.js", &err), SSRD_EJS);
+	ck_assert_int_eq(
+	    ssrd__context_eval(ctx, src, strlen(src), "bad.js", &err),
+	    SSRD_EJS);
 	ck_assert_str_eq(err.name, "SyntaxError");
 	ck_assert_ptr_nonnull(strstr(err.message, "SyntaxError"));
 	ck_assert_uint_ge(err.nframes, 1);
@@ -162,13 +176,16 @@ END_TEST
 
 START_TEST(test_throw_has_stack)
 {
-	const char *src = "function inner() {\n  throw new TypeError('bad thing');\n}\n"
-	                  "function outer() { inner(); }\nglobalThis.go = () => { outer(); return ''; };";
+	const char *src
+	    = "function inner() {\n  throw new TypeError('bad thing');\n}\n"
+	      "function outer() { inner(); }\nglobalThis.go = () => { outer(); "
+	      "return ''; };";
 	eval_ok(src);
-	ssrd_js_error err = {0};
-	char  *out = NULL;
-	size_t n;
-	ck_assert_int_eq(ssrd__context_call(ctx, "go", NULL, 0, &out, &n, &err), SSRD_EJS);
+	ssrd_js_error err = { 0 };
+	char         *out = NULL;
+	size_t        n;
+	ck_assert_int_eq(
+	    ssrd__context_call(ctx, "go", NULL, 0, &out, &n, &err), SSRD_EJS);
 	ck_assert_str_eq(err.name, "TypeError");
 	ck_assert_str_eq(err.message, "TypeError: bad thing");
 	ck_assert_uint_ge(err.nframes, 3);
@@ -187,23 +204,32 @@ END_TEST
 
 START_TEST(test_microtasks_run_after_call)
 {
-	eval_ok("globalThis.log = []; Promise.resolve().then(() => log.push('a'));"
-	        "queueMicrotask(() => log.push('b'));");
+	eval_ok(
+	    "globalThis.log = []; Promise.resolve().then(() => log.push('a'));"
+	    "queueMicrotask(() => log.push('b'));");
 	expect_str("log.join(',')", "a,b");
 }
 END_TEST
 
 START_TEST(test_utf8_encode)
 {
-	/* ASCII, 2-, 3- and 4-byte characters, and lone surrogates as U+FFFD. */
-	expect_str("Array.from(new TextEncoder().encode('a\\u00e9\\u20ac\\u{1F600}')).join(' ')",
+	/* ASCII, 2-, 3- and 4-byte characters, and lone surrogates as U+FFFD.
+	 */
+	expect_str(
+	    "Array.from(new "
+	    "TextEncoder().encode('a\\u00e9\\u20ac\\u{1F600}')).join(' ')",
 	    "97 195 169 226 130 172 240 159 152 128");
-	expect_str("Array.from(new TextEncoder().encode('x\\uD800y')).join(' ')",
+	expect_str(
+	    "Array.from(new TextEncoder().encode('x\\uD800y')).join(' ')",
 	    "120 239 191 189 121");
-	expect_str("Array.from(new TextEncoder().encode('\\uDC00')).join(' ')", "239 191 189");
-	expect_str("Array.from(new TextEncoder().encode('\\uD83D')).join(' ')", "239 191 189");
+	expect_str("Array.from(new TextEncoder().encode('\\uDC00')).join(' ')",
+	    "239 191 189");
+	expect_str("Array.from(new TextEncoder().encode('\\uD83D')).join(' ')",
+	    "239 191 189");
 	/* Latin-1 strings (V8 one-byte) take the other path. */
-	expect_str("Array.from(new TextEncoder().encode('\\u00ff\\u0080')).join(' ')", "195 191 194 128");
+	expect_str(
+	    "Array.from(new TextEncoder().encode('\\u00ff\\u0080')).join(' ')",
+	    "195 191 194 128");
 	expect_str("new TextEncoder().encode('').length", "0");
 	expect_str("new TextEncoder().encoding", "utf-8");
 }
@@ -212,34 +238,57 @@ END_TEST
 START_TEST(test_utf8_encode_into)
 {
 	/* encodeInto never splits a character and reports code units read. */
-	expect_str("JSON.stringify(new TextEncoder().encodeInto('a\\u{1F600}b', new Uint8Array(4)))",
+	expect_str(
+	    "JSON.stringify(new TextEncoder().encodeInto('a\\u{1F600}b', new "
+	    "Uint8Array(4)))",
 	    "{\"read\":1,\"written\":1}");
-	expect_str("JSON.stringify(new TextEncoder().encodeInto('a\\u{1F600}b', new Uint8Array(5)))",
+	expect_str(
+	    "JSON.stringify(new TextEncoder().encodeInto('a\\u{1F600}b', new "
+	    "Uint8Array(5)))",
 	    "{\"read\":3,\"written\":5}");
-	expect_str("(() => { const u = new Uint8Array(8); const r = new TextEncoder().encodeInto('\\u00e9\\u00e9', u.subarray(2)); return r.written + ':' + Array.from(u).join(',') })()",
+	expect_str("(() => { const u = new Uint8Array(8); const r = new "
+	           "TextEncoder().encodeInto('\\u00e9\\u00e9', u.subarray(2)); "
+	           "return r.written + ':' + Array.from(u).join(',') })()",
 	    "4:0,0,195,169,195,169,0,0");
 }
 END_TEST
 
 START_TEST(test_utf8_decode)
 {
-	expect_str("new TextDecoder().decode(new Uint8Array([240,159,152,128])) === '\\u{1F600}'", "true");
+	expect_str("new TextDecoder().decode(new "
+	           "Uint8Array([240,159,152,128])) === '\\u{1F600}'",
+	    "true");
 	/* Malformed input: one U+FFFD per maximal subpart. */
-	expect_str("new TextDecoder().decode(new Uint8Array([0x61,0xE0,0x80,0x80,0x62])) === 'a\\uFFFD\\uFFFD\\uFFFDb'", "true");
-	expect_str("new TextDecoder().decode(new Uint8Array([0xF0,0x9F,0x98])) === '\\uFFFD'", "true");
-	expect_str("new TextDecoder().decode(new Uint8Array([0xED,0xA0,0x80])).length", "3");
+	expect_str("new TextDecoder().decode(new "
+	           "Uint8Array([0x61,0xE0,0x80,0x80,0x62])) === "
+	           "'a\\uFFFD\\uFFFD\\uFFFDb'",
+	    "true");
+	expect_str("new TextDecoder().decode(new Uint8Array([0xF0,0x9F,0x98])) "
+	           "=== '\\uFFFD'",
+	    "true");
+	expect_str(
+	    "new TextDecoder().decode(new Uint8Array([0xED,0xA0,0x80])).length",
+	    "3");
 	/* The BOM is stripped unless asked not to be. */
-	expect_str("new TextDecoder().decode(new Uint8Array([0xEF,0xBB,0xBF,0x41]))", "A");
-	expect_str("new TextDecoder('utf-8', {ignoreBOM: true}).decode(new Uint8Array([0xEF,0xBB,0xBF,0x41])).length", "2");
-	expect_str("new TextDecoder().decode(new Uint8Array([104,105]).buffer)", "hi");
+	expect_str(
+	    "new TextDecoder().decode(new Uint8Array([0xEF,0xBB,0xBF,0x41]))",
+	    "A");
+	expect_str("new TextDecoder('utf-8', {ignoreBOM: true}).decode(new "
+	           "Uint8Array([0xEF,0xBB,0xBF,0x41])).length",
+	    "2");
+	expect_str(
+	    "new TextDecoder().decode(new Uint8Array([104,105]).buffer)", "hi");
 	expect_str("new TextDecoder().decode()", "");
-	expect_str("(() => { try { new TextDecoder('latin1'); return 'no' } catch (e) { return e.name } })()", "RangeError");
+	expect_str("(() => { try { new TextDecoder('latin1'); return 'no' } "
+	           "catch (e) { return e.name } })()",
+	    "RangeError");
 }
 END_TEST
 
 START_TEST(test_utf8_round_trip_through_c)
 {
-	/* Strings into and out of V8 as UTF-8: astral characters survive, lone surrogates become U+FFFD. */
+	/* Strings into and out of V8 as UTF-8: astral characters survive, lone
+	 * surrogates become U+FFFD. */
 	eval_ok("globalThis.echo = (s) => s;");
 	const char *astral = "caf\xc3\xa9 \xf0\x9f\x98\x80 \xe2\x82\xac";
 	size_t      n;
@@ -249,11 +298,14 @@ START_TEST(test_utf8_round_trip_through_c)
 	free(out);
 	eval_ok("globalThis.lone = () => 'a\\uD800b\\uDFFFc';");
 	out = call1("lone", NULL, 0, &n);
-	ck_assert_str_eq(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c");
+	ck_assert_str_eq(out,
+	    "a\xef\xbf\xbd"
+	    "b\xef\xbf\xbd"
+	    "c");
 	free(out);
 	/* Invalid UTF-8 into V8 is replaced, not trusted. */
-	const char bad[] = {'x', (char) 0xff, 'y'};
-	out = call1("echo", bad, sizeof(bad), &n);
+	const char bad[] = { 'x', (char) 0xff, 'y' };
+	out              = call1("echo", bad, sizeof(bad), &n);
 	ck_assert_str_eq(out, "x\xef\xbf\xbdy");
 	free(out);
 }
@@ -295,26 +347,32 @@ END_TEST
 
 START_TEST(test_timers_and_message_channel)
 {
-	eval_ok("globalThis.fired = []; globalThis.t1 = setTimeout((x) => fired.push(x), 25, 'one');"
-	        "globalThis.t2 = setTimeout(() => fired.push('two'), 5); clearTimeout(t2);");
+	eval_ok("globalThis.fired = []; globalThis.t1 = setTimeout((x) => "
+	        "fired.push(x), 25, 'one');"
+	        "globalThis.t2 = setTimeout(() => fired.push('two'), 5); "
+	        "clearTimeout(t2);");
 	ck_assert_uint_eq(ntimer_started, 2);
 	ck_assert_msg(timer_delay[0] == 25, "delay %f", timer_delay[0]);
 	ck_assert_uint_eq(ntimer_stopped, 1);
 	ck_assert_uint_eq(timer_stopped[0], timer_started[1]);
-	/* Firing the cleared one does nothing; firing the live one runs it with its args. */
+	/* Firing the cleared one does nothing; firing the live one runs it with
+	 * its args. */
 	ssrd__context_fire_timers(ctx, &timer_started[1], 1);
 	expect_str("fired.join(',')", "");
 	ssrd__context_fire_timers(ctx, &timer_started[0], 1);
 	expect_str("fired.join(',')", "one");
-	/* A MessageChannel message is delivered as its own task through a timer. */
+	/* A MessageChannel message is delivered as its own task through a
+	 * timer. */
 	ntimer_started = 0;
 	eval_ok("globalThis.got = null; const ch = new MessageChannel();"
-	        "ch.port1.onmessage = (e) => { got = e.data; }; ch.port2.postMessage('hi');");
+	        "ch.port1.onmessage = (e) => { got = e.data; }; "
+	        "ch.port2.postMessage('hi');");
 	expect_str("got", "null");
 	ck_assert_uint_eq(ntimer_started, 1);
 	ssrd__context_fire_timers(ctx, timer_started, 1);
 	expect_str("got", "hi");
-	/* A throwing timer callback is reported on the console, not lost or fatal. */
+	/* A throwing timer callback is reported on the console, not lost or
+	 * fatal. */
 	ntimer_started = 0;
 	eval_ok("setTimeout(() => { throw new Error('late'); }, 0);");
 	ssrd__context_fire_timers(ctx, timer_started, 1);
@@ -327,15 +385,21 @@ START_TEST(test_web_globals)
 {
 	expect_str("process.env.NODE_ENV", "production");
 	expect_str("typeof performance.now()", "number");
-	expect_str("(() => { const a = performance.now(); let x = 0; for (let i = 0; i < 1e5; i++) x += i; return performance.now() >= a; })()", "true");
+	expect_str(
+	    "(() => { const a = performance.now(); let x = 0; for (let i = 0; "
+	    "i < 1e5; i++) x += i; return performance.now() >= a; })()",
+	    "true");
 	expect_str("typeof queueMicrotask", "function");
 }
 END_TEST
 
 START_TEST(test_many_calls_no_growth)
 {
-	/* 20,000 calls that each allocate: the heap settles, it does not grow with the count. */
-	eval_ok("globalThis.work = (s) => { const a = []; for (let i = 0; i < 50; i++) a.push({i, s}); return JSON.stringify(a).slice(0, 8); };");
+	/* 20,000 calls that each allocate: the heap settles, it does not grow
+	 * with the count. */
+	eval_ok(
+	    "globalThis.work = (s) => { const a = []; for (let i = 0; i < 50; "
+	    "i++) a.push({i, s}); return JSON.stringify(a).slice(0, 8); };");
 	ssrd_heap_stats before, after;
 	for (int i = 0; i < 2000; i++) {
 		free(call1("work", "abc", 3, NULL));
@@ -348,7 +412,8 @@ START_TEST(test_many_calls_no_growth)
 	eval_ok("gc();");
 	ssrd__isolate_heap_stats(iso, &after);
 	ck_assert_msg(after.used < before.used + (1u << 20),
-	    "heap grew from %zu to %zu bytes over 20000 calls", before.used, after.used);
+	    "heap grew from %zu to %zu bytes over 20000 calls", before.used,
+	    after.used);
 	ck_assert_uint_eq(after.native_contexts, 1);
 	ck_assert_uint_gt(after.limit, 200u << 20);
 }
@@ -360,10 +425,13 @@ START_TEST(test_contexts_do_not_share_globals)
 	ck_assert_int_eq(ssrd__context_new(iso, NULL, &other), SSRD_OK);
 	eval_ok("globalThis.secret = 'mine';");
 	const char *src = "globalThis.peek = () => typeof secret;";
-	ck_assert_int_eq(ssrd__context_eval(other, src, strlen(src), "o.js", NULL), SSRD_OK);
+	ck_assert_int_eq(
+	    ssrd__context_eval(other, src, strlen(src), "o.js", NULL), SSRD_OK);
 	char  *out;
 	size_t n;
-	ck_assert_int_eq(ssrd__context_call(other, "peek", NULL, 0, &out, &n, NULL), SSRD_OK);
+	ck_assert_int_eq(
+	    ssrd__context_call(other, "peek", NULL, 0, &out, &n, NULL),
+	    SSRD_OK);
 	ck_assert_str_eq(out, "undefined");
 	free(out);
 	ssrd__context_free(other);
@@ -398,15 +466,12 @@ engine_suite(void)
 int
 main(void)
 {
-	/* V8 is initialised once per process, so run without forking. --expose-gc lets tests force a GC. */
+	/* V8 is initialised once per process, so run without forking.
+	 * --expose-gc lets tests force a GC. */
 	if (ssrd__engine_init("--expose-gc", 64u << 20) != SSRD_OK) {
 		fprintf(stderr, "cannot initialise V8\n");
 		return EXIT_FAILURE;
 	}
-	SRunner *sr = srunner_create(engine_suite());
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	int rc = ssrd_check_run(engine_suite(), CK_NOFORK);
+	return rc;
 }

@@ -1,4 +1,5 @@
-/* check_pagecache.c: the cache of freed V8 page regions (pure bookkeeping; no memory is touched). */
+/* check_pagecache.c: the cache of freed V8 page regions (pure bookkeeping; no
+ * memory is touched). */
 #include <check.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -6,8 +7,10 @@
 
 #include "pagecache.h"
 
+#include "check_run.h"
+
 /* Fake region addresses: the cache never dereferences them. */
-#define REGION(n) ((void *) (uintptr_t) ((n) * 0x40000))
+#define REGION(n) ((void *) (uintptr_t) ((n) *0x40000))
 
 static void  *unmapped[512];
 static size_t nunmapped;
@@ -21,14 +24,15 @@ record_unmap(void *addr, size_t length)
 	}
 }
 
-/* Empties the cache between tests: turning it off makes every put refuse, then takes drain it. */
+/* Empties the cache between tests: turning it off makes every put refuse, then
+ * takes drain it. */
 static void
 reset(size_t max)
 {
 	ssrd__pagecache_init(1u << 30, record_unmap);
-	while (ssrd__pagecache_take(4096, 0) || ssrd__pagecache_take(8192, 0) ||
-	    ssrd__pagecache_take(65536, 0) || ssrd__pagecache_take(12288, 0)) {
-	}
+	while (ssrd__pagecache_take(4096, 0) || ssrd__pagecache_take(8192, 0)
+	    || ssrd__pagecache_take(65536, 0)
+	    || ssrd__pagecache_take(12288, 0)) { }
 	ssrd__pagecache_init(max, record_unmap);
 	nunmapped = 0;
 }
@@ -54,7 +58,8 @@ END_TEST
 START_TEST(test_alignment_respected)
 {
 	reset(1 << 20);
-	void *odd = (void *) (uintptr_t) 0x41000; /* 4 KiB aligned, not 256 KiB */
+	void *odd
+	    = (void *) (uintptr_t) 0x41000; /* 4 KiB aligned, not 256 KiB */
 	ck_assert_int_eq(ssrd__pagecache_put(odd, 4096), 1);
 	ck_assert_ptr_null(ssrd__pagecache_take(4096, 0x40000));
 	ck_assert_ptr_eq(ssrd__pagecache_take(4096, 0x1000), odd);
@@ -88,7 +93,8 @@ START_TEST(test_off_and_oversized_refused)
 	ck_assert_ptr_null(ssrd__pagecache_take(4096, 0));
 	reset(8192);
 	ck_assert_int_eq(ssrd__pagecache_put(REGION(1), 65536), 0);
-	ck_assert_uint_eq(nunmapped, 0); /* refused, not evicted: the caller frees it */
+	ck_assert_uint_eq(
+	    nunmapped, 0); /* refused, not evicted: the caller frees it */
 }
 END_TEST
 
@@ -112,14 +118,17 @@ churn(void *arg)
 	uintptr_t base = (uintptr_t) arg;
 	for (int i = 0; i < 20000; i++) {
 		void *p = ssrd__pagecache_take(4096, 0);
-		ssrd__pagecache_put(p != NULL ? p : (void *) (base + (uintptr_t) i * 0x1000), 4096);
+		ssrd__pagecache_put(
+		    p != NULL ? p : (void *) (base + (uintptr_t) i * 0x1000),
+		    4096);
 	}
 	return NULL;
 }
 
 START_TEST(test_threads_never_lose_a_region)
 {
-	/* Four threads take and put at once: the counts stay consistent and within the bound. */
+	/* Four threads take and put at once: the counts stay consistent and
+	 * within the bound. */
 	reset(64 * 4096);
 	pthread_t t[4];
 	for (uintptr_t i = 0; i < 4; i++) {
@@ -147,11 +156,6 @@ main(void)
 	tcase_add_test(tc, test_hits_and_misses_counted);
 	tcase_add_test(tc, test_threads_never_lose_a_region);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	/* The cache is process-global state: run the tests in order, in one process. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	int rc = ssrd_check_run(s, CK_NOFORK);
+	return rc;
 }

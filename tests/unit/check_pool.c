@@ -1,4 +1,5 @@
-/* check_pool.c: the worker pool against real V8, the real base layer and the demo site. */
+/* check_pool.c: the worker pool against real V8, the real base layer and the
+ * demo site. */
 #define _DEFAULT_SOURCE
 #include <check.h>
 #include <pthread.h>
@@ -15,22 +16,26 @@
 #include "pool.h"
 #include "site.h"
 
+#include "check_run.h"
+
 static ssrd_config cfg;
 static ssrd_bundle base;
 static ssrd_site  *demo;
 static ssrd_site  *errsite;
 
-static const ssrd_pool_opts one_worker = {1, 64, {256, 32}};
-static const ssrd_pool_opts two_workers = {2, 1024, {256, 32}};
+static const ssrd_pool_opts one_worker  = { 1, 64, { 256, 32 } };
+static const ssrd_pool_opts two_workers = { 2, 1024, { 256, 32 } };
 
-/* A job for path on site, with props (may be NULL). Fails the test if the path has no route. */
+/* A job for path on site, with props (may be NULL). Fails the test if the path
+ * has no route. */
 static ssrd_job *
 job_for(const ssrd_site *site, const char *path, const char *props)
 {
 	const ssrd_route *route;
 	char             *params;
 	int rv = ssrd__routes_match(&site->routes, path, &route, &params);
-	ck_assert_msg(rv == SSRD_OK, "no route for %s: %s", path, ssrd_strerror(rv));
+	ck_assert_msg(
+	    rv == SSRD_OK, "no route for %s: %s", path, ssrd_strerror(rv));
 	ssrd_job *job    = calloc(1, sizeof(*job));
 	job->page_key    = strdup(route->page_key);
 	job->path        = strdup(path);
@@ -42,14 +47,16 @@ job_for(const ssrd_site *site, const char *path, const char *props)
 	return job;
 }
 
-/* Renders path on a pool and returns the HTML (malloc'd); fails the test on error. */
+/* Renders path on a pool and returns the HTML (malloc'd); fails the test on
+ * error. */
 static char *
-render(ssrd_pool *pool, const ssrd_site *site, const char *path, const char *props)
+render(
+    ssrd_pool *pool, const ssrd_site *site, const char *path, const char *props)
 {
 	ssrd_job *job = job_for(site, path, props);
-	int rv = ssrd__pool_render(pool, job);
-	ck_assert_msg(rv == SSRD_OK, "render %s: %s: %s", path, ssrd_strerror(rv),
-	    job->error_text ? job->error_text : "");
+	int       rv  = ssrd__pool_render(pool, job);
+	ck_assert_msg(rv == SSRD_OK, "render %s: %s: %s", path,
+	    ssrd_strerror(rv), job->error_text ? job->error_text : "");
 	char *html = job->html;
 	job->html  = NULL;
 	ssrd__job_free(job);
@@ -60,14 +67,18 @@ START_TEST(test_render_demo_routes)
 {
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &pool, errbuf, sizeof(errbuf)), SSRD_OK);
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
 	char *home = render(pool, demo, "/", "{\"name\":\"Ada\"}");
-	ck_assert_msg(strncmp(home, "<!DOCTYPE html><html", 20) == 0, "%.60s", home);
+	ck_assert_msg(
+	    strncmp(home, "<!DOCTYPE html><html", 20) == 0, "%.60s", home);
 	ck_assert_ptr_nonnull(strstr(home, "Ada"));
 	char *list = render(pool, demo, "/products", NULL);
 	/* 240 rows by default, each linking to its product. */
 	size_t rows = 0;
-	for (const char *p = list; (p = strstr(p, "href=\"/products/")) != NULL; p++) {
+	for (const char *p = list; (p = strstr(p, "href=\"/products/")) != NULL;
+	     p++) {
 		rows++;
 	}
 	ck_assert_uint_ge(rows, 240);
@@ -84,23 +95,35 @@ START_TEST(test_errors_are_mapped)
 {
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, errsite, &pool, errbuf, sizeof(errbuf)), SSRD_OK);
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, errsite, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
 	ssrd_job *job = job_for(errsite, "/boom", NULL);
 	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EJS);
 	/* The stack names the source files and lines, not the bundle's. */
-	ck_assert_msg(strstr(job->error_text, "Error: boom: the widget exploded") != NULL, "%s", job->error_text);
-	ck_assert_msg(strstr(job->error_text, "at explode (components/Thrower.jsx:3:9)") != NULL, "%s", job->error_text);
-	ck_assert_msg(strstr(job->error_text, "at Thrower (components/Thrower.jsx:7:16)") != NULL, "%s", job->error_text);
+	ck_assert_msg(
+	    strstr(job->error_text, "Error: boom: the widget exploded") != NULL,
+	    "%s", job->error_text);
+	ck_assert_msg(
+	    strstr(job->error_text, "at explode (components/Thrower.jsx:3:9)")
+	        != NULL,
+	    "%s", job->error_text);
+	ck_assert_msg(
+	    strstr(job->error_text, "at Thrower (components/Thrower.jsx:7:16)")
+	        != NULL,
+	    "%s", job->error_text);
 	ssrd__job_free(job);
 
 	job = job_for(errsite, "/", "[1,2]");
 	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EBADPROPS);
-	ck_assert_msg(strstr(job->error_text, "must be a JSON object") != NULL, "%s", job->error_text);
+	ck_assert_msg(strstr(job->error_text, "must be a JSON object") != NULL,
+	    "%s", job->error_text);
 	ssrd__job_free(job);
 
 	job = job_for(errsite, "/", "{\"name\": ");
 	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EBADPROPS);
-	ck_assert_msg(strstr(job->error_text, "not valid JSON") != NULL, "%s", job->error_text);
+	ck_assert_msg(strstr(job->error_text, "not valid JSON") != NULL, "%s",
+	    job->error_text);
 	ssrd__job_free(job);
 
 	/* After all that, the same worker still renders. */
@@ -112,14 +135,17 @@ START_TEST(test_errors_are_mapped)
 END_TEST
 
 struct hammer {
-	ssrd_pool  *pool;
-	int         seed;
-	char      **want; /* reference output per count */
-	int         mismatches;
+	ssrd_pool *pool;
+	int        seed;
+	char     **want; /* reference output per count */
+	int        mismatches;
 };
 
 static const char *const hammer_props[] = {
-	"{\"count\":200}", "{\"count\":240}", "{\"count\":7}", "{\"count\":1000}",
+	"{\"count\":200}",
+	"{\"count\":240}",
+	"{\"count\":7}",
+	"{\"count\":1000}",
 };
 
 static void *
@@ -129,8 +155,8 @@ hammer_main(void *arg)
 	for (int i = 0; i < 40; i++) {
 		int       k   = (h->seed + i) % 4;
 		ssrd_job *job = job_for(demo, "/products", hammer_props[k]);
-		if (ssrd__pool_render(h->pool, job) != SSRD_OK ||
-		    strcmp(job->html, h->want[k]) != 0) {
+		if (ssrd__pool_render(h->pool, job) != SSRD_OK
+		    || strcmp(job->html, h->want[k]) != 0) {
 			h->mismatches++;
 		}
 		ssrd__job_free(job);
@@ -143,19 +169,24 @@ START_TEST(test_concurrent_renders_match_single_thread)
 	ssrd_pool *single, *pool;
 	char       errbuf[1024];
 	char      *want[4];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &single, errbuf, sizeof(errbuf)), SSRD_OK);
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &single,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
 	for (int k = 0; k < 4; k++) {
 		want[k] = render(single, demo, "/products", hammer_props[k]);
 	}
 	ssrd__pool_stop(single);
-	ck_assert_str_ne(want[0], want[1]); /* the props really change the page */
+	ck_assert_str_ne(
+	    want[0], want[1]); /* the props really change the page */
 
-	ck_assert_int_eq(ssrd__pool_start(&two_workers, &base, demo, &pool, errbuf, sizeof(errbuf)), SSRD_OK);
+	ck_assert_int_eq(ssrd__pool_start(&two_workers, &base, demo, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
 	ck_assert_int_eq(ssrd__pool_workers(pool), 2);
 	struct hammer h[4];
 	pthread_t     t[4];
 	for (int i = 0; i < 4; i++) {
-		h[i] = (struct hammer) {pool, i, want, 0};
+		h[i] = (struct hammer) { pool, i, want, 0 };
 		pthread_create(&t[i], NULL, hammer_main, &h[i]);
 	}
 	int mismatches = 0;
@@ -188,14 +219,19 @@ START_TEST(test_overload_and_stop)
 	none.queue_max      = 0;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&none, &base, demo, &pool, errbuf, sizeof(errbuf)), SSRD_OK);
+	ck_assert_int_eq(
+	    ssrd__pool_start(&none, &base, demo, &pool, errbuf, sizeof(errbuf)),
+	    SSRD_OK);
 	ssrd_job *job = job_for(demo, "/", NULL);
 	ck_assert_int_eq(ssrd__pool_submit(pool, job), SSRD_EOVERLOAD);
 	ssrd__job_free(job);
 	ssrd__pool_stop(pool);
 
-	/* Stopping with work queued completes every job exactly once: rendered or closed. */
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &pool, errbuf, sizeof(errbuf)), SSRD_OK);
+	/* Stopping with work queued completes every job exactly once: rendered
+	 * or closed. */
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
 	int closed = 0, queued = 0;
 	for (int i = 0; i < 50; i++) {
 		job       = job_for(demo, "/products", "{\"count\":2000}");
@@ -211,20 +247,23 @@ START_TEST(test_overload_and_stop)
 	ssrd__pool_stop(pool);
 	ck_assert_int_gt(closed, 0);
 	ck_assert_int_lt(closed, 50 + 1);
-	/* And nothing is accepted after stop began: covered by the pool's contract (ECLOSED). */
+	/* And nothing is accepted after stop began: covered by the pool's
+	 * contract (ECLOSED). */
 }
 END_TEST
 
 START_TEST(test_start_fails_cleanly_on_bad_layer)
 {
-	/* A base that throws while evaluating: start fails with the reason, no thread left behind. */
-	ssrd_bundle bad = {0};
+	/* A base that throws while evaluating: start fails with the reason, no
+	 * thread left behind. */
+	ssrd_bundle bad = { 0 };
 	bad.path        = strdup("/nonexistent/bad-base.js");
 	bad.code        = strdup("throw new Error('base is broken');");
 	bad.len         = strlen(bad.code);
 	ssrd_pool *pool = NULL;
 	char       errbuf[1024];
-	int rv = ssrd__pool_start(&two_workers, &bad, demo, &pool, errbuf, sizeof(errbuf));
+	int        rv = ssrd__pool_start(
+	           &two_workers, &bad, demo, &pool, errbuf, sizeof(errbuf));
 	ck_assert_int_eq(rv, SSRD_EJS);
 	ck_assert_ptr_null(pool);
 	ck_assert_msg(strstr(errbuf, "base is broken") != NULL, "%s", errbuf);
@@ -252,23 +291,27 @@ main(void)
 {
 	char errbuf[8192];
 	char cache[] = "/tmp/ssrd-check-pool-XXXXXX";
-	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK ||
-	    ssrd__config_set(&cfg, "cache_dir", cache, errbuf, sizeof(errbuf)) != SSRD_OK ||
-	    ssrd__engine_init(NULL, (size_t) cfg.page_cache_mb << 20) != SSRD_OK) {
+	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK
+	    || ssrd__config_set(
+	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
+	        != SSRD_OK
+	    || ssrd__engine_init(NULL, (size_t) cfg.page_cache_mb << 20)
+	        != SSRD_OK) {
 		fprintf(stderr, "set-up failed\n");
 		return EXIT_FAILURE;
 	}
-	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf)) != SSRD_OK ||
-	    ssrd__site_load(&cfg, SSRD_SOURCE_DIR "/js/demo", &demo, errbuf, sizeof(errbuf)) != SSRD_OK ||
-	    ssrd__site_load(&cfg, SSRD_SOURCE_DIR "/tests/fixtures/errsite", &errsite, errbuf, sizeof(errbuf)) != SSRD_OK) {
+	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf))
+	        != SSRD_OK
+	    || ssrd__site_load(&cfg, SSRD_SOURCE_DIR "/js/demo", &demo, errbuf,
+	           sizeof(errbuf))
+	        != SSRD_OK
+	    || ssrd__site_load(&cfg, SSRD_SOURCE_DIR "/tests/fixtures/errsite",
+	           &errsite, errbuf, sizeof(errbuf))
+	        != SSRD_OK) {
 		fprintf(stderr, "building layers failed: %s\n", errbuf);
 		return EXIT_FAILURE;
 	}
-	SRunner *sr = srunner_create(pool_suite());
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = ssrd_check_run(pool_suite(), CK_NOFORK);
 	ssrd__site_free(demo);
 	ssrd__site_free(errsite);
 	ssrd__bundle_clear(&base);
@@ -278,5 +321,5 @@ main(void)
 	if (system(cmd) != 0) {
 		fprintf(stderr, "could not remove %s\n", cache);
 	}
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

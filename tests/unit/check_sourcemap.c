@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "sourcemap.h"
+
+#include "check_run.h"
 #include <ssrd/errors.h>
 
 /*
@@ -719,9 +721,6 @@ sourcemap_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(sourcemap_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	int rc = ssrd_check_run(sourcemap_suite(), CK_FORK);
+	return rc;
 }

@@ -6,6 +6,8 @@
 
 #include "utf8.h"
 
+#include "check_run.h"
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
@@ -506,9 +508,6 @@ utf8_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(utf8_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	int rc = ssrd_check_run(utf8_suite(), CK_FORK);
+	return rc;
 }
