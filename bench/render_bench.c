@@ -83,9 +83,9 @@ main(int argc, char **argv)
 		page_cache = cfg.page_cache_mb;
 	}
 	ssrd__engine_init(cfg.v8_flags, (size_t) page_cache << 20);
-	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf))
+	if (ssrd__bundle_get_base(&cfg, NULL, &base, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__site_load(&cfg, site_dir, &site, errbuf, sizeof(errbuf))
+	    || ssrd__site_load(&cfg, NULL, site_dir, &site, errbuf, sizeof(errbuf))
 	        != SSRD_OK) {
 		die("build", errbuf);
 	}

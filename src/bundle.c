@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -17,8 +19,11 @@
 
 #include "bundle.h"
 #include "fsutil.h"
+#include "json.h"
 #include "log.h"
 #include "strbuf.h"
+#include "timers.h"
+#include <ssrd/version.h>
 
 extern char **environ;
 
@@ -159,46 +164,298 @@ bundle_load(const char *js_path, ssrd_bundle *out)
 	    "--sourcemap=external", "--sources-content=false",                 \
 	    "--log-level=error", "--color=false"
 
-int
-ssrd__bundle_build_base(
-    const ssrd_config *cfg, ssrd_bundle *out, char *errbuf, size_t errlen)
+/*
+ * One layer to get: from the cache when the manifest vouches for it, else
+ * from esbuild. args are esbuild's arguments after the binary, without
+ * --outfile and --metafile, NULL-terminated.
+ */
+struct layer_spec {
+	const char *name; /* its name in the manifest */
+	const char
+	    *cwd; /* where esbuild runs; metafile paths are relative to it */
+	const char    *outfile; /* absolute */
+	const char    *esbuild; /* absolute */
+	const char   **args;
+	ssrd_manifest *manifest; /* NULL: always build */
+};
+
+/* XXH3 of a file's contents; 0 with *ok = 0 if it cannot be read. */
+static uint64_t
+hash_file(const char *path, int *ok)
 {
-	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16],
-	    outarg[PATH_MAX + 32];
+	char  *text;
+	size_t len;
+	*ok = ssrd__file_read(path, &text, &len) == SSRD_OK;
+	if (!*ok) {
+		return 0;
+	}
+	uint64_t h = XXH3_64bits(text, len);
+	free(text);
+	return h;
+}
+
+/*
+ * The settings a layer's output depends on besides its input files: the
+ * arguments, esbuild's identity, ssrd's version. A change to any of them
+ * (an upgrade, a new route) makes every cached copy foreign.
+ */
+static uint64_t
+layer_key(const struct layer_spec *spec)
+{
+	XXH3_state_t *st = XXH3_createState();
+	struct stat   sb;
+	XXH3_64bits_reset(st);
+	XXH3_64bits_update(st, ssrd_version(), strlen(ssrd_version()) + 1);
+	XXH3_64bits_update(st, spec->name, strlen(spec->name) + 1);
+	for (const char **a = spec->args; *a != NULL; a++) {
+		XXH3_64bits_update(st, *a, strlen(*a) + 1);
+	}
+	if (stat(spec->esbuild, &sb) == 0) {
+		int64_t id[2] = { (int64_t) sb.st_size,
+			(int64_t) sb.st_mtim.tv_sec * 1000000000
+			    + sb.st_mtim.tv_nsec };
+		XXH3_64bits_update(st, id, sizeof(id));
+	}
+	uint64_t h = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return h;
+}
+
+/* 1 if every input is as it was built from: same size and mtime, or failing
+ * that the same contents. */
+static int
+inputs_fresh(const ssrd_layer_record *rec, const char **changed)
+{
+	for (size_t i = 0; i < rec->ninputs; i++) {
+		const ssrd_layer_input *in = &rec->inputs[i];
+		struct stat             sb;
+		*changed = in->path;
+		if (stat(in->path, &sb) != 0 || sb.st_size != in->size) {
+			return 0;
+		}
+		int64_t mtime = (int64_t) sb.st_mtim.tv_sec * 1000000000
+		    + sb.st_mtim.tv_nsec;
+		int ok;
+		if (mtime != in->mtime_ns
+		    && (hash_file(in->path, &ok) != in->hash || !ok)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Loads the bundle at rec->file if its bytes and its map's bytes match the
+ * record. */
+static int
+load_verified(const ssrd_layer_record *rec, ssrd_bundle *out, const char **why)
+{
+	ssrd_bundle b = { 0 };
+	if (bundle_load(rec->file, &b) != SSRD_OK) {
+		*why = "bundle file unreadable";
+		return 0;
+	}
+	char map[PATH_MAX + 8];
+	int  ok;
+	snprintf(map, sizeof(map), "%s.map", rec->file);
+	if ((int64_t) b.len != rec->bytes
+	    || XXH3_64bits(b.code, b.len) != rec->checksum) {
+		*why = "bundle checksum mismatch";
+	} else if (hash_file(map, &ok) != rec->map_checksum || !ok) {
+		*why = "source map checksum mismatch";
+	} else {
+		*out = b;
+		return 1;
+	}
+	ssrd__bundle_clear(&b);
+	return 0;
+}
+
+/* Collects the "inputs" keys of an esbuild metafile. */
+struct meta_inputs {
+	const char        *cwd;
+	ssrd_layer_record *rec;
+	int                err;
+};
+
+static int
+meta_input(ssrd_json *j, const char *key, size_t keylen, void *ctx)
+{
+	struct meta_inputs *mi  = ctx;
+	ssrd_layer_record  *rec = mi->rec;
+	char                rel[PATH_MAX];
+	struct stat         sb;
+	int                 ok;
+	if (keylen >= sizeof(rel) || ssrd__json_skip(j) != SSRD_OK) {
+		return SSRD_EINVAL;
+	}
+	memcpy(rel, key, keylen);
+	rel[keylen]           = '\0';
+	char             *abs = ssrd__path_join(mi->cwd, rel);
+	ssrd_layer_input *v
+	    = realloc(rec->inputs, (rec->ninputs + 1) * sizeof(*v));
+	if (abs == NULL || v == NULL) {
+		free(abs);
+		if (v != NULL) {
+			rec->inputs = v;
+		}
+		return SSRD_ENOMEM;
+	}
+	rec->inputs = v;
+	if (stat(abs, &sb) != 0) {
+		free(abs);
+		return SSRD_EIO;
+	}
+	v[rec->ninputs++] = (ssrd_layer_input) { abs, (int64_t) sb.st_size,
+		(int64_t) sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
+		hash_file(abs, &ok) };
+	return ok ? SSRD_OK : SSRD_EIO;
+}
+
+static int
+meta_top(ssrd_json *j, const char *key, size_t keylen, void *ctx)
+{
+	if (keylen == 6 && memcmp(key, "inputs", 6) == 0) {
+		return ssrd__json_object(j, meta_input, ctx);
+	}
+	return ssrd__json_skip(j);
+}
+
+/* Reads esbuild's metafile into rec's inputs. */
+static int
+read_metafile(const char *path, const char *cwd, ssrd_layer_record *rec)
+{
+	char  *text;
+	size_t len;
+	int    rv = ssrd__file_read(path, &text, &len);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	struct meta_inputs mi = { cwd, rec, 0 };
+	ssrd_json          j;
+	ssrd__json_init(&j, text, len);
+	rv = ssrd__json_object(&j, meta_top, &mi);
+	free(text);
+	return rv;
+}
+
+static int
+layer_get(const struct layer_spec *spec, ssrd_bundle *out, char *errbuf,
+    size_t errlen)
+{
+	uint64_t          key = layer_key(spec);
+	ssrd_layer_record rec = { 0 };
+	const char       *why = "not cached", *changed = NULL;
+	char              reason[PATH_MAX + 32];
+	if (spec->manifest != NULL
+	    && ssrd__manifest_get(spec->manifest, spec->name, &rec)
+	        == SSRD_OK) {
+		if (rec.key != key) {
+			why = "built by another version or with other settings";
+		} else if (strcmp(rec.file, spec->outfile) != 0) {
+			why = "cached under another path";
+		} else if (!inputs_fresh(&rec, &changed)) {
+			snprintf(
+			    reason, sizeof(reason), "changed: %s", changed);
+			why = reason;
+		} else if (load_verified(&rec, out, &why)) {
+			out->from_cache = 1;
+			ssrd__log(SSRD_LOG_INFO, "layer",
+			    "name=%s source=cache bytes=%zu", spec->name,
+			    out->len);
+			ssrd__layer_record_clear(&rec);
+			return SSRD_OK;
+		}
+		ssrd__log(SSRD_LOG_INFO, "layer_stale", "name=%s reason=\"%s\"",
+		    spec->name, why);
+	}
+	ssrd__layer_record_clear(&rec);
+
+	char outarg[PATH_MAX + 16], metaarg[PATH_MAX + 32], meta[PATH_MAX + 16];
+	const char *argv[64];
+	size_t      n = 0;
+	snprintf(outarg, sizeof(outarg), "--outfile=%s", spec->outfile);
+	snprintf(meta, sizeof(meta), "%s.meta.json", spec->outfile);
+	snprintf(metaarg, sizeof(metaarg), "--metafile=%s", meta);
+	argv[n++] = spec->esbuild;
+	for (const char **a = spec->args; *a != NULL && n < 60; a++) {
+		argv[n++] = *a;
+	}
+	argv[n++] = outarg;
+	argv[n++] = metaarg;
+	argv[n]   = NULL;
+	double t0 = ssrd__now_ms();
+	int rv = esbuild_run((char *const *) argv, spec->cwd, errbuf, errlen);
+	if (rv == SSRD_OK) {
+		rv = bundle_load(spec->outfile, out);
+	}
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	out->build_ms = ssrd__now_ms() - t0;
+	ssrd__log(SSRD_LOG_INFO, "layer",
+	    "name=%s source=esbuild bytes=%zu build_ms=%.1f", spec->name,
+	    out->len, out->build_ms);
+	if (spec->manifest == NULL) {
+		return SSRD_OK;
+	}
+	/* Record what it was built from, so the next start can skip esbuild. */
+	char map[PATH_MAX + 8];
+	int  ok;
+	snprintf(map, sizeof(map), "%s.map", spec->outfile);
+	rec.file         = strdup(spec->outfile);
+	rec.key          = key;
+	rec.checksum     = XXH3_64bits(out->code, out->len);
+	rec.map_checksum = hash_file(map, &ok);
+	rec.bytes        = (int64_t) out->len;
+	rec.build_ms     = out->build_ms;
+	rec.built_at     = (int64_t) time(NULL);
+	if (rec.file == NULL || !ok
+	    || read_metafile(meta, spec->cwd, &rec) != SSRD_OK
+	    || ssrd__manifest_put(spec->manifest, spec->name, &rec)
+	        != SSRD_OK) {
+		ssrd__log(SSRD_LOG_WARN, "layer_unrecorded",
+		    "name=%s msg=\"the next start will build it again\"",
+		    spec->name);
+	}
+	ssrd__layer_record_clear(&rec);
+	return SSRD_OK;
+}
+
+int
+ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
+    ssrd_bundle *out, char *errbuf, size_t errlen)
+{
+	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
 	char esbuild[PATH_MAX + 16], runtime[PATH_MAX + 16];
 	abs_path(entry, sizeof(entry), cfg->runtime_dir, "base.js");
 	abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
 	abs_path(outfile, sizeof(outfile), cfg->cache_dir, "base.js");
 	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
-	snprintf(outarg, sizeof(outarg), "--outfile=%s", outfile);
 	if (ssrd__mkdirs(cfg->cache_dir) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
 		    cfg->cache_dir, strerror(errno));
 		return SSRD_EIO;
 	}
-	char *const argv[]
-	    = { esbuild, entry, ESBUILD_COMMON, "--minify", outarg, NULL };
-	int rv = esbuild_run(argv, runtime, errbuf, errlen);
-	if (rv == SSRD_OK) {
-		rv = bundle_load(outfile, out);
-	}
-	return rv;
+	const char       *args[] = { entry, ESBUILD_COMMON, "--minify", NULL };
+	struct layer_spec spec
+	    = { "base", runtime, outfile, esbuild, args, manifest };
+	return layer_get(&spec, out, errbuf, errlen);
 }
 
 int
-ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
-    const ssrd_routes *routes, ssrd_bundle *out, char *errbuf, size_t errlen)
+ssrd__bundle_get_site(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
+    char *errbuf, size_t errlen)
 {
-	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16],
-	    outarg[PATH_MAX + 32];
-	char esbuild[PATH_MAX + 16], sub[64];
+	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
+	char esbuild[PATH_MAX + 16], sub[64], name[PATH_MAX + 8];
 	snprintf(sub, sizeof(sub), "sites/%016llx",
 	    (unsigned long long) XXH3_64bits(site_root, strlen(site_root)));
 	abs_path(dir, sizeof(dir), cfg->cache_dir, sub);
 	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
 	snprintf(entry, sizeof(entry), "%s/entry.js", dir);
 	snprintf(outfile, sizeof(outfile), "%s/site.js", dir);
-	snprintf(outarg, sizeof(outarg), "--outfile=%s", outfile);
+	snprintf(name, sizeof(name), "site:%s", site_root);
 	if (ssrd__mkdirs(dir) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
 		    dir, strerror(errno));
@@ -206,7 +463,7 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 	}
 
 	/* The entry imports the layout and every page and hands them to the
-	 * base. */
+	 * base. It is an input like any other: a new route changes it. */
 	ssrd_strbuf js = { 0 };
 	char        layout[PATH_MAX];
 	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
@@ -236,7 +493,16 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 		ssrd__strbuf_free(&js);
 		return SSRD_ENOMEM;
 	}
-	int rv = ssrd__file_write(entry, js.ptr, js.len);
+	/* Rewrite it only when it changes, so its mtime stays put across
+	 * restarts. */
+	char  *old = NULL;
+	size_t oldlen;
+	int    rv = SSRD_OK;
+	if (ssrd__file_read(entry, &old, &oldlen) != SSRD_OK || oldlen != js.len
+	    || memcmp(old, js.ptr, js.len) != 0) {
+		rv = ssrd__file_write(entry, js.ptr, js.len);
+	}
+	free(old);
 	ssrd__strbuf_free(&js);
 	if (rv != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
@@ -246,16 +512,14 @@ ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
 
 	/* React stays external: `require("react")` resolves to the base's copy.
 	 */
-	char *const argv[] = { esbuild, entry, ESBUILD_COMMON,
-		"--jsx=automatic", "--external:react", "--external:react/*",
-		"--external:react-dom", "--external:react-dom/*",
-		"--minify-syntax", "--minify-whitespace", "--loader:.js=jsx",
-		outarg, NULL };
-	rv                 = esbuild_run(argv, site_root, errbuf, errlen);
-	if (rv == SSRD_OK) {
-		rv = bundle_load(outfile, out);
-	}
-	return rv;
+	const char *args[]
+	    = { entry, ESBUILD_COMMON, "--jsx=automatic", "--external:react",
+		      "--external:react/*", "--external:react-dom",
+		      "--external:react-dom/*", "--minify-syntax",
+		      "--minify-whitespace", "--loader:.js=jsx", NULL };
+	struct layer_spec spec
+	    = { name, site_root, outfile, esbuild, args, manifest };
+	return layer_get(&spec, out, errbuf, errlen);
 }
 
 /* Shows path relative to root when it lies inside it, else from node_modules/

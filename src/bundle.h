@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "engine/engine.h"
+#include "manifest.h"
 #include "routes.h"
 #include "sourcemap.h"
 
@@ -21,27 +22,32 @@ typedef struct ssrd_bundle {
 	size_t len;
 	ssrd_sourcemap *map;     /* NULL if the map could not be read */
 	char           *map_dir; /* the directory map sources are relative to */
+	int    from_cache; /* 1 if read from the cache, 0 if esbuild built it */
+	double build_ms;   /* esbuild's time when it built it */
 } ssrd_bundle;
 
 /* Frees b's contents. NULL is a harmless no-op. */
 void ssrd__bundle_clear(ssrd_bundle *b);
 
 /*
- * Builds the React base layer (react, react-dom/server, the JSX runtime and
- * ssrd's polyfills, from cfg->runtime_dir/base.js) into <cache_dir>/base.js.
+ * Gets the React base layer (react, react-dom/server, the JSX runtime and
+ * ssrd's polyfills, from cfg->runtime_dir/base.js) as <cache_dir>/base.js:
+ * from the cache if manifest (may be NULL) vouches for it (same settings,
+ * inputs unchanged, checksums right), else built by esbuild and recorded.
  * Returns SSRD_OK, or SSRD_EBUILD with esbuild's own message in errbuf.
  */
-int ssrd__bundle_build_base(
-    const ssrd_config *cfg, ssrd_bundle *out, char *errbuf, size_t errlen);
+int ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
+    ssrd_bundle *out, char *errbuf, size_t errlen);
 
 /*
- * Builds a site's layout and pages (React kept external: the base provides
- * it) into <cache_dir>/sites/<hash of root>/site.js. site_root must be
- * absolute. Returns SSRD_OK, or SSRD_EBUILD with esbuild's message (file,
- * line, column) in errbuf.
+ * Gets a site's layout and pages (React kept external: the base provides
+ * it) as <cache_dir>/sites/<hash of root>/site.js, cached like the base.
+ * site_root must be absolute. Returns SSRD_OK, or SSRD_EBUILD with
+ * esbuild's message (file, line, column) in errbuf.
  */
-int ssrd__bundle_build_site(const ssrd_config *cfg, const char *site_root,
-    const ssrd_routes *routes, ssrd_bundle *out, char *errbuf, size_t errlen);
+int ssrd__bundle_get_site(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
+    char *errbuf, size_t errlen);
 
 /*
  * Formats a JS error as "message\n    at fn (file:line:col)…", mapping

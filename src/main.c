@@ -49,13 +49,14 @@ usage(FILE *out)
 
 /* Everything one run holds, torn down in reverse order by app_close(). */
 struct app {
-	ssrd_config cfg;
-	ssrd_bundle base;
-	ssrd_site  *site;
-	ssrd_pool  *pool;
-	ssrd_http  *http;
-	const char *route; /* render: the path */
-	const char *props; /* render: --props */
+	ssrd_config    cfg;
+	ssrd_manifest *manifest;
+	ssrd_bundle    base;
+	ssrd_site     *site;
+	ssrd_pool     *pool;
+	ssrd_http     *http;
+	const char    *route; /* render: the path */
+	const char    *props; /* render: --props */
 };
 
 /* Reads --config first, then every other flag; positional words go to *route.
@@ -139,9 +140,25 @@ app_start(struct app *app, long workers)
 	double t0 = ssrd__now_ms();
 	int    rv = ssrd__engine_init(
 	       app->cfg.v8_flags, (size_t) app->cfg.page_cache_mb << 20);
+	if (rv == SSRD_OK && ssrd__mkdirs(app->cfg.cache_dir) != SSRD_OK) {
+		fprintf(stderr,
+		    "ssrd: cannot create the cache directory %s (set [cache] "
+		    "cache_dir)\n",
+		    app->cfg.cache_dir);
+		return EXIT_START;
+	}
+	if (rv == SSRD_OK
+	    && ssrd__manifest_open(
+	           app->cfg.cache_dir, &app->manifest, errbuf, sizeof(errbuf))
+	        != SSRD_OK) {
+		/* Serving matters more than caching: go on, building every
+		 * layer. */
+		ssrd__log(SSRD_LOG_WARN, "manifest_unavailable",
+		    "reason=\"%s\"", errbuf);
+	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_build_base(
-		    &app->cfg, &app->base, errbuf, sizeof(errbuf));
+		rv = ssrd__bundle_get_base(&app->cfg, app->manifest, &app->base,
+		    errbuf, sizeof(errbuf));
 		if (rv != SSRD_OK) {
 			fprintf(stderr,
 			    "ssrd: building the React base failed:\n%s\n",
@@ -149,8 +166,8 @@ app_start(struct app *app, long workers)
 			return EXIT_START;
 		}
 	}
-	rv = ssrd__site_load(
-	    &app->cfg, app->cfg.site, &app->site, errbuf, sizeof(errbuf));
+	rv = ssrd__site_load(&app->cfg, app->manifest, app->cfg.site,
+	    &app->site, errbuf, sizeof(errbuf));
 	if (rv != SSRD_OK) {
 		fprintf(stderr, "ssrd: loading the site failed: %s\n", errbuf);
 		return EXIT_START;
@@ -169,9 +186,11 @@ app_start(struct app *app, long workers)
 		return EXIT_START;
 	}
 	ssrd__log(SSRD_LOG_INFO, "ready",
-	    "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu start_ms=%.1f",
+	    "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu "
+	    "compiler_launches=%lu start_ms=%.1f",
 	    workers, ssrd__engine_v8_version(), app->base.len,
-	    app->site->bundle.len, ssrd__now_ms() - t0);
+	    app->site->bundle.len, ssrd__bundle_compiler_launches(),
+	    ssrd__now_ms() - t0);
 	return 0;
 }
 
@@ -182,6 +201,7 @@ app_close(struct app *app)
 	ssrd__pool_stop(app->pool);
 	ssrd__site_free(app->site);
 	ssrd__bundle_clear(&app->base);
+	ssrd__manifest_close(app->manifest);
 	ssrd__config_clear(&app->cfg);
 }
 

@@ -11,8 +11,8 @@
 #include "site.h"
 
 int
-ssrd__site_load(const ssrd_config *cfg, const char *root, ssrd_site **out,
-    char *errbuf, size_t errlen)
+ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *root, ssrd_site **out, char *errbuf, size_t errlen)
 {
 	ssrd_site *site = calloc(1, sizeof(*site));
 	if (site == NULL) {
@@ -32,8 +32,8 @@ ssrd__site_load(const ssrd_config *cfg, const char *root, ssrd_site **out,
 		rv = SSRD_ENOENT;
 	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_build_site(cfg, site->root, &site->routes,
-		    &site->bundle, errbuf, errlen);
+		rv = ssrd__bundle_get_site(cfg, manifest, site->root,
+		    &site->routes, &site->bundle, errbuf, errlen);
 	}
 	if (rv != SSRD_OK) {
 		ssrd__site_free(site);

@@ -17,12 +17,13 @@ typedef struct ssrd_site {
 } ssrd_site;
 
 /*
- * Scans the site at root for routes and builds its bundle. Stores a new
+ * Scans the site at root for routes and gets its bundle (from the cache that
+ * manifest records, if it may be NULL, or from esbuild). Stores a new
  * site in *out (free with ssrd__site_free()) and returns SSRD_OK, or an
  * error with the reason (path, line, column where there is one) in errbuf.
  */
-int ssrd__site_load(const ssrd_config *cfg, const char *root, ssrd_site **out,
-    char *errbuf, size_t errlen);
+int ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *root, ssrd_site **out, char *errbuf, size_t errlen);
 
 /* Frees a site. NULL is a harmless no-op. */
 void ssrd__site_free(ssrd_site *site);

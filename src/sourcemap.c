@@ -1,13 +1,12 @@
 /* sourcemap.c implements sourcemap.h: Source Map v3 parsing and lookup. */
 #include "sourcemap.h"
 
+#include "json.h"
+
 #include <ssrd/errors.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Deeper JSON nesting is rejected, so skipping cannot exhaust the stack. */
-#define MAX_DEPTH 256
 
 /*
  * One mapping segment, 0-based as the format has it. The original line and
@@ -33,266 +32,6 @@ struct ssrd_sourcemap {
 	size_t          nsegs; /* length of segs */
 };
 
-/* A cursor over len bytes of JSON text; pos never passes len. */
-struct json {
-	const char *s;
-	size_t      len;
-	size_t      pos;
-};
-
-/* Skips whitespace; returns the next byte (not consumed), or -1 at the end. */
-static int
-json_peek(struct json *j)
-{
-	while (j->pos < j->len && memchr(" \t\n\r", j->s[j->pos], 4) != NULL) {
-		j->pos++;
-	}
-	return j->pos < j->len ? (unsigned char) j->s[j->pos] : -1;
-}
-
-/* Consumes c if it comes next, after any whitespace; returns whether it did. */
-static int
-json_eat(struct json *j, int c)
-{
-	if (json_peek(j) != c) {
-		return 0;
-	}
-	j->pos++;
-	return 1;
-}
-
-/* Appends byte c to buf if it has room; *n counts bytes either way. */
-static void
-put(char *buf, size_t cap, size_t *n, uint32_t c)
-{
-	if (buf != NULL && *n < cap) {
-		buf[*n] = (char) c;
-	}
-	(*n)++;
-}
-
-static void
-put_utf8(char *buf, size_t cap, size_t *n, uint32_t cp)
-{
-	static const uint8_t lead[] = { 0x00, 0xC0, 0xE0, 0xF0 };
-	int k = cp < 0x80 ? 0 : cp < 0x800 ? 1 : cp < 0x10000 ? 2 : 3;
-
-	put(buf, cap, n, lead[k] | (cp >> (6 * k)));
-	while (k-- > 0) {
-		put(buf, cap, n, 0x80 | ((cp >> (6 * k)) & 0x3F));
-	}
-}
-
-static int
-json_hex4(struct json *j, uint32_t *out)
-{
-	if (j->len - j->pos < 4) {
-		return SSRD_EINVAL;
-	}
-	*out = 0;
-	for (int k = 0; k < 4; k++) {
-		int c = (unsigned char) j->s[j->pos++], d;
-		if (c >= '0' && c <= '9') {
-			d = c - '0';
-		} else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') {
-			d = (c | 0x20) - 'a' + 10;
-		} else {
-			return SSRD_EINVAL;
-		}
-		*out = (*out << 4) | (uint32_t) d;
-	}
-	return SSRD_OK;
-}
-
-/*
- * Reads the string at the cursor, writing at most cap bytes of its decoded
- * UTF-8 to buf (which may be NULL) and the full decoded length to *n, which
- * is never more than the raw length. Lone surrogates become U+FFFD.
- */
-static int
-json_string(struct json *j, char *buf, size_t cap, size_t *n)
-{
-	static const char esc_in[]  = "\"\\/bfnrt",
-	                  esc_out[] = "\"\\/\b\f\n\r\t";
-
-	*n = 0;
-	if (!json_eat(j, '"')) {
-		return SSRD_EINVAL;
-	}
-	while (j->pos < j->len) {
-		uint8_t     c = (uint8_t) j->s[j->pos++];
-		const char *e;
-		uint32_t    cp, lo;
-		if (c == '"') {
-			return SSRD_OK;
-		} else if (c < 0x20) {
-			return SSRD_EINVAL;
-		} else if (c != '\\') {
-			put(buf, cap, n, c);
-			continue;
-		} else if (j->pos >= j->len) {
-			return SSRD_EINVAL;
-		}
-		c = (uint8_t) j->s[j->pos++];
-		if ((e = memchr(esc_in, c, 8)) != NULL) {
-			put(buf, cap, n, (uint8_t) esc_out[e - esc_in]);
-			continue;
-		}
-		if (c != 'u' || json_hex4(j, &cp) != SSRD_OK) {
-			return SSRD_EINVAL;
-		}
-		if (cp >= 0xD800 && cp <= 0xDBFF && j->len - j->pos >= 6
-		    && j->s[j->pos] == '\\' && j->s[j->pos + 1] == 'u') {
-			j->pos += 2;
-			if (json_hex4(j, &lo) != SSRD_OK) {
-				return SSRD_EINVAL;
-			}
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10)
-				    + (lo - 0xDC00);
-			} else {
-				/* Not a pair: read the second on its own. */
-				j->pos -= 6;
-			}
-		}
-		if (cp >= 0xD800 && cp <= 0xDFFF) {
-			cp = 0xFFFD; /* a lone surrogate */
-		}
-		put_utf8(buf, cap, n, cp);
-	}
-	return SSRD_EINVAL; /* unterminated */
-}
-
-/* Reads the string at the cursor into a new NUL-terminated buffer. */
-static int
-json_string_dup(struct json *j, char **out, size_t *len)
-{
-	size_t start = j->pos;
-	int    rc    = json_string(j, NULL, 0, len);
-	if (rc != SSRD_OK) {
-		return rc;
-	}
-	if ((*out = malloc(*len + 1)) == NULL) {
-		return SSRD_ENOMEM;
-	}
-	j->pos = start;
-	(void) json_string(j, *out, *len, len);
-	(*out)[*len] = '\0';
-	return SSRD_OK;
-}
-
-/* Consumes a run of digits; returns how many there were. */
-static size_t
-json_digits(struct json *j)
-{
-	size_t start = j->pos;
-	while (j->pos < j->len && j->s[j->pos] >= '0' && j->s[j->pos] <= '9') {
-		j->pos++;
-	}
-	return j->pos - start;
-}
-
-static int
-json_number(struct json *j)
-{
-	size_t start;
-
-	j->pos += j->pos < j->len && j->s[j->pos] == '-';
-	start = j->pos;
-	if (json_digits(j) == 0 || (j->s[start] == '0' && j->pos - start > 1)) {
-		return SSRD_EINVAL; /* no digits, or a leading zero */
-	}
-	if (j->pos < j->len && j->s[j->pos] == '.') {
-		j->pos++;
-		if (json_digits(j) == 0) {
-			return SSRD_EINVAL;
-		}
-	}
-	if (j->pos < j->len && (j->s[j->pos] | 0x20) == 'e') {
-		j->pos++;
-		j->pos += j->pos < j->len
-		    && (j->s[j->pos] == '+' || j->s[j->pos] == '-');
-		return json_digits(j) > 0 ? SSRD_OK : SSRD_EINVAL;
-	}
-	return SSRD_OK;
-}
-
-/*
- * Called for each member of an object with the decoded key (its first 16
- * bytes; keylen is the full length) and the cursor on the value, which it
- * must consume.
- */
-typedef int (*member_fn)(struct json *, const char *, size_t, void *);
-
-static int json_value(struct json *j, int depth);
-
-/* Reads an object, handing members to on_member, or skipping them if NULL. */
-static int
-json_object(struct json *j, int depth, member_fn on_member, void *ctx)
-{
-	char   key[16];
-	size_t keylen;
-	int    rc;
-
-	if (depth > MAX_DEPTH || !json_eat(j, '{')) {
-		return SSRD_EINVAL;
-	} else if (json_eat(j, '}')) {
-		return SSRD_OK;
-	}
-	do {
-		if ((rc = json_string(j, key, sizeof(key), &keylen))
-		    != SSRD_OK) {
-			return rc;
-		} else if (!json_eat(j, ':')) {
-			return SSRD_EINVAL;
-		}
-		rc = on_member != NULL ? on_member(j, key, keylen, ctx)
-		                       : json_value(j, depth + 1);
-		if (rc != SSRD_OK) {
-			return rc;
-		}
-	} while (json_eat(j, ','));
-	return json_eat(j, '}') ? SSRD_OK : SSRD_EINVAL;
-}
-
-/* Skips any JSON value. */
-static int
-json_value(struct json *j, int depth)
-{
-	static const char *lits[] = { "true", "false", "null" };
-	int                c      = json_peek(j), rc;
-	size_t             n;
-
-	if (depth > MAX_DEPTH) {
-		return SSRD_EINVAL;
-	} else if (c == '{') {
-		return json_object(j, depth, NULL, NULL);
-	} else if (c == '"') {
-		return json_string(j, NULL, 0, &n);
-	} else if (c == '-' || (c >= '0' && c <= '9')) {
-		return json_number(j);
-	} else if (json_eat(j, '[')) {
-		if (json_eat(j, ']')) {
-			return SSRD_OK;
-		}
-		do {
-			if ((rc = json_value(j, depth + 1)) != SSRD_OK) {
-				return rc;
-			}
-		} while (json_eat(j, ','));
-		return json_eat(j, ']') ? SSRD_OK : SSRD_EINVAL;
-	}
-	for (int i = 0; i < 3; i++) {
-		n = strlen(lits[i]);
-		if (j->len - j->pos >= n
-		    && memcmp(j->s + j->pos, lits[i], n) == 0) {
-			j->pos += n;
-			return SSRD_OK;
-		}
-	}
-	return SSRD_EINVAL;
-}
-
 /* What the top-level object holds. For a repeated key the last one wins. */
 struct fields {
 	int    version3; /* "version" is the number 3 */
@@ -300,8 +39,8 @@ struct fields {
 	char **sources;  /* "sources" entries, NULL for null ones */
 	size_t nsources; /* length of sources */
 	int    has_srcs; /* "sources" was seen */
-	size_t mappings; /* cursor position of the "mappings" string */
-	int    has_maps; /* "mappings" was seen */
+	char  *maps;     /* "mappings", decoded; NULL until seen */
+	size_t nmaps;    /* length of maps */
 };
 
 static void
@@ -313,44 +52,48 @@ free_sources(char **v, size_t n)
 	free(v);
 }
 
-/* Reads an array of strings and nulls into f->sources. */
-static int
-read_sources(struct json *j, struct fields *f)
-{
-	char **v  = NULL, **nv;
-	size_t n  = 0, len;
-	int    rc = SSRD_OK;
+/* A "sources" array as it is read. */
+struct source_list {
+	char **v; /* entries so far, NULL for null ones */
+	size_t n; /* length of v */
+};
 
-	if (!json_eat(j, '[')) {
-		return SSRD_EINVAL;
+/* Appends one element of "sources", a string or null, to the list. */
+static int
+on_source(ssrd_json *j, size_t index, void *ctx)
+{
+	struct source_list *l = ctx;
+	char              **nv;
+
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL) {
+		return SSRD_ENOMEM;
 	}
-	if (!json_eat(j, ']')) {
-		do {
-			if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
-				rc = SSRD_ENOMEM;
-				break;
-			}
-			v    = nv;
-			v[n] = NULL;
-			rc   = json_peek(j) == 'n'
-			      ? json_value(j, 1)
-			      : json_string_dup(j, &v[n], &len);
-			if (rc != SSRD_OK) {
-				break;
-			}
-			n++;
-		} while (json_eat(j, ','));
-		if (rc == SSRD_OK && !json_eat(j, ']')) {
-			rc = SSRD_EINVAL;
+	l->v       = nv;
+	l->v[l->n] = NULL;
+	if (!ssrd__json_is_null(j)) {
+		int rc = ssrd__json_string_dup(j, &l->v[l->n], NULL);
+		if (rc != SSRD_OK) {
+			return rc;
 		}
 	}
+	l->n++;
+	return SSRD_OK;
+}
+
+/* Reads an array of strings and nulls into f->sources. */
+static int
+read_sources(ssrd_json *j, struct fields *f)
+{
+	struct source_list l  = { NULL, 0 };
+	int                rc = ssrd__json_array(j, on_source, &l);
+
 	if (rc != SSRD_OK) {
-		free_sources(v, n);
+		free_sources(l.v, l.n);
 		return rc;
 	}
 	free_sources(f->sources, f->nsources);
-	f->sources  = v;
-	f->nsources = n;
+	f->sources  = l.v;
+	f->nsources = l.n;
 	f->has_srcs = 1;
 	return SSRD_OK;
 }
@@ -358,33 +101,31 @@ read_sources(struct json *j, struct fields *f)
 #define KEY_IS(k) (keylen == sizeof(k) - 1 && memcmp(key, k, keylen) == 0)
 
 static int
-on_member(struct json *j, const char *key, size_t keylen, void *ctx)
+on_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 {
-	struct fields *f     = ctx;
-	int            c     = json_peek(j);
-	size_t         start = j->pos, n;
+	struct fields *f = ctx;
 
 	if (KEY_IS("version")) {
 		/* Written "3", as every tool writes it; 3.0 is not accepted. */
-		if (c != '-' && (c < '0' || c > '9')) {
-			return SSRD_EINVAL;
-		}
-		int rc      = json_number(j);
-		f->version3 = j->pos - start == 1 && c == '3';
+		(void) ssrd__json_peek(j);
+		const char *start = j->p;
+		int         rc    = ssrd__json_number(j, NULL);
+		f->version3       = j->p - start == 1 && *start == '3';
 		return rc;
 	} else if (KEY_IS("sources")) {
 		return read_sources(j, f);
 	} else if (KEY_IS("sourceRoot")) {
 		free(f->root);
 		f->root = NULL;
-		return c == 'n' ? json_value(j, 1)
-		                : json_string_dup(j, &f->root, &n);
+		return ssrd__json_is_null(j)
+		    ? SSRD_OK
+		    : ssrd__json_string_dup(j, &f->root, NULL);
 	} else if (KEY_IS("mappings")) {
-		f->mappings = start;
-		f->has_maps = 1;
-		return json_string(j, NULL, 0, &n);
+		free(f->maps);
+		f->maps = NULL;
+		return ssrd__json_string_dup(j, &f->maps, &f->nmaps);
 	}
-	return json_value(j, 1);
+	return ssrd__json_skip(j);
 }
 
 /* Decodes one base64 VLQ of at most 32 bits (sign included) at m[*i]. */
@@ -543,11 +284,9 @@ apply_root(char **sources, size_t n, const char *root)
 int
 ssrd__sourcemap_parse(const char *json, size_t len, ssrd_sourcemap **out)
 {
-	struct json            j = { json, len, 0 };
+	ssrd_json              j;
 	struct fields          f = { 0 };
 	struct ssrd_sourcemap *map;
-	char                  *maps = NULL;
-	size_t                 nmaps;
 	int                    rc;
 
 	if ((json == NULL && len > 0) || out == NULL) {
@@ -555,25 +294,22 @@ ssrd__sourcemap_parse(const char *json, size_t len, ssrd_sourcemap **out)
 	} else if ((map = calloc(1, sizeof(*map))) == NULL) {
 		return SSRD_ENOMEM;
 	}
-	rc            = json_object(&j, 0, on_member, &f);
+	ssrd__json_init(&j, json, len);
+	rc            = ssrd__json_object(&j, on_member, &f);
 	map->sources  = f.sources; /* from here on freed with map */
 	map->nsources = f.nsources;
 	if (rc == SSRD_OK
-	    && (json_peek(&j) != -1 || !f.version3 || !f.has_srcs
-	        || !f.has_maps)) {
+	    && (ssrd__json_end(&j) != SSRD_OK || !f.version3 || !f.has_srcs
+	        || f.maps == NULL)) {
 		rc = SSRD_EINVAL; /* trailing text, or a key missing */
 	}
 	if (rc == SSRD_OK && f.root != NULL) {
 		rc = apply_root(map->sources, map->nsources, f.root);
 	}
 	if (rc == SSRD_OK) {
-		j.pos = f.mappings;
-		rc    = json_string_dup(&j, &maps, &nmaps);
+		rc = decode_mappings(f.maps, f.nmaps, map);
 	}
-	if (rc == SSRD_OK) {
-		rc = decode_mappings(maps, nmaps, map);
-	}
-	free(maps);
+	free(f.maps);
 	free(f.root);
 	if (rc != SSRD_OK) {
 		ssrd__sourcemap_free(map);

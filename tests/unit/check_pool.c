@@ -300,12 +300,12 @@ main(void)
 		fprintf(stderr, "set-up failed\n");
 		return EXIT_FAILURE;
 	}
-	if (ssrd__bundle_build_base(&cfg, &base, errbuf, sizeof(errbuf))
+	if (ssrd__bundle_get_base(&cfg, NULL, &base, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__site_load(&cfg, SSRD_SOURCE_DIR "/js/demo", &demo, errbuf,
+	    || ssrd__site_load(&cfg, NULL, SSRD_SOURCE_DIR "/js/demo", &demo, errbuf,
 	           sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__site_load(&cfg, SSRD_SOURCE_DIR "/tests/fixtures/errsite",
+	    || ssrd__site_load(&cfg, NULL, SSRD_SOURCE_DIR "/tests/fixtures/errsite",
 	           &errsite, errbuf, sizeof(errbuf))
 	        != SSRD_OK) {
 		fprintf(stderr, "building layers failed: %s\n", errbuf);

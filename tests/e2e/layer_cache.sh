@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# e2e: built layers are cached on disk with a SQLite manifest. A warm restart starts no
+# compiler; a truncated, corrupted or foreign cache file, a corrupt manifest and a changed
+# source are each noticed and rebuilt, and the page is always the right one.
+. "$(dirname "$0")/lib.sh"
+C="$WORK/cache"
+cp -r "$SRC/js/demo" "$WORK/site"
+R() { "$SSRD" render /products --site "$WORK/site" --cache-dir "$C" --log-level info "$@" >"$WORK/out" 2>"$WORK/err"; }
+launches() { sed -nE 's/.*compiler_launches=([0-9]+).*/\1/p' "$WORK/err"; }
+site_js() { ls "$C"/sites/*/site.js; }
+
+check "cold start renders" R
+cp "$WORK/out" "$WORK/want.html"
+check "cold start runs esbuild for base and site" [ "$(launches)" = 2 ]
+check "the manifest exists" test -s "$C/manifest.sqlite"
+check "the manifest records both layers" [ "$(sqlite3 "$C/manifest.sqlite" 'select count(*) from layer')" = 2 ]
+check "the manifest records the page's source as an input" \
+  sh -c "sqlite3 '$C/manifest.sqlite' 'select path from layer_input' | grep -q '/site/app/products/page.jsx$'"
+
+check "warm start renders" R
+check "warm start starts no compiler" [ "$(launches)" = 0 ]
+check "warm start reads both layers from the cache" [ "$(grep -c 'event=layer name=.* source=cache' "$WORK/err")" = 2 ]
+check "warm start output is identical" cmp -s "$WORK/out" "$WORK/want.html"
+
+# A truncated bundle is caught by its length and checksum, and rebuilt.
+truncate -s 100 "$(site_js)"
+check "truncated site bundle: still renders" R
+check "truncated site bundle: rebuilt, only it" [ "$(launches)" = 1 ]
+check "truncated site bundle: reason logged" grep -q 'layer_stale name=site:.* reason="bundle checksum mismatch"' "$WORK/err"
+check "truncated site bundle: output identical" cmp -s "$WORK/out" "$WORK/want.html"
+
+# One flipped byte, same length.
+printf 'X' | dd of="$C/base.js" bs=1 seek=5000 conv=notrunc 2>/dev/null
+check "corrupted base bundle: still renders" R
+check "corrupted base bundle: rebuilt" [ "$(launches)" = 1 ]
+check "corrupted base bundle: output identical" cmp -s "$WORK/out" "$WORK/want.html"
+
+# A corrupted source map.
+printf 'garbage' >"$(site_js).map"
+check "corrupted source map: still renders" R
+check "corrupted source map: rebuilt" [ "$(launches)" = 1 ]
+check "corrupted source map: reason logged" grep -q 'source map checksum mismatch' "$WORK/err"
+
+# A foreign entry: another ssrd version or other settings give another key.
+sqlite3 "$C/manifest.sqlite" "update layer set key = 42 where name = 'base'"
+check "foreign base entry: still renders" R
+check "foreign base entry: rebuilt" grep -q 'layer_stale name=base reason="built by another version or with other settings"' "$WORK/err"
+check "foreign base entry: output identical" cmp -s "$WORK/out" "$WORK/want.html"
+
+# A manifest that is not a database at all is set aside and remade.
+printf 'this is not sqlite%.0s' $(seq 1 200) >"$C/manifest.sqlite"
+rm -f "$C/manifest.sqlite-wal" "$C/manifest.sqlite-shm"
+check "corrupt manifest: still renders" R
+check "corrupt manifest: reset logged" grep -q 'event=manifest_reset' "$WORK/err"
+check "corrupt manifest: output identical" cmp -s "$WORK/out" "$WORK/want.html"
+check "corrupt manifest: the next start renders" R
+check "corrupt manifest: the next start is warm again" [ "$(launches)" = 0 ]
+
+# Touching a source without changing it rebuilds nothing (the hash decides).
+touch "$WORK/site/app/products/page.jsx"
+check "touched source: renders" R
+check "touched source: no compiler" [ "$(launches)" = 0 ]
+
+# Changing a source rebuilds the site layer only, and the page shows the change.
+sed -i 's/: "Products"}/: "All products"}/' "$WORK/site/app/products/page.jsx"
+check "the fixture really changed" grep -q '"All products"' "$WORK/site/app/products/page.jsx"
+check "changed source: renders" R
+check "changed source: one launch (the site)" [ "$(launches)" = 1 ]
+check "changed source: reason names the file" grep -q 'layer_stale name=site:.* reason="changed: .*app/products/page.jsx"' "$WORK/err"
+check "changed source: the page shows the change" grep -q '<h1>All products</h1>' "$WORK/out"
+finish
