@@ -15,12 +15,10 @@ const nodeDecoder = new TextDecoder();
 const nodeNow = performance.now.bind(performance);
 const nodeProcess = process;
 const timers = new Map();
-let timerHandler = null;
 globalThis.__ssrd_native = {
   log: (level, text) => nodeProcess.stderr.write(text + "\n"),
-  timerStart: (id, ms) => timers.set(id, setTimeout(() => timerHandler(id), ms)),
+  timerStart: (id, ms) => timers.set(id, setTimeout(() => globalThis.__ssrd_fire_timer(id), ms)),
   timerStop: (id) => clearTimeout(timers.get(id)),
-  setTimerHandler: (fn) => { timerHandler = fn; },
   now: nodeNow,
   utf8Encode: (s) => nodeEncoder.encode(s),
   utf8EncodeInto: (s, u8) => { const r = nodeEncoder.encodeInto(s, u8); return [r.read, r.written]; },

@@ -104,7 +104,7 @@ main(int argc, char **argv)
 		ssrd_isolate     *iso;
 		ssrd_context     *ctx;
 		ssrd_isolate_opts o
-		    = { (size_t) cfg.heap_max_mb, (size_t) young };
+		    = { .heap_max_mb = (size_t) cfg.heap_max_mb, .young_max_mb = (size_t) young };
 		ssrd_js_error err = { 0 };
 		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
 		    || ssrd__context_new(iso, NULL, &ctx) != SSRD_OK
@@ -180,7 +180,7 @@ main(int argc, char **argv)
 		 * render, completion. */
 		ssrd_pool     *pool;
 		ssrd_pool_opts po
-		    = { 1, 16, { (size_t) cfg.heap_max_mb, (size_t) young } };
+		    = { .workers = 1, .queue_max = 16, .isolate = { .heap_max_mb = (size_t) cfg.heap_max_mb, .young_max_mb = (size_t) young } };
 		if (ssrd__pool_start(
 		        &po, &base, site, &pool, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {

@@ -20,20 +20,14 @@
 #include "bundle.h"
 #include "fsutil.h"
 #include "json.h"
+#include "layer.h"
 #include "log.h"
 #include "strbuf.h"
+#include "subprocess.h"
 #include "timers.h"
 #include <ssrd/version.h>
 
 extern char **environ;
-
-static atomic_ulong compiler_launches;
-
-unsigned long
-ssrd__bundle_compiler_launches(void)
-{
-	return atomic_load(&compiler_launches);
-}
 
 void
 ssrd__bundle_clear(ssrd_bundle *b)
@@ -48,61 +42,18 @@ ssrd__bundle_clear(ssrd_bundle *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/*
- * Runs esbuild with argv (argv[0] is the binary) in directory cwd, so the
- * paths in its messages are relative to it, and waits for it. Its output
- * goes to files named in argv; what it says on stderr comes back in errbuf
- * when it fails.
- */
+/* Runs esbuild; a failure to start it gets a hint at the fix. */
 static int
 esbuild_run(char *const argv[], const char *cwd, char *errbuf, size_t errlen)
 {
-	int pipefd[2];
-	if (pipe2(pipefd, O_CLOEXEC) != 0) {
-		snprintf(errbuf, errlen, "pipe: %s", strerror(errno));
-		return SSRD_ESYS;
+	int rv = ssrd__spawn_run(argv, cwd, errbuf, errlen);
+	if (rv == SSRD_ESYS) {
+		size_t n = strlen(errbuf);
+		snprintf(errbuf + n, errlen - n,
+		    " (run tools/deps.sh, or set [build] esbuild)");
+		rv = SSRD_EBUILD;
 	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	pid_t pid;
-	atomic_fetch_add(&compiler_launches, 1);
-	int rv = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (rv != 0) {
-		close(pipefd[0]);
-		snprintf(errbuf, errlen,
-		    "cannot start esbuild at %s: %s (run tools/deps.sh, or set "
-		    "[build] esbuild)",
-		    argv[0], strerror(rv));
-		return SSRD_EBUILD;
-	}
-	ssrd_strbuf err = { 0 };
-	char        buf[4096];
-	ssize_t     n;
-	while ((n = read(pipefd[0], buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR) {
-			continue;
-		}
-		if (n < 0) {
-			break;
-		}
-		ssrd__strbuf_append(&err, buf, (size_t) n);
-	}
-	close(pipefd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) { }
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(errbuf, errlen, "%s",
-		    err.len > 0 ? err.ptr : "esbuild failed without a message");
-		ssrd__strbuf_free(&err);
-		return SSRD_EBUILD;
-	}
-	ssrd__strbuf_free(&err);
-	return SSRD_OK;
+	return rv;
 }
 
 /*
@@ -120,9 +71,8 @@ abs_path(char *out, size_t outlen, const char *dir, const char *name)
 	    dir[0] == '/' ? "" : "/", dir, name[0] ? "/" : "", name);
 }
 
-/* Reads a built bundle and its .map from disk into out. */
-static int
-bundle_load(const char *js_path, ssrd_bundle *out)
+int
+ssrd__bundle_read(const char *js_path, int has_map, ssrd_bundle *out)
 {
 	ssrd_bundle b = { 0 };
 	int         rv;
@@ -135,7 +85,7 @@ bundle_load(const char *js_path, ssrd_bundle *out)
 	}
 	char  *map_path = NULL, *map_text = NULL;
 	size_t map_len;
-	if (asprintf(&map_path, "%s.map", js_path) > 0
+	if (has_map && asprintf(&map_path, "%s.map", js_path) > 0
 	    && ssrd__file_read(map_path, &map_text, &map_len) == SSRD_OK
 	    && ssrd__sourcemap_parse(map_text, map_len, &b.map) != SSRD_OK) {
 		ssrd__log(SSRD_LOG_WARN, "bundle",
@@ -164,110 +114,33 @@ bundle_load(const char *js_path, ssrd_bundle *out)
 	    "--sourcemap=external", "--sources-content=false",                 \
 	    "--log-level=error", "--color=false"
 
-/*
- * One layer to get: from the cache when the manifest vouches for it, else
- * from esbuild. args are esbuild's arguments after the binary, without
- * --outfile and --metafile, NULL-terminated.
- */
-struct layer_spec {
-	const char *name; /* its name in the manifest */
-	const char
-	    *cwd; /* where esbuild runs; metafile paths are relative to it */
-	const char    *outfile; /* absolute */
-	const char    *esbuild; /* absolute */
-	const char   **args;
-	ssrd_manifest *manifest; /* NULL: always build */
+/* What esbuild needs for one bundle: where it runs and its arguments. */
+struct esbuild_job {
+	const char *cwd;     /* metafile paths are relative to it */
+	const char *esbuild; /* absolute */
+	const char *
+	    *args; /* after the binary, before --outfile; NULL-terminated */
 };
 
-/* XXH3 of a file's contents; 0 with *ok = 0 if it cannot be read. */
+/* The settings key of an esbuild layer: its name, arguments and esbuild's
+ * identity. */
 static uint64_t
-hash_file(const char *path, int *ok)
+esbuild_key(const char *name, const struct esbuild_job *job)
 {
-	char  *text;
-	size_t len;
-	*ok = ssrd__file_read(path, &text, &len) == SSRD_OK;
-	if (!*ok) {
-		return 0;
+	const char *parts[64];
+	size_t      n      = 0;
+	char        id[64] = "";
+	struct stat sb;
+	if (stat(job->esbuild, &sb) == 0) {
+		snprintf(id, sizeof(id), "%lld:%lld", (long long) sb.st_size,
+		    (long long) sb.st_mtim.tv_sec);
 	}
-	uint64_t h = XXH3_64bits(text, len);
-	free(text);
-	return h;
-}
-
-/*
- * The settings a layer's output depends on besides its input files: the
- * arguments, esbuild's identity, ssrd's version. A change to any of them
- * (an upgrade, a new route) makes every cached copy foreign.
- */
-static uint64_t
-layer_key(const struct layer_spec *spec)
-{
-	XXH3_state_t *st = XXH3_createState();
-	struct stat   sb;
-	XXH3_64bits_reset(st);
-	XXH3_64bits_update(st, ssrd_version(), strlen(ssrd_version()) + 1);
-	XXH3_64bits_update(st, spec->name, strlen(spec->name) + 1);
-	for (const char **a = spec->args; *a != NULL; a++) {
-		XXH3_64bits_update(st, *a, strlen(*a) + 1);
+	parts[n++] = name;
+	parts[n++] = id;
+	for (const char **a = job->args; *a != NULL && n < 64; a++) {
+		parts[n++] = *a;
 	}
-	if (stat(spec->esbuild, &sb) == 0) {
-		int64_t id[2] = { (int64_t) sb.st_size,
-			(int64_t) sb.st_mtim.tv_sec * 1000000000
-			    + sb.st_mtim.tv_nsec };
-		XXH3_64bits_update(st, id, sizeof(id));
-	}
-	uint64_t h = XXH3_64bits_digest(st);
-	XXH3_freeState(st);
-	return h;
-}
-
-/* 1 if every input is as it was built from: same size and mtime, or failing
- * that the same contents. */
-static int
-inputs_fresh(const ssrd_layer_record *rec, const char **changed)
-{
-	for (size_t i = 0; i < rec->ninputs; i++) {
-		const ssrd_layer_input *in = &rec->inputs[i];
-		struct stat             sb;
-		*changed = in->path;
-		if (stat(in->path, &sb) != 0 || sb.st_size != in->size) {
-			return 0;
-		}
-		int64_t mtime = (int64_t) sb.st_mtim.tv_sec * 1000000000
-		    + sb.st_mtim.tv_nsec;
-		int ok;
-		if (mtime != in->mtime_ns
-		    && (hash_file(in->path, &ok) != in->hash || !ok)) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
-/* Loads the bundle at rec->file if its bytes and its map's bytes match the
- * record. */
-static int
-load_verified(const ssrd_layer_record *rec, ssrd_bundle *out, const char **why)
-{
-	ssrd_bundle b = { 0 };
-	if (bundle_load(rec->file, &b) != SSRD_OK) {
-		*why = "bundle file unreadable";
-		return 0;
-	}
-	char map[PATH_MAX + 8];
-	int  ok;
-	snprintf(map, sizeof(map), "%s.map", rec->file);
-	if ((int64_t) b.len != rec->bytes
-	    || XXH3_64bits(b.code, b.len) != rec->checksum) {
-		*why = "bundle checksum mismatch";
-	} else if (hash_file(map, &ok) != rec->map_checksum || !ok) {
-		*why = "source map checksum mismatch";
-	} else {
-		*out = b;
-		return 1;
-	}
-	ssrd__bundle_clear(&b);
-	return 0;
+	return ssrd__layer_key(parts, n);
 }
 
 /* Collects the "inputs" keys of an esbuild metafile. */
@@ -280,35 +153,20 @@ struct meta_inputs {
 static int
 meta_input(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 {
-	struct meta_inputs *mi  = ctx;
-	ssrd_layer_record  *rec = mi->rec;
+	struct meta_inputs *mi = ctx;
 	char                rel[PATH_MAX];
-	struct stat         sb;
-	int                 ok;
 	if (keylen >= sizeof(rel) || ssrd__json_skip(j) != SSRD_OK) {
 		return SSRD_EINVAL;
 	}
 	memcpy(rel, key, keylen);
-	rel[keylen]           = '\0';
-	char             *abs = ssrd__path_join(mi->cwd, rel);
-	ssrd_layer_input *v
-	    = realloc(rec->inputs, (rec->ninputs + 1) * sizeof(*v));
-	if (abs == NULL || v == NULL) {
-		free(abs);
-		if (v != NULL) {
-			rec->inputs = v;
-		}
+	rel[keylen] = '\0';
+	char *abs   = ssrd__path_join(mi->cwd, rel);
+	if (abs == NULL) {
 		return SSRD_ENOMEM;
 	}
-	rec->inputs = v;
-	if (stat(abs, &sb) != 0) {
-		free(abs);
-		return SSRD_EIO;
-	}
-	v[rec->ninputs++] = (ssrd_layer_input) { abs, (int64_t) sb.st_size,
-		(int64_t) sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
-		hash_file(abs, &ok) };
-	return ok ? SSRD_OK : SSRD_EIO;
+	int rv = ssrd__layer_add_input(mi->rec, abs);
+	free(abs);
+	return rv;
 }
 
 static int
@@ -338,87 +196,47 @@ read_metafile(const char *path, const char *cwd, ssrd_layer_record *rec)
 	return rv;
 }
 
+/* ssrd_layer_build_fn for bundles: runs esbuild, then reads its metafile for
+ * the inputs. */
 static int
-layer_get(const struct layer_spec *spec, ssrd_bundle *out, char *errbuf,
+esbuild_build(const ssrd_layer_spec *spec, ssrd_layer_record *rec, char *errbuf,
     size_t errlen)
 {
-	uint64_t          key = layer_key(spec);
-	ssrd_layer_record rec = { 0 };
-	const char       *why = "not cached", *changed = NULL;
-	char              reason[PATH_MAX + 32];
-	if (spec->manifest != NULL
-	    && ssrd__manifest_get(spec->manifest, spec->name, &rec)
-	        == SSRD_OK) {
-		if (rec.key != key) {
-			why = "built by another version or with other settings";
-		} else if (strcmp(rec.file, spec->outfile) != 0) {
-			why = "cached under another path";
-		} else if (!inputs_fresh(&rec, &changed)) {
-			snprintf(
-			    reason, sizeof(reason), "changed: %s", changed);
-			why = reason;
-		} else if (load_verified(&rec, out, &why)) {
-			out->from_cache = 1;
-			ssrd__log(SSRD_LOG_INFO, "layer",
-			    "name=%s source=cache bytes=%zu", spec->name,
-			    out->len);
-			ssrd__layer_record_clear(&rec);
-			return SSRD_OK;
-		}
-		ssrd__log(SSRD_LOG_INFO, "layer_stale", "name=%s reason=\"%s\"",
-		    spec->name, why);
-	}
-	ssrd__layer_record_clear(&rec);
-
+	const struct esbuild_job *job = spec->arg;
 	char outarg[PATH_MAX + 16], metaarg[PATH_MAX + 32], meta[PATH_MAX + 16];
 	const char *argv[64];
 	size_t      n = 0;
 	snprintf(outarg, sizeof(outarg), "--outfile=%s", spec->outfile);
 	snprintf(meta, sizeof(meta), "%s.meta.json", spec->outfile);
 	snprintf(metaarg, sizeof(metaarg), "--metafile=%s", meta);
-	argv[n++] = spec->esbuild;
-	for (const char **a = spec->args; *a != NULL && n < 60; a++) {
+	argv[n++] = job->esbuild;
+	for (const char **a = job->args; *a != NULL && n < 60; a++) {
 		argv[n++] = *a;
 	}
 	argv[n++] = outarg;
 	argv[n++] = metaarg;
 	argv[n]   = NULL;
-	double t0 = ssrd__now_ms();
-	int rv = esbuild_run((char *const *) argv, spec->cwd, errbuf, errlen);
-	if (rv == SSRD_OK) {
-		rv = bundle_load(spec->outfile, out);
+	int rv    = esbuild_run((char *const *) argv, job->cwd, errbuf, errlen);
+	if (rv == SSRD_OK && spec->manifest != NULL
+	    && read_metafile(meta, job->cwd, rec) != SSRD_OK) {
+		/* Built fine, but without its inputs it cannot be trusted
+		 * later. */
+		ssrd__log(
+		    SSRD_LOG_WARN, "metafile_unreadable", "path=%s", meta);
+		ssrd__layer_record_clear(rec);
 	}
-	if (rv != SSRD_OK) {
-		return rv;
-	}
-	out->build_ms = ssrd__now_ms() - t0;
-	ssrd__log(SSRD_LOG_INFO, "layer",
-	    "name=%s source=esbuild bytes=%zu build_ms=%.1f", spec->name,
-	    out->len, out->build_ms);
-	if (spec->manifest == NULL) {
-		return SSRD_OK;
-	}
-	/* Record what it was built from, so the next start can skip esbuild. */
-	char map[PATH_MAX + 8];
-	int  ok;
-	snprintf(map, sizeof(map), "%s.map", spec->outfile);
-	rec.file         = strdup(spec->outfile);
-	rec.key          = key;
-	rec.checksum     = XXH3_64bits(out->code, out->len);
-	rec.map_checksum = hash_file(map, &ok);
-	rec.bytes        = (int64_t) out->len;
-	rec.build_ms     = out->build_ms;
-	rec.built_at     = (int64_t) time(NULL);
-	if (rec.file == NULL || !ok
-	    || read_metafile(meta, spec->cwd, &rec) != SSRD_OK
-	    || ssrd__manifest_put(spec->manifest, spec->name, &rec)
-	        != SSRD_OK) {
-		ssrd__log(SSRD_LOG_WARN, "layer_unrecorded",
-		    "name=%s msg=\"the next start will build it again\"",
-		    spec->name);
-	}
-	ssrd__layer_record_clear(&rec);
-	return SSRD_OK;
+	return rv;
+}
+
+/* Gets the esbuild layer name built by job into outfile. */
+static int
+esbuild_layer(ssrd_manifest *manifest, const char *name, const char *outfile,
+    const struct esbuild_job *job, ssrd_bundle *out, char *errbuf,
+    size_t errlen)
+{
+	ssrd_layer_spec spec = { name, outfile, 1, esbuild_key(name, job),
+		manifest, esbuild_build, (void *) job, "esbuild" };
+	return ssrd__layer_get(&spec, out, errbuf, errlen);
 }
 
 int
@@ -436,10 +254,10 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 		    cfg->cache_dir, strerror(errno));
 		return SSRD_EIO;
 	}
-	const char       *args[] = { entry, ESBUILD_COMMON, "--minify", NULL };
-	struct layer_spec spec
-	    = { "base", runtime, outfile, esbuild, args, manifest };
-	return layer_get(&spec, out, errbuf, errlen);
+	const char        *args[] = { entry, ESBUILD_COMMON, "--minify", NULL };
+	struct esbuild_job job    = { runtime, esbuild, args };
+	return esbuild_layer(
+	    manifest, "base", outfile, &job, out, errbuf, errlen);
 }
 
 int
@@ -517,9 +335,9 @@ ssrd__bundle_get_site(const ssrd_config *cfg, ssrd_manifest *manifest,
 		      "--external:react/*", "--external:react-dom",
 		      "--external:react-dom/*", "--minify-syntax",
 		      "--minify-whitespace", "--loader:.js=jsx", NULL };
-	struct layer_spec spec
-	    = { name, site_root, outfile, esbuild, args, manifest };
-	return layer_get(&spec, out, errbuf, errlen);
+	struct esbuild_job job = { site_root, esbuild, args };
+	return esbuild_layer(
+	    manifest, name, outfile, &job, out, errbuf, errlen);
 }
 
 /* Shows path relative to root when it lies inside it, else from node_modules/

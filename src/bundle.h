@@ -26,6 +26,12 @@ typedef struct ssrd_bundle {
 	double build_ms;   /* esbuild's time when it built it */
 } ssrd_bundle;
 
+/*
+ * Reads the file at path into a bundle, with its source map (path.map) if
+ * has_map and it parses. Returns SSRD_OK, SSRD_ENOENT, SSRD_EIO, SSRD_ENOMEM.
+ */
+int ssrd__bundle_read(const char *path, int has_map, ssrd_bundle *out);
+
 /* Frees b's contents. NULL is a harmless no-op. */
 void ssrd__bundle_clear(ssrd_bundle *b);
 
@@ -57,8 +63,5 @@ int ssrd__bundle_get_site(const ssrd_config *cfg, ssrd_manifest *manifest,
  */
 char *ssrd__bundle_format_error(const ssrd_js_error *err,
     const ssrd_bundle *const *bundles, size_t nb, const char *display_root);
-
-/* How many times esbuild has been started by this process. Any thread. */
-unsigned long ssrd__bundle_compiler_launches(void);
 
 #endif

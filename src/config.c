@@ -76,6 +76,9 @@ static const struct opt options[] = {
 	    4096, NULL,
 	    "freed V8 heap pages kept resident for reuse, MiB, whole process "
 	    "(0 = off)" },
+	{ "render", "snapshot", OPT_LONG, OFF(snapshot), "1", 0, 1, NULL,
+	    "1: workers start from a V8 snapshot with React loaded; 0: each "
+	    "evaluates the base" },
 	{ "render", "v8_flags", OPT_STR, OFF(v8_flags), "", 0, 0, NULL,
 	    "extra V8 flags for the whole process, e.g. --max-lazy" },
 	{ "cache", "cache_dir", OPT_STR, OFF(cache_dir),

@@ -16,6 +16,8 @@
 #include "log.h"
 #include "pool.h"
 #include "site.h"
+#include "snapshot.h"
+#include "subprocess.h"
 #include "timers.h"
 
 /* Exit codes, documented in the README. */
@@ -52,6 +54,7 @@ struct app {
 	ssrd_config    cfg;
 	ssrd_manifest *manifest;
 	ssrd_bundle    base;
+	ssrd_bundle    snapshot; /* code empty when off */
 	ssrd_site     *site;
 	ssrd_pool     *pool;
 	ssrd_http     *http;
@@ -166,6 +169,14 @@ app_start(struct app *app, long workers)
 			return EXIT_START;
 		}
 	}
+	if (app->cfg.snapshot
+	    && ssrd__snapshot_get(app->manifest, &app->base, "/proc/self/exe",
+	           &app->snapshot, errbuf, sizeof(errbuf))
+	        != SSRD_OK) {
+		/* A slower start, the same pages: carry on without it. */
+		ssrd__log(SSRD_LOG_WARN, "snapshot_unavailable",
+		    "reason=\"%s\"", errbuf);
+	}
 	rv = ssrd__site_load(&app->cfg, app->manifest, app->cfg.site,
 	    &app->site, errbuf, sizeof(errbuf));
 	if (rv != SSRD_OK) {
@@ -175,8 +186,10 @@ app_start(struct app *app, long workers)
 	ssrd_pool_opts po = {
 		.workers   = workers,
 		.queue_max = 1024,
-		.isolate   = { (size_t) app->cfg.heap_max_mb,
-		      (size_t) app->cfg.young_max_mb },
+		.isolate   = { .heap_max_mb = (size_t) app->cfg.heap_max_mb,
+		      .young_max_mb         = (size_t) app->cfg.young_max_mb,
+		      .snapshot             = app->snapshot.code,
+		      .snapshot_len         = app->snapshot.len },
 	};
 	rv = ssrd__pool_start(
 	    &po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));
@@ -189,8 +202,7 @@ app_start(struct app *app, long workers)
 	    "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu "
 	    "compiler_launches=%lu start_ms=%.1f",
 	    workers, ssrd__engine_v8_version(), app->base.len,
-	    app->site->bundle.len, ssrd__bundle_compiler_launches(),
-	    ssrd__now_ms() - t0);
+	    app->site->bundle.len, ssrd__spawn_count(), ssrd__now_ms() - t0);
 	return 0;
 }
 
@@ -200,6 +212,7 @@ app_close(struct app *app)
 	ssrd__http_stop(app->http);
 	ssrd__pool_stop(app->pool);
 	ssrd__site_free(app->site);
+	ssrd__bundle_clear(&app->snapshot);
 	ssrd__bundle_clear(&app->base);
 	ssrd__manifest_close(app->manifest);
 	ssrd__config_clear(&app->cfg);
@@ -305,6 +318,23 @@ main(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "snapshot-make") == 0) {
+		/* Internal: ssrd runs itself this way to make the base's
+		 * snapshot. */
+		char errbuf[4096];
+		if (argc != 5 || strcmp(argv[2], "--out") != 0) {
+			fprintf(stderr,
+			    "usage: ssrd snapshot-make --out FILE SCRIPT\n");
+			return EXIT_USAGE;
+		}
+		if (ssrd__snapshot_make(
+		        argv[4], argv[3], errbuf, sizeof(errbuf))
+		    != SSRD_OK) {
+			fprintf(stderr, "ssrd snapshot-make: %s\n", errbuf);
+			return EXIT_START;
+		}
+		return 0;
+	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("ssrd %s\n", ssrd_version());
 		return 0;

@@ -119,7 +119,9 @@ worker_boot(struct worker *w)
 {
 	ssrd_pool    *p   = w->pool;
 	ssrd_js_error err = { 0 };
+	double        t0  = ssrd__now_ms();
 	int           rv  = ssrd__isolate_new(&p->iso_opts, &w->iso);
+	double        t1  = ssrd__now_ms();
 	if (rv != SSRD_OK) {
 		snprintf(w->start_msg, sizeof(w->start_msg),
 		    "cannot create a V8 isolate");
@@ -132,8 +134,10 @@ worker_boot(struct worker *w)
 		    "cannot create a V8 context");
 		return rv;
 	}
+	/* From a snapshot the context already holds the base: only the site is
+	 * left. */
 	const ssrd_bundle *layers[] = { p->base, &p->site->bundle };
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
 		rv = ssrd__context_eval(w->ctx, layers[i]->code, layers[i]->len,
 		    layers[i]->path, &err);
 		if (rv != SSRD_OK) {
@@ -146,6 +150,11 @@ worker_boot(struct worker *w)
 			return rv;
 		}
 	}
+	ssrd__log(SSRD_LOG_INFO, "worker_ready",
+	    "worker=%d from_snapshot=%d isolate_ms=%.2f "
+	    "context_and_eval_ms=%.2f",
+	    w->index, p->iso_opts.snapshot != NULL, t1 - t0,
+	    ssrd__now_ms() - t1);
 	return SSRD_OK;
 }
 

@@ -77,13 +77,14 @@ function clearTimer(id) {
   if (timers.delete(id)) native.timerStop(id);
 }
 
-native.setTimerHandler((id) => {
+// ssrd's loop calls this with each due timer's id.
+globalThis.__ssrd_fire_timer = (id) => {
   const t = timers.get(id);
   if (t === undefined) return;
   if (t.interval >= 0) native.timerStart(id, t.interval);
   else timers.delete(id);
   t.fn(...t.args);
-});
+};
 
 globalThis.setTimeout = (fn, delay, ...args) => startTimer(fn, delay, args, false);
 globalThis.setInterval = (fn, delay, ...args) => startTimer(fn, delay, args, true);

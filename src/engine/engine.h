@@ -10,6 +10,12 @@
 extern "C" {
 #endif
 
+/* A byte string argument; need not be NUL-terminated. */
+typedef struct ssrd_str {
+	const char *ptr;
+	size_t      len;
+} ssrd_str;
+
 /*
  * An isolate: one V8 heap with its own JIT state. It belongs to the thread
  * that created it and only that thread may pass it (or any of its contexts)
@@ -79,11 +85,15 @@ int ssrd__engine_init(const char *v8_flags, size_t page_cache_bytes);
  * thread. */
 const char *ssrd__engine_v8_version(void);
 
-/* Sizes of an isolate's heap. 0 means V8's default for that field. */
+/* Sizes of an isolate's heap (0 means V8's default), and where it starts from.
+ */
 typedef struct ssrd_isolate_opts {
 	size_t heap_max_mb;  /* old generation limit */
-	size_t young_max_mb; /* young generation limit (three semi-spaces'
-	                        worth) */
+	size_t young_max_mb; /* young generation limit (3 semi-spaces) */
+	/* a blob from ssrd__snapshot_create(), or NULL; must outlive the
+	 * isolate */
+	const char *snapshot;
+	size_t      snapshot_len;
 } ssrd_isolate_opts;
 
 /*
@@ -91,6 +101,19 @@ typedef struct ssrd_isolate_opts {
  * defaults. Stores it in *out and returns SSRD_OK, or returns SSRD_EENGINE.
  */
 int ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out);
+
+/*
+ * Makes a startup snapshot: a fresh isolate and context with ssrd's natives,
+ * the n scripts evaluated in order (names[i] names scripts[i] in errors),
+ * serialised with their compiled code. While the scripts run, Date.now(),
+ * Math.random() and the natives' clock are seeded and monotonic, so the same
+ * scripts give the same bytes; the real ones are back in the snapshot.
+ * Stores the blob in *blob (malloc'd, caller frees) and its size in *len.
+ * Returns SSRD_OK, SSRD_EJS with *err filled, or SSRD_EENGINE. Call from one
+ * thread at a time, after ssrd__engine_init().
+ */
+int ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
+    size_t n, char **blob, size_t *len, ssrd_js_error *err);
 
 /* Disposes of an isolate; its contexts must already be freed. NULL is a no-op.
  */
@@ -134,12 +157,6 @@ void ssrd__context_free(ssrd_context *ctx);
  */
 int ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
     const char *filename, ssrd_js_error *err);
-
-/* A byte string argument; need not be NUL-terminated. */
-typedef struct ssrd_str {
-	const char *ptr;
-	size_t      len;
-} ssrd_str;
 
 /*
  * Calls the global function named fn with nargs string arguments (UTF-8)

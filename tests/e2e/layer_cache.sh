@@ -11,22 +11,24 @@ site_js() { ls "$C"/sites/*/site.js; }
 
 check "cold start renders" R
 cp "$WORK/out" "$WORK/want.html"
-check "cold start runs esbuild for base and site" [ "$(launches)" = 2 ]
+check "cold start builds base, snapshot and site" [ "$(launches)" = 3 ]
+check "cold start made a snapshot" grep -q 'event=layer name=snapshot:base source=ssrd-snapshot-make' "$WORK/err"
+check "the worker started from it" grep -q 'event=worker_ready worker=0 from_snapshot=1' "$WORK/err"
 check "the manifest exists" test -s "$C/manifest.sqlite"
-check "the manifest records both layers" [ "$(sqlite3 "$C/manifest.sqlite" 'select count(*) from layer')" = 2 ]
+check "the manifest records the three layers" [ "$(sqlite3 "$C/manifest.sqlite" 'select count(*) from layer')" = 3 ]
 check "the manifest records the page's source as an input" \
   sh -c "sqlite3 '$C/manifest.sqlite' 'select path from layer_input' | grep -q '/site/app/products/page.jsx$'"
 
 check "warm start renders" R
 check "warm start starts no compiler" [ "$(launches)" = 0 ]
-check "warm start reads both layers from the cache" [ "$(grep -c 'event=layer name=.* source=cache' "$WORK/err")" = 2 ]
+check "warm start reads all three layers from the cache" [ "$(grep -c 'event=layer name=.* source=cache' "$WORK/err")" = 3 ]
 check "warm start output is identical" cmp -s "$WORK/out" "$WORK/want.html"
 
 # A truncated bundle is caught by its length and checksum, and rebuilt.
 truncate -s 100 "$(site_js)"
 check "truncated site bundle: still renders" R
 check "truncated site bundle: rebuilt, only it" [ "$(launches)" = 1 ]
-check "truncated site bundle: reason logged" grep -q 'layer_stale name=site:.* reason="bundle checksum mismatch"' "$WORK/err"
+check "truncated site bundle: reason logged" grep -q 'layer_stale name=site:.* reason="checksum mismatch"' "$WORK/err"
 check "truncated site bundle: output identical" cmp -s "$WORK/out" "$WORK/want.html"
 
 # One flipped byte, same length.
@@ -40,6 +42,20 @@ printf 'garbage' >"$(site_js).map"
 check "corrupted source map: still renders" R
 check "corrupted source map: rebuilt" [ "$(launches)" = 1 ]
 check "corrupted source map: reason logged" grep -q 'source map checksum mismatch' "$WORK/err"
+
+# The snapshot is deterministic: made again from the same base, it is the same bytes.
+sha_before=$(sha256sum "$C/base.snapshot" | cut -d' ' -f1)
+rm "$C/base.snapshot"
+check "missing snapshot: still renders" R
+check "missing snapshot: made again, alone" [ "$(launches)" = 1 ]
+check "missing snapshot: byte-identical to the first" [ "$(sha256sum "$C/base.snapshot" | cut -d' ' -f1)" = "$sha_before" ]
+printf 'X' | dd of="$C/base.snapshot" bs=1 seek=4096 conv=notrunc 2>/dev/null
+check "corrupted snapshot: still renders" R
+check "corrupted snapshot: rebuilt" grep -q 'layer_stale name=snapshot:base reason="checksum mismatch"' "$WORK/err"
+check "corrupted snapshot: output identical" cmp -s "$WORK/out" "$WORK/want.html"
+check "without the snapshot: same output" R --snapshot 0
+check "without the snapshot: identical" cmp -s "$WORK/out" "$WORK/want.html"
+check "without the snapshot: the worker evaluated the base" grep -q 'from_snapshot=0' "$WORK/err"
 
 # A foreign entry: another ssrd version or other settings give another key.
 sqlite3 "$C/manifest.sqlite" "update layer set key = 42 where name = 'base'"

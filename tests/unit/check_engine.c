@@ -103,7 +103,7 @@ expect_str(const char *expr, const char *want)
 static void
 setup(void)
 {
-	ssrd_isolate_opts  o = { 256, 16 };
+	ssrd_isolate_opts  o = { .heap_max_mb = 256, .young_max_mb = 16 };
 	ssrd_context_hooks hooks
 	    = { NULL, on_console, on_timer_start, on_timer_stop };
 	ck_assert_int_eq(ssrd__isolate_new(&o, &iso), SSRD_OK);
@@ -438,6 +438,82 @@ START_TEST(test_contexts_do_not_share_globals)
 }
 END_TEST
 
+START_TEST(test_snapshot_deterministic_and_restored)
+{
+	/* The same scripts give the same bytes, even when they read the clocks
+	 * and Math.random. */
+	char  *poly;
+	size_t poly_len;
+	ck_assert_int_eq(
+	    ssrd__file_read(
+	        SSRD_SOURCE_DIR "/js/runtime/polyfills.js", &poly, &poly_len),
+	    SSRD_OK);
+	const char   *app       = "globalThis.bootTime = Date.now(); "
+	                          "globalThis.bootRandom = Math.random();"
+	                          "globalThis.bootPerf = performance.now(); "
+	                          "globalThis.greet = (n) => 'hi ' + n;";
+	ssrd_str      scripts[] = { { poly, poly_len }, { app, strlen(app) } };
+	const char   *names[]   = { "polyfills.js", "app.js" };
+	char         *a, *b;
+	size_t        alen, blen;
+	ssrd_js_error err = { 0 };
+	ck_assert_int_eq(
+	    ssrd__snapshot_create(scripts, names, 2, &a, &alen, &err), SSRD_OK);
+	ck_assert_int_eq(
+	    ssrd__snapshot_create(scripts, names, 2, &b, &blen, &err), SSRD_OK);
+	ck_assert_uint_gt(alen, 10000);
+	ck_assert_uint_eq(alen, blen);
+	ck_assert_msg(memcmp(a, b, alen) == 0,
+	    "two snapshots of the same scripts differ");
+
+	/* An isolate from it has the scripts' state, and the real clocks and
+	 * random source back. */
+	ssrd_isolate_opts o = { .heap_max_mb = 64,
+		.young_max_mb                = 8,
+		.snapshot                    = a,
+		.snapshot_len                = alen };
+	ssrd_isolate     *siso;
+	ssrd_context     *sctx;
+	ck_assert_int_eq(ssrd__isolate_new(&o, &siso), SSRD_OK);
+	ck_assert_int_eq(ssrd__context_new(siso, NULL, &sctx), SSRD_OK);
+	const char *probe
+	    = "globalThis.probe = () => [greet('x'), bootTime < 1800000000000,"
+	      " Math.abs(Date.now() - new Date().getTime()) < 60000,"
+	      " Math.random() !== Math.random(), typeof "
+	      "__ssrd_snapshot_restore,"
+	      " new TextDecoder().decode(new TextEncoder().encode('\u00e9')) "
+	      "=== '\u00e9'].join();";
+	ck_assert_int_eq(
+	    ssrd__context_eval(sctx, probe, strlen(probe), "probe.js", NULL),
+	    SSRD_OK);
+	char  *out;
+	size_t n;
+	ck_assert_int_eq(
+	    ssrd__context_call(sctx, "probe", NULL, 0, &out, &n, NULL),
+	    SSRD_OK);
+	ck_assert_str_eq(out, "hi x,true,true,true,undefined,true");
+	free(out);
+	ssrd__context_free(sctx);
+	ssrd__isolate_free(siso);
+
+	/* A script that throws while the snapshot is made is reported, not
+	 * baked in. */
+	const char *bad    = "throw new RangeError('no snapshot for you');";
+	ssrd_str    bads[] = { { bad, strlen(bad) } };
+	const char *bn[]   = { "bad.js" };
+	char       *c      = NULL;
+	size_t      clen;
+	ck_assert_int_eq(
+	    ssrd__snapshot_create(bads, bn, 1, &c, &clen, &err), SSRD_EJS);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(err.message, "RangeError: no snapshot for you");
+	ssrd__js_error_clear(&err);
+	free(a);
+	free(b);
+	free(poly);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -459,6 +535,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_web_globals);
 	tcase_add_test(tc, test_many_calls_no_growth);
 	tcase_add_test(tc, test_contexts_do_not_share_globals);
+	tcase_add_test(tc, test_snapshot_deterministic_and_restored);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,8 +23,8 @@ static ssrd_bundle base;
 static ssrd_site  *demo;
 static ssrd_site  *errsite;
 
-static const ssrd_pool_opts one_worker  = { 1, 64, { 256, 32 } };
-static const ssrd_pool_opts two_workers = { 2, 1024, { 256, 32 } };
+static const ssrd_pool_opts one_worker  = { .workers = 1, .queue_max = 64, .isolate = { .heap_max_mb = 256, .young_max_mb = 32 } };
+static const ssrd_pool_opts two_workers = { .workers = 2, .queue_max = 1024, .isolate = { .heap_max_mb = 256, .young_max_mb = 32 } };
 
 /* A job for path on site, with props (may be NULL). Fails the test if the path
  * has no route. */

@@ -1,0 +1,201 @@
+/* layer.c implements cached layers: verify what the manifest records, or build
+ * and record. */
+#define _DEFAULT_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <xxhash.h>
+
+#include <ssrd/errors.h>
+#include <ssrd/version.h>
+
+#include "fsutil.h"
+#include "layer.h"
+#include "log.h"
+#include "timers.h"
+
+static int64_t
+mtime_ns(const struct stat *sb)
+{
+	return (int64_t) sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+}
+
+/* XXH3 of a file's contents; 0 with *ok = 0 if it cannot be read. */
+static uint64_t
+hash_file(const char *path, int *ok)
+{
+	char  *text;
+	size_t len;
+	*ok = ssrd__file_read(path, &text, &len) == SSRD_OK;
+	if (!*ok) {
+		return 0;
+	}
+	uint64_t h = XXH3_64bits(text, len);
+	free(text);
+	return h;
+}
+
+uint64_t
+ssrd__layer_key(const char *const *parts, size_t n)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_64bits_reset(st);
+	XXH3_64bits_update(st, ssrd_version(), strlen(ssrd_version()) + 1);
+	for (size_t i = 0; i < n; i++) {
+		XXH3_64bits_update(st, parts[i], strlen(parts[i]) + 1);
+	}
+	uint64_t h = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return h;
+}
+
+int
+ssrd__layer_add_input(ssrd_layer_record *rec, const char *path)
+{
+	struct stat sb;
+	int         ok;
+	if (stat(path, &sb) != 0) {
+		return SSRD_EIO;
+	}
+	ssrd_layer_input *v
+	    = realloc(rec->inputs, (rec->ninputs + 1) * sizeof(*v));
+	if (v == NULL) {
+		return SSRD_ENOMEM;
+	}
+	rec->inputs = v;
+	char *copy  = strdup(path);
+	if (copy == NULL) {
+		return SSRD_ENOMEM;
+	}
+	uint64_t h = hash_file(path, &ok);
+	if (!ok) {
+		free(copy);
+		return SSRD_EIO;
+	}
+	v[rec->ninputs++] = (ssrd_layer_input) { copy, (int64_t) sb.st_size,
+		mtime_ns(&sb), h };
+	return SSRD_OK;
+}
+
+/* 1 if every input is as it was built from: same size and mtime, or failing
+ * that the same contents. */
+static int
+inputs_fresh(const ssrd_layer_record *rec, const char **changed)
+{
+	for (size_t i = 0; i < rec->ninputs; i++) {
+		const ssrd_layer_input *in = &rec->inputs[i];
+		struct stat             sb;
+		int                     ok;
+		*changed = in->path;
+		if (stat(in->path, &sb) != 0 || sb.st_size != in->size) {
+			return 0;
+		}
+		if (mtime_ns(&sb) != in->mtime_ns
+		    && (hash_file(in->path, &ok) != in->hash || !ok)) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Loads the layer at rec->file if its bytes, and its map's, match the record.
+ */
+static int
+load_verified(const ssrd_layer_spec *spec, const ssrd_layer_record *rec,
+    ssrd_bundle *out, const char **why)
+{
+	ssrd_bundle b = { 0 };
+	if (ssrd__bundle_read(rec->file, spec->has_map, &b) != SSRD_OK) {
+		*why = "file unreadable";
+		return 0;
+	}
+	char map[PATH_MAX + 8];
+	int  ok = 1;
+	snprintf(map, sizeof(map), "%s.map", rec->file);
+	if ((int64_t) b.len != rec->bytes
+	    || XXH3_64bits(b.code, b.len) != rec->checksum) {
+		*why = "checksum mismatch";
+	} else if (spec->has_map
+	    && (hash_file(map, &ok) != rec->map_checksum || !ok)) {
+		*why = "source map checksum mismatch";
+	} else {
+		*out = b;
+		return 1;
+	}
+	ssrd__bundle_clear(&b);
+	return 0;
+}
+
+int
+ssrd__layer_get(
+    const ssrd_layer_spec *spec, ssrd_bundle *out, char *errbuf, size_t errlen)
+{
+	ssrd_layer_record rec = { 0 };
+	const char       *why = "not cached", *changed = NULL;
+	char              reason[PATH_MAX + 32];
+	if (spec->manifest != NULL
+	    && ssrd__manifest_get(spec->manifest, spec->name, &rec)
+	        == SSRD_OK) {
+		if (rec.key != spec->key) {
+			why = "built by another version or with other settings";
+		} else if (strcmp(rec.file, spec->outfile) != 0) {
+			why = "cached under another path";
+		} else if (!inputs_fresh(&rec, &changed)) {
+			snprintf(
+			    reason, sizeof(reason), "changed: %s", changed);
+			why = reason;
+		} else if (load_verified(spec, &rec, out, &why)) {
+			out->from_cache = 1;
+			ssrd__log(SSRD_LOG_INFO, "layer",
+			    "name=%s source=cache bytes=%zu", spec->name,
+			    out->len);
+			ssrd__layer_record_clear(&rec);
+			return SSRD_OK;
+		}
+		ssrd__log(SSRD_LOG_INFO, "layer_stale", "name=%s reason=\"%s\"",
+		    spec->name, why);
+	}
+	ssrd__layer_record_clear(&rec);
+
+	double t0 = ssrd__now_ms();
+	int    rv = spec->build(spec, &rec, errbuf, errlen);
+	if (rv == SSRD_OK) {
+		rv = ssrd__bundle_read(spec->outfile, spec->has_map, out);
+	}
+	if (rv != SSRD_OK) {
+		ssrd__layer_record_clear(&rec);
+		return rv;
+	}
+	out->build_ms = ssrd__now_ms() - t0;
+	ssrd__log(SSRD_LOG_INFO, "layer",
+	    "name=%s source=%s bytes=%zu build_ms=%.1f", spec->name,
+	    spec->builder, out->len, out->build_ms);
+	if (spec->manifest == NULL) {
+		ssrd__layer_record_clear(&rec);
+		return SSRD_OK;
+	}
+	/* Record what it was built from, so the next start can skip the build.
+	 */
+	char map[PATH_MAX + 8];
+	int  ok = 1;
+	snprintf(map, sizeof(map), "%s.map", spec->outfile);
+	rec.file         = strdup(spec->outfile);
+	rec.key          = spec->key;
+	rec.checksum     = XXH3_64bits(out->code, out->len);
+	rec.map_checksum = spec->has_map ? hash_file(map, &ok) : 0;
+	rec.bytes        = (int64_t) out->len;
+	rec.build_ms     = out->build_ms;
+	rec.built_at     = (int64_t) time(NULL);
+	if (rec.file == NULL || !ok
+	    || ssrd__manifest_put(spec->manifest, spec->name, &rec)
+	        != SSRD_OK) {
+		ssrd__log(SSRD_LOG_WARN, "layer_unrecorded",
+		    "name=%s msg=\"the next start will build it again\"",
+		    spec->name);
+	}
+	ssrd__layer_record_clear(&rec);
+	return SSRD_OK;
+}
