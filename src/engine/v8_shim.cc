@@ -311,6 +311,26 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	}
 }
 
+// Compiles and runs src in the current context; false with *err filled if it
+// throws.
+static bool
+run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    const char *src, size_t len, const char *name, ssrd_js_error *err)
+{
+	v8::TryCatch     tc(isolate);
+	v8::ScriptOrigin origin(isolate, v8_str(isolate, name, strlen(name)));
+	v8::ScriptCompiler::Source source(v8_str(isolate, src, len), origin);
+	v8::Local<v8::Script>      script;
+	v8::Local<v8::Value>       result;
+	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script)
+	    || !script->Run(context).ToLocal(&result)) {
+		error_from_trycatch(isolate, context, tc, err);
+		return false;
+	}
+	isolate->PerformMicrotaskCheckpoint();
+	return true;
+}
+
 extern "C" void
 ssrd__js_error_clear(ssrd_js_error *err)
 {
@@ -685,26 +705,6 @@ static const char snapshot_prelude[]
       "})();";
 static const char snapshot_epilogue[] = "__ssrd_snapshot_restore();";
 
-// Compiles and runs src in the current context; false with *err filled if it
-// throws.
-static bool
-run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
-    const char *src, size_t len, const char *name, ssrd_js_error *err)
-{
-	v8::TryCatch     tc(isolate);
-	v8::ScriptOrigin origin(isolate, v8_str(isolate, name, strlen(name)));
-	v8::ScriptCompiler::Source source(v8_str(isolate, src, len), origin);
-	v8::Local<v8::Script>      script;
-	v8::Local<v8::Value>       result;
-	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script)
-	    || !script->Run(context).ToLocal(&result)) {
-		error_from_trycatch(isolate, context, tc, err);
-		return false;
-	}
-	isolate->PerformMicrotaskCheckpoint();
-	return true;
-}
-
 extern "C" int
 ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
     size_t n, char **blob, size_t *len, ssrd_js_error *err)
@@ -838,18 +838,8 @@ ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
     const char *filename, ssrd_js_error *err)
 {
 	SSRD_ENTER(ctx);
-	v8::ScriptOrigin origin(
-	    isolate, v8_str(isolate, filename, strlen(filename)));
-	v8::ScriptCompiler::Source source(v8_str(isolate, src, len), origin);
-	v8::Local<v8::Script>      script;
-	v8::Local<v8::Value>       result;
-	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script)
-	    || !script->Run(context).ToLocal(&result)) {
-		error_from_trycatch(isolate, context, try_catch, err);
-		return SSRD_EJS;
-	}
-	isolate->PerformMicrotaskCheckpoint();
-	return SSRD_OK;
+	return run_script(isolate, context, src, len, filename, err) ? SSRD_OK
+	                                                              : SSRD_EJS;
 }
 
 extern "C" int
