@@ -8,6 +8,7 @@
 #   ssrd direct       the worker's call on one thread: props in, UTF-8 bytes out
 #   ssrd pool         through the queue to a worker thread and back (what a request pays)
 #   ssrd js-loop      React's own time inside ssrd's V8: the loop runs in JS, no C per render
+#   ssrd pool-request through the pool with isolation = request: a fresh context per render
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 path=${1:-/products}
@@ -45,8 +46,11 @@ for r in $(seq 1 "$rounds"); do
   run ssrd-direct "$bin/bench/render_bench" --mode direct --path "$path" --iterations "$iters"
   printf 'ssrd-pool ' >&2
   run ssrd-pool "$bin/bench/render_bench" --mode pool --path "$path" --iterations "$iters"
-  printf 'ssrd-js-loop\n' >&2
+  printf 'ssrd-js-loop ' >&2
   run ssrd-js-loop "$bin/bench/render_bench" --mode js --path "$path" --iterations "$iters"
+  printf 'ssrd-pool-request\n' >&2
+  run ssrd-pool-request "$bin/bench/render_bench" --mode pool --isolation request --path "$path" \
+    --iterations "$((iters / 5))" --warmup 50
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -56,7 +60,7 @@ echo "Per-render median of $path ($(wc -c <"$work/page.html") bytes of HTML), $r
 echo
 echo "| engine | median ms per render | vs node (render + bytes) | per-round medians |"
 echo "|---|---:|---:|---|"
-for name in node node-render-only ssrd-direct ssrd-pool ssrd-js-loop; do
+for name in node node-render-only ssrd-direct ssrd-pool ssrd-js-loop ssrd-pool-request; do
   m=$(echo "${results[$name]}" | median)
   printf '| %s | %.3f | %.2fx |%s |\n' "$name" "$m" "$(awk -v a="$m" -v b="$node_med" 'BEGIN { print a / b }')" "${results[$name]}"
 done

@@ -42,7 +42,8 @@ main(int argc, char **argv)
 {
 	const char *path = "/products", *props = "{}",
 	           *site_dir = SSRD_SOURCE_DIR "/js/demo";
-	const char *mode     = "direct";
+	const char *mode = "direct", *isolation = "site", *v8_flags = NULL;
+	long        use_snapshot = 1;
 	long        iters = 2000, warmup = 500, young = -1, page_cache = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--path") == 0) {
@@ -59,6 +60,12 @@ main(int argc, char **argv)
 			young = atol(argv[i + 1]);
 		} else if (strcmp(argv[i], "--page-cache-mb") == 0) {
 			page_cache = atol(argv[i + 1]);
+		} else if (strcmp(argv[i], "--v8-flags") == 0) {
+			v8_flags = argv[i + 1];
+		} else if (strcmp(argv[i], "--snapshot") == 0) {
+			use_snapshot = atol(argv[i + 1]);
+		} else if (strcmp(argv[i], "--isolation") == 0) {
+			isolation = argv[i + 1];
 		} else if (strcmp(argv[i], "--mode") == 0) {
 			mode = argv[i + 1];
 		} else {
@@ -82,10 +89,12 @@ main(int argc, char **argv)
 	if (page_cache < 0) {
 		page_cache = cfg.page_cache_mb;
 	}
-	ssrd__engine_init(cfg.v8_flags, (size_t) page_cache << 20);
+	ssrd__engine_init(
+	    v8_flags ? v8_flags : cfg.v8_flags, (size_t) page_cache << 20);
 	if (ssrd__bundle_get_base(&cfg, NULL, &base, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__site_load(&cfg, NULL, site_dir, &site, errbuf, sizeof(errbuf))
+	    || ssrd__site_load(
+	           &cfg, NULL, site_dir, &site, errbuf, sizeof(errbuf))
 	        != SSRD_OK) {
 		die("build", errbuf);
 	}
@@ -103,9 +112,9 @@ main(int argc, char **argv)
 		 * inside ssrd, minus the queue. */
 		ssrd_isolate     *iso;
 		ssrd_context     *ctx;
-		ssrd_isolate_opts o
-		    = { .heap_max_mb = (size_t) cfg.heap_max_mb, .young_max_mb = (size_t) young };
-		ssrd_js_error err = { 0 };
+		ssrd_isolate_opts o = { .heap_max_mb = (size_t) cfg.heap_max_mb,
+			.young_max_mb                = (size_t) young };
+		ssrd_js_error     err = { 0 };
 		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
 		    || ssrd__context_new(iso, NULL, &ctx) != SSRD_OK
 		    || ssrd__context_eval(
@@ -178,9 +187,29 @@ main(int argc, char **argv)
 	} else {
 		/* Through the pool: queue, hand-off to the worker thread,
 		 * render, completion. */
-		ssrd_pool     *pool;
-		ssrd_pool_opts po
-		    = { .workers = 1, .queue_max = 16, .isolate = { .heap_max_mb = (size_t) cfg.heap_max_mb, .young_max_mb = (size_t) young } };
+		ssrd_pool *pool;
+		/* Workers start from a snapshot of the base, as ssrd serve's do
+		 * (made in-process here: determinism does not matter to a
+		 * bench). */
+		char         *blob = NULL;
+		size_t        blen = 0;
+		ssrd_str      bs   = { base.code, base.len };
+		const char   *bn   = base.path;
+		ssrd_js_error serr = { 0 };
+		if (use_snapshot
+		    && ssrd__snapshot_create(&bs, &bn, 1, &blob, &blen, &serr)
+		        != SSRD_OK) {
+			die("snapshot", serr.message ? serr.message : "?");
+		}
+		ssrd_pool_opts po = { .workers = 1,
+			.queue_max             = 16,
+			.isolate   = { .heap_max_mb = (size_t) cfg.heap_max_mb,
+			      .young_max_mb         = (size_t) young,
+			      .snapshot             = blob,
+			      .snapshot_len         = blen },
+			.isolation = strcmp(isolation, "request") == 0
+			    ? SSRD_ISOLATION_REQUEST
+			    : SSRD_ISOLATION_SITE };
 		if (ssrd__pool_start(
 		        &po, &base, site, &pool, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {
@@ -205,12 +234,14 @@ main(int argc, char **argv)
 			ssrd__job_free(job);
 		}
 		ssrd__pool_stop(pool);
+		free(blob);
 	}
-	printf("{\"engine\":\"ssrd-%s\",\"path\":\"%s\",\"bytes\":%zu,"
+	printf("{\"engine\":\"ssrd-%s\",\"isolation\":\"%s\",\"path\":\"%s\","
+	       "\"bytes\":%zu,"
 	       "\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,\"page_"
 	       "cache_mb\":%ld}\n",
-	    mode, path, size, iters, median(t, (size_t) iters), young,
-	    page_cache);
+	    mode, isolation, path, size, iters, median(t, (size_t) iters),
+	    young, page_cache);
 	ssrd_pagecache_stats pc;
 	ssrd__pagecache_stats(&pc);
 	fprintf(stderr,

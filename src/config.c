@@ -45,6 +45,17 @@ check_log_level(const char *v, char *errbuf, size_t errlen)
 }
 
 static int
+check_isolation(const char *v, char *errbuf, size_t errlen)
+{
+	if (strcmp(v, "site") != 0 && strcmp(v, "request") != 0) {
+		snprintf(errbuf, errlen,
+		    "isolation \"%s\" is not one of site, request", v);
+		return SSRD_ECONFIG;
+	}
+	return SSRD_OK;
+}
+
+static int
 check_http_url(const char *v, char *errbuf, size_t errlen)
 {
 	if (v[0] != '\0' && strncmp(v, "http://", 7) != 0) {
@@ -76,6 +87,10 @@ static const struct opt options[] = {
 	    4096, NULL,
 	    "freed V8 heap pages kept resident for reuse, MiB, whole process "
 	    "(0 = off)" },
+	{ "render", "isolation", OPT_STR, OFF(isolation), "site", 0, 0,
+	    check_isolation,
+	    "site: one warm context per site per worker; request: a fresh "
+	    "context per render (untrusted code)" },
 	{ "render", "snapshot", OPT_LONG, OFF(snapshot), "1", 0, 1, NULL,
 	    "1: workers start from a V8 snapshot with React loaded; 0: each "
 	    "evaluates the base" },

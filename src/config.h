@@ -24,6 +24,7 @@ typedef struct ssrd_config {
 	char *v8_flags;      /* extra V8 flags, process-wide */
 	long  page_cache_mb; /* freed V8 pages kept for reuse, process-wide */
 	long  snapshot;      /* 1: workers start from a snapshot of the base */
+	char *isolation;     /* site | request */
 	/* [cache] */
 	char *cache_dir; /* where built bundles are kept */
 	/* [build] */

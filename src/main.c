@@ -190,6 +190,9 @@ app_start(struct app *app, long workers)
 		      .young_max_mb         = (size_t) app->cfg.young_max_mb,
 		      .snapshot             = app->snapshot.code,
 		      .snapshot_len         = app->snapshot.len },
+		.isolation = strcmp(app->cfg.isolation, "request") == 0
+		    ? SSRD_ISOLATION_REQUEST
+		    : SSRD_ISOLATION_SITE,
 	};
 	rv = ssrd__pool_start(
 	    &po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));
@@ -260,6 +263,9 @@ cmd_render(struct app *app)
 		job->props_len  = strlen(app->props);
 	}
 	rv = ssrd__pool_render(app->pool, job);
+	ssrd__log(SSRD_LOG_INFO, "timing",
+	    "render=1 path=%s queue_ms=%.3f render_ms=%.3f", job->path,
+	    job->queue_ms, job->render_ms);
 	if (rv == SSRD_OK) {
 		fwrite(job->html, 1, job->html_len, stdout);
 		rc = fflush(stdout) == 0 ? 0 : EXIT_START;

@@ -46,6 +46,7 @@ struct ssrd_pool {
 	const ssrd_bundle *base;
 	const ssrd_site   *site;
 	ssrd_isolate_opts  iso_opts;
+	ssrd_isolation     isolation;
 };
 
 void
@@ -112,49 +113,69 @@ format_error(struct worker *w, const ssrd_js_error *err)
 	return ssrd__bundle_format_error(err, bundles, 2, w->pool->site->root);
 }
 
-/* Creates the isolate and context and evaluates base + site: the warm state
- * every render reuses. */
+/*
+ * Makes a context ready to render: from the snapshot it already holds the
+ * base, so only the site is evaluated; else both. On failure *msg says why.
+ */
+static int
+worker_context(struct worker *w, ssrd_context **out, char *msg, size_t msglen)
+{
+	ssrd_pool         *p   = w->pool;
+	ssrd_js_error      err = { 0 };
+	ssrd_context_hooks hooks
+	    = { w, hook_console, hook_timer_start, hook_timer_stop };
+	int rv = ssrd__context_new(w->iso, &hooks, out);
+	if (rv != SSRD_OK) {
+		snprintf(msg, msglen, "cannot create a V8 context");
+		return rv;
+	}
+	const ssrd_bundle *layers[] = { p->base, &p->site->bundle };
+	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
+		rv = ssrd__context_eval(*out, layers[i]->code, layers[i]->len,
+		    layers[i]->path, &err);
+		if (rv != SSRD_OK) {
+			char *text = format_error(w, &err);
+			snprintf(msg, msglen, "evaluating %s failed: %s",
+			    layers[i]->path, text ? text : "(out of memory)");
+			free(text);
+			ssrd__js_error_clear(&err);
+			ssrd__context_free(*out);
+			*out = NULL;
+			return rv;
+		}
+	}
+	return SSRD_OK;
+}
+
+/* Creates the isolate and a first context: the warm state renders reuse (site
+ * isolation), or proof that one can be made (request isolation). */
 static int
 worker_boot(struct worker *w)
 {
-	ssrd_pool    *p   = w->pool;
-	ssrd_js_error err = { 0 };
-	double        t0  = ssrd__now_ms();
-	int           rv  = ssrd__isolate_new(&p->iso_opts, &w->iso);
-	double        t1  = ssrd__now_ms();
+	ssrd_pool *p  = w->pool;
+	double     t0 = ssrd__now_ms();
+	int        rv = ssrd__isolate_new(&p->iso_opts, &w->iso);
+	double     t1 = ssrd__now_ms();
 	if (rv != SSRD_OK) {
 		snprintf(w->start_msg, sizeof(w->start_msg),
 		    "cannot create a V8 isolate");
 		return rv;
 	}
-	ssrd_context_hooks hooks
-	    = { w, hook_console, hook_timer_start, hook_timer_stop };
-	if ((rv = ssrd__context_new(w->iso, &hooks, &w->ctx)) != SSRD_OK) {
-		snprintf(w->start_msg, sizeof(w->start_msg),
-		    "cannot create a V8 context");
+	if ((rv = worker_context(
+	         w, &w->ctx, w->start_msg, sizeof(w->start_msg)))
+	    != SSRD_OK) {
 		return rv;
 	}
-	/* From a snapshot the context already holds the base: only the site is
-	 * left. */
-	const ssrd_bundle *layers[] = { p->base, &p->site->bundle };
-	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
-		rv = ssrd__context_eval(w->ctx, layers[i]->code, layers[i]->len,
-		    layers[i]->path, &err);
-		if (rv != SSRD_OK) {
-			char *text = format_error(w, &err);
-			snprintf(w->start_msg, sizeof(w->start_msg),
-			    "evaluating %s failed: %s", layers[i]->path,
-			    text ? text : "(out of memory)");
-			free(text);
-			ssrd__js_error_clear(&err);
-			return rv;
-		}
+	if (p->isolation == SSRD_ISOLATION_REQUEST) {
+		ssrd__context_free(w->ctx); /* each render makes its own */
+		w->ctx = NULL;
 	}
 	ssrd__log(SSRD_LOG_INFO, "worker_ready",
-	    "worker=%d from_snapshot=%d isolate_ms=%.2f "
+	    "worker=%d from_snapshot=%d isolation=%s isolate_ms=%.2f "
 	    "context_and_eval_ms=%.2f",
-	    w->index, p->iso_opts.snapshot != NULL, t1 - t0,
-	    ssrd__now_ms() - t1);
+	    w->index, p->iso_opts.snapshot != NULL,
+	    p->isolation == SSRD_ISOLATION_REQUEST ? "request" : "site",
+	    t1 - t0, ssrd__now_ms() - t1);
 	return SSRD_OK;
 }
 
@@ -172,8 +193,23 @@ worker_render(struct worker *w, ssrd_job *job)
 	w->current_id = job->id;
 	job->queue_ms = t0 - job->enqueued_ms;
 	job->worker   = w->index;
-	job->err      = ssrd__context_call(
-	         w->ctx, "__ssrd_render", args, 4, &job->html, &job->html_len, &err);
+	if (w->pool->isolation == SSRD_ISOLATION_REQUEST) {
+		/* This render's own context; its timers die with it. */
+		char msg[1024];
+		if ((job->err = worker_context(w, &w->ctx, msg, sizeof(msg)))
+		    != SSRD_OK) {
+			job->error_text = strdup(msg);
+			w->current_id   = 0;
+			return;
+		}
+	}
+	job->err = ssrd__context_call(
+	    w->ctx, "__ssrd_render", args, 4, &job->html, &job->html_len, &err);
+	if (w->pool->isolation == SSRD_ISOLATION_REQUEST) {
+		ssrd__context_free(w->ctx);
+		w->ctx = NULL;
+		ssrd__timers_free(&w->timers);
+	}
 	job->render_ms = ssrd__now_ms() - t0;
 	if (job->err == SSRD_EJS) {
 		if (err.name != NULL
@@ -203,6 +239,10 @@ worker_fire_timers(struct worker *w)
 {
 	uint32_t ids[64];
 	size_t   n;
+	if (w->ctx == NULL) {
+		return; /* request isolation between renders: no context, no
+		           timers */
+	}
 	while ((n = ssrd__timers_pop_due(&w->timers, ssrd__now_ms(), ids, 64))
 	    > 0) {
 		ssrd__context_fire_timers(w->ctx, ids, n);
@@ -298,6 +338,7 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	p->base      = base;
 	p->site      = site;
 	p->iso_opts  = opts->isolate;
+	p->isolation = opts->isolation;
 
 	int rv = SSRD_OK;
 	for (long i = 0; i < opts->workers; i++) {

@@ -49,10 +49,23 @@ struct ssrd_job {
 /* Frees a job and every string it owns. NULL is a harmless no-op. */
 void ssrd__job_free(ssrd_job *job);
 
+/* How renders share JavaScript state within a worker. */
+typedef enum ssrd_isolation {
+	/* One warm context per site per worker, reused by every render: React
+	 * runs with all its type feedback and optimised code. The default. */
+	SSRD_ISOLATION_SITE = 0,
+	/* A fresh context for every render (from the snapshot when there is
+	 * one), freed after it: no render can see another's globals. For
+	 * untrusted code; costs a context and the site's evaluation per render.
+	 */
+	SSRD_ISOLATION_REQUEST = 1,
+} ssrd_isolation;
+
 typedef struct ssrd_pool_opts {
 	long   workers;   /* threads to start, >= 1 */
 	size_t queue_max; /* jobs waiting at most; more are refused */
 	ssrd_isolate_opts isolate;
+	ssrd_isolation    isolation;
 } ssrd_pool_opts;
 
 /*

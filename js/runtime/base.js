@@ -55,6 +55,32 @@ function parseObject(text, what) {
 const { jsx } = jsxRuntime;
 const { renderToString } = ReactDOMServer;
 
+// Renders a small tree that walks React's common server paths (host elements,
+// attributes, styles, text, lists with keys, function components, context,
+// fragments, memo). The snapshot maker calls it so that the snapshot carries
+// React's render code already compiled: a new worker's first page skips that.
+// Pure and deterministic: the snapshot's bytes must not depend on when it ran.
+globalThis.__ssrd_warmup = function () {
+  const { createElement: h, createContext, useContext, Fragment, memo } = React;
+  const Ctx = createContext("warm");
+  const Leaf = memo(function Leaf({ i }) {
+    const v = useContext(Ctx);
+    return h("td", { className: "c" + i, "data-i": i, style: { width: i + 1 } }, v, " ", i);
+  });
+  function Row({ i }) {
+    return h("tr", { key: i }, h(Leaf, { i }), h("td", null, i % 2 ? h("b", null, "odd") : null));
+  }
+  const rows = [];
+  for (let i = 0; i < 20; i++) rows.push(h(Row, { key: i, i }));
+  const tree = h(Ctx.Provider, { value: "hot" },
+    h("html", { lang: "en" }, h("head", null, h("title", null, "w")),
+      h("body", null, h(Fragment, null, h("a", { href: "/x?y=1&z=<2>" }, "link"),
+        h("table", null, h("tbody", null, rows))))));
+  let n = 0;
+  for (let k = 0; k < 3; k++) n += renderToString(tree).length;
+  return n;
+};
+
 // Renders one page inside the site's layout and returns the whole document.
 globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
   if (site === null) throw new Error("ssrd: no site bundle has been evaluated in this context");

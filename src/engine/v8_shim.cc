@@ -703,7 +703,9 @@ static const char snapshot_prelude[]
       "  Date.now = now; Math.random = random;"
       "  delete globalThis.__ssrd_snapshot_restore; };"
       "})();";
-static const char snapshot_epilogue[] = "__ssrd_snapshot_restore();";
+static const char snapshot_epilogue[]
+    = "if (typeof __ssrd_warmup === 'function') __ssrd_warmup();"
+      "__ssrd_snapshot_restore();";
 
 extern "C" int
 ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
@@ -839,7 +841,7 @@ ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
 {
 	SSRD_ENTER(ctx);
 	return run_script(isolate, context, src, len, filename, err) ? SSRD_OK
-	                                                              : SSRD_EJS;
+	                                                             : SSRD_EJS;
 }
 
 extern "C" int

@@ -23,8 +23,12 @@ static ssrd_bundle base;
 static ssrd_site  *demo;
 static ssrd_site  *errsite;
 
-static const ssrd_pool_opts one_worker  = { .workers = 1, .queue_max = 64, .isolate = { .heap_max_mb = 256, .young_max_mb = 32 } };
-static const ssrd_pool_opts two_workers = { .workers = 2, .queue_max = 1024, .isolate = { .heap_max_mb = 256, .young_max_mb = 32 } };
+static const ssrd_pool_opts one_worker  = { .workers = 1,
+	 .queue_max                                  = 64,
+	 .isolate = { .heap_max_mb = 256, .young_max_mb = 32 } };
+static const ssrd_pool_opts two_workers = { .workers = 2,
+	.queue_max                                   = 1024,
+	.isolate = { .heap_max_mb = 256, .young_max_mb = 32 } };
 
 /* A job for path on site, with props (may be NULL). Fails the test if the path
  * has no route. */
@@ -271,6 +275,50 @@ START_TEST(test_start_fails_cleanly_on_bad_layer)
 }
 END_TEST
 
+START_TEST(test_isolation_modes)
+{
+	/* site: one warm context, so a global set by one render is seen by the
+	 * next. */
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, errsite, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	char *a = render(pool, errsite, "/leak", NULL);
+	char *b = render(pool, errsite, "/leak", NULL);
+	ck_assert_msg(
+	    strstr(a, "renders <!-- -->1") && strstr(b, "renders <!-- -->2"),
+	    "%s | %s", a, b);
+	free(a);
+	free(b);
+	ssrd__pool_stop(pool);
+
+	/* request: a fresh context per render; nothing carries over, and the
+	 * timer the page left behind dies with its context instead of firing
+	 * into a freed one. */
+	ssrd_pool_opts req = one_worker;
+	req.isolation      = SSRD_ISOLATION_REQUEST;
+	ck_assert_int_eq(ssrd__pool_start(&req, &base, errsite, &pool, errbuf,
+	                     sizeof(errbuf)),
+	    SSRD_OK);
+	for (int i = 0; i < 3; i++) {
+		char *c = render(pool, errsite, "/leak", NULL);
+		ck_assert_msg(strstr(c, "renders <!-- -->1") != NULL,
+		    "render %d: %s", i, c);
+		free(c);
+		usleep(5000);
+	}
+	/* Errors still map to the source in a per-render context. */
+	ssrd_job *job = job_for(errsite, "/boom", NULL);
+	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EJS);
+	ck_assert_msg(
+	    strstr(job->error_text, "components/Thrower.jsx:3:9") != NULL, "%s",
+	    job->error_text);
+	ssrd__job_free(job);
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -282,6 +330,7 @@ pool_suite(void)
 	tcase_add_test(tc, test_concurrent_renders_match_single_thread);
 	tcase_add_test(tc, test_overload_and_stop);
 	tcase_add_test(tc, test_start_fails_cleanly_on_bad_layer);
+	tcase_add_test(tc, test_isolation_modes);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -302,11 +351,12 @@ main(void)
 	}
 	if (ssrd__bundle_get_base(&cfg, NULL, &base, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__site_load(&cfg, NULL, SSRD_SOURCE_DIR "/js/demo", &demo, errbuf,
-	           sizeof(errbuf))
+	    || ssrd__site_load(&cfg, NULL, SSRD_SOURCE_DIR "/js/demo", &demo,
+	           errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__site_load(&cfg, NULL, SSRD_SOURCE_DIR "/tests/fixtures/errsite",
-	           &errsite, errbuf, sizeof(errbuf))
+	    || ssrd__site_load(&cfg, NULL,
+	           SSRD_SOURCE_DIR "/tests/fixtures/errsite", &errsite, errbuf,
+	           sizeof(errbuf))
 	        != SSRD_OK) {
 		fprintf(stderr, "building layers failed: %s\n", errbuf);
 		return EXIT_FAILURE;
