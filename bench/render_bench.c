@@ -120,11 +120,36 @@ main(int argc, char **argv)
 		    || ssrd__context_eval(
 		           ctx, base.code, base.len, base.path, &err)
 		        != SSRD_OK
-		    || ssrd__context_eval(ctx, site->bundle.code,
-		           site->bundle.len, site->bundle.path, &err)
+		    || ssrd__context_eval(ctx, site->shell.code,
+		           site->shell.len, site->shell.path, &err)
 		        != SSRD_OK) {
 			die("evaluate", err.message ? err.message : "?");
 		}
+		/* The route's page delta, loaded the way a worker loads it. */
+		size_t             ri = (size_t) (route - site->routes.v);
+		const char        *why;
+		const ssrd_bundle *pg = ssrd__site_page(site, ri, &why);
+		ssrd_str           begin[]
+		    = { { pg ? pg->map_dir : "", pg ? strlen(pg->map_dir) : 0 },
+			      { site->root, strlen(site->root) } };
+		ssrd_str end[]
+		    = { { route->page_key, strlen(route->page_key) } };
+		char  *junk = NULL;
+		size_t jn;
+		if (pg == NULL
+		    || ssrd__context_call(
+		           ctx, "__ssrd_begin_page", begin, 2, &junk, &jn, &err)
+		        != SSRD_OK
+		    || (free(junk),
+		           ssrd__context_eval(
+		               ctx, pg->code, pg->len, pg->path, &err))
+		        != SSRD_OK
+		    || ssrd__context_call(
+		           ctx, "__ssrd_end_page", end, 1, &junk, &jn, &err)
+		        != SSRD_OK) {
+			die("page", err.message ? err.message : why);
+		}
+		free(junk);
 		ssrd_str args[] = { { route->page_key,
 			                strlen(route->page_key) },
 			{ path, strlen(path) }, { params, strlen(params) },
@@ -217,6 +242,7 @@ main(int argc, char **argv)
 		}
 		for (long i = -warmup; i < iters; i++) {
 			ssrd_job *job    = calloc(1, sizeof(*job));
+			job->route       = (size_t) (route - site->routes.v);
 			job->page_key    = strdup(route->page_key);
 			job->path        = strdup(path);
 			job->params_json = strdup(params);

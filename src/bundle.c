@@ -1,6 +1,7 @@
 /* bundle.c builds the base and site bundles with esbuild and maps errors back
  * through their source maps. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -260,81 +261,171 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 	    manifest, "base", outfile, &job, out, errbuf, errlen);
 }
 
-int
-ssrd__bundle_get_site(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
+/* Where a site's layers go: <cache_dir>/sites/<XXH3 of the root>. */
+static int
+site_dir(const ssrd_config *cfg, const char *site_root, char *dir, size_t len,
     char *errbuf, size_t errlen)
 {
-	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
-	char esbuild[PATH_MAX + 16], sub[64], name[PATH_MAX + 8];
+	char sub[64];
 	snprintf(sub, sizeof(sub), "sites/%016llx",
 	    (unsigned long long) XXH3_64bits(site_root, strlen(site_root)));
-	abs_path(dir, sizeof(dir), cfg->cache_dir, sub);
-	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
-	snprintf(entry, sizeof(entry), "%s/entry.js", dir);
-	snprintf(outfile, sizeof(outfile), "%s/site.js", dir);
-	snprintf(name, sizeof(name), "site:%s", site_root);
+	abs_path(dir, len, cfg->cache_dir, sub);
 	if (ssrd__mkdirs(dir) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
 		    dir, strerror(errno));
 		return SSRD_EIO;
 	}
+	return SSRD_OK;
+}
 
-	/* The entry imports the layout and every page and hands them to the
-	 * base. It is an input like any other: a new route changes it. */
-	ssrd_strbuf js = { 0 };
-	char        layout[PATH_MAX];
-	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
-	int has_layout = access(layout, R_OK) == 0;
-	if (has_layout) {
-		ssrd__strbuf_puts(&js, "import Layout from ");
-		ssrd__strbuf_json_string(&js, layout, strlen(layout));
-		ssrd__strbuf_puts(&js, ";\n");
-	}
-	for (size_t i = 0; i < routes->n; i++) {
-		ssrd__strbuf_printf(&js, "import P%zu from ", i);
-		char p[PATH_MAX];
-		snprintf(
-		    p, sizeof(p), "%s/%s", site_root, routes->v[i].page_key);
-		ssrd__strbuf_json_string(&js, p, strlen(p));
-		ssrd__strbuf_puts(&js, ";\n");
-	}
-	ssrd__strbuf_printf(&js, "__ssrd_register_site(%s, {\n",
-	    has_layout ? "Layout" : "null");
-	for (size_t i = 0; i < routes->n; i++) {
-		ssrd__strbuf_json_string(
-		    &js, routes->v[i].page_key, strlen(routes->v[i].page_key));
-		ssrd__strbuf_printf(&js, ": P%zu,\n", i);
-	}
-	ssrd__strbuf_puts(&js, "});\n");
-	if (ssrd__strbuf_failed(&js)) {
-		ssrd__strbuf_free(&js);
-		return SSRD_ENOMEM;
-	}
-	/* Rewrite it only when it changes, so its mtime stays put across
-	 * restarts. */
+/* Writes text to path unless it already holds exactly that, so its mtime (an
+ * input's) stays put. */
+static int
+write_if_changed(const char *path, const ssrd_strbuf *text)
+{
 	char  *old = NULL;
 	size_t oldlen;
 	int    rv = SSRD_OK;
-	if (ssrd__file_read(entry, &old, &oldlen) != SSRD_OK || oldlen != js.len
-	    || memcmp(old, js.ptr, js.len) != 0) {
-		rv = ssrd__file_write(entry, js.ptr, js.len);
+	if (ssrd__file_read(path, &old, &oldlen) != SSRD_OK
+	    || oldlen != text->len || memcmp(old, text->ptr, text->len) != 0) {
+		rv = ssrd__file_write(path, text->ptr, text->len);
 	}
 	free(old);
-	ssrd__strbuf_free(&js);
+	return rv;
+}
+
+static int
+is_module_file(const char *name)
+{
+	static const char *const exts[] = { ".jsx", ".js", ".tsx", ".ts" };
+	size_t                   n      = strlen(name);
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		size_t e = strlen(exts[i]);
+		if (n > e && strcmp(name + n - e, exts[i]) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Adds `import * as mN from "<file>"` and a registry entry for every module
+ * under dir, recursively. */
+static void
+import_components(ssrd_strbuf *imports, ssrd_strbuf *registry, const char *root,
+    const char *rel, size_t *count, int depth)
+{
+	char            dir[PATH_MAX];
+	struct dirent **ents;
+	snprintf(dir, sizeof(dir), "%s/%s", root, rel);
+	int n = depth > 16 ? -1 : scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char        sub[PATH_MAX], abs[PATH_MAX * 2];
+		struct stat sb;
+		snprintf(sub, sizeof(sub), "%s/%s", rel, name);
+		snprintf(abs, sizeof(abs), "%s/%s", root, sub);
+		if (name[0] != '.' && stat(abs, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode)) {
+				import_components(imports, registry, root, sub,
+				    count, depth + 1);
+			} else if (is_module_file(name)) {
+				ssrd__strbuf_printf(
+				    imports, "import * as m%zu from ", *count);
+				ssrd__strbuf_json_string(
+				    imports, abs, strlen(abs));
+				ssrd__strbuf_puts(imports, ";\n");
+				ssrd__strbuf_json_string(
+				    registry, sub, strlen(sub));
+				ssrd__strbuf_printf(
+				    registry, ": m%zu,\n", (*count)++);
+			}
+		}
+		free(ents[i]);
+	}
+	if (n >= 0) {
+		free(ents);
+	}
+}
+
+/* React stays external in site layers: `require("react")` resolves to the
+ * base's copy. */
+#define ESBUILD_SITE                                                           \
+	ESBUILD_COMMON, "--jsx=automatic", "--external:react",                 \
+	    "--external:react/*", "--external:react-dom",                      \
+	    "--external:react-dom/*", "--minify-syntax",                       \
+	    "--minify-whitespace", "--loader:.js=jsx"
+
+int
+ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, ssrd_bundle *out, char *errbuf, size_t errlen)
+{
+	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
+	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], layout[PATH_MAX];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	snprintf(entry, sizeof(entry), "%s/shell-entry.js", dir);
+	snprintf(outfile, sizeof(outfile), "%s/shell.js", dir);
+	snprintf(name, sizeof(name), "shell:%s", site_root);
+
+	/* The shell: the layout, and every module under components/, so that
+	 * pages share one instance of each (one React context, one cache). */
+	ssrd_strbuf imports = { 0 }, registry = { 0 };
+	size_t      count = 0;
+	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
+	int has_layout = access(layout, R_OK) == 0;
+	if (has_layout) {
+		ssrd__strbuf_puts(&imports, "import Layout from ");
+		ssrd__strbuf_json_string(&imports, layout, strlen(layout));
+		ssrd__strbuf_puts(&imports, ";\n");
+	}
+	import_components(
+	    &imports, &registry, site_root, "components", &count, 0);
+	ssrd__strbuf_printf(&imports, "__ssrd_register_shell(%s, {\n%s});\n",
+	    has_layout ? "Layout" : "null", registry.ptr ? registry.ptr : "");
+	ssrd__strbuf_free(&registry);
+	if (ssrd__strbuf_failed(&imports)) {
+		ssrd__strbuf_free(&imports);
+		return SSRD_ENOMEM;
+	}
+	rv = write_if_changed(entry, &imports);
+	ssrd__strbuf_free(&imports);
 	if (rv != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 		    strerror(errno));
 		return rv;
 	}
+	const char        *args[] = { entry, ESBUILD_SITE, NULL };
+	struct esbuild_job job    = { site_root, esbuild, args };
+	return esbuild_layer(
+	    manifest, name, outfile, &job, out, errbuf, errlen);
+}
 
-	/* React stays external: `require("react")` resolves to the base's copy.
+int
+ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_route *route, ssrd_bundle *out,
+    char *errbuf, size_t errlen)
+{
+	char dir[PATH_MAX], outfile[PATH_MAX + 64], esbuild[PATH_MAX + 16];
+	char name[PATH_MAX * 2];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	/* One file per route, named by the hash of its page key. */
+	snprintf(outfile, sizeof(outfile), "%s/page-%016llx.js", dir,
+	    (unsigned long long) XXH3_64bits(
+	        route->page_key, strlen(route->page_key)));
+	snprintf(name, sizeof(name), "page:%s:%s", site_root, route->page_key);
+	/* The page alone: React and the shell's components stay external and
+	 * come from the base and the shell at run time (see base.js require).
 	 */
 	const char *args[]
-	    = { entry, ESBUILD_COMMON, "--jsx=automatic", "--external:react",
-		      "--external:react/*", "--external:react-dom",
-		      "--external:react-dom/*", "--minify-syntax",
-		      "--minify-whitespace", "--loader:.js=jsx", NULL };
+	    = { route->page_key, ESBUILD_SITE, "--external:./components/*",
+		      "--global-name=__ssrd_page", NULL };
 	struct esbuild_job job = { site_root, esbuild, args };
 	return esbuild_layer(
 	    manifest, name, outfile, &job, out, errbuf, errlen);

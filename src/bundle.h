@@ -46,13 +46,24 @@ int ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
     ssrd_bundle *out, char *errbuf, size_t errlen);
 
 /*
- * Gets a site's layout and pages (React kept external: the base provides
- * it) as <cache_dir>/sites/<hash of root>/site.js, cached like the base.
+ * Gets a site's shell: its layout and every module under components/
+ * (React kept external: the base provides it), as
+ * <cache_dir>/sites/<hash of root>/shell.js, cached like the base.
  * site_root must be absolute. Returns SSRD_OK, or SSRD_EBUILD with
  * esbuild's message (file, line, column) in errbuf.
  */
-int ssrd__bundle_get_site(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
+int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, ssrd_bundle *out, char *errbuf, size_t errlen);
+
+/*
+ * Gets one route's page delta: its page.jsx and the page-local modules it
+ * imports, with React and components/ kept external (the base and the shell
+ * provide them), as <cache_dir>/sites/<hash>/page-<hash of key>.js; the
+ * script defines the global __ssrd_page with the page's exports. Cached like
+ * the base. Returns SSRD_OK, or SSRD_EBUILD with esbuild's message.
+ */
+int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_route *route, ssrd_bundle *out,
     char *errbuf, size_t errlen);
 
 /*

@@ -136,6 +136,7 @@ handle(nng_aio *aio)
 	struct pending *pd  = malloc(sizeof(*pd));
 	if (job != NULL) {
 		job->id          = atomic_fetch_add(&http->next_id, 1) + 1;
+		job->route       = (size_t) (route - http->site->routes.v);
 		job->page_key    = strdup(route->page_key);
 		job->path        = strndup(uri, strcspn(uri, "?#"));
 		job->params_json = params;

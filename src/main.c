@@ -202,10 +202,10 @@ app_start(struct app *app, long workers)
 		return EXIT_START;
 	}
 	ssrd__log(SSRD_LOG_INFO, "ready",
-	    "workers=%ld v8=%s base_bytes=%zu site_bytes=%zu "
+	    "workers=%ld v8=%s base_bytes=%zu shell_bytes=%zu "
 	    "compiler_launches=%lu start_ms=%.1f",
 	    workers, ssrd__engine_v8_version(), app->base.len,
-	    app->site->bundle.len, ssrd__spawn_count(), ssrd__now_ms() - t0);
+	    app->site->shell.len, ssrd__spawn_count(), ssrd__now_ms() - t0);
 	return 0;
 }
 
@@ -255,6 +255,7 @@ cmd_render(struct app *app)
 		return EXIT_START;
 	}
 	job->id          = 1;
+	job->route       = (size_t) (route - app->site->routes.v);
 	job->page_key    = strdup(route->page_key);
 	job->path        = strndup(app->route, strcspn(app->route, "?#"));
 	job->params_json = params;
@@ -272,6 +273,10 @@ cmd_render(struct app *app)
 	} else if (rv == SSRD_EBADPROPS) {
 		fprintf(stderr, "ssrd: bad --props: %s\n", job->error_text);
 		rc = EXIT_USAGE;
+	} else if (rv == SSRD_EBUILD) {
+		fprintf(stderr, "ssrd: %s (%s) did not build:\n%s\n",
+		    app->route, route->page_key, job->error_text);
+		rc = EXIT_START;
 	} else {
 		fprintf(stderr, "ssrd: rendering %s (%s) failed: %s\n",
 		    app->route, route->page_key,

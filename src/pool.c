@@ -25,8 +25,10 @@ struct worker {
 	pthread_t     thread;
 	ssrd_isolate *iso;
 	ssrd_context *ctx;
-	ssrd_timers   timers;
-	uint64_t      current_id; /* the render being run, for console lines */
+	unsigned char
+	           *loaded; /* per route: its page delta is evaluated in ctx */
+	ssrd_timers timers;
+	uint64_t    current_id; /* the render being run, for console lines */
 	/* set once at start-up, under pool->mu */
 	int  started;
 	int  start_err;
@@ -41,7 +43,8 @@ struct ssrd_pool {
 	size_t             queued;
 	size_t             queue_max;
 	int                stopping;
-	long               nworkers;
+	long               nworkers; /* threads started */
+	long               nalloc;   /* entries of workers[] */
 	struct worker     *workers;
 	const ssrd_bundle *base;
 	const ssrd_site   *site;
@@ -108,14 +111,28 @@ hook_timer_stop(void *arg, uint32_t id)
 static char *
 format_error(struct worker *w, const ssrd_js_error *err)
 {
-	const ssrd_bundle *bundles[]
-	    = { w->pool->base, &w->pool->site->bundle };
-	return ssrd__bundle_format_error(err, bundles, 2, w->pool->site->root);
+	const ssrd_site    *site = w->pool->site;
+	const ssrd_bundle **bundles
+	    = malloc((site->routes.n + 2) * sizeof(*bundles));
+	if (bundles == NULL) {
+		return NULL;
+	}
+	bundles[0] = w->pool->base;
+	bundles[1] = &site->shell;
+	for (size_t i = 0; i < site->routes.n; i++) {
+		bundles[i + 2] = &site->pages[i];
+	}
+	char *text = ssrd__bundle_format_error(
+	    err, bundles, site->routes.n + 2, site->root);
+	free(bundles);
+	return text;
 }
 
 /*
  * Makes a context ready to render: from the snapshot it already holds the
- * base, so only the site is evaluated; else both. On failure *msg says why.
+ * base, so only the shell is evaluated; else both. Page deltas come later,
+ * each at its route's first render (worker_load_page). On failure *msg says
+ * why.
  */
 static int
 worker_context(struct worker *w, ssrd_context **out, char *msg, size_t msglen)
@@ -129,7 +146,8 @@ worker_context(struct worker *w, ssrd_context **out, char *msg, size_t msglen)
 		snprintf(msg, msglen, "cannot create a V8 context");
 		return rv;
 	}
-	const ssrd_bundle *layers[] = { p->base, &p->site->bundle };
+	memset(w->loaded, 0, p->site->routes.n);
+	const ssrd_bundle *layers[] = { p->base, &p->site->shell };
 	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
 		rv = ssrd__context_eval(*out, layers[i]->code, layers[i]->len,
 		    layers[i]->path, &err);
@@ -179,6 +197,53 @@ worker_boot(struct worker *w)
 	return SSRD_OK;
 }
 
+/*
+ * Evaluates route i's page delta in w->ctx unless it already is. On failure
+ * returns the error and a malloc'd description in *text.
+ */
+static int
+worker_load_page(struct worker *w, const ssrd_job *job, char **text)
+{
+	const ssrd_site *site = w->pool->site;
+	const char      *why;
+	if (w->loaded[job->route]) {
+		return SSRD_OK;
+	}
+	const ssrd_bundle *page = ssrd__site_page(site, job->route, &why);
+	if (page == NULL) {
+		*text = strdup(why); /* esbuild's message: file, line, column */
+		return SSRD_EBUILD;
+	}
+	ssrd_js_error err     = { 0 };
+	char         *out     = NULL;
+	size_t        n       = 0;
+	ssrd_str      begin[] = { { page->map_dir, strlen(page->map_dir) },
+		     { site->root, strlen(site->root) } };
+	ssrd_str      end[]   = { { job->page_key, strlen(job->page_key) } };
+	int           rv      = ssrd__context_call(
+	                   w->ctx, "__ssrd_begin_page", begin, 2, &out, &n, &err);
+	free(out);
+	out = NULL;
+	if (rv == SSRD_OK) {
+		rv = ssrd__context_eval(
+		    w->ctx, page->code, page->len, page->path, &err);
+	}
+	if (rv == SSRD_OK) {
+		rv = ssrd__context_call(
+		    w->ctx, "__ssrd_end_page", end, 1, &out, &n, &err);
+		free(out);
+	}
+	if (rv == SSRD_EJS) {
+		*text = format_error(w, &err);
+	} else if (rv != SSRD_OK) {
+		*text = strdup(ssrd_strerror(rv));
+	} else {
+		w->loaded[job->route] = 1;
+	}
+	ssrd__js_error_clear(&err);
+	return rv;
+}
+
 static void
 worker_render(struct worker *w, ssrd_job *job)
 {
@@ -203,15 +268,20 @@ worker_render(struct worker *w, ssrd_job *job)
 			return;
 		}
 	}
-	job->err = ssrd__context_call(
-	    w->ctx, "__ssrd_render", args, 4, &job->html, &job->html_len, &err);
+	job->err = worker_load_page(w, job, &job->error_text);
+	if (job->err == SSRD_OK) {
+		job->err = ssrd__context_call(w->ctx, "__ssrd_render", args, 4,
+		    &job->html, &job->html_len, &err);
+	}
 	if (w->pool->isolation == SSRD_ISOLATION_REQUEST) {
 		ssrd__context_free(w->ctx);
 		w->ctx = NULL;
 		ssrd__timers_free(&w->timers);
 	}
 	job->render_ms = ssrd__now_ms() - t0;
-	if (job->err == SSRD_EJS) {
+	if (job->error_text != NULL) {
+		/* already described, by worker_load_page */
+	} else if (job->err == SSRD_EJS) {
 		if (err.name != NULL
 		    && strcmp(err.name, "BadPropsError") == 0) {
 			/* The caller's mistake, not the page's: the reason
@@ -309,7 +379,7 @@ worker_main(void *arg)
 	ssrd__timers_free(&w->timers);
 	w->ctx = NULL;
 	w->iso = NULL;
-	return NULL;
+	return NULL; /* w->loaded is freed by ssrd__pool_stop() */
 }
 
 /* ---- pool ---- */
@@ -323,6 +393,7 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 		return SSRD_ENOMEM;
 	}
 	p->workers = calloc((size_t) opts->workers, sizeof(struct worker));
+	p->nalloc  = opts->workers;
 	if (p->workers == NULL) {
 		free(p);
 		return SSRD_ENOMEM;
@@ -345,6 +416,11 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 		struct worker *w = &p->workers[i];
 		w->pool          = p;
 		w->index         = (int) i;
+		w->loaded        = calloc(site->routes.n + 1, 1);
+		if (w->loaded == NULL) {
+			rv = SSRD_ENOMEM;
+			break;
+		}
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			snprintf(errbuf, errlen,
 			    "cannot start worker thread %ld: %s", i,
@@ -470,6 +546,9 @@ ssrd__pool_stop(ssrd_pool *p)
 	}
 	for (long i = 0; i < p->nworkers; i++) {
 		pthread_join(p->workers[i].thread, NULL);
+	}
+	for (long i = 0; i < p->nalloc; i++) {
+		free(p->workers[i].loaded);
 	}
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_work);

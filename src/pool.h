@@ -25,6 +25,7 @@ typedef void (*ssrd_job_done)(ssrd_job *job, void *arg);
 struct ssrd_job {
 	/* inputs */
 	uint64_t id;          /* the render's id in logs */
+	size_t   route;       /* the route's index in the site's table */
 	char    *page_key;    /* the route's page, "app/page.jsx" */
 	char    *path;        /* the request path, given to the layout */
 	char    *params_json; /* the route's dynamic segments, a JSON object */

@@ -1,4 +1,4 @@
-/* site.c loads a site: its routes from app/ and its bundle. */
+/* site.c loads a site: its routes from app/, its shell and its page deltas. */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,18 +32,57 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		rv = SSRD_ENOENT;
 	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_site(cfg, manifest, site->root,
-		    &site->routes, &site->bundle, errbuf, errlen);
+		rv = ssrd__bundle_get_shell(
+		    cfg, manifest, site->root, &site->shell, errbuf, errlen);
+	}
+	if (rv == SSRD_OK) {
+		site->pages       = calloc(site->routes.n, sizeof(ssrd_bundle));
+		site->page_errors = calloc(site->routes.n, sizeof(char *));
+		if (site->pages == NULL || site->page_errors == NULL) {
+			rv = SSRD_ENOMEM;
+		}
+	}
+	size_t page_bytes = 0, broken = 0;
+	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
+		char why[8192];
+		int  prv = ssrd__bundle_get_page(cfg, manifest, site->root,
+		     &site->routes.v[i], &site->pages[i], why, sizeof(why));
+		if (prv == SSRD_EBUILD) {
+			/* Only this route is down; the others serve. */
+			site->page_errors[i] = strdup(why);
+			broken++;
+			char *q = ssrd__log_quote(why, strlen(why));
+			ssrd__log(SSRD_LOG_ERROR, "page_build_failed",
+			    "route=%s error=%s", site->routes.v[i].pattern,
+			    q ? q : "\"\"");
+			free(q);
+		} else if (prv != SSRD_OK) {
+			snprintf(errbuf, errlen, "%s", why);
+			rv = prv;
+		} else {
+			page_bytes += site->pages[i].len;
+		}
 	}
 	if (rv != SSRD_OK) {
 		ssrd__site_free(site);
 		return rv;
 	}
 	ssrd__log(SSRD_LOG_INFO, "site_loaded",
-	    "root=%s routes=%zu bundle_bytes=%zu", site->root, site->routes.n,
-	    site->bundle.len);
+	    "root=%s routes=%zu shell_bytes=%zu page_bytes=%zu "
+	    "broken_routes=%zu",
+	    site->root, site->routes.n, site->shell.len, page_bytes, broken);
 	*out = site;
 	return SSRD_OK;
+}
+
+const ssrd_bundle *
+ssrd__site_page(const ssrd_site *site, size_t i, const char **why)
+{
+	if (site->page_errors[i] != NULL) {
+		*why = site->page_errors[i];
+		return NULL;
+	}
+	return &site->pages[i];
 }
 
 void
@@ -52,7 +91,17 @@ ssrd__site_free(ssrd_site *site)
 	if (site == NULL) {
 		return;
 	}
-	ssrd__bundle_clear(&site->bundle);
+	for (size_t i = 0; i < site->routes.n; i++) {
+		if (site->pages != NULL) {
+			ssrd__bundle_clear(&site->pages[i]);
+		}
+		if (site->page_errors != NULL) {
+			free(site->page_errors[i]);
+		}
+	}
+	free(site->pages);
+	free(site->page_errors);
+	ssrd__bundle_clear(&site->shell);
 	ssrd__routes_free(&site->routes);
 	free(site->root);
 	free(site);

@@ -1,7 +1,8 @@
 // base.js: the React base layer. Bundled once per process by esbuild into an
-// IIFE; every worker context evaluates it first. It exposes React to the site
-// bundle through `require` (the site bundle keeps react external) and gives C
-// one entry point: globalThis.__ssrd_render.
+// IIFE and snapshotted; every worker context starts with it. It exposes React to
+// the site's layers through `require` (they keep react external), holds the
+// shell and the pages they register, and gives C one entry point to render:
+// globalThis.__ssrd_render.
 import "./polyfills.js";
 import React from "react";
 import jsxRuntime from "react/jsx-runtime";
@@ -15,12 +16,32 @@ const modules = {
   "react-dom/server.browser": ReactDOMServer,
 };
 
+// Resolves a.b/../c-style paths, as esbuild writes external imports.
+function normalize(path) {
+  const out = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return "/" + out.join("/");
+}
+
+// While a page delta is being evaluated: where its file lies and the site's root, so
+// that its external imports of components/ resolve to the shell's modules.
+let loading = null;
+
 globalThis.require = function require(name) {
   const m = modules[name];
-  if (m === undefined) {
-    throw new Error(`ssrd: module "${name}" is not provided to pages (available: ${Object.keys(modules).join(", ")})`);
+  if (m !== undefined) return m;
+  if (loading !== null && (name.startsWith("./") || name.startsWith("../"))) {
+    const abs = normalize(loading.dir + "/" + name);
+    const key = abs.startsWith(loading.root + "/") ? abs.slice(loading.root.length + 1) : abs;
+    const shared = shell.modules[key];
+    if (shared !== undefined) return shared;
+    throw new Error(`ssrd: "${key}" is not a module of the site's shell (pages share modules from components/ only)`);
   }
-  return m;
+  throw new Error(`ssrd: module "${name}" is not provided to pages (available: ${Object.keys(modules).join(", ")})`);
 };
 
 // A props string that is not a JSON object. The C side maps this name to bad_props.
@@ -31,11 +52,37 @@ class BadPropsError extends Error {
   }
 }
 
-let site = null; // { layout, pages: { [pageKey]: Component } }
+// The site's shell: its layout and components/ modules, keyed "components/Nav.jsx".
+const shell = { layout: null, modules: {} };
+// Page components by page key ("app/products/[id]/page.jsx"), as their deltas are evaluated.
+const pages = {};
 
-// Called by the site bundle when it is evaluated.
-globalThis.__ssrd_register_site = function (layout, pages) {
-  site = { layout, pages };
+// Called by the shell bundle when it is evaluated.
+globalThis.__ssrd_register_shell = function (layout, mods) {
+  // A page imports these through esbuild's CommonJS interop (__toESM), which
+  // keeps named and default exports apart only for modules marked __esModule.
+  for (const m of Object.values(mods)) {
+    if (!m.__esModule) Object.defineProperty(m, "__esModule", { value: true });
+  }
+  shell.layout = layout;
+  shell.modules = mods;
+};
+
+// ssrd calls these around evaluating a page delta, which leaves its exports in __ssrd_page.
+globalThis.__ssrd_begin_page = function (dir, root) {
+  loading = { dir, root };
+  return "";
+};
+globalThis.__ssrd_end_page = function (pageKey) {
+  loading = null;
+  const mod = globalThis.__ssrd_page;
+  delete globalThis.__ssrd_page;
+  const Page = mod && (mod.default !== undefined ? mod.default : mod);
+  if (typeof Page !== "function" && (typeof Page !== "object" || Page === null)) {
+    throw new Error(`ssrd: ${pageKey} has no default export to render`);
+  }
+  pages[pageKey] = Page;
+  return "";
 };
 
 function parseObject(text, what) {
@@ -83,11 +130,10 @@ globalThis.__ssrd_warmup = function () {
 
 // Renders one page inside the site's layout and returns the whole document.
 globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
-  if (site === null) throw new Error("ssrd: no site bundle has been evaluated in this context");
-  const Page = site.pages[pageKey];
-  if (Page === undefined) throw new Error(`ssrd: the site bundle has no page "${pageKey}"`);
+  const Page = pages[pageKey];
+  if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
   const props = parseObject(propsJson, "props");
   props.params = parseObject(paramsJson, "route params");
   const page = jsx(Page, props);
-  return "<!DOCTYPE html>" + renderToString(site.layout ? jsx(site.layout, { path, children: page }) : page);
+  return "<!DOCTYPE html>" + renderToString(shell.layout ? jsx(shell.layout, { path, children: page }) : page);
 };

@@ -7,29 +7,31 @@ C="$WORK/cache"
 cp -r "$SRC/js/demo" "$WORK/site"
 R() { "$SSRD" render /products --site "$WORK/site" --cache-dir "$C" --log-level info "$@" >"$WORK/out" 2>"$WORK/err"; }
 launches() { sed -nE 's/.*compiler_launches=([0-9]+).*/\1/p' "$WORK/err"; }
-site_js() { ls "$C"/sites/*/site.js; }
+# The file of a layer, from the manifest: page_js app/products/page.jsx
+page_js() { sqlite3 "$C/manifest.sqlite" "select file from layer where name like 'page:%:$1'"; }
 
 check "cold start renders" R
 cp "$WORK/out" "$WORK/want.html"
-check "cold start builds base, snapshot and site" [ "$(launches)" = 3 ]
+check "cold start builds base, snapshot, shell and 4 pages" [ "$(launches)" = 7 ]
 check "cold start made a snapshot" grep -q 'event=layer name=snapshot:base source=ssrd-snapshot-make' "$WORK/err"
 check "the worker started from it" grep -q 'event=worker_ready worker=0 from_snapshot=1' "$WORK/err"
 check "the manifest exists" test -s "$C/manifest.sqlite"
-check "the manifest records the three layers" [ "$(sqlite3 "$C/manifest.sqlite" 'select count(*) from layer')" = 3 ]
+check "the manifest records the seven layers" [ "$(sqlite3 "$C/manifest.sqlite" 'select count(*) from layer')" = 7 ]
+check "the products page delta is small" [ "$(stat -c %s "$(page_js app/products/page.jsx)")" -lt 20000 ]
 check "the manifest records the page's source as an input" \
   sh -c "sqlite3 '$C/manifest.sqlite' 'select path from layer_input' | grep -q '/site/app/products/page.jsx$'"
 
 check "warm start renders" R
 check "warm start starts no compiler" [ "$(launches)" = 0 ]
-check "warm start reads all three layers from the cache" [ "$(grep -c 'event=layer name=.* source=cache' "$WORK/err")" = 3 ]
+check "warm start reads all seven layers from the cache" [ "$(grep -c 'event=layer name=.* source=cache' "$WORK/err")" = 7 ]
 check "warm start output is identical" cmp -s "$WORK/out" "$WORK/want.html"
 
 # A truncated bundle is caught by its length and checksum, and rebuilt.
-truncate -s 100 "$(site_js)"
-check "truncated site bundle: still renders" R
-check "truncated site bundle: rebuilt, only it" [ "$(launches)" = 1 ]
-check "truncated site bundle: reason logged" grep -q 'layer_stale name=site:.* reason="checksum mismatch"' "$WORK/err"
-check "truncated site bundle: output identical" cmp -s "$WORK/out" "$WORK/want.html"
+truncate -s 100 "$(page_js app/products/page.jsx)"
+check "truncated page delta: still renders" R
+check "truncated page delta: rebuilt, only it" [ "$(launches)" = 1 ]
+check "truncated page delta: reason logged" grep -q 'layer_stale name=page:.*app/products/page.jsx reason="checksum mismatch"' "$WORK/err"
+check "truncated page delta: output identical" cmp -s "$WORK/out" "$WORK/want.html"
 
 # One flipped byte, same length.
 printf 'X' | dd of="$C/base.js" bs=1 seek=5000 conv=notrunc 2>/dev/null
@@ -38,7 +40,7 @@ check "corrupted base bundle: rebuilt" [ "$(launches)" = 1 ]
 check "corrupted base bundle: output identical" cmp -s "$WORK/out" "$WORK/want.html"
 
 # A corrupted source map.
-printf 'garbage' >"$(site_js).map"
+printf 'garbage' >"$(page_js app/products/page.jsx).map"
 check "corrupted source map: still renders" R
 check "corrupted source map: rebuilt" [ "$(launches)" = 1 ]
 check "corrupted source map: reason logged" grep -q 'source map checksum mismatch' "$WORK/err"
@@ -81,7 +83,24 @@ check "touched source: no compiler" [ "$(launches)" = 0 ]
 sed -i 's/: "Products"}/: "All products"}/' "$WORK/site/app/products/page.jsx"
 check "the fixture really changed" grep -q '"All products"' "$WORK/site/app/products/page.jsx"
 check "changed source: renders" R
-check "changed source: one launch (the site)" [ "$(launches)" = 1 ]
-check "changed source: reason names the file" grep -q 'layer_stale name=site:.* reason="changed: .*app/products/page.jsx"' "$WORK/err"
-check "changed source: the page shows the change" grep -q '<h1>All products</h1>' "$WORK/out"
+check "changed page: one launch (its delta)" [ "$(launches)" = 1 ]
+check "changed page: reason names the file" grep -q 'layer_stale name=page:.*app/products/page.jsx reason="changed: .*app/products/page.jsx"' "$WORK/err"
+check "changed page: the page shows the change" grep -q '<h1>All products</h1>' "$WORK/out"
+cp "$WORK/out" "$WORK/want.html"
+
+# Changing a shared component rebuilds the shell only: pages keep components external.
+sed -i 's/Out of stock/Sold out/' "$WORK/site/components/ProductRow.jsx"
+check "the component really changed" grep -q 'Sold out' "$WORK/site/components/ProductRow.jsx"
+check "changed component: renders" R
+check "changed component: one launch (the shell)" [ "$(launches)" = 1 ]
+check "changed component: the shell was rebuilt" grep -q 'layer_stale name=shell:.* reason="changed: .*components/ProductRow.jsx"' "$WORK/err"
+check "changed component: the page shows it" grep -q 'Sold out' "$WORK/out"
+
+# A syntax error in one page takes down that route alone.
+printf 'export default function About() {\n  return <p>broken;\n}\n' >"$WORK/site/app/about/page.jsx"
+"$SSRD" render /about --site "$WORK/site" --cache-dir "$C" >"$WORK/out" 2>"$WORK/err"
+check "broken page: its route fails with exit 4" [ $? = 4 ]
+check "broken page: the error names file, line and column" grep -q 'app/about/page.jsx:2:' "$WORK/err"
+check "broken page: other routes still render" R
+check "broken page: and correctly" grep -q '<h1>All products</h1>' "$WORK/out"
 finish

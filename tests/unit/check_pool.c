@@ -41,6 +41,7 @@ job_for(const ssrd_site *site, const char *path, const char *props)
 	ck_assert_msg(
 	    rv == SSRD_OK, "no route for %s: %s", path, ssrd_strerror(rv));
 	ssrd_job *job    = calloc(1, sizeof(*job));
+	job->route       = (size_t) (route - site->routes.v);
 	job->page_key    = strdup(route->page_key);
 	job->path        = strdup(path);
 	job->params_json = params;
