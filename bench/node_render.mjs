@@ -1,11 +1,11 @@
-// node_render.mjs: the same bundles ssrd evaluates (cache/base.js + the site bundle), rendered in Node 20.
+// node_render.mjs: the same layers ssrd evaluates (base, shell, page delta), rendered in Node 20.
 // Node gets plain-JS stand-ins for ssrd's native functions; the render path never calls them.
-//   node bench/node_render.mjs BASE_JS SITE_JS PAGE_KEY PATH PARAMS_JSON PROPS_JSON ITERATIONS WARMUP
+//   node bench/node_render.mjs BASE_JS SHELL_JS PAGE_JS SITE_ROOT PAGE_KEY PATH PARAMS_JSON PROPS_JSON ITERATIONS WARMUP
 // Prints one JSON line: median_ms (render + UTF-8 bytes) and render_only_ms.
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
 
-const [baseJs, siteJs, pageKey, path, params, props, iterArg, warmArg] = process.argv.slice(2);
+const [baseJs, shellJs, pageJs, siteRoot, pageKey, path, params, props, iterArg, warmArg] = process.argv.slice(2);
 const iterations = Number(iterArg || 2000);
 const warmup = Number(warmArg || 500);
 
@@ -26,7 +26,11 @@ globalThis.__ssrd_native = {
 };
 const savedConsole = globalThis.console;
 vm.runInThisContext(readFileSync(baseJs, "utf8"), { filename: baseJs });
-vm.runInThisContext(readFileSync(siteJs, "utf8"), { filename: siteJs });
+vm.runInThisContext(readFileSync(shellJs, "utf8"), { filename: shellJs });
+// Loaded the way an ssrd worker loads a page delta.
+globalThis.__ssrd_begin_page(pageJs.slice(0, pageJs.lastIndexOf("/")), siteRoot);
+vm.runInThisContext(readFileSync(pageJs, "utf8"), { filename: pageJs });
+globalThis.__ssrd_end_page(pageKey);
 globalThis.console = savedConsole;
 
 const render = globalThis.__ssrd_render;

@@ -19,14 +19,17 @@ bin="${SSRD_BUILD_DIR:-$top/build}"
 work=$(mktemp -d /tmp/ssrd-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# The bundles Node loads are the ones ssrd builds.
+# The layers Node loads are the ones ssrd builds; the manifest says where they are.
 "$bin/ssrd" render "$path" --cache-dir "$work/cache" --log-level off >"$work/page.html"
-site_js=$(ls "$work"/cache/sites/*/site.js)
+layer() { sqlite3 "$work/cache/manifest.sqlite" "select file from layer where name like '$1'"; }
+site_root=$(sqlite3 "$work/cache/manifest.sqlite" "select substr(name, 7) from layer where name like 'shell:%'")
 page_key=$("$bin/ssrd" routes | awk -v p="$path" '
   { n = split($1, a, "/"); m = split(p, b, "/"); if (n != m) next; ok = 1
     for (i = 1; i <= n; i++) if (a[i] != b[i] && substr(a[i], 1, 1) != ":") ok = 0
     if (ok) { print $2; exit } }')
 params=$(printf '{}')
+shell_js=$(layer 'shell:%')
+page_js=$(layer "page:%:$page_key")
 
 declare -A results
 run() { # NAME COMMAND...
@@ -41,7 +44,8 @@ run() { # NAME COMMAND...
 }
 for r in $(seq 1 "$rounds"); do
   printf '[bench] round %d/%d: node ' "$r" "$rounds" >&2
-  run node node "$top/bench/node_render.mjs" "$work/cache/base.js" "$site_js" "$page_key" "$path" "$params" '{}' "$iters" 500
+  run node node "$top/bench/node_render.mjs" "$work/cache/base.js" "$shell_js" "$page_js" "$site_root" \
+    "$page_key" "$path" "$params" '{}' "$iters" 500
   printf 'ssrd-direct ' >&2
   run ssrd-direct "$bin/bench/render_bench" --mode direct --path "$path" --iterations "$iters"
   printf 'ssrd-pool ' >&2
