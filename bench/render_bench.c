@@ -242,6 +242,7 @@ main(int argc, char **argv)
 		}
 		for (long i = -warmup; i < iters; i++) {
 			ssrd_job *job    = calloc(1, sizeof(*job));
+			job->site        = ssrd__site_ref(site);
 			job->route       = (size_t) (route - site->routes.v);
 			job->page_key    = strdup(route->page_key);
 			job->path        = strdup(path);
@@ -276,7 +277,7 @@ main(int argc, char **argv)
 	    pc.bytes, pc.regions, pc.hits, pc.misses, pc.evicted);
 	free(t);
 	free(params);
-	ssrd__site_free(site);
+	ssrd__site_unref(site);
 	ssrd__bundle_clear(&base);
 	ssrd__config_clear(&cfg);
 	char cmd[128];

@@ -77,6 +77,9 @@ static const struct opt options[] = {
 	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
 	    NULL,
 	    "the site's root directory (with app/layout.jsx, app/page.jsx)" },
+	{ "site", "watch_ms", OPT_LONG, OFF(watch_ms), "1000", 0, 3600000, NULL,
+	    "how often ssrd serve looks for changed sources and rebuilds what "
+	    "changed, ms; 0 = never" },
 	{ "render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
 	    NULL, "each isolate's old-generation heap limit, MiB" },
 	{ "render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,

@@ -17,7 +17,8 @@ typedef struct ssrd_config {
 	long  workers; /* worker threads; 0 = one per core */
 	char *http;    /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
 	/* [site] */
-	char *site; /* the site's root directory (holds app/) */
+	char *site;     /* the site's root directory (holds app/) */
+	long  watch_ms; /* how often to look for changed sources; 0 = never */
 	/* [render] */
 	long  heap_max_mb;   /* each isolate's old-generation limit */
 	long  young_max_mb;  /* each isolate's young generation */

@@ -18,7 +18,7 @@ struct ssrd_http {
 	nng_http_server  *server;
 	nng_http_handler *handler;
 	ssrd_pool        *pool;
-	const ssrd_site  *site;
+	ssrd_reloader    *sites;
 	atomic_ullong     next_id;
 };
 
@@ -121,22 +121,28 @@ handle(nng_aio *aio)
 		return;
 	}
 
+	/* The generation current now serves this request to the end, even if
+	 * a reload swaps in a newer one meanwhile. */
+	ssrd_site        *site = ssrd__reloader_site(http->sites);
 	const ssrd_route *route;
 	char             *params = NULL;
-	int rv = ssrd__routes_match(&http->site->routes, uri, &route, &params);
-	if (rv == SSRD_ENOROUTE) {
-		reply_text(aio, 404, "404 not found\n", head);
-		return;
-	}
+	int rv = ssrd__routes_match(&site->routes, uri, &route, &params);
 	if (rv != SSRD_OK) {
-		reply_text(aio, 400, "400 bad request path\n", head);
+		ssrd__site_unref(site);
+		if (rv == SSRD_ENOROUTE) {
+			reply_text(aio, 404, "404 not found\n", head);
+		} else {
+			reply_text(aio, 400, "400 bad request path\n", head);
+		}
 		return;
 	}
 	ssrd_job       *job = calloc(1, sizeof(*job));
 	struct pending *pd  = malloc(sizeof(*pd));
 	if (job != NULL) {
 		job->id          = atomic_fetch_add(&http->next_id, 1) + 1;
-		job->route       = (size_t) (route - http->site->routes.v);
+		job->site        = site;
+		site             = NULL;
+		job->route       = (size_t) (route - job->site->routes.v);
 		job->page_key    = strdup(route->page_key);
 		job->path        = strndup(uri, strcspn(uri, "?#"));
 		job->params_json = params;
@@ -144,6 +150,7 @@ handle(nng_aio *aio)
 	}
 	if (job == NULL || pd == NULL || job->page_key == NULL
 	    || job->path == NULL) {
+		ssrd__site_unref(site);
 		free(params);
 		free(pd);
 		ssrd__job_free(job);
@@ -166,7 +173,7 @@ handle(nng_aio *aio)
 }
 
 int
-ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_site *site,
+ssrd__http_start(const char *url, ssrd_pool *pool, ssrd_reloader *sites,
     ssrd_http **out, char *errbuf, size_t errlen)
 {
 	ssrd_http *http = calloc(1, sizeof(*http));
@@ -175,8 +182,8 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_site *site,
 	if (http == NULL) {
 		return SSRD_ENOMEM;
 	}
-	http->pool = pool;
-	http->site = site;
+	http->pool  = pool;
+	http->sites = sites;
 	if ((rv = nng_url_parse(&u, url)) != 0
 	    || (rv = nng_http_server_hold(&http->server, u)) != 0
 	    || (rv = nng_http_handler_alloc(&http->handler, "/", handle)) != 0

@@ -6,17 +6,18 @@
 #include <stddef.h>
 
 #include "pool.h"
-#include "site.h"
+#include "reload.h"
 
 typedef struct ssrd_http ssrd_http;
 
 /*
  * Starts serving url ("http://127.0.0.1:8080") with renders from pool for
- * the routes of site; both must outlive the server. Stores it in *out and
+ * the routes of the site's current generation (from sites); both must
+ * outlive the server. Stores it in *out and
  * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
  * taken). Renders run on the pool; nng's threads only queue and reply.
  */
-int ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_site *site,
+int ssrd__http_start(const char *url, ssrd_pool *pool, ssrd_reloader *sites,
     ssrd_http **out, char *errbuf, size_t errlen);
 
 /* Stops accepting and frees the server. In-flight replies finish first. NULL is

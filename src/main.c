@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "pool.h"
+#include "reload.h"
 #include "site.h"
 #include "snapshot.h"
 #include "subprocess.h"
@@ -58,6 +59,7 @@ struct app {
 	ssrd_site     *site;
 	ssrd_pool     *pool;
 	ssrd_http     *http;
+	ssrd_reloader *sites;
 	const char    *route; /* render: the path */
 	const char    *props; /* render: --props */
 };
@@ -213,8 +215,9 @@ static void
 app_close(struct app *app)
 {
 	ssrd__http_stop(app->http);
+	ssrd__reloader_stop(app->sites);
 	ssrd__pool_stop(app->pool);
-	ssrd__site_free(app->site);
+	ssrd__site_unref(app->site);
 	ssrd__bundle_clear(&app->snapshot);
 	ssrd__bundle_clear(&app->base);
 	ssrd__manifest_close(app->manifest);
@@ -255,6 +258,7 @@ cmd_render(struct app *app)
 		return EXIT_START;
 	}
 	job->id          = 1;
+	job->site        = ssrd__site_ref(app->site);
 	job->route       = (size_t) (route - app->site->routes.v);
 	job->page_key    = strdup(route->page_key);
 	job->path        = strndup(app->route, strcspn(app->route, "?#"));
@@ -302,9 +306,15 @@ cmd_serve(struct app *app)
 	if (rc != 0) {
 		return rc;
 	}
+	if (ssrd__reloader_start(&app->cfg, app->manifest, app->site,
+	        app->cfg.watch_ms, &app->sites)
+	    != SSRD_OK) {
+		fprintf(stderr, "ssrd: cannot start the site watcher\n");
+		return EXIT_START;
+	}
 	if (app->cfg.http[0] != '\0') {
 		char errbuf[512];
-		if (ssrd__http_start(app->cfg.http, app->pool, app->site,
+		if (ssrd__http_start(app->cfg.http, app->pool, app->sites,
 		        &app->http, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {
 			fprintf(stderr, "ssrd: %s\n", errbuf);

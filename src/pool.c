@@ -24,11 +24,11 @@ struct worker {
 	int           index;
 	pthread_t     thread;
 	ssrd_isolate *iso;
-	ssrd_context *ctx;
-	unsigned char
-	           *loaded; /* per route: its page delta is evaluated in ctx */
-	ssrd_timers timers;
-	uint64_t    current_id; /* the render being run, for console lines */
+	ssrd_context *ctx;   /* NULL between renders with request isolation */
+	ssrd_site *ctx_site; /* the generation ctx was made for (a reference) */
+	unsigned char *loaded; /* per route of ctx_site: its delta is in ctx */
+	ssrd_timers    timers;
+	uint64_t       current_id; /* the render being run, for console lines */
 	/* set once at start-up, under pool->mu */
 	int  started;
 	int  start_err;
@@ -47,9 +47,9 @@ struct ssrd_pool {
 	long               nalloc;   /* entries of workers[] */
 	struct worker     *workers;
 	const ssrd_bundle *base;
-	const ssrd_site   *site;
-	ssrd_isolate_opts  iso_opts;
-	ssrd_isolation     isolation;
+	ssrd_site *site; /* the generation workers boot with (a reference) */
+	ssrd_isolate_opts iso_opts;
+	ssrd_isolation    isolation;
 };
 
 void
@@ -58,6 +58,7 @@ ssrd__job_free(ssrd_job *job)
 	if (job == NULL) {
 		return;
 	}
+	ssrd__site_unref(job->site);
 	free(job->page_key);
 	free(job->path);
 	free(job->params_json);
@@ -108,10 +109,10 @@ hook_timer_stop(void *arg, uint32_t id)
 
 /* ---- worker ---- */
 
+/* Formats err with every layer of site available for source mapping. */
 static char *
-format_error(struct worker *w, const ssrd_js_error *err)
+format_error(struct worker *w, const ssrd_site *site, const ssrd_js_error *err)
 {
-	const ssrd_site    *site = w->pool->site;
 	const ssrd_bundle **bundles
 	    = malloc((site->routes.n + 2) * sizeof(*bundles));
 	if (bundles == NULL) {
@@ -128,37 +129,53 @@ format_error(struct worker *w, const ssrd_js_error *err)
 	return text;
 }
 
+/* Drops the worker's context and the site generation it was made for. */
+static void
+worker_drop_context(struct worker *w)
+{
+	ssrd__context_free(w->ctx);
+	w->ctx = NULL;
+	ssrd__site_unref(w->ctx_site);
+	w->ctx_site = NULL;
+	free(w->loaded);
+	w->loaded = NULL;
+	ssrd__timers_free(&w->timers); /* its timers die with it */
+}
+
 /*
- * Makes a context ready to render: from the snapshot it already holds the
- * base, so only the shell is evaluated; else both. Page deltas come later,
- * each at its route's first render (worker_load_page). On failure *msg says
- * why.
+ * Makes w->ctx a context ready to render site: from the snapshot it already
+ * holds the base, so only the shell is evaluated; else both. Page deltas
+ * come later, each at its route's first render (worker_load_page). On
+ * failure *msg says why and the worker has no context.
  */
 static int
-worker_context(struct worker *w, ssrd_context **out, char *msg, size_t msglen)
+worker_context(struct worker *w, ssrd_site *site, char *msg, size_t msglen)
 {
 	ssrd_pool         *p   = w->pool;
 	ssrd_js_error      err = { 0 };
 	ssrd_context_hooks hooks
 	    = { w, hook_console, hook_timer_start, hook_timer_stop };
-	int rv = ssrd__context_new(w->iso, &hooks, out);
+	worker_drop_context(w);
+	w->loaded = calloc(site->routes.n + 1, 1);
+	int rv    = w->loaded == NULL ? SSRD_ENOMEM
+	                              : ssrd__context_new(w->iso, &hooks, &w->ctx);
 	if (rv != SSRD_OK) {
 		snprintf(msg, msglen, "cannot create a V8 context");
+		worker_drop_context(w);
 		return rv;
 	}
-	memset(w->loaded, 0, p->site->routes.n);
-	const ssrd_bundle *layers[] = { p->base, &p->site->shell };
+	w->ctx_site                 = ssrd__site_ref(site);
+	const ssrd_bundle *layers[] = { p->base, &site->shell };
 	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
-		rv = ssrd__context_eval(*out, layers[i]->code, layers[i]->len,
+		rv = ssrd__context_eval(w->ctx, layers[i]->code, layers[i]->len,
 		    layers[i]->path, &err);
 		if (rv != SSRD_OK) {
-			char *text = format_error(w, &err);
+			char *text = format_error(w, site, &err);
 			snprintf(msg, msglen, "evaluating %s failed: %s",
 			    layers[i]->path, text ? text : "(out of memory)");
 			free(text);
 			ssrd__js_error_clear(&err);
-			ssrd__context_free(*out);
-			*out = NULL;
+			worker_drop_context(w);
 			return rv;
 		}
 	}
@@ -180,13 +197,12 @@ worker_boot(struct worker *w)
 		return rv;
 	}
 	if ((rv = worker_context(
-	         w, &w->ctx, w->start_msg, sizeof(w->start_msg)))
+	         w, p->site, w->start_msg, sizeof(w->start_msg)))
 	    != SSRD_OK) {
 		return rv;
 	}
 	if (p->isolation == SSRD_ISOLATION_REQUEST) {
-		ssrd__context_free(w->ctx); /* each render makes its own */
-		w->ctx = NULL;
+		worker_drop_context(w); /* each render makes its own */
 	}
 	ssrd__log(SSRD_LOG_INFO, "worker_ready",
 	    "worker=%d from_snapshot=%d isolation=%s isolate_ms=%.2f "
@@ -198,13 +214,14 @@ worker_boot(struct worker *w)
 }
 
 /*
- * Evaluates route i's page delta in w->ctx unless it already is. On failure
- * returns the error and a malloc'd description in *text.
+ * Evaluates the job's page delta in w->ctx (made for the job's site) unless
+ * it already is. On failure returns the error and a malloc'd description in
+ * *text.
  */
 static int
 worker_load_page(struct worker *w, const ssrd_job *job, char **text)
 {
-	const ssrd_site *site = w->pool->site;
+	const ssrd_site *site = job->site;
 	const char      *why;
 	if (w->loaded[job->route]) {
 		return SSRD_OK;
@@ -234,7 +251,7 @@ worker_load_page(struct worker *w, const ssrd_job *job, char **text)
 		free(out);
 	}
 	if (rv == SSRD_EJS) {
-		*text = format_error(w, &err);
+		*text = format_error(w, site, &err);
 	} else if (rv != SSRD_OK) {
 		*text = strdup(ssrd_strerror(rv));
 	} else {
@@ -258,10 +275,13 @@ worker_render(struct worker *w, ssrd_job *job)
 	w->current_id = job->id;
 	job->queue_ms = t0 - job->enqueued_ms;
 	job->worker   = w->index;
-	if (w->pool->isolation == SSRD_ISOLATION_REQUEST) {
-		/* This render's own context; its timers die with it. */
+	/* A context of the job's site generation: request isolation makes
+	 * one per render; site isolation keeps one and replaces it when the
+	 * site has been reloaded since. */
+	if (w->pool->isolation == SSRD_ISOLATION_REQUEST || w->ctx == NULL
+	    || w->ctx_site != job->site) {
 		char msg[1024];
-		if ((job->err = worker_context(w, &w->ctx, msg, sizeof(msg)))
+		if ((job->err = worker_context(w, job->site, msg, sizeof(msg)))
 		    != SSRD_OK) {
 			job->error_text = strdup(msg);
 			w->current_id   = 0;
@@ -274,9 +294,7 @@ worker_render(struct worker *w, ssrd_job *job)
 		    &job->html, &job->html_len, &err);
 	}
 	if (w->pool->isolation == SSRD_ISOLATION_REQUEST) {
-		ssrd__context_free(w->ctx);
-		w->ctx = NULL;
-		ssrd__timers_free(&w->timers);
+		worker_drop_context(w);
 	}
 	job->render_ms = ssrd__now_ms() - t0;
 	if (job->error_text != NULL) {
@@ -295,7 +313,7 @@ worker_render(struct worker *w, ssrd_job *job)
 			job->err        = SSRD_EBADPROPS;
 			job->error_text = strdup(m);
 		} else {
-			job->error_text = format_error(w, &err);
+			job->error_text = format_error(w, job->site, &err);
 		}
 	} else if (job->err != SSRD_OK) {
 		job->error_text = strdup(ssrd_strerror(job->err));
@@ -374,19 +392,17 @@ worker_main(void *arg)
 		worker_fire_timers(w);
 		ssrd__isolate_pump(w->iso);
 	}
-	ssrd__context_free(w->ctx);
+	worker_drop_context(w);
 	ssrd__isolate_free(w->iso);
-	ssrd__timers_free(&w->timers);
-	w->ctx = NULL;
 	w->iso = NULL;
-	return NULL; /* w->loaded is freed by ssrd__pool_stop() */
+	return NULL;
 }
 
 /* ---- pool ---- */
 
 int
 ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
-    const ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen)
+    ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen)
 {
 	ssrd_pool *p = calloc(1, sizeof(*p));
 	if (p == NULL) {
@@ -407,7 +423,7 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_condattr_destroy(&ca);
 	p->queue_max = opts->queue_max;
 	p->base      = base;
-	p->site      = site;
+	p->site      = ssrd__site_ref(site);
 	p->iso_opts  = opts->isolate;
 	p->isolation = opts->isolation;
 
@@ -416,11 +432,6 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 		struct worker *w = &p->workers[i];
 		w->pool          = p;
 		w->index         = (int) i;
-		w->loaded        = calloc(site->routes.n + 1, 1);
-		if (w->loaded == NULL) {
-			rv = SSRD_ENOMEM;
-			break;
-		}
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			snprintf(errbuf, errlen,
 			    "cannot start worker thread %ld: %s", i,
@@ -547,9 +558,7 @@ ssrd__pool_stop(ssrd_pool *p)
 	for (long i = 0; i < p->nworkers; i++) {
 		pthread_join(p->workers[i].thread, NULL);
 	}
-	for (long i = 0; i < p->nalloc; i++) {
-		free(p->workers[i].loaded);
-	}
+	ssrd__site_unref(p->site);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_work);
 	pthread_cond_destroy(&p->cv_start);

@@ -24,11 +24,13 @@ typedef void (*ssrd_job_done)(ssrd_job *job, void *arg);
  */
 struct ssrd_job {
 	/* inputs */
-	uint64_t id;          /* the render's id in logs */
-	size_t   route;       /* the route's index in the site's table */
-	char    *page_key;    /* the route's page, "app/page.jsx" */
-	char    *path;        /* the request path, given to the layout */
-	char    *params_json; /* the route's dynamic segments, a JSON object */
+	uint64_t   id;      /* the render's id in logs */
+	ssrd_site *site;    /* the site generation to render with: a reference,
+	                       dropped by ssrd__job_free() */
+	size_t route;       /* the route's index in site's table */
+	char  *page_key;    /* the route's page, "app/page.jsx" */
+	char  *path;        /* the request path, given to the layout */
+	char  *params_json; /* the route's dynamic segments, a JSON object */
 	char  *props_json; /* the request's props, a JSON object; NULL for {} */
 	size_t props_len;
 	ssrd_job_done done;
@@ -70,13 +72,13 @@ typedef struct ssrd_pool_opts {
 } ssrd_pool_opts;
 
 /*
- * Starts the workers and waits until each has evaluated the base and the
- * site bundle in its context. base and site must outlive the pool. Stores
+ * Starts the workers and waits until each has a context for site (the
+ * pool keeps a reference to it); base must outlive the pool. Stores
  * the pool in *out and returns SSRD_OK; on failure stops what started and
  * returns the first worker's error, with its message in errbuf.
  */
 int ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
-    const ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen);
+    ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen);
 
 /*
  * Queues a job. Returns SSRD_OK, after which job->done is called exactly

@@ -1,14 +1,20 @@
 /* site.c loads a site: its routes from app/, its shell and its page deltas. */
 #define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <xxhash.h>
 
 #include <ssrd/errors.h>
 
 #include "fsutil.h"
 #include "log.h"
 #include "site.h"
+
+static void site_free(ssrd_site *site);
 
 int
 ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
@@ -18,13 +24,18 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	if (site == NULL) {
 		return SSRD_ENOMEM;
 	}
-	site->root = ssrd__path_real(root);
+	site->refs       = 1;
+	site->generation = 1;
+	site->root       = ssrd__path_real(root);
 	if (site->root == NULL) {
 		snprintf(errbuf, errlen,
 		    "site %s does not exist (set [site] site or --site)", root);
 		free(site);
 		return SSRD_ENOENT;
 	}
+	/* Taken before building: a file that changes during the build changes
+	 * the fingerprint again, so the watcher will not miss it. */
+	site->fingerprint = ssrd__site_fingerprint(site->root);
 	int rv = ssrd__routes_scan(site->root, &site->routes, errbuf, errlen);
 	if (rv == SSRD_OK && site->routes.n == 0) {
 		snprintf(errbuf, errlen,
@@ -64,9 +75,10 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		}
 	}
 	if (rv != SSRD_OK) {
-		ssrd__site_free(site);
+		site_free(site);
 		return rv;
 	}
+
 	ssrd__log(SSRD_LOG_INFO, "site_loaded",
 	    "root=%s routes=%zu shell_bytes=%zu page_bytes=%zu "
 	    "broken_routes=%zu",
@@ -85,8 +97,8 @@ ssrd__site_page(const ssrd_site *site, size_t i, const char **why)
 	return &site->pages[i];
 }
 
-void
-ssrd__site_free(ssrd_site *site)
+static void
+site_free(ssrd_site *site)
 {
 	if (site == NULL) {
 		return;
@@ -105,4 +117,66 @@ ssrd__site_free(ssrd_site *site)
 	ssrd__routes_free(&site->routes);
 	free(site->root);
 	free(site);
+}
+
+ssrd_site *
+ssrd__site_ref(ssrd_site *site)
+{
+	__atomic_add_fetch(&site->refs, 1, __ATOMIC_RELAXED);
+	return site;
+}
+
+void
+ssrd__site_unref(ssrd_site *site)
+{
+	if (site != NULL
+	    && __atomic_sub_fetch(&site->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		site_free(site);
+	}
+}
+
+/* Feeds (relative path, size, mtime) of every file under dir into st, in name
+ * order. */
+static void
+fingerprint_dir(XXH3_state_t *st, const char *root, const char *rel, int depth)
+{
+	char            dir[PATH_MAX];
+	struct dirent **ents;
+	snprintf(dir, sizeof(dir), "%s%s%s", root, rel[0] ? "/" : "", rel);
+	int n = depth > 32 ? -1 : scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char        sub[PATH_MAX], abs[PATH_MAX * 2];
+		struct stat sb;
+		snprintf(
+		    sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
+		snprintf(abs, sizeof(abs), "%s/%s", root, sub);
+		if (name[0] != '.' && strcmp(name, "node_modules") != 0
+		    && lstat(abs, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode)) {
+				fingerprint_dir(st, root, sub, depth + 1);
+			} else {
+				int64_t meta[2] = { (int64_t) sb.st_size,
+					(int64_t) sb.st_mtim.tv_sec * 1000000000
+					    + sb.st_mtim.tv_nsec };
+				XXH3_64bits_update(st, sub, strlen(sub) + 1);
+				XXH3_64bits_update(st, meta, sizeof(meta));
+			}
+		}
+		free(ents[i]);
+	}
+	if (n >= 0) {
+		free(ents);
+	}
+}
+
+uint64_t
+ssrd__site_fingerprint(const char *root)
+{
+	XXH3_state_t *st = XXH3_createState();
+	XXH3_64bits_reset(st);
+	fingerprint_dir(st, root, "", 0);
+	uint64_t h = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	return h;
 }

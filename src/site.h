@@ -1,8 +1,10 @@
-/* site.h: one site, its routes and its built bundle. */
+/* site.h: one site's generation: its routes, shell and page deltas,
+ * reference-counted. */
 #ifndef SSRD_SITE_H
 #define SSRD_SITE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bundle.h"
 #include "config.h"
@@ -13,10 +15,14 @@
  * delta per route, index for index. A route whose page failed to build has
  * an empty delta and its esbuild message in page_errors[i]; every other
  * route serves. Immutable once loaded, so every worker reads it without
- * locks.
+ * locks. A reload makes a new generation; an old one lives on, through its
+ * references, until the last render using it is done.
  */
 typedef struct ssrd_site {
-	char        *root; /* absolute, symlink-free */
+	int          refs;        /* atomic; ssrd__site_ref/unref */
+	unsigned     generation;  /* 1, 2, ... as the site is reloaded */
+	uint64_t     fingerprint; /* of the source tree it was built from */
+	char        *root;        /* absolute, symlink-free */
 	ssrd_routes  routes;
 	ssrd_bundle  shell;
 	ssrd_bundle *pages;       /* routes.n of them */
@@ -26,9 +32,9 @@ typedef struct ssrd_site {
 /*
  * Scans the site at root for routes and gets its shell and page deltas (from
  * the cache that manifest records, if it may be NULL, or from esbuild). A
- * page that fails to build fails only its route. Stores a new
- * site in *out (free with ssrd__site_free()) and returns SSRD_OK, or an
- * error with the reason (path, line, column where there is one) in errbuf.
+ * page that fails to build fails only its route. Stores a new site (one
+ * reference, dropped with ssrd__site_unref()) in *out and returns SSRD_OK, or
+ * an error with the reason (path, line, column where there is one) in errbuf.
  */
 int ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *root, ssrd_site **out, char *errbuf, size_t errlen);
@@ -37,7 +43,19 @@ int ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 const ssrd_bundle *ssrd__site_page(
     const ssrd_site *site, size_t i, const char **why);
 
-/* Frees a site. NULL is a harmless no-op. */
-void ssrd__site_free(ssrd_site *site);
+/* Takes a reference; returns site. Any thread. */
+ssrd_site *ssrd__site_ref(ssrd_site *site);
+
+/* Drops a reference; the last one frees the site. NULL is a harmless no-op. Any
+ * thread. */
+void ssrd__site_unref(ssrd_site *site);
+
+/*
+ * Returns an XXH3 of every file's relative path, size and mtime under root
+ * (dot-directories and node_modules skipped): equal fingerprints mean
+ * nothing a build reads has changed. Cheap enough to run every second on a
+ * site of a few thousand files.
+ */
+uint64_t ssrd__site_fingerprint(const char *root);
 
 #endif

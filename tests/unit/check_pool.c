@@ -41,6 +41,7 @@ job_for(const ssrd_site *site, const char *path, const char *props)
 	ck_assert_msg(
 	    rv == SSRD_OK, "no route for %s: %s", path, ssrd_strerror(rv));
 	ssrd_job *job    = calloc(1, sizeof(*job));
+	job->site        = ssrd__site_ref((ssrd_site *) site);
 	job->route       = (size_t) (route - site->routes.v);
 	job->page_key    = strdup(route->page_key);
 	job->path        = strdup(path);
@@ -363,8 +364,8 @@ main(void)
 		return EXIT_FAILURE;
 	}
 	int rc = ssrd_check_run(pool_suite(), CK_NOFORK);
-	ssrd__site_free(demo);
-	ssrd__site_free(errsite);
+	ssrd__site_unref(demo);
+	ssrd__site_unref(errsite);
 	ssrd__bundle_clear(&base);
 	ssrd__config_clear(&cfg);
 	char cmd[256];

@@ -1,0 +1,141 @@
+/* reload.c implements hot reload: fingerprint the source tree, rebuild what
+ * changed, swap generations. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ssrd/errors.h>
+
+#include "log.h"
+#include "reload.h"
+#include "timers.h"
+
+struct ssrd_reloader {
+	pthread_mutex_t    mu;
+	pthread_cond_t     cv;      /* stop was asked */
+	ssrd_site         *current; /* a reference; swapped under mu */
+	int                stopping;
+	int                watching;
+	pthread_t          thread;
+	long               watch_ms;
+	const ssrd_config *cfg;
+	ssrd_manifest     *manifest;
+	uint64_t failed_fingerprint; /* a tree that did not load; not retried */
+};
+
+ssrd_site *
+ssrd__reloader_site(ssrd_reloader *r)
+{
+	pthread_mutex_lock(&r->mu);
+	ssrd_site *s = ssrd__site_ref(r->current);
+	pthread_mutex_unlock(&r->mu);
+	return s;
+}
+
+/* Loads the site again and swaps it in; on failure keeps the old one. */
+static void
+reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint)
+{
+	char       errbuf[8192];
+	ssrd_site *fresh;
+	double     t0 = ssrd__now_ms();
+	int        rv = ssrd__site_load(
+	           r->cfg, r->manifest, old->root, &fresh, errbuf, sizeof(errbuf));
+	if (rv != SSRD_OK) {
+		char *q = ssrd__log_quote(errbuf, strlen(errbuf));
+		ssrd__log(SSRD_LOG_ERROR, "site_reload_failed",
+		    "root=%s generation=%u error=%s msg=\"still serving the "
+		    "last good build\"",
+		    old->root, old->generation, q ? q : "\"\"");
+		free(q);
+		r->failed_fingerprint = fingerprint;
+		return;
+	}
+	fresh->generation = old->generation + 1;
+	pthread_mutex_lock(&r->mu);
+	r->current = fresh;
+	pthread_mutex_unlock(&r->mu);
+	ssrd__log(SSRD_LOG_INFO, "site_reloaded",
+	    "root=%s generation=%u reload_ms=%.1f", fresh->root,
+	    fresh->generation, ssrd__now_ms() - t0);
+	ssrd__site_unref(
+	    old); /* the holder's reference; renders may still hold theirs */
+}
+
+static void *
+watch_main(void *arg)
+{
+	ssrd_reloader *r = arg;
+	pthread_setname_np(pthread_self(), "ssrd-watch");
+	pthread_mutex_lock(&r->mu);
+	while (!r->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		long long ns = ts.tv_nsec + (long long) r->watch_ms * 1000000LL;
+		ts.tv_sec += (time_t) (ns / 1000000000LL);
+		ts.tv_nsec = (long) (ns % 1000000000LL);
+		pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		if (r->stopping) {
+			break;
+		}
+		ssrd_site *cur = r->current; /* only this thread swaps it */
+		pthread_mutex_unlock(&r->mu);
+		uint64_t fp = ssrd__site_fingerprint(cur->root);
+		if (fp != cur->fingerprint && fp != r->failed_fingerprint) {
+			reload(r, cur, fp);
+		}
+		pthread_mutex_lock(&r->mu);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+int
+ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
+    ssrd_site *site, long watch_ms, ssrd_reloader **out)
+{
+	ssrd_reloader *r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		return SSRD_ENOMEM;
+	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	r->current  = ssrd__site_ref(site);
+	r->cfg      = cfg;
+	r->manifest = manifest;
+	r->watch_ms = watch_ms;
+	if (watch_ms > 0) {
+		if (pthread_create(&r->thread, NULL, watch_main, r) != 0) {
+			ssrd__reloader_stop(r);
+			return SSRD_ESYS;
+		}
+		r->watching = 1;
+	}
+	*out = r;
+	return SSRD_OK;
+}
+
+void
+ssrd__reloader_stop(ssrd_reloader *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&r->mu);
+	r->stopping = 1;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	if (r->watching) {
+		pthread_join(r->thread, NULL);
+	}
+	ssrd__site_unref(r->current);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}

@@ -1,0 +1,36 @@
+/* reload.h: a site's current generation, and the watcher that builds the next
+ * when its sources change. */
+#ifndef SSRD_RELOAD_H
+#define SSRD_RELOAD_H
+
+#include "config.h"
+#include "manifest.h"
+#include "site.h"
+
+/*
+ * Holds the current generation of one site. With a watch interval, a
+ * thread fingerprints the site's source tree that often; when it changed,
+ * it loads the site again (the layer cache rebuilds only the layers whose
+ * inputs changed), and swaps the new generation in. Renders already running
+ * keep the generation they started with; the next ones get the new one. A
+ * reload that fails (a broken shell) is logged and the last good generation
+ * keeps serving; a broken page only fails its own route in the new one.
+ */
+typedef struct ssrd_reloader ssrd_reloader;
+
+/*
+ * Starts holding site (takes a reference) and, if watch_ms > 0, watching it.
+ * cfg and manifest must outlive the reloader. Returns SSRD_OK, SSRD_ENOMEM or
+ * SSRD_ESYS (no thread).
+ */
+int ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
+    ssrd_site *site, long watch_ms, ssrd_reloader **out);
+
+/* Returns the current generation as a new reference (drop it with
+ * ssrd__site_unref()). Any thread. */
+ssrd_site *ssrd__reloader_site(ssrd_reloader *r);
+
+/* Stops watching and drops the current generation. NULL is a harmless no-op. */
+void ssrd__reloader_stop(ssrd_reloader *r);
+
+#endif
