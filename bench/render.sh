@@ -8,6 +8,7 @@
 #   ssrd direct       the worker's call on one thread: props in, UTF-8 bytes out
 #   ssrd pool         through the queue to a worker thread and back (what a request pays)
 #   ssrd js-loop      React's own time inside ssrd's V8: the loop runs in JS, no C per render
+#   ssrd pool-page    through the pool with isolation = page: a fresh context per render, React shared
 #   ssrd pool-request through the pool with isolation = request: a fresh context per render
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +53,9 @@ for r in $(seq 1 "$rounds"); do
   run ssrd-pool "$bin/bench/render_bench" --mode pool --path "$path" --iterations "$iters"
   printf 'ssrd-js-loop ' >&2
   run ssrd-js-loop "$bin/bench/render_bench" --mode js --path "$path" --iterations "$iters"
+  printf 'ssrd-pool-page ' >&2
+  run ssrd-pool-page "$bin/bench/render_bench" --mode pool --isolation page --path "$path" \
+    --iterations "$((iters / 2))" --warmup 100
   printf 'ssrd-pool-request\n' >&2
   run ssrd-pool-request "$bin/bench/render_bench" --mode pool --isolation request --path "$path" \
     --iterations "$((iters / 5))" --warmup 50
@@ -64,7 +68,7 @@ echo "Per-render median of $path ($(wc -c <"$work/page.html") bytes of HTML), $r
 echo
 echo "| engine | median ms per render | vs node (render + bytes) | per-round medians |"
 echo "|---|---:|---:|---|"
-for name in node node-render-only ssrd-direct ssrd-pool ssrd-js-loop ssrd-pool-request; do
+for name in node node-render-only ssrd-direct ssrd-pool ssrd-js-loop ssrd-pool-page ssrd-pool-request; do
   m=$(echo "${results[$name]}" | median)
   printf '| %s | %.3f | %.2fx |%s |\n' "$name" "$m" "$(awk -v a="$m" -v b="$node_med" 'BEGIN { print a / b }')" "${results[$name]}"
 done

@@ -228,13 +228,12 @@ main(int argc, char **argv)
 		}
 		ssrd_pool_opts po = { .workers = 1,
 			.queue_max             = 16,
-			.isolate   = { .heap_max_mb = (size_t) cfg.heap_max_mb,
-			      .young_max_mb         = (size_t) young,
-			      .snapshot             = blob,
-			      .snapshot_len         = blen },
-			.isolation = strcmp(isolation, "request") == 0
-			    ? SSRD_ISOLATION_REQUEST
-			    : SSRD_ISOLATION_SITE };
+			.isolate = { .heap_max_mb = (size_t) cfg.heap_max_mb,
+			    .young_max_mb         = (size_t) young,
+			    .snapshot             = blob,
+			    .snapshot_len         = blen },
+			.isolation
+			= (ssrd_isolation) ssrd__isolation_parse(isolation) };
 		if (ssrd__pool_start(
 		        &po, &base, site, &pool, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {

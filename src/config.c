@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "pool.h"
 
 #ifndef SSRD_SOURCE_DIR
 #define SSRD_SOURCE_DIR "."
@@ -47,9 +48,9 @@ check_log_level(const char *v, char *errbuf, size_t errlen)
 static int
 check_isolation(const char *v, char *errbuf, size_t errlen)
 {
-	if (strcmp(v, "site") != 0 && strcmp(v, "request") != 0) {
+	if (ssrd__isolation_parse(v) < 0) {
 		snprintf(errbuf, errlen,
-		    "isolation \"%s\" is not one of site, request", v);
+		    "isolation \"%s\" is not one of site, page, request", v);
 		return SSRD_ECONFIG;
 	}
 	return SSRD_OK;
@@ -92,8 +93,9 @@ static const struct opt options[] = {
 	    "(0 = off)" },
 	{ "render", "isolation", OPT_STR, OFF(isolation), "site", 0, 0,
 	    check_isolation,
-	    "site: one warm context per site per worker; request: a fresh "
-	    "context per render (untrusted code)" },
+	    "site: one warm context per worker; page: a fresh context per "
+	    "render for the page's code, React shared; request: a fresh "
+	    "context per render for everything" },
 	{ "render", "snapshot", OPT_LONG, OFF(snapshot), "1", 0, 1, NULL,
 	    "1: workers start from a V8 snapshot with React loaded; 0: each "
 	    "evaluates the base" },

@@ -192,9 +192,8 @@ app_start(struct app *app, long workers)
 		      .young_max_mb         = (size_t) app->cfg.young_max_mb,
 		      .snapshot             = app->snapshot.code,
 		      .snapshot_len         = app->snapshot.len },
-		.isolation = strcmp(app->cfg.isolation, "request") == 0
-		    ? SSRD_ISOLATION_REQUEST
-		    : SSRD_ISOLATION_SITE,
+		.isolation
+		= (ssrd_isolation) ssrd__isolation_parse(app->cfg.isolation),
 	};
 	rv = ssrd__pool_start(
 	    &po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));

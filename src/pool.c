@@ -24,7 +24,9 @@ struct worker {
 	int           index;
 	pthread_t     thread;
 	ssrd_isolate *iso;
-	ssrd_context *ctx;   /* NULL between renders with request isolation */
+	ssrd_context *ctx; /* NULL between renders with request isolation */
+	ssrd_context
+	          *warm; /* isolation = page: the context whose React renders */
 	ssrd_site *ctx_site; /* the generation ctx was made for (a reference) */
 	unsigned char *loaded; /* per route of ctx_site: its delta is in ctx */
 	ssrd_timers    timers;
@@ -51,6 +53,25 @@ struct ssrd_pool {
 	ssrd_isolate_opts iso_opts;
 	ssrd_isolation    isolation;
 };
+
+static const char *const isolation_names[] = { "site", "request", "page" };
+
+int
+ssrd__isolation_parse(const char *name)
+{
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(name, isolation_names[i]) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+const char *
+ssrd__isolation_name(ssrd_isolation mode)
+{
+	return (unsigned) mode < 3 ? isolation_names[mode] : "unknown";
+}
 
 void
 ssrd__job_free(ssrd_job *job)
@@ -164,7 +185,20 @@ worker_context(struct worker *w, ssrd_site *site, char *msg, size_t msglen)
 		worker_drop_context(w);
 		return rv;
 	}
-	w->ctx_site                 = ssrd__site_ref(site);
+	w->ctx_site = ssrd__site_ref(site);
+	/* isolation = page: this context's code renders on the warm context's
+	 * React. */
+	if (w->warm != NULL
+	    && (ssrd__context_link(
+	            w->ctx, "__ssrd_shared_modules", w->warm, "__ssrd_modules")
+	            != SSRD_OK
+	        || ssrd__context_link(w->ctx, "__ssrd_render_with", w->warm,
+	               "__ssrd_render_with")
+	            != SSRD_OK)) {
+		snprintf(msg, msglen, "cannot link the worker's warm context");
+		worker_drop_context(w);
+		return SSRD_EENGINE;
+	}
 	const ssrd_bundle *layers[] = { p->base, &site->shell };
 	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
 		rv = ssrd__context_eval(w->ctx, layers[i]->code, layers[i]->len,
@@ -201,15 +235,34 @@ worker_boot(struct worker *w)
 	    != SSRD_OK) {
 		return rv;
 	}
-	if (p->isolation == SSRD_ISOLATION_REQUEST) {
+	if (p->isolation == SSRD_ISOLATION_PAGE) {
+		/* Renders make their own contexts; this one stays as the warm
+		 * React they share, its exports frozen so no page can swap
+		 * them. */
+		char  *out = NULL;
+		size_t n;
+		rv = ssrd__context_call(
+		    w->ctx, "__ssrd_freeze_shared", NULL, 0, &out, &n, NULL);
+		free(out);
+		if (rv != SSRD_OK) {
+			snprintf(w->start_msg, sizeof(w->start_msg),
+			    "cannot freeze React's exports");
+			return rv;
+		}
+		w->warm = w->ctx;
+		w->ctx  = NULL;
+		ssrd__site_unref(w->ctx_site);
+		w->ctx_site = NULL;
+		free(w->loaded);
+		w->loaded = NULL;
+	} else if (p->isolation == SSRD_ISOLATION_REQUEST) {
 		worker_drop_context(w); /* each render makes its own */
 	}
 	ssrd__log(SSRD_LOG_INFO, "worker_ready",
 	    "worker=%d from_snapshot=%d isolation=%s isolate_ms=%.2f "
 	    "context_and_eval_ms=%.2f",
 	    w->index, p->iso_opts.snapshot != NULL,
-	    p->isolation == SSRD_ISOLATION_REQUEST ? "request" : "site",
-	    t1 - t0, ssrd__now_ms() - t1);
+	    ssrd__isolation_name(p->isolation), t1 - t0, ssrd__now_ms() - t1);
 	return SSRD_OK;
 }
 
@@ -278,7 +331,7 @@ worker_render(struct worker *w, ssrd_job *job)
 	/* A context of the job's site generation: request isolation makes
 	 * one per render; site isolation keeps one and replaces it when the
 	 * site has been reloaded since. */
-	if (w->pool->isolation == SSRD_ISOLATION_REQUEST || w->ctx == NULL
+	if (w->pool->isolation != SSRD_ISOLATION_SITE || w->ctx == NULL
 	    || w->ctx_site != job->site) {
 		char msg[1024];
 		if ((job->err = worker_context(w, job->site, msg, sizeof(msg)))
@@ -293,7 +346,7 @@ worker_render(struct worker *w, ssrd_job *job)
 		job->err = ssrd__context_call(w->ctx, "__ssrd_render", args, 4,
 		    &job->html, &job->html_len, &err);
 	}
-	if (w->pool->isolation == SSRD_ISOLATION_REQUEST) {
+	if (w->pool->isolation != SSRD_ISOLATION_SITE) {
 		worker_drop_context(w);
 	}
 	job->render_ms = ssrd__now_ms() - t0;
@@ -393,6 +446,7 @@ worker_main(void *arg)
 		ssrd__isolate_pump(w->iso);
 	}
 	worker_drop_context(w);
+	ssrd__context_free(w->warm);
 	ssrd__isolate_free(w->iso);
 	w->iso = NULL;
 	return NULL;

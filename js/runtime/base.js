@@ -31,8 +31,16 @@ function normalize(path) {
 // that its external imports of components/ resolve to the shell's modules.
 let loading = null;
 
+// With isolation = page, ssrd links a warm context's modules in here, so that
+// this fresh context's pages run on React code that has already warmed up.
+globalThis.__ssrd_modules = modules;
+globalThis.__ssrd_freeze_shared = function () {
+  for (const m of Object.values(modules)) Object.freeze(m);
+  return "";
+};
+
 globalThis.require = function require(name) {
-  const m = modules[name];
+  const m = (globalThis.__ssrd_shared_modules || modules)[name];
   if (m !== undefined) return m;
   if (loading !== null && (name.startsWith("./") || name.startsWith("../"))) {
     const abs = normalize(loading.dir + "/" + name);
@@ -129,11 +137,17 @@ globalThis.__ssrd_warmup = function () {
 };
 
 // Renders one page inside the site's layout and returns the whole document.
-globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
-  const Page = pages[pageKey];
-  if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
+// Renders Page inside layout (either may come from another context of this
+// isolate: with isolation = page, the fresh context calls a warm one's copy).
+globalThis.__ssrd_render_with = function (layout, Page, path, paramsJson, propsJson) {
   const props = parseObject(propsJson, "props");
   props.params = parseObject(paramsJson, "route params");
   const page = jsx(Page, props);
-  return "<!DOCTYPE html>" + renderToString(shell.layout ? jsx(shell.layout, { path, children: page }) : page);
+  return "<!DOCTYPE html>" + renderToString(layout ? jsx(layout, { path, children: page }) : page);
+};
+
+globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
+  const Page = pages[pageKey];
+  if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
+  return globalThis.__ssrd_render_with(shell.layout, Page, path, paramsJson, propsJson);
 };

@@ -147,6 +147,15 @@ void ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st);
 int ssrd__context_new(
     ssrd_isolate *iso, const ssrd_context_hooks *hooks, ssrd_context **out);
 
+/*
+ * Sets dst's global dst_name to the value of src's global src_name: an
+ * object or function of another context of the same isolate, used from dst
+ * as is (calls run in src's context). Returns SSRD_OK, or SSRD_ENOENT if src
+ * has no such global. Owner thread only.
+ */
+int ssrd__context_link(ssrd_context *dst, const char *dst_name,
+    ssrd_context *src, const char *src_name);
+
 /* Frees a context. NULL is a harmless no-op. Owner thread only. */
 void ssrd__context_free(ssrd_context *ctx);
 

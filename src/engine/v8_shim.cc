@@ -819,9 +819,35 @@ ssrd__context_new(
 		return SSRD_EENGINE;
 	}
 	context->SetAlignedPointerInEmbedderData(CONTEXT_SLOT, ctx);
+	// One security token per isolate: its contexts may use each other's
+	// objects (ssrd__context_link); other isolates are out of reach anyway.
+	context->SetSecurityToken(v8::Undefined(isolate));
 	ctx->context.Reset(isolate, context);
 	*out = ctx;
 	return SSRD_OK;
+}
+
+extern "C" int
+ssrd__context_link(ssrd_context *dst, const char *dst_name, ssrd_context *src,
+    const char *src_name)
+{
+	v8::Isolate           *isolate = dst->iso->isolate;
+	v8::Isolate::Scope     isolate_scope(isolate);
+	v8::HandleScope        handle_scope(isolate);
+	v8::Local<v8::Context> from = src->context.Get(isolate);
+	v8::Local<v8::Context> to   = dst->context.Get(isolate);
+	v8::Local<v8::Value>   v;
+	if (!from->Global()
+	         ->Get(from, v8_str(isolate, src_name, strlen(src_name)))
+	         .ToLocal(&v)
+	    || v->IsUndefined()) {
+		return SSRD_ENOENT;
+	}
+	return to->Global()
+	           ->Set(to, v8_str(isolate, dst_name, strlen(dst_name)), v)
+	           .FromMaybe(false)
+	    ? SSRD_OK
+	    : SSRD_EENGINE;
 }
 
 extern "C" void

@@ -318,6 +318,48 @@ START_TEST(test_isolation_modes)
 	    job->error_text);
 	ssrd__job_free(job);
 	ssrd__pool_stop(pool);
+
+	/* page: a fresh context for the page's code on a shared, warm React:
+	 * globals do not carry over, React's exports cannot be swapped, errors
+	 * map, and the HTML is the same as a warm context's. */
+	ssrd_pool_opts pg = one_worker;
+	pg.isolation      = SSRD_ISOLATION_PAGE;
+	ck_assert_int_eq(ssrd__pool_start(&pg, &base, errsite, &pool, errbuf,
+	                     sizeof(errbuf)),
+	    SSRD_OK);
+	for (int i = 0; i < 3; i++) {
+		char *c = render(pool, errsite, "/leak", NULL);
+		ck_assert_msg(strstr(c, "renders <!-- -->1") != NULL,
+		    "page render %d: %s", i, c);
+		free(c);
+		char *t = render(pool, errsite, "/tamper", NULL);
+		ck_assert_msg(strstr(t, "react intact") != NULL,
+		    "page render %d: %s", i, t);
+		free(t);
+	}
+	job = job_for(errsite, "/boom", NULL);
+	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EJS);
+	ck_assert_msg(
+	    strstr(job->error_text, "at explode (components/Thrower.jsx:3:9)")
+	        != NULL,
+	    "%s", job->error_text);
+	ssrd__job_free(job);
+	ssrd__pool_stop(pool);
+
+	ssrd_pool *warm, *fresh;
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &warm,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	ck_assert_int_eq(
+	    ssrd__pool_start(&pg, &base, demo, &fresh, errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	char *w1 = render(warm, demo, "/products", "{\"count\":300}");
+	char *f1 = render(fresh, demo, "/products", "{\"count\":300}");
+	ck_assert_str_eq(w1, f1);
+	free(w1);
+	free(f1);
+	ssrd__pool_stop(warm);
+	ssrd__pool_stop(fresh);
 }
 END_TEST
 
