@@ -235,7 +235,7 @@ main(int argc, char **argv)
 			.isolation
 			= (ssrd_isolation) ssrd__isolation_parse(isolation) };
 		if (ssrd__pool_start(
-		        &po, &base, site, &pool, errbuf, sizeof(errbuf))
+		        &po, &base, &site, 1, &pool, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {
 			die("pool", errbuf);
 		}

@@ -196,7 +196,7 @@ app_start(struct app *app, long workers)
 		= (ssrd_isolation) ssrd__isolation_parse(app->cfg.isolation),
 	};
 	rv = ssrd__pool_start(
-	    &po, &app->base, app->site, &app->pool, errbuf, sizeof(errbuf));
+	    &po, &app->base, &app->site, 1, &app->pool, errbuf, sizeof(errbuf));
 	if (rv != SSRD_OK) {
 		fprintf(
 		    stderr, "ssrd: starting the workers failed: %s\n", errbuf);

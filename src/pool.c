@@ -12,25 +12,22 @@
 
 #include "log.h"
 #include "pool.h"
+#include "sitectx.h"
 #include "timers.h"
 
 /*
  * A worker. Everything in it but the fields under the pool's mutex belongs
- * to its thread: the isolate, the context and the timers are never touched
- * from anywhere else.
+ * to its thread: the isolate and the contexts are never touched from
+ * anywhere else.
  */
 struct worker {
 	ssrd_pool    *pool;
 	int           index;
 	pthread_t     thread;
 	ssrd_isolate *iso;
-	ssrd_context *ctx; /* NULL between renders with request isolation */
-	ssrd_context
-	          *warm; /* isolation = page: the context whose React renders */
-	ssrd_site *ctx_site; /* the generation ctx was made for (a reference) */
-	unsigned char *loaded; /* per route of ctx_site: its delta is in ctx */
-	ssrd_timers    timers;
-	uint64_t       current_id; /* the render being run, for console lines */
+	ssrd_sitectx *slots;     /* isolation = site: a warm context per site */
+	ssrd_sitectx  transient; /* page, request: the render's own context */
+	ssrd_context *warm;      /* isolation = page: the context whose React renders */
 	/* set once at start-up, under pool->mu */
 	int  started;
 	int  start_err;
@@ -46,12 +43,12 @@ struct ssrd_pool {
 	size_t             queue_max;
 	int                stopping;
 	long               nworkers; /* threads started */
-	long               nalloc;   /* entries of workers[] */
 	struct worker     *workers;
 	const ssrd_bundle *base;
-	ssrd_site *site; /* the generation workers boot with (a reference) */
-	ssrd_isolate_opts iso_opts;
-	ssrd_isolation    isolation;
+	ssrd_site        **sites;  /* the generations workers boot with (references), by slot */
+	size_t             nsites;
+	ssrd_isolate_opts  iso_opts;
+	ssrd_isolation     isolation;
 };
 
 static const char *const isolation_names[] = { "site", "request", "page" };
@@ -89,305 +86,106 @@ ssrd__job_free(ssrd_job *job)
 	free(job);
 }
 
-/* ---- hooks from JavaScript (worker thread only) ---- */
-
-static void
-hook_console(void *arg, int level, const char *msg, size_t len)
-{
-	struct worker   *w = arg;
-	static const int map[]
-	    = { SSRD_LOG_DEBUG, SSRD_LOG_INFO, SSRD_LOG_WARN, SSRD_LOG_ERROR };
-	int lvl = level >= 0 && level <= 3 ? map[level] : SSRD_LOG_INFO;
-	if (!ssrd__log_enabled(lvl)) {
-		return;
-	}
-	char *q = ssrd__log_quote(msg, len);
-	ssrd__log(lvl, "console", "render=%llu worker=%d msg=%s",
-	    (unsigned long long) w->current_id, w->index, q ? q : "\"\"");
-	free(q);
-}
-
-static void
-hook_timer_start(void *arg, uint32_t id, double delay_ms)
-{
-	struct worker *w = arg;
-	ssrd__timers_remove(
-	    &w->timers, id); /* setInterval re-arms the same id */
-	if (ssrd__timers_add(&w->timers, id, ssrd__now_ms() + delay_ms)
-	    != SSRD_OK) {
-		ssrd__log(SSRD_LOG_ERROR, "timer",
-		    "worker=%d msg=\"out of memory scheduling a timer\"",
-		    w->index);
-	}
-}
-
-static void
-hook_timer_stop(void *arg, uint32_t id)
-{
-	struct worker *w = arg;
-	ssrd__timers_remove(&w->timers, id);
-}
-
 /* ---- worker ---- */
 
-/* Formats err with every layer of site available for source mapping. */
-static char *
-format_error(struct worker *w, const ssrd_site *site, const ssrd_js_error *err)
-{
-	const ssrd_bundle **bundles
-	    = malloc((site->routes.n + 2) * sizeof(*bundles));
-	if (bundles == NULL) {
-		return NULL;
-	}
-	bundles[0] = w->pool->base;
-	bundles[1] = &site->shell;
-	for (size_t i = 0; i < site->routes.n; i++) {
-		bundles[i + 2] = &site->pages[i];
-	}
-	char *text = ssrd__bundle_format_error(
-	    err, bundles, site->routes.n + 2, site->root);
-	free(bundles);
-	return text;
-}
-
-/* Drops the worker's context and the site generation it was made for. */
-static void
-worker_drop_context(struct worker *w)
-{
-	ssrd__context_free(w->ctx);
-	w->ctx = NULL;
-	ssrd__site_unref(w->ctx_site);
-	w->ctx_site = NULL;
-	free(w->loaded);
-	w->loaded = NULL;
-	ssrd__timers_free(&w->timers); /* its timers die with it */
-}
-
 /*
- * Makes w->ctx a context ready to render site: from the snapshot it already
- * holds the base, so only the shell is evaluated; else both. Page deltas
- * come later, each at its route's first render (worker_load_page). On
- * failure *msg says why and the worker has no context.
+ * Creates the isolate and a context per site: the warm state renders reuse
+ * (site isolation), or proof that one can be made and, for page isolation,
+ * the warm React that fresh contexts share.
  */
-static int
-worker_context(struct worker *w, ssrd_site *site, char *msg, size_t msglen)
-{
-	ssrd_pool         *p   = w->pool;
-	ssrd_js_error      err = { 0 };
-	ssrd_context_hooks hooks
-	    = { w, hook_console, hook_timer_start, hook_timer_stop };
-	worker_drop_context(w);
-	w->loaded = calloc(site->routes.n + 1, 1);
-	int rv    = w->loaded == NULL ? SSRD_ENOMEM
-	                              : ssrd__context_new(w->iso, &hooks, &w->ctx);
-	if (rv != SSRD_OK) {
-		snprintf(msg, msglen, "cannot create a V8 context");
-		worker_drop_context(w);
-		return rv;
-	}
-	w->ctx_site = ssrd__site_ref(site);
-	/* isolation = page: this context's code renders on the warm context's
-	 * React. */
-	if (w->warm != NULL
-	    && (ssrd__context_link(
-	            w->ctx, "__ssrd_shared_modules", w->warm, "__ssrd_modules")
-	            != SSRD_OK
-	        || ssrd__context_link(w->ctx, "__ssrd_render_with", w->warm,
-	               "__ssrd_render_with")
-	            != SSRD_OK)) {
-		snprintf(msg, msglen, "cannot link the worker's warm context");
-		worker_drop_context(w);
-		return SSRD_EENGINE;
-	}
-	const ssrd_bundle *layers[] = { p->base, &site->shell };
-	for (size_t i = p->iso_opts.snapshot != NULL ? 1 : 0; i < 2; i++) {
-		rv = ssrd__context_eval(w->ctx, layers[i]->code, layers[i]->len,
-		    layers[i]->path, &err);
-		if (rv != SSRD_OK) {
-			char *text = format_error(w, site, &err);
-			snprintf(msg, msglen, "evaluating %s failed: %s",
-			    layers[i]->path, text ? text : "(out of memory)");
-			free(text);
-			ssrd__js_error_clear(&err);
-			worker_drop_context(w);
-			return rv;
-		}
-	}
-	return SSRD_OK;
-}
-
-/* Creates the isolate and a first context: the warm state renders reuse (site
- * isolation), or proof that one can be made (request isolation). */
 static int
 worker_boot(struct worker *w)
 {
-	ssrd_pool *p  = w->pool;
-	double     t0 = ssrd__now_ms();
-	int        rv = ssrd__isolate_new(&p->iso_opts, &w->iso);
-	double     t1 = ssrd__now_ms();
+	ssrd_pool *p    = w->pool;
+	int        snap = p->iso_opts.snapshot != NULL;
+	double     t0   = ssrd__now_ms();
+	int        rv   = ssrd__isolate_new(&p->iso_opts, &w->iso);
+	double     t1   = ssrd__now_ms();
 	if (rv != SSRD_OK) {
-		snprintf(w->start_msg, sizeof(w->start_msg),
-		    "cannot create a V8 isolate");
+		snprintf(w->start_msg, sizeof(w->start_msg), "cannot create a V8 isolate");
 		return rv;
 	}
-	if ((rv = worker_context(
-	         w, p->site, w->start_msg, sizeof(w->start_msg)))
-	    != SSRD_OK) {
-		return rv;
+	w->slots = calloc(p->nsites, sizeof(ssrd_sitectx));
+	if (w->slots == NULL) {
+		snprintf(w->start_msg, sizeof(w->start_msg), "out of memory");
+		return SSRD_ENOMEM;
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		rv = ssrd__sitectx_open(&w->slots[i], w->iso, snap, p->base, p->sites[i],
+		    NULL, w->index, w->start_msg, sizeof(w->start_msg));
+		if (rv != SSRD_OK) {
+			return rv;
+		}
 	}
 	if (p->isolation == SSRD_ISOLATION_PAGE) {
-		/* Renders make their own contexts; this one stays as the warm
-		 * React they share, its exports frozen so no page can swap
-		 * them. */
+		/* Renders make their own contexts; the first site's stays as the
+		 * warm React they share, its exports frozen so no page can swap
+		 * them. It keeps only its context. */
 		char  *out = NULL;
 		size_t n;
 		rv = ssrd__context_call(
-		    w->ctx, "__ssrd_freeze_shared", NULL, 0, &out, &n, NULL);
+		    w->slots[0].ctx, "__ssrd_freeze_shared", NULL, 0, &out, &n, NULL);
 		free(out);
 		if (rv != SSRD_OK) {
-			snprintf(w->start_msg, sizeof(w->start_msg),
-			    "cannot freeze React's exports");
+			snprintf(w->start_msg, sizeof(w->start_msg), "cannot freeze React's exports");
 			return rv;
 		}
-		w->warm = w->ctx;
-		w->ctx  = NULL;
-		ssrd__site_unref(w->ctx_site);
-		w->ctx_site = NULL;
-		free(w->loaded);
-		w->loaded = NULL;
-	} else if (p->isolation == SSRD_ISOLATION_REQUEST) {
-		worker_drop_context(w); /* each render makes its own */
+		w->warm          = w->slots[0].ctx;
+		w->slots[0].ctx  = NULL;
+	}
+	if (p->isolation != SSRD_ISOLATION_SITE) {
+		for (size_t i = 0; i < p->nsites; i++) {
+			ssrd__sitectx_close(&w->slots[i]); /* each render makes its own */
+		}
 	}
 	ssrd__log(SSRD_LOG_INFO, "worker_ready",
-	    "worker=%d from_snapshot=%d isolation=%s isolate_ms=%.2f "
-	    "context_and_eval_ms=%.2f",
-	    w->index, p->iso_opts.snapshot != NULL,
-	    ssrd__isolation_name(p->isolation), t1 - t0, ssrd__now_ms() - t1);
+	    "worker=%d sites=%zu from_snapshot=%d isolation=%s isolate_ms=%.2f "
+	    "contexts_ms=%.2f",
+	    w->index, p->nsites, snap, ssrd__isolation_name(p->isolation), t1 - t0,
+	    ssrd__now_ms() - t1);
 	return SSRD_OK;
-}
-
-/*
- * Evaluates the job's page delta in w->ctx (made for the job's site) unless
- * it already is. On failure returns the error and a malloc'd description in
- * *text.
- */
-static int
-worker_load_page(struct worker *w, const ssrd_job *job, char **text)
-{
-	const ssrd_site *site = job->site;
-	const char      *why;
-	if (w->loaded[job->route]) {
-		return SSRD_OK;
-	}
-	const ssrd_bundle *page = ssrd__site_page(site, job->route, &why);
-	if (page == NULL) {
-		*text = strdup(why); /* esbuild's message: file, line, column */
-		return SSRD_EBUILD;
-	}
-	ssrd_js_error err     = { 0 };
-	char         *out     = NULL;
-	size_t        n       = 0;
-	ssrd_str      begin[] = { { page->map_dir, strlen(page->map_dir) },
-		     { site->root, strlen(site->root) } };
-	ssrd_str      end[]   = { { job->page_key, strlen(job->page_key) } };
-	int           rv      = ssrd__context_call(
-	                   w->ctx, "__ssrd_begin_page", begin, 2, &out, &n, &err);
-	free(out);
-	out = NULL;
-	if (rv == SSRD_OK) {
-		rv = ssrd__context_eval(
-		    w->ctx, page->code, page->len, page->path, &err);
-	}
-	if (rv == SSRD_OK) {
-		rv = ssrd__context_call(
-		    w->ctx, "__ssrd_end_page", end, 1, &out, &n, &err);
-		free(out);
-	}
-	if (rv == SSRD_EJS) {
-		*text = format_error(w, site, &err);
-	} else if (rv != SSRD_OK) {
-		*text = strdup(ssrd_strerror(rv));
-	} else {
-		w->loaded[job->route] = 1;
-	}
-	ssrd__js_error_clear(&err);
-	return rv;
 }
 
 static void
 worker_render(struct worker *w, ssrd_job *job)
 {
-	ssrd_js_error err    = { 0 };
-	double        t0     = ssrd__now_ms();
-	ssrd_str      args[] = {
-		     { job->page_key, strlen(job->page_key) },
-		     { job->path, strlen(job->path) },
-		     { job->params_json, strlen(job->params_json) },
-		     { job->props_json, job->props_json ? job->props_len : 0 },
-	};
-	w->current_id = job->id;
+	ssrd_pool    *p  = w->pool;
+	double        t0 = ssrd__now_ms();
+	ssrd_sitectx *sc;
 	job->queue_ms = t0 - job->enqueued_ms;
 	job->worker   = w->index;
-	/* A context of the job's site generation: request isolation makes
-	 * one per render; site isolation keeps one and replaces it when the
-	 * site has been reloaded since. */
-	if (w->pool->isolation != SSRD_ISOLATION_SITE || w->ctx == NULL
-	    || w->ctx_site != job->site) {
+	/* Site isolation keeps a context per site and replaces it when the site
+	 * has been reloaded since; the others make one per render. */
+	sc = p->isolation == SSRD_ISOLATION_SITE ? &w->slots[job->site->slot]
+	                                         : &w->transient;
+	if (sc->ctx == NULL || sc->site != job->site) {
 		char msg[1024];
-		if ((job->err = worker_context(w, job->site, msg, sizeof(msg)))
-		    != SSRD_OK) {
+		job->err = ssrd__sitectx_open(sc, w->iso, p->iso_opts.snapshot != NULL,
+		    p->base, job->site, w->warm, w->index, msg, sizeof(msg));
+		if (job->err != SSRD_OK) {
 			job->error_text = strdup(msg);
-			w->current_id   = 0;
 			return;
 		}
 	}
-	job->err = worker_load_page(w, job, &job->error_text);
-	if (job->err == SSRD_OK) {
-		job->err = ssrd__context_call(w->ctx, "__ssrd_render", args, 4,
-		    &job->html, &job->html_len, &err);
-	}
-	if (w->pool->isolation != SSRD_ISOLATION_SITE) {
-		worker_drop_context(w);
+	ssrd__sitectx_render(sc, job);
+	if (p->isolation != SSRD_ISOLATION_SITE) {
+		ssrd__sitectx_close(sc); /* its timers die with it */
 	}
 	job->render_ms = ssrd__now_ms() - t0;
-	if (job->error_text != NULL) {
-		/* already described, by worker_load_page */
-	} else if (job->err == SSRD_EJS) {
-		if (err.name != NULL
-		    && strcmp(err.name, "BadPropsError") == 0) {
-			/* The caller's mistake, not the page's: the reason
-			 * alone, no stack. */
-			const char *m  = err.message;
-			size_t      nl = strlen(err.name);
-			if (strncmp(m, err.name, nl) == 0
-			    && strncmp(m + nl, ": ", 2) == 0) {
-				m += nl + 2;
-			}
-			job->err        = SSRD_EBADPROPS;
-			job->error_text = strdup(m);
-		} else {
-			job->error_text = format_error(w, job->site, &err);
-		}
-	} else if (job->err != SSRD_OK) {
-		job->error_text = strdup(ssrd_strerror(job->err));
-	}
-	ssrd__js_error_clear(&err);
-	w->current_id = 0;
 }
 
-static void
-worker_fire_timers(struct worker *w)
+/* The earliest timer of any of the worker's contexts, or -1. */
+static double
+worker_next_timer(const struct worker *w)
 {
-	uint32_t ids[64];
-	size_t   n;
-	if (w->ctx == NULL) {
-		return; /* request isolation between renders: no context, no
-		           timers */
+	double next = -1;
+	for (size_t i = 0; w->slots != NULL && i < w->pool->nsites; i++) {
+		double t = ssrd__timers_next(&w->slots[i].timers);
+		if (t >= 0 && (next < 0 || t < next)) {
+			next = t;
+		}
 	}
-	while ((n = ssrd__timers_pop_due(&w->timers, ssrd__now_ms(), ids, 64))
-	    > 0) {
-		ssrd__context_fire_timers(w->ctx, ids, n);
-	}
+	return next;
 }
 
 static void *
@@ -409,7 +207,7 @@ worker_main(void *arg)
 	while (rv == SSRD_OK) {
 		pthread_mutex_lock(&p->mu);
 		while (p->head == NULL && !p->stopping) {
-			double next = ssrd__timers_next(&w->timers);
+			double next = worker_next_timer(w);
 			if (next < 0) {
 				pthread_cond_wait(&p->cv_work, &p->mu);
 				continue;
@@ -442,10 +240,17 @@ worker_main(void *arg)
 			worker_render(w, job);
 			job->done(job, job->arg);
 		}
-		worker_fire_timers(w);
+		for (size_t i = 0; i < p->nsites; i++) {
+			ssrd__sitectx_fire_timers(&w->slots[i]);
+		}
 		ssrd__isolate_pump(w->iso);
 	}
-	worker_drop_context(w);
+	for (size_t i = 0; w->slots != NULL && i < p->nsites; i++) {
+		ssrd__sitectx_close(&w->slots[i]);
+	}
+	free(w->slots);
+	w->slots = NULL;
+	ssrd__sitectx_close(&w->transient);
 	ssrd__context_free(w->warm);
 	ssrd__isolate_free(w->iso);
 	w->iso = NULL;
@@ -456,17 +261,20 @@ worker_main(void *arg)
 
 int
 ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
-    ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen)
+    ssrd_site *const *sites, size_t nsites, ssrd_pool **out, char *errbuf,
+    size_t errlen)
 {
 	ssrd_pool *p = calloc(1, sizeof(*p));
 	if (p == NULL) {
 		return SSRD_ENOMEM;
 	}
 	p->workers = calloc((size_t) opts->workers, sizeof(struct worker));
-	p->nalloc  = opts->workers;
-	if (p->workers == NULL) {
+	p->sites   = calloc(nsites, sizeof(ssrd_site *));
+	if (p->workers == NULL || p->sites == NULL || nsites == 0) {
+		free(p->workers);
+		free(p->sites);
 		free(p);
-		return SSRD_ENOMEM;
+		return nsites == 0 ? SSRD_EINVAL : SSRD_ENOMEM;
 	}
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -477,7 +285,10 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_condattr_destroy(&ca);
 	p->queue_max = opts->queue_max;
 	p->base      = base;
-	p->site      = ssrd__site_ref(site);
+	for (size_t i = 0; i < nsites; i++) {
+		p->sites[i] = ssrd__site_ref(sites[i]);
+	}
+	p->nsites    = nsites;
 	p->iso_opts  = opts->isolate;
 	p->isolation = opts->isolation;
 
@@ -612,7 +423,10 @@ ssrd__pool_stop(ssrd_pool *p)
 	for (long i = 0; i < p->nworkers; i++) {
 		pthread_join(p->workers[i].thread, NULL);
 	}
-	ssrd__site_unref(p->site);
+	for (size_t i = 0; i < p->nsites; i++) {
+		ssrd__site_unref(p->sites[i]);
+	}
+	free(p->sites);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_work);
 	pthread_cond_destroy(&p->cv_start);

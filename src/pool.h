@@ -84,13 +84,15 @@ typedef struct ssrd_pool_opts {
 } ssrd_pool_opts;
 
 /*
- * Starts the workers and waits until each has a context for site (the
- * pool keeps a reference to it); base must outlive the pool. Stores
+ * Starts the workers and waits until each has a context for each of the
+ * nsites sites (sites[i]->slot must be i; the pool keeps a reference to
+ * each); base must outlive the pool. Stores
  * the pool in *out and returns SSRD_OK; on failure stops what started and
  * returns the first worker's error, with its message in errbuf.
  */
 int ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
-    ssrd_site *site, ssrd_pool **out, char *errbuf, size_t errlen);
+    ssrd_site *const *sites, size_t nsites, ssrd_pool **out, char *errbuf,
+    size_t errlen);
 
 /*
  * Queues a job. Returns SSRD_OK, after which job->done is called exactly

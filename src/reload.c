@@ -54,6 +54,7 @@ reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint)
 		return;
 	}
 	fresh->generation = old->generation + 1;
+	fresh->slot       = old->slot;
 	pthread_mutex_lock(&r->mu);
 	r->current = fresh;
 	pthread_mutex_unlock(&r->mu);

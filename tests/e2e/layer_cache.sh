@@ -14,7 +14,7 @@ check "cold start renders" R
 cp "$WORK/out" "$WORK/want.html"
 check "cold start builds base, snapshot, shell and 4 pages" [ "$(launches)" = 7 ]
 check "cold start made a snapshot" grep -q 'event=layer name=snapshot:base source=ssrd-snapshot-make' "$WORK/err"
-check "the worker started from it" grep -q 'event=worker_ready worker=0 from_snapshot=1' "$WORK/err"
+check "the worker started from it" grep -q 'event=worker_ready worker=0 sites=1 from_snapshot=1' "$WORK/err"
 check "the manifest exists" test -s "$C/manifest.sqlite"
 check "the manifest records the seven layers" [ "$(sqlite3 "$C/manifest.sqlite" 'select count(*) from layer')" = 7 ]
 check "the products page delta is small" [ "$(stat -c %s "$(page_js app/products/page.jsx)")" -lt 20000 ]

@@ -73,7 +73,7 @@ START_TEST(test_render_demo_routes)
 {
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &pool,
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &demo, 1, &pool,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	char *home = render(pool, demo, "/", "{\"name\":\"Ada\"}");
@@ -101,7 +101,7 @@ START_TEST(test_errors_are_mapped)
 {
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, errsite, &pool,
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1, &pool,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	ssrd_job *job = job_for(errsite, "/boom", NULL);
@@ -175,7 +175,7 @@ START_TEST(test_concurrent_renders_match_single_thread)
 	ssrd_pool *single, *pool;
 	char       errbuf[1024];
 	char      *want[4];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &single,
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &demo, 1, &single,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	for (int k = 0; k < 4; k++) {
@@ -185,7 +185,7 @@ START_TEST(test_concurrent_renders_match_single_thread)
 	ck_assert_str_ne(
 	    want[0], want[1]); /* the props really change the page */
 
-	ck_assert_int_eq(ssrd__pool_start(&two_workers, &base, demo, &pool,
+	ck_assert_int_eq(ssrd__pool_start(&two_workers, &base, &demo, 1, &pool,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	ck_assert_int_eq(ssrd__pool_workers(pool), 2);
@@ -226,7 +226,7 @@ START_TEST(test_overload_and_stop)
 	ssrd_pool *pool;
 	char       errbuf[1024];
 	ck_assert_int_eq(
-	    ssrd__pool_start(&none, &base, demo, &pool, errbuf, sizeof(errbuf)),
+	    ssrd__pool_start(&none, &base, &demo, 1, &pool, errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	ssrd_job *job = job_for(demo, "/", NULL);
 	ck_assert_int_eq(ssrd__pool_submit(pool, job), SSRD_EOVERLOAD);
@@ -235,7 +235,7 @@ START_TEST(test_overload_and_stop)
 
 	/* Stopping with work queued completes every job exactly once: rendered
 	 * or closed. */
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &pool,
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &demo, 1, &pool,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	int closed = 0, queued = 0;
@@ -269,7 +269,7 @@ START_TEST(test_start_fails_cleanly_on_bad_layer)
 	ssrd_pool *pool = NULL;
 	char       errbuf[1024];
 	int        rv = ssrd__pool_start(
-	           &two_workers, &bad, demo, &pool, errbuf, sizeof(errbuf));
+	           &two_workers, &bad, &demo, 1, &pool, errbuf, sizeof(errbuf));
 	ck_assert_int_eq(rv, SSRD_EJS);
 	ck_assert_ptr_null(pool);
 	ck_assert_msg(strstr(errbuf, "base is broken") != NULL, "%s", errbuf);
@@ -283,7 +283,7 @@ START_TEST(test_isolation_modes)
 	 * next. */
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, errsite, &pool,
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1, &pool,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	char *a = render(pool, errsite, "/leak", NULL);
@@ -300,7 +300,7 @@ START_TEST(test_isolation_modes)
 	 * into a freed one. */
 	ssrd_pool_opts req = one_worker;
 	req.isolation      = SSRD_ISOLATION_REQUEST;
-	ck_assert_int_eq(ssrd__pool_start(&req, &base, errsite, &pool, errbuf,
+	ck_assert_int_eq(ssrd__pool_start(&req, &base, &errsite, 1, &pool, errbuf,
 	                     sizeof(errbuf)),
 	    SSRD_OK);
 	for (int i = 0; i < 3; i++) {
@@ -324,7 +324,7 @@ START_TEST(test_isolation_modes)
 	 * map, and the HTML is the same as a warm context's. */
 	ssrd_pool_opts pg = one_worker;
 	pg.isolation      = SSRD_ISOLATION_PAGE;
-	ck_assert_int_eq(ssrd__pool_start(&pg, &base, errsite, &pool, errbuf,
+	ck_assert_int_eq(ssrd__pool_start(&pg, &base, &errsite, 1, &pool, errbuf,
 	                     sizeof(errbuf)),
 	    SSRD_OK);
 	for (int i = 0; i < 3; i++) {
@@ -347,11 +347,11 @@ START_TEST(test_isolation_modes)
 	ssrd__pool_stop(pool);
 
 	ssrd_pool *warm, *fresh;
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, demo, &warm,
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &demo, 1, &warm,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	ck_assert_int_eq(
-	    ssrd__pool_start(&pg, &base, demo, &fresh, errbuf, sizeof(errbuf)),
+	    ssrd__pool_start(&pg, &base, &demo, 1, &fresh, errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	char *w1 = render(warm, demo, "/products", "{\"count\":300}");
 	char *f1 = render(fresh, demo, "/products", "{\"count\":300}");
