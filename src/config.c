@@ -56,6 +56,97 @@ check_isolation(const char *v, char *errbuf, size_t errlen)
 	return SSRD_OK;
 }
 
+static char *trim(char *s);
+
+/* Splits "HOST=PATH, PATH" lists; with out NULL it only validates. */
+static int
+parse_sites(const char *v, ssrd_site_entry **out, size_t *n, char *errbuf,
+    size_t errlen)
+{
+	char  *copy = strdup(v), *save = NULL;
+	size_t count = 0;
+	int    rv    = SSRD_OK;
+	if (copy == NULL) {
+		return SSRD_ENOMEM;
+	}
+	for (char *e = strtok_r(copy, ",", &save); e != NULL && rv == SSRD_OK;
+	     e       = strtok_r(NULL, ",", &save)) {
+		char *item = trim(e), *eq = strchr(item, '='), *host = NULL,
+		     *path = item;
+		if (eq != NULL) {
+			*eq  = '\0';
+			host = trim(item);
+			path = trim(eq + 1);
+			if (*host == '\0' || strpbrk(host, " /:") != NULL) {
+				snprintf(errbuf, errlen,
+				    "site entry \"%s=%s\": the host must be a "
+				    "plain name like shop.example.com",
+				    host, path);
+				rv = SSRD_ECONFIG;
+				break;
+			}
+		}
+		if (*path == '\0') {
+			snprintf(errbuf, errlen,
+			    "site: an entry has no directory; write PATH or "
+			    "HOST=PATH, comma-separated");
+			rv = SSRD_ECONFIG;
+			break;
+		}
+		if (out != NULL) {
+			ssrd_site_entry *nv
+			    = realloc(*out, (count + 1) * sizeof(*nv));
+			if (nv == NULL) {
+				rv = SSRD_ENOMEM;
+				break;
+			}
+			*out           = nv;
+			nv[count].host = host ? strdup(host) : NULL;
+			nv[count].path = strdup(path);
+		}
+		count++;
+	}
+	free(copy);
+	if (rv == SSRD_OK && count == 0) {
+		snprintf(errbuf, errlen,
+		    "site is empty: give a directory, or HOST=PATH entries");
+		rv = SSRD_ECONFIG;
+	}
+	if (n != NULL) {
+		*n = count;
+	}
+	return rv;
+}
+
+static int
+check_sites(const char *v, char *errbuf, size_t errlen)
+{
+	return parse_sites(v, NULL, NULL, errbuf, errlen);
+}
+
+int
+ssrd__config_sites(const ssrd_config *cfg, ssrd_site_entry **out, size_t *n,
+    char *errbuf, size_t errlen)
+{
+	*out   = NULL;
+	int rv = parse_sites(cfg->site, out, n, errbuf, errlen);
+	if (rv != SSRD_OK) {
+		ssrd__config_sites_free(*out, *n);
+		*out = NULL;
+	}
+	return rv;
+}
+
+void
+ssrd__config_sites_free(ssrd_site_entry *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].host);
+		free(v[i].path);
+	}
+	free(v);
+}
+
 static int
 check_http_url(const char *v, char *errbuf, size_t errlen)
 {
@@ -76,8 +167,9 @@ static const struct opt options[] = {
 	{ "server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
 	    check_http_url, "HTTP listen URL; empty turns HTTP off" },
 	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
-	    NULL,
-	    "the site's root directory (with app/layout.jsx, app/page.jsx)" },
+	    check_sites,
+	    "the site's root directory (with app/), or HOST=PATH entries, "
+	    "comma-separated; the first is the default" },
 	{ "site", "watch_ms", OPT_LONG, OFF(watch_ms), "1000", 0, 3600000, NULL,
 	    "how often ssrd serve looks for changed sources and rebuilds what "
 	    "changed, ms; 0 = never" },

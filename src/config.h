@@ -58,6 +58,25 @@ int ssrd__config_load_file(
 int ssrd__config_set(ssrd_config *cfg, const char *name, const char *value,
     char *errbuf, size_t errlen);
 
+/* One entry of the `site` option: the directory, and the Host it answers (NULL:
+ * the default). */
+typedef struct ssrd_site_entry {
+	char *host;
+	char *path;
+} ssrd_site_entry;
+
+/*
+ * Splits cfg->site ("PATH" or "HOST=PATH, HOST=PATH, ...") into *out
+ * (malloc'd array, free with ssrd__config_sites_free()) and its length into
+ * *n. The first entry is the default site. Returns SSRD_OK, SSRD_ECONFIG
+ * with the reason in errbuf, or SSRD_ENOMEM.
+ */
+int ssrd__config_sites(const ssrd_config *cfg, ssrd_site_entry **out, size_t *n,
+    char *errbuf, size_t errlen);
+
+/* Frees what ssrd__config_sites() returned. */
+void ssrd__config_sites_free(ssrd_site_entry *v, size_t n);
+
 /* Writes one line per option (flag, default, help) for --help. */
 void ssrd__config_print_help(FILE *out);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
@@ -18,7 +19,9 @@ struct ssrd_http {
 	nng_http_server  *server;
 	nng_http_handler *handler;
 	ssrd_pool        *pool;
-	ssrd_reloader    *sites;
+	ssrd_reloader   **sites; /* by slot */
+	char            **hosts; /* by slot; NULL entries match no Host */
+	size_t            nsites;
 	atomic_ullong     next_id;
 };
 
@@ -95,6 +98,25 @@ render_done(ssrd_job *job, void *arg)
 	ssrd__job_free(job);
 }
 
+/* The site a request is for: by its Host header, else the default (the first).
+ */
+static ssrd_reloader *
+pick_site(const ssrd_http *http, nng_http_req *req)
+{
+	const char *host = nng_http_req_get_header(req, "Host");
+	if (host != NULL && http->nsites > 1) {
+		size_t n = strcspn(host, ":");
+		for (size_t i = 0; i < http->nsites; i++) {
+			if (http->hosts[i] != NULL
+			    && strlen(http->hosts[i]) == n
+			    && strncasecmp(http->hosts[i], host, n) == 0) {
+				return http->sites[i];
+			}
+		}
+	}
+	return http->sites[0];
+}
+
 static void
 handle(nng_aio *aio)
 {
@@ -123,7 +145,7 @@ handle(nng_aio *aio)
 
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
-	ssrd_site        *site = ssrd__reloader_site(http->sites);
+	ssrd_site        *site = ssrd__reloader_site(pick_site(http, req));
 	const ssrd_route *route;
 	char             *params = NULL;
 	int rv = ssrd__routes_match(&site->routes, uri, &route, &params);
@@ -172,9 +194,21 @@ handle(nng_aio *aio)
 	}
 }
 
+static void
+http_free(ssrd_http *http)
+{
+	for (size_t i = 0; http->hosts != NULL && i < http->nsites; i++) {
+		free(http->hosts[i]);
+	}
+	free(http->hosts);
+	free(http->sites);
+	free(http);
+}
+
 int
-ssrd__http_start(const char *url, ssrd_pool *pool, ssrd_reloader *sites,
-    ssrd_http **out, char *errbuf, size_t errlen)
+ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
+    ssrd_reloader *const *sites, size_t nsites, ssrd_http **out, char *errbuf,
+    size_t errlen)
 {
 	ssrd_http *http = calloc(1, sizeof(*http));
 	nng_url   *u    = NULL;
@@ -182,8 +216,19 @@ ssrd__http_start(const char *url, ssrd_pool *pool, ssrd_reloader *sites,
 	if (http == NULL) {
 		return SSRD_ENOMEM;
 	}
-	http->pool  = pool;
-	http->sites = sites;
+	http->pool   = pool;
+	http->sites  = calloc(nsites, sizeof(*http->sites));
+	http->hosts  = calloc(nsites, sizeof(*http->hosts));
+	http->nsites = nsites;
+	if (http->sites == NULL || http->hosts == NULL || nsites == 0) {
+		http_free(http);
+		return SSRD_ENOMEM;
+	}
+	for (size_t i = 0;
+	     http->sites != NULL && http->hosts != NULL && i < nsites; i++) {
+		http->sites[i] = sites[i];
+		http->hosts[i] = hosts[i] ? strdup(hosts[i]) : NULL;
+	}
 	if ((rv = nng_url_parse(&u, url)) != 0
 	    || (rv = nng_http_server_hold(&http->server, u)) != 0
 	    || (rv = nng_http_handler_alloc(&http->handler, "/", handle)) != 0
@@ -217,7 +262,7 @@ fail:
 	if (u != NULL) {
 		nng_url_free(u);
 	}
-	free(http);
+	http_free(http);
 	return SSRD_ENNG;
 }
 
@@ -229,5 +274,5 @@ ssrd__http_stop(ssrd_http *http)
 	}
 	nng_http_server_stop(http->server);
 	nng_http_server_release(http->server);
-	free(http);
+	http_free(http);
 }

@@ -12,13 +12,16 @@ typedef struct ssrd_http ssrd_http;
 
 /*
  * Starts serving url ("http://127.0.0.1:8080") with renders from pool for
- * the routes of the site's current generation (from sites); both must
- * outlive the server. Stores it in *out and
+ * nsites sites: a request goes to the site whose hosts[i] equals its Host
+ * header (case aside, port ignored), else to sites[0]; hosts[i] may be NULL.
+ * Each request renders with its site's current generation. pool and the
+ * reloaders must outlive the server; hosts are copied. Stores it in *out and
  * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
  * taken). Renders run on the pool; nng's threads only queue and reply.
  */
-int ssrd__http_start(const char *url, ssrd_pool *pool, ssrd_reloader *sites,
-    ssrd_http **out, char *errbuf, size_t errlen);
+int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
+    ssrd_reloader *const *sites, size_t nsites, ssrd_http **out, char *errbuf,
+    size_t errlen);
 
 /* Stops accepting and frees the server. In-flight replies finish first. NULL is
  * a no-op. */

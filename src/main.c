@@ -52,16 +52,19 @@ usage(FILE *out)
 
 /* Everything one run holds, torn down in reverse order by app_close(). */
 struct app {
-	ssrd_config    cfg;
-	ssrd_manifest *manifest;
-	ssrd_bundle    base;
-	ssrd_bundle    snapshot; /* code empty when off */
-	ssrd_site     *site;
-	ssrd_pool     *pool;
-	ssrd_http     *http;
-	ssrd_reloader *sites;
-	const char    *route; /* render: the path */
-	const char    *props; /* render: --props */
+	ssrd_config      cfg;
+	ssrd_manifest   *manifest;
+	ssrd_bundle      base;
+	ssrd_bundle      snapshot; /* code empty when off */
+	ssrd_site_entry *entries;  /* the `site` option, split */
+	size_t           nsites;
+	ssrd_site      **site_v;    /* one loaded site per entry (references) */
+	ssrd_site       *site;      /* site_v[0], the default */
+	ssrd_reloader  **reloaders; /* serve: one per site */
+	ssrd_pool       *pool;
+	ssrd_http       *http;
+	const char      *route; /* render: the path */
+	const char      *props; /* render: --props */
 };
 
 /* Reads --config first, then every other flag; positional words go to *route.
@@ -179,12 +182,30 @@ app_start(struct app *app, long workers)
 		ssrd__log(SSRD_LOG_WARN, "snapshot_unavailable",
 		    "reason=\"%s\"", errbuf);
 	}
-	rv = ssrd__site_load(&app->cfg, app->manifest, app->cfg.site,
-	    &app->site, errbuf, sizeof(errbuf));
-	if (rv != SSRD_OK) {
-		fprintf(stderr, "ssrd: loading the site failed: %s\n", errbuf);
+	if (ssrd__config_sites(
+	        &app->cfg, &app->entries, &app->nsites, errbuf, sizeof(errbuf))
+	    != SSRD_OK) {
+		fprintf(stderr, "ssrd: %s\n", errbuf);
 		return EXIT_START;
 	}
+	app->site_v = calloc(app->nsites, sizeof(ssrd_site *));
+	for (size_t i = 0; app->site_v != NULL && i < app->nsites; i++) {
+		rv = ssrd__site_load(&app->cfg, app->manifest,
+		    app->entries[i].path, &app->site_v[i], errbuf,
+		    sizeof(errbuf));
+		if (rv != SSRD_OK) {
+			fprintf(stderr,
+			    "ssrd: loading the site %s failed: %s\n",
+			    app->entries[i].path, errbuf);
+			return EXIT_START;
+		}
+		app->site_v[i]->slot = i;
+	}
+	if (app->site_v == NULL) {
+		fprintf(stderr, "ssrd: out of memory\n");
+		return EXIT_START;
+	}
+	app->site         = app->site_v[0];
 	ssrd_pool_opts po = {
 		.workers   = workers,
 		.queue_max = 1024,
@@ -195,8 +216,8 @@ app_start(struct app *app, long workers)
 		.isolation
 		= (ssrd_isolation) ssrd__isolation_parse(app->cfg.isolation),
 	};
-	rv = ssrd__pool_start(
-	    &po, &app->base, &app->site, 1, &app->pool, errbuf, sizeof(errbuf));
+	rv = ssrd__pool_start(&po, &app->base, app->site_v, app->nsites,
+	    &app->pool, errbuf, sizeof(errbuf));
 	if (rv != SSRD_OK) {
 		fprintf(
 		    stderr, "ssrd: starting the workers failed: %s\n", errbuf);
@@ -214,9 +235,16 @@ static void
 app_close(struct app *app)
 {
 	ssrd__http_stop(app->http);
-	ssrd__reloader_stop(app->sites);
+	for (size_t i = 0; app->reloaders != NULL && i < app->nsites; i++) {
+		ssrd__reloader_stop(app->reloaders[i]);
+	}
+	free(app->reloaders);
 	ssrd__pool_stop(app->pool);
-	ssrd__site_unref(app->site);
+	for (size_t i = 0; app->site_v != NULL && i < app->nsites; i++) {
+		ssrd__site_unref(app->site_v[i]);
+	}
+	free(app->site_v);
+	ssrd__config_sites_free(app->entries, app->nsites);
 	ssrd__bundle_clear(&app->snapshot);
 	ssrd__bundle_clear(&app->base);
 	ssrd__manifest_close(app->manifest);
@@ -290,6 +318,45 @@ cmd_render(struct app *app)
 	return rc;
 }
 
+/* Lists each site's routes; with several sites, under a line naming each. */
+static int
+cmd_routes(struct app *app)
+{
+	char errbuf[512];
+	if (ssrd__config_sites(
+	        &app->cfg, &app->entries, &app->nsites, errbuf, sizeof(errbuf))
+	    != SSRD_OK) {
+		fprintf(stderr, "ssrd: %s\n", errbuf);
+		return EXIT_START;
+	}
+	for (size_t s = 0; s < app->nsites; s++) {
+		ssrd_routes routes;
+		char       *root = ssrd__path_real(app->entries[s].path);
+		if (root == NULL
+		    || ssrd__routes_scan(root, &routes, errbuf, sizeof(errbuf))
+		        != SSRD_OK) {
+			fprintf(stderr, "ssrd: %s\n",
+			    root ? errbuf
+			         : "the site directory does not exist");
+			free(root);
+			return EXIT_START;
+		}
+		if (app->nsites > 1) {
+			printf("%s# %s %s\n", s ? "\n" : "",
+			    app->entries[s].host ? app->entries[s].host
+			                         : "(default)",
+			    root);
+		}
+		for (size_t i = 0; i < routes.n; i++) {
+			printf("%-28s %s\n", routes.v[i].pattern,
+			    routes.v[i].page_key);
+		}
+		ssrd__routes_free(&routes);
+		free(root);
+	}
+	return 0;
+}
+
 static int
 cmd_serve(struct app *app)
 {
@@ -305,23 +372,42 @@ cmd_serve(struct app *app)
 	if (rc != 0) {
 		return rc;
 	}
-	if (ssrd__reloader_start(&app->cfg, app->manifest, app->site,
-	        app->cfg.watch_ms, &app->sites)
-	    != SSRD_OK) {
-		fprintf(stderr, "ssrd: cannot start the site watcher\n");
+	app->reloaders     = calloc(app->nsites, sizeof(ssrd_reloader *));
+	const char **hosts = calloc(app->nsites, sizeof(char *));
+	for (size_t i = 0;
+	     app->reloaders != NULL && hosts != NULL && i < app->nsites; i++) {
+		hosts[i] = app->entries[i].host;
+		if (ssrd__reloader_start(&app->cfg, app->manifest,
+		        app->site_v[i], app->cfg.watch_ms, &app->reloaders[i])
+		    != SSRD_OK) {
+			fprintf(
+			    stderr, "ssrd: cannot start the site watcher\n");
+			free(hosts);
+			return EXIT_START;
+		}
+	}
+	if (app->reloaders == NULL || hosts == NULL) {
+		fprintf(stderr, "ssrd: out of memory\n");
+		free(hosts);
 		return EXIT_START;
 	}
 	if (app->cfg.http[0] != '\0') {
 		char errbuf[512];
-		if (ssrd__http_start(app->cfg.http, app->pool, app->sites,
-		        &app->http, errbuf, sizeof(errbuf))
+		if (ssrd__http_start(app->cfg.http, app->pool, hosts,
+		        app->reloaders, app->nsites, &app->http, errbuf,
+		        sizeof(errbuf))
 		    != SSRD_OK) {
 			fprintf(stderr, "ssrd: %s\n", errbuf);
+			free(hosts);
 			return EXIT_START;
 		}
-		ssrd__log(SSRD_LOG_INFO, "listening", "http=%s site=%s",
-		    app->cfg.http, app->site->root);
+		for (size_t i = 0; i < app->nsites; i++) {
+			ssrd__log(SSRD_LOG_INFO, "listening",
+			    "http=%s host=%s site=%s", app->cfg.http,
+			    hosts[i] ? hosts[i] : "*", app->site_v[i]->root);
+		}
 	}
+	free(hosts);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	ssrd__log(SSRD_LOG_INFO, "stopping", "signal=%s",
@@ -371,26 +457,7 @@ main(int argc, char **argv)
 		if (strcmp(cmd, "config") == 0) {
 			ssrd__config_print(&app.cfg, stdout);
 		} else if (strcmp(cmd, "routes") == 0) {
-			char        errbuf[512];
-			ssrd_routes routes;
-			char       *root = ssrd__path_real(app.cfg.site);
-			if (root == NULL
-			    || ssrd__routes_scan(
-			           root, &routes, errbuf, sizeof(errbuf))
-			        != SSRD_OK) {
-				fprintf(stderr, "ssrd: %s\n",
-				    root ? errbuf
-				         : "the site directory does not exist");
-				rc = EXIT_START;
-			} else {
-				for (size_t i = 0; i < routes.n; i++) {
-					printf("%-28s %s\n",
-					    routes.v[i].pattern,
-					    routes.v[i].page_key);
-				}
-				ssrd__routes_free(&routes);
-			}
-			free(root);
+			rc = cmd_routes(&app);
 		} else if (strcmp(cmd, "render") == 0) {
 			rc = cmd_render(&app);
 		} else {

@@ -27,7 +27,8 @@ struct worker {
 	ssrd_isolate *iso;
 	ssrd_sitectx *slots;     /* isolation = site: a warm context per site */
 	ssrd_sitectx  transient; /* page, request: the render's own context */
-	ssrd_context *warm;      /* isolation = page: the context whose React renders */
+	ssrd_context
+	    *warm; /* isolation = page: the context whose React renders */
 	/* set once at start-up, under pool->mu */
 	int  started;
 	int  start_err;
@@ -45,10 +46,11 @@ struct ssrd_pool {
 	long               nworkers; /* threads started */
 	struct worker     *workers;
 	const ssrd_bundle *base;
-	ssrd_site        **sites;  /* the generations workers boot with (references), by slot */
-	size_t             nsites;
-	ssrd_isolate_opts  iso_opts;
-	ssrd_isolation     isolation;
+	ssrd_site **
+	    sites; /* the generations workers boot with (references), by slot */
+	size_t            nsites;
+	ssrd_isolate_opts iso_opts;
+	ssrd_isolation    isolation;
 };
 
 static const char *const isolation_names[] = { "site", "request", "page" };
@@ -102,7 +104,8 @@ worker_boot(struct worker *w)
 	int        rv   = ssrd__isolate_new(&p->iso_opts, &w->iso);
 	double     t1   = ssrd__now_ms();
 	if (rv != SSRD_OK) {
-		snprintf(w->start_msg, sizeof(w->start_msg), "cannot create a V8 isolate");
+		snprintf(w->start_msg, sizeof(w->start_msg),
+		    "cannot create a V8 isolate");
 		return rv;
 	}
 	w->slots = calloc(p->nsites, sizeof(ssrd_sitectx));
@@ -111,38 +114,41 @@ worker_boot(struct worker *w)
 		return SSRD_ENOMEM;
 	}
 	for (size_t i = 0; i < p->nsites; i++) {
-		rv = ssrd__sitectx_open(&w->slots[i], w->iso, snap, p->base, p->sites[i],
-		    NULL, w->index, w->start_msg, sizeof(w->start_msg));
+		rv = ssrd__sitectx_open(&w->slots[i], w->iso, snap, p->base,
+		    p->sites[i], NULL, w->index, w->start_msg,
+		    sizeof(w->start_msg));
 		if (rv != SSRD_OK) {
 			return rv;
 		}
 	}
 	if (p->isolation == SSRD_ISOLATION_PAGE) {
-		/* Renders make their own contexts; the first site's stays as the
-		 * warm React they share, its exports frozen so no page can swap
-		 * them. It keeps only its context. */
+		/* Renders make their own contexts; the first site's stays as
+		 * the warm React they share, its exports frozen so no page can
+		 * swap them. It keeps only its context. */
 		char  *out = NULL;
 		size_t n;
-		rv = ssrd__context_call(
-		    w->slots[0].ctx, "__ssrd_freeze_shared", NULL, 0, &out, &n, NULL);
+		rv = ssrd__context_call(w->slots[0].ctx, "__ssrd_freeze_shared",
+		    NULL, 0, &out, &n, NULL);
 		free(out);
 		if (rv != SSRD_OK) {
-			snprintf(w->start_msg, sizeof(w->start_msg), "cannot freeze React's exports");
+			snprintf(w->start_msg, sizeof(w->start_msg),
+			    "cannot freeze React's exports");
 			return rv;
 		}
-		w->warm          = w->slots[0].ctx;
-		w->slots[0].ctx  = NULL;
+		w->warm         = w->slots[0].ctx;
+		w->slots[0].ctx = NULL;
 	}
 	if (p->isolation != SSRD_ISOLATION_SITE) {
 		for (size_t i = 0; i < p->nsites; i++) {
-			ssrd__sitectx_close(&w->slots[i]); /* each render makes its own */
+			ssrd__sitectx_close(
+			    &w->slots[i]); /* each render makes its own */
 		}
 	}
 	ssrd__log(SSRD_LOG_INFO, "worker_ready",
 	    "worker=%d sites=%zu from_snapshot=%d isolation=%s isolate_ms=%.2f "
 	    "contexts_ms=%.2f",
-	    w->index, p->nsites, snap, ssrd__isolation_name(p->isolation), t1 - t0,
-	    ssrd__now_ms() - t1);
+	    w->index, p->nsites, snap, ssrd__isolation_name(p->isolation),
+	    t1 - t0, ssrd__now_ms() - t1);
 	return SSRD_OK;
 }
 
@@ -160,8 +166,9 @@ worker_render(struct worker *w, ssrd_job *job)
 	                                         : &w->transient;
 	if (sc->ctx == NULL || sc->site != job->site) {
 		char msg[1024];
-		job->err = ssrd__sitectx_open(sc, w->iso, p->iso_opts.snapshot != NULL,
-		    p->base, job->site, w->warm, w->index, msg, sizeof(msg));
+		job->err = ssrd__sitectx_open(sc, w->iso,
+		    p->iso_opts.snapshot != NULL, p->base, job->site, w->warm,
+		    w->index, msg, sizeof(msg));
 		if (job->err != SSRD_OK) {
 			job->error_text = strdup(msg);
 			return;

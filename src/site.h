@@ -19,9 +19,9 @@
  * references, until the last render using it is done.
  */
 typedef struct ssrd_site {
-	int          refs;        /* atomic; ssrd__site_ref/unref */
-	unsigned     generation;  /* 1, 2, ... as the site is reloaded */
-	size_t       slot;        /* which of the daemon's sites it is: 0, 1, ... */
+	int          refs;       /* atomic; ssrd__site_ref/unref */
+	unsigned     generation; /* 1, 2, ... as the site is reloaded */
+	size_t       slot; /* which of the daemon's sites it is: 0, 1, ... */
 	uint64_t     fingerprint; /* of the source tree it was built from */
 	char        *root;        /* absolute, symlink-free */
 	ssrd_routes  routes;

@@ -1,4 +1,5 @@
-/* sitectx.c implements a worker's context for one site generation: open, load pages, render, timers. */
+/* sitectx.c implements a worker's context for one site generation: open, load
+ * pages, render, timers. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,11 @@
 #include "sitectx.h"
 
 char *
-ssrd__sitectx_format_error(const ssrd_bundle *base, const ssrd_site *site,
-    const ssrd_js_error *err)
+ssrd__sitectx_format_error(
+    const ssrd_bundle *base, const ssrd_site *site, const ssrd_js_error *err)
 {
-	const ssrd_bundle **bundles = malloc((site->routes.n + 2) * sizeof(*bundles));
+	const ssrd_bundle **bundles
+	    = malloc((site->routes.n + 2) * sizeof(*bundles));
 	if (bundles == NULL) {
 		return NULL;
 	}
@@ -22,7 +24,8 @@ ssrd__sitectx_format_error(const ssrd_bundle *base, const ssrd_site *site,
 	for (size_t i = 0; i < site->routes.n; i++) {
 		bundles[i + 2] = &site->pages[i];
 	}
-	char *text = ssrd__bundle_format_error(err, bundles, site->routes.n + 2, site->root);
+	char *text = ssrd__bundle_format_error(
+	    err, bundles, site->routes.n + 2, site->root);
 	free(bundles);
 	return text;
 }
@@ -32,9 +35,10 @@ ssrd__sitectx_format_error(const ssrd_bundle *base, const ssrd_site *site,
 static void
 hook_console(void *arg, int level, const char *msg, size_t len)
 {
-	ssrd_sitectx    *sc    = arg;
-	static const int map[] = { SSRD_LOG_DEBUG, SSRD_LOG_INFO, SSRD_LOG_WARN, SSRD_LOG_ERROR };
-	int              lvl   = level >= 0 && level <= 3 ? map[level] : SSRD_LOG_INFO;
+	ssrd_sitectx    *sc = arg;
+	static const int map[]
+	    = { SSRD_LOG_DEBUG, SSRD_LOG_INFO, SSRD_LOG_WARN, SSRD_LOG_ERROR };
+	int lvl = level >= 0 && level <= 3 ? map[level] : SSRD_LOG_INFO;
 	if (!ssrd__log_enabled(lvl)) {
 		return;
 	}
@@ -48,10 +52,13 @@ static void
 hook_timer_start(void *arg, uint32_t id, double delay_ms)
 {
 	ssrd_sitectx *sc = arg;
-	ssrd__timers_remove(&sc->timers, id); /* setInterval re-arms the same id */
-	if (ssrd__timers_add(&sc->timers, id, ssrd__now_ms() + delay_ms) != SSRD_OK) {
+	ssrd__timers_remove(
+	    &sc->timers, id); /* setInterval re-arms the same id */
+	if (ssrd__timers_add(&sc->timers, id, ssrd__now_ms() + delay_ms)
+	    != SSRD_OK) {
 		ssrd__log(SSRD_LOG_ERROR, "timer",
-		    "worker=%d msg=\"out of memory scheduling a timer\"", sc->worker);
+		    "worker=%d msg=\"out of memory scheduling a timer\"",
+		    sc->worker);
 	}
 }
 
@@ -79,23 +86,29 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
     const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
     char *msg, size_t msglen)
 {
-	ssrd_js_error      err   = { 0 };
-	ssrd_context_hooks hooks = { sc, hook_console, hook_timer_start, hook_timer_stop };
+	ssrd_js_error      err = { 0 };
+	ssrd_context_hooks hooks
+	    = { sc, hook_console, hook_timer_start, hook_timer_stop };
 	ssrd__sitectx_close(sc);
 	sc->base   = base;
 	sc->worker = worker;
 	sc->loaded = calloc(site->routes.n + 1, 1);
-	int rv     = sc->loaded == NULL ? SSRD_ENOMEM : ssrd__context_new(iso, &hooks, &sc->ctx);
+	int rv     = sc->loaded == NULL ? SSRD_ENOMEM
+	                                : ssrd__context_new(iso, &hooks, &sc->ctx);
 	if (rv != SSRD_OK) {
 		snprintf(msg, msglen, "cannot create a V8 context");
 		ssrd__sitectx_close(sc);
 		return rv;
 	}
 	sc->site = ssrd__site_ref(site);
-	/* isolation = page: this context's code renders on the warm context's React. */
+	/* isolation = page: this context's code renders on the warm context's
+	 * React. */
 	if (warm != NULL
-	    && (ssrd__context_link(sc->ctx, "__ssrd_shared_modules", warm, "__ssrd_modules") != SSRD_OK
-	        || ssrd__context_link(sc->ctx, "__ssrd_render_with", warm, "__ssrd_render_with")
+	    && (ssrd__context_link(
+	            sc->ctx, "__ssrd_shared_modules", warm, "__ssrd_modules")
+	            != SSRD_OK
+	        || ssrd__context_link(sc->ctx, "__ssrd_render_with", warm,
+	               "__ssrd_render_with")
 	            != SSRD_OK)) {
 		snprintf(msg, msglen, "cannot link the worker's warm context");
 		ssrd__sitectx_close(sc);
@@ -103,11 +116,13 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	}
 	const ssrd_bundle *layers[] = { base, &site->shell };
 	for (size_t i = from_snapshot ? 1 : 0; i < 2; i++) {
-		rv = ssrd__context_eval(sc->ctx, layers[i]->code, layers[i]->len, layers[i]->path, &err);
+		rv = ssrd__context_eval(sc->ctx, layers[i]->code,
+		    layers[i]->len, layers[i]->path, &err);
 		if (rv != SSRD_OK) {
-			char *text = ssrd__sitectx_format_error(base, site, &err);
-			snprintf(msg, msglen, "evaluating %s failed: %s", layers[i]->path,
-			    text ? text : "(out of memory)");
+			char *text
+			    = ssrd__sitectx_format_error(base, site, &err);
+			snprintf(msg, msglen, "evaluating %s failed: %s",
+			    layers[i]->path, text ? text : "(out of memory)");
 			free(text);
 			ssrd__js_error_clear(&err);
 			ssrd__sitectx_close(sc);
@@ -117,7 +132,8 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	return SSRD_OK;
 }
 
-/* Evaluates the job's page delta unless it already is; on failure a malloc'd description in *text. */
+/* Evaluates the job's page delta unless it already is; on failure a malloc'd
+ * description in *text. */
 static int
 load_page(ssrd_sitectx *sc, const ssrd_job *job, char **text)
 {
@@ -137,14 +153,17 @@ load_page(ssrd_sitectx *sc, const ssrd_job *job, char **text)
 	ssrd_str      begin[] = { { page->map_dir, strlen(page->map_dir) },
 		     { site->root, strlen(site->root) } };
 	ssrd_str      end[]   = { { job->page_key, strlen(job->page_key) } };
-	int rv = ssrd__context_call(sc->ctx, "__ssrd_begin_page", begin, 2, &out, &n, &err);
+	int           rv      = ssrd__context_call(
+	                   sc->ctx, "__ssrd_begin_page", begin, 2, &out, &n, &err);
 	free(out);
 	out = NULL;
 	if (rv == SSRD_OK) {
-		rv = ssrd__context_eval(sc->ctx, page->code, page->len, page->path, &err);
+		rv = ssrd__context_eval(
+		    sc->ctx, page->code, page->len, page->path, &err);
 	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__context_call(sc->ctx, "__ssrd_end_page", end, 1, &out, &n, &err);
+		rv = ssrd__context_call(
+		    sc->ctx, "__ssrd_end_page", end, 1, &out, &n, &err);
 		free(out);
 	}
 	if (rv == SSRD_EJS) {
@@ -163,31 +182,34 @@ ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job)
 {
 	ssrd_js_error err    = { 0 };
 	ssrd_str      args[] = {
-                { job->page_key, strlen(job->page_key) },
-                { job->path, strlen(job->path) },
-                { job->params_json, strlen(job->params_json) },
-                { job->props_json, job->props_json ? job->props_len : 0 },
+		     { job->page_key, strlen(job->page_key) },
+		     { job->path, strlen(job->path) },
+		     { job->params_json, strlen(job->params_json) },
+		     { job->props_json, job->props_json ? job->props_len : 0 },
 	};
 	sc->current_id = job->id;
 	job->err       = load_page(sc, job, &job->error_text);
 	if (job->err == SSRD_OK) {
-		job->err = ssrd__context_call(
-		    sc->ctx, "__ssrd_render", args, 4, &job->html, &job->html_len, &err);
+		job->err = ssrd__context_call(sc->ctx, "__ssrd_render", args, 4,
+		    &job->html, &job->html_len, &err);
 	}
 	if (job->error_text != NULL) {
 		/* already described, by load_page */
 	} else if (job->err == SSRD_EJS && err.name != NULL
 	    && strcmp(err.name, "BadPropsError") == 0) {
-		/* The caller's mistake, not the page's: the reason alone, no stack. */
+		/* The caller's mistake, not the page's: the reason alone, no
+		 * stack. */
 		const char *m  = err.message;
 		size_t      nl = strlen(err.name);
-		if (strncmp(m, err.name, nl) == 0 && strncmp(m + nl, ": ", 2) == 0) {
+		if (strncmp(m, err.name, nl) == 0
+		    && strncmp(m + nl, ": ", 2) == 0) {
 			m += nl + 2;
 		}
 		job->err        = SSRD_EBADPROPS;
 		job->error_text = strdup(m);
 	} else if (job->err == SSRD_EJS) {
-		job->error_text = ssrd__sitectx_format_error(sc->base, sc->site, &err);
+		job->error_text
+		    = ssrd__sitectx_format_error(sc->base, sc->site, &err);
 	} else if (job->err != SSRD_OK) {
 		job->error_text = strdup(ssrd_strerror(job->err));
 	}
@@ -203,7 +225,8 @@ ssrd__sitectx_fire_timers(ssrd_sitectx *sc)
 	if (sc->ctx == NULL) {
 		return;
 	}
-	while ((n = ssrd__timers_pop_due(&sc->timers, ssrd__now_ms(), ids, 64)) > 0) {
+	while ((n = ssrd__timers_pop_due(&sc->timers, ssrd__now_ms(), ids, 64))
+	    > 0) {
 		ssrd__context_fire_timers(sc->ctx, ids, n);
 	}
 }

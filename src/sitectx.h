@@ -1,4 +1,5 @@
-/* sitectx.h: one worker's JavaScript context for one site generation, and rendering in it. */
+/* sitectx.h: one worker's JavaScript context for one site generation, and
+ * rendering in it. */
 #ifndef SSRD_SITECTX_H
 #define SSRD_SITECTX_H
 
@@ -18,13 +19,13 @@
  * one worker thread; a zeroed struct is a closed one.
  */
 typedef struct ssrd_sitectx {
-	ssrd_context      *ctx;    /* NULL when closed */
-	ssrd_site         *site;   /* the generation it was made for (a reference) */
-	unsigned char     *loaded; /* per route of site: its delta is evaluated */
-	ssrd_timers        timers;
+	ssrd_context  *ctx;  /* NULL when closed */
+	ssrd_site     *site; /* the generation it was made for (a reference) */
+	unsigned char *loaded; /* per route of site: its delta is evaluated */
+	ssrd_timers    timers;
 	const ssrd_bundle *base;
-	int                worker;     /* for log lines */
-	uint64_t           current_id; /* the render being run, for console lines */
+	int                worker; /* for log lines */
+	uint64_t current_id;       /* the render being run, for console lines */
 } ssrd_sitectx;
 
 /*
@@ -48,11 +49,13 @@ void ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job);
 /* Runs sc's timers that are due. Returns when none is. */
 void ssrd__sitectx_fire_timers(ssrd_sitectx *sc);
 
-/* Closes sc: the context, its timers, its reference to the site. Closing a closed one is a no-op. */
+/* Closes sc: the context, its timers, its reference to the site. Closing a
+ * closed one is a no-op. */
 void ssrd__sitectx_close(ssrd_sitectx *sc);
 
-/* Formats err with base and every layer of site available for source mapping (malloc'd). */
-char *ssrd__sitectx_format_error(const ssrd_bundle *base, const ssrd_site *site,
-    const ssrd_js_error *err);
+/* Formats err with base and every layer of site available for source mapping
+ * (malloc'd). */
+char *ssrd__sitectx_format_error(
+    const ssrd_bundle *base, const ssrd_site *site, const ssrd_js_error *err);
 
 #endif

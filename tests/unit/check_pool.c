@@ -101,8 +101,8 @@ START_TEST(test_errors_are_mapped)
 {
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1,
+	                     &pool, errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	ssrd_job *job = job_for(errsite, "/boom", NULL);
 	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EJS);
@@ -225,8 +225,8 @@ START_TEST(test_overload_and_stop)
 	none.queue_max      = 0;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(
-	    ssrd__pool_start(&none, &base, &demo, 1, &pool, errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&none, &base, &demo, 1, &pool, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	ssrd_job *job = job_for(demo, "/", NULL);
 	ck_assert_int_eq(ssrd__pool_submit(pool, job), SSRD_EOVERLOAD);
@@ -283,8 +283,8 @@ START_TEST(test_isolation_modes)
 	 * next. */
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1,
+	                     &pool, errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	char *a = render(pool, errsite, "/leak", NULL);
 	char *b = render(pool, errsite, "/leak", NULL);
@@ -300,8 +300,8 @@ START_TEST(test_isolation_modes)
 	 * into a freed one. */
 	ssrd_pool_opts req = one_worker;
 	req.isolation      = SSRD_ISOLATION_REQUEST;
-	ck_assert_int_eq(ssrd__pool_start(&req, &base, &errsite, 1, &pool, errbuf,
-	                     sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&req, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	for (int i = 0; i < 3; i++) {
 		char *c = render(pool, errsite, "/leak", NULL);
@@ -324,8 +324,8 @@ START_TEST(test_isolation_modes)
 	 * map, and the HTML is the same as a warm context's. */
 	ssrd_pool_opts pg = one_worker;
 	pg.isolation      = SSRD_ISOLATION_PAGE;
-	ck_assert_int_eq(ssrd__pool_start(&pg, &base, &errsite, 1, &pool, errbuf,
-	                     sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&pg, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
 	for (int i = 0; i < 3; i++) {
 		char *c = render(pool, errsite, "/leak", NULL);
@@ -350,8 +350,8 @@ START_TEST(test_isolation_modes)
 	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &demo, 1, &warm,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
-	ck_assert_int_eq(
-	    ssrd__pool_start(&pg, &base, &demo, 1, &fresh, errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&pg, &base, &demo, 1, &fresh, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	char *w1 = render(warm, demo, "/products", "{\"count\":300}");
 	char *f1 = render(fresh, demo, "/products", "{\"count\":300}");
