@@ -1,4 +1,6 @@
-// v8_shim.cc implements engine.h: the only file in ssrd that includes V8.
+// v8_shim.cc implements engine.h: isolates, contexts, calls, errors and
+// snapshots. With natives.cc and platform.h it is the only code in ssrd that
+// includes V8.
 //
 // It stays thin on purpose: it moves bytes and errors across the boundary
 // and leaves every decision (what to evaluate, when timers fire, how errors
@@ -6,7 +8,6 @@
 // crosses into C; every failure is an ssrd_err.
 
 #include <libplatform/libplatform.h>
-#include <v8.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -19,177 +20,10 @@ extern "C" {
 #include <ssrd/errors.h>
 
 #include "../pagecache.h"
-#include "../utf8.h"
-#include "engine.h"
 }
 
-struct ssrd_isolate {
-	v8::Isolate                *isolate;
-	v8::ArrayBuffer::Allocator *allocator;
-	v8::StartupData snapshot; /* caller's bytes; data NULL if none */
-};
-
-struct ssrd_context {
-	ssrd_isolate           *iso;
-	v8::Global<v8::Context> context;
-	/* globalThis.__ssrd_fire_timer, looked up at the first timer */
-	v8::Global<v8::Function> timer_handler;
-	ssrd_context_hooks       hooks;
-};
-
-// ---- the platform: V8's default, with ssrd's page cache before its allocator
-// ----
-
-// Serves V8's data pages from ssrd__pagecache (see pagecache.h for why) and
-// forwards everything else to the default allocator.
-class CachingPageAllocator final : public v8::PageAllocator
-{
-    public:
-	explicit CachingPageAllocator(v8::PageAllocator *os)
-	    : os_(os)
-	{
-	}
-	size_t AllocatePageSize() override
-	{
-		return os_->AllocatePageSize();
-	}
-	size_t CommitPageSize() override
-	{
-		return os_->CommitPageSize();
-	}
-	void SetRandomMmapSeed(int64_t seed) override
-	{
-		os_->SetRandomMmapSeed(seed);
-	}
-	void *GetRandomMmapAddr() override
-	{
-		return os_->GetRandomMmapAddr();
-	}
-	void *AllocatePages(void *hint, size_t length, size_t alignment,
-	    Permission access) override
-	{
-		// V8 reserves a heap chunk as kNoAccess and commits it with
-		// SetPermissions(kReadWrite) straight after. A cached region is
-		// handed out already read-write: setting kNoAccess would make
-		// the OS discard its pages (madvise), and faulting them back in
-		// is the very cost the cache exists to avoid. Code pages
-		// (RWX/RX) never come from the cache.
-		if (access == kNoAccess || access == kReadWrite) {
-			void *p = ssrd__pagecache_take(length, alignment);
-			if (p != nullptr) {
-				if (os_->SetPermissions(
-				        p, length, kReadWrite)) {
-					memset(p, 0,
-					    length); // fresh mappings read as
-					             // zero; so must this
-					return p;
-				}
-				os_->FreePages(p, length);
-			}
-			ssrd__pagecache_miss();
-		}
-		return os_->AllocatePages(hint, length, alignment, access);
-	}
-	bool FreePages(void *address, size_t length) override
-	{
-		return ssrd__pagecache_put(address, length)
-		    || os_->FreePages(address, length);
-	}
-	bool ReleasePages(
-	    void *address, size_t length, size_t new_length) override
-	{
-		return os_->ReleasePages(address, length, new_length);
-	}
-	bool SetPermissions(
-	    void *address, size_t length, Permission access) override
-	{
-		return os_->SetPermissions(address, length, access);
-	}
-	bool DiscardSystemPages(void *address, size_t size) override
-	{
-		return os_->DiscardSystemPages(address, size);
-	}
-	bool DecommitPages(void *address, size_t size) override
-	{
-		return os_->DecommitPages(address, size);
-	}
-
-    private:
-	v8::PageAllocator *os_;
-};
-
-// The default platform (worker threads, task runners, tracing), with the
-// caching allocator.
-class SsrdPlatform final : public v8::Platform
-{
-    public:
-	explicit SsrdPlatform(std::unique_ptr<v8::Platform> inner)
-	    : inner_(std::move(inner))
-	    , pages_(inner_->GetPageAllocator())
-	{
-	}
-	v8::Platform *inner()
-	{
-		return inner_.get();
-	}
-	v8::PageAllocator *GetPageAllocator() override
-	{
-		return &pages_;
-	}
-	int NumberOfWorkerThreads() override
-	{
-		return inner_->NumberOfWorkerThreads();
-	}
-	std::shared_ptr<v8::TaskRunner> GetForegroundTaskRunner(
-	    v8::Isolate *isolate) override
-	{
-		return inner_->GetForegroundTaskRunner(isolate);
-	}
-	void CallOnWorkerThread(std::unique_ptr<v8::Task> task) override
-	{
-		inner_->CallOnWorkerThread(std::move(task));
-	}
-	void CallBlockingTaskOnWorkerThread(
-	    std::unique_ptr<v8::Task> task) override
-	{
-		inner_->CallBlockingTaskOnWorkerThread(std::move(task));
-	}
-	void CallLowPriorityTaskOnWorkerThread(
-	    std::unique_ptr<v8::Task> task) override
-	{
-		inner_->CallLowPriorityTaskOnWorkerThread(std::move(task));
-	}
-	void CallDelayedOnWorkerThread(
-	    std::unique_ptr<v8::Task> task, double delay) override
-	{
-		inner_->CallDelayedOnWorkerThread(std::move(task), delay);
-	}
-	bool IdleTasksEnabled(v8::Isolate *isolate) override
-	{
-		return inner_->IdleTasksEnabled(isolate);
-	}
-	std::unique_ptr<v8::JobHandle> PostJob(v8::TaskPriority priority,
-	    std::unique_ptr<v8::JobTask> job_task) override
-	{
-		return inner_->PostJob(priority, std::move(job_task));
-	}
-	double MonotonicallyIncreasingTime() override
-	{
-		return inner_->MonotonicallyIncreasingTime();
-	}
-	double CurrentClockTimeMillis() override
-	{
-		return inner_->CurrentClockTimeMillis();
-	}
-	v8::TracingController *GetTracingController() override
-	{
-		return inner_->GetTracingController();
-	}
-
-    private:
-	std::unique_ptr<v8::Platform> inner_;
-	CachingPageAllocator          pages_;
-};
+#include "platform.h"
+#include "shim.h"
 
 static std::unique_ptr<SsrdPlatform> platform;
 
@@ -199,7 +33,6 @@ unmap_evicted(void *addr, size_t length)
 {
 	platform->inner()->GetPageAllocator()->FreePages(addr, length);
 }
-static struct timespec time_origin; // performance.timeOrigin
 
 // Sets up everything a call into a context needs, in the one order V8 wants.
 #define SSRD_ENTER(ctx)                                                        \
@@ -232,14 +65,6 @@ to_cstr(v8::Isolate *isolate, v8::Local<v8::Value> v)
 	return *s != nullptr ? dup_bytes(*s, s.length()) : dup_bytes("", 0);
 }
 
-static v8::Local<v8::String>
-v8_str(v8::Isolate *isolate, const char *s, size_t n)
-{
-	return v8::String::NewFromUtf8(
-	    isolate, s, v8::NewStringType::kNormal, static_cast<int>(n))
-	    .ToLocalChecked();
-}
-
 // The one place a caught exception becomes an ssrd_js_error.
 static void
 error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
@@ -260,7 +85,7 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	v8::Local<v8::Value> name;
 	if (exc->IsObject()
 	    && exc.As<v8::Object>()
-	           ->Get(context, v8_str(isolate, "name", 4))
+	           ->Get(context, ssrd_v8_str(isolate, "name", 4))
 	           .ToLocal(&name)
 	    && name->IsString()) {
 		err->name = to_cstr(isolate, name);
@@ -318,10 +143,12 @@ run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
     const char *src, size_t len, const char *name, ssrd_js_error *err)
 {
 	v8::TryCatch     tc(isolate);
-	v8::ScriptOrigin origin(isolate, v8_str(isolate, name, strlen(name)));
-	v8::ScriptCompiler::Source source(v8_str(isolate, src, len), origin);
-	v8::Local<v8::Script>      script;
-	v8::Local<v8::Value>       result;
+	v8::ScriptOrigin origin(
+	    isolate, ssrd_v8_str(isolate, name, strlen(name)));
+	v8::ScriptCompiler::Source source(
+	    ssrd_v8_str(isolate, src, len), origin);
+	v8::Local<v8::Script> script;
+	v8::Local<v8::Value>  result;
 	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script)
 	    || !script->Run(context).ToLocal(&result)) {
 		error_from_trycatch(isolate, context, tc, err);
@@ -347,273 +174,6 @@ ssrd__js_error_clear(ssrd_js_error *err)
 	memset(err, 0, sizeof(*err));
 }
 
-// ---- native functions behind __ssrd_native ---------------------------------
-
-// Which embedder-data slot of a V8 context holds its ssrd_context. Natives
-// find their context there rather than in a v8::External, because an
-// External's raw pointer cannot go into a startup snapshot.
-enum { CONTEXT_SLOT = 1 };
-
-// The hooks natives call; a context being snapshotted has none, and so does
-// a restored one until ssrd__context_new() fills the slot.
-static const ssrd_context_hooks no_hooks = {};
-
-static const ssrd_context_hooks *
-native_hooks(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
-	auto                  *ctx     = static_cast<ssrd_context *>(
-            context->GetAlignedPointerFromEmbedderData(CONTEXT_SLOT));
-	return ctx != nullptr ? &ctx->hooks : &no_hooks;
-}
-
-static void
-throw_type_error(v8::Isolate *isolate, const char *msg)
-{
-	isolate->ThrowException(
-	    v8::Exception::TypeError(v8_str(isolate, msg, strlen(msg))));
-}
-
-// log(level, text)
-static void
-native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	const ssrd_context_hooks *hooks = native_hooks(info);
-	if (hooks->console == nullptr || info.Length() < 2) {
-		return;
-	}
-	v8::Isolate *isolate = info.GetIsolate();
-	int          level
-	    = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
-	v8::String::Utf8Value text(isolate, info[1]);
-	if (*text != nullptr) {
-		hooks->console(hooks->arg, level, *text,
-		    static_cast<size_t>(text.length()));
-	}
-}
-
-// timerStart(id, delayMs), timerStop(id)
-static void
-native_timer_start(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	const ssrd_context_hooks *hooks = native_hooks(info);
-	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
-	if (hooks->timer_start != nullptr && info.Length() >= 2) {
-		hooks->timer_start(hooks->arg,
-		    info[0]->Uint32Value(context).FromMaybe(0),
-		    info[1]->NumberValue(context).FromMaybe(0));
-	}
-}
-
-static void
-native_timer_stop(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	const ssrd_context_hooks *hooks = native_hooks(info);
-	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
-	if (hooks->timer_stop != nullptr && info.Length() >= 1) {
-		hooks->timer_stop(
-		    hooks->arg, info[0]->Uint32Value(context).FromMaybe(0));
-	}
-}
-
-// While a snapshot is made, now() counts instead of reading the clock, so
-// the same inputs give the same bytes. Only the snapshotting thread reads it.
-static double snapshot_clock = -1;
-
-// now(): milliseconds since the process started, monotonic, sub-millisecond.
-static void
-native_now(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	if (snapshot_clock >= 0) {
-		info.GetReturnValue().Set(snapshot_clock += 0.125);
-		return;
-	}
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double ms = (double) (ts.tv_sec - time_origin.tv_sec) * 1e3
-	    + (double) (ts.tv_nsec - time_origin.tv_nsec) / 1e6;
-	info.GetReturnValue().Set(ms);
-}
-
-// Copies a JS string's code units out, one-byte or two-byte as V8 holds it.
-// Returns the UTF-8 length, and the units in *buf (malloc'd, caller frees).
-struct string_units {
-	void  *buf;
-	size_t n;
-	bool   one_byte;
-};
-
-static bool
-string_units_get(v8::Isolate *isolate, v8::Local<v8::String> s, string_units *u)
-{
-	u->n        = static_cast<size_t>(s->Length());
-	u->one_byte = s->IsOneByte();
-	u->buf      = malloc(u->n * (u->one_byte ? 1 : 2) + 1);
-	if (u->buf == nullptr) {
-		return false;
-	}
-	if (u->one_byte) {
-		s->WriteOneByte(isolate, static_cast<uint8_t *>(u->buf), 0,
-		    static_cast<int>(u->n), v8::String::NO_NULL_TERMINATION);
-	} else {
-		s->Write(isolate, static_cast<uint16_t *>(u->buf), 0,
-		    static_cast<int>(u->n), v8::String::NO_NULL_TERMINATION);
-	}
-	return true;
-}
-
-// utf8Encode(string) -> Uint8Array, as TextEncoder.prototype.encode.
-static void
-native_utf8_encode(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	v8::Isolate          *isolate = info.GetIsolate();
-	v8::Local<v8::String> s;
-	if (info.Length() < 1
-	    || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
-		return;
-	}
-	string_units u;
-	if (!string_units_get(isolate, s, &u)) {
-		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
-		return;
-	}
-	size_t                            len = u.one_byte
-	                               ? u.n
-                + (ssrd__utf8_is_ascii(static_cast<uint8_t *>(u.buf), u.n)
-	                                           ? 0
-	                                           : u.n)
-	                               : ssrd__utf8_len_from_utf16(static_cast<uint16_t *>(u.buf), u.n);
-	std::unique_ptr<v8::BackingStore> store
-	    = v8::ArrayBuffer::NewBackingStore(isolate, len);
-	uint8_t *out = static_cast<uint8_t *>(store->Data());
-	size_t   w   = u.one_byte
-	        ? ssrd__utf8_from_latin1(static_cast<uint8_t *>(u.buf), u.n, out)
-	        : ssrd__utf8_from_utf16(static_cast<uint16_t *>(u.buf), u.n, out);
-	free(u.buf);
-	v8::Local<v8::ArrayBuffer> ab
-	    = v8::ArrayBuffer::New(isolate, std::move(store));
-	info.GetReturnValue().Set(v8::Uint8Array::New(ab, 0, w));
-}
-
-// utf8EncodeInto(string, Uint8Array) -> [read, written], as
-// TextEncoder.prototype.encodeInto.
-static void
-native_utf8_encode_into(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	v8::Isolate          *isolate = info.GetIsolate();
-	v8::Local<v8::String> s;
-	if (info.Length() < 2 || !info[1]->IsUint8Array()
-	    || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
-		throw_type_error(
-		    isolate, "encodeInto needs a string and a Uint8Array");
-		return;
-	}
-	v8::Local<v8::Uint8Array> dst = info[1].As<v8::Uint8Array>();
-	uint8_t                  *out
-	    = static_cast<uint8_t *>(dst->Buffer()->Data()) + dst->ByteOffset();
-	string_units u;
-	if (!string_units_get(isolate, s, &u)) {
-		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
-		return;
-	}
-	size_t read = 0, written = 0;
-	if (u.one_byte) {
-		written
-		    = ssrd__utf8_from_latin1_max(static_cast<uint8_t *>(u.buf),
-		        u.n, out, dst->ByteLength(), &read);
-	} else {
-		written
-		    = ssrd__utf8_from_utf16_max(static_cast<uint16_t *>(u.buf),
-		        u.n, out, dst->ByteLength(), &read);
-	}
-	free(u.buf);
-	v8::Local<v8::Context> context = isolate->GetCurrentContext();
-	v8::Local<v8::Array>   res     = v8::Array::New(isolate, 2);
-	res->Set(context, 0, v8::Number::New(isolate, (double) read)).Check();
-	res->Set(context, 1, v8::Number::New(isolate, (double) written))
-	    .Check();
-	info.GetReturnValue().Set(res);
-}
-
-// utf8Decode(ArrayBufferView | ArrayBuffer) -> string, as
-// TextDecoder.prototype.decode. The BOM is the polyfill's business; bytes go
-// through unchanged here.
-static void
-native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
-{
-	v8::Isolate   *isolate = info.GetIsolate();
-	const uint8_t *src     = nullptr;
-	size_t         n       = 0;
-	if (info.Length() >= 1 && info[0]->IsArrayBufferView()) {
-		v8::Local<v8::ArrayBufferView> v
-		    = info[0].As<v8::ArrayBufferView>();
-		src = static_cast<uint8_t *>(v->Buffer()->Data())
-		    + v->ByteOffset();
-		n = v->ByteLength();
-	} else if (info.Length() >= 1 && info[0]->IsArrayBuffer()) {
-		v8::Local<v8::ArrayBuffer> b = info[0].As<v8::ArrayBuffer>();
-		src = static_cast<uint8_t *>(b->Data());
-		n   = b->ByteLength();
-	} else if (info.Length() >= 1 && !info[0]->IsUndefined()) {
-		throw_type_error(isolate,
-		    "TextDecoder.decode needs an ArrayBuffer or a view of one");
-		return;
-	}
-	if (n == 0) {
-		info.GetReturnValue().SetEmptyString();
-		return;
-	}
-	if (ssrd__utf8_is_ascii(src, n)) {
-		info.GetReturnValue().Set(v8::String::NewFromOneByte(isolate,
-		    src, v8::NewStringType::kNormal, static_cast<int>(n))
-		                              .ToLocalChecked());
-		return;
-	}
-	uint16_t *units = static_cast<uint16_t *>(malloc(n * sizeof(uint16_t)));
-	if (units == nullptr) {
-		isolate->ThrowError(v8_str(isolate, "out of memory", 13));
-		return;
-	}
-	size_t m = ssrd__utf16_from_utf8(src, n, units);
-	info.GetReturnValue().Set(v8::String::NewFromTwoByte(
-	    isolate, units, v8::NewStringType::kNormal, static_cast<int>(m))
-	                              .ToLocalChecked());
-	free(units);
-}
-
-// Every native, by name under __ssrd_native. The callbacks double as the
-// external references a snapshot needs (see external_refs).
-static const struct {
-	const char          *name;
-	v8::FunctionCallback fn;
-} natives[] = {
-	{ "log", native_log },
-	{ "timerStart", native_timer_start },
-	{ "timerStop", native_timer_stop },
-	{ "now", native_now },
-	{ "utf8Encode", native_utf8_encode },
-	{ "utf8EncodeInto", native_utf8_encode_into },
-	{ "utf8Decode", native_utf8_decode },
-};
-#define NNATIVES (sizeof(natives) / sizeof(natives[0]))
-
-// The addresses V8 must map when it writes or reads a snapshot: the natives,
-// NULL-terminated, the same list on both sides.
-static intptr_t external_refs[NNATIVES + 1];
-
-static v8::Local<v8::ObjectTemplate>
-global_template(v8::Isolate *isolate)
-{
-	v8::Local<v8::ObjectTemplate> native = v8::ObjectTemplate::New(isolate);
-	for (const auto &n : natives) {
-		native->Set(
-		    isolate, n.name, v8::FunctionTemplate::New(isolate, n.fn));
-	}
-	v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
-	global->Set(isolate, "__ssrd_native", native);
-	return global;
-}
-
 // ---- process, isolates, contexts -------------------------------------------
 
 extern "C" int
@@ -622,14 +182,11 @@ ssrd__engine_init(const char *v8_flags, size_t page_cache_bytes)
 	if (platform) {
 		return SSRD_EENGINE;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &time_origin);
 	if (v8_flags != nullptr && v8_flags[0] != '\0') {
 		v8::V8::SetFlagsFromString(v8_flags, strlen(v8_flags));
 	}
 	ssrd__pagecache_init(page_cache_bytes, unmap_evicted);
-	for (size_t i = 0; i < NNATIVES; i++) {
-		external_refs[i] = reinterpret_cast<intptr_t>(natives[i].fn);
-	}
+	ssrd_natives_init();
 	platform = std::make_unique<SsrdPlatform>(
 	    v8::platform::NewDefaultPlatform());
 	v8::V8::InitializePlatform(platform.get());
@@ -653,7 +210,7 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	iso->allocator = v8::ArrayBuffer::Allocator::NewDefaultAllocator();
 	v8::Isolate::CreateParams params;
 	params.array_buffer_allocator = iso->allocator;
-	params.external_references    = external_refs;
+	params.external_references    = ssrd_external_refs;
 	if (opts != nullptr && opts->snapshot != nullptr) {
 		iso->snapshot.data     = opts->snapshot;
 		iso->snapshot.raw_size = static_cast<int>(opts->snapshot_len);
@@ -714,15 +271,15 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 	v8::StartupData data = { nullptr, 0 };
 	bool            ok   = true;
 	{
-		v8::SnapshotCreator creator(external_refs);
+		v8::SnapshotCreator creator(ssrd_external_refs);
 		v8::Isolate        *isolate = creator.GetIsolate();
 		isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
 		{
 			v8::HandleScope        handle_scope(isolate);
 			v8::Local<v8::Context> context = v8::Context::New(
-			    isolate, nullptr, global_template(isolate));
+			    isolate, nullptr, ssrd_global_template(isolate));
 			v8::Context::Scope context_scope(context);
-			snapshot_clock = 0;
+			ssrd_snapshot_clock = 0;
 			ok = run_script(isolate, context, snapshot_prelude,
 			    sizeof(snapshot_prelude) - 1,
 			    "ssrd:snapshot-prelude", err);
@@ -735,7 +292,7 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 			    && run_script(isolate, context, snapshot_epilogue,
 			        sizeof(snapshot_epilogue) - 1,
 			        "ssrd:snapshot-epilogue", err);
-			snapshot_clock = -1;
+			ssrd_snapshot_clock = -1;
 			creator.SetDefaultContext(context);
 		}
 		// kKeep: the bytecode React compiled while loading goes in too,
@@ -813,12 +370,12 @@ ssrd__context_new(
 	// whatever was evaluated into it (React); otherwise a bare one.
 	v8::Local<v8::Context> context = iso->snapshot.data != nullptr
 	    ? v8::Context::New(isolate)
-	    : v8::Context::New(isolate, nullptr, global_template(isolate));
+	    : v8::Context::New(isolate, nullptr, ssrd_global_template(isolate));
 	if (context.IsEmpty()) {
 		delete ctx;
 		return SSRD_EENGINE;
 	}
-	context->SetAlignedPointerInEmbedderData(CONTEXT_SLOT, ctx);
+	context->SetAlignedPointerInEmbedderData(SSRD_CONTEXT_SLOT, ctx);
 	// One security token per isolate: its contexts may use each other's
 	// objects (ssrd__context_link); other isolates are out of reach anyway.
 	context->SetSecurityToken(v8::Undefined(isolate));
@@ -838,13 +395,14 @@ ssrd__context_link(ssrd_context *dst, const char *dst_name, ssrd_context *src,
 	v8::Local<v8::Context> to   = dst->context.Get(isolate);
 	v8::Local<v8::Value>   v;
 	if (!from->Global()
-	         ->Get(from, v8_str(isolate, src_name, strlen(src_name)))
+	         ->Get(from, ssrd_v8_str(isolate, src_name, strlen(src_name)))
 	         .ToLocal(&v)
 	    || v->IsUndefined()) {
 		return SSRD_ENOENT;
 	}
 	return to->Global()
-	           ->Set(to, v8_str(isolate, dst_name, strlen(dst_name)), v)
+	           ->Set(
+	               to, ssrd_v8_str(isolate, dst_name, strlen(dst_name)), v)
 	           .FromMaybe(false)
 	    ? SSRD_OK
 	    : SSRD_EENGINE;
@@ -877,7 +435,7 @@ ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
 	SSRD_ENTER(ctx);
 	v8::Local<v8::Value> fval;
 	if (!context->Global()
-	         ->Get(context, v8_str(isolate, fn, strlen(fn)))
+	         ->Get(context, ssrd_v8_str(isolate, fn, strlen(fn)))
 	         .ToLocal(&fval)
 	    || !fval->IsFunction()) {
 		return SSRD_ENOENT;
@@ -936,8 +494,8 @@ ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids, size_t n)
 	if (ctx->timer_handler.IsEmpty()) {
 		v8::Local<v8::Value> fn;
 		if (!context->Global()
-		         ->Get(
-		             context, v8_str(isolate, "__ssrd_fire_timer", 17))
+		         ->Get(context,
+		             ssrd_v8_str(isolate, "__ssrd_fire_timer", 17))
 		         .ToLocal(&fn)
 		    || !fn->IsFunction()) {
 			return;

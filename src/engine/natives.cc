@@ -1,0 +1,288 @@
+// natives.cc: the functions behind globalThis.__ssrd_native, which the JS
+// polyfills (js/runtime/polyfills.js) give the web's shape: console, timers,
+// the clock and UTF-8.
+
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+
+extern "C" {
+#include "../utf8.h"
+}
+
+#include "shim.h"
+
+struct timespec ssrd_time_origin;
+
+// ---- native functions behind __ssrd_native ---------------------------------
+
+// The hooks natives call; a context being snapshotted has none, and so does
+// a restored one until ssrd__context_new() fills the slot.
+static const ssrd_context_hooks no_hooks = {};
+
+static const ssrd_context_hooks *
+native_hooks(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+	auto                  *ctx     = static_cast<ssrd_context *>(
+            context->GetAlignedPointerFromEmbedderData(SSRD_CONTEXT_SLOT));
+	return ctx != nullptr ? &ctx->hooks : &no_hooks;
+}
+
+static void
+throw_type_error(v8::Isolate *isolate, const char *msg)
+{
+	isolate->ThrowException(
+	    v8::Exception::TypeError(ssrd_v8_str(isolate, msg, strlen(msg))));
+}
+
+// log(level, text)
+static void
+native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks = native_hooks(info);
+	if (hooks->console == nullptr || info.Length() < 2) {
+		return;
+	}
+	v8::Isolate *isolate = info.GetIsolate();
+	int          level
+	    = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
+	v8::String::Utf8Value text(isolate, info[1]);
+	if (*text != nullptr) {
+		hooks->console(hooks->arg, level, *text,
+		    static_cast<size_t>(text.length()));
+	}
+}
+
+// timerStart(id, delayMs), timerStop(id)
+static void
+native_timer_start(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks = native_hooks(info);
+	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+	if (hooks->timer_start != nullptr && info.Length() >= 2) {
+		hooks->timer_start(hooks->arg,
+		    info[0]->Uint32Value(context).FromMaybe(0),
+		    info[1]->NumberValue(context).FromMaybe(0));
+	}
+}
+
+static void
+native_timer_stop(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks = native_hooks(info);
+	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
+	if (hooks->timer_stop != nullptr && info.Length() >= 1) {
+		hooks->timer_stop(
+		    hooks->arg, info[0]->Uint32Value(context).FromMaybe(0));
+	}
+}
+
+// While a snapshot is made, now() counts instead of reading the clock, so
+// the same inputs give the same bytes. Only the snapshotting thread reads it.
+double ssrd_snapshot_clock = -1;
+
+// now(): milliseconds since the process started, monotonic, sub-millisecond.
+static void
+native_now(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	if (ssrd_snapshot_clock >= 0) {
+		info.GetReturnValue().Set(ssrd_snapshot_clock += 0.125);
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double ms = (double) (ts.tv_sec - ssrd_time_origin.tv_sec) * 1e3
+	    + (double) (ts.tv_nsec - ssrd_time_origin.tv_nsec) / 1e6;
+	info.GetReturnValue().Set(ms);
+}
+
+// Copies a JS string's code units out, one-byte or two-byte as V8 holds it.
+// Returns the UTF-8 length, and the units in *buf (malloc'd, caller frees).
+struct string_units {
+	void  *buf;
+	size_t n;
+	bool   one_byte;
+};
+
+static bool
+string_units_get(v8::Isolate *isolate, v8::Local<v8::String> s, string_units *u)
+{
+	u->n        = static_cast<size_t>(s->Length());
+	u->one_byte = s->IsOneByte();
+	u->buf      = malloc(u->n * (u->one_byte ? 1 : 2) + 1);
+	if (u->buf == nullptr) {
+		return false;
+	}
+	if (u->one_byte) {
+		s->WriteOneByte(isolate, static_cast<uint8_t *>(u->buf), 0,
+		    static_cast<int>(u->n), v8::String::NO_NULL_TERMINATION);
+	} else {
+		s->Write(isolate, static_cast<uint16_t *>(u->buf), 0,
+		    static_cast<int>(u->n), v8::String::NO_NULL_TERMINATION);
+	}
+	return true;
+}
+
+// utf8Encode(string) -> Uint8Array, as TextEncoder.prototype.encode.
+static void
+native_utf8_encode(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate          *isolate = info.GetIsolate();
+	v8::Local<v8::String> s;
+	if (info.Length() < 1
+	    || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
+		return;
+	}
+	string_units u;
+	if (!string_units_get(isolate, s, &u)) {
+		isolate->ThrowError(ssrd_v8_str(isolate, "out of memory", 13));
+		return;
+	}
+	size_t                            len = u.one_byte
+	                               ? u.n
+                + (ssrd__utf8_is_ascii(static_cast<uint8_t *>(u.buf), u.n)
+	                                           ? 0
+	                                           : u.n)
+	                               : ssrd__utf8_len_from_utf16(static_cast<uint16_t *>(u.buf), u.n);
+	std::unique_ptr<v8::BackingStore> store
+	    = v8::ArrayBuffer::NewBackingStore(isolate, len);
+	uint8_t *out = static_cast<uint8_t *>(store->Data());
+	size_t   w   = u.one_byte
+	        ? ssrd__utf8_from_latin1(static_cast<uint8_t *>(u.buf), u.n, out)
+	        : ssrd__utf8_from_utf16(static_cast<uint16_t *>(u.buf), u.n, out);
+	free(u.buf);
+	v8::Local<v8::ArrayBuffer> ab
+	    = v8::ArrayBuffer::New(isolate, std::move(store));
+	info.GetReturnValue().Set(v8::Uint8Array::New(ab, 0, w));
+}
+
+// utf8EncodeInto(string, Uint8Array) -> [read, written], as
+// TextEncoder.prototype.encodeInto.
+static void
+native_utf8_encode_into(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate          *isolate = info.GetIsolate();
+	v8::Local<v8::String> s;
+	if (info.Length() < 2 || !info[1]->IsUint8Array()
+	    || !info[0]->ToString(isolate->GetCurrentContext()).ToLocal(&s)) {
+		throw_type_error(
+		    isolate, "encodeInto needs a string and a Uint8Array");
+		return;
+	}
+	v8::Local<v8::Uint8Array> dst = info[1].As<v8::Uint8Array>();
+	uint8_t                  *out
+	    = static_cast<uint8_t *>(dst->Buffer()->Data()) + dst->ByteOffset();
+	string_units u;
+	if (!string_units_get(isolate, s, &u)) {
+		isolate->ThrowError(ssrd_v8_str(isolate, "out of memory", 13));
+		return;
+	}
+	size_t read = 0, written = 0;
+	if (u.one_byte) {
+		written
+		    = ssrd__utf8_from_latin1_max(static_cast<uint8_t *>(u.buf),
+		        u.n, out, dst->ByteLength(), &read);
+	} else {
+		written
+		    = ssrd__utf8_from_utf16_max(static_cast<uint16_t *>(u.buf),
+		        u.n, out, dst->ByteLength(), &read);
+	}
+	free(u.buf);
+	v8::Local<v8::Context> context = isolate->GetCurrentContext();
+	v8::Local<v8::Array>   res     = v8::Array::New(isolate, 2);
+	res->Set(context, 0, v8::Number::New(isolate, (double) read)).Check();
+	res->Set(context, 1, v8::Number::New(isolate, (double) written))
+	    .Check();
+	info.GetReturnValue().Set(res);
+}
+
+// utf8Decode(ArrayBufferView | ArrayBuffer) -> string, as
+// TextDecoder.prototype.decode. The BOM is the polyfill's business; bytes go
+// through unchanged here.
+static void
+native_utf8_decode(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate   *isolate = info.GetIsolate();
+	const uint8_t *src     = nullptr;
+	size_t         n       = 0;
+	if (info.Length() >= 1 && info[0]->IsArrayBufferView()) {
+		v8::Local<v8::ArrayBufferView> v
+		    = info[0].As<v8::ArrayBufferView>();
+		src = static_cast<uint8_t *>(v->Buffer()->Data())
+		    + v->ByteOffset();
+		n = v->ByteLength();
+	} else if (info.Length() >= 1 && info[0]->IsArrayBuffer()) {
+		v8::Local<v8::ArrayBuffer> b = info[0].As<v8::ArrayBuffer>();
+		src = static_cast<uint8_t *>(b->Data());
+		n   = b->ByteLength();
+	} else if (info.Length() >= 1 && !info[0]->IsUndefined()) {
+		throw_type_error(isolate,
+		    "TextDecoder.decode needs an ArrayBuffer or a view of one");
+		return;
+	}
+	if (n == 0) {
+		info.GetReturnValue().SetEmptyString();
+		return;
+	}
+	if (ssrd__utf8_is_ascii(src, n)) {
+		info.GetReturnValue().Set(v8::String::NewFromOneByte(isolate,
+		    src, v8::NewStringType::kNormal, static_cast<int>(n))
+		                              .ToLocalChecked());
+		return;
+	}
+	uint16_t *units = static_cast<uint16_t *>(malloc(n * sizeof(uint16_t)));
+	if (units == nullptr) {
+		isolate->ThrowError(ssrd_v8_str(isolate, "out of memory", 13));
+		return;
+	}
+	size_t m = ssrd__utf16_from_utf8(src, n, units);
+	info.GetReturnValue().Set(v8::String::NewFromTwoByte(
+	    isolate, units, v8::NewStringType::kNormal, static_cast<int>(m))
+	                              .ToLocalChecked());
+	free(units);
+}
+
+// Every native, by name under __ssrd_native. The callbacks double as the
+// external references a snapshot needs (see external_refs).
+static const struct {
+	const char          *name;
+	v8::FunctionCallback fn;
+} natives[] = {
+	{ "log", native_log },
+	{ "timerStart", native_timer_start },
+	{ "timerStop", native_timer_stop },
+	{ "now", native_now },
+	{ "utf8Encode", native_utf8_encode },
+	{ "utf8EncodeInto", native_utf8_encode_into },
+	{ "utf8Decode", native_utf8_decode },
+};
+#define NNATIVES (sizeof(natives) / sizeof(natives[0]))
+
+// The addresses V8 must map when it writes or reads a snapshot: the natives,
+// NULL-terminated, the same list on both sides.
+intptr_t ssrd_external_refs[NNATIVES + 1];
+
+v8::Local<v8::ObjectTemplate>
+ssrd_global_template(v8::Isolate *isolate)
+{
+	v8::Local<v8::ObjectTemplate> native = v8::ObjectTemplate::New(isolate);
+	for (const auto &n : natives) {
+		native->Set(
+		    isolate, n.name, v8::FunctionTemplate::New(isolate, n.fn));
+	}
+	v8::Local<v8::ObjectTemplate> global = v8::ObjectTemplate::New(isolate);
+	global->Set(isolate, "__ssrd_native", native);
+	return global;
+}
+
+void
+ssrd_natives_init(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &ssrd_time_origin);
+	for (size_t i = 0; i < NNATIVES; i++) {
+		ssrd_external_refs[i]
+		    = reinterpret_cast<intptr_t>(natives[i].fn);
+	}
+}

@@ -1,0 +1,52 @@
+// shim.h: what the V8 shim's C++ files share. Internal to src/engine/: no C
+// file includes it.
+#ifndef SSRD_ENGINE_SHIM_H
+#define SSRD_ENGINE_SHIM_H
+
+#include <v8.h>
+
+#include <cstdint>
+#include <cstring>
+
+extern "C" {
+#include "engine.h"
+}
+
+struct ssrd_isolate {
+	v8::Isolate                *isolate;
+	v8::ArrayBuffer::Allocator *allocator;
+	v8::StartupData snapshot; /* caller's bytes; data NULL if none */
+};
+
+struct ssrd_context {
+	ssrd_isolate           *iso;
+	v8::Global<v8::Context> context;
+	/* globalThis.__ssrd_fire_timer, looked up at the first timer */
+	v8::Global<v8::Function> timer_handler;
+	ssrd_context_hooks       hooks;
+};
+
+// Which embedder-data slot of a V8 context holds its ssrd_context. Natives
+// find their context there rather than in a v8::External, because an
+// External's raw pointer cannot go into a startup snapshot.
+enum { SSRD_CONTEXT_SLOT = 1 };
+
+inline v8::Local<v8::String>
+ssrd_v8_str(v8::Isolate *isolate, const char *s, size_t n)
+{
+	return v8::String::NewFromUtf8(
+	    isolate, s, v8::NewStringType::kNormal, static_cast<int>(n))
+	    .ToLocalChecked();
+}
+
+// natives.cc: the global template every context starts from (with
+// __ssrd_native), the external references a snapshot needs (NULL-terminated;
+// call ssrd_natives_init() once first), and the clock natives use while a
+// snapshot is made (negative: the real one).
+v8::Local<v8::ObjectTemplate> ssrd_global_template(v8::Isolate *isolate);
+void                          ssrd_natives_init(void);
+extern intptr_t               ssrd_external_refs[];
+extern double                 ssrd_snapshot_clock;
+extern struct timespec        ssrd_time_origin;
+
+#endif
