@@ -30,12 +30,71 @@
 
 extern char **environ;
 
+/* What precedes V8's bytes in a .v8cache file. */
+struct code_cache_header {
+	char     magic[8];    /* "SSRDV8C1" */
+	uint64_t source_hash; /* XXH3 of the bundle's code it was made from */
+	uint64_t data_hash;   /* XXH3 of what follows */
+	uint64_t data_len;
+};
+
+int
+ssrd__bundle_save_code_cache(const ssrd_bundle *b, const char *data, size_t len)
+{
+	struct code_cache_header h = { "SSRDV8C1", XXH3_64bits(b->code, b->len),
+		XXH3_64bits(data, len), len };
+	char                     path[PATH_MAX + 16];
+	char                    *buf = malloc(sizeof(h) + len);
+	if (buf == NULL) {
+		return SSRD_ENOMEM;
+	}
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), data, len);
+	snprintf(path, sizeof(path), "%s.v8cache", b->path);
+	int rv = ssrd__file_write(path, buf, sizeof(h) + len);
+	free(buf);
+	return rv;
+}
+
+/* Loads b's code cache if one made for exactly b->code is on disk; else leaves
+ * none. */
+static void
+read_code_cache(ssrd_bundle *b)
+{
+	char                     path[PATH_MAX + 16], *text;
+	size_t                   len;
+	struct code_cache_header h;
+	snprintf(path, sizeof(path), "%s.v8cache", b->path);
+	if (ssrd__file_read(path, &text, &len) != SSRD_OK) {
+		return;
+	}
+	if (len >= sizeof(h)) {
+		memcpy(&h, text, sizeof(h));
+	}
+	if (len < sizeof(h) || memcmp(h.magic, "SSRDV8C1", 8) != 0
+	    || h.data_len != len - sizeof(h)
+	    || h.source_hash != XXH3_64bits(b->code, b->len)
+	    || h.data_hash != XXH3_64bits(text + sizeof(h), len - sizeof(h))) {
+		ssrd__log(SSRD_LOG_INFO, "code_cache_ignored",
+		    "path=%s reason=\"stale or damaged\"", path);
+		free(text);
+		return;
+	}
+	b->code_cache_len = len - sizeof(h);
+	b->code_cache     = malloc(b->code_cache_len);
+	if (b->code_cache != NULL) {
+		memcpy(b->code_cache, text + sizeof(h), b->code_cache_len);
+	}
+	free(text);
+}
+
 void
 ssrd__bundle_clear(ssrd_bundle *b)
 {
 	if (b == NULL) {
 		return;
 	}
+	free(b->code_cache);
 	free(b->path);
 	free(b->code);
 	free(b->map_dir);
@@ -96,6 +155,9 @@ ssrd__bundle_read(const char *js_path, int has_map, ssrd_bundle *out)
 	}
 	free(map_path);
 	free(map_text);
+	if (has_map) {
+		read_code_cache(&b);
+	}
 	b.map_dir = strdup(js_path);
 	if (b.map_dir != NULL) {
 		char *slash = strrchr(b.map_dir, '/');

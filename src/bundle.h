@@ -22,15 +22,29 @@ typedef struct ssrd_bundle {
 	size_t len;
 	ssrd_sourcemap *map;     /* NULL if the map could not be read */
 	char           *map_dir; /* the directory map sources are relative to */
-	int    from_cache; /* 1 if read from the cache, 0 if esbuild built it */
-	double build_ms;   /* esbuild's time when it built it */
+	int   from_cache; /* 1 if read from the cache, 0 if esbuild built it */
+	char *code_cache; /* V8's code cache for code (path.v8cache), or NULL */
+	size_t code_cache_len;
+	int    code_cache_saved; /* atomic: a worker has written path.v8cache */
+	double build_ms;         /* esbuild's time when it built it */
 } ssrd_bundle;
 
 /*
  * Reads the file at path into a bundle, with its source map (path.map) if
- * has_map and it parses. Returns SSRD_OK, SSRD_ENOENT, SSRD_EIO, SSRD_ENOMEM.
+ * has_map and it parses, and then its V8 code cache (path.v8cache) if one
+ * made for these very bytes is there. Returns SSRD_OK, SSRD_ENOENT, SSRD_EIO,
+ * SSRD_ENOMEM.
  */
 int ssrd__bundle_read(const char *path, int has_map, ssrd_bundle *out);
+
+/*
+ * Writes V8's code cache for b (len bytes at data) to b->path.v8cache,
+ * behind a header that ties it to b's exact code and checksums it, so that a
+ * later ssrd__bundle_read() hands V8 only a cache made for these bytes.
+ * Atomic; several workers may race to write it. Returns SSRD_OK or SSRD_EIO.
+ */
+int ssrd__bundle_save_code_cache(
+    const ssrd_bundle *b, const char *data, size_t len);
 
 /* Frees b's contents. NULL is a harmless no-op. */
 void ssrd__bundle_clear(ssrd_bundle *b);

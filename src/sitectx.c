@@ -30,6 +30,39 @@ ssrd__sitectx_format_error(
 	return text;
 }
 
+/*
+ * Evaluates a layer with its V8 code cache, and when it had none (or V8
+ * refused it) saves the one V8 makes, once per layer per process: the next
+ * start compiles nothing.
+ */
+static int
+eval_layer(ssrd_context *ctx, const ssrd_bundle *b, ssrd_js_error *err)
+{
+	ssrd_code_cache cc
+	    = { b->code_cache, b->code_cache_len, 0, NULL, 0, 0 };
+	cc.produce = !__atomic_load_n(&b->code_cache_saved, __ATOMIC_RELAXED);
+	int rv     = ssrd__context_eval_cached(
+	        ctx, b->code, b->len, b->path, &cc, err);
+	if (cc.rejected) {
+		ssrd__log(
+		    SSRD_LOG_INFO, "code_cache_rejected", "path=%s", b->path);
+	} else if (cc.in != NULL && rv == SSRD_OK) {
+		ssrd__log(
+		    SSRD_LOG_DEBUG, "code_cache_used", "path=%s", b->path);
+	}
+	if (cc.out != NULL
+	    && !__atomic_exchange_n(
+	        (int *) &b->code_cache_saved, 1, __ATOMIC_ACQ_REL)) {
+		if (ssrd__bundle_save_code_cache(b, cc.out, cc.out_len)
+		    == SSRD_OK) {
+			ssrd__log(SSRD_LOG_DEBUG, "code_cache_saved",
+			    "path=%s bytes=%zu", b->path, cc.out_len);
+		}
+	}
+	free(cc.out);
+	return rv;
+}
+
 /* ---- hooks from JavaScript: arg is the ssrd_sitectx ---- */
 
 static void
@@ -116,8 +149,7 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	}
 	const ssrd_bundle *layers[] = { base, &site->shell };
 	for (size_t i = from_snapshot ? 1 : 0; i < 2; i++) {
-		rv = ssrd__context_eval(sc->ctx, layers[i]->code,
-		    layers[i]->len, layers[i]->path, &err);
+		rv = eval_layer(sc->ctx, layers[i], &err);
 		if (rv != SSRD_OK) {
 			char *text
 			    = ssrd__sitectx_format_error(base, site, &err);
@@ -158,8 +190,7 @@ load_page(ssrd_sitectx *sc, const ssrd_job *job, char **text)
 	free(out);
 	out = NULL;
 	if (rv == SSRD_OK) {
-		rv = ssrd__context_eval(
-		    sc->ctx, page->code, page->len, page->path, &err);
+		rv = eval_layer(sc->ctx, page, &err);
 	}
 	if (rv == SSRD_OK) {
 		rv = ssrd__context_call(

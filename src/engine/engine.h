@@ -10,6 +10,19 @@
 extern "C" {
 #endif
 
+/*
+ * A V8 code cache to use when compiling a script, and the one V8 made when
+ * it could not use it. Zero it before use; free out with free().
+ */
+typedef struct ssrd_code_cache {
+	const char *in; /* bytes from an earlier out, or NULL */
+	size_t      in_len;
+	int         produce; /* 1: make out when in is NULL or rejected */
+	char       *out;     /* set when asked to produce and the script ran */
+	size_t      out_len;
+	int rejected; /* 1 if V8 refused in (other V8, flags or source) */
+} ssrd_code_cache;
+
 /* A byte string argument; need not be NUL-terminated. */
 typedef struct ssrd_str {
 	const char *ptr;
@@ -166,6 +179,15 @@ void ssrd__context_free(ssrd_context *ctx);
  */
 int ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
     const char *filename, ssrd_js_error *err);
+
+/*
+ * As ssrd__context_eval(), compiling with cc->in as V8's code cache when
+ * given, and producing a fresh one in cc->out (after the run, so it holds
+ * the functions the run compiled) when there was none or V8 rejected it.
+ * cc may be NULL.
+ */
+int ssrd__context_eval_cached(ssrd_context *ctx, const char *src, size_t len,
+    const char *filename, ssrd_code_cache *cc, ssrd_js_error *err);
 
 /*
  * Calls the global function named fn with nargs string arguments (UTF-8)

@@ -140,21 +140,52 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 // throws.
 static bool
 run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
-    const char *src, size_t len, const char *name, ssrd_js_error *err)
+    const char *src, size_t len, const char *name, ssrd_code_cache *cc,
+    ssrd_js_error *err)
 {
 	v8::TryCatch     tc(isolate);
 	v8::ScriptOrigin origin(
 	    isolate, ssrd_v8_str(isolate, name, strlen(name)));
+	v8::ScriptCompiler::CachedData *in = nullptr;
+	auto options = v8::ScriptCompiler::kNoCompileOptions;
+	if (cc != nullptr && cc->in != nullptr) {
+		in = new v8::ScriptCompiler::CachedData(
+		    reinterpret_cast<const uint8_t *>(cc->in),
+		    static_cast<int>(cc->in_len),
+		    v8::ScriptCompiler::CachedData::BufferNotOwned);
+		options = v8::ScriptCompiler::kConsumeCodeCache;
+	}
+	// source owns in from here.
 	v8::ScriptCompiler::Source source(
-	    ssrd_v8_str(isolate, src, len), origin);
+	    ssrd_v8_str(isolate, src, len), origin, in);
 	v8::Local<v8::Script> script;
 	v8::Local<v8::Value>  result;
-	if (!v8::ScriptCompiler::Compile(context, &source).ToLocal(&script)
+	if (!v8::ScriptCompiler::Compile(context, &source, options)
+	         .ToLocal(&script)
 	    || !script->Run(context).ToLocal(&result)) {
 		error_from_trycatch(isolate, context, tc, err);
 		return false;
 	}
 	isolate->PerformMicrotaskCheckpoint();
+	if (cc != nullptr) {
+		cc->rejected
+		    = in != nullptr && source.GetCachedData()->rejected;
+		if (cc->produce && (in == nullptr || cc->rejected)) {
+			std::unique_ptr<v8::ScriptCompiler::CachedData> out(
+			    v8::ScriptCompiler::CreateCodeCache(
+			        script->GetUnboundScript()));
+			if (out != nullptr && out->length > 0) {
+				cc->out = static_cast<char *>(
+				    malloc(static_cast<size_t>(out->length)));
+				if (cc->out != nullptr) {
+					memcpy(cc->out, out->data,
+					    static_cast<size_t>(out->length));
+					cc->out_len
+					    = static_cast<size_t>(out->length);
+				}
+			}
+		}
+	}
 	return true;
 }
 
@@ -282,16 +313,16 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 			ssrd_snapshot_clock = 0;
 			ok = run_script(isolate, context, snapshot_prelude,
 			    sizeof(snapshot_prelude) - 1,
-			    "ssrd:snapshot-prelude", err);
+			    "ssrd:snapshot-prelude", nullptr, err);
 			for (size_t i = 0; ok && i < n; i++) {
 				ok = run_script(isolate, context,
 				    scripts[i].ptr, scripts[i].len, names[i],
-				    err);
+				    nullptr, err);
 			}
 			ok = ok
 			    && run_script(isolate, context, snapshot_epilogue,
 			        sizeof(snapshot_epilogue) - 1,
-			        "ssrd:snapshot-epilogue", err);
+			        "ssrd:snapshot-epilogue", nullptr, err);
 			ssrd_snapshot_clock = -1;
 			creator.SetDefaultContext(context);
 		}
@@ -423,9 +454,17 @@ extern "C" int
 ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
     const char *filename, ssrd_js_error *err)
 {
+	return ssrd__context_eval_cached(ctx, src, len, filename, nullptr, err);
+}
+
+extern "C" int
+ssrd__context_eval_cached(ssrd_context *ctx, const char *src, size_t len,
+    const char *filename, ssrd_code_cache *cc, ssrd_js_error *err)
+{
 	SSRD_ENTER(ctx);
-	return run_script(isolate, context, src, len, filename, err) ? SSRD_OK
-	                                                             : SSRD_EJS;
+	return run_script(isolate, context, src, len, filename, cc, err)
+	    ? SSRD_OK
+	    : SSRD_EJS;
 }
 
 extern "C" int

@@ -45,6 +45,21 @@ check "corrupted source map: still renders" R
 check "corrupted source map: rebuilt" [ "$(launches)" = 1 ]
 check "corrupted source map: reason logged" grep -q 'source map checksum mismatch' "$WORK/err"
 
+# V8 code caches: made on first use, used by the next start, never trusted when damaged.
+RD() { "$SSRD" render /products --site "$WORK/site" --cache-dir "$C" --log-level debug >"$WORK/out" 2>"$WORK/err"; }
+shell_js=$(sqlite3 "$C/manifest.sqlite" "select file from layer where name like 'shell:%'")
+check "the shell's code cache was written" test -s "$shell_js.v8cache"
+check "the page's code cache was written" test -s "$(page_js app/products/page.jsx).v8cache"
+check "the next start uses them" RD
+check "shell code cache used" grep -q "event=code_cache_used path=$shell_js" "$WORK/err"
+check "page code cache used" grep -q 'event=code_cache_used path=.*page-' "$WORK/err"
+check "with the same page" cmp -s "$WORK/out" "$WORK/want.html"
+printf 'X' | dd of="$shell_js.v8cache" bs=1 seek=100 conv=notrunc 2>/dev/null
+check "a damaged code cache: still renders" RD
+check "a damaged code cache is not handed to V8" grep -q "event=code_cache_ignored path=$shell_js.v8cache" "$WORK/err"
+check "and is written anew" grep -q "event=code_cache_saved path=$shell_js" "$WORK/err"
+check "a damaged code cache: same page" cmp -s "$WORK/out" "$WORK/want.html"
+
 # The snapshot is deterministic: made again from the same base, it is the same bytes.
 sha_before=$(sha256sum "$C/base.snapshot" | cut -d' ' -f1)
 rm "$C/base.snapshot"

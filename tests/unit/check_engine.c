@@ -514,6 +514,50 @@ START_TEST(test_snapshot_deterministic_and_restored)
 }
 END_TEST
 
+START_TEST(test_code_cache)
+{
+	/* Made after the run, consumed by another context; refused for other
+	 * source. */
+	const char *src
+	    = "globalThis.sq = (x) => String(Number(x) * Number(x));";
+	ssrd_code_cache make = { 0 };
+	make.produce         = 1;
+	ck_assert_int_eq(ssrd__context_eval_cached(
+	                     ctx, src, strlen(src), "sq.js", &make, NULL),
+	    SSRD_OK);
+	ck_assert_ptr_nonnull(make.out);
+	ck_assert_uint_gt(make.out_len, 16);
+	ck_assert_int_eq(make.rejected, 0);
+
+	ssrd_context *other;
+	ck_assert_int_eq(ssrd__context_new(iso, NULL, &other), SSRD_OK);
+	ssrd_code_cache use = { make.out, make.out_len, 1, NULL, 0, 0 };
+	ck_assert_int_eq(ssrd__context_eval_cached(
+	                     other, src, strlen(src), "sq.js", &use, NULL),
+	    SSRD_OK);
+	ck_assert_int_eq(use.rejected, 0);
+	ck_assert_ptr_null(use.out); /* accepted: nothing new to make */
+	char    *out;
+	size_t   n;
+	ssrd_str a = { "7", 1 };
+	ck_assert_int_eq(
+	    ssrd__context_call(other, "sq", &a, 1, &out, &n, NULL), SSRD_OK);
+	ck_assert_str_eq(out, "49");
+	free(out);
+
+	const char     *src2  = "globalThis.cube = (x) => String(x * x * x);";
+	ssrd_code_cache wrong = { make.out, make.out_len, 1, NULL, 0, 0 };
+	ck_assert_int_eq(ssrd__context_eval_cached(other, src2, strlen(src2),
+	                     "cube.js", &wrong, NULL),
+	    SSRD_OK);
+	ck_assert_int_eq(wrong.rejected, 1);
+	ck_assert_ptr_nonnull(wrong.out); /* refused, so a fresh one was made */
+	free(wrong.out);
+	free(make.out);
+	ssrd__context_free(other);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -536,6 +580,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_many_calls_no_growth);
 	tcase_add_test(tc, test_contexts_do_not_share_globals);
 	tcase_add_test(tc, test_snapshot_deterministic_and_restored);
+	tcase_add_test(tc, test_code_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
