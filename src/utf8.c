@@ -78,11 +78,60 @@ ssrd__utf8_len_from_utf16(const uint16_t *s, size_t n)
 	return len;
 }
 
+/*
+ * The code point at s[i] of n units: a surrogate pair is one (2 units), a
+ * lone surrogate is U+FFFD (1 unit), as TextEncoder specifies.
+ */
+static uint32_t
+next_code_point(const uint16_t *s, size_t n, size_t i, size_t *units)
+{
+	uint32_t c = s[i];
+	*units     = 1;
+	if (is_high((uint16_t) c) && i + 1 < n && is_low(s[i + 1])) {
+		*units = 2;
+		return 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00u);
+	}
+	return c >= 0xD800 && c <= 0xDFFF ? 0xFFFD : c;
+}
+
+/* How many UTF-8 bytes code point c takes. */
+static size_t
+code_point_len(uint32_t c)
+{
+	return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+}
+
+/* Writes c as UTF-8 at o and returns how many bytes that took. */
+static size_t
+put_code_point(uint8_t *o, uint32_t c)
+{
+	switch (code_point_len(c)) {
+	case 1:
+		o[0] = (uint8_t) c;
+		return 1;
+	case 2:
+		o[0] = (uint8_t) (0xC0 | (c >> 6));
+		o[1] = (uint8_t) (0x80 | (c & 0x3F));
+		return 2;
+	case 3:
+		o[0] = (uint8_t) (0xE0 | (c >> 12));
+		o[1] = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
+		o[2] = (uint8_t) (0x80 | (c & 0x3F));
+		return 3;
+	default:
+		o[0] = (uint8_t) (0xF0 | (c >> 18));
+		o[1] = (uint8_t) (0x80 | ((c >> 12) & 0x3F));
+		o[2] = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
+		o[3] = (uint8_t) (0x80 | (c & 0x3F));
+		return 4;
+	}
+}
+
 size_t
 ssrd__utf8_from_utf16(const uint16_t *s, size_t n, uint8_t *out)
 {
 	uint8_t *o = out;
-	size_t   i = 0;
+	size_t   i = 0, units;
 
 	while (i < n) {
 		if (i + 4 <= n && (load64(s + i) & ASCII_MASK16) == 0) {
@@ -94,26 +143,8 @@ ssrd__utf8_from_utf16(const uint16_t *s, size_t n, uint8_t *out)
 			i += 4;
 			continue;
 		}
-		uint32_t c = s[i++];
-		if (c < 0x80) {
-			*o++ = (uint8_t) c;
-		} else if (c < 0x800) {
-			*o++ = (uint8_t) (0xC0 | (c >> 6));
-			*o++ = (uint8_t) (0x80 | (c & 0x3F));
-		} else if (is_high((uint16_t) c) && i < n && is_low(s[i])) {
-			c = 0x10000 + ((c - 0xD800) << 10) + (s[i++] - 0xDC00u);
-			*o++ = (uint8_t) (0xF0 | (c >> 18));
-			*o++ = (uint8_t) (0x80 | ((c >> 12) & 0x3F));
-			*o++ = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
-			*o++ = (uint8_t) (0x80 | (c & 0x3F));
-		} else {
-			if (c >= 0xD800 && c <= 0xDFFF) {
-				c = 0xFFFD; /* lone surrogate */
-			}
-			*o++ = (uint8_t) (0xE0 | (c >> 12));
-			*o++ = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
-			*o++ = (uint8_t) (0x80 | (c & 0x3F));
-		}
+		o += put_code_point(o, next_code_point(s, n, i, &units));
+		i += units;
 	}
 	return (size_t) (o - out);
 }
@@ -219,40 +250,13 @@ size_t
 ssrd__utf8_from_utf16_max(
     const uint16_t *s, size_t n, uint8_t *out, size_t cap, size_t *read)
 {
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, units;
 	while (i < n) {
-		uint32_t c     = s[i];
-		size_t   units = 1;
-		if (is_high((uint16_t) c) && i + 1 < n && is_low(s[i + 1])) {
-			c = 0x10000 + ((c - 0xD800) << 10)
-			    + (s[i + 1] - 0xDC00);
-			units = 2;
-		} else if (c >= 0xD800 && c <= 0xDFFF) {
-			c = 0xFFFD; /* lone surrogate */
+		uint32_t c = next_code_point(s, n, i, &units);
+		if (o + code_point_len(c) > cap) {
+			break; /* never split a character */
 		}
-		size_t need = c < 0x80 ? 1
-		    : c < 0x800        ? 2
-		    : c < 0x10000      ? 3
-		                       : 4;
-		if (o + need > cap) {
-			break;
-		}
-		if (need == 1) {
-			out[o] = (uint8_t) c;
-		} else if (need == 2) {
-			out[o]     = (uint8_t) (0xC0 | (c >> 6));
-			out[o + 1] = (uint8_t) (0x80 | (c & 0x3F));
-		} else if (need == 3) {
-			out[o]     = (uint8_t) (0xE0 | (c >> 12));
-			out[o + 1] = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
-			out[o + 2] = (uint8_t) (0x80 | (c & 0x3F));
-		} else {
-			out[o]     = (uint8_t) (0xF0 | (c >> 18));
-			out[o + 1] = (uint8_t) (0x80 | ((c >> 12) & 0x3F));
-			out[o + 2] = (uint8_t) (0x80 | ((c >> 6) & 0x3F));
-			out[o + 3] = (uint8_t) (0x80 | (c & 0x3F));
-		}
-		o += need;
+		o += put_code_point(out + o, c);
 		i += units;
 	}
 	*read = i;
@@ -264,21 +268,8 @@ ssrd__utf8_from_latin1_max(
     const uint8_t *s, size_t n, uint8_t *out, size_t cap, size_t *read)
 {
 	size_t i = 0, o = 0;
-	while (i < n) {
-		uint8_t c = s[i];
-		if (c < 0x80) {
-			if (o + 1 > cap) {
-				break;
-			}
-			out[o++] = c;
-		} else {
-			if (o + 2 > cap) {
-				break;
-			}
-			out[o++] = (uint8_t) (0xC0 | (c >> 6));
-			out[o++] = (uint8_t) (0x80 | (c & 0x3F));
-		}
-		i++;
+	while (i < n && o + code_point_len(s[i]) <= cap) {
+		o += put_code_point(out + o, s[i++]);
 	}
 	*read = i;
 	return o;
