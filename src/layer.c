@@ -1,12 +1,16 @@
 /* layer.c implements cached layers: verify what the manifest records, or build
  * and record. */
 #define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <ssrd/errors.h>
@@ -129,53 +133,100 @@ load_verified(const ssrd_layer_spec *spec, const ssrd_layer_record *rec,
 	return 0;
 }
 
-int
-ssrd__layer_get(
-    const ssrd_layer_spec *spec, ssrd_bundle *out, char *errbuf, size_t errlen)
+/*
+ * Loads the layer from the cache if the manifest vouches for it. Returns 1
+ * with *out filled, or 0 and logs why not when log_stale.
+ */
+static int
+try_cached(const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale)
 {
 	ssrd_layer_record rec = { 0 };
 	const char       *why = "not cached", *changed = NULL;
 	char              reason[PATH_MAX + 32];
-	if (spec->manifest != NULL
-	    && ssrd__manifest_get(spec->manifest, spec->name, &rec)
-	        == SSRD_OK) {
-		if (rec.key != spec->key) {
-			why = "built by another version or with other settings";
-		} else if (strcmp(rec.file, spec->outfile) != 0) {
-			why = "cached under another path";
-		} else if (!inputs_fresh(&rec, &changed)) {
-			snprintf(
-			    reason, sizeof(reason), "changed: %s", changed);
-			why = reason;
-		} else if (load_verified(spec, &rec, out, &why)) {
-			out->from_cache = 1;
-			ssrd__log(SSRD_LOG_INFO, "layer",
-			    "name=%s source=cache bytes=%zu", spec->name,
-			    out->len);
-			ssrd__layer_record_clear(&rec);
-			return SSRD_OK;
-		}
+	int               hit = 0;
+	if (spec->manifest == NULL
+	    || ssrd__manifest_get(spec->manifest, spec->name, &rec)
+	        != SSRD_OK) {
+		return 0;
+	}
+	if (rec.key != spec->key) {
+		why = "built by another version or with other settings";
+	} else if (strcmp(rec.file, spec->outfile) != 0) {
+		why = "cached under another path";
+	} else if (!inputs_fresh(&rec, &changed)) {
+		snprintf(reason, sizeof(reason), "changed: %s", changed);
+		why = reason;
+	} else if (load_verified(spec, &rec, out, &why)) {
+		out->from_cache = 1;
+		ssrd__log(SSRD_LOG_INFO, "layer",
+		    "name=%s source=cache bytes=%zu", spec->name, out->len);
+		hit = 1;
+	}
+	if (!hit && log_stale) {
 		ssrd__log(SSRD_LOG_INFO, "layer_stale", "name=%s reason=\"%s\"",
 		    spec->name, why);
 	}
 	ssrd__layer_record_clear(&rec);
+	return hit;
+}
 
+/*
+ * Holds an exclusive lock on spec->outfile's .lock file while it lives:
+ * ssrd processes sharing a cache directory build a layer one at a time, and
+ * the one that waited finds it built. Returns the fd, or -1 (no lock: build
+ * anyway, as a lone process would).
+ */
+static int
+build_lock(const ssrd_layer_spec *spec)
+{
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s.lock", spec->outfile);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		while (flock(fd, LOCK_EX) != 0 && errno == EINTR) { }
+	}
+	return fd;
+}
+
+static int build_layer(
+    const ssrd_layer_spec *spec, ssrd_bundle *out, char *errbuf, size_t errlen);
+
+int
+ssrd__layer_get(
+    const ssrd_layer_spec *spec, ssrd_bundle *out, char *errbuf, size_t errlen)
+{
+	if (try_cached(spec, out, 1)) {
+		return SSRD_OK;
+	}
+	return build_layer(spec, out, errbuf, errlen);
+}
+
+/* Builds the layer under the build lock (unless another process just did) and
+ * records it. */
+static int
+build_layer(
+    const ssrd_layer_spec *spec, ssrd_bundle *out, char *errbuf, size_t errlen)
+{
+	ssrd_layer_record rec  = { 0 };
+	int               lock = build_lock(spec);
+	int               rv   = SSRD_OK;
+	if (lock >= 0 && try_cached(spec, out, 0)) {
+		goto done; /* another process built it while this one waited */
+	}
 	double t0 = ssrd__now_ms();
-	int    rv = spec->build(spec, &rec, errbuf, errlen);
+	rv        = spec->build(spec, &rec, errbuf, errlen);
 	if (rv == SSRD_OK) {
 		rv = ssrd__bundle_read(spec->outfile, spec->has_map, out);
 	}
 	if (rv != SSRD_OK) {
-		ssrd__layer_record_clear(&rec);
-		return rv;
+		goto done;
 	}
 	out->build_ms = ssrd__now_ms() - t0;
 	ssrd__log(SSRD_LOG_INFO, "layer",
 	    "name=%s source=%s bytes=%zu build_ms=%.1f", spec->name,
 	    spec->builder, out->len, out->build_ms);
 	if (spec->manifest == NULL) {
-		ssrd__layer_record_clear(&rec);
-		return SSRD_OK;
+		goto done;
 	}
 	/* Record what it was built from, so the next start can skip the build.
 	 */
@@ -196,6 +247,10 @@ ssrd__layer_get(
 		    "name=%s msg=\"the next start will build it again\"",
 		    spec->name);
 	}
+done:
 	ssrd__layer_record_clear(&rec);
-	return SSRD_OK;
+	if (lock >= 0) {
+		close(lock); /* releases the flock */
+	}
+	return rv;
 }

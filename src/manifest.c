@@ -1,10 +1,14 @@
 /* manifest.c implements the cache manifest on SQLite. */
 #define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <ssrd/errors.h>
 
@@ -44,27 +48,33 @@ ssrd__layer_record_clear(ssrd_layer_record *rec)
 	memset(rec, 0, sizeof(*rec));
 }
 
-/* Opens path and makes sure it holds our schema; 0 on success. */
+/*
+ * Opens path and makes sure it holds our schema. Returns 0 on success; 1 if
+ * the file is not a usable manifest (not a database, corrupt, another
+ * schema), which the caller may set aside; -1 for anything else (a lock
+ * held too long, no permission), which it must not.
+ */
 static int
 try_open(const char *path, sqlite3 **out, char *errbuf, size_t errlen)
 {
-	sqlite3 *db = NULL;
-	int      rv = sqlite3_open_v2(path, &db,
-	         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-	         NULL);
+	sqlite3      *db      = NULL;
+	sqlite3_stmt *st      = NULL;
+	int           version = -1;
+	int           rv      = sqlite3_open_v2(path, &db,
+	                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	                   NULL);
 	if (rv == SQLITE_OK) {
 		sqlite3_busy_timeout(db, 5000);
 		rv = sqlite3_exec(
 		    db, "PRAGMA journal_mode=WAL;", NULL, NULL, NULL);
 	}
-	sqlite3_stmt *st      = NULL;
-	int           version = -1;
 	if (rv == SQLITE_OK
 	    && (rv = sqlite3_prepare_v2(
 	            db, "PRAGMA user_version;", -1, &st, NULL))
 	        == SQLITE_OK
-	    && sqlite3_step(st) == SQLITE_ROW) {
+	    && (rv = sqlite3_step(st)) == SQLITE_ROW) {
 		version = sqlite3_column_int(st, 0);
+		rv      = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
 	if (rv == SQLITE_OK && version == 0) {
@@ -80,13 +90,14 @@ try_open(const char *path, sqlite3 **out, char *errbuf, size_t errlen)
 		    "%s: manifest schema %d, this ssrd writes %d", path,
 		    version, SCHEMA_VERSION);
 		sqlite3_close(db);
-		return -1;
+		return 1;
 	}
 	if (rv != SQLITE_OK) {
+		int code = db ? sqlite3_errcode(db) : rv;
 		snprintf(errbuf, errlen, "%s: %s", path,
 		    db ? sqlite3_errmsg(db) : sqlite3_errstr(rv));
 		sqlite3_close(db);
-		return -1;
+		return code == SQLITE_NOTADB || code == SQLITE_CORRUPT ? 1 : -1;
 	}
 	*out = db;
 	return 0;
@@ -96,13 +107,21 @@ int
 ssrd__manifest_open(
     const char *cache_dir, ssrd_manifest **out, char *errbuf, size_t errlen)
 {
-	char path[4096], aside[4200];
+	char path[4096], aside[4200], lockpath[4200];
 	snprintf(path, sizeof(path), "%s/manifest.sqlite", cache_dir);
+	snprintf(lockpath, sizeof(lockpath), "%s.lock", path);
 	ssrd_manifest *m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		return SSRD_ENOMEM;
 	}
-	if (try_open(path, &m->db, errbuf, errlen) != 0) {
+	/* Processes sharing the cache open (and create, or set aside) one at a
+	 * time. */
+	int lock = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock >= 0) {
+		while (flock(lock, LOCK_EX) != 0 && errno == EINTR) { }
+	}
+	int rv = try_open(path, &m->db, errbuf, errlen);
+	if (rv == 1) {
 		/* Unusable: keep it for a post-mortem, start a fresh one. */
 		ssrd__log(
 		    SSRD_LOG_WARN, "manifest_reset", "reason=\"%s\"", errbuf);
@@ -113,10 +132,14 @@ ssrd__manifest_open(
 		remove(wal);
 		snprintf(wal, sizeof(wal), "%s-shm", path);
 		remove(wal);
-		if (try_open(path, &m->db, errbuf, errlen) != 0) {
-			free(m);
-			return SSRD_EIO;
-		}
+		rv = try_open(path, &m->db, errbuf, errlen);
+	}
+	if (lock >= 0) {
+		close(lock);
+	}
+	if (rv != 0) {
+		free(m);
+		return SSRD_EIO;
 	}
 	pthread_mutex_init(&m->mu, NULL);
 	*out = m;

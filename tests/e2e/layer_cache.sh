@@ -21,6 +21,20 @@ check "the products page delta is small" [ "$(stat -c %s "$(page_js app/products
 check "the manifest records the page's source as an input" \
   sh -c "sqlite3 '$C/manifest.sqlite' 'select path from layer_input' | grep -q '/site/app/products/page.jsx$'"
 
+# Two processes starting cold on one cache directory build each layer once between them.
+C2="$WORK/cache2"
+"$SSRD" render /products --site "$WORK/site" --cache-dir "$C2" --log-level info >"$WORK/out1" 2>"$WORK/err1" &
+p1=$!
+"$SSRD" render /products --site "$WORK/site" --cache-dir "$C2" --log-level info >"$WORK/out2" 2>"$WORK/err2" &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+check "two cold starts at once both render" [ "$r1$r2" = 00 ]
+check "both pages are right" sh -c "cmp -s '$WORK/out1' '$WORK/want.html' && cmp -s '$WORK/out2' '$WORK/want.html'"
+l1=$(sed -nE 's/.*compiler_launches=([0-9]+).*/\1/p' "$WORK/err1")
+l2=$(sed -nE 's/.*compiler_launches=([0-9]+).*/\1/p' "$WORK/err2")
+check "each layer was built once between them ($l1 + $l2)" [ $((l1 + l2)) = 7 ]
+
 check "warm start renders" R
 check "warm start starts no compiler" [ "$(launches)" = 0 ]
 check "warm start reads all seven layers from the cache" [ "$(grep -c 'event=layer name=.* source=cache' "$WORK/err")" = 7 ]
