@@ -34,8 +34,20 @@ let loading = null;
 // With isolation = page, ssrd links a warm context's modules in here, so that
 // this fresh context's pages run on React code that has already warmed up.
 globalThis.__ssrd_modules = modules;
+// With isolation = page, fresh contexts reach this context's objects through
+// React, and from any object its prototypes: freeze React's exports and this
+// context's built-in prototypes and namespaces, so that no page can leave
+// anything behind for the next one (Array.prototype.map = ..., say).
 globalThis.__ssrd_freeze_shared = function () {
   for (const m of Object.values(modules)) Object.freeze(m);
+  const ctors = [Object, Function, Array, String, Number, Boolean, Symbol, BigInt, Date, RegExp,
+    Error, TypeError, RangeError, SyntaxError, ReferenceError, Map, Set, WeakMap, WeakSet, Promise,
+    ArrayBuffer, Uint8Array, Object.getPrototypeOf(Uint8Array)];
+  for (const c of ctors) {
+    Object.freeze(c.prototype);
+    Object.freeze(c);
+  }
+  for (const ns of [JSON, Math, Reflect]) Object.freeze(ns);
   return "";
 };
 

@@ -336,6 +336,10 @@ START_TEST(test_isolation_modes)
 		ck_assert_msg(strstr(t, "react intact") != NULL,
 		    "page render %d: %s", i, t);
 		free(t);
+		/* nor can the shared context's built-ins be polluted for the next */
+		char *u = render(pool, errsite, "/pollute", NULL);
+		ck_assert_msg(strstr(u, ">clean<") != NULL, "page render %d: %s", i, u);
+		free(u);
 	}
 	job = job_for(errsite, "/boom", NULL);
 	ck_assert_int_eq(ssrd__pool_render(pool, job), SSRD_EJS);
