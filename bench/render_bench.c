@@ -14,6 +14,7 @@
 #include "pagecache.h"
 #include "pool.h"
 #include "site.h"
+#include "sitectx.h"
 #include "timers.h"
 
 static int
@@ -111,49 +112,34 @@ main(int argc, char **argv)
 		/* The worker's own call, on this thread: what a render costs
 		 * inside ssrd, minus the queue. */
 		ssrd_isolate     *iso;
-		ssrd_context     *ctx;
 		ssrd_isolate_opts o = { .heap_max_mb = (size_t) cfg.heap_max_mb,
 			.young_max_mb                = (size_t) young };
 		ssrd_js_error     err = { 0 };
+		ssrd_sitectx      sc  = { 0 };
+		ssrd_job         *first;
+		char              msg[1024];
+		/* The context a worker makes; one render through it loads the
+		 * page delta the way a worker does. Then the raw call is timed.
+		 */
 		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
-		    || ssrd__context_new(iso, NULL, &ctx) != SSRD_OK
-		    || ssrd__context_eval(
-		           ctx, base.code, base.len, base.path, &err)
+		    || ssrd__sitectx_open(
+		           &sc, iso, 0, &base, site, NULL, 0, msg, sizeof(msg))
 		        != SSRD_OK
-		    || ssrd__context_eval(ctx, site->shell.code,
-		           site->shell.len, site->shell.path, &err)
+		    || ssrd__job_new(site, path, props, strlen(props), &first)
 		        != SSRD_OK) {
-			die("evaluate", err.message ? err.message : "?");
+			die("evaluate", msg);
 		}
-		/* The route's page delta, loaded the way a worker loads it. */
-		size_t             ri = (size_t) (route - site->routes.v);
-		const char        *why;
-		const ssrd_bundle *pg = ssrd__site_page(site, ri, &why);
-		ssrd_str           begin[]
-		    = { { pg ? pg->map_dir : "", pg ? strlen(pg->map_dir) : 0 },
-			      { site->root, strlen(site->root) } };
-		ssrd_str end[]
-		    = { { route->page_key, strlen(route->page_key) } };
-		char  *junk = NULL;
-		size_t jn;
-		if (pg == NULL
-		    || ssrd__context_call(
-		           ctx, "__ssrd_begin_page", begin, 2, &junk, &jn, &err)
-		        != SSRD_OK
-		    || (free(junk),
-		           ssrd__context_eval(
-		               ctx, pg->code, pg->len, pg->path, &err))
-		        != SSRD_OK
-		    || ssrd__context_call(
-		           ctx, "__ssrd_end_page", end, 1, &junk, &jn, &err)
-		        != SSRD_OK) {
-			die("page", err.message ? err.message : why);
+		ssrd__sitectx_render(&sc, first);
+		if (first->err != SSRD_OK) {
+			die("render",
+			    first->error_text ? first->error_text : "?");
 		}
-		free(junk);
-		ssrd_str args[] = { { route->page_key,
-			                strlen(route->page_key) },
-			{ path, strlen(path) }, { params, strlen(params) },
-			{ props, strlen(props) } };
+		ssrd__job_free(first);
+		ssrd_context *ctx    = sc.ctx;
+		ssrd_str      args[] = { { route->page_key,
+			                     strlen(route->page_key) },
+			     { path, strlen(path) }, { params, strlen(params) },
+			     { props, strlen(props) } };
 		if (strcmp(mode, "js") == 0) {
 			/* React's own time: the loop runs inside V8, timed with
 			 * performance.now, no C per render. */
@@ -207,7 +193,7 @@ main(int argc, char **argv)
 			free(out);
 			ssrd__isolate_pump(iso);
 		}
-		ssrd__context_free(ctx);
+		ssrd__sitectx_close(&sc);
 		ssrd__isolate_free(iso);
 	} else {
 		/* Through the pool: queue, hand-off to the worker thread,
@@ -240,15 +226,13 @@ main(int argc, char **argv)
 			die("pool", errbuf);
 		}
 		for (long i = -warmup; i < iters; i++) {
-			ssrd_job *job    = calloc(1, sizeof(*job));
-			job->site        = ssrd__site_ref(site);
-			job->route       = (size_t) (route - site->routes.v);
-			job->page_key    = strdup(route->page_key);
-			job->path        = strdup(path);
-			job->params_json = strdup(params);
-			job->props_json  = strdup(props);
-			job->props_len   = strlen(props);
-			double t0        = ssrd__now_ms();
+			ssrd_job *job = NULL;
+			if (ssrd__job_new(
+			        site, path, props, strlen(props), &job)
+			    != SSRD_OK) {
+				die("no route", path);
+			}
+			double t0 = ssrd__now_ms();
 			if (ssrd__pool_render(pool, job) != SSRD_OK) {
 				die("render",
 				    job->error_text ? job->error_text : "?");

@@ -145,40 +145,26 @@ handle(nng_aio *aio)
 
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
-	ssrd_site        *site = ssrd__reloader_site(pick_site(http, req));
-	const ssrd_route *route;
-	char             *params = NULL;
-	int rv = ssrd__routes_match(&site->routes, uri, &route, &params);
-	if (rv != SSRD_OK) {
-		ssrd__site_unref(site);
-		if (rv == SSRD_ENOROUTE) {
-			reply_text(aio, 404, "404 not found\n", head);
-		} else {
-			reply_text(aio, 400, "400 bad request path\n", head);
-		}
+	ssrd_site *site = ssrd__reloader_site(pick_site(http, req));
+	ssrd_job  *job  = NULL;
+	int        rv   = ssrd__job_new(site, uri, NULL, 0, &job);
+	ssrd__site_unref(site); /* the job holds its own reference */
+	if (rv == SSRD_ENOROUTE) {
+		reply_text(aio, 404, "404 not found\n", head);
 		return;
 	}
-	ssrd_job       *job = calloc(1, sizeof(*job));
-	struct pending *pd  = malloc(sizeof(*pd));
-	if (job != NULL) {
-		job->id          = atomic_fetch_add(&http->next_id, 1) + 1;
-		job->site        = site;
-		site             = NULL;
-		job->route       = (size_t) (route - job->site->routes.v);
-		job->page_key    = strdup(route->page_key);
-		job->path        = strndup(uri, strcspn(uri, "?#"));
-		job->params_json = params;
-		params           = NULL;
+	if (rv == SSRD_EINVAL) {
+		reply_text(aio, 400, "400 bad request path\n", head);
+		return;
 	}
-	if (job == NULL || pd == NULL || job->page_key == NULL
-	    || job->path == NULL) {
-		ssrd__site_unref(site);
-		free(params);
+	struct pending *pd = malloc(sizeof(*pd));
+	if (rv != SSRD_OK || pd == NULL) {
 		free(pd);
 		ssrd__job_free(job);
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
+	job->id   = atomic_fetch_add(&http->next_id, 1) + 1;
 	pd->aio   = aio;
 	pd->head  = head;
 	job->done = render_done;

@@ -263,10 +263,9 @@ cmd_render(struct app *app)
 	if (rc != 0) {
 		return rc;
 	}
-	const ssrd_route *route;
-	char             *params = NULL;
-	int               rv     = ssrd__routes_match(
-	                      &app->site->routes, app->route, &route, &params);
+	ssrd_job *job = NULL;
+	int       rv  = ssrd__job_new(app->site, app->route, app->props,
+            app->props ? strlen(app->props) : 0, &job);
 	if (rv == SSRD_ENOROUTE || rv == SSRD_EINVAL) {
 		fprintf(stderr,
 		    "ssrd: no route matches \"%s\"; the site's routes are:\n",
@@ -277,24 +276,12 @@ cmd_render(struct app *app)
 		}
 		return EXIT_NO_ROUTE;
 	}
-	ssrd_job *job = calloc(1, sizeof(*job));
-	if (rv != SSRD_OK || job == NULL) {
-		free(params);
-		free(job);
+	if (rv != SSRD_OK) {
 		fprintf(stderr, "ssrd: out of memory\n");
 		return EXIT_START;
 	}
-	job->id          = 1;
-	job->site        = ssrd__site_ref(app->site);
-	job->route       = (size_t) (route - app->site->routes.v);
-	job->page_key    = strdup(route->page_key);
-	job->path        = strndup(app->route, strcspn(app->route, "?#"));
-	job->params_json = params;
-	if (app->props != NULL) {
-		job->props_json = strdup(app->props);
-		job->props_len  = strlen(app->props);
-	}
-	rv = ssrd__pool_render(app->pool, job);
+	job->id = 1;
+	rv      = ssrd__pool_render(app->pool, job);
 	ssrd__log(SSRD_LOG_INFO, "timing",
 	    "render=1 path=%s queue_ms=%.3f render_ms=%.3f", job->path,
 	    job->queue_ms, job->render_ms);
@@ -306,11 +293,11 @@ cmd_render(struct app *app)
 		rc = EXIT_USAGE;
 	} else if (rv == SSRD_EBUILD) {
 		fprintf(stderr, "ssrd: %s (%s) did not build:\n%s\n",
-		    app->route, route->page_key, job->error_text);
+		    app->route, job->page_key, job->error_text);
 		rc = EXIT_START;
 	} else {
 		fprintf(stderr, "ssrd: rendering %s (%s) failed: %s\n",
-		    app->route, route->page_key,
+		    app->route, job->page_key,
 		    job->error_text ? job->error_text : ssrd_strerror(rv));
 		rc = EXIT_RENDER_ERROR;
 	}

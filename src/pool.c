@@ -72,6 +72,39 @@ ssrd__isolation_name(ssrd_isolation mode)
 	return (unsigned) mode < 3 ? isolation_names[mode] : "unknown";
 }
 
+int
+ssrd__job_new(ssrd_site *site, const char *path, const char *props,
+    size_t props_len, ssrd_job **out)
+{
+	const ssrd_route *route;
+	char             *params = NULL;
+	int rv = ssrd__routes_match(&site->routes, path, &route, &params);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	ssrd_job *job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		free(params);
+		return SSRD_ENOMEM;
+	}
+	job->site        = ssrd__site_ref(site);
+	job->route       = (size_t) (route - site->routes.v);
+	job->page_key    = strdup(route->page_key);
+	job->path        = strndup(path, strcspn(path, "?#"));
+	job->params_json = params;
+	if (props != NULL) {
+		job->props_json = strndup(props, props_len);
+		job->props_len  = props_len;
+	}
+	if (job->page_key == NULL || job->path == NULL
+	    || (props != NULL && job->props_json == NULL)) {
+		ssrd__job_free(job);
+		return SSRD_ENOMEM;
+	}
+	*out = job;
+	return SSRD_OK;
+}
+
 void
 ssrd__job_free(ssrd_job *job)
 {

@@ -49,6 +49,16 @@ struct ssrd_job {
 	double    enqueued_ms;
 };
 
+/*
+ * Makes the job that renders path (its query and fragment ignored) on site:
+ * matches the route, takes a reference to site, copies path, the route's
+ * params and props (props_len bytes, or NULL for {}). Stores it in *out
+ * (the caller sets id, done and arg) and returns SSRD_OK; SSRD_ENOROUTE if
+ * no route matches; SSRD_EINVAL for a malformed path; SSRD_ENOMEM. Any thread.
+ */
+int ssrd__job_new(ssrd_site *site, const char *path, const char *props,
+    size_t props_len, ssrd_job **out);
+
 /* Frees a job and every string it owns. NULL is a harmless no-op. */
 void ssrd__job_free(ssrd_job *job);
 

@@ -162,13 +162,7 @@ ssrd__utf8_from_latin1(const uint8_t *s, size_t n, uint8_t *out)
 			i += 8;
 			continue;
 		}
-		uint8_t c = s[i++];
-		if (c < 0x80) {
-			*o++ = c;
-		} else {
-			*o++ = (uint8_t) (0xC0 | (c >> 6));
-			*o++ = (uint8_t) (0x80 | (c & 0x3F));
-		}
+		o += put_code_point(o, s[i++]);
 	}
 	return (size_t) (o - out);
 }

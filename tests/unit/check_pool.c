@@ -35,21 +35,11 @@ static const ssrd_pool_opts two_workers = { .workers = 2,
 static ssrd_job *
 job_for(const ssrd_site *site, const char *path, const char *props)
 {
-	const ssrd_route *route;
-	char             *params;
-	int rv = ssrd__routes_match(&site->routes, path, &route, &params);
+	ssrd_job *job = NULL;
+	int       rv  = ssrd__job_new(
+	           (ssrd_site *) site, path, props, props ? strlen(props) : 0, &job);
 	ck_assert_msg(
 	    rv == SSRD_OK, "no route for %s: %s", path, ssrd_strerror(rv));
-	ssrd_job *job    = calloc(1, sizeof(*job));
-	job->site        = ssrd__site_ref((ssrd_site *) site);
-	job->route       = (size_t) (route - site->routes.v);
-	job->page_key    = strdup(route->page_key);
-	job->path        = strdup(path);
-	job->params_json = params;
-	if (props != NULL) {
-		job->props_json = strdup(props);
-		job->props_len  = strlen(props);
-	}
 	return job;
 }
 
@@ -336,9 +326,11 @@ START_TEST(test_isolation_modes)
 		ck_assert_msg(strstr(t, "react intact") != NULL,
 		    "page render %d: %s", i, t);
 		free(t);
-		/* nor can the shared context's built-ins be polluted for the next */
+		/* nor can the shared context's built-ins be polluted for the
+		 * next */
 		char *u = render(pool, errsite, "/pollute", NULL);
-		ck_assert_msg(strstr(u, ">clean<") != NULL, "page render %d: %s", i, u);
+		ck_assert_msg(
+		    strstr(u, ">clean<") != NULL, "page render %d: %s", i, u);
 		free(u);
 	}
 	job = job_for(errsite, "/boom", NULL);
