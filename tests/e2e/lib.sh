@@ -1,12 +1,14 @@
 # lib.sh: shared helpers for the end-to-end tests. Each test sources it and counts its checks.
 set -uo pipefail
-SSRD=${1:?usage: $0 path/to/ssrd}
+SSRD=$(realpath "${1:?usage: $0 path/to/ssrd}")
 SRC=${SSRD_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WORK=$(mktemp -d /tmp/ssrd-e2e.XXXXXX)
 passed=0
 failed=0
 cleanup_hooks=()
 trap 'for h in "${cleanup_hooks[@]}"; do eval "$h"; done; rm -rf "$WORK"' EXIT
+# Work in the scratch directory, so nothing a test writes can land in the tree it runs from.
+cd "$WORK" || exit 1
 
 ok() { passed=$((passed + 1)); echo "ok   - $*"; }
 not_ok() { failed=$((failed + 1)); echo "FAIL - $*"; }
