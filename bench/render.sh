@@ -72,3 +72,12 @@ for name in node node-render-only ssrd-direct ssrd-pool ssrd-js-loop ssrd-pool-p
   m=$(echo "${results[$name]}" | median)
   printf '| %s | %.3f | %.2fx |%s |\n' "$name" "$m" "$(awk -v a="$m" -v b="$node_med" 'BEGIN { print a / b }')" "${results[$name]}"
 done
+
+# A new worker, step by step (bench/render_bench --mode first): what a worker
+# started by a running daemon pays before and during its first renders.
+echo
+echo "A new worker on $path, medians of 9 workers started in one process (the process's first isolate excluded):"
+echo
+"$bin/bench/render_bench" --mode first --path "$path" --iterations 10 2>/dev/null | tail -1 |
+  tr ',{}' '\n\n\n' | sed -n 's/^"later_\([a-z0-9_]*\)_ms":\(.*\)/| \1 | \2 ms |/p' |
+  { echo "| step | median |"; echo "|---|---:|"; cat; }

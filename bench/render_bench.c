@@ -38,6 +38,81 @@ die(const char *what, const char *why)
 	exit(1);
 }
 
+/* A new worker, timed step by step, rounds times in one process: isolate
+ * from the snapshot, context + shell, then the first three renders. Round 1
+ * is the first isolate of the process; later rounds are what a worker
+ * started by a running daemon (a recycle, say) pays. */
+static void
+first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
+    const char *path, const char *props, long rounds)
+{
+	char         *blob = NULL;
+	size_t        blen = 0;
+	ssrd_str      bs   = { base->code, base->len };
+	const char   *bn   = base->path;
+	ssrd_js_error serr = { 0 };
+	if (ssrd__snapshot_create(&bs, &bn, 1, &blob, &blen, &serr) != SSRD_OK) {
+		die("snapshot", serr.message ? serr.message : "?");
+	}
+	enum { ISO, CTX, R1, R2, R3, STEPS };
+	static const char *names[STEPS] = { "isolate_ms", "context_shell_ms",
+		"render1_ms", "render2_ms", "render3_ms" };
+	double *t[STEPS];
+	for (int k = 0; k < STEPS; k++) {
+		t[k] = calloc((size_t) rounds, sizeof(double));
+	}
+	for (long r = 0; r < rounds; r++) {
+		ssrd_isolate_opts o = { .heap_max_mb = (size_t) cfg->heap_max_mb,
+			.young_max_mb                = (size_t) cfg->young_max_mb,
+			.snapshot                    = blob,
+			.snapshot_len                = blen };
+		ssrd_isolate *iso;
+		ssrd_sitectx  sc = { 0 };
+		char          msg[1024];
+		double        t0 = ssrd__now_ms();
+		if (ssrd__isolate_new(&o, &iso) != SSRD_OK) {
+			die("isolate", "failed");
+		}
+		t[ISO][r] = ssrd__now_ms() - t0;
+		t0        = ssrd__now_ms();
+		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 0, msg,
+		        sizeof(msg))
+		    != SSRD_OK) {
+			die("context", msg);
+		}
+		t[CTX][r] = ssrd__now_ms() - t0;
+		for (int k = R1; k <= R3; k++) {
+			ssrd_job *job;
+			if (ssrd__job_new(site, path, props, strlen(props), &job)
+			    != SSRD_OK) {
+				die("no route", path);
+			}
+			t0 = ssrd__now_ms();
+			ssrd__sitectx_render(&sc, job);
+			t[k][r] = ssrd__now_ms() - t0;
+			if (job->err != SSRD_OK) {
+				die("render",
+				    job->error_text ? job->error_text : "?");
+			}
+			ssrd__job_free(job);
+		}
+		ssrd__sitectx_close(&sc);
+		ssrd__isolate_free(iso);
+	}
+	printf("{\"engine\":\"ssrd-first\",\"path\":\"%s\",\"rounds\":%ld", path,
+	    rounds);
+	for (int k = 0; k < STEPS; k++) {
+		printf(",\"first_%s\":%.3f", names[k], t[k][0]);
+		if (rounds > 1) {
+			printf(",\"later_%s\":%.3f", names[k],
+			    median(t[k] + 1, (size_t) rounds - 1));
+		}
+		free(t[k]);
+	}
+	printf("}\n");
+	free(blob);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -108,7 +183,9 @@ main(int argc, char **argv)
 	double *t    = calloc((size_t) iters, sizeof(double));
 	size_t  size = 0;
 
-	if (strcmp(mode, "js") == 0 || strcmp(mode, "direct") == 0) {
+	if (strcmp(mode, "first") == 0) {
+		first_render(&cfg, &base, site, path, props, iters);
+	} else if (strcmp(mode, "js") == 0 || strcmp(mode, "direct") == 0) {
 		/* The worker's own call, on this thread: what a render costs
 		 * inside ssrd, minus the queue. */
 		ssrd_isolate     *iso;
@@ -246,12 +323,14 @@ main(int argc, char **argv)
 		ssrd__pool_stop(pool);
 		free(blob);
 	}
+	if (strcmp(mode, "first") != 0) {
 	printf("{\"engine\":\"ssrd-%s\",\"isolation\":\"%s\",\"path\":\"%s\","
 	       "\"bytes\":%zu,"
 	       "\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,\"page_"
 	       "cache_mb\":%ld}\n",
 	    mode, isolation, path, size, iters, median(t, (size_t) iters),
 	    young, page_cache);
+	}
 	ssrd_pagecache_stats pc;
 	ssrd__pagecache_stats(&pc);
 	fprintf(stderr,
