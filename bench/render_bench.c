@@ -51,21 +51,23 @@ first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
 	ssrd_str      bs   = { base->code, base->len };
 	const char   *bn   = base->path;
 	ssrd_js_error serr = { 0 };
-	if (ssrd__snapshot_create(&bs, &bn, 1, &blob, &blen, &serr) != SSRD_OK) {
+	if (ssrd__snapshot_create(&bs, &bn, 1, &blob, &blen, &serr)
+	    != SSRD_OK) {
 		die("snapshot", serr.message ? serr.message : "?");
 	}
 	enum { ISO, CTX, R1, R2, R3, STEPS };
 	static const char *names[STEPS] = { "isolate_ms", "context_shell_ms",
 		"render1_ms", "render2_ms", "render3_ms" };
-	double *t[STEPS];
+	double            *t[STEPS];
 	for (int k = 0; k < STEPS; k++) {
 		t[k] = calloc((size_t) rounds, sizeof(double));
 	}
 	for (long r = 0; r < rounds; r++) {
-		ssrd_isolate_opts o = { .heap_max_mb = (size_t) cfg->heap_max_mb,
-			.young_max_mb                = (size_t) cfg->young_max_mb,
-			.snapshot                    = blob,
-			.snapshot_len                = blen };
+		ssrd_isolate_opts o
+		    = { .heap_max_mb        = (size_t) cfg->heap_max_mb,
+			      .young_max_mb = (size_t) cfg->young_max_mb,
+			      .snapshot     = blob,
+			      .snapshot_len = blen };
 		ssrd_isolate *iso;
 		ssrd_sitectx  sc = { 0 };
 		char          msg[1024];
@@ -75,15 +77,16 @@ first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
 		}
 		t[ISO][r] = ssrd__now_ms() - t0;
 		t0        = ssrd__now_ms();
-		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 0, msg,
-		        sizeof(msg))
+		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 0, NULL,
+		        msg, sizeof(msg))
 		    != SSRD_OK) {
 			die("context", msg);
 		}
 		t[CTX][r] = ssrd__now_ms() - t0;
 		for (int k = R1; k <= R3; k++) {
 			ssrd_job *job;
-			if (ssrd__job_new(site, path, props, strlen(props), &job)
+			if (ssrd__job_new(
+			        site, path, props, strlen(props), &job)
 			    != SSRD_OK) {
 				die("no route", path);
 			}
@@ -99,8 +102,8 @@ first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
 		ssrd__sitectx_close(&sc);
 		ssrd__isolate_free(iso);
 	}
-	printf("{\"engine\":\"ssrd-first\",\"path\":\"%s\",\"rounds\":%ld", path,
-	    rounds);
+	printf("{\"engine\":\"ssrd-first\",\"path\":\"%s\",\"rounds\":%ld",
+	    path, rounds);
 	for (int k = 0; k < STEPS; k++) {
 		printf(",\"first_%s\":%.3f", names[k], t[k][0]);
 		if (rounds > 1) {
@@ -199,8 +202,8 @@ main(int argc, char **argv)
 		 * page delta the way a worker does. Then the raw call is timed.
 		 */
 		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
-		    || ssrd__sitectx_open(
-		           &sc, iso, 0, &base, site, NULL, 0, msg, sizeof(msg))
+		    || ssrd__sitectx_open(&sc, iso, 0, &base, site, NULL, 0,
+		           NULL, msg, sizeof(msg))
 		        != SSRD_OK
 		    || ssrd__job_new(site, path, props, strlen(props), &first)
 		        != SSRD_OK) {
@@ -324,12 +327,14 @@ main(int argc, char **argv)
 		free(blob);
 	}
 	if (strcmp(mode, "first") != 0) {
-	printf("{\"engine\":\"ssrd-%s\",\"isolation\":\"%s\",\"path\":\"%s\","
-	       "\"bytes\":%zu,"
-	       "\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,\"page_"
-	       "cache_mb\":%ld}\n",
-	    mode, isolation, path, size, iters, median(t, (size_t) iters),
-	    young, page_cache);
+		printf("{\"engine\":\"ssrd-%s\",\"isolation\":\"%s\",\"path\":"
+		       "\"%s\","
+		       "\"bytes\":%zu,"
+		       "\"iterations\":%ld,\"median_ms\":%.4f,\"young_mb\":%ld,"
+		       "\"page_"
+		       "cache_mb\":%ld}\n",
+		    mode, isolation, path, size, iters,
+		    median(t, (size_t) iters), young, page_cache);
 	}
 	ssrd_pagecache_stats pc;
 	ssrd__pagecache_stats(&pc);

@@ -414,7 +414,7 @@ import_components(ssrd_strbuf *imports, ssrd_strbuf *registry, const char *root,
 #define ESBUILD_SITE                                                           \
 	ESBUILD_COMMON, "--jsx=automatic", "--external:react",                 \
 	    "--external:react/*", "--external:react-dom",                      \
-	    "--external:react-dom/*", "--minify-syntax",                       \
+	    "--external:react-dom/*", "--external:ssrd", "--minify-syntax",    \
 	    "--minify-whitespace", "--loader:.js=jsx"
 
 int

@@ -11,6 +11,7 @@
 #include <ssrd/errors.h>
 
 #include "config.h"
+#include "host.h"
 #include "log.h"
 #include "pool.h"
 
@@ -54,6 +55,12 @@ check_isolation(const char *v, char *errbuf, size_t errlen)
 		return SSRD_ECONFIG;
 	}
 	return SSRD_OK;
+}
+
+static int
+check_databases(const char *v, char *errbuf, size_t errlen)
+{
+	return ssrd__host_parse_dbs(v, NULL, NULL, errbuf, errlen);
 }
 
 static char *trim(char *s);
@@ -188,11 +195,53 @@ static const struct opt options[] = {
 	    "site: one warm context per worker; page: a fresh context per "
 	    "render for the page's code, React shared; request: a fresh "
 	    "context per render for everything" },
+	{ "render", "streaming", OPT_LONG, OFF(streaming), "1", 0, 1, NULL,
+	    "1: render with renderToReadableStream (Suspense streams in as its "
+	    "data arrives); 0: renderToString, one synchronous call" },
+	{ "render", "streaming_stall_ms", OPT_LONG, OFF(streaming_stall_ms),
+	    "5000", 1, 3600000, NULL,
+	    "a streaming render that produces no chunk for this long is "
+	    "aborted: pending Suspense boundaries are left to the client" },
+	{ "render", "streaming_timeout_ms", OPT_LONG, OFF(streaming_timeout_ms),
+	    "30000", 1, 3600000, NULL,
+	    "a streaming render still running after this long is aborted the "
+	    "same way" },
+	{ "render", "worker_renders", OPT_LONG, OFF(worker_renders), "16", 1,
+	    1024, NULL,
+	    "renders one worker interleaves while they wait for data (timers, "
+	    "host calls)" },
 	{ "render", "snapshot", OPT_LONG, OFF(snapshot), "1", 0, 1, NULL,
 	    "1: workers start from a V8 snapshot with React loaded; 0: each "
 	    "evaluates the base" },
 	{ "render", "v8_flags", OPT_STR, OFF(v8_flags), "", 0, 0, NULL,
 	    "extra V8 flags for the whole process, e.g. --max-lazy" },
+	{ "host", "host_threads", OPT_LONG, OFF(host_threads), "4", 1, 64, NULL,
+	    "threads doing pages' blocking host work (files, SQLite, "
+	    "fetch)" },
+	{ "host", "files", OPT_LONG, OFF(files), "1", 0, 1, NULL,
+	    "1: pages may read files and list directories under their site's "
+	    "root" },
+	{ "host", "files_max_kb", OPT_LONG, OFF(files_max_kb), "8192", 1,
+	    1048576, NULL, "files.read refuses files bigger than this, KiB" },
+	{ "host", "databases", OPT_STR, OFF(databases), "blog=data/blog.sqlite",
+	    0, 0, check_databases,
+	    "SQLite databases pages may query: NAME=PATH[:rw], comma-separated "
+	    "(relative paths from the site's root; read-only unless :rw)" },
+	{ "host", "db_timeout_ms", OPT_LONG, OFF(db_timeout_ms), "1000", 1,
+	    3600000, NULL, "a statement running longer is interrupted, ms" },
+	{ "host", "db_max_rows", OPT_LONG, OFF(db_max_rows), "10000", 1,
+	    100000000, NULL, "a query returning more rows is refused" },
+	{ "host", "fetch_allow", OPT_STR, OFF(fetch_allow), "127.0.0.1:8080", 0,
+	    0, NULL,
+	    "hosts fetch may reach, host or host:port, comma-separated; empty "
+	    "refuses every URL" },
+	{ "host", "fetch_timeout_ms", OPT_LONG, OFF(fetch_timeout_ms), "5000",
+	    1, 3600000, NULL, "a fetch taking longer is abandoned, ms" },
+	{ "host", "fetch_max_kb", OPT_LONG, OFF(fetch_max_kb), "4096", 1,
+	    1048576, NULL,
+	    "fetch refuses response bodies bigger than this, KiB" },
+	{ "host", "env_allow", OPT_STR, OFF(env_allow), "SSRD_DEMO_API", 0, 0,
+	    NULL, "environment variables env.get may read, comma-separated" },
 	{ "cache", "cache_dir", OPT_STR, OFF(cache_dir),
 	    SSRD_SOURCE_DIR "/cache", 0, 0, NULL,
 	    "directory for built bundles" },

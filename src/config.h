@@ -25,7 +25,22 @@ typedef struct ssrd_config {
 	char *v8_flags;      /* extra V8 flags, process-wide */
 	long  page_cache_mb; /* freed V8 pages kept for reuse, process-wide */
 	long  snapshot;      /* 1: workers start from a snapshot of the base */
-	char *isolation;     /* site | request */
+	char *isolation;     /* site | page | request */
+	long  streaming;     /* 1: renderToReadableStream on the event loop */
+	long  streaming_stall_ms;   /* no new chunk for this long: ended */
+	long  streaming_timeout_ms; /* a render's wall clock, at most */
+	long  worker_renders; /* renders one worker runs at once (async) */
+	/* [host]: what pages may reach through the `ssrd` module */
+	long  host_threads;     /* threads doing the blocking host work */
+	long  files;            /* 1: files.read/list under the site root */
+	long  files_max_kb;     /* files.read refuses bigger files */
+	char *databases;        /* NAME=PATH[:rw], comma-separated */
+	long  db_timeout_ms;    /* a statement running longer is stopped */
+	long  db_max_rows;      /* a query returning more rows is refused */
+	char *fetch_allow;      /* host or host:port entries fetch may reach */
+	long  fetch_timeout_ms; /* a fetch taking longer is abandoned */
+	long  fetch_max_kb;     /* bigger response bodies are refused */
+	char *env_allow;        /* environment variables env.get may read */
 	/* [cache] */
 	char *cache_dir; /* where built bundles are kept */
 	/* [build] */

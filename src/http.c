@@ -6,13 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
 #include <ssrd/errors.h>
 
+#include "fsutil.h"
 #include "http.h"
+#include "httpstream.h"
 #include "log.h"
 
 struct ssrd_http {
@@ -164,7 +167,19 @@ handle(nng_aio *aio)
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
-	job->id   = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->id = atomic_fetch_add(&http->next_id, 1) + 1;
+	if (ssrd__pool_streams(http->pool)) {
+		free(pd);
+		rv = ssrd__httpstream_submit(http->pool, job, aio, head);
+		if (rv != SSRD_OK) {
+			ssrd__job_free(job);
+			reply_text(aio, 503,
+			    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
+			                         : "503 shutting down\n",
+			    head);
+		}
+		return;
+	}
 	pd->aio   = aio;
 	pd->head  = head;
 	job->done = render_done;
@@ -228,6 +243,27 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 		goto fail;
 	}
 	http->handler = NULL; /* the server owns it now */
+	/* The default site's public/ directory, as static files under
+	 * /public/ (nng's handler: no listing, no escape from the
+	 * directory). */
+	ssrd_site *site0 = ssrd__reloader_site(sites[0]);
+	char      *pub   = ssrd__path_join(site0->root, "public");
+	ssrd__site_unref(site0);
+	struct stat st;
+	if (pub != NULL && stat(pub, &st) == 0 && S_ISDIR(st.st_mode)) {
+		nng_http_handler *dir;
+		if ((rv = nng_http_handler_alloc_directory(
+		         &dir, "/public", pub))
+		        != 0
+		    || (rv = nng_http_server_add_handler(http->server, dir))
+		        != 0) {
+			snprintf(errbuf, errlen, "cannot serve %s: %s", pub,
+			    nng_strerror(rv));
+			free(pub);
+			goto fail;
+		}
+	}
+	free(pub);
 	if ((rv = nng_http_server_start(http->server)) != 0) {
 		snprintf(errbuf, errlen,
 		    "cannot listen on %s: %s (is another process using it? set "

@@ -12,6 +12,8 @@
 #include "config.h"
 #include "engine/engine.h"
 #include "fsutil.h"
+#include "host.h"
+#include "hostpool.h"
 #include "http.h"
 #include "log.h"
 #include "pool.h"
@@ -61,6 +63,8 @@ struct app {
 	ssrd_site      **site_v;    /* one loaded site per entry (references) */
 	ssrd_site       *site;      /* site_v[0], the default */
 	ssrd_reloader  **reloaders; /* serve: one per site */
+	ssrd_host_opts   host;      /* what pages may reach */
+	ssrd_hostpool   *hostpool;  /* the threads that reach it */
 	ssrd_pool       *pool;
 	ssrd_http       *http;
 	const char      *route; /* render: the path */
@@ -205,7 +209,16 @@ app_start(struct app *app, long workers)
 		fprintf(stderr, "ssrd: out of memory\n");
 		return EXIT_START;
 	}
-	app->site         = app->site_v[0];
+	app->site = app->site_v[0];
+	if (ssrd__host_opts_init(&app->host, &app->cfg, errbuf, sizeof(errbuf))
+	        != SSRD_OK
+	    || ssrd__hostpool_start(
+	           (size_t) app->cfg.host_threads, &app->hostpool)
+	        != SSRD_OK) {
+		fprintf(stderr, "ssrd: starting the host bridge failed: %s\n",
+		    errbuf);
+		return EXIT_START;
+	}
 	ssrd_pool_opts po = {
 		.workers   = workers,
 		.queue_max = 1024,
@@ -215,6 +228,12 @@ app_start(struct app *app, long workers)
 		      .snapshot_len         = app->snapshot.len },
 		.isolation
 		= (ssrd_isolation) ssrd__isolation_parse(app->cfg.isolation),
+		.stream         = (int) app->cfg.streaming,
+		.stall_ms       = (double) app->cfg.streaming_stall_ms,
+		.timeout_ms     = (double) app->cfg.streaming_timeout_ms,
+		.worker_renders = app->cfg.worker_renders,
+		.host           = &app->host,
+		.hostpool       = app->hostpool,
 	};
 	rv = ssrd__pool_start(&po, &app->base, app->site_v, app->nsites,
 	    &app->pool, errbuf, sizeof(errbuf));
@@ -240,6 +259,9 @@ app_close(struct app *app)
 	}
 	free(app->reloaders);
 	ssrd__pool_stop(app->pool);
+	ssrd__hostpool_stop(app->hostpool); /* after the workers: they wait
+	                                       for their host calls */
+	ssrd__host_opts_clear(&app->host);
 	for (size_t i = 0; app->site_v != NULL && i < app->nsites; i++) {
 		ssrd__site_unref(app->site_v[i]);
 	}

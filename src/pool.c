@@ -11,47 +11,9 @@
 #include <ssrd/errors.h>
 
 #include "log.h"
-#include "pool.h"
+#include "pool_impl.h"
 #include "sitectx.h"
 #include "timers.h"
-
-/*
- * A worker. Everything in it but the fields under the pool's mutex belongs
- * to its thread: the isolate and the contexts are never touched from
- * anywhere else.
- */
-struct worker {
-	ssrd_pool    *pool;
-	int           index;
-	pthread_t     thread;
-	ssrd_isolate *iso;
-	ssrd_sitectx *slots;     /* isolation = site: a warm context per site */
-	ssrd_sitectx  transient; /* page, request: the render's own context */
-	ssrd_context
-	    *warm; /* isolation = page: the context whose React renders */
-	/* set once at start-up, under pool->mu */
-	int  started;
-	int  start_err;
-	char start_msg[1024];
-};
-
-struct ssrd_pool {
-	pthread_mutex_t    mu;
-	pthread_cond_t     cv_work;  /* a job was queued, or stopping */
-	pthread_cond_t     cv_start; /* a worker finished starting */
-	ssrd_job          *head, *tail;
-	size_t             queued;
-	size_t             queue_max;
-	int                stopping;
-	long               nworkers; /* threads started */
-	struct worker     *workers;
-	const ssrd_bundle *base;
-	ssrd_site **
-	    sites; /* the generations workers boot with (references), by slot */
-	size_t            nsites;
-	ssrd_isolate_opts iso_opts;
-	ssrd_isolation    isolation;
-};
 
 static const char *const isolation_names[] = { "site", "request", "page" };
 
@@ -89,6 +51,7 @@ ssrd__job_new(ssrd_site *site, const char *path, const char *props,
 	}
 	job->site        = ssrd__site_ref(site);
 	job->route       = (size_t) (route - site->routes.v);
+	job->stream      = -1;
 	job->page_key    = strdup(route->page_key);
 	job->path        = strndup(path, strcspn(path, "?#"));
 	job->params_json = params;
@@ -118,183 +81,8 @@ ssrd__job_free(ssrd_job *job)
 	free(job->props_json);
 	free(job->html);
 	free(job->error_text);
+	free(job->console);
 	free(job);
-}
-
-/* ---- worker ---- */
-
-/*
- * Creates the isolate and a context per site: the warm state renders reuse
- * (site isolation), or proof that one can be made and, for page isolation,
- * the warm React that fresh contexts share.
- */
-static int
-worker_boot(struct worker *w)
-{
-	ssrd_pool *p    = w->pool;
-	int        snap = p->iso_opts.snapshot != NULL;
-	double     t0   = ssrd__now_ms();
-	int        rv   = ssrd__isolate_new(&p->iso_opts, &w->iso);
-	double     t1   = ssrd__now_ms();
-	if (rv != SSRD_OK) {
-		snprintf(w->start_msg, sizeof(w->start_msg),
-		    "cannot create a V8 isolate");
-		return rv;
-	}
-	w->slots = calloc(p->nsites, sizeof(ssrd_sitectx));
-	if (w->slots == NULL) {
-		snprintf(w->start_msg, sizeof(w->start_msg), "out of memory");
-		return SSRD_ENOMEM;
-	}
-	for (size_t i = 0; i < p->nsites; i++) {
-		rv = ssrd__sitectx_open(&w->slots[i], w->iso, snap, p->base,
-		    p->sites[i], NULL, w->index, w->start_msg,
-		    sizeof(w->start_msg));
-		if (rv != SSRD_OK) {
-			return rv;
-		}
-	}
-	if (p->isolation == SSRD_ISOLATION_PAGE) {
-		/* Renders make their own contexts; the first site's stays as
-		 * the warm React they share, its exports frozen so no page can
-		 * swap them. It keeps only its context. */
-		char  *out = NULL;
-		size_t n;
-		rv = ssrd__context_call(w->slots[0].ctx, "__ssrd_freeze_shared",
-		    NULL, 0, &out, &n, NULL);
-		free(out);
-		if (rv != SSRD_OK) {
-			snprintf(w->start_msg, sizeof(w->start_msg),
-			    "cannot freeze React's exports");
-			return rv;
-		}
-		w->warm         = w->slots[0].ctx;
-		w->slots[0].ctx = NULL;
-	}
-	if (p->isolation != SSRD_ISOLATION_SITE) {
-		for (size_t i = 0; i < p->nsites; i++) {
-			ssrd__sitectx_close(
-			    &w->slots[i]); /* each render makes its own */
-		}
-	}
-	ssrd__log(SSRD_LOG_INFO, "worker_ready",
-	    "worker=%d sites=%zu from_snapshot=%d isolation=%s isolate_ms=%.2f "
-	    "contexts_ms=%.2f",
-	    w->index, p->nsites, snap, ssrd__isolation_name(p->isolation),
-	    t1 - t0, ssrd__now_ms() - t1);
-	return SSRD_OK;
-}
-
-static void
-worker_render(struct worker *w, ssrd_job *job)
-{
-	ssrd_pool    *p  = w->pool;
-	double        t0 = ssrd__now_ms();
-	ssrd_sitectx *sc;
-	job->queue_ms = t0 - job->enqueued_ms;
-	job->worker   = w->index;
-	/* Site isolation keeps a context per site and replaces it when the site
-	 * has been reloaded since; the others make one per render. */
-	sc = p->isolation == SSRD_ISOLATION_SITE ? &w->slots[job->site->slot]
-	                                         : &w->transient;
-	if (sc->ctx == NULL || sc->site != job->site) {
-		char msg[1024];
-		job->err = ssrd__sitectx_open(sc, w->iso,
-		    p->iso_opts.snapshot != NULL, p->base, job->site, w->warm,
-		    w->index, msg, sizeof(msg));
-		if (job->err != SSRD_OK) {
-			job->error_text = strdup(msg);
-			return;
-		}
-	}
-	ssrd__sitectx_render(sc, job);
-	if (p->isolation != SSRD_ISOLATION_SITE) {
-		ssrd__sitectx_close(sc); /* its timers die with it */
-	}
-	job->render_ms = ssrd__now_ms() - t0;
-}
-
-/* The earliest timer of any of the worker's contexts, or -1. */
-static double
-worker_next_timer(const struct worker *w)
-{
-	double next = -1;
-	for (size_t i = 0; w->slots != NULL && i < w->pool->nsites; i++) {
-		double t = ssrd__timers_next(&w->slots[i].timers);
-		if (t >= 0 && (next < 0 || t < next)) {
-			next = t;
-		}
-	}
-	return next;
-}
-
-static void *
-worker_main(void *arg)
-{
-	struct worker *w = arg;
-	ssrd_pool     *p = w->pool;
-	char           name[16];
-	snprintf(name, sizeof(name), "ssrd-w%d", w->index);
-	pthread_setname_np(pthread_self(), name);
-
-	int rv = worker_boot(w);
-	pthread_mutex_lock(&p->mu);
-	w->started   = 1;
-	w->start_err = rv;
-	pthread_cond_broadcast(&p->cv_start);
-	pthread_mutex_unlock(&p->mu);
-
-	while (rv == SSRD_OK) {
-		pthread_mutex_lock(&p->mu);
-		while (p->head == NULL && !p->stopping) {
-			double next = worker_next_timer(w);
-			if (next < 0) {
-				pthread_cond_wait(&p->cv_work, &p->mu);
-				continue;
-			}
-			double wait = next - ssrd__now_ms();
-			if (wait <= 0) {
-				break;
-			}
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			long long ns = ts.tv_nsec + (long long) (wait * 1e6);
-			ts.tv_sec += (time_t) (ns / 1000000000LL);
-			ts.tv_nsec = (long) (ns % 1000000000LL);
-			pthread_cond_timedwait(&p->cv_work, &p->mu, &ts);
-		}
-		ssrd_job *job = p->head;
-		if (job != NULL) {
-			p->head = job->next;
-			if (p->head == NULL) {
-				p->tail = NULL;
-			}
-			p->queued--;
-		}
-		int stop = p->stopping && job == NULL;
-		pthread_mutex_unlock(&p->mu);
-		if (stop) {
-			break;
-		}
-		if (job != NULL) {
-			worker_render(w, job);
-			job->done(job, job->arg);
-		}
-		for (size_t i = 0; i < p->nsites; i++) {
-			ssrd__sitectx_fire_timers(&w->slots[i]);
-		}
-		ssrd__isolate_pump(w->iso);
-	}
-	for (size_t i = 0; w->slots != NULL && i < p->nsites; i++) {
-		ssrd__sitectx_close(&w->slots[i]);
-	}
-	free(w->slots);
-	w->slots = NULL;
-	ssrd__sitectx_close(&w->transient);
-	ssrd__context_free(w->warm);
-	ssrd__isolate_free(w->iso);
-	w->iso = NULL;
-	return NULL;
 }
 
 /* ---- pool ---- */
@@ -320,24 +108,35 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv_work, &ca);
 	pthread_cond_init(&p->cv_start, NULL);
+	for (long i = 0; i < opts->workers; i++) {
+		pthread_cond_init(&p->workers[i].cv, &ca);
+	}
 	pthread_condattr_destroy(&ca);
 	p->queue_max = opts->queue_max;
 	p->base      = base;
 	for (size_t i = 0; i < nsites; i++) {
 		p->sites[i] = ssrd__site_ref(sites[i]);
 	}
-	p->nsites    = nsites;
-	p->iso_opts  = opts->isolate;
-	p->isolation = opts->isolation;
+	p->nsites = nsites;
+	p->opts   = *opts;
+	if (p->opts.stall_ms <= 0) {
+		p->opts.stall_ms = 5000;
+	}
+	if (p->opts.timeout_ms <= 0) {
+		p->opts.timeout_ms = 30000;
+	}
+	if (p->opts.worker_renders <= 0) {
+		p->opts.worker_renders = 16;
+	}
 
 	int rv = SSRD_OK;
 	for (long i = 0; i < opts->workers; i++) {
 		struct worker *w = &p->workers[i];
 		w->pool          = p;
 		w->index         = (int) i;
-		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		if (pthread_create(&w->thread, NULL, ssrd__worker_main, w)
+		    != 0) {
 			snprintf(errbuf, errlen,
 			    "cannot start worker thread %ld: %s", i,
 			    strerror(errno));
@@ -390,9 +189,33 @@ ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
 	}
 	p->tail = job;
 	p->queued++;
-	pthread_cond_signal(&p->cv_work);
+	ssrd__pool_wake_one(p);
 	pthread_mutex_unlock(&p->mu);
 	return SSRD_OK;
+}
+
+void
+ssrd__pool_wake_one(ssrd_pool *p)
+{
+	for (long i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		if (w->sleeping && w->inflight < p->opts.worker_renders) {
+			w->sleeping = 0; /* one wake per job */
+			pthread_cond_signal(&w->cv);
+			return;
+		}
+	}
+}
+
+void
+ssrd__pool_cancel(ssrd_pool *p, ssrd_job *job)
+{
+	__atomic_store_n(&job->cancelled, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&p->mu);
+	for (long i = 0; i < p->nworkers; i++) {
+		pthread_cond_signal(&p->workers[i].cv);
+	}
+	pthread_mutex_unlock(&p->mu);
 }
 
 struct sync_wait {
@@ -434,6 +257,12 @@ ssrd__pool_render(ssrd_pool *p, ssrd_job *job)
 	return job->err;
 }
 
+int
+ssrd__pool_streams(const ssrd_pool *p)
+{
+	return p->opts.stream;
+}
+
 long
 ssrd__pool_workers(const ssrd_pool *p)
 {
@@ -451,7 +280,9 @@ ssrd__pool_stop(ssrd_pool *p)
 	ssrd_job *job = p->head;
 	p->head = p->tail = NULL;
 	p->queued         = 0;
-	pthread_cond_broadcast(&p->cv_work);
+	for (long i = 0; i < p->nworkers; i++) {
+		pthread_cond_signal(&p->workers[i].cv);
+	}
 	pthread_mutex_unlock(&p->mu);
 	while (job != NULL) {
 		ssrd_job *next  = job->next;
@@ -468,7 +299,9 @@ ssrd__pool_stop(ssrd_pool *p)
 	}
 	free(p->sites);
 	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv_work);
+	for (long i = 0; i < p->opts.workers; i++) {
+		pthread_cond_destroy(&p->workers[i].cv);
+	}
 	pthread_cond_destroy(&p->cv_start);
 	free(p->workers);
 	free(p);

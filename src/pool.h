@@ -33,6 +33,15 @@ struct ssrd_job {
 	char  *params_json; /* the route's dynamic segments, a JSON object */
 	char  *props_json; /* the request's props, a JSON object; NULL for {} */
 	size_t props_len;
+	/* -1: the pool's default; 0: renderToString, one synchronous call;
+	 * 1: renderToReadableStream on the worker's event loop */
+	int    stream;
+	double timeout_ms;      /* a streaming render's wall clock; 0: pool's */
+	int    capture_console; /* 1: keep the render's console lines */
+	/* Called on the worker thread with each batch of output as React
+	 * produces it (bytes valid during the call) when set; otherwise the
+	 * output gathers in html. */
+	void (*chunk)(ssrd_job *job, const char *data, size_t len, void *arg);
 	ssrd_job_done done;
 	void         *arg;
 	/* outputs */
@@ -42,11 +51,15 @@ struct ssrd_job {
 	char  *error_text; /* message and source-mapped stack otherwise
 	                      (malloc'd) */
 	double queue_ms;   /* waiting in the queue */
-	double render_ms;  /* inside V8 */
-	int    worker;     /* which worker rendered it */
+	double render_ms; /* from start to end (streaming: to the last chunk) */
+	double first_ms;  /* from start to the first output */
+	int    worker;    /* which worker rendered it */
+	char  *console;   /* "LEVEL message\n" lines, when capture_console */
+	size_t console_len;
 	/* private to the pool */
 	ssrd_job *next;
 	double    enqueued_ms;
+	int       cancelled; /* atomic: ssrd__pool_cancel() */
 };
 
 /*
@@ -91,6 +104,14 @@ typedef struct ssrd_pool_opts {
 	size_t queue_max; /* jobs waiting at most; more are refused */
 	ssrd_isolate_opts isolate;
 	ssrd_isolation    isolation;
+	int               stream;   /* jobs' default for stream (-1 there) */
+	double            stall_ms; /* no chunk for this long: abort; 0: 5000 */
+	double            timeout_ms; /* streaming wall clock; 0: 30000 */
+	long worker_renders;          /* renders in flight per worker; 0: 16 */
+	/* the host bridge: what pages may reach, and the threads doing it;
+	 * NULL: every host call is refused. Both must outlive the pool. */
+	const struct ssrd_host_opts *host;
+	struct ssrd_hostpool        *hostpool;
 } ssrd_pool_opts;
 
 /*
@@ -114,6 +135,17 @@ int ssrd__pool_submit(ssrd_pool *pool, ssrd_job *job);
 /* Queues a job and waits for it; job->done and job->arg are overwritten.
  * Returns job->err. */
 int ssrd__pool_render(ssrd_pool *pool, ssrd_job *job);
+
+/*
+ * Asks for job's render to stop (its caller went away): a streaming render
+ * is aborted and completes with SSRD_ECLOSED; a queued one completes with
+ * SSRD_ECLOSED when a worker takes it. done is still called once. Safe
+ * from any thread until done has been called.
+ */
+void ssrd__pool_cancel(ssrd_pool *pool, ssrd_job *job);
+
+/* Returns 1 if jobs stream by default (the pool's stream option). */
+int ssrd__pool_streams(const ssrd_pool *pool);
 
 /* Returns the number of workers. */
 long ssrd__pool_workers(const ssrd_pool *pool);

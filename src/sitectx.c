@@ -66,9 +66,23 @@ eval_layer(ssrd_context *ctx, const ssrd_bundle *b, ssrd_js_error *err)
 /* ---- hooks from JavaScript: arg is the ssrd_sitectx ---- */
 
 static void
-hook_console(void *arg, int level, const char *msg, size_t len)
+hook_console(void *arg, uint64_t render, int level, int kind, const char *msg,
+    size_t len)
 {
-	ssrd_sitectx    *sc = arg;
+	ssrd_sitectx *sc = arg;
+	if (sc->loop != NULL && sc->loop->console != NULL) {
+		/* the loop knows the render: it logs with the caller's id */
+		sc->loop->console(sc->loop->arg, render, level, kind, msg, len);
+		return;
+	}
+	ssrd__sitectx_log_console(
+	    sc->worker, sc->current_id, level, kind, msg, len);
+}
+
+void
+ssrd__sitectx_log_console(
+    int worker, uint64_t id, int level, int kind, const char *msg, size_t len)
+{
 	static const int map[]
 	    = { SSRD_LOG_DEBUG, SSRD_LOG_INFO, SSRD_LOG_WARN, SSRD_LOG_ERROR };
 	int lvl = level >= 0 && level <= 3 ? map[level] : SSRD_LOG_INFO;
@@ -76,9 +90,50 @@ hook_console(void *arg, int level, const char *msg, size_t len)
 		return;
 	}
 	char *q = ssrd__log_quote(msg, len);
-	ssrd__log(lvl, "console", "render=%llu worker=%d msg=%s",
-	    (unsigned long long) sc->current_id, sc->worker, q ? q : "\"\"");
+	ssrd__log(lvl, kind == 1 ? "page_log" : "console",
+	    "render=%llu worker=%d msg=%s", (unsigned long long) id, worker,
+	    q ? q : "\"\"");
 	free(q);
+}
+
+static void
+hook_chunk(void *arg, uint64_t render, const char *data, size_t len)
+{
+	ssrd_sitectx *sc = arg;
+	if (sc->loop != NULL && sc->loop->chunk != NULL) {
+		sc->loop->chunk(sc->loop->arg, render, data, len);
+	}
+}
+
+static void
+hook_end(void *arg, uint64_t render, const ssrd_js_error *err)
+{
+	ssrd_sitectx *sc = arg;
+	if (sc->loop != NULL && sc->loop->end != NULL) {
+		sc->loop->end(sc->loop->arg, render, err);
+	}
+}
+
+static void
+hook_report(void *arg, uint64_t render, const ssrd_js_error *err,
+    const char *component_stack)
+{
+	ssrd_sitectx *sc = arg;
+	if (sc->loop != NULL && sc->loop->report != NULL) {
+		sc->loop->report(sc->loop->arg, render, err, component_stack);
+	}
+}
+
+static int
+hook_host_call(void *arg, uint64_t render, uint32_t promise, const char *op,
+    const char *args, size_t len)
+{
+	ssrd_sitectx *sc = arg;
+	if (sc->loop == NULL || sc->loop->host_call == NULL) {
+		return -1;
+	}
+	return sc->loop->host_call(
+	    sc->loop->arg, sc, render, promise, op, args, len);
 }
 
 static void
@@ -117,17 +172,26 @@ ssrd__sitectx_close(ssrd_sitectx *sc)
 int
 ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
     const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
-    char *msg, size_t msglen)
+    const ssrd_sitectx_loop *loop, char *msg, size_t msglen)
 {
-	ssrd_js_error      err = { 0 };
-	ssrd_context_hooks hooks
-	    = { sc, hook_console, hook_timer_start, hook_timer_stop };
+	ssrd_js_error      err   = { 0 };
+	ssrd_context_hooks hooks = { .arg = sc,
+		.console                  = hook_console,
+		.chunk                    = hook_chunk,
+		.end                      = hook_end,
+		.report                   = hook_report,
+		.host_call                = hook_host_call,
+		.timer_start              = hook_timer_start,
+		.timer_stop               = hook_timer_stop };
 	ssrd__sitectx_close(sc);
-	sc->base   = base;
-	sc->worker = worker;
-	sc->loaded = calloc(site->routes.n + 1, 1);
-	int rv     = sc->loaded == NULL ? SSRD_ENOMEM
-	                                : ssrd__context_new(iso, &hooks, &sc->ctx);
+	sc->base    = base;
+	sc->worker  = worker;
+	sc->loop    = loop;
+	sc->users   = 0;
+	sc->retired = 0;
+	sc->loaded  = calloc(site->routes.n + 1, 1);
+	int rv      = sc->loaded == NULL ? SSRD_ENOMEM
+	                                 : ssrd__context_new(iso, &hooks, &sc->ctx);
 	if (rv != SSRD_OK) {
 		snprintf(msg, msglen, "cannot create a V8 context");
 		ssrd__sitectx_close(sc);
@@ -142,6 +206,9 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	            != SSRD_OK
 	        || ssrd__context_link(sc->ctx, "__ssrd_render_with", warm,
 	               "__ssrd_render_with")
+	            != SSRD_OK
+	        || ssrd__context_link(sc->ctx, "__ssrd_stream_with", warm,
+	               "__ssrd_stream_with")
 	            != SSRD_OK)) {
 		snprintf(msg, msglen, "cannot link the worker's warm context");
 		ssrd__sitectx_close(sc);
@@ -224,28 +291,92 @@ ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job)
 		job->err = ssrd__context_call(sc->ctx, "__ssrd_render", args, 4,
 		    &job->html, &job->html_len, &err);
 	}
-	if (job->error_text != NULL) {
-		/* already described, by load_page */
-	} else if (job->err == SSRD_EJS && err.name != NULL
-	    && strcmp(err.name, "BadPropsError") == 0) {
+	if (job->error_text == NULL && job->err == SSRD_EJS) {
+		ssrd__sitectx_job_error(sc, job, &err);
+	} else if (job->error_text == NULL && job->err != SSRD_OK) {
+		job->error_text = strdup(ssrd_strerror(job->err));
+	}
+	ssrd__js_error_clear(&err);
+	sc->current_id = 0;
+}
+
+void
+ssrd__sitectx_job_error(
+    ssrd_sitectx *sc, ssrd_job *job, const ssrd_js_error *err)
+{
+	free(job->error_text);
+	if (err->name != NULL && strcmp(err->name, "BadPropsError") == 0) {
 		/* The caller's mistake, not the page's: the reason alone, no
 		 * stack. */
-		const char *m  = err.message;
-		size_t      nl = strlen(err.name);
-		if (strncmp(m, err.name, nl) == 0
+		const char *m  = err->message ? err->message : "";
+		size_t      nl = strlen(err->name);
+		if (strncmp(m, err->name, nl) == 0
 		    && strncmp(m + nl, ": ", 2) == 0) {
 			m += nl + 2;
 		}
 		job->err        = SSRD_EBADPROPS;
 		job->error_text = strdup(m);
-	} else if (job->err == SSRD_EJS) {
+	} else {
+		job->err = SSRD_EJS;
 		job->error_text
-		    = ssrd__sitectx_format_error(sc->base, sc->site, &err);
-	} else if (job->err != SSRD_OK) {
-		job->error_text = strdup(ssrd_strerror(job->err));
+		    = ssrd__sitectx_format_error(sc->base, sc->site, err);
+	}
+}
+
+int
+ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
+{
+	ssrd_js_error err = { 0 };
+	char          rid[24], *out = NULL;
+	size_t        n;
+	snprintf(rid, sizeof(rid), "%llu", (unsigned long long) render);
+	ssrd_str args[] = {
+		{ rid, strlen(rid) },
+		{ job->page_key, strlen(job->page_key) },
+		{ job->path, strlen(job->path) },
+		{ job->params_json, strlen(job->params_json) },
+		{ job->props_json, job->props_json ? job->props_len : 0 },
+	};
+	sc->current_id = job->id;
+	int rv         = load_page(sc, job, &job->error_text);
+	if (rv == SSRD_OK) {
+		/* Everything the render's code does from here on, in promise
+		 * reactions and timers too, carries its id. The call runs the
+		 * microtasks it queued, so the render may already have ended
+		 * (and set the job's outcome) when it returns. */
+		ssrd__context_set_render(sc->ctx, render);
+		rv = ssrd__context_call(
+		    sc->ctx, "__ssrd_stream", args, 5, &out, &n, &err);
+		ssrd__context_set_render(sc->ctx, 0);
+		free(out);
+	}
+	if (rv != SSRD_OK) {
+		job->err = rv;
+		if (job->error_text == NULL && rv == SSRD_EJS) {
+			ssrd__sitectx_job_error(sc, job, &err);
+		} else if (job->error_text == NULL) {
+			job->error_text = strdup(ssrd_strerror(rv));
+		}
 	}
 	ssrd__js_error_clear(&err);
 	sc->current_id = 0;
+	return rv;
+}
+
+void
+ssrd__sitectx_abort(ssrd_sitectx *sc, uint64_t render, const char *reason)
+{
+	char   rid[24], *out = NULL;
+	size_t n;
+	snprintf(rid, sizeof(rid), "%llu", (unsigned long long) render);
+	ssrd_str args[] = { { rid, strlen(rid) }, { reason, strlen(reason) } };
+	if (sc->ctx != NULL) {
+		ssrd__context_set_render(sc->ctx, render);
+		(void) ssrd__context_call(
+		    sc->ctx, "__ssrd_abort", args, 2, &out, &n, NULL);
+		ssrd__context_set_render(sc->ctx, 0);
+		free(out);
+	}
 }
 
 void

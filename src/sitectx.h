@@ -12,13 +12,35 @@
 #include "site.h"
 #include "timers.h"
 
+typedef struct ssrd_sitectx ssrd_sitectx;
+
+/*
+ * Where a context's asynchronous events go: the worker's event loop. The
+ * hooks run on the worker thread, inside V8 calls; they must not call back
+ * into the engine. render is the loop's id for the render (0: none). Any
+ * hook may be NULL.
+ */
+typedef struct ssrd_sitectx_loop {
+	void *arg;
+	void (*chunk)(void *arg, uint64_t render, const char *data, size_t len);
+	void (*end)(void *arg, uint64_t render, const ssrd_js_error *err);
+	void (*report)(void *arg, uint64_t render, const ssrd_js_error *err,
+	    const char *component_stack);
+	/* after the line is logged: the render may keep it */
+	void (*console)(void *arg, uint64_t render, int level, int kind,
+	    const char *msg, size_t len);
+	/* returns 0 if the call was taken (settled later on sc) */
+	int (*host_call)(void *arg, ssrd_sitectx *sc, uint64_t render,
+	    uint32_t promise, const char *op, const char *args, size_t len);
+} ssrd_sitectx_loop;
+
 /*
  * A context made for one generation of one site: the base (from the
  * snapshot, or evaluated), the shell, and each route's page delta once that
  * route has rendered here. Its timers belong to it and die with it. Owned by
  * one worker thread; a zeroed struct is a closed one.
  */
-typedef struct ssrd_sitectx {
+struct ssrd_sitectx {
 	ssrd_context  *ctx;  /* NULL when closed */
 	ssrd_site     *site; /* the generation it was made for (a reference) */
 	unsigned char *loaded; /* per route of site: its delta is evaluated */
@@ -26,7 +48,10 @@ typedef struct ssrd_sitectx {
 	const ssrd_bundle *base;
 	int                worker; /* for log lines */
 	uint64_t current_id;       /* the render being run, for console lines */
-} ssrd_sitectx;
+	const ssrd_sitectx_loop *loop; /* NULL: no event loop (direct use) */
+	int users;   /* renders and host calls using it (the loop's count) */
+	int retired; /* replaced by a newer generation: close when unused */
+};
 
 /*
  * Opens sc for site in iso: a new context (from the isolate's snapshot if it
@@ -36,7 +61,7 @@ typedef struct ssrd_sitectx {
  */
 int ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
     const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
-    char *msg, size_t msglen);
+    const ssrd_sitectx_loop *loop, char *msg, size_t msglen);
 
 /*
  * Renders job (whose site must be sc->site) in sc, loading the route's page
@@ -45,6 +70,29 @@ int ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
  * the reason; a page that did not build: esbuild's message).
  */
 void ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job);
+
+/*
+ * Starts job as a streaming render numbered render (renderToReadableStream;
+ * its chunks and its end arrive through sc->loop). Returns SSRD_OK once
+ * started; otherwise the job's err and error_text are set (the page did not
+ * load, bad props, a synchronous throw) and nothing will arrive.
+ */
+int ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render);
+
+/* Asks React to stop streaming render: it flushes what is ready, leaves
+ * pending Suspense boundaries to the client and ends the stream. */
+void ssrd__sitectx_abort(ssrd_sitectx *sc, uint64_t render, const char *reason);
+
+/* Fills job->err and error_text from a failed render's error: bad props are
+ * the caller's (SSRD_EBADPROPS, the reason alone), anything else the page's
+ * (source-mapped). */
+void ssrd__sitectx_job_error(
+    ssrd_sitectx *sc, ssrd_job *job, const ssrd_js_error *err);
+
+/* Logs a line of a page's console (kind 0) or ssrd.log (kind 1) with the
+ * render's id. */
+void ssrd__sitectx_log_console(
+    int worker, uint64_t id, int level, int kind, const char *msg, size_t len);
 
 /* Runs sc's timers that are due. Returns when none is. */
 void ssrd__sitectx_fire_timers(ssrd_sitectx *sc);

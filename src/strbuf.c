@@ -1,10 +1,12 @@
 /* strbuf.c implements the growable byte string. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "strbuf.h"
+#include "utf8.h"
 
 static int
 reserve(ssrd_strbuf *b, size_t extra)
@@ -125,4 +127,27 @@ ssrd__strbuf_free(ssrd_strbuf *b)
 	b->len    = 0;
 	b->cap    = 0;
 	b->failed = 0;
+}
+
+void
+ssrd__strbuf_json_text(ssrd_strbuf *b, const char *s, size_t n)
+{
+	if (ssrd__utf8_is_ascii((const uint8_t *) s, n)) {
+		ssrd__strbuf_json_string(b, s, n);
+		return;
+	}
+	/* by way of UTF-16 and back: each ill-formed sequence becomes one
+	 * U+FFFD on the way in; each unit is at most 3 bytes on the way out */
+	uint16_t *u16 = malloc(n * sizeof(*u16));
+	uint8_t  *u8  = malloc(3 * n);
+	if (u16 == NULL || u8 == NULL) {
+		b->failed = 1;
+	} else {
+		size_t units
+		    = ssrd__utf16_from_utf8((const uint8_t *) s, n, u16);
+		size_t len = ssrd__utf8_from_utf16(u16, units, u8);
+		ssrd__strbuf_json_string(b, (const char *) u8, len);
+	}
+	free(u16);
+	free(u8);
 }

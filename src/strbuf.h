@@ -25,6 +25,11 @@ void ssrd__strbuf_printf(ssrd_strbuf *b, const char *fmt, ...)
 /* Appends n bytes of s as a JSON string literal, quotes included. */
 void ssrd__strbuf_json_string(ssrd_strbuf *b, const char *s, size_t n);
 
+/* Appends n bytes of text as a JSON string literal, each ill-formed UTF-8
+ * sequence replaced by U+FFFD (the WHATWG rules, as TextDecoder does): for
+ * bytes from outside (files, SQLite, HTTP) that a page receives as text. */
+void ssrd__strbuf_json_text(ssrd_strbuf *b, const char *s, size_t n);
+
 /* Returns 1 if an allocation failed. */
 int ssrd__strbuf_failed(const ssrd_strbuf *b);
 

@@ -12,6 +12,7 @@ if [ "${1:-}" = "--sanitize" ]; then
   dir=${SSRD_BUILD_DIR:-$top/build-asan}
 fi
 bash "$top/tools/deps.sh"
+bash "$top/tools/seed-demo.sh"
 if [ ! -f "$dir/CMakeCache.txt" ]; then
   echo "[build] configuring $dir (sanitize=$sanitize)"
   cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSSRD_SANITIZE=$sanitize >/dev/null

@@ -8,7 +8,44 @@ import React from "react";
 import jsxRuntime from "react/jsx-runtime";
 import ReactDOMServer from "react-dom/server.browser";
 
+// The host bridge: what config lets pages reach (files under the site's
+// root, named SQLite databases, allowlisted hosts and variables), each call
+// a Promise settled by ssrd's host threads. `import { db } from "ssrd"`.
+const native = globalThis.__ssrd_native;
+const host = (op, args) => native.hostCall(op, JSON.stringify(args));
+function logFields(fields) {
+  let out = "";
+  for (const [k, v] of Object.entries(fields || {})) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(k)) continue;
+    const s = typeof v === "string" ? v : JSON.stringify(v);
+    out += " " + k + "=" + (/^[^\s"=]+$/.test(s) ? s : JSON.stringify(s));
+  }
+  return out;
+}
+const pageLog = (level) => (message, fields) => {
+  native.log(level, String(message) + logFields(fields), 1);
+};
+const ssrdHost = Object.freeze({
+  files: Object.freeze({
+    read: (path) => host("files.read", [path]),
+    list: (dir = ".") => host("files.list", [dir]),
+  }),
+  db: Object.freeze({
+    query: (name, sql, params = []) => host("db.query", [name, sql, params]),
+  }),
+  fetch: (url, options = {}) =>
+    host("fetch", [String(url), options]).then((r) => ({
+      ...r,
+      ok: r.status >= 200 && r.status < 300,
+      text: () => Promise.resolve(r.body),
+      json: () => Promise.resolve().then(() => JSON.parse(r.body)),
+    })),
+  env: Object.freeze({ get: (name) => host("env.get", [name]) }),
+  log: Object.freeze({ debug: pageLog(0), info: pageLog(1), warn: pageLog(2), error: pageLog(3) }),
+});
+
 const modules = {
+  ssrd: ssrdHost,
   react: React,
   "react/jsx-runtime": jsxRuntime,
   "react/jsx-dev-runtime": jsxRuntime,
@@ -52,6 +89,8 @@ globalThis.__ssrd_freeze_shared = function () {
 };
 
 globalThis.require = function require(name) {
+  // The host bridge is always this context's own: its calls settle here.
+  if (name === "ssrd") return modules.ssrd;
   const m = (globalThis.__ssrd_shared_modules || modules)[name];
   if (m !== undefined) return m;
   if (loading !== null && (name.startsWith("./") || name.startsWith("../"))) {
@@ -120,7 +159,7 @@ function parseObject(text, what) {
 }
 
 const { jsx } = jsxRuntime;
-const { renderToString } = ReactDOMServer;
+const { renderToString, renderToReadableStream } = ReactDOMServer;
 
 // Renders a small tree that walks React's common server paths (host elements,
 // attributes, styles, text, lists with keys, function components, context,
@@ -162,4 +201,51 @@ globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
   const Page = pages[pageKey];
   if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
   return globalThis.__ssrd_render_with(shell.layout, Page, path, paramsJson, propsJson);
+};
+
+// ---- streaming: renderToReadableStream, its chunks handed to C as they come ----
+// Renders in flight by id, so that ssrd can abort one (stall, timeout, a
+// caller gone). React's onError reports (a boundary that failed and will be
+// retried on the client) go to native.report with the component stack.
+const streaming = new Map();
+
+globalThis.__ssrd_stream_with = function (id, layout, Page, path, paramsJson, propsJson) {
+  const props = parseObject(propsJson, "props");
+  props.params = parseObject(paramsJson, "route params");
+  const page = jsx(Page, props);
+  const controller = new AbortController();
+  streaming.set(id, controller);
+  const options = {
+    signal: controller.signal,
+    onError(error, info) {
+      native.report(id, error, (info && info.componentStack) || "");
+    },
+  };
+  renderToReadableStream(layout ? jsx(layout, { path, children: page }) : page, options)
+    .then(async (stream) => {
+      const reader = stream.getReader();
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        native.emit(id, value);
+      }
+      native.end(id);
+    })
+    .catch((error) => native.end(id, error))
+    .finally(() => streaming.delete(id));
+  return "";
+};
+
+globalThis.__ssrd_stream = function (id, pageKey, path, paramsJson, propsJson) {
+  const Page = pages[pageKey];
+  if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
+  return globalThis.__ssrd_stream_with(id, shell.layout, Page, path, paramsJson, propsJson);
+};
+
+// Stops a streaming render: React flushes what is ready, leaves pending
+// Suspense boundaries to the client, and the stream ends.
+globalThis.__ssrd_abort = function (id, reason) {
+  const c = streaming.get(id);
+  if (c !== undefined) c.abort(new Error(reason));
+  return c !== undefined ? "1" : "";
 };

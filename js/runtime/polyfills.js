@@ -63,12 +63,14 @@ globalThis.console = consoleObject;
 const timers = new Map(); // id -> { fn, args, interval }
 let nextTimerId = 1;
 
+// A timer remembers the render that set it (promises do so by themselves), so
+// that what its callback logs, fetches or throws is that render's.
 function startTimer(fn, delay, args, repeat) {
   if (typeof fn !== "function") throw new TypeError("timer callback must be a function");
   const id = nextTimerId++;
   if (nextTimerId > 0x7fffffff) nextTimerId = 1;
   const ms = Math.max(0, Number(delay) || 0);
-  timers.set(id, { fn, args, interval: repeat ? ms : -1 });
+  timers.set(id, { fn, args, interval: repeat ? ms : -1, render: native.renderId() });
   native.timerStart(id, ms);
   return id;
 }
@@ -83,7 +85,7 @@ globalThis.__ssrd_fire_timer = (id) => {
   if (t === undefined) return;
   if (t.interval >= 0) native.timerStart(id, t.interval);
   else timers.delete(id);
-  t.fn(...t.args);
+  native.runAs(t.render, t.fn, t.args);
 };
 
 globalThis.setTimeout = (fn, delay, ...args) => startTimer(fn, delay, args, false);
@@ -167,3 +169,177 @@ globalThis.TextDecoder = class TextDecoder {
 
 // ---- process.env.NODE_ENV: libraries branch on it ----
 if (typeof globalThis.process === "undefined") globalThis.process = { env: { NODE_ENV: "production" } };
+
+// ---- AbortController / AbortSignal: how ssrd stops a render React is streaming ----
+class AbortSignal {
+  constructor() {
+    this.aborted = false;
+    this.reason = undefined;
+    this.onabort = null;
+    this._listeners = [];
+  }
+  addEventListener(type, fn) {
+    if (type === "abort" && typeof fn === "function") this._listeners.push(fn);
+  }
+  removeEventListener(type, fn) {
+    if (type === "abort") this._listeners = this._listeners.filter((f) => f !== fn);
+  }
+  throwIfAborted() {
+    if (this.aborted) throw this.reason;
+  }
+  static abort(reason) {
+    const c = new AbortController();
+    c.abort(reason);
+    return c.signal;
+  }
+}
+globalThis.AbortSignal = AbortSignal;
+globalThis.AbortController = class AbortController {
+  constructor() {
+    this.signal = new AbortSignal();
+  }
+  abort(reason = new Error("This operation was aborted")) {
+    const s = this.signal;
+    if (s.aborted) return;
+    s.aborted = true;
+    s.reason = reason;
+    const event = { type: "abort", target: s };
+    if (typeof s.onabort === "function") s.onabort(event);
+    for (const fn of s._listeners.slice()) fn(event);
+  }
+};
+
+// ---- ReadableStream: the part of WHATWG streams renderToReadableStream uses ----
+// A queue, pending reads, and pull() called when a read waits on an empty
+// queue (or the queue is under highWaterMark), never while a pull is running:
+// the spec's algorithm for default and byte streams without BYOB readers.
+class ReadableStreamDefaultReader {
+  constructor(stream) {
+    if (stream._reader) throw new TypeError("ReadableStream is locked to a reader");
+    stream._reader = this;
+    this._stream = stream;
+    this.closed = new Promise((resolve, reject) => {
+      this._closed = { resolve, reject };
+    });
+    this.closed.catch(() => {});
+  }
+  read() {
+    const s = this._stream;
+    if (s === null) return Promise.reject(new TypeError("the reader has been released"));
+    if (s._queue.length > 0) {
+      const value = s._queue.shift();
+      if (s._queue.length === 0 && s._closeRequested) s._finishClose();
+      else s._pullIfNeeded();
+      return Promise.resolve({ value, done: false });
+    }
+    if (s._state === "closed") return Promise.resolve({ value: undefined, done: true });
+    if (s._state === "errored") return Promise.reject(s._error);
+    return new Promise((resolve, reject) => {
+      s._reads.push({ resolve, reject });
+      s._pullIfNeeded();
+    });
+  }
+  cancel(reason) {
+    return this._stream ? this._stream.cancel(reason) : Promise.resolve();
+  }
+  releaseLock() {
+    if (this._stream) this._stream._reader = null;
+    this._stream = null;
+  }
+}
+
+globalThis.ReadableStream = class ReadableStream {
+  constructor(source = {}, strategy = {}) {
+    this._source = source;
+    this._queue = [];
+    this._reads = [];
+    this._state = "readable";
+    this._error = undefined;
+    this._reader = null;
+    this._closeRequested = false;
+    this._started = false;
+    this._pulling = false;
+    this._pullAgain = false;
+    this._hwm = strategy.highWaterMark !== undefined ? strategy.highWaterMark : source.type === "bytes" ? 0 : 1;
+    const stream = this;
+    this._controller = {
+      enqueue(chunk) {
+        if (stream._state !== "readable" || stream._closeRequested) throw new TypeError("the stream is closed");
+        const read = stream._reads.shift();
+        if (read) read.resolve({ value: chunk, done: false });
+        else stream._queue.push(chunk);
+        stream._pullIfNeeded();
+      },
+      close() {
+        if (stream._state !== "readable" || stream._closeRequested) throw new TypeError("the stream is closed");
+        stream._closeRequested = true;
+        if (stream._queue.length === 0) stream._finishClose();
+      },
+      error(e) {
+        stream._fail(e);
+      },
+      get desiredSize() {
+        return stream._state === "readable" ? stream._hwm - stream._queue.length : 0;
+      },
+      byobRequest: null,
+    };
+    Promise.resolve()
+      .then(() => (source.start ? source.start(this._controller) : undefined))
+      .then(
+        () => {
+          this._started = true;
+          this._pullIfNeeded();
+        },
+        (e) => this._fail(e),
+      );
+  }
+  get locked() {
+    return this._reader !== null;
+  }
+  getReader(options) {
+    if (options && options.mode === "byob") throw new TypeError("ssrd's ReadableStream has no BYOB readers");
+    return new ReadableStreamDefaultReader(this);
+  }
+  cancel(reason) {
+    if (this._state === "closed") return Promise.resolve();
+    if (this._state === "errored") return Promise.reject(this._error);
+    this._queue.length = 0;
+    this._finishClose();
+    return Promise.resolve(this._source.cancel ? this._source.cancel(reason) : undefined).then(() => undefined);
+  }
+  _pullIfNeeded() {
+    if (!this._started || this._state !== "readable" || this._closeRequested || !this._source.pull) return;
+    if (this._reads.length === 0 && this._queue.length >= this._hwm) return;
+    if (this._pulling) {
+      this._pullAgain = true;
+      return;
+    }
+    this._pulling = true;
+    Promise.resolve()
+      .then(() => this._source.pull(this._controller))
+      .then(
+        () => {
+          this._pulling = false;
+          if (this._pullAgain) {
+            this._pullAgain = false;
+            this._pullIfNeeded();
+          }
+        },
+        (e) => this._fail(e),
+      );
+  }
+  _finishClose() {
+    if (this._state !== "readable") return;
+    this._state = "closed";
+    for (const r of this._reads.splice(0)) r.resolve({ value: undefined, done: true });
+    if (this._reader) this._reader._closed.resolve();
+  }
+  _fail(e) {
+    if (this._state !== "readable") return;
+    this._state = "errored";
+    this._error = e;
+    this._queue.length = 0;
+    for (const r of this._reads.splice(0)) r.reject(e);
+    if (this._reader) this._reader._closed.reject(e);
+  }
+};

@@ -76,9 +76,30 @@ void ssrd__js_error_clear(ssrd_js_error *err);
  */
 typedef struct ssrd_context_hooks {
 	void *arg; /* passed to every hook */
-	/* console.log and friends: level 0 debug, 1 info, 2 warn, 3 error; msg
-	 * is UTF-8, not NUL-terminated. */
-	void (*console)(void *arg, int level, const char *msg, size_t len);
+	/*
+	 * Renders are named by the id C gave ssrd__context_set_render(); V8
+	 * carries it through promise reactions and ssrd's timers, so `render`
+	 * below is the render whose code made the call (0: none).
+	 */
+	/* console.log and friends (kind 0) or the page's ssrd.log (kind 1):
+	 * level 0 debug, 1 info, 2 warn, 3 error; msg is UTF-8, not
+	 * NUL-terminated. */
+	void (*console)(void *arg, uint64_t render, int level, int kind,
+	    const char *msg, size_t len);
+	/* A chunk of a streaming render's output (bytes valid during the call).
+	 */
+	void (*chunk)(void *arg, uint64_t render, const char *data, size_t len);
+	/* A streaming render ended: completely (err NULL) or with err. */
+	void (*end)(void *arg, uint64_t render, const ssrd_js_error *err);
+	/* React's onError: err failed in a Suspense boundary (retried on the
+	 * client) or the shell; component_stack is React's, may be "". */
+	void (*report)(void *arg, uint64_t render, const ssrd_js_error *err,
+	    const char *component_stack);
+	/* A host bridge call: op with its JSON args; the promise numbered
+	 * promise waits for ssrd__context_settle(). Returns 0 if taken; any
+	 * other value rejects the promise at once. */
+	int (*host_call)(void *arg, uint64_t render, uint32_t promise,
+	    const char *op, const char *args, size_t len);
 	/* setTimeout/setInterval asked for timer id to fire after delay_ms. */
 	void (*timer_start)(void *arg, uint32_t id, double delay_ms);
 	/* clearTimeout: timer id is no longer wanted. */
@@ -199,6 +220,23 @@ int ssrd__context_eval_cached(ssrd_context *ctx, const char *src, size_t len,
  */
 int ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
     size_t nargs, char **out, size_t *out_len, ssrd_js_error *err);
+
+/*
+ * Makes render the id that code run in ctx from now on belongs to (0: none),
+ * until the next call. Set it around the call that starts a render.
+ */
+void ssrd__context_set_render(ssrd_context *ctx, uint64_t render);
+
+/*
+ * Settles host call promise of ctx: ok = 1 resolves it with JSON.parse(text),
+ * ok = 0 rejects it with an Error whose message is text. Runs the microtasks
+ * that follow. Returns SSRD_OK, SSRD_ENOENT if no such promise is pending.
+ */
+int ssrd__context_settle(
+    ssrd_context *ctx, uint32_t promise, int ok, const char *text, size_t len);
+
+/* The number of host call promises of ctx not yet settled. */
+size_t ssrd__context_pending(const ssrd_context *ctx);
 
 /*
  * Runs the JS callbacks of the given timer ids (as started through the

@@ -2,6 +2,7 @@
 // polyfills (js/runtime/polyfills.js) give the web's shape: console, timers,
 // the clock and UTF-8.
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -37,7 +38,27 @@ throw_type_error(v8::Isolate *isolate, const char *msg)
 	    v8::Exception::TypeError(ssrd_v8_str(isolate, msg, strlen(msg))));
 }
 
-// log(level, text)
+// The render the running code belongs to: the continuation-preserved
+// embedder data, which ssrd sets when it starts a render and V8 carries
+// into every promise reaction made under it. 0 outside any render.
+static uint64_t
+current_render(v8::Isolate *isolate)
+{
+	v8::Local<v8::Value> v = isolate->GetCurrentContext()
+	                             ->GetContinuationPreservedEmbedderData();
+	return v->IsNumber()
+	    ? static_cast<uint64_t>(v.As<v8::Number>()->Value())
+	    : 0;
+}
+
+static uint64_t
+render_arg(v8::Isolate *isolate, v8::Local<v8::Value> v)
+{
+	double d = v->NumberValue(isolate->GetCurrentContext()).FromMaybe(0);
+	return d > 0 ? static_cast<uint64_t>(d) : 0;
+}
+
+// log(level, text, kind): kind 0 console, 1 the page's own log (ssrd.log)
 static void
 native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
@@ -45,13 +66,161 @@ native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
 	if (hooks->console == nullptr || info.Length() < 2) {
 		return;
 	}
-	v8::Isolate *isolate = info.GetIsolate();
-	int          level
-	    = info[0]->Int32Value(isolate->GetCurrentContext()).FromMaybe(1);
+	v8::Isolate           *isolate = info.GetIsolate();
+	v8::Local<v8::Context> context = isolate->GetCurrentContext();
+	int                   level = info[0]->Int32Value(context).FromMaybe(1);
+	int                   kind  = info.Length() >= 3
+	                       ? info[2]->Int32Value(context).FromMaybe(0)
+	                       : 0;
 	v8::String::Utf8Value text(isolate, info[1]);
 	if (*text != nullptr) {
-		hooks->console(hooks->arg, level, *text,
-		    static_cast<size_t>(text.length()));
+		hooks->console(hooks->arg, current_render(isolate), level, kind,
+		    *text, static_cast<size_t>(text.length()));
+	}
+}
+
+// renderId() -> the current render's id, 0 outside one
+static void
+native_render_id(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	info.GetReturnValue().Set(
+	    static_cast<double>(current_render(info.GetIsolate())));
+}
+
+// runAs(renderId, fn, argsArray): calls fn as part of that render (timers
+// use it: a timer's callback belongs to the render that set it).
+static void
+native_run_as(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate           *isolate = info.GetIsolate();
+	v8::Local<v8::Context> context = isolate->GetCurrentContext();
+	if (info.Length() < 2 || !info[1]->IsFunction()) {
+		throw_type_error(isolate, "runAs(id, fn, args)");
+		return;
+	}
+	v8::Local<v8::Value> argv[16];
+	int                  argc = 0;
+	if (info.Length() >= 3 && info[2]->IsArray()) {
+		v8::Local<v8::Array> a = info[2].As<v8::Array>();
+		argc = static_cast<int>(std::min<uint32_t>(a->Length(), 16));
+		for (int i = 0; i < argc; i++) {
+			if (!a->Get(context, static_cast<uint32_t>(i))
+			         .ToLocal(&argv[i])) {
+				return;
+			}
+		}
+	}
+	v8::Local<v8::Value> saved
+	    = context->GetContinuationPreservedEmbedderData();
+	uint64_t id = render_arg(isolate, info[0]);
+	context->SetContinuationPreservedEmbedderData(id > 0
+	        ? v8::Local<v8::Value>(
+	            v8::Number::New(isolate, static_cast<double>(id)))
+	        : v8::Local<v8::Value>(v8::Undefined(isolate)));
+	v8::MaybeLocal<v8::Value> r = info[1].As<v8::Function>()->Call(
+	    context, v8::Undefined(isolate), argc, argv);
+	context->SetContinuationPreservedEmbedderData(saved);
+	v8::Local<v8::Value> result;
+	if (r.ToLocal(&result)) {
+		info.GetReturnValue().Set(result);
+	}
+}
+
+// emit(renderId, Uint8Array): a chunk of a streaming render, copied out
+static void
+native_emit(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks = native_hooks(info);
+	if (hooks->chunk == nullptr || info.Length() < 2
+	    || !info[1]->IsArrayBufferView()) {
+		return;
+	}
+	v8::Local<v8::ArrayBufferView> v = info[1].As<v8::ArrayBufferView>();
+	const char                    *data
+	    = static_cast<const char *>(v->Buffer()->Data()) + v->ByteOffset();
+	hooks->chunk(hooks->arg, render_arg(info.GetIsolate(), info[0]), data,
+	    v->ByteLength());
+}
+
+// end(renderId[, error]): the stream finished, or failed with error
+static void
+native_end(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks   = native_hooks(info);
+	v8::Isolate              *isolate = info.GetIsolate();
+	if (hooks->end == nullptr || info.Length() < 1) {
+		return;
+	}
+	uint64_t id = render_arg(isolate, info[0]);
+	if (info.Length() < 2 || info[1]->IsUndefined()) {
+		hooks->end(hooks->arg, id, nullptr);
+		return;
+	}
+	ssrd_js_error err = {};
+	ssrd_error_from_value(isolate, isolate->GetCurrentContext(), info[1],
+	    v8::Local<v8::Message>(), &err);
+	hooks->end(hooks->arg, id, &err);
+	ssrd__js_error_clear(&err);
+}
+
+// report(renderId, error, componentStack): React's onError, a boundary that
+// failed on the server and will be retried on the client
+static void
+native_report(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks   = native_hooks(info);
+	v8::Isolate              *isolate = info.GetIsolate();
+	if (hooks->report == nullptr || info.Length() < 2) {
+		return;
+	}
+	ssrd_js_error err = {};
+	ssrd_error_from_value(isolate, isolate->GetCurrentContext(), info[1],
+	    v8::Local<v8::Message>(), &err);
+	v8::String::Utf8Value stack(isolate, info[2]);
+	hooks->report(hooks->arg, render_arg(isolate, info[0]), &err,
+	    *stack != nullptr ? *stack : "");
+	ssrd__js_error_clear(&err);
+}
+
+// hostCall(op, argsJson) -> Promise, settled later by ssrd__context_settle()
+static void
+native_host_call(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate           *isolate = info.GetIsolate();
+	v8::Local<v8::Context> context = isolate->GetCurrentContext();
+	auto                  *ctx     = static_cast<ssrd_context *>(
+            context->GetAlignedPointerFromEmbedderData(SSRD_CONTEXT_SLOT));
+	v8::Local<v8::Promise::Resolver> resolver;
+	if (!v8::Promise::Resolver::New(context).ToLocal(&resolver)) {
+		return;
+	}
+	info.GetReturnValue().Set(resolver->GetPromise());
+	v8::String::Utf8Value op(isolate, info[0]);
+	v8::String::Utf8Value args(isolate, info[1]);
+	const char           *why = nullptr;
+	if (ctx == nullptr || ctx->hooks.host_call == nullptr) {
+		why = "ssrd: the host bridge is not available here";
+	} else if (*op == nullptr || *args == nullptr) {
+		why = "ssrd: bad host call";
+	} else {
+		uint32_t id = ++ctx->next_promise;
+		ctx->pending[id].Reset(isolate, resolver);
+		if (ctx->hooks.host_call(ctx->hooks.arg,
+		        current_render(isolate), id, *op, *args,
+		        static_cast<size_t>(args.length()))
+		    != 0) {
+			ctx->pending.erase(id);
+			why = "ssrd: the host bridge refused the call "
+			      "(shutting "
+			      "down or out of memory)";
+		}
+	}
+	if (why != nullptr) {
+		resolver
+		    ->Reject(context,
+		        v8::Exception::Error(
+		            ssrd_v8_str(isolate, why, strlen(why))))
+		    .Check();
 	}
 }
 
@@ -251,6 +420,12 @@ static const struct {
 	v8::FunctionCallback fn;
 } natives[] = {
 	{ "log", native_log },
+	{ "renderId", native_render_id },
+	{ "runAs", native_run_as },
+	{ "emit", native_emit },
+	{ "end", native_end },
+	{ "report", native_report },
+	{ "hostCall", native_host_call },
 	{ "timerStart", native_timer_start },
 	{ "timerStop", native_timer_stop },
 	{ "now", native_now },

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <unordered_map>
 
 extern "C" {
 #include "engine.h"
@@ -24,6 +25,9 @@ struct ssrd_context {
 	/* globalThis.__ssrd_fire_timer, looked up at the first timer */
 	v8::Global<v8::Function> timer_handler;
 	ssrd_context_hooks       hooks;
+	/* host calls waiting for ssrd__context_settle(), by promise id */
+	std::unordered_map<uint32_t, v8::Global<v8::Promise::Resolver>> pending;
+	uint32_t next_promise;
 };
 
 // Which embedder-data slot of a V8 context holds its ssrd_context. Natives
@@ -44,9 +48,13 @@ ssrd_v8_str(v8::Isolate *isolate, const char *s, size_t n)
 // call ssrd_natives_init() once first), and the clock natives use while a
 // snapshot is made (negative: the real one).
 v8::Local<v8::ObjectTemplate> ssrd_global_template(v8::Isolate *isolate);
-void                          ssrd_natives_init(void);
-extern intptr_t               ssrd_external_refs[];
-extern double                 ssrd_snapshot_clock;
-extern struct timespec        ssrd_time_origin;
+// v8_shim.cc: the one converter of a thrown value (with the message V8 gave,
+// which may be empty) into an ssrd_js_error.
+void ssrd_error_from_value(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    v8::Local<v8::Value> exc, v8::Local<v8::Message> msg, ssrd_js_error *err);
+void ssrd_natives_init(void);
+extern intptr_t        ssrd_external_refs[];
+extern double          ssrd_snapshot_clock;
+extern struct timespec ssrd_time_origin;
 
 #endif

@@ -80,8 +80,15 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 		err->message    = dup_bytes("execution terminated", 20);
 		return;
 	}
-	v8::Local<v8::Value> exc = tc.Exception();
-	err->message             = to_cstr(isolate, exc);
+	ssrd_error_from_value(
+	    isolate, context, tc.Exception(), tc.Message(), err);
+}
+
+void
+ssrd_error_from_value(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    v8::Local<v8::Value> exc, v8::Local<v8::Message> msg, ssrd_js_error *err)
+{
+	err->message = to_cstr(isolate, exc);
 	v8::Local<v8::Value> name;
 	if (exc->IsObject()
 	    && exc.As<v8::Object>()
@@ -97,7 +104,6 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	// and rethrows, so the message's own location is React's, not the
 	// page's.
 	v8::Local<v8::StackTrace> trace = v8::Exception::GetStackTrace(exc);
-	v8::Local<v8::Message>    msg   = tc.Message();
 	if (trace.IsEmpty() && !msg.IsEmpty()) {
 		trace = msg->GetStackTrace();
 	}
@@ -557,10 +563,60 @@ ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids, size_t n)
 				    ? *msg
 				    : "uncaught exception in a timer";
 				ctx->hooks.console(
-				    ctx->hooks.arg, 3, m, strlen(m));
+				    ctx->hooks.arg, 0, 3, 0, m, strlen(m));
 			}
 			try_catch.Reset();
 		}
 	}
 	isolate->PerformMicrotaskCheckpoint();
+}
+
+extern "C" void
+ssrd__context_set_render(ssrd_context *ctx, uint64_t render)
+{
+	SSRD_ENTER(ctx);
+	context->SetContinuationPreservedEmbedderData(render > 0
+	        ? v8::Local<v8::Value>(
+	            v8::Number::New(isolate, static_cast<double>(render)))
+	        : v8::Local<v8::Value>(v8::Undefined(isolate)));
+}
+
+extern "C" int
+ssrd__context_settle(
+    ssrd_context *ctx, uint32_t promise, int ok, const char *text, size_t len)
+{
+	auto it = ctx->pending.find(promise);
+	if (it == ctx->pending.end()) {
+		return SSRD_ENOENT;
+	}
+	SSRD_ENTER(ctx);
+	v8::Local<v8::Promise::Resolver> resolver = it->second.Get(isolate);
+	ctx->pending.erase(it);
+	v8::Local<v8::Value>  value;
+	v8::Local<v8::String> s;
+	if (!v8::String::NewFromUtf8(isolate, text, v8::NewStringType::kNormal,
+	        static_cast<int>(len))
+	         .ToLocal(&s)) {
+		s  = ssrd_v8_str(isolate, "out of memory", 13);
+		ok = 0;
+	}
+	if (ok && !v8::JSON::Parse(context, s).ToLocal(&value)) {
+		s = ssrd_v8_str(
+		    isolate, "ssrd: a host result was not JSON", 32);
+		ok = 0;
+		try_catch.Reset();
+	}
+	if (ok) {
+		(void) resolver->Resolve(context, value);
+	} else {
+		(void) resolver->Reject(context, v8::Exception::Error(s));
+	}
+	isolate->PerformMicrotaskCheckpoint();
+	return SSRD_OK;
+}
+
+extern "C" size_t
+ssrd__context_pending(const ssrd_context *ctx)
+{
+	return ctx->pending.size();
 }

@@ -25,9 +25,12 @@ static uint32_t timer_stopped[16];
 static size_t   ntimer_stopped;
 
 static void
-on_console(void *arg, int level, const char *msg, size_t len)
+on_console(void *arg, uint64_t render, int level, int kind, const char *msg,
+    size_t len)
 {
 	(void) arg;
+	(void) render;
+	(void) kind;
 	console_level = level;
 	snprintf(console_text, sizeof(console_text), "%.*s", (int) len, msg);
 }
@@ -103,9 +106,10 @@ expect_str(const char *expr, const char *want)
 static void
 setup(void)
 {
-	ssrd_isolate_opts  o = { .heap_max_mb = 256, .young_max_mb = 16 };
-	ssrd_context_hooks hooks
-	    = { NULL, on_console, on_timer_start, on_timer_stop };
+	ssrd_isolate_opts  o     = { .heap_max_mb = 256, .young_max_mb = 16 };
+	ssrd_context_hooks hooks = { .console = on_console,
+		.timer_start                  = on_timer_start,
+		.timer_stop                   = on_timer_stop };
 	ck_assert_int_eq(ssrd__isolate_new(&o, &iso), SSRD_OK);
 	ck_assert_int_eq(ssrd__context_new(iso, &hooks, &ctx), SSRD_OK);
 	char  *src;

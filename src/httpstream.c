@@ -1,0 +1,232 @@
+/* httpstream.c: chunked HTTP responses written as a render streams. The
+ * worker thread queues bytes; one nng write at a time drains them, so a slow
+ * client never blocks a worker (its bytes wait here instead). */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ssrd/errors.h>
+
+#include "httpstream.h"
+#include "log.h"
+#include "strbuf.h"
+
+/*
+ * One streamed response. Invariants: at most one write is in flight
+ * (writing); queued holds what comes next; the struct is freed by whichever
+ * of "the render is done" and "the last write completed" happens last.
+ */
+struct stream {
+	pthread_mutex_t mu;
+	nng_http_conn  *conn;
+	nng_http_req   *req; /* ours after the hijack */
+	nng_aio        *aio; /* the write in flight */
+	ssrd_pool      *pool;
+	ssrd_job       *job;     /* NULL once done */
+	ssrd_strbuf     queued;  /* not yet written */
+	ssrd_strbuf     writing; /* being written */
+	int             head;    /* HEAD: headers only */
+	int             started; /* the status line has been queued */
+	int             done;    /* the render is over, the last bytes queued */
+	int             failed;  /* the client went away */
+	uint64_t        id;
+};
+
+static void stream_write_done(void *arg);
+
+static void
+status_line(struct stream *s, int status, const char *reason, const char *ctype,
+    int chunked, size_t len)
+{
+	ssrd__strbuf_printf(&s->queued,
+	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Accel-Buffering: no\r\nCache-Control: no-store\r\n"
+	    "Connection: close\r\n",
+	    status, reason, ctype);
+	if (chunked) {
+		ssrd__strbuf_puts(
+		    &s->queued, "Transfer-Encoding: chunked\r\n\r\n");
+	} else {
+		ssrd__strbuf_printf(
+		    &s->queued, "Content-Length: %zu\r\n\r\n", len);
+	}
+	s->started = 1;
+}
+
+/* Starts the next write if none is running (s->mu held). Returns 1 if s is
+ * finished and must be freed by the caller. */
+static int
+kick(struct stream *s)
+{
+	if (s->conn == NULL || s->writing.len > 0) {
+		return 0;
+	}
+	if (s->failed || (s->queued.len == 0)) {
+		return s->done;
+	}
+	ssrd_strbuf t = s->writing;
+	s->writing    = s->queued;
+	s->queued     = t;
+	s->queued.len = 0;
+	nng_iov iov   = { s->writing.ptr, s->writing.len };
+	nng_aio_set_iov(s->aio, 1, &iov);
+	nng_http_conn_write_all(s->conn, s->aio);
+	return 0;
+}
+
+static void
+stream_free(struct stream *s)
+{
+	nng_http_conn_close(s->conn);
+	nng_http_req_free(s->req);
+	nng_aio_reap(s->aio); /* may be in its own callback */
+	ssrd__strbuf_free(&s->queued);
+	ssrd__strbuf_free(&s->writing);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+static void
+stream_write_done(void *arg)
+{
+	struct stream *s = arg;
+	pthread_mutex_lock(&s->mu);
+	s->writing.len = 0;
+	if (nng_aio_result(s->aio) != 0 && !s->failed) {
+		s->failed = 1;
+		if (s->job != NULL) {
+			/* the client is gone: free the worker */
+			ssrd__pool_cancel(s->pool, s->job);
+		}
+	}
+	int finished = kick(s);
+	pthread_mutex_unlock(&s->mu);
+	if (finished) {
+		stream_free(s);
+	}
+}
+
+/* Worker thread: a batch of output. */
+static void
+stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
+{
+	struct stream *s = arg;
+	(void) job;
+	pthread_mutex_lock(&s->mu);
+	if (!s->started) {
+		status_line(s, 200, "OK", "text/html; charset=utf-8", 1, 0);
+	}
+	if (!s->head && !s->failed && len > 0) {
+		ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);
+		ssrd__strbuf_append(&s->queued, data, len);
+		ssrd__strbuf_puts(&s->queued, "\r\n");
+	}
+	(void) kick(s);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Worker thread: the render is over. */
+static void
+stream_done(ssrd_job *job, void *arg)
+{
+	struct stream *s = arg;
+	pthread_mutex_lock(&s->mu);
+	if (job->err != SSRD_OK) {
+		char *q
+		    = ssrd__log_quote(job->error_text ? job->error_text : "",
+		        job->error_text ? strlen(job->error_text) : 0);
+		ssrd__log(SSRD_LOG_ERROR, "render_failed",
+		    "render=%llu path=%s error=%s streamed=%d detail=%s",
+		    (unsigned long long) job->id, job->path,
+		    ssrd_err_name(job->err), s->started, q ? q : "\"\"");
+		free(q);
+	}
+	if (!s->started) {
+		/* Nothing sent yet: a proper status. The stack is for the
+		 * log, not for the visitor. */
+		int         status = job->err == SSRD_EBADPROPS ? 400
+		            : job->err == SSRD_ECLOSED          ? 503
+		            : job->err == SSRD_ETIMEDOUT        ? 504
+		                                                : 500;
+		const char *text   = status == 400 ? "400 bad request\n"
+		      : status == 503              ? "503 service unavailable\n"
+		      : status == 504              ? "504 render timed out\n"
+		                                   : "500 render failed\n";
+		status_line(s, status,
+		    status == 400       ? "Bad Request"
+		        : status == 503 ? "Service Unavailable"
+		        : status == 504 ? "Gateway Timeout"
+		                        : "Internal Server Error",
+		    "text/plain; charset=utf-8", 0, strlen(text));
+		if (!s->head) {
+			ssrd__strbuf_puts(&s->queued, text);
+		}
+	} else if (!s->head) {
+		/* The end of the body. A render stopped part-way (timeout)
+		 * still ends cleanly: React has closed its markup and left
+		 * the pending boundaries to the client. */
+		ssrd__strbuf_puts(&s->queued, "0\r\n\r\n");
+	}
+	ssrd__log(SSRD_LOG_DEBUG, "timing",
+	    "render=%llu path=%s queue_ms=%.3f first_ms=%.3f render_ms=%.3f "
+	    "worker=%d",
+	    (unsigned long long) job->id, job->path, job->queue_ms,
+	    job->first_ms, job->render_ms, job->worker);
+	s->job  = NULL;
+	s->done = 1;
+	ssrd__job_free(job);
+	int finished = kick(s);
+	pthread_mutex_unlock(&s->mu);
+	if (finished) {
+		stream_free(s);
+	}
+}
+
+int
+ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head)
+{
+	struct stream *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return SSRD_ENOMEM;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	s->pool = pool;
+	s->job  = job;
+	s->head = head;
+	s->id   = job->id;
+	if (nng_aio_alloc(&s->aio, stream_write_done, s) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return SSRD_ENOMEM;
+	}
+	job->chunk  = stream_chunk;
+	job->done   = stream_done;
+	job->arg    = s;
+	job->stream = 1;
+	/* Taken over before the job can complete, so that its callbacks find
+	 * the connection ours; a refused job gives it back untouched. */
+	nng_http_conn *conn = nng_aio_get_input(aio, 2);
+	nng_http_req  *req  = nng_aio_get_input(aio, 0);
+	pthread_mutex_lock(&s->mu);
+	int rv = ssrd__pool_submit(pool, job);
+	if (rv != SSRD_OK) {
+		pthread_mutex_unlock(&s->mu);
+		job->chunk = NULL;
+		job->done  = NULL;
+		nng_aio_free(s->aio);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+		return rv;
+	}
+	nng_http_hijack(conn);
+	s->conn = conn;
+	s->req  = req;
+	nng_aio_set_output(aio, 0, NULL);
+	nng_aio_finish(aio, 0);
+	(void) kick(s);
+	pthread_mutex_unlock(&s->mu);
+	return SSRD_OK;
+}

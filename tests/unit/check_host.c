@@ -1,0 +1,608 @@
+/* check_host.c: the host bridge's operations (files, db, env) on real files
+ * and real SQLite databases made in a temporary directory. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "host.h"
+
+/* Made fresh for every test by setup() (each test runs in its own fork). */
+static char         root[PATH_MAX];    /* the site root, real */
+static char         outside[PATH_MAX]; /* a directory beside it */
+static char        *abs_db;            /* blog.sqlite's absolute path */
+static ssrd_host_db dbs[5];
+static char *env_allow[] = { "SSRD_CHECK_HOST_SET", "SSRD_CHECK_HOST_UNSET" };
+static ssrd_host_opts opts;
+
+static void
+put_file(const char *dir, const char *name, const char *data, size_t len)
+{
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+put_link(const char *target, const char *name)
+{
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	ck_assert_int_eq(symlink(target, path), 0);
+}
+
+static void
+put_dir(const char *name)
+{
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+static void
+make_db(const char *name, const char *sql)
+{
+	char     path[2 * PATH_MAX];
+	sqlite3 *db;
+	char    *err = NULL;
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", name, err);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+static void
+setup(void)
+{
+	char tmpl[]  = "/tmp/ssrd-check-host-XXXXXX";
+	char tmpl2[] = "/tmp/ssrd-check-host-out-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(tmpl));
+	ck_assert_ptr_nonnull(mkdtemp(tmpl2));
+	ck_assert_ptr_nonnull(realpath(tmpl, root));
+	ck_assert_ptr_nonnull(realpath(tmpl2, outside));
+
+	put_file(outside, "secret.txt", "secret", 6);
+	put_file(root, "a.txt", "hello", 5);
+	put_file(root, "bad.txt",
+	    "a\xff"
+	    "b",
+	    3);
+	char big[2048];
+	memset(big, 'x', sizeof(big));
+	put_file(root, "big.txt", big, sizeof(big));
+	put_file(root, "edge.txt", big, 1024);
+	put_dir("sub");
+	put_file(root, "sub/b.txt", "bee", 3);
+	char target[2 * PATH_MAX];
+	snprintf(target, sizeof(target), "%s/secret.txt", outside);
+	put_link(target, "link_out");
+	put_link(outside, "linkdir_out");
+	put_link("a.txt", "link_in");
+	put_link("..", "up");
+	put_dir("listme");
+	put_dir("listme/a");
+	put_file(root, "listme/b.txt", "bbb", 3);
+	put_file(root, "listme/C.txt", "C", 1);
+	put_link("../a.txt", "listme/z");
+	char fifo[2 * PATH_MAX];
+	snprintf(fifo, sizeof(fifo), "%s/listme/fifo", root);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+
+	make_db("blog.sqlite",
+	    "CREATE TABLE posts(id INTEGER PRIMARY KEY, title TEXT, score "
+	    "REAL, data BLOB, big INTEGER, note TEXT);"
+	    "INSERT INTO posts VALUES(1, 'Hello \"world\"', 1.5, x'00ff10', "
+	    "9007199254740993, NULL);"
+	    "INSERT INTO posts VALUES(2, 'b', 0.1, x'', -5, 'ü');");
+	make_db("rw.sqlite", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT);");
+	ck_assert_int_ge(asprintf(&abs_db, "%s/blog.sqlite", root), 0);
+
+	memset(&opts, 0, sizeof(opts));
+	opts.files           = 1;
+	opts.files_max_bytes = 1024;
+	dbs[0]               = (ssrd_host_db) { "blog", "blog.sqlite", 0 };
+	dbs[1]               = (ssrd_host_db) { "rw", "./rw.sqlite", 1 };
+	dbs[2]               = (ssrd_host_db) { "gone", "missing.sqlite", 0 };
+	dbs[3]    = (ssrd_host_db) { "gonerw", "missing-rw.sqlite", 1 };
+	dbs[4]    = (ssrd_host_db) { "abs", abs_db, 0 };
+	opts.dbs  = dbs;
+	opts.ndbs = 5;
+	opts.db_timeout_ms = 1000;
+	opts.db_max_rows   = 100;
+	opts.env_allow     = env_allow;
+	opts.nenv_allow    = 2;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void) st;
+	(void) flag;
+	(void) ftw;
+	return remove(path);
+}
+
+static void
+teardown(void)
+{
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	nftw(outside, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(abs_db);
+	abs_db = NULL;
+}
+
+static ssrd_host_result
+run(const char *op, const char *args)
+{
+	ssrd_host_req    req = { &opts, root, op, args, strlen(args) };
+	ssrd_host_result r   = { 0 };
+	ssrd__host_run(&req, &r);
+	ck_assert_ptr_nonnull(r.text);
+	ck_assert_uint_eq(r.len, strlen(r.text));
+	return r;
+}
+
+/* The operation resolves with exactly want. */
+#define EXPECT_OK(op, args, want)                                              \
+	do {                                                                   \
+		ssrd_host_result r_ = run(op, args);                           \
+		ck_assert_msg(r_.ok == 1 && strcmp(r_.text, want) == 0,        \
+		    "%s %s: got ok=%d %s, want %s", op, args, r_.ok, r_.text,  \
+		    want);                                                     \
+		free(r_.text);                                                 \
+	} while (0)
+
+/* The operation rejects with a message holding each of the strings. */
+#define EXPECT_REJECT(op, args, ...)                                           \
+	do {                                                                   \
+		ssrd_host_result r_      = run(op, args);                      \
+		const char      *want_[] = { __VA_ARGS__ };                    \
+		ck_assert_msg(                                                 \
+		    r_.ok == 0, "%s %s: resolved with %s", op, args, r_.text); \
+		for (size_t i_ = 0; i_ < sizeof(want_) / sizeof(want_[0]);     \
+		     i_++) {                                                   \
+			ck_assert_msg(strstr(r_.text, want_[i_]) != NULL,      \
+			    "%s %s: message \"%s\" lacks \"%s\"", op, args,    \
+			    r_.text, want_[i_]);                               \
+		}                                                              \
+		free(r_.text);                                                 \
+	} while (0)
+
+/* ---- files.read ---------------------------------------------------------- */
+
+START_TEST(test_read_ok)
+{
+	EXPECT_OK("files.read", "[\"a.txt\"]", "\"hello\"");
+	EXPECT_OK("files.read", "[\"./a.txt\"]", "\"hello\"");
+	EXPECT_OK("files.read", "[\"sub/../sub/b.txt\"]", "\"bee\"");
+	EXPECT_OK("files.read", "[\"sub//b.txt\"]", "\"bee\"");
+	/* A symlink that stays inside the root is followed. */
+	EXPECT_OK("files.read", "[\"link_in\"]", "\"hello\"");
+	/* Exactly at the limit is allowed. */
+	ssrd_host_result r = run("files.read", "[\"edge.txt\"]");
+	ck_assert_int_eq(r.ok, 1);
+	ck_assert_uint_eq(r.len, 1024 + 2);
+	free(r.text);
+}
+END_TEST
+
+START_TEST(test_read_bad_utf8)
+{
+	/* 0xFF becomes U+FFFD, sent as its UTF-8 bytes. */
+	EXPECT_OK("files.read", "[\"bad.txt\"]",
+	    "\"a\xef\xbf\xbd"
+	    "b\"");
+}
+END_TEST
+
+START_TEST(test_read_escape)
+{
+	EXPECT_REJECT("files.read", "[\"../x\"]",
+	    "files.read: ", "\"../x\" is outside the site root");
+	EXPECT_REJECT("files.read", "[\"sub/../../a.txt\"]",
+	    "\"sub/../../a.txt\" is outside the site root");
+	/* The same message whether or not the target exists. */
+	char args[PATH_MAX + 32];
+	snprintf(args, sizeof(args), "[\"../%s/secret.txt\"]",
+	    strrchr(outside, '/') + 1);
+	EXPECT_REJECT("files.read", args, "is outside the site root");
+}
+END_TEST
+
+START_TEST(test_read_absolute)
+{
+	EXPECT_REJECT("files.read", "[\"/etc/passwd\"]",
+	    "files.read: ", "\"/etc/passwd\" is an absolute path");
+	char args[PATH_MAX + 32];
+	snprintf(args, sizeof(args), "[\"%s/a.txt\"]", root);
+	EXPECT_REJECT("files.read", args, "is an absolute path");
+}
+END_TEST
+
+START_TEST(test_read_symlink_out)
+{
+	EXPECT_REJECT("files.read", "[\"link_out\"]",
+	    "\"link_out\" is outside the site root");
+	EXPECT_REJECT("files.read", "[\"linkdir_out/secret.txt\"]",
+	    "\"linkdir_out/secret.txt\" is outside the site root");
+	EXPECT_REJECT("files.read", "[\"up/x\"]", "is outside the site root");
+}
+END_TEST
+
+START_TEST(test_read_too_big)
+{
+	EXPECT_REJECT("files.read", "[\"big.txt\"]", "\"big.txt\" is too big",
+	    "2048 bytes", "1024");
+}
+END_TEST
+
+START_TEST(test_read_missing)
+{
+	EXPECT_REJECT("files.read", "[\"nope.txt\"]",
+	    "files.read: \"nope.txt\" does not exist");
+	EXPECT_REJECT(
+	    "files.read", "[\"a.txt/x\"]", "\"a.txt/x\"", "does not exist");
+}
+END_TEST
+
+START_TEST(test_read_not_regular)
+{
+	EXPECT_REJECT("files.read", "[\"sub\"]",
+	    "\"sub\" is not a regular file (a directory)");
+	EXPECT_REJECT("files.read", "[\".\"]", "not a regular file");
+	/* A FIFO is refused, not waited on. */
+	EXPECT_REJECT(
+	    "files.read", "[\"listme/fifo\"]", "not a regular file (a FIFO)");
+}
+END_TEST
+
+START_TEST(test_read_bad_args)
+{
+	EXPECT_REJECT("files.read", "[\"\"]", "files.read: the path is empty");
+	EXPECT_REJECT("files.read", "[\"a.txt\\u0000x\"]",
+	    "files.read: the path holds a NUL byte");
+	EXPECT_REJECT("files.read", "[1]", "files.read: expects one argument");
+	EXPECT_REJECT("files.read", "[]", "expects one argument");
+	EXPECT_REJECT("files.read", "[\"a\",\"b\"]", "expects one argument");
+	EXPECT_REJECT("files.read", "{}", "expects one argument");
+}
+END_TEST
+
+START_TEST(test_files_off)
+{
+	opts.files = 0;
+	EXPECT_REJECT("files.read", "[\"a.txt\"]",
+	    "files.read: file access is off (config [host] files = 1 turns "
+	    "it on)");
+	EXPECT_REJECT("files.list", "[\"\"]", "files.list: file access is off");
+}
+END_TEST
+
+/* ---- files.list ---------------------------------------------------------- */
+
+START_TEST(test_list_sorted)
+{
+	const char *want = "[{\"name\":\"C.txt\",\"type\":\"file\",\"size\":1},"
+	                   "{\"name\":\"a\",\"type\":\"dir\",\"size\":0},"
+	                   "{\"name\":\"b.txt\",\"type\":\"file\",\"size\":3},"
+	                   "{\"name\":\"fifo\",\"type\":\"other\",\"size\":0},"
+	                   "{\"name\":\"z\",\"type\":\"symlink\",\"size\":0}]";
+	EXPECT_OK("files.list", "[\"listme\"]", want);
+	EXPECT_OK("files.list", "[\"listme/\"]", want);
+	EXPECT_OK("files.list", "[\"listme/a\"]", "[]");
+}
+END_TEST
+
+START_TEST(test_list_root)
+{
+	for (int i = 0; i < 2; i++) {
+		ssrd_host_result r
+		    = run("files.list", i ? "[\".\"]" : "[\"\"]");
+		ck_assert_msg(r.ok == 1, "%s", r.text);
+		/* Symlinks are listed, not followed. */
+		ck_assert_ptr_nonnull(strstr(r.text,
+		    "{\"name\":\"link_out\",\"type\":\"symlink\",\"size\":0}"));
+		ck_assert_ptr_nonnull(strstr(r.text,
+		    "{\"name\":\"a.txt\",\"type\":\"file\",\"size\":5}"));
+		ck_assert_ptr_null(strstr(r.text, "secret"));
+		ck_assert_ptr_null(strstr(r.text, "\"..\""));
+		ck_assert(
+		    strstr(r.text, "\"a.txt\"") < strstr(r.text, "\"sub\""));
+		free(r.text);
+	}
+}
+END_TEST
+
+START_TEST(test_list_refusals)
+{
+	EXPECT_REJECT("files.list", "[\"..\"]",
+	    "files.list: ", "\"..\" is outside the site root");
+	EXPECT_REJECT(
+	    "files.list", "[\"sub/../..\"]", "is outside the site root");
+	EXPECT_REJECT("files.list", "[\"/\"]",
+	    "files.list: ", "\"/\" is an absolute path");
+	EXPECT_REJECT("files.list", "[\"linkdir_out\"]",
+	    "\"linkdir_out\" is outside the site root");
+	EXPECT_REJECT("files.list", "[\"link_out\"]",
+	    "\"link_out\" is outside the site root");
+	EXPECT_REJECT(
+	    "files.list", "[\"up\"]", "\"up\" is outside the site root");
+	EXPECT_REJECT(
+	    "files.list", "[\"a.txt\"]", "\"a.txt\" is not a directory");
+	EXPECT_REJECT("files.list", "[\"nope\"]", "\"nope\" does not exist");
+	EXPECT_REJECT("files.list", "[\"x\\u0000\"]", "NUL byte");
+	EXPECT_REJECT("files.list", "[null]", "expects one argument");
+}
+END_TEST
+
+/* ---- db.query ------------------------------------------------------------ */
+
+START_TEST(test_db_unknown)
+{
+	EXPECT_REJECT("db.query", "[\"x\",\"SELECT 1\"]",
+	    "db.query: no database \"x\" (config [host] databases names: "
+	    "blog, rw, gone, gonerw, abs)");
+	opts.ndbs = 0;
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT 1\"]",
+	    "no database \"blog\"", "names: none");
+}
+END_TEST
+
+START_TEST(test_db_rows)
+{
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT id, title, score, data, big, note FROM posts "
+	    "WHERE id >= ? AND title <> ? ORDER BY id\",[1,\"zzz\"]]",
+	    "[{\"id\":1,\"title\":\"Hello \\\"world\\\"\",\"score\":1.5,"
+	    "\"data\":\"00ff10\",\"big\":\"9007199254740993\",\"note\":null},"
+	    "{\"id\":2,\"title\":\"b\",\"score\":0.1,\"data\":\"\",\"big\":-5,"
+	    "\"note\":\"ü\"}]");
+	/* The same file through its absolute path. */
+	EXPECT_OK("db.query", "[\"abs\",\"SELECT count(*) AS n FROM posts\"]",
+	    "[{\"n\":2}]");
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT * FROM posts WHERE id = ?\",[99]]", "[]");
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT 9007199254740992 AS a, -9007199254740993 AS "
+	    "b, 1e308 * 10 AS c, 2.5 AS d\",null]",
+	    "[{\"a\":9007199254740992,\"b\":\"-9007199254740993\",\"c\":null,"
+	    "\"d\":2.5}]");
+}
+END_TEST
+
+START_TEST(test_db_params)
+{
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT ? AS s, ? AS i, ? AS f, ? AS t, ? AS fl, ? AS "
+	    "n\",[\"x\\\"y\",42,1.25,true,false,null]]",
+	    "[{\"s\":\"x\\\"y\",\"i\":42,\"f\":1.25,\"t\":1,\"fl\":0,"
+	    "\"n\":null}]");
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT typeof(?) a, typeof(?) b, typeof(?) c, "
+	    "typeof(?) d, typeof(?) e, typeof(?) f\","
+	    "[3,3.5,1e19,-9007199254740993,\"s\",null]]",
+	    "[{\"a\":\"integer\",\"b\":\"real\",\"c\":\"real\",\"d\":"
+	    "\"integer\",\"e\":\"text\",\"f\":\"null\"}]");
+	/* Numbered parameters count up to the highest. */
+	EXPECT_OK("db.query", "[\"blog\",\"SELECT ?2 AS b, ?1 AS a\",[1,2]]",
+	    "[{\"b\":2,\"a\":1}]");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT ?\",[{\"a\":1}]]",
+	    "db.query: parameter 1 is an object");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT ?\",[[1]]]",
+	    "parameter 1 is an array");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT 1\",{}]",
+	    "db.query: params must be an array");
+}
+END_TEST
+
+START_TEST(test_db_param_count)
+{
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT ?, ?\",[1]]",
+	    "db.query: the statement takes 2 parameters, 1 given");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT ?\"]",
+	    "the statement takes 1 parameter, 0 given");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT 1\",[1]]",
+	    "the statement takes 0 parameters, 1 given");
+}
+END_TEST
+
+START_TEST(test_db_read_only)
+{
+	const char *writes[] = {
+		"[\"blog\",\"INSERT INTO posts(title) VALUES ('x')\"]",
+		"[\"blog\",\"DELETE FROM posts\"]",
+		"[\"blog\",\"DROP TABLE posts\"]",
+		"[\"blog\",\"UPDATE posts SET title = ? \",[\"y\"]]",
+		"[\"abs\",\"CREATE TABLE z(a)\"]",
+	};
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		EXPECT_REJECT("db.query", writes[i], "db.query: database \"",
+		    "is read-only; a write needs NAME=PATH:rw in config [host] "
+		    "databases");
+	}
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT count(*) AS n, group_concat(title) AS t FROM "
+	    "posts\"]",
+	    "[{\"n\":2,\"t\":\"Hello \\\"world\\\",b\"}]");
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT count(*) AS n FROM sqlite_schema\"]",
+	    "[{\"n\":1}]");
+}
+END_TEST
+
+START_TEST(test_db_write)
+{
+	EXPECT_OK("db.query",
+	    "[\"rw\",\"INSERT INTO t(v) VALUES (?)\",[\"one\"]]",
+	    "{\"changes\":1,\"lastInsertRowid\":1}");
+	EXPECT_OK("db.query",
+	    "[\"rw\",\"INSERT INTO t(v) VALUES ('two') RETURNING id, v\"]",
+	    "[{\"id\":2,\"v\":\"two\"}]");
+	EXPECT_OK("db.query", "[\"rw\",\"UPDATE t SET v = v || '!'\"]",
+	    "{\"changes\":2,\"lastInsertRowid\":0}");
+	EXPECT_OK("db.query", "[\"rw\",\"SELECT v FROM t ORDER BY id\"]",
+	    "[{\"v\":\"one!\"},{\"v\":\"two!\"}]");
+	/* Nothing beyond the configured file: no ATTACH, no VACUUM INTO. */
+	EXPECT_REJECT("db.query", "[\"rw\",\"ATTACH 'other.sqlite' AS o\"]",
+	    "db.query: ", "ATTACH and VACUUM INTO are off");
+	EXPECT_REJECT("db.query", "[\"rw\",\"VACUUM INTO 'copy.sqlite'\"]",
+	    "db.query: ", "ATTACH and VACUUM INTO are off");
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/copy.sqlite", root);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/other.sqlite", root);
+	ck_assert_int_ne(access(path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_db_one_statement)
+{
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT 1; SELECT 2\"]",
+	    "db.query: one statement per call");
+	EXPECT_REJECT("db.query", "[\"rw\",\"SELECT 1; DROP TABLE t\"]",
+	    "one statement per call");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT 1; nonsense\"]",
+	    "one statement per call");
+	/* The second statement never ran. */
+	EXPECT_OK("db.query", "[\"rw\",\"SELECT count(*) AS n FROM t\"]",
+	    "[{\"n\":0}]");
+	/* Trailing semicolons, whitespace and comments are fine. */
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT 1 AS x; ;\\n -- done\\n /* really */ ;\"]",
+	    "[{\"x\":1}]");
+	EXPECT_REJECT("db.query", "[\"blog\",\"  -- nothing\\n\"]",
+	    "db.query: no SQL statement");
+}
+END_TEST
+
+START_TEST(test_db_timeout)
+{
+	opts.db_timeout_ms = 100;
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	EXPECT_REJECT("db.query",
+	    "[\"blog\",\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT "
+	    "x + 1 FROM c) SELECT count(*) FROM c\"]",
+	    "db.query: statement timed out after 100 ms");
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double secs = (double) (b.tv_sec - a.tv_sec)
+	    + (double) (b.tv_nsec - a.tv_nsec) / 1e9;
+	ck_assert_msg(secs >= 0.09 && secs < 2.0, "took %.3f s", secs);
+}
+END_TEST
+
+START_TEST(test_db_row_limit)
+{
+	opts.db_max_rows = 3;
+	EXPECT_REJECT("db.query",
+	    "[\"blog\",\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT "
+	    "x + 1 FROM c LIMIT 10) SELECT x FROM c\"]",
+	    "db.query: more than 3 rows (db_max_rows); add a LIMIT");
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT "
+	    "x + 1 FROM c LIMIT 3) SELECT x FROM c\"]",
+	    "[{\"x\":1},{\"x\":2},{\"x\":3}]");
+}
+END_TEST
+
+START_TEST(test_db_errors)
+{
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT * FROM nope\"]",
+	    "db.query: no such table: nope");
+	EXPECT_REJECT("db.query", "[\"gone\",\"SELECT 1\"]",
+	    "db.query: database \"gone\"", "\"missing.sqlite\" does not exist");
+	EXPECT_REJECT(
+	    "db.query", "[\"gonerw\",\"SELECT 1\"]", "does not exist");
+	/* Never created. */
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/missing-rw.sqlite", root);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/missing.sqlite", root);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	EXPECT_REJECT("db.query", "[\"blog\"]", "db.query: expects (db, sql");
+	EXPECT_REJECT("db.query", "[\"blog\",1]", "expects (db, sql");
+	EXPECT_REJECT("db.query", "[\"blog\",\"\"]", "no SQL statement");
+}
+END_TEST
+
+/* ---- env.get and the dispatcher ------------------------------------------ */
+
+START_TEST(test_env_get)
+{
+	ck_assert_int_eq(setenv("SSRD_CHECK_HOST_SET", "v\"1", 1), 0);
+	ck_assert_int_eq(unsetenv("SSRD_CHECK_HOST_UNSET"), 0);
+	ck_assert_int_eq(setenv("SSRD_CHECK_HOST_OTHER", "no", 1), 0);
+	EXPECT_OK("env.get", "[\"SSRD_CHECK_HOST_SET\"]", "\"v\\\"1\"");
+	EXPECT_OK("env.get", "[\"SSRD_CHECK_HOST_UNSET\"]", "null");
+	EXPECT_REJECT("env.get", "[\"SSRD_CHECK_HOST_OTHER\"]",
+	    "env.get: \"SSRD_CHECK_HOST_OTHER\" is not in env_allow");
+	EXPECT_REJECT("env.get", "[\"PATH\"]", "is not in env_allow");
+	EXPECT_REJECT("env.get", "[1]", "name must be a string");
+}
+END_TEST
+
+START_TEST(test_unknown_op)
+{
+	EXPECT_REJECT("files.write", "[\"a.txt\",\"x\"]",
+	    "no host operation \"files.write\"");
+	EXPECT_REJECT("", "[]", "no host operation \"\"");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("host");
+
+	TCase *files = tcase_create("files");
+	tcase_add_checked_fixture(files, setup, teardown);
+	tcase_add_test(files, test_read_ok);
+	tcase_add_test(files, test_read_bad_utf8);
+	tcase_add_test(files, test_read_escape);
+	tcase_add_test(files, test_read_absolute);
+	tcase_add_test(files, test_read_symlink_out);
+	tcase_add_test(files, test_read_too_big);
+	tcase_add_test(files, test_read_missing);
+	tcase_add_test(files, test_read_not_regular);
+	tcase_add_test(files, test_read_bad_args);
+	tcase_add_test(files, test_files_off);
+	tcase_add_test(files, test_list_sorted);
+	tcase_add_test(files, test_list_root);
+	tcase_add_test(files, test_list_refusals);
+	suite_add_tcase(s, files);
+
+	TCase *db = tcase_create("db");
+	tcase_add_checked_fixture(db, setup, teardown);
+	tcase_add_test(db, test_db_unknown);
+	tcase_add_test(db, test_db_rows);
+	tcase_add_test(db, test_db_params);
+	tcase_add_test(db, test_db_param_count);
+	tcase_add_test(db, test_db_read_only);
+	tcase_add_test(db, test_db_write);
+	tcase_add_test(db, test_db_one_statement);
+	tcase_add_test(db, test_db_timeout);
+	tcase_add_test(db, test_db_row_limit);
+	tcase_add_test(db, test_db_errors);
+	suite_add_tcase(s, db);
+
+	TCase *misc = tcase_create("misc");
+	tcase_add_checked_fixture(misc, setup, teardown);
+	tcase_add_test(misc, test_env_get);
+	tcase_add_test(misc, test_unknown_op);
+	suite_add_tcase(s, misc);
+
+	return ssrd_check_run(s, CK_FORK);
+}
