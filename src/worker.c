@@ -593,11 +593,16 @@ loop_next_deadline(const struct worker *w)
 	return next;
 }
 
+/* Whether a render waits to be aborted: all of them when stopping, else
+ * those whose callers cancelled them. */
 static int
-any_unaborted(const struct worker *w)
+any_to_abort(const struct worker *w, int stopping)
 {
 	for (const struct render *r = w->renders; r != NULL; r = r->next) {
-		if (r->abort_ms == 0 && !r->ended) {
+		if (r->abort_ms == 0 && !r->ended
+		    && (stopping
+		        || __atomic_load_n(
+		            &r->job->cancelled, __ATOMIC_ACQUIRE))) {
 			return 1;
 		}
 	}
@@ -737,7 +742,7 @@ ssrd__worker_main(void *arg)
 			if (next >= 0 && next <= ssrd__now_ms()) {
 				break;
 			}
-			if (p->stopping && any_unaborted(w)) {
+			if (any_to_abort(w, p->stopping)) {
 				break; /* abort them now */
 			}
 			w->sleeping = 1;
