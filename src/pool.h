@@ -38,6 +38,7 @@ struct ssrd_job {
 	int    stream;
 	double timeout_ms;      /* a streaming render's wall clock; 0: pool's */
 	int    capture_console; /* 1: keep the render's console lines */
+	int    heap_stats; /* 1: after the render, a full GC, then fill heap */
 	/* Called on the worker thread with each batch of output as React
 	 * produces it (bytes valid during the call) when set; otherwise the
 	 * output gathers in html. */
@@ -56,6 +57,7 @@ struct ssrd_job {
 	int    worker;    /* which worker rendered it */
 	char  *console;   /* "LEVEL message\n" lines, when capture_console */
 	size_t console_len;
+	ssrd_heap_stats heap; /* the worker's isolate, when heap_stats */
 	/* private to the pool */
 	ssrd_job *next;
 	double    enqueued_ms;

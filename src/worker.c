@@ -222,6 +222,16 @@ render_deliver(struct render *r)
 	r->out.len = 0;
 }
 
+/* For measurements: the isolate's heap after a full GC, when asked. */
+static void
+job_heap_stats(struct worker *w, ssrd_job *job)
+{
+	if (job->heap_stats) {
+		ssrd__isolate_gc(w->iso);
+		ssrd__isolate_heap_stats(w->iso, &job->heap);
+	}
+}
+
 /* Completes a render: its outputs, its context, the caller's done. */
 static void
 render_finish(struct worker *w, struct render *r)
@@ -257,6 +267,7 @@ render_finish(struct worker *w, struct render *r)
 	job->render_ms = ssrd__now_ms() - r->start_ms;
 	context_release(w, r->sc);
 	free(r);
+	job_heap_stats(w, job);
 	job->done(job, job->arg);
 }
 
@@ -300,6 +311,7 @@ job_start(struct worker *w, ssrd_job *job)
 		ssrd__sitectx_render(sc, job);
 		job->render_ms = job->first_ms = ssrd__now_ms() - t0;
 		context_release(w, sc);
+		job_heap_stats(w, job);
 		if (job->chunk != NULL && job->err == SSRD_OK) {
 			job->chunk(job, job->html, job->html_len, job->arg);
 		}

@@ -171,6 +171,10 @@ typedef struct ssrd_heap_stats {
 	size_t detached_contexts;
 } ssrd_heap_stats;
 
+/* Collects all the garbage it can now (V8's low-memory notification: full,
+ * compacting). For measurements and idle time; slow. Owner thread only. */
+void ssrd__isolate_gc(ssrd_isolate *iso);
+
 /* Fills *st with iso's heap statistics. Owner thread only. */
 void ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st);
 

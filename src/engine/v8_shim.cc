@@ -375,6 +375,13 @@ ssrd__isolate_pump(ssrd_isolate *iso)
 }
 
 extern "C" void
+ssrd__isolate_gc(ssrd_isolate *iso)
+{
+	v8::Isolate::Scope isolate_scope(iso->isolate);
+	iso->isolate->LowMemoryNotification();
+}
+
+extern "C" void
 ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st)
 {
 	v8::HeapStatistics hs;
