@@ -317,7 +317,11 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 		    cfg->cache_dir, strerror(errno));
 		return SSRD_EIO;
 	}
-	const char        *args[] = { entry, ESBUILD_COMMON, "--minify", NULL };
+	const char        *args[] = { entry, ESBUILD_COMMON, "--minify",
+		       "--alias:util=./node-shims/util.js",
+		       "--alias:crypto=./node-shims/empty.js",
+		       "--alias:stream=./node-shims/stream.js",
+		       "--define:Buffer=__ssrd_Buffer", NULL };
 	struct esbuild_job job    = { runtime, esbuild, args };
 	return esbuild_layer(
 	    manifest, "base", outfile, &job, out, errbuf, errlen);

@@ -6,7 +6,12 @@
 import "./polyfills.js";
 import React from "react";
 import jsxRuntime from "react/jsx-runtime";
-import ReactDOMServer from "react-dom/server.browser";
+// The "bun" server build: its streaming renderer writes strings to a direct
+// stream instead of encoding every piece to bytes and copying it into 2 KB
+// views (measured on the 240-row /products: 2.0 ms streamed, against 2.2 ms
+// with the browser build, whose renderToString is the same legacy code). Its
+// imports of Node's util, crypto and stream are shims (node-shims/).
+import ReactDOMServer from "react-dom/server.bun";
 
 // The host bridge: what config lets pages reach (files under the site's
 // root, named SQLite databases, allowlisted hosts and variables), each call
@@ -51,6 +56,7 @@ const modules = {
   "react/jsx-dev-runtime": jsxRuntime,
   "react-dom/server": ReactDOMServer,
   "react-dom/server.browser": ReactDOMServer,
+  "react-dom/server.bun": ReactDOMServer,
 };
 
 // Resolves a.b/../c-style paths, as esbuild writes external imports.

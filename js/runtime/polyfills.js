@@ -266,6 +266,42 @@ class ReadableStreamDefaultReader {
   }
 }
 
+// type: "direct" (Bun's, which React's "bun" server build uses): the source's
+// pull gets a controller to write() strings or bytes to, flush() hands what
+// was written since to the reader as one chunk (strings joined, not encoded:
+// ssrd encodes each flushed chunk to UTF-8 once, in C), end() closes.
+function directController(stream) {
+  let parts = "";
+  const flush = () => {
+    if (parts.length === 0) return;
+    const chunk = parts;
+    parts = "";
+    const read = stream._reads.shift();
+    if (read) read.resolve({ value: chunk, done: false });
+    else stream._queue.push(chunk);
+  };
+  return {
+    write(chunk) {
+      if (stream._state !== "readable" || stream._closeRequested) throw new TypeError("the stream is closed");
+      parts += typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk);
+      return chunk.length;
+    },
+    flush,
+    end() {
+      if (stream._state !== "readable" || stream._closeRequested) return;
+      flush();
+      stream._closeRequested = true;
+      if (stream._queue.length === 0) stream._finishClose();
+    },
+    close() {
+      this.end();
+    },
+    error(e) {
+      stream._fail(e);
+    },
+  };
+}
+
 globalThis.ReadableStream = class ReadableStream {
   constructor(source = {}, strategy = {}) {
     this._source = source;
@@ -280,6 +316,13 @@ globalThis.ReadableStream = class ReadableStream {
     this._pullAgain = false;
     this._hwm = strategy.highWaterMark !== undefined ? strategy.highWaterMark : source.type === "bytes" ? 0 : 1;
     const stream = this;
+    if (source.type === "direct") {
+      // pulled once, when the first read waits; the source writes from then on
+      this._controller = directController(this);
+      this._direct = true;
+      this._started = true;
+      return;
+    }
     this._controller = {
       enqueue(chunk) {
         if (stream._state !== "readable" || stream._closeRequested) throw new TypeError("the stream is closed");
@@ -326,6 +369,15 @@ globalThis.ReadableStream = class ReadableStream {
     return Promise.resolve(this._source.cancel ? this._source.cancel(reason) : undefined).then(() => undefined);
   }
   _pullIfNeeded() {
+    if (this._direct) {
+      if (!this._pulled && this._reads.length > 0) {
+        this._pulled = true;
+        Promise.resolve()
+          .then(() => this._source.pull(this._controller))
+          .catch((e) => this._fail(e));
+      }
+      return;
+    }
     if (!this._started || this._state !== "readable" || this._closeRequested || !this._source.pull) return;
     if (this._reads.length === 0 && this._queue.length >= this._hwm) return;
     if (this._pulling) {
@@ -360,4 +412,22 @@ globalThis.ReadableStream = class ReadableStream {
     for (const r of this._reads.splice(0)) r.reject(e);
     if (this._reader) this._reader._closed.reject(e);
   }
+};
+
+// ---- the one piece of Node's Buffer React's "bun" build uses (esbuild
+// --define maps Buffer to this in the base, so pages see no Buffer) ----
+globalThis.__ssrd_Buffer = {
+  byteLength(s) {
+    let n = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x80) n += 1;
+      else if (c < 0x800) n += 2;
+      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        n += 4;
+        i++;
+      } else n += 3;
+    }
+    return n;
+  },
 };

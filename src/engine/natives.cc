@@ -126,20 +126,40 @@ native_run_as(const v8::FunctionCallbackInfo<v8::Value> &info)
 	}
 }
 
-// emit(renderId, Uint8Array): a chunk of a streaming render, copied out
+// emit(renderId, string | Uint8Array): a chunk of a streaming render, copied
+// out (a string as UTF-8, lone surrogates replaced)
 static void
 native_emit(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
-	const ssrd_context_hooks *hooks = native_hooks(info);
-	if (hooks->chunk == nullptr || info.Length() < 2
-	    || !info[1]->IsArrayBufferView()) {
+	const ssrd_context_hooks *hooks   = native_hooks(info);
+	v8::Isolate              *isolate = info.GetIsolate();
+	if (hooks->chunk == nullptr || info.Length() < 2) {
+		return;
+	}
+	if (info[1]->IsString()) {
+		v8::Local<v8::String> s = info[1].As<v8::String>();
+		size_t n   = static_cast<size_t>(s->Utf8Length(isolate));
+		char  *buf = static_cast<char *>(malloc(n + 1));
+		if (buf == nullptr) {
+			isolate->ThrowError(
+			    ssrd_v8_str(isolate, "out of memory", 13));
+			return;
+		}
+		s->WriteUtf8(isolate, buf, static_cast<int>(n), nullptr,
+		    v8::String::NO_NULL_TERMINATION
+		        | v8::String::REPLACE_INVALID_UTF8);
+		hooks->chunk(hooks->arg, render_arg(isolate, info[0]), buf, n);
+		free(buf);
+		return;
+	}
+	if (!info[1]->IsArrayBufferView()) {
 		return;
 	}
 	v8::Local<v8::ArrayBufferView> v = info[1].As<v8::ArrayBufferView>();
 	const char                    *data
 	    = static_cast<const char *>(v->Buffer()->Data()) + v->ByteOffset();
-	hooks->chunk(hooks->arg, render_arg(info.GetIsolate(), info[0]), data,
-	    v->ByteLength());
+	hooks->chunk(
+	    hooks->arg, render_arg(isolate, info[0]), data, v->ByteLength());
 }
 
 // end(renderId[, error]): the stream finished, or failed with error
