@@ -107,8 +107,10 @@ check "the worker still serves after all that" [ "$(code)" = 200 ]
 
 # --- the host bridge, through pages (ssrd render, with props) ---
 R() { "$SSRD" render "$@" --config "$WORK/ssrd.conf" --cache-dir "$WORK/cache2" >"$WORK/out" 2>"$WORK/err"; }
-host() { # CALLS_JSON: runs them in /host, leaves the results in $WORK/results
-  R /host --props "{\"calls\": $1}"
+host() { # CALLS_JSON [FLAGS...]: runs them in /host, leaves the results in $WORK/results
+  local calls=$1
+  shift
+  R /host --props "{\"calls\": $calls}" "$@"
   sed -n 's/.*<pre id="results">\(.*\)<\/pre>.*/\1/p' "$WORK/out" | sed 's/&quot;/"/g; s/&amp;/\&/g; s/&lt;/</g; s/&gt;/>/g' >"$WORK/results"
 }
 result_has() { if grep -qF -- "$1" "$WORK/results"; then ok "$2"; else not_ok "$2: results lack $1: $(head -c 400 "$WORK/results")"; fi; }
@@ -138,6 +140,19 @@ R /console --props '{"tag": "T42", "ms": 30}' --log-level info
 check "the console page renders" grep -q '<p id="done">T42</p>' "$WORK/out"
 for line in 'event=console render=1 .*msg="start T42"' 'level=warn event=console render=1 .*msg="after-timer T42"' 'event=page_log render=1 .*msg="after-host T42 tag=T42"'; do
   check "logged with the render's id: $line" grep -q "$line" "$WORK/err"
+done
+
+# --- the other isolation modes stream, log and reach the host the same way ---
+for iso in page request; do
+  R /order --isolation "$iso" --props '{"slow": 60, "fast": 20}'
+  f=$(grep -bo FAST-CONTENT "$WORK/out" | head -1 | cut -d: -f1)
+  s=$(grep -bo SLOW-CONTENT "$WORK/out" | head -1 | cut -d: -f1)
+  check "isolation = $iso: both boundaries streamed, fast first ($f < $s)" lt "${f:-x}" "${s:-0}"
+  host '[["env.get", "SSRD_T_OK"], ["files.read", "../x"]]' --isolation "$iso"
+  result_has '"value":"granted"' "isolation = $iso: host calls settle"
+  result_has 'is outside the site root' "isolation = $iso: and refuse"
+  R /console --isolation "$iso" --props '{"tag": "ISO", "ms": 5}' --log-level info
+  check "isolation = $iso: console lines carry the render's id" grep -q 'event=page_log render=1 .*after-host ISO' "$WORK/err"
 done
 
 # --- streaming off: renderToString, no event loop ---
