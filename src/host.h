@@ -74,7 +74,8 @@ typedef struct ssrd_host_result {
  *   files.list  [dir]                  -> [{"name","type","size"}, ...]
  *   db.query    [db, sql, [params...]] -> [{column: value, ...}, ...]
  *   fetch       [url, {method, headers, body}]
- *                                      -> {"status","headers":{},"body"}
+ *                                      -> {"status","statusText","headers":{},
+ *                                          "body"}
  *   env.get     [name]                 -> "value" or null
  * Paths are relative to root (the site's root directory, absolute and
  * real); root may not be left by `..`, absolute paths or symlinks.

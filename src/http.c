@@ -68,35 +68,65 @@ struct pending {
 	int      head;
 };
 
+int
+ssrd__http_status_for(int err)
+{
+	return err == SSRD_OK       ? 200
+	    : err == SSRD_EBADPROPS ? 400
+	    : err == SSRD_ECLOSED   ? 503
+	    : err == SSRD_ETIMEDOUT ? 504
+	                            : 500;
+}
+
+const char *
+ssrd__http_status_text(int status)
+{
+	switch (status) {
+	case 400:
+		return "400 bad request\n";
+	case 503:
+		return "503 service unavailable\n";
+	case 504:
+		return "504 render timed out\n";
+	default:
+		return "500 render failed\n";
+	}
+}
+
+void
+ssrd__http_log_render(const ssrd_job *job, int streamed)
+{
+	if (job->err != SSRD_OK) {
+		char *q
+		    = ssrd__log_quote(job->error_text ? job->error_text : "",
+		        job->error_text ? strlen(job->error_text) : 0);
+		ssrd__log(SSRD_LOG_ERROR, "render_failed",
+		    "render=%llu path=%s error=%s streamed=%d detail=%s",
+		    (unsigned long long) job->id, job->path,
+		    ssrd_err_name(job->err), streamed, q ? q : "\"\"");
+		free(q);
+	}
+	ssrd__log(SSRD_LOG_DEBUG, "timing",
+	    "render=%llu path=%s queue_ms=%.3f first_ms=%.3f render_ms=%.3f "
+	    "worker=%d",
+	    (unsigned long long) job->id, job->path, job->queue_ms,
+	    job->first_ms, job->render_ms, job->worker);
+}
+
 static void
 render_done(ssrd_job *job, void *arg)
 {
 	struct pending *pd = arg;
+	ssrd__http_log_render(job, 0);
 	if (job->err == SSRD_OK) {
 		reply(pd->aio, 200, "text/html; charset=utf-8", job->html,
 		    job->html_len, pd->head);
 	} else {
-		uint16_t status = job->err == SSRD_EBADPROPS ? 400
-		    : job->err == SSRD_ECLOSED               ? 503
-		                                             : 500;
-		char    *q
-		    = ssrd__log_quote(job->error_text ? job->error_text : "",
-		        job->error_text ? strlen(job->error_text) : 0);
-		ssrd__log(SSRD_LOG_ERROR, "render_failed",
-		    "render=%llu path=%s error=%s detail=%s",
-		    (unsigned long long) job->id, job->path,
-		    ssrd_err_name(job->err), q ? q : "\"\"");
-		free(q);
 		/* The stack is for the log, not for the visitor. */
-		reply_text(pd->aio, status,
-		    status == 503 ? "503 service unavailable\n"
-		                  : "500 render failed\n",
-		    pd->head);
+		int status = ssrd__http_status_for(job->err);
+		reply_text(pd->aio, (uint16_t) status,
+		    ssrd__http_status_text(status), pd->head);
 	}
-	ssrd__log(SSRD_LOG_DEBUG, "timing",
-	    "render=%llu path=%s queue_ms=%.3f render_ms=%.3f worker=%d",
-	    (unsigned long long) job->id, job->path, job->queue_ms,
-	    job->render_ms, job->worker);
 	free(pd);
 	ssrd__job_free(job);
 }

@@ -27,4 +27,16 @@ int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
  * a no-op. */
 void ssrd__http_stop(ssrd_http *http);
 
+/* The HTTP status for a failed render's error (200 for SSRD_OK): 400 bad
+ * props, 503 shutting down or cancelled, 504 timed out, 500 otherwise. */
+int ssrd__http_status_for(int err);
+
+/* The short plain-text body for an error status ("504 render timed out\n");
+ * the details go to the log, not to the visitor. Static storage. */
+const char *ssrd__http_status_text(int status);
+
+/* Logs a finished render: render_failed with the details when it failed
+ * (streamed: whether part of it had been sent), and its timing at debug. */
+void ssrd__http_log_render(const ssrd_job *job, int streamed);
+
 #endif

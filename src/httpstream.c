@@ -9,6 +9,7 @@
 
 #include <ssrd/errors.h>
 
+#include "http.h"
 #include "httpstream.h"
 #include "log.h"
 #include "strbuf.h"
@@ -134,27 +135,11 @@ stream_done(ssrd_job *job, void *arg)
 {
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
-	if (job->err != SSRD_OK) {
-		char *q
-		    = ssrd__log_quote(job->error_text ? job->error_text : "",
-		        job->error_text ? strlen(job->error_text) : 0);
-		ssrd__log(SSRD_LOG_ERROR, "render_failed",
-		    "render=%llu path=%s error=%s streamed=%d detail=%s",
-		    (unsigned long long) job->id, job->path,
-		    ssrd_err_name(job->err), s->started, q ? q : "\"\"");
-		free(q);
-	}
+	ssrd__http_log_render(job, s->started);
 	if (!s->started) {
-		/* Nothing sent yet: a proper status. The stack is for the
-		 * log, not for the visitor. */
-		int         status = job->err == SSRD_EBADPROPS ? 400
-		            : job->err == SSRD_ECLOSED          ? 503
-		            : job->err == SSRD_ETIMEDOUT        ? 504
-		                                                : 500;
-		const char *text   = status == 400 ? "400 bad request\n"
-		      : status == 503              ? "503 service unavailable\n"
-		      : status == 504              ? "504 render timed out\n"
-		                                   : "500 render failed\n";
+		/* Nothing sent yet: a proper status. */
+		int         status = ssrd__http_status_for(job->err);
+		const char *text   = ssrd__http_status_text(status);
 		status_line(s, status,
 		    status == 400       ? "Bad Request"
 		        : status == 503 ? "Service Unavailable"
@@ -170,11 +155,6 @@ stream_done(ssrd_job *job, void *arg)
 		 * the pending boundaries to the client. */
 		ssrd__strbuf_puts(&s->queued, "0\r\n\r\n");
 	}
-	ssrd__log(SSRD_LOG_DEBUG, "timing",
-	    "render=%llu path=%s queue_ms=%.3f first_ms=%.3f render_ms=%.3f "
-	    "worker=%d",
-	    (unsigned long long) job->id, job->path, job->queue_ms,
-	    job->first_ms, job->render_ms, job->worker);
 	s->job  = NULL;
 	s->done = 1;
 	ssrd__job_free(job);
