@@ -167,12 +167,56 @@ check_http_url(const char *v, char *errbuf, size_t errlen)
 	return SSRD_OK;
 }
 
+/* Every entry of a comma-separated address list is ipc:// or tcp://. */
+static int
+check_ipc(const char *v, char *errbuf, size_t errlen)
+{
+	const char *p = v;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',') {
+			p++;
+		}
+		size_t n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ') {
+			n--;
+		}
+		if (n > 0 && strncmp(p, "ipc://", 6) != 0
+		    && strncmp(p, "tcp://", 6) != 0) {
+			snprintf(errbuf, errlen,
+			    "ipc address \"%.*s\" must start with ipc:// or "
+			    "tcp:// (e.g. ipc:///run/ssrd.sock)",
+			    (int) n, p);
+			return SSRD_ECONFIG;
+		}
+		p += n;
+		while (*p == ' ') {
+			p++;
+		}
+	}
+	return SSRD_OK;
+}
+
 #define OFF(f) offsetof(ssrd_config, f)
 static const struct opt options[] = {
 	{ "server", "workers", OPT_LONG, OFF(workers), "0", 0, 256, NULL,
 	    "worker threads, each with its own V8 isolate; 0 = one per core" },
 	{ "server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
 	    check_http_url, "HTTP listen URL; empty turns HTTP off" },
+	{ "server", "ipc", OPT_STR, OFF(ipc), "ipc:///tmp/ssrd.sock", 0, 0,
+	    check_ipc,
+	    "render protocol listen addresses (ipc:///path, tcp://host:port), "
+	    "comma-separated; empty turns the protocol off" },
+	{ "server", "ipc_contexts", OPT_LONG, OFF(ipc_contexts), "128", 1,
+	    65536, NULL, "protocol requests in flight at once" },
+	{ "server", "max_message_kb", OPT_LONG, OFF(max_message_kb), "1024", 1,
+	    1048576, NULL,
+	    "bigger protocol requests are refused (bad_request), KiB" },
+	{ "server", "max_batch", OPT_LONG, OFF(max_batch), "64", 1, 4096, NULL,
+	    "renders in one batch request, at most" },
+	{ "server", "stream_idle_ms", OPT_LONG, OFF(stream_idle_ms), "10000", 1,
+	    3600000, NULL,
+	    "a stream whose caller stops pulling for this long is cancelled, "
+	    "freeing its worker" },
 	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
 	    check_sites,
 	    "the site's root directory (with app/), or HOST=PATH entries, "

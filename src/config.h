@@ -16,6 +16,12 @@ typedef struct ssrd_config {
 	/* [server] */
 	long  workers; /* worker threads; 0 = one per core */
 	char *http;    /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
+	char *ipc; /* protocol listen addresses (ipc://, tcp://), comma-sep. */
+	long  ipc_contexts;   /* protocol requests in flight at once */
+	long  max_message_kb; /* bigger requests get a bad_request reply */
+	long  max_batch;      /* renders in one batch, at most */
+	long
+	    stream_idle_ms; /* a stream not pulled for this long is cancelled */
 	/* [site] */
 	char *site;     /* the site's root directory (holds app/) */
 	long  watch_ms; /* how often to look for changed sources; 0 = never */

@@ -71,11 +71,24 @@ struct pending {
 int
 ssrd__http_status_for(int err)
 {
-	return err == SSRD_OK       ? 200
-	    : err == SSRD_EBADPROPS ? 400
-	    : err == SSRD_ECLOSED   ? 503
-	    : err == SSRD_ETIMEDOUT ? 504
-	                            : 500;
+	switch (err) {
+	case SSRD_OK:
+		return 200;
+	case SSRD_EBADPROPS:
+	case SSRD_EBADREQ:
+	case SSRD_EINVAL:
+		return 400;
+	case SSRD_ENOROUTE:
+	case SSRD_ENOENT:
+		return 404;
+	case SSRD_ECLOSED:
+	case SSRD_EOVERLOAD:
+		return 503;
+	case SSRD_ETIMEDOUT:
+		return 504;
+	default:
+		return 500;
+	}
 }
 
 const char *
@@ -84,6 +97,8 @@ ssrd__http_status_text(int status)
 	switch (status) {
 	case 400:
 		return "400 bad request\n";
+	case 404:
+		return "404 not found\n";
 	case 503:
 		return "503 service unavailable\n";
 	case 504:
@@ -131,25 +146,6 @@ render_done(ssrd_job *job, void *arg)
 	ssrd__job_free(job);
 }
 
-/* The site a request is for: by its Host header, else the default (the first).
- */
-static ssrd_reloader *
-pick_site(const ssrd_http *http, nng_http_req *req)
-{
-	const char *host = nng_http_req_get_header(req, "Host");
-	if (host != NULL && http->nsites > 1) {
-		size_t n = strcspn(host, ":");
-		for (size_t i = 0; i < http->nsites; i++) {
-			if (http->hosts[i] != NULL
-			    && strlen(http->hosts[i]) == n
-			    && strncasecmp(http->hosts[i], host, n) == 0) {
-				return http->sites[i];
-			}
-		}
-	}
-	return http->sites[0];
-}
-
 static void
 handle(nng_aio *aio)
 {
@@ -178,7 +174,8 @@ handle(nng_aio *aio)
 
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
-	ssrd_site *site = ssrd__reloader_site(pick_site(http, req));
+	ssrd_site *site = ssrd__reloader_site(ssrd__reloader_pick(http->sites,
+	    http->hosts, http->nsites, nng_http_req_get_header(req, "Host")));
 	ssrd_job  *job  = NULL;
 	int        rv   = ssrd__job_new(site, uri, NULL, 0, &job);
 	ssrd__site_unref(site); /* the job holds its own reference */

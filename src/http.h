@@ -27,8 +27,10 @@ int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
  * a no-op. */
 void ssrd__http_stop(ssrd_http *http);
 
-/* The HTTP status for a failed render's error (200 for SSRD_OK): 400 bad
- * props, 503 shutting down or cancelled, 504 timed out, 500 otherwise. */
+/* The HTTP status for an error (200 for SSRD_OK), for HTTP and for the
+ * protocol's replies alike: 400 bad props or request, 404 no route or no
+ * such thing, 503 overloaded, shutting down or cancelled, 504 timed out, 500
+ * otherwise. */
 int ssrd__http_status_for(int err);
 
 /* The short plain-text body for an error status ("504 render timed out\n");

@@ -15,6 +15,7 @@
 #include "host.h"
 #include "hostpool.h"
 #include "http.h"
+#include "ipc.h"
 #include "log.h"
 #include "pool.h"
 #include "reload.h"
@@ -67,6 +68,7 @@ struct app {
 	ssrd_hostpool   *hostpool;  /* the threads that reach it */
 	ssrd_pool       *pool;
 	ssrd_http       *http;
+	ssrd_ipc        *ipc;   /* the render protocol's server */
 	const char      *route; /* render: the path */
 	const char      *props; /* render: --props */
 };
@@ -254,11 +256,13 @@ static void
 app_close(struct app *app)
 {
 	ssrd__http_stop(app->http);
+	ssrd__ipc_close(app->ipc); /* no new requests; replies in flight drop */
 	for (size_t i = 0; app->reloaders != NULL && i < app->nsites; i++) {
 		ssrd__reloader_stop(app->reloaders[i]);
 	}
 	free(app->reloaders);
 	ssrd__pool_stop(app->pool);
+	ssrd__ipc_free(app->ipc); /* after the pool: no job left to reply */
 	ssrd__hostpool_stop(app->hostpool); /* after the workers: they wait
 	                                       for their host calls */
 	ssrd__host_opts_clear(&app->host);
@@ -414,6 +418,21 @@ cmd_serve(struct app *app)
 			ssrd__log(SSRD_LOG_INFO, "listening",
 			    "http=%s host=%s site=%s", app->cfg.http,
 			    hosts[i] ? hosts[i] : "*", app->site_v[i]->root);
+		}
+	}
+	if (app->cfg.ipc[0] != '\0') {
+		char          errbuf[512];
+		ssrd_ipc_opts io = { .addrs = app->cfg.ipc,
+			.contexts           = app->cfg.ipc_contexts,
+			.max_message = (size_t) app->cfg.max_message_kb << 10,
+			.max_batch   = (size_t) app->cfg.max_batch,
+			.stream_idle_ms = (double) app->cfg.stream_idle_ms };
+		if (ssrd__ipc_start(&io, app->pool, hosts, app->reloaders,
+		        app->nsites, &app->ipc, errbuf, sizeof(errbuf))
+		    != SSRD_OK) {
+			fprintf(stderr, "ssrd: %s\n", errbuf);
+			free(hosts);
+			return EXIT_START;
 		}
 	}
 	free(hosts);

@@ -28,7 +28,9 @@ extern "C" {
 	X(SSRD_EBUILD, 12, "build_error", "the bundle failed to build")        \
 	X(SSRD_ESYS, 13, "system_error", "system call failed")                 \
 	X(SSRD_ENNG, 14, "transport_error", "messaging (nng) failed")          \
-	X(SSRD_EENGINE, 15, "engine_error", "the JavaScript engine failed")
+	X(SSRD_EENGINE, 15, "engine_error", "the JavaScript engine failed")    \
+	X(SSRD_EBADREQ, 16, "bad_request",                                     \
+	    "the request is malformed or not understood")
 
 typedef enum ssrd_err {
 #define SSRD_ERR_ENUM(sym, num, name, msg) sym = num,
