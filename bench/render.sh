@@ -21,7 +21,7 @@ work=$(mktemp -d /tmp/ssrd-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # The layers Node loads are the ones ssrd builds; the manifest says where they are.
-"$bin/ssrd" render "$path" --cache-dir "$work/cache" --log-level off >"$work/page.html"
+"$bin/ssrd" render-local "$path" --cache-dir "$work/cache" --log-level off >"$work/page.html"
 layer() { sqlite3 "$work/cache/manifest.sqlite" "select file from layer where name like '$1'"; }
 site_root=$(sqlite3 "$work/cache/manifest.sqlite" "select substr(name, 7) from layer where name like 'shell:%'")
 page_key=$("$bin/ssrd" routes | awk -v p="$path" '

@@ -9,6 +9,7 @@
 #include <ssrd/version.h>
 
 #include "bundle.h"
+#include "cmd_render.h"
 #include "config.h"
 #include "engine/engine.h"
 #include "fsutil.h"
@@ -40,8 +41,13 @@ usage(FILE *out)
 	    "usage:\n"
 	    "  ssrd serve  [options]                       build the site and "
 	    "serve it over HTTP\n"
-	    "  ssrd render ROUTE [--props JSON] [options]  render one path "
-	    "in-process, HTML to stdout\n"
+	    "  ssrd render ROUTE [--props JSON] [--stream] [--connect ADDR]\n"
+	    "              [--headers JSON] [--host H] [--console]\n"
+	    "                                              render one path "
+	    "through a running daemon, HTML to stdout\n"
+	    "  ssrd render-local ROUTE [--props JSON] [options]\n"
+	    "                                              render one path "
+	    "in-process (no daemon)\n"
 	    "  ssrd routes [options]                       list the site's "
 	    "routes\n"
 	    "  ssrd config [options]                       print the effective "
@@ -68,9 +74,10 @@ struct app {
 	ssrd_hostpool   *hostpool;  /* the threads that reach it */
 	ssrd_pool       *pool;
 	ssrd_http       *http;
-	ssrd_ipc        *ipc;   /* the render protocol's server */
-	const char      *route; /* render: the path */
-	const char      *props; /* render: --props */
+	ssrd_ipc        *ipc;    /* the render protocol's server */
+	const char      *route;  /* render: the path */
+	const char      *props;  /* render: --props */
+	ssrd_render_cmd  client; /* render: the rest of its flags */
 };
 
 /* Reads --config first, then every other flag; positional words go to *route.
@@ -83,7 +90,7 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		fprintf(stderr, "ssrd: out of memory\n");
 		return EXIT_START;
 	}
-	if (strcmp(cmd, "render") == 0) {
+	if (strcmp(cmd, "render") == 0 || strcmp(cmd, "render-local") == 0) {
 		ssrd__config_set(
 		    &app->cfg, "log_level", "warn", errbuf, sizeof(errbuf));
 	}
@@ -119,6 +126,15 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		}
 		memcpy(name, a + 2, n);
 		name[n] = '\0';
+		/* render's switches, which take no value */
+		if (value == NULL && strcmp(name, "stream") == 0) {
+			app->client.stream = 1;
+			continue;
+		}
+		if (value == NULL && strcmp(name, "console") == 0) {
+			app->client.console = 1;
+			continue;
+		}
 		if (value != NULL) {
 			value++;
 		} else if (i + 1 < argc) {
@@ -133,6 +149,23 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		}
 		if (strcmp(name, "props") == 0) {
 			app->props = value;
+			continue;
+		}
+		if (strcmp(name, "connect") == 0) {
+			app->client.connect = value;
+			continue;
+		}
+		if (strcmp(name, "headers") == 0) {
+			app->client.headers = value;
+			continue;
+		}
+		if (strcmp(name, "host") == 0) {
+			app->client.host = value;
+			continue;
+		}
+		if (strcmp(name, "timeout-ms") == 0
+		    || strcmp(name, "timeout_ms") == 0) {
+			app->client.timeout_ms = atoi(value);
 			continue;
 		}
 		if (ssrd__config_set(
@@ -443,6 +476,29 @@ cmd_serve(struct app *app)
 	return 0;
 }
 
+/* ssrd render: a client of the daemon at --connect (else the config's ipc). */
+static int
+cmd_render_client(struct app *app)
+{
+	if (app->route == NULL) {
+		fprintf(stderr,
+		    "ssrd: render needs a path, e.g. ssrd render /products\n");
+		return EXIT_USAGE;
+	}
+	app->client.url   = app->route;
+	app->client.props = app->props;
+	if (app->client.connect == NULL) {
+		app->client.connect = app->cfg.ipc;
+	}
+	if (app->client.connect[0] == '\0') {
+		fprintf(stderr,
+		    "ssrd: no address to connect to: pass --connect "
+		    "ADDR or set [server] ipc\n");
+		return EXIT_START;
+	}
+	return ssrd__cmd_render(&app->client);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -474,7 +530,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "render") != 0
-	    && strcmp(cmd, "routes") != 0 && strcmp(cmd, "config") != 0) {
+	    && strcmp(cmd, "render-local") != 0 && strcmp(cmd, "routes") != 0
+	    && strcmp(cmd, "config") != 0) {
 		fprintf(stderr,
 		    "ssrd: unknown command \"%s\" (try ssrd help)\n", cmd);
 		return EXIT_USAGE;
@@ -486,8 +543,10 @@ main(int argc, char **argv)
 			ssrd__config_print(&app.cfg, stdout);
 		} else if (strcmp(cmd, "routes") == 0) {
 			rc = cmd_routes(&app);
-		} else if (strcmp(cmd, "render") == 0) {
+		} else if (strcmp(cmd, "render-local") == 0) {
 			rc = cmd_render(&app);
+		} else if (strcmp(cmd, "render") == 0) {
+			rc = cmd_render_client(&app);
 		} else {
 			rc = cmd_serve(&app);
 		}

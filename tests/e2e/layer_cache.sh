@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 C="$WORK/cache"
 cp -r "$SRC/js/demo" "$WORK/site"
-R() { "$SSRD" render /products --site "$WORK/site" --cache-dir "$C" --log-level info "$@" >"$WORK/out" 2>"$WORK/err"; }
+R() { "$SSRD" render-local /products --site "$WORK/site" --cache-dir "$C" --log-level info "$@" >"$WORK/out" 2>"$WORK/err"; }
 # The demo's pages, counted from its tree: base + snapshot + shell + one delta each.
 npages=$(find "$WORK/site/app" -name 'page.jsx' | wc -l)
 nlayers=$((npages + 3))
@@ -26,9 +26,9 @@ check "the manifest records the page's source as an input" \
 
 # Two processes starting cold on one cache directory build each layer once between them.
 C2="$WORK/cache2"
-"$SSRD" render /products --site "$WORK/site" --cache-dir "$C2" --log-level info >"$WORK/out1" 2>"$WORK/err1" &
+"$SSRD" render-local /products --site "$WORK/site" --cache-dir "$C2" --log-level info >"$WORK/out1" 2>"$WORK/err1" &
 p1=$!
-"$SSRD" render /products --site "$WORK/site" --cache-dir "$C2" --log-level info >"$WORK/out2" 2>"$WORK/err2" &
+"$SSRD" render-local /products --site "$WORK/site" --cache-dir "$C2" --log-level info >"$WORK/out2" 2>"$WORK/err2" &
 p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
@@ -63,7 +63,7 @@ check "corrupted source map: rebuilt" [ "$(launches)" = 1 ]
 check "corrupted source map: reason logged" grep -q 'source map checksum mismatch' "$WORK/err"
 
 # V8 code caches: made on first use, used by the next start, never trusted when damaged.
-RD() { "$SSRD" render /products --site "$WORK/site" --cache-dir "$C" --log-level debug >"$WORK/out" 2>"$WORK/err"; }
+RD() { "$SSRD" render-local /products --site "$WORK/site" --cache-dir "$C" --log-level debug >"$WORK/out" 2>"$WORK/err"; }
 shell_js=$(sqlite3 "$C/manifest.sqlite" "select file from layer where name like 'shell:%'")
 check "the shell's code cache was written" test -s "$shell_js.v8cache"
 check "the page's code cache was written" test -s "$(page_js app/products/page.jsx).v8cache"
@@ -130,7 +130,7 @@ check "changed component: the page shows it" grep -q 'Sold out' "$WORK/out"
 
 # A syntax error in one page takes down that route alone.
 printf 'export default function About() {\n  return <p>broken;\n}\n' >"$WORK/site/app/about/page.jsx"
-"$SSRD" render /about --site "$WORK/site" --cache-dir "$C" >"$WORK/out" 2>"$WORK/err"
+"$SSRD" render-local /about --site "$WORK/site" --cache-dir "$C" >"$WORK/out" 2>"$WORK/err"
 check "broken page: its route fails with exit 4" [ $? = 4 ]
 check "broken page: the error names file, line and column" grep -q 'app/about/page.jsx:2:' "$WORK/err"
 check "broken page: other routes still render" R

@@ -5,8 +5,8 @@
 DEMO="$SRC/js/demo"
 same() { # PATH PAGE_FILE PARAMS PROPS
   local path=$1 page=$2 params=$3 props=$4
-  "$SSRD" render "$path" --props "$props" --cache-dir "$WORK/cache" >"$WORK/ssrd.html" 2>"$WORK/err" ||
-    { not_ok "ssrd render $path failed: $(head -c 400 "$WORK/err")"; return; }
+  "$SSRD" render-local "$path" --props "$props" --cache-dir "$WORK/cache" >"$WORK/ssrd.html" 2>"$WORK/err" ||
+    { not_ok "ssrd render-local $path failed: $(head -c 400 "$WORK/err")"; return; }
   node "$SRC/tests/e2e/node_reference.mjs" "$DEMO" "$page" "$path" "$params" "$props" >"$WORK/node.html" ||
     { not_ok "node reference for $path failed"; return; }
   if [ -s "$WORK/node.html" ] && cmp -s "$WORK/ssrd.html" "$WORK/node.html"; then

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# e2e: `ssrd render` prints pages and fails precisely: exit codes and messages for every bad input.
+# e2e: `ssrd render-local` (in-process) prints pages and fails precisely: exit codes and messages for every bad input.
 . "$(dirname "$0")/lib.sh"
 ERRSITE="$SRC/tests/fixtures/errsite"
 export SSRD_CACHE="$WORK/cache"
-R() { "$SSRD" render --cache-dir "$WORK/cache" "$@"; }
+R() { "$SSRD" render-local --cache-dir "$WORK/cache" "$@"; }
 
 expect_exit 0 "render / of the demo" -- R /
 check "output is an HTML document" grep -q '^<!DOCTYPE html><html lang="en">' "$WORK/out"
@@ -32,7 +32,7 @@ expect_exit 2 "render without a path" -- R
 stderr_has 'render needs a path'
 expect_exit 2 "an unknown flag" -- R / --bogus 1
 stderr_has 'unknown option "bogus"'
-expect_exit 2 "an out-of-range flag" -- "$SSRD" render / --workers 9999
+expect_exit 2 "an out-of-range flag" -- "$SSRD" render-local / --workers 9999
 stderr_has 'workers = 9999 is out of range: use 0 to 256'
 expect_exit 2 "an unknown command" -- "$SSRD" frobnicate
 stderr_has 'unknown command "frobnicate"'

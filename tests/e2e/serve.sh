@@ -17,7 +17,7 @@ check "the server answers" curl -sf -o /dev/null "$url/"
 status() { curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" "$url$2"; }
 check "GET / is 200" [ "$(status GET /)" = 200 ]
 check "GET /products is 200" [ "$(status GET /products)" = 200 ]
-"$SSRD" render /products --cache-dir "$WORK/cache2" >"$WORK/cli.html" 2>/dev/null
+"$SSRD" render-local /products --cache-dir "$WORK/cache2" >"$WORK/cli.html" 2>/dev/null
 check "HTTP body equals ssrd render's" cmp -s "$WORK/body" "$WORK/cli.html"
 check "GET /products/7 is 200" [ "$(status GET /products/7)" = 200 ]
 check "content type is HTML" sh -c "curl -sI '$url/' | grep -qi '^content-type: text/html; charset=utf-8'"

@@ -106,7 +106,7 @@ get /features
 check "the worker still serves after all that" [ "$(code)" = 200 ]
 
 # --- the host bridge, through pages (ssrd render, with props) ---
-R() { "$SSRD" render "$@" --config "$WORK/ssrd.conf" --cache-dir "$WORK/cache2" >"$WORK/out" 2>"$WORK/err"; }
+R() { "$SSRD" render-local "$@" --config "$WORK/ssrd.conf" --cache-dir "$WORK/cache2" >"$WORK/out" 2>"$WORK/err"; }
 host() { # CALLS_JSON [FLAGS...]: runs them in /host, leaves the results in $WORK/results
   local calls=$1
   shift
