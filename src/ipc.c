@@ -130,6 +130,11 @@ static void
 single_done(ssrd_job *job, void *arg)
 {
 	struct single *s = arg;
+	ssrd__log(SSRD_LOG_DEBUG, "timing",
+	    "render=%llu path=%s queue_ms=%.3f first_ms=%.3f render_ms=%.3f "
+	    "worker=%d",
+	    (unsigned long long) job->id, job->path, job->queue_ms,
+	    job->first_ms, job->render_ms, job->worker);
 	if (job->err == SSRD_OK) {
 		ssrd_strbuf        b = { 0 };
 		ssrd_proto_timings t = job_timings(job);
