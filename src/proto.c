@@ -39,6 +39,7 @@ struct decode {
 	size_t               whylen;
 	struct render_fields top; /* render, stream: the fields at the top */
 	int                  has_v, has_kind;
+	double               version; /* as given, for the message */
 	const char          *renders; /* batch: the array's text */
 	const char          *renders_end;
 };
@@ -351,7 +352,12 @@ top_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 		if (ssrd__json_number(j, &v) != SSRD_OK) {
 			return fail(d, "v must be the protocol version, 1");
 		}
-		m->version = (int) v;
+		/* any number is read; only small whole ones are versions
+		 * (a cast of 1e90 to int would be undefined) */
+		d->version = v;
+		m->version = v >= 0 && v <= 1e6 && v == (double) (long) v
+		    ? (int) v
+		    : -1;
 		d->has_v   = 1;
 		return SSRD_OK;
 	}
@@ -447,9 +453,9 @@ ssrd__proto_decode(const char *buf, size_t len, size_t max_batch, ssrd_msg *m,
 		rv = fail(&d, "no \"v\": the protocol version (1) is required");
 	} else if (rv == SSRD_OK && m->version != SSRD_PROTO_VERSION) {
 		rv = fail(&d,
-		    "protocol version %d is not supported (this ssrd "
+		    "protocol version %g is not supported (this ssrd "
 		    "speaks 1)",
-		    m->version);
+		    d.version);
 	} else if (rv == SSRD_OK && !d.has_kind) {
 		rv = fail(&d,
 		    "no \"kind\" (render, batch, stream, pull, "

@@ -11,7 +11,7 @@ say() { printf '[deps] %s\n' "$*"; }
 # Packages the build, the tests and libnode's own runtime need.
 apt_packages=(
   build-essential cmake pkg-config
-  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
+  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl clang
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
 )
 

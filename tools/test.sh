@@ -7,11 +7,13 @@ cd "$top"
 start=$(date +%s)
 
 # Prints each test's own closing line (Check's "100%: Checks: N, Failures: 0, Errors: 0",
-# the e2e scripts' "N passed, N failed") from ctest's log, so they show in CI output.
+# the e2e scripts' "N passed, N failed", libFuzzer's "Done N runs in 30 second(s)") from
+# ctest's log, so they show in CI output.
 summaries() {
   awk '/^[0-9]+\/[0-9]+ Test: / { name = $3 }
        /^[0-9]+%: Checks: / { print "-- " name; print }
-       /^[0-9]+ passed, [0-9]+ failed/ { print name ": " $0 }' \
+       /^[0-9]+ passed, [0-9]+ failed/ { print name ": " $0 }
+       /^Done [0-9]+ runs in / { print name ": " $0 }' \
     "$1/Testing/Temporary/LastTest.log"
 }
 
