@@ -15,10 +15,12 @@
 #include <ssrd/client.h>
 
 static const char *connect_to = "ipc:///tmp/ssrd.sock", *url = "/";
-static const char *props_extra
-    = NULL;       /* more members for every request's props */
-static int  ping; /* 1: ping, no render (protocol alone) */
-static long clients = 64, requests = 10000, check = 1;
+/* more members for every request's props */
+static const char *props_extra = NULL;
+static int         ping;      /* 1: ping, no render (protocol alone) */
+static int         stream;    /* 1: streamed renders: first and last chunk */
+static double     *first_lat; /* stream: to the first chunk */
+static long        clients = 64, requests = 10000, check = 1;
 
 static ssrd_client    *client;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -78,6 +80,37 @@ run(void *arg)
 				r.ok = strstr(raw, "\"ok\":true") != NULL;
 				free(raw);
 			}
+		} else if (stream) {
+			ssrd_stream *st;
+			double       first = 0;
+			rv           = ssrd_client_stream(client, &a, &st, &r);
+			first        = now_ms() - t0;
+			size_t total = r.body_len;
+			char  *whole = r.body;
+			r.body       = NULL;
+			while (rv == SSRD_OK && r.ok && !r.end && st != NULL) {
+				ssrd_reply c = { 0 };
+				rv           = ssrd_stream_next(st, &c);
+				if (rv == SSRD_OK && c.ok) {
+					char *g = realloc(
+					    whole, total + c.body_len + 1);
+					if (g != NULL) {
+						memcpy(g + total, c.body,
+						    c.body_len);
+						total += c.body_len;
+						g[total] = '\0';
+						whole    = g;
+					}
+				}
+				r.end = c.end;
+				r.ok  = c.ok;
+				ssrd_reply_clear(&c);
+			}
+			ssrd_stream_close(st);
+			free(r.body);
+			r.body       = whole;
+			r.body_len   = total;
+			first_lat[i] = first;
 		} else {
 			rv = ssrd_client_render(client, &a, &r);
 		}
@@ -120,6 +153,8 @@ main(int argc, char **argv)
 			requests = atol(argv[i + 1]);
 		} else if (strcmp(argv[i], "--props-extra") == 0) {
 			props_extra = argv[i + 1];
+		} else if (strcmp(argv[i], "--stream") == 0) {
+			stream = atoi(argv[i + 1]);
 		} else if (strcmp(argv[i], "--ping") == 0) {
 			ping = atoi(argv[i + 1]);
 		} else if (strcmp(argv[i], "--check") == 0) {
@@ -136,6 +171,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	lat            = calloc((size_t) requests, sizeof(double));
+	first_lat      = calloc((size_t) requests, sizeof(double));
 	pthread_t *ths = calloc((size_t) clients, sizeof(pthread_t));
 	double     t0  = now_ms();
 	for (long i = 0; i < clients; i++) {
@@ -146,6 +182,7 @@ main(int argc, char **argv)
 	}
 	double secs = (now_ms() - t0) / 1e3;
 	qsort(lat, (size_t) requests, sizeof(double), cmp);
+	qsort(first_lat, (size_t) requests, sizeof(double), cmp);
 	long failed = 0;
 	printf("{\"url\":\"%s\",\"clients\":%ld,\"requests\":%ld,\"ok\":%ld,"
 	       "\"wrong_body\":%ld,\"transport_errors\":%ld,\"errors\":{",
@@ -156,10 +193,12 @@ main(int argc, char **argv)
 		failed += by_code_n[i];
 	}
 	printf("},\"lost\":%ld,\"seconds\":%.2f,\"renders_per_s\":%.0f,"
-	       "\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n",
+	       "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"first_chunk_p50_ms\":%.3f,"
+	       "\"first_chunk_p99_ms\":%.3f}\n",
 	    requests - ok - wrong - transport - failed, secs,
 	    (double) requests / secs, lat[requests / 2],
-	    lat[(size_t) ((double) requests * 0.99)]);
+	    lat[(size_t) ((double) requests * 0.99)], first_lat[requests / 2],
+	    first_lat[(size_t) ((double) requests * 0.99)]);
 	ssrd_client_close(client);
 	return ok == requests ? 0 : 1;
 }

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # bench/stream.sh: streaming renders. Time to first byte against time to last byte for the demo's
-# /slow page (its Suspense data takes 200 ms), in-process through the pool and over HTTP; then a
+# /slow page (its Suspense data takes 200 ms), in-process through the pool, over IPC and over HTTP; then a
 # sustained run of streaming renders watching RSS and the V8 heap.
 #   bash bench/stream.sh [ITERATIONS] [SOAK_RENDERS]      (defaults: 30 10000)
-# IPC figures come with the render protocol (issue 5).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 iters=${1:-30}
@@ -22,13 +21,15 @@ inproc=$("$bin/bench/stream_bench" latency --path /slow --props '{"delay":200}' 
 
 echo "[bench] HTTP: $iters requests of /slow with curl, one at a time" >&2
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$bin/ssrd" serve --http "http://127.0.0.1:$port" --workers 1 --cache-dir "$work/cache" --log-level warn >"$work/serve.log" 2>&1 &
+"$bin/ssrd" serve --http "http://127.0.0.1:$port" --ipc "ipc://$work/s.sock" --workers 1 --cache-dir "$work/cache" --log-level warn >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
 for _ in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$port/slow"; done
 for _ in $(seq 1 "$iters"); do
   curl -s -o /dev/null -w '%{time_starttransfer} %{time_total}\n' "http://127.0.0.1:$port/slow"
 done >"$work/http"
+echo "[bench] IPC: $iters streamed renders of /slow with the client library, one at a time" >&2
+ipc=$("$bin/bench/ipc_bench" --connect "ipc://$work/s.sock" --url /slow --stream 1 --check 0 --clients 1 --requests "$iters")
 kill $pid; wait $pid 2>/dev/null || true; pid=
 ms() { awk '{ printf "%.3f\n", $1 * 1000 }'; }
 h_first50=$(cut -d' ' -f1 "$work/http" | ms | median); h_first99=$(cut -d' ' -f1 "$work/http" | ms | p99)
@@ -42,6 +43,9 @@ echo "|---|---:|---:|---:|---:|"
 printf '| in-process (pool, chunk callback) | %.2f ms | %.2f ms | %.1f ms | %.1f ms |\n' \
   "$(echo "$inproc" | field first_chunk_ms_p50)" "$(echo "$inproc" | field first_chunk_ms_p99)" \
   "$(echo "$inproc" | field last_chunk_ms_p50)" "$(echo "$inproc" | field last_chunk_ms_p99)"
+printf '| IPC (client library, ipc://) | %.2f ms | %.2f ms | %.1f ms | %.1f ms |\n' \
+  "$(echo "$ipc" | field first_chunk_p50_ms)" "$(echo "$ipc" | field first_chunk_p99_ms)" \
+  "$(echo "$ipc" | field p50_ms)" "$(echo "$ipc" | field p99_ms)"
 printf '| HTTP (curl, loopback) | %.2f ms | %.2f ms | %.1f ms | %.1f ms |\n' "$h_first50" "$h_first99" "$h_last50" "$h_last99"
 
 echo
