@@ -410,10 +410,10 @@ static void
 stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 {
 	struct stream *st = arg;
-	(void) job;
 	pthread_mutex_lock(&st->mu);
 	ssrd__strbuf_append(&st->pending, data, len);
-	int last = stream_flush(st);
+	/* the last bytes wait for done, to leave with end set */
+	int last = job->final_chunk ? 0 : stream_flush(st);
 	pthread_mutex_unlock(&st->mu);
 	if (last) {
 		stream_remove(st->ipc, st);

@@ -43,6 +43,9 @@ struct ssrd_job {
 	 * produces it (bytes valid during the call) when set; otherwise the
 	 * output gathers in html. */
 	void (*chunk)(ssrd_job *job, const char *data, size_t len, void *arg);
+	int final_chunk; /* set by the worker when chunk gets the last bytes:
+	                    done follows at once (a caller may wait and send
+	                    both together) */
 	ssrd_job_done done;
 	void         *arg;
 	/* outputs */

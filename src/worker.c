@@ -244,6 +244,7 @@ render_finish(struct worker *w, struct render *r)
 		}
 	}
 	w->inflight--;
+	job->final_chunk = 1;
 	render_deliver(r);
 	if (r->abort_err != SSRD_OK) {
 		/* Stopped by ssrd: that is the reason, whatever React said. */
@@ -569,10 +570,11 @@ loop_turn(struct worker *w)
 	}
 	for (struct render *r = w->renders, *next; r != NULL; r = next) {
 		next = r->next;
-		render_deliver(r);
 		if (r->ended) {
-			render_finish(w, r);
-			next = w->renders; /* the list changed: start over */
+			render_finish(w, r); /* with its last output */
+			next = w->renders;   /* the list changed: start over */
+		} else {
+			render_deliver(r);
 		}
 	}
 }
