@@ -200,6 +200,10 @@ check_ipc(const char *v, char *errbuf, size_t errlen)
 static const struct opt options[] = {
 	{ "server", "workers", OPT_LONG, OFF(workers), "0", 0, 256, NULL,
 	    "worker threads, each with its own V8 isolate; 0 = one per core" },
+	{ "server", "queue_max", OPT_LONG, OFF(queue_max), "1024", 1, 1000000,
+	    NULL,
+	    "renders waiting for a worker, at most; more are refused at once "
+	    "(HTTP 503, protocol overloaded)" },
 	{ "server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
 	    check_http_url, "HTTP listen URL; empty turns HTTP off" },
 	{ "server", "ipc", OPT_STR, OFF(ipc), "ipc:///tmp/ssrd.sock", 0, 0,

@@ -256,7 +256,7 @@ app_start(struct app *app, long workers)
 	}
 	ssrd_pool_opts po = {
 		.workers   = workers,
-		.queue_max = 1024,
+		.queue_max = (size_t) app->cfg.queue_max,
 		.isolate   = { .heap_max_mb = (size_t) app->cfg.heap_max_mb,
 		      .young_max_mb         = (size_t) app->cfg.young_max_mb,
 		      .snapshot             = app->snapshot.code,

@@ -6,7 +6,7 @@ port=$(free_port)
 url="http://127.0.0.1:$port"
 cp -r "$SRC/js/demo" "$WORK/site"
 "$SSRD" serve --site "$WORK/site" --cache-dir "$WORK/cache" --watch-ms 100 --workers 2 \
-  --http "$url" >"$WORK/serve.log" 2>&1 &
+  --http "$url" --ipc "ipc://$WORK/ssrd.sock" >"$WORK/serve.log" 2>&1 &
 pid=$!
 cleanup_hooks+=("kill $pid 2>/dev/null")
 for _ in $(seq 1 300); do curl -sf -o /dev/null "$url/" && break; sleep 0.1; done

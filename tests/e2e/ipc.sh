@@ -89,6 +89,13 @@ check "after stream_idle_ms unpulled, it is cancelled" grep -q 'event=stream_aba
 C /features
 check "and the worker renders again" grep -q 'USED-VALUE' "$WORK/out"
 
+# --- overload: beyond the queue, an immediate refusal ---
+check "daemon C starts (1 worker, 1 render at a time, a queue of 1)" start c "ipc://$WORK/c.sock" --worker-renders 1 --queue-max 1
+"$BIN/bench/ipc_bench" --connect "ipc://$WORK/c.sock" --url /order --props-extra '"slow":400,"fast":1' --check 0 --clients 6 --requests 6 >"$WORK/flood" 2>&1
+n_over=$(sed -E 's/.*"overloaded":([0-9]+).*/\1/; t; s/.*/0/' "$WORK/flood")
+check "6 at once: 2 rendered, 4 refused as overloaded ($(cut -c1-150 "$WORK/flood"))" sh -c "grep -q '\"ok\":2,' '$WORK/flood' && [ '$n_over' = 4 ]"
+kill "$pid_c"
+
 # --- scale-out: one client, two daemons; one dies mid-run, no request is lost ---
 check "daemon B starts and listens on $B" start b "$B"
 a0=$(grep -c 'event=timing.*path=/echo' "$WORK/a.log")

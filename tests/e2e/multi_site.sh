@@ -10,6 +10,7 @@ cat >"$WORK/ssrd.conf" <<CONF
 [server]
 workers = 1
 http = "$url"
+ipc = "ipc://$WORK/ssrd.sock"
 
 [site]
 site = a.test=$WORK/a, b.test=$WORK/b, demo.test=$SRC/js/demo

@@ -4,7 +4,7 @@
 port=$(free_port)
 url="http://127.0.0.1:$port"
 export SSRD_BUILD_DIR=$(dirname "$SSRD")
-bash "$SRC/tools/serve-demo.sh" --http "$url" --workers 2 --cache-dir "$WORK/cache" >"$WORK/serve.log" 2>&1 &
+bash "$SRC/tools/serve-demo.sh" --http "$url" --ipc "ipc://$WORK/ssrd.sock" --workers 2 --cache-dir "$WORK/cache" >"$WORK/serve.log" 2>&1 &
 pid=$!
 cleanup_hooks+=("kill $pid 2>/dev/null")
 for _ in $(seq 1 600); do
@@ -18,7 +18,9 @@ status() { curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" "$url$2"; }
 check "GET / is 200" [ "$(status GET /)" = 200 ]
 check "GET /products is 200" [ "$(status GET /products)" = 200 ]
 "$SSRD" render-local /products --cache-dir "$WORK/cache2" >"$WORK/cli.html" 2>/dev/null
-check "HTTP body equals ssrd render's" cmp -s "$WORK/body" "$WORK/cli.html"
+check "HTTP body equals ssrd render-local's" cmp -s "$WORK/body" "$WORK/cli.html"
+"$SSRD" render /products --connect "ipc://$WORK/ssrd.sock" >"$WORK/client.html" 2>/dev/null
+check "and ssrd render's, through the same daemon" cmp -s "$WORK/body" "$WORK/client.html"
 check "GET /products/7 is 200" [ "$(status GET /products/7)" = 200 ]
 check "content type is HTML" sh -c "curl -sI '$url/' | grep -qi '^content-type: text/html; charset=utf-8'"
 check "GET /nope is 404" [ "$(status GET /nope)" = 404 ]

@@ -14,6 +14,7 @@ cat >"$WORK/ssrd.conf" <<CONF
 [server]
 workers = 1
 http = $url
+ipc = ipc://$WORK/ssrd.sock
 [site]
 site = $WORK/site
 watch_ms = 0
