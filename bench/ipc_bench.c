@@ -199,6 +199,13 @@ main(int argc, char **argv)
 	    (double) requests / secs, lat[requests / 2],
 	    lat[(size_t) ((double) requests * 0.99)], first_lat[requests / 2],
 	    first_lat[(size_t) ((double) requests * 0.99)]);
+	fflush(stdout);
 	ssrd_client_close(client);
+	free(ths);
+	free(lat);
+	free(first_lat);
+	for (int i = 0; i < 8; i++) {
+		free((char *) by_code_name[i]);
+	}
 	return ok == requests ? 0 : 1;
 }
