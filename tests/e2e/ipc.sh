@@ -93,7 +93,11 @@ check "and the worker renders again" grep -q 'USED-VALUE' "$WORK/out"
 check "daemon C starts (1 worker, 1 render at a time, a queue of 1)" start c "ipc://$WORK/c.sock" --worker-renders 1 --queue-max 1
 "$BIN/bench/ipc_bench" --connect "ipc://$WORK/c.sock" --url /order --props-extra '"slow":400,"fast":1' --check 0 --clients 6 --requests 6 >"$WORK/flood" 2>&1
 n_over=$(sed -E 's/.*"overloaded":([0-9]+).*/\1/; t; s/.*/0/' "$WORK/flood")
-check "6 at once: 2 rendered, 4 refused as overloaded ($(cut -c1-150 "$WORK/flood"))" sh -c "grep -q '\"ok\":2,' '$WORK/flood' && [ '$n_over' = 4 ]"
+n_ok=$(sed -E 's/.*"ok":([0-9]+),.*/\1/' "$WORK/flood")
+# One renders, at most one waits in the queue (if the worker took the first in time), the
+# rest are refused: how many of the first two got in depends on timing, the refusals do not.
+check "6 at once: $n_ok rendered, $n_over refused as overloaded, none lost ($(cut -c1-150 "$WORK/flood"))" \
+  sh -c "[ '$n_ok' -ge 1 ] && [ '$n_over' -ge 4 ] && [ \$(( $n_ok + $n_over )) = 6 ]"
 kill "$pid_c"
 
 # --- scale-out: one client, two daemons; one dies mid-run, no request is lost ---
