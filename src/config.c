@@ -206,6 +206,15 @@ static const struct opt options[] = {
 	    "(HTTP 503, protocol overloaded)" },
 	{ "server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
 	    check_http_url, "HTTP listen URL; empty turns HTTP off" },
+	{ "server", "http_headers", OPT_STR, OFF(http_headers),
+	    "accept-language", 0, 0, NULL,
+	    "request headers pages get as props.headers (lowercase names), "
+	    "comma-separated" },
+	{ "server", "http_security_headers", OPT_LONG,
+	    OFF(http_security_headers), "1", 0, 1, NULL,
+	    "1: every response carries X-Frame-Options: SAMEORIGIN and "
+	    "Referrer-Policy: strict-origin-when-cross-origin "
+	    "(X-Content-Type-Options: nosniff always)" },
 	{ "server", "ipc", OPT_STR, OFF(ipc), "ipc:///tmp/ssrd.sock", 0, 0,
 	    check_ipc,
 	    "render protocol listen addresses (ipc:///path, tcp://host:port), "

@@ -14,9 +14,11 @@
  */
 typedef struct ssrd_config {
 	/* [server] */
-	long  workers;   /* worker threads; 0 = one per core */
-	long  queue_max; /* renders waiting for a worker, at most */
-	char *http;      /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
+	long  workers;      /* worker threads; 0 = one per core */
+	long  queue_max;    /* renders waiting for a worker, at most */
+	char *http;         /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
+	char *http_headers; /* request headers pages get */
+	long  http_security_headers; /* 1: X-Frame-Options, Referrer-Policy */
 	char *ipc; /* protocol listen addresses (ipc://, tcp://), comma-sep. */
 	long  ipc_contexts;   /* protocol requests in flight at once */
 	long  max_message_kb; /* bigger requests get a bad_request reply */

@@ -1,6 +1,7 @@
 /* http.c implements the HTTP front: route matching, a render on the pool, and
  * the reply. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include "http.h"
 #include "httpstream.h"
 #include "log.h"
+#include "proto.h"
+#include "strbuf.h"
 
 struct ssrd_http {
 	nng_http_server  *server;
@@ -26,7 +29,37 @@ struct ssrd_http {
 	char            **hosts; /* by slot; NULL entries match no Host */
 	size_t            nsites;
 	atomic_ullong     next_id;
+	char            **pass; /* request headers pages get, lowercase */
+	size_t            npass;
 };
+
+/* The headers every response carries: what the browser is told about the
+ * content (security headers unless turned off). One HTTP server per
+ * process; set by ssrd__http_start(). */
+static int         security_headers  = 1;
+static const char *header_lines[][2] = {
+	{ "X-Content-Type-Options", "nosniff" },
+	{ "X-Frame-Options", "SAMEORIGIN" },
+	{ "Referrer-Policy", "strict-origin-when-cross-origin" },
+};
+
+void
+ssrd__http_each_header(
+    void (*fn)(const char *name, const char *value, void *arg), void *arg)
+{
+	size_t n = security_headers
+	    ? sizeof(header_lines) / sizeof(header_lines[0])
+	    : 1; /* nosniff always */
+	for (size_t i = 0; i < n; i++) {
+		fn(header_lines[i][0], header_lines[i][1], arg);
+	}
+}
+
+static void
+set_res_header(const char *name, const char *value, void *arg)
+{
+	nng_http_res_set_header(arg, name, value);
+}
 
 /* Finishes aio with a response: status, content type and body. */
 static void
@@ -38,8 +71,7 @@ reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
 	if (rv == 0) {
 		nng_http_res_set_status(res, status);
 		nng_http_res_set_header(res, "Content-Type", ctype);
-		nng_http_res_set_header(
-		    res, "X-Content-Type-Options", "nosniff");
+		ssrd__http_each_header(set_res_header, res);
 		if (!head) {
 			rv = nng_http_res_copy_data(res, body, len);
 		} else {
@@ -146,6 +178,30 @@ render_done(ssrd_job *job, void *arg)
 	ssrd__job_free(job);
 }
 
+/* The request headers config passes to pages, as a JSON object with
+ * lowercase names (malloc'd), or NULL when none of them came. */
+static char *
+request_headers(const ssrd_http *http, nng_http_req *req)
+{
+	ssrd_strbuf b = { 0 };
+	for (size_t i = 0; i < http->npass; i++) {
+		const char *v = nng_http_req_get_header(req, http->pass[i]);
+		if (v == NULL) {
+			continue;
+		}
+		ssrd__strbuf_puts(&b, b.len ? "," : "{");
+		ssrd__strbuf_json_string(
+		    &b, http->pass[i], strlen(http->pass[i]));
+		ssrd__strbuf_puts(&b, ":");
+		ssrd__strbuf_json_text(&b, v, strlen(v));
+	}
+	if (b.len == 0) {
+		return NULL;
+	}
+	ssrd__strbuf_puts(&b, "}");
+	return ssrd__strbuf_take(&b);
+}
+
 static void
 handle(nng_aio *aio)
 {
@@ -172,13 +228,40 @@ handle(nng_aio *aio)
 		return;
 	}
 
+	/* Liveness and readiness for load balancers and orchestrators:
+	 * ssrd answers HTTP only once its workers are up with the base
+	 * loaded, and stops answering before they stop. */
+	size_t plen = strcspn(uri, "?#");
+	if ((plen == 8 && strncmp(uri, "/healthz", 8) == 0)
+	    || (plen == 7 && strncmp(uri, "/readyz", 7) == 0)) {
+		int ready = ssrd__pool_workers(http->pool) > 0;
+		reply_text(aio, ready ? 200 : 503,
+		    uri[1] == 'h' ? "ok\n"
+		        : ready   ? "ready\n"
+		                  : "not ready\n",
+		    head);
+		return;
+	}
+
+	/* The page's props: the query string and the request headers that
+	 * config passes on (http_headers). */
+	size_t props_len;
+	char  *hjson = request_headers(http, req);
+	char  *props = ssrd__proto_page_props(
+	     uri, hjson, hjson ? strlen(hjson) : 0, NULL, 0, &props_len);
+	free(hjson);
+	if (props == NULL) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
 	ssrd_site *site = ssrd__reloader_site(ssrd__reloader_pick(http->sites,
 	    http->hosts, http->nsites, nng_http_req_get_header(req, "Host")));
 	ssrd_job  *job  = NULL;
-	int        rv   = ssrd__job_new(site, uri, NULL, 0, &job);
+	int        rv   = ssrd__job_new(site, uri, props, props_len, &job);
 	ssrd__site_unref(site); /* the job holds its own reference */
+	free(props);
 	if (rv == SSRD_ENOROUTE) {
 		reply_text(aio, 404, "404 not found\n", head);
 		return;
@@ -225,6 +308,10 @@ handle(nng_aio *aio)
 static void
 http_free(ssrd_http *http)
 {
+	for (size_t i = 0; i < http->npass; i++) {
+		free(http->pass[i]);
+	}
+	free(http->pass);
 	for (size_t i = 0; http->hosts != NULL && i < http->nsites; i++) {
 		free(http->hosts[i]);
 	}
@@ -233,10 +320,43 @@ http_free(ssrd_http *http)
 	free(http);
 }
 
+/* Splits "Accept-Language, User-Agent" into lowercase names. */
+static int
+parse_pass(ssrd_http *http, const char *list)
+{
+	for (const char *p = list ? list : ""; *p != '\0';) {
+		while (*p == ' ' || *p == ',') {
+			p++;
+		}
+		size_t n = strcspn(p, ",");
+		while (n > 0 && p[n - 1] == ' ') {
+			n--;
+		}
+		if (n == 0) {
+			break;
+		}
+		char **v
+		    = realloc(http->pass, (http->npass + 1) * sizeof(char *));
+		if (v == NULL) {
+			return SSRD_ENOMEM;
+		}
+		http->pass = v;
+		if ((v[http->npass] = strndup(p, n)) == NULL) {
+			return SSRD_ENOMEM;
+		}
+		for (char *c = v[http->npass]; *c; c++) {
+			*c = (char) tolower((unsigned char) *c);
+		}
+		http->npass++;
+		p += n;
+	}
+	return SSRD_OK;
+}
+
 int
 ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
-    ssrd_reloader *const *sites, size_t nsites, ssrd_http **out, char *errbuf,
-    size_t errlen)
+    ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
+    ssrd_http **out, char *errbuf, size_t errlen)
 {
 	ssrd_http *http = calloc(1, sizeof(*http));
 	nng_url   *u    = NULL;
@@ -244,7 +364,12 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 	if (http == NULL) {
 		return SSRD_ENOMEM;
 	}
-	http->pool   = pool;
+	http->pool       = pool;
+	security_headers = opts == NULL || opts->security_headers;
+	if (parse_pass(http, opts ? opts->pass_headers : NULL) != SSRD_OK) {
+		http_free(http);
+		return SSRD_ENOMEM;
+	}
 	http->sites  = calloc(nsites, sizeof(*http->sites));
 	http->hosts  = calloc(nsites, sizeof(*http->hosts));
 	http->nsites = nsites;

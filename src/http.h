@@ -19,9 +19,22 @@ typedef struct ssrd_http ssrd_http;
  * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
  * taken). Renders run on the pool; nng's threads only queue and reply.
  */
+/* What an HTTP server passes on and adds (NULL: the defaults). */
+typedef struct ssrd_http_opts {
+	/* request headers pages get as props.headers, comma-separated */
+	const char *pass_headers;
+	/* 1: X-Frame-Options and Referrer-Policy on every response (nosniff
+	 * always) */
+	int security_headers;
+} ssrd_http_opts;
+
+/* Calls fn for each header every response carries (security headers). */
+void ssrd__http_each_header(
+    void (*fn)(const char *name, const char *value, void *arg), void *arg);
+
 int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
-    ssrd_reloader *const *sites, size_t nsites, ssrd_http **out, char *errbuf,
-    size_t errlen);
+    ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
+    ssrd_http **out, char *errbuf, size_t errlen);
 
 /* Stops accepting and frees the server. In-flight replies finish first. NULL is
  * a no-op. */

@@ -38,15 +38,21 @@ struct stream {
 static void stream_write_done(void *arg);
 
 static void
+header_line(const char *name, const char *value, void *arg)
+{
+	ssrd__strbuf_printf(arg, "%s: %s\r\n", name, value);
+}
+
+static void
 status_line(struct stream *s, int status, const char *reason, const char *ctype,
     int chunked, size_t len)
 {
 	ssrd__strbuf_printf(&s->queued,
 	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Accel-Buffering: no\r\nCache-Control: no-store\r\n"
 	    "Connection: close\r\n",
 	    status, reason, ctype);
+	ssrd__http_each_header(header_line, &s->queued);
 	if (chunked) {
 		ssrd__strbuf_puts(
 		    &s->queued, "Transfer-Encoding: chunked\r\n\r\n");

@@ -438,9 +438,12 @@ cmd_serve(struct app *app)
 		return EXIT_START;
 	}
 	if (app->cfg.http[0] != '\0') {
-		char errbuf[512];
+		char           errbuf[512];
+		ssrd_http_opts ho = { .pass_headers = app->cfg.http_headers,
+			.security_headers
+			= (int) app->cfg.http_security_headers };
 		if (ssrd__http_start(app->cfg.http, app->pool, hosts,
-		        app->reloaders, app->nsites, &app->http, errbuf,
+		        app->reloaders, app->nsites, &ho, &app->http, errbuf,
 		        sizeof(errbuf))
 		    != SSRD_OK) {
 			fprintf(stderr, "ssrd: %s\n", errbuf);

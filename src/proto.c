@@ -231,11 +231,63 @@ query_json(ssrd_strbuf *b, const char *q)
 	ssrd__strbuf_puts(b, "}");
 }
 
-/*
- * The page's props: the request's props with "query" (from the url) and
- * "headers" merged in front, so that the request's own props win a clash:
- * {"query":{...},"headers":{...}, ...props}.
- */
+char *
+ssrd__proto_page_props(const char *url, const char *headers, size_t hlen,
+    const char *props, size_t plen, size_t *out_len)
+{
+	const char *qmark = strchr(url, '?');
+	ssrd_strbuf b     = { 0 };
+	int         n     = 0;
+	ssrd__strbuf_puts(&b, "{");
+	if (qmark != NULL) {
+		const char *hash = strchr(qmark, '#');
+		char       *q    = strndup(qmark + 1,
+                    hash ? (size_t) (hash - qmark - 1) : strlen(qmark + 1));
+		if (q == NULL) {
+			ssrd__strbuf_free(&b);
+			return NULL;
+		}
+		ssrd__strbuf_puts(&b, "\"query\":");
+		query_json(&b, q);
+		free(q);
+		n++;
+	}
+	if (headers != NULL) {
+		ssrd__strbuf_puts(&b, n ? ",\"headers\":" : "\"headers\":");
+		ssrd__strbuf_append(&b, headers, hlen);
+		n++;
+	}
+	if (props != NULL) {
+		/* the members between the braces, if any */
+		const char *a = memchr(props, '{', plen);
+		const char *z = props + plen;
+		while (a != NULL && z > a && z[-1] != '}') {
+			z--;
+		}
+		if (a != NULL && z > a) {
+			a++;
+			z--;
+			while (a < z
+			    && (*a == ' ' || *a == '\t' || *a == '\n'
+			        || *a == '\r')) {
+				a++;
+			}
+			if (a < z) {
+				ssrd__strbuf_puts(&b, n ? "," : "");
+				ssrd__strbuf_append(&b, a, (size_t) (z - a));
+			}
+		}
+	}
+	ssrd__strbuf_puts(&b, "}");
+	if (ssrd__strbuf_failed(&b)) {
+		ssrd__strbuf_free(&b);
+		return NULL;
+	}
+	*out_len = b.len;
+	return ssrd__strbuf_take(&b);
+}
+
+/* A render's props, from its url, headers and props (see proto.h). */
 static int
 finish_render(struct decode *d, struct render_fields *f)
 {
@@ -243,46 +295,9 @@ finish_render(struct decode *d, struct render_fields *f)
 	if (!f->has_url) {
 		return fail(d, "a render needs \"url\": \"/path?query\"");
 	}
-	char       *qmark = strchr(r->url, '?');
-	ssrd_strbuf b     = { 0 };
-	int         n     = 0;
-	ssrd__strbuf_puts(&b, "{");
-	if (qmark != NULL) {
-		ssrd__strbuf_puts(&b, "\"query\":");
-		query_json(&b, qmark + 1);
-		n++;
-	}
-	if (f->headers != NULL) {
-		ssrd__strbuf_puts(&b, n ? ",\"headers\":" : "\"headers\":");
-		ssrd__strbuf_append(
-		    &b, f->headers, (size_t) (f->headers_end - f->headers));
-		n++;
-	}
-	if (f->props != NULL) {
-		/* the members between the braces, if any */
-		const char *a
-		    = memchr(f->props, '{', (size_t) (f->props_end - f->props));
-		const char *z = f->props_end;
-		while (z > a && z[-1] != '}') {
-			z--;
-		}
-		a++;
-		z--;
-		while (a < z
-		    && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r')) {
-			a++;
-		}
-		if (a < z) {
-			ssrd__strbuf_puts(&b, n ? "," : "");
-			ssrd__strbuf_append(&b, a, (size_t) (z - a));
-		}
-	}
-	ssrd__strbuf_puts(&b, "}");
-	if (ssrd__strbuf_failed(&b)) {
-		return SSRD_ENOMEM;
-	}
-	r->props_len = b.len;
-	r->props     = ssrd__strbuf_take(&b);
+	r->props = ssrd__proto_page_props(r->url, f->headers,
+	    f->headers ? (size_t) (f->headers_end - f->headers) : 0, f->props,
+	    f->props ? (size_t) (f->props_end - f->props) : 0, &r->props_len);
 	return r->props ? SSRD_OK : SSRD_ENOMEM;
 }
 

@@ -62,6 +62,18 @@ typedef struct ssrd_msg {
 int ssrd__proto_decode(const char *buf, size_t len, size_t max_batch,
     ssrd_msg *m, char *why, size_t whylen);
 
+/*
+ * The props a page gets for a request: {"query": {...}, "headers": {...},
+ * ...props}. query is the url's query string decoded (%XX and +; a repeated
+ * name keeps its last value; none: no member); headers (hlen bytes of a
+ * JSON object's text, or NULL: no member) as given; then props' own members
+ * (a JSON object's text of plen bytes, or NULL), which win a clash. Returns
+ * the JSON text (malloc'd) with its length in *out_len, or NULL for want of
+ * memory. For the protocol and for HTTP alike.
+ */
+char *ssrd__proto_page_props(const char *url, const char *headers,
+    size_t hlen, const char *props, size_t plen, size_t *out_len);
+
 /* Frees what m holds and zeroes it. NULL is a no-op. */
 void ssrd__proto_msg_clear(ssrd_msg *m);
 

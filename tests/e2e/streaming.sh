@@ -59,6 +59,18 @@ check "the shell comes first" lt "$(pos SHELL-READY)" "$(pos FAST-CONTENT)"
 check "FAST streamed before SLOW although SLOW is first in the page" lt "$(pos FAST-CONTENT)" "$(pos SLOW-CONTENT)"
 check "the shell held both fallbacks" sh -c "grep -q slow-fallback '$WORK/body' && grep -q fast-fallback '$WORK/body'"
 
+# --- what a page gets from the request: the query string and the passed headers ---
+curl -s -H 'Accept-Language: fr' -H 'X-Secret: nope' "$url/echo?x=1&y=a+b%21" -o "$WORK/body"
+check "the query and Accept-Language reach the page as props" grep -qF \
+  '{&quot;query&quot;:{&quot;x&quot;:&quot;1&quot;,&quot;y&quot;:&quot;a b!&quot;},&quot;headers&quot;:{&quot;accept-language&quot;:&quot;fr&quot;}}' "$WORK/body"
+check "headers config does not pass are not there" sh -c "! grep -qi 'x-secret' '$WORK/body'"
+curl -s -D "$WORK/h2" -o /dev/null "$url/echo"
+for h in 'x-content-type-options: nosniff' 'x-frame-options: SAMEORIGIN' 'referrer-policy: strict-origin-when-cross-origin'; do
+  check "security header: $h" grep -qi "^$h" "$WORK/h2"
+done
+check "/healthz answers ok" sh -c "[ \"\$(curl -s '$url/healthz')\" = ok ]"
+check "/readyz answers ready" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$url/readyz')\" = 200 ]"
+
 # --- React features ---
 get /features
 check "/features is 200" [ "$(code)" = 200 ]
