@@ -166,8 +166,9 @@ render_done(ssrd_job *job, void *arg)
 	struct pending *pd = arg;
 	ssrd__http_log_render(job, 0);
 	if (job->err == SSRD_OK) {
-		reply(pd->aio, 200, "text/html; charset=utf-8", job->html,
-		    job->html_len, pd->head);
+		reply(pd->aio, (uint16_t) job->status,
+		    "text/html; charset=utf-8", job->html, job->html_len,
+		    pd->head);
 	} else {
 		/* The stack is for the log, not for the visitor. */
 		int status = ssrd__http_status_for(job->err);
@@ -260,6 +261,11 @@ handle(nng_aio *aio)
 	    http->hosts, http->nsites, nng_http_req_get_header(req, "Host")));
 	ssrd_job  *job  = NULL;
 	int        rv   = ssrd__job_new(site, uri, props, props_len, &job);
+	if (rv == SSRD_ENOROUTE) {
+		/* the site's not-found page, if it has one: a 404 with a body
+		 */
+		rv = ssrd__job_new_not_found(site, uri, props, props_len, &job);
+	}
 	ssrd__site_unref(site); /* the job holds its own reference */
 	free(props);
 	if (rv == SSRD_ENOROUTE) {

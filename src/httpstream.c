@@ -121,10 +121,11 @@ static void
 stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 {
 	struct stream *s = arg;
-	(void) job;
 	pthread_mutex_lock(&s->mu);
 	if (!s->started) {
-		status_line(s, 200, "OK", "text/html; charset=utf-8", 1, 0);
+		status_line(s, job->status,
+		    job->status == 404 ? "Not Found" : "OK",
+		    "text/html; charset=utf-8", 1, 0);
 	}
 	if (!s->head && !s->failed && len > 0) {
 		ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);

@@ -330,8 +330,10 @@ cmd_render(struct app *app)
 		    "ssrd: no route matches \"%s\"; the site's routes are:\n",
 		    app->route);
 		for (size_t i = 0; i < app->site->routes.n; i++) {
-			fprintf(
-			    stderr, "  %s\n", app->site->routes.v[i].pattern);
+			if (i + 1 != app->site->routes.not_found_at) {
+				fprintf(stderr, "  %s\n",
+				    app->site->routes.v[i].pattern);
+			}
 		}
 		return EXIT_NO_ROUTE;
 	}

@@ -34,6 +34,36 @@ ssrd__isolation_name(ssrd_isolation mode)
 	return (unsigned) mode < 3 ? isolation_names[mode] : "unknown";
 }
 
+/* A job for route (with its params, which it takes) on site. */
+static int
+job_make(ssrd_site *site, const ssrd_route *route, char *params,
+    const char *path, const char *props, size_t props_len, ssrd_job **out)
+{
+	ssrd_job *job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		free(params);
+		return SSRD_ENOMEM;
+	}
+	job->site        = ssrd__site_ref(site);
+	job->route       = (size_t) (route - site->routes.v);
+	job->stream      = -1;
+	job->status      = 200;
+	job->page_key    = strdup(route->page_key);
+	job->path        = strndup(path, strcspn(path, "?#"));
+	job->params_json = params;
+	if (props != NULL) {
+		job->props_json = strndup(props, props_len);
+		job->props_len  = props_len;
+	}
+	if (job->page_key == NULL || job->path == NULL || params == NULL
+	    || (props != NULL && job->props_json == NULL)) {
+		ssrd__job_free(job);
+		return SSRD_ENOMEM;
+	}
+	*out = job;
+	return SSRD_OK;
+}
+
 int
 ssrd__job_new(ssrd_site *site, const char *path, const char *props,
     size_t props_len, ssrd_job **out)
@@ -44,28 +74,23 @@ ssrd__job_new(ssrd_site *site, const char *path, const char *props,
 	if (rv != SSRD_OK) {
 		return rv;
 	}
-	ssrd_job *job = calloc(1, sizeof(*job));
-	if (job == NULL) {
-		free(params);
-		return SSRD_ENOMEM;
+	return job_make(site, route, params, path, props, props_len, out);
+}
+
+int
+ssrd__job_new_not_found(ssrd_site *site, const char *path, const char *props,
+    size_t props_len, ssrd_job **out)
+{
+	const ssrd_route *route = ssrd__routes_not_found(&site->routes);
+	if (route == NULL) {
+		return SSRD_ENOROUTE;
 	}
-	job->site        = ssrd__site_ref(site);
-	job->route       = (size_t) (route - site->routes.v);
-	job->stream      = -1;
-	job->page_key    = strdup(route->page_key);
-	job->path        = strndup(path, strcspn(path, "?#"));
-	job->params_json = params;
-	if (props != NULL) {
-		job->props_json = strndup(props, props_len);
-		job->props_len  = props_len;
+	int rv
+	    = job_make(site, route, strdup("{}"), path, props, props_len, out);
+	if (rv == SSRD_OK) {
+		(*out)->status = 404;
 	}
-	if (job->page_key == NULL || job->path == NULL
-	    || (props != NULL && job->props_json == NULL)) {
-		ssrd__job_free(job);
-		return SSRD_ENOMEM;
-	}
-	*out = job;
-	return SSRD_OK;
+	return rv;
 }
 
 void

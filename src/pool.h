@@ -49,7 +49,9 @@ struct ssrd_job {
 	ssrd_job_done done;
 	void         *arg;
 	/* outputs */
-	int    err;  /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
+	int err;     /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
+	int status;  /* the HTTP status of a rendered page: 200, or 404 for
+	                the not-found page */
 	char  *html; /* the document when err is SSRD_OK (malloc'd) */
 	size_t html_len;
 	char  *error_text; /* message and source-mapped stack otherwise
@@ -76,6 +78,14 @@ struct ssrd_job {
  */
 int ssrd__job_new(ssrd_site *site, const char *path, const char *props,
     size_t props_len, ssrd_job **out);
+
+/*
+ * As ssrd__job_new() for the site's not-found page (app/not-found.jsx),
+ * rendered for path with status 404. Returns SSRD_ENOROUTE if the site has
+ * none.
+ */
+int ssrd__job_new_not_found(ssrd_site *site, const char *path,
+    const char *props, size_t props_len, ssrd_job **out);
 
 /* Frees a job and every string it owns. NULL is a harmless no-op. */
 void ssrd__job_free(ssrd_job *job);

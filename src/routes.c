@@ -251,6 +251,8 @@ route_order(const void *a, const void *b)
 	return strcmp(x->pattern, y->pattern);
 }
 
+static int add_not_found(ssrd_routes *routes, const char *app);
+
 int
 ssrd__routes_scan(
     const char *site_root, ssrd_routes *out, char *errbuf, size_t errlen)
@@ -273,8 +275,57 @@ ssrd__routes_scan(
 	if (routes.n > 1) {
 		qsort(routes.v, routes.n, sizeof(ssrd_route), route_order);
 	}
+	rv = add_not_found(&routes, app);
+	if (rv != SSRD_OK) {
+		ssrd__routes_free(&routes);
+		return rv;
+	}
 	*out = routes;
 	return SSRD_OK;
+}
+
+/* app/not-found.jsx (or .tsx, .js, .ts), if there is one, as the last
+ * entry: a page like the others, but matched by no path. */
+static int
+add_not_found(ssrd_routes *routes, const char *app)
+{
+	static const char *const files[] = { "not-found.jsx", "not-found.tsx",
+		"not-found.js", "not-found.ts" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char        path[4200];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", app, files[i]);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			continue;
+		}
+		ssrd_route *v
+		    = realloc(routes->v, (routes->n + 1) * sizeof(ssrd_route));
+		if (v == NULL) {
+			return SSRD_ENOMEM;
+		}
+		routes->v     = v;
+		ssrd_route *r = &v[routes->n];
+		memset(r, 0, sizeof(*r));
+		r->pattern  = strdup("(not found)");
+		r->page_key = malloc(strlen(files[i]) + 5);
+		if (r->pattern == NULL || r->page_key == NULL) {
+			free(r->pattern);
+			free(r->page_key);
+			return SSRD_ENOMEM;
+		}
+		snprintf(r->page_key, strlen(files[i]) + 5, "app/%s", files[i]);
+		routes->n++;
+		routes->not_found_at = routes->n;
+		return SSRD_OK;
+	}
+	return SSRD_OK;
+}
+
+const ssrd_route *
+ssrd__routes_not_found(const ssrd_routes *routes)
+{
+	return routes->not_found_at ? &routes->v[routes->not_found_at - 1]
+	                            : NULL;
 }
 
 static int
@@ -358,6 +409,9 @@ ssrd__routes_match(const ssrd_routes *routes, const char *path,
 	rv = SSRD_ENOROUTE;
 	for (size_t r = 0; r < routes->n; r++) {
 		const ssrd_route *rt = &routes->v[r];
+		if (r + 1 == routes->not_found_at) {
+			continue; /* the not-found page: no path of its own */
+		}
 		if (rt->nsegs != nsegs) {
 			continue;
 		}

@@ -24,17 +24,26 @@ typedef struct ssrd_route {
 typedef struct ssrd_routes {
 	ssrd_route *v;
 	size_t      n;
+	/* 1 + the index of the site's not-found page (app/not-found.jsx,
+	 * pattern "(not found)"), which no path matches; 0: the site has none
+	 */
+	size_t not_found_at;
 } ssrd_routes;
 
 /*
  * Scans <site_root>/app for page.jsx, page.js, page.tsx and page.ts files
- * and builds the table in *out (caller frees with ssrd__routes_free()).
- * Returns SSRD_OK; SSRD_ENOENT if there is no app/ directory; SSRD_EINVAL
- * with errbuf filled for a bad segment name ("[1x]", ":x") or two pages
- * for one route ([id] and [slug] side by side count as one route).
+ * (and app/not-found.jsx, .tsx, .js or .ts: the page for paths with no
+ * route, last in the table) and builds the table in *out (caller frees with
+ * ssrd__routes_free()). Returns SSRD_OK; SSRD_ENOENT if there is no app/
+ * directory; SSRD_EINVAL with errbuf filled for a bad segment name ("[1x]",
+ * ":x") or two pages for one route ([id] and [slug] side by side count as one
+ * route).
  */
 int ssrd__routes_scan(
     const char *site_root, ssrd_routes *out, char *errbuf, size_t errlen);
+
+/* The site's not-found page's entry, or NULL if it has none. */
+const ssrd_route *ssrd__routes_not_found(const ssrd_routes *routes);
 
 /* Frees the table. NULL is a harmless no-op. */
 void ssrd__routes_free(ssrd_routes *routes);

@@ -7,7 +7,7 @@ C="$WORK/cache"
 cp -r "$SRC/js/demo" "$WORK/site"
 R() { "$SSRD" render-local /products --site "$WORK/site" --cache-dir "$C" --log-level info "$@" >"$WORK/out" 2>"$WORK/err"; }
 # The demo's pages, counted from its tree: base + snapshot + shell + one delta each.
-npages=$(find "$WORK/site/app" -name 'page.jsx' | wc -l)
+npages=$(find "$WORK/site/app" \( -name 'page.jsx' -o -name 'not-found.jsx' \) | wc -l)
 nlayers=$((npages + 3))
 launches() { sed -nE 's/.*compiler_launches=([0-9]+).*/\1/p' "$WORK/err"; }
 # The file of a layer, from the manifest: page_js app/products/page.jsx

@@ -71,6 +71,13 @@ done
 check "/healthz answers ok" sh -c "[ \"\$(curl -s '$url/healthz')\" = ok ]"
 check "/readyz answers ready" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' '$url/readyz')\" = 200 ]"
 
+# --- a path with no route: the site's not-found page, status 404 ---
+get '/no/such/page?from=test'
+check "an unknown path is a 404 ($(code))" [ "$(code)" = 404 ]
+body_has 'NOT-FOUND-PAGE' "with the site's not-found page"
+body_has '(from test)' "which got the request's query"
+body_has '<title>stream fixture /no/such/page</title>' "inside the layout"
+
 # --- React features ---
 get /features
 check "/features is 200" [ "$(code)" = 200 ]

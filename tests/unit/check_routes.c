@@ -271,6 +271,36 @@ START_TEST(test_scan_order)
 }
 END_TEST
 
+START_TEST(test_not_found_page)
+{
+	ssrd_routes rt;
+	main_site(&rt, NULL, 0);
+	ck_assert_ptr_null(ssrd__routes_not_found(&rt)); /* none: none */
+	ck_assert_uint_eq(rt.not_found_at, 0);
+	ssrd__routes_free(&rt);
+
+	static const char *const extra[] = { "app/not-found.jsx" };
+	main_site(&rt, extra, 1);
+	const ssrd_route *nf = ssrd__routes_not_found(&rt);
+	ck_assert_ptr_nonnull(nf);
+	ck_assert_str_eq(nf->page_key, "app/not-found.jsx");
+	ck_assert_str_eq(nf->pattern, "(not found)");
+	ck_assert_uint_eq(rt.not_found_at, rt.n); /* last in the table */
+	/* no path reaches it, not even the ones that match nothing */
+	const ssrd_route *r;
+	char             *params = NULL;
+	ck_assert_int_eq(ssrd__routes_match(&rt, "/", &r, &params), SSRD_OK);
+	ck_assert_str_eq(r->pattern, "/");
+	free(params);
+	params = NULL;
+	ck_assert_int_eq(ssrd__routes_match(&rt, "/no/such/thing", &r, &params),
+	    SSRD_ENOROUTE);
+	ck_assert_int_eq(ssrd__routes_match(&rt, "/(not found)", &r, &params),
+	    SSRD_ENOROUTE);
+	ssrd__routes_free(&rt);
+}
+END_TEST
+
 START_TEST(test_match_static)
 {
 	ssrd_routes rt;
@@ -630,6 +660,7 @@ routes_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_scan_table);
 	tcase_add_test(tc, test_scan_order);
+	tcase_add_test(tc, test_not_found_page);
 	tcase_add_test(tc, test_match_static);
 	tcase_add_test(tc, test_match_dynamic);
 	tcase_add_test(tc, test_match_params_json_escaped);
