@@ -215,6 +215,19 @@ static const struct opt options[] = {
 	    "1: every response carries X-Frame-Options: SAMEORIGIN and "
 	    "Referrer-Policy: strict-origin-when-cross-origin "
 	    "(X-Content-Type-Options: nosniff always)" },
+	{ "server", "cache_mb", OPT_LONG, OFF(cache_mb), "64", 0, 65536, NULL,
+	    "the HTTP response cache (rendered pages by route, query and the "
+	    "headers pages see; gzip kept), MiB; 0 turns it off" },
+	{ "server", "cache_ttl", OPT_LONG, OFF(cache_ttl), "10", 0, 31536000,
+	    NULL,
+	    "seconds a rendered page is served from the cache (and told to "
+	    "browsers and proxies: Cache-Control max-age); 0: never cached. A "
+	    "page may say otherwise: export const cache = false or { ttl, swr "
+	    "}" },
+	{ "server", "cache_swr", OPT_LONG, OFF(cache_swr), "30", 0, 31536000,
+	    NULL,
+	    "seconds after that it is still served, stale, while one request "
+	    "renders it again in the background" },
 	{ "server", "ipc", OPT_STR, OFF(ipc), "ipc:///tmp/ssrd.sock", 0, 0,
 	    check_ipc,
 	    "render protocol listen addresses (ipc:///path, tcp://host:port), "

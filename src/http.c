@@ -19,7 +19,9 @@
 #include "httpstream.h"
 #include "log.h"
 #include "proto.h"
+#include "respcache.h"
 #include "strbuf.h"
+#include "timers.h"
 
 struct ssrd_http {
 	nng_http_server  *server;
@@ -31,6 +33,9 @@ struct ssrd_http {
 	atomic_ullong     next_id;
 	char            **pass; /* request headers pages get, lowercase */
 	size_t            npass;
+	char             *vary;  /* "Accept-Encoding, accept-language" */
+	ssrd_respcache   *cache; /* NULL: off */
+	int               cache_ttl, cache_swr; /* defaults, s */
 };
 
 /* The headers every response carries: what the browser is told about the
@@ -96,8 +101,10 @@ reply_text(nng_aio *aio, uint16_t status, const char *text, int head)
 }
 
 struct pending {
-	nng_aio *aio;
-	int      head;
+	nng_aio         *aio;
+	int              head;
+	ssrd_cache_fill *fill; /* the response cache's, or NULL */
+	ssrd_http       *http;
 };
 
 int
@@ -160,15 +167,167 @@ ssrd__http_log_render(const ssrd_job *job, int streamed)
 	    job->first_ms, job->render_ms, job->worker);
 }
 
+/* Frees a fill that never reached a job. */
+static void
+ssrd_cache_fill_free(ssrd_cache_fill *f)
+{
+	if (f != NULL) {
+		ssrd_job none = { .err = SSRD_ECLOSED };
+		ssrd__cache_fill_done(f, &none); /* stores nothing, frees */
+	}
+}
+
+/* A page's reply, buffered: its caching headers (and where it came from:
+ * x-ssrd-cache hit, stale or miss, or NULL), its ETag if known, gzip'd when
+ * gz is set (the body given is then the gzip form). */
+static void
+reply_page(const ssrd_http *http, nng_aio *aio, uint16_t status,
+    const char *body, size_t len, int head, int ttl, int swr,
+    const char *cache_state, const char *etag, int gz)
+{
+	nng_http_res *res;
+	int           rv = nng_http_res_alloc(&res);
+	if (rv == 0) {
+		char cc[96];
+		nng_http_res_set_status(res, status);
+		nng_http_res_set_header(
+		    res, "Content-Type", "text/html; charset=utf-8");
+		ssrd__http_each_header(set_res_header, res);
+		if (ttl > 0) {
+			snprintf(cc, sizeof(cc),
+			    "public, max-age=%d, stale-while-revalidate=%d",
+			    ttl, swr);
+		} else {
+			snprintf(cc, sizeof(cc), "no-store");
+		}
+		nng_http_res_set_header(res, "Cache-Control", cc);
+		if (cache_state != NULL) {
+			nng_http_res_set_header(
+			    res, "X-Ssrd-Cache", cache_state);
+		}
+		if (http->vary != NULL) {
+			nng_http_res_set_header(res, "Vary", http->vary);
+		}
+		if (etag != NULL) {
+			nng_http_res_set_header(res, "ETag", etag);
+		}
+		if (gz && status != 304) {
+			nng_http_res_set_header(
+			    res, "Content-Encoding", "gzip");
+		}
+		if (status == 304) {
+			/* no body */
+		} else if (!head) {
+			rv = nng_http_res_copy_data(res, body, len);
+		} else {
+			char cl[32];
+			snprintf(cl, sizeof(cl), "%zu", len);
+			nng_http_res_set_header(res, "Content-Length", cl);
+		}
+	}
+	if (rv != 0) {
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+/* Does the request accept gzip? (q=0 refuses it.) */
+static int
+accepts_gzip(nng_http_req *req)
+{
+	const char *ae = nng_http_req_get_header(req, "Accept-Encoding");
+	const char *g  = ae ? strstr(ae, "gzip") : NULL;
+	if (g == NULL) {
+		return 0;
+	}
+	const char *q = strstr(g, "q=");
+	size_t      n = strcspn(g, ",");
+	return !(q != NULL && (size_t) (q - g) < n && atof(q + 2) == 0);
+}
+
+/* Answers from the cache: 304 when If-None-Match names this version,
+ * else the page, gzip'd when the client takes it. */
+static void
+reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
+    int state, int head)
+{
+	const char *body = e->body, *etag = e->etag;
+	size_t      len = e->len;
+	int         gz  = 0;
+	if (accepts_gzip(req)) {
+		size_t      n;
+		const char *g = ssrd__respcache_gzip(http->cache, e, &n);
+		if (g != NULL) {
+			body = g;
+			len  = n;
+			etag = e->etag_gz;
+			gz   = 1;
+		}
+	}
+	const char *inm = nng_http_req_get_header(req, "If-None-Match");
+	int         not_modified = inm != NULL
+	    && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
+	reply_page(http, aio, not_modified ? 304 : 200, body, len, head,
+	    e->ttl_s, e->swr_s, state == SSRD_CACHE_HIT ? "hit" : "stale", etag,
+	    gz);
+}
+
+/* The job that renders a stale page again, with nobody waiting for it. */
+static void
+revalidate_done(ssrd_job *job, void *arg)
+{
+	ssrd__cache_fill_done(arg, job);
+	if (job->err != SSRD_OK) {
+		ssrd__http_log_render(job, 0);
+	}
+	ssrd__job_free(job);
+}
+
+static void
+revalidate_in_background(ssrd_http *http, ssrd_site *site, const char *uri,
+    const char *props, size_t props_len, const char *key, int klen,
+    ssrd_cached *stale)
+{
+	ssrd_job        *job;
+	ssrd_cache_fill *f
+	    = ssrd__cache_fill_new(http->cache, key, (size_t) klen, stale);
+	if (f == NULL
+	    || ssrd__job_new(site, uri, props, props_len, &job) != SSRD_OK) {
+		if (f != NULL) {
+			ssrd_cache_fill_free(f); /* releases stale */
+		} else {
+			ssrd__respcache_revalidated(http->cache, stale);
+			ssrd__respcache_release(http->cache, stale);
+		}
+		return;
+	}
+	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->cache_ttl = http->cache_ttl;
+	job->cache_swr = http->cache_swr;
+	job->stream    = 0; /* nobody reads it as it comes */
+	job->done      = revalidate_done;
+	job->arg       = f;
+	if (ssrd__pool_submit(http->pool, job) != SSRD_OK) {
+		ssrd__job_free(job);
+		ssrd_cache_fill_free(f);
+	}
+}
+
 static void
 render_done(ssrd_job *job, void *arg)
 {
 	struct pending *pd = arg;
 	ssrd__http_log_render(job, 0);
+	if (pd->fill != NULL) {
+		ssrd__cache_fill_done(pd->fill, job);
+	}
 	if (job->err == SSRD_OK) {
-		reply(pd->aio, (uint16_t) job->status,
-		    "text/html; charset=utf-8", job->html, job->html_len,
-		    pd->head);
+		reply_page(pd->http, pd->aio, (uint16_t) job->status, job->html,
+		    job->html_len, pd->head, job->cache_ttl, job->cache_swr,
+		    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
+		    NULL, 0);
 	} else {
 		/* The stack is for the log, not for the visitor. */
 		int status = ssrd__http_status_for(job->err);
@@ -250,17 +409,48 @@ handle(nng_aio *aio)
 	char  *hjson = request_headers(http, req);
 	char  *props = ssrd__proto_page_props(
 	     uri, hjson, hjson ? strlen(hjson) : 0, NULL, 0, &props_len);
-	free(hjson);
-	if (props == NULL) {
-		nng_aio_finish(aio, NNG_ENOMEM);
-		return;
-	}
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
 	ssrd_site *site = ssrd__reloader_site(ssrd__reloader_pick(http->sites,
 	    http->hosts, http->nsites, nng_http_req_get_header(req, "Host")));
-	ssrd_job  *job  = NULL;
-	int        rv   = ssrd__job_new(site, uri, props, props_len, &job);
+	/* The response cache's key: the site's generation, the path and query,
+	 * and what the page sees of the headers (the Vary part). */
+	char *key  = NULL;
+	int   klen = props == NULL || http->cache == NULL
+	      ? -1
+	      : asprintf(&key, "%zu:%u:%s\n%s", site->slot, site->generation, uri,
+                hjson ? hjson : "");
+	free(hjson);
+	if (props == NULL || (http->cache != NULL && klen < 0)) {
+		ssrd__site_unref(site);
+		free(props);
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	ssrd_cache_fill *fill = NULL;
+	if (key != NULL) {
+		int          state, revalidate;
+		ssrd_cached *e = ssrd__respcache_get(http->cache, key,
+		    (size_t) klen, ssrd__now_ms(), &state, &revalidate);
+		if (e != NULL) {
+			reply_cached(http, aio, req, e, state, head);
+			if (revalidate) {
+				revalidate_in_background(http, site, uri, props,
+				    props_len, key, klen, e);
+			} else {
+				ssrd__respcache_release(http->cache, e);
+			}
+			ssrd__site_unref(site);
+			free(props);
+			free(key);
+			return;
+		}
+		fill = ssrd__cache_fill_new(
+		    http->cache, key, (size_t) klen, NULL);
+		free(key);
+	}
+	ssrd_job *job = NULL;
+	int       rv  = ssrd__job_new(site, uri, props, props_len, &job);
 	if (rv == SSRD_ENOROUTE) {
 		/* the site's not-found page, if it has one: a 404 with a body
 		 */
@@ -268,6 +458,9 @@ handle(nng_aio *aio)
 	}
 	ssrd__site_unref(site); /* the job holds its own reference */
 	free(props);
+	if (rv != SSRD_OK) {
+		ssrd_cache_fill_free(fill);
+	}
 	if (rv == SSRD_ENOROUTE) {
 		reply_text(aio, 404, "404 not found\n", head);
 		return;
@@ -276,33 +469,37 @@ handle(nng_aio *aio)
 		reply_text(aio, 400, "400 bad request path\n", head);
 		return;
 	}
-	struct pending *pd = malloc(sizeof(*pd));
+	struct pending *pd = calloc(1, sizeof(*pd));
 	if (rv != SSRD_OK || pd == NULL) {
 		free(pd);
+		if (rv == SSRD_OK) {
+			ssrd_cache_fill_free(fill);
+		}
 		ssrd__job_free(job);
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
-	job->id = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->cache_ttl = http->cache != NULL ? http->cache_ttl : 0;
+	job->cache_swr = http->cache_swr;
 	if (ssrd__pool_streams(http->pool)) {
 		free(pd);
-		rv = ssrd__httpstream_submit(http->pool, job, aio, head);
+		rv = ssrd__httpstream_submit(
+		    http->pool, job, aio, head, fill, http->vary);
+	} else {
+		pd->aio   = aio;
+		pd->head  = head;
+		pd->fill  = fill;
+		pd->http  = http;
+		job->done = render_done;
+		job->arg  = pd;
+		rv        = ssrd__pool_submit(http->pool, job);
 		if (rv != SSRD_OK) {
-			ssrd__job_free(job);
-			reply_text(aio, 503,
-			    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
-			                         : "503 shutting down\n",
-			    head);
+			free(pd);
 		}
-		return;
 	}
-	pd->aio   = aio;
-	pd->head  = head;
-	job->done = render_done;
-	job->arg  = pd;
-	rv        = ssrd__pool_submit(http->pool, job);
 	if (rv != SSRD_OK) {
-		free(pd);
+		ssrd_cache_fill_free(fill);
 		ssrd__job_free(job);
 		reply_text(aio, 503,
 		    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
@@ -318,6 +515,8 @@ http_free(ssrd_http *http)
 		free(http->pass[i]);
 	}
 	free(http->pass);
+	free(http->vary);
+	ssrd__respcache_free(http->cache);
 	for (size_t i = 0; http->hosts != NULL && i < http->nsites; i++) {
 		free(http->hosts[i]);
 	}
@@ -375,6 +574,22 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 	if (parse_pass(http, opts ? opts->pass_headers : NULL) != SSRD_OK) {
 		http_free(http);
 		return SSRD_ENOMEM;
+	}
+	/* what a page's reply varies with: its encoding, the headers it sees */
+	ssrd_strbuf vary = { 0 };
+	ssrd__strbuf_puts(&vary, "Accept-Encoding");
+	for (size_t i = 0; i < http->npass; i++) {
+		ssrd__strbuf_printf(&vary, ", %s", http->pass[i]);
+	}
+	http->vary = ssrd__strbuf_take(&vary);
+	if (opts != NULL && opts->cache_bytes > 0 && opts->cache_ttl > 0) {
+		if (ssrd__respcache_new(opts->cache_bytes, &http->cache)
+		    != SSRD_OK) {
+			http_free(http);
+			return SSRD_ENOMEM;
+		}
+		http->cache_ttl = opts->cache_ttl;
+		http->cache_swr = opts->cache_swr;
 	}
 	http->sites  = calloc(nsites, sizeof(*http->sites));
 	http->hosts  = calloc(nsites, sizeof(*http->hosts));

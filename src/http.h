@@ -26,6 +26,11 @@ typedef struct ssrd_http_opts {
 	/* 1: X-Frame-Options and Referrer-Policy on every response (nosniff
 	 * always) */
 	int security_headers;
+	/* the response cache: its size (0: off), how long a page is fresh and
+	 * then served stale while it renders again, s (pages may say
+	 * otherwise: export const cache) */
+	size_t cache_bytes;
+	int    cache_ttl, cache_swr;
 } ssrd_http_opts;
 
 /* Calls fn for each header every response carries (security headers). */

@@ -20,19 +20,21 @@
  * of "the render is done" and "the last write completed" happens last.
  */
 struct stream {
-	pthread_mutex_t mu;
-	nng_http_conn  *conn;
-	nng_http_req   *req; /* ours after the hijack */
-	nng_aio        *aio; /* the write in flight */
-	ssrd_pool      *pool;
-	ssrd_job       *job;     /* NULL once done */
-	ssrd_strbuf     queued;  /* not yet written */
-	ssrd_strbuf     writing; /* being written */
-	int             head;    /* HEAD: headers only */
-	int             started; /* the status line has been queued */
-	int             done;    /* the render is over, the last bytes queued */
-	int             failed;  /* the client went away */
-	uint64_t        id;
+	pthread_mutex_t  mu;
+	nng_http_conn   *conn;
+	nng_http_req    *req; /* ours after the hijack */
+	nng_aio         *aio; /* the write in flight */
+	ssrd_pool       *pool;
+	ssrd_job        *job;     /* NULL once done */
+	ssrd_strbuf      queued;  /* not yet written */
+	ssrd_strbuf      writing; /* being written */
+	int              head;    /* HEAD: headers only */
+	int              started; /* the status line has been queued */
+	int              done;   /* the render is over, the last bytes queued */
+	int              failed; /* the client went away */
+	uint64_t         id;
+	ssrd_cache_fill *fill; /* the response cache's copy, or NULL */
+	const char      *vary; /* the Vary header's value */
 };
 
 static void stream_write_done(void *arg);
@@ -49,18 +51,40 @@ status_line(struct stream *s, int status, const char *reason, const char *ctype,
 {
 	ssrd__strbuf_printf(&s->queued,
 	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	    "X-Accel-Buffering: no\r\nCache-Control: no-store\r\n"
-	    "Connection: close\r\n",
+	    "X-Accel-Buffering: no\r\nConnection: close\r\n",
 	    status, reason, ctype);
 	ssrd__http_each_header(header_line, &s->queued);
 	if (chunked) {
-		ssrd__strbuf_puts(
-		    &s->queued, "Transfer-Encoding: chunked\r\n\r\n");
+		/* the caller adds its cache headers and ends the block */
+		ssrd__strbuf_puts(&s->queued, "Transfer-Encoding: chunked\r\n");
 	} else {
-		ssrd__strbuf_printf(
-		    &s->queued, "Content-Length: %zu\r\n\r\n", len);
+		ssrd__strbuf_printf(&s->queued,
+		    "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n",
+		    len);
 	}
 	s->started = 1;
+}
+
+/* What a streamed page says of caching: the page's policy, whether ssrd's
+ * cache was asked (a miss, since this one renders), and the Vary header. */
+static void
+cache_headers(struct stream *s, const ssrd_job *job)
+{
+	if (job->cache_ttl > 0) {
+		ssrd__strbuf_printf(&s->queued,
+		    "Cache-Control: public, max-age=%d, "
+		    "stale-while-revalidate=%d\r\n",
+		    job->cache_ttl, job->cache_swr);
+	} else {
+		ssrd__strbuf_puts(&s->queued, "Cache-Control: no-store\r\n");
+	}
+	if (s->fill != NULL && job->cache_ttl > 0) {
+		ssrd__strbuf_puts(&s->queued, "X-Ssrd-Cache: miss\r\n");
+	}
+	if (s->vary != NULL) {
+		ssrd__strbuf_printf(&s->queued, "Vary: %s\r\n", s->vary);
+	}
+	ssrd__strbuf_puts(&s->queued, "\r\n");
 }
 
 /* Starts the next write if none is running (s->mu held). Returns 1 if s is
@@ -126,6 +150,10 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 		status_line(s, job->status,
 		    job->status == 404 ? "Not Found" : "OK",
 		    "text/html; charset=utf-8", 1, 0);
+		cache_headers(s, job);
+	}
+	if (s->fill != NULL) {
+		ssrd__cache_fill_chunk(s->fill, data, len);
 	}
 	if (!s->head && !s->failed && len > 0) {
 		ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);
@@ -143,6 +171,10 @@ stream_done(ssrd_job *job, void *arg)
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
 	ssrd__http_log_render(job, s->started);
+	if (s->fill != NULL) {
+		ssrd__cache_fill_done(s->fill, job);
+		s->fill = NULL;
+	}
 	if (!s->started) {
 		/* Nothing sent yet: a proper status. */
 		int         status = ssrd__http_status_for(job->err);
@@ -173,13 +205,16 @@ stream_done(ssrd_job *job, void *arg)
 }
 
 int
-ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head)
+ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
+    ssrd_cache_fill *fill, const char *vary)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
 		return SSRD_ENOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
+	s->fill = fill;
+	s->vary = vary;
 	s->pool = pool;
 	s->job  = job;
 	s->head = head;

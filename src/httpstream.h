@@ -8,6 +8,7 @@
 #include <nng/supplemental/http/http.h>
 
 #include "pool.h"
+#include "respcache.h"
 
 /*
  * Submits job to pool and answers the request whose handler aio is aio by
@@ -19,9 +20,11 @@
  * the render. head: answer a HEAD request (headers only). Returns SSRD_OK,
  * or the pool's refusal (SSRD_EOVERLOAD, SSRD_ECLOSED) with nothing done:
  * the caller still owns job and must answer aio. Called on nng's thread, in
- * the handler.
+ * the handler. fill (may be NULL) gathers the page for the response cache
+ * and is consumed when the job is done (the caller keeps it on a refusal);
+ * vary (may be NULL; must outlive the reply) is the Vary header.
  */
-int ssrd__httpstream_submit(
-    ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head);
+int ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio,
+    int head, ssrd_cache_fill *fill, const char *vary);
 
 #endif

@@ -39,6 +39,11 @@ struct ssrd_job {
 	double timeout_ms;      /* a streaming render's wall clock; 0: pool's */
 	int    capture_console; /* 1: keep the render's console lines */
 	int    heap_stats; /* 1: after the render, a full GC, then fill heap */
+	/* How long the reply may be cached, s (0: not at all), and served stale
+	 * while it is rendered again: the caller sets its defaults; the worker
+	 * applies the page's own `export const cache` (false, or {ttl, swr}).
+	 */
+	int cache_ttl, cache_swr;
 	/* Called on the worker thread with each batch of output as React
 	 * produces it (bytes valid during the call) when set; otherwise the
 	 * output gathers in html. */

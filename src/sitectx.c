@@ -166,6 +166,9 @@ ssrd__sitectx_close(ssrd_sitectx *sc)
 	sc->site = NULL;
 	free(sc->loaded);
 	sc->loaded = NULL;
+	free(sc->cache_ttl);
+	free(sc->cache_swr);
+	sc->cache_ttl = sc->cache_swr = NULL;
 	ssrd__timers_free(&sc->timers);
 }
 
@@ -184,14 +187,18 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 		.timer_start              = hook_timer_start,
 		.timer_stop               = hook_timer_stop };
 	ssrd__sitectx_close(sc);
-	sc->base    = base;
-	sc->worker  = worker;
-	sc->loop    = loop;
-	sc->users   = 0;
-	sc->retired = 0;
-	sc->loaded  = calloc(site->routes.n + 1, 1);
-	int rv      = sc->loaded == NULL ? SSRD_ENOMEM
-	                                 : ssrd__context_new(iso, &hooks, &sc->ctx);
+	sc->base      = base;
+	sc->worker    = worker;
+	sc->loop      = loop;
+	sc->users     = 0;
+	sc->retired   = 0;
+	sc->loaded    = calloc(site->routes.n + 1, 1);
+	sc->cache_ttl = malloc((site->routes.n + 1) * sizeof(int));
+	sc->cache_swr = malloc((site->routes.n + 1) * sizeof(int));
+	int rv        = sc->loaded == NULL || sc->cache_ttl == NULL
+                || sc->cache_swr == NULL
+	           ? SSRD_ENOMEM
+	           : ssrd__context_new(iso, &hooks, &sc->ctx);
 	if (rv != SSRD_OK) {
 		snprintf(msg, msglen, "cannot create a V8 context");
 		ssrd__sitectx_close(sc);
@@ -230,6 +237,8 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	}
 	return SSRD_OK;
 }
+
+static void read_policy(ssrd_sitectx *sc, const ssrd_job *job);
 
 /* Evaluates the job's page delta unless it already is; on failure a malloc'd
  * description in *text. */
@@ -270,9 +279,44 @@ load_page(ssrd_sitectx *sc, const ssrd_job *job, char **text)
 		*text = strdup(ssrd_strerror(rv));
 	} else {
 		sc->loaded[job->route] = 1;
+		read_policy(sc, job);
 	}
 	ssrd__js_error_clear(&err);
 	return rv;
+}
+
+/* The page's `export const cache`, once per load. */
+static void
+read_policy(ssrd_sitectx *sc, const ssrd_job *job)
+{
+	ssrd_str args[] = { { job->page_key, strlen(job->page_key) } };
+	char    *out    = NULL;
+	size_t   n;
+	int      ttl = -1, swr = -1;
+	if (ssrd__context_call(
+	        sc->ctx, "__ssrd_page_cache", args, 1, &out, &n, NULL)
+	    == SSRD_OK) {
+		if (strcmp(out, "off") == 0) {
+			ttl = 0;
+		} else if (sscanf(out, "%d,%d", &ttl, &swr) != 2) {
+			ttl = swr = -1;
+		}
+	}
+	free(out);
+	sc->cache_ttl[job->route] = ttl;
+	sc->cache_swr[job->route] = swr;
+}
+
+/* Applies the page's policy to the job's defaults. */
+static void
+apply_policy(const ssrd_sitectx *sc, ssrd_job *job)
+{
+	if (sc->cache_ttl[job->route] >= 0) {
+		job->cache_ttl = sc->cache_ttl[job->route];
+	}
+	if (sc->cache_swr[job->route] >= 0) {
+		job->cache_swr = sc->cache_swr[job->route];
+	}
 }
 
 void
@@ -288,6 +332,7 @@ ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job)
 	sc->current_id = job->id;
 	job->err       = load_page(sc, job, &job->error_text);
 	if (job->err == SSRD_OK) {
+		apply_policy(sc, job);
 		job->err = ssrd__context_call(sc->ctx, "__ssrd_render", args, 4,
 		    &job->html, &job->html_len, &err);
 	}
@@ -340,6 +385,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 	sc->current_id = job->id;
 	int rv         = load_page(sc, job, &job->error_text);
 	if (rv == SSRD_OK) {
+		apply_policy(sc, job);
 		/* Everything the render's code does from here on, in promise
 		 * reactions and timers too, carries its id. The call runs the
 		 * microtasks it queued, so the render may already have ended

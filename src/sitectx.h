@@ -44,7 +44,8 @@ struct ssrd_sitectx {
 	ssrd_context  *ctx;  /* NULL when closed */
 	ssrd_site     *site; /* the generation it was made for (a reference) */
 	unsigned char *loaded; /* per route of site: its delta is evaluated */
-	ssrd_timers    timers;
+	int *cache_ttl, *cache_swr; /* per route: the page's policy, -1: none */
+	ssrd_timers        timers;
 	const ssrd_bundle *base;
 	int                worker; /* for log lines */
 	uint64_t current_id;       /* the render being run, for console lines */

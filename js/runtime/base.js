@@ -147,7 +147,20 @@ globalThis.__ssrd_end_page = function (pageKey) {
     throw new Error(`ssrd: ${pageKey} has no default export to render`);
   }
   pages[pageKey] = Page;
+  policies[pageKey] = mod && mod.cache;
   return "";
+};
+
+// A page's caching policy, from its `export const cache`: false (never
+// cached) or { ttl, swr } in seconds; "" when it says nothing (the daemon's
+// defaults). As text for C: "off", or "ttl,swr" with -1 for a default.
+const policies = {};
+globalThis.__ssrd_page_cache = function (pageKey) {
+  const c = policies[pageKey];
+  if (c === false) return "off";
+  if (c === null || typeof c !== "object") return "";
+  const n = (v) => (Number.isFinite(v) && v >= 0 ? Math.floor(v) : -1);
+  return `${n(c.ttl)},${n(c.swr)}`;
 };
 
 function parseObject(text, what) {

@@ -11,6 +11,8 @@ cat >"$WORK/ssrd.conf" <<CONF
 workers = 1
 http = "$url"
 ipc = "ipc://$WORK/ssrd.sock"
+# the pages count their renders: every request must render
+cache_ttl = 0
 
 [site]
 site = a.test=$WORK/a, b.test=$WORK/b, demo.test=$SRC/js/demo

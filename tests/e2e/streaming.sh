@@ -15,6 +15,8 @@ cat >"$WORK/ssrd.conf" <<CONF
 workers = 1
 http = $url
 ipc = ipc://$WORK/ssrd.sock
+# streaming is what this test looks at: no response cache
+cache_ttl = 0
 [site]
 site = $WORK/site
 watch_ms = 0

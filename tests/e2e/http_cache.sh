@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# e2e: the HTTP response cache: a miss streams and fills it, a hit comes from memory with an
+# ETag (304 on If-None-Match) and gzip when asked (compressed once), a stale page is served
+# while one request renders it again, pages opt out or set their own lifetimes, the size bound
+# evicts the least recently used, and different Vary values are kept apart.
+. "$(dirname "$0")/lib.sh"
+cp -r "$SRC/tests/fixtures/streamsite" "$WORK/site"
+port=$(free_port)
+url="http://127.0.0.1:$port"
+"$SSRD" serve --site "$WORK/site" --http "$url" --ipc "ipc://$WORK/ssrd.sock" --workers 2 --watch-ms 0 \
+  --cache-dir "$WORK/cache" --cache-ttl 2 --cache-swr 3 --cache-mb 1 >"$WORK/serve.log" 2>&1 &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for _ in $(seq 1 600); do
+  curl -sf -o /dev/null "$url/healthz" && break
+  sleep 0.1
+done
+check "the server answers" curl -sf -o /dev/null "$url/healthz"
+
+get() { # PATH [CURL ARGS...]: headers in $WORK/h, body in $WORK/b, status in $WORK/code
+  local path=$1
+  shift
+  rm -f "$WORK/h" "$WORK/b" # curl writes no body file for a reply without one
+  curl -s -D "$WORK/h" -o "$WORK/b" -w '%{http_code}' "$@" "$url$path" >"$WORK/code"
+}
+hdr() { grep -i "^$1:" "$WORK/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+cache_state() { hdr x-ssrd-cache; }
+
+get /echo --data-urlencode x=1 -G
+cp "$WORK/b" "$WORK/first"
+check "a first request is a miss ($(cache_state)), streamed" sh -c "[ '$(cache_state)' = miss ] && grep -qi '^transfer-encoding: chunked' '$WORK/h'"
+check "it says how long it may be kept: $(hdr cache-control)" [ "$(hdr cache-control)" = "public, max-age=2, stale-while-revalidate=3" ]
+check "and what it varies with: $(hdr vary)" [ "$(hdr vary)" = "Accept-Encoding, accept-language" ]
+get /echo --data-urlencode x=1 -G
+check "the next is a hit ($(cache_state))" [ "$(cache_state)" = hit ]
+check "with the very same body" cmp -s "$WORK/b" "$WORK/first"
+etag=$(hdr etag)
+check "and an ETag ($etag)" sh -c "echo '$etag' | grep -qE '^\"[0-9a-f]{16}\"$'"
+get /echo --data-urlencode x=1 -G -H "If-None-Match: $etag"
+check "If-None-Match with it: 304 ($(cat "$WORK/code")), no body" sh -c "[ '$(cat "$WORK/code")' = 304 ] && [ ! -s '$WORK/b' ]"
+get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: gzip'
+check "gzip when asked: Content-Encoding $(hdr content-encoding), ETag $(hdr etag)" sh -c "[ '$(hdr content-encoding)' = gzip ] && [ '$(hdr etag)' != '$etag' ]"
+check "which unzips to the same page" sh -c "gunzip -c '$WORK/b' | cmp -s - '$WORK/first'"
+get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: gzip;q=0'
+check "gzip;q=0 refuses it" [ -z "$(hdr content-encoding)" ]
+get /echo --data-urlencode x=2 -G
+check "another query is another entry (a miss)" [ "$(cache_state)" = miss ]
+get /echo --data-urlencode x=1 -G -H 'Accept-Language: fr'
+check "another Accept-Language is another entry (a miss)" [ "$(cache_state)" = miss ]
+check "and the page saw it" grep -q 'accept-language&quot;:&quot;fr' "$WORK/b"
+
+# stale-while-revalidate: after 2 s it is served stale, once, while it renders again
+sleep 2.2
+get /echo --data-urlencode x=1 -G
+check "after its ttl it is served stale ($(cache_state)) at once" [ "$(cache_state)" = stale ]
+for _ in 1 2 3 4 5 6 7 8 9 10; do # the background render lands within a moment
+  sleep 0.2
+  get /echo --data-urlencode x=1 -G
+  [ "$(cache_state)" = hit ] && break
+done
+check "and then fresh again, rendered in the background ($(cache_state))" [ "$(cache_state)" = hit ]
+sleep 5.5
+get /echo --data-urlencode x=1 -G
+check "past ttl + swr it is rendered again ($(cache_state))" [ "$(cache_state)" = miss ]
+
+# pages decide
+get /nocache
+get /nocache
+check "export const cache = false: never cached ($(hdr cache-control))" sh -c "[ '$(hdr cache-control)' = no-store ] && [ -z '$(cache_state)' ]"
+get /custom
+check "export const cache = { ttl: 1, swr: 0 }: $(hdr cache-control)" [ "$(hdr cache-control)" = "public, max-age=1, stale-while-revalidate=0" ]
+get /custom
+check "served from the cache within its second" [ "$(cache_state)" = hit ]
+sleep 1.2
+get /custom
+check "and rendered again after it (no stale window)" [ "$(cache_state)" = miss ]
+
+# errors and 404s are not cached
+get /shellboom
+get /shellboom
+check "a failed render is not cached ($(cat "$WORK/code"), no x-ssrd-cache hit)" sh -c "[ '$(cat "$WORK/code")' = 500 ] && [ '$(cache_state)' != hit ]"
+get /no/such
+get /no/such
+check "a 404 is not cached" sh -c "[ '$(cat "$WORK/code")' = 404 ] && [ '$(cache_state)' != hit ]"
+
+# the size bound (cache_mb = 1): 40 pages of 40 KiB evict the oldest
+for i in $(seq 1 40); do curl -s -o /dev/null "$url/echo?kb=40&i=$i"; done
+get "/echo?kb=40&i=40"
+check "the newest is still cached ($(cache_state))" [ "$(cache_state)" = hit ]
+get "/echo?kb=40&i=1"
+check "the oldest was evicted ($(cache_state))" [ "$(cache_state)" = miss ]
+
+kill -TERM $pid
+wait $pid
+check "SIGTERM stops it with exit 0" [ "$?" = 0 ]
+finish
