@@ -23,6 +23,9 @@ function Quotes({ quotes }) {
   );
 }
 
+// Live data: every request fetches the quotes again.
+export const cache = false;
+
 export default function QuotesPage() {
   const quotes = loadQuotes();
   return (

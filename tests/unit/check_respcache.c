@@ -1,0 +1,160 @@
+/* check_respcache.c: the HTTP response cache: freshness, the stale window
+ * with one revalidation, expiry, the LRU bound, ETags and gzip. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include <ssrd/errors.h>
+
+#include "respcache.h"
+
+#include "check_run.h"
+
+static ssrd_respcache *
+cache(size_t max)
+{
+	ssrd_respcache *c;
+	ck_assert_int_eq(ssrd__respcache_new(max, &c), SSRD_OK);
+	return c;
+}
+
+START_TEST(test_fresh_stale_expired)
+{
+	ssrd_respcache *c = cache(1 << 20);
+	int             state, reval;
+	ck_assert_ptr_null(ssrd__respcache_get(c, "k", 1, 0, &state, &reval));
+	ck_assert_int_eq(state, SSRD_CACHE_MISS);
+	ssrd__respcache_put(c, "k", 1, "<p>hi</p>", 9, 10, 5, 1000);
+	ssrd_cached *e
+	    = ssrd__respcache_get(c, "k", 1, 1000 + 9999, &state, &reval);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(state, SSRD_CACHE_HIT);
+	ck_assert_int_eq(reval, 0);
+	ck_assert_str_eq(e->body, "<p>hi</p>");
+	ck_assert_int_eq(e->ttl_s, 10);
+	ssrd__respcache_release(c, e);
+	/* in the stale window: the first caller revalidates, the next does not
+	 */
+	e = ssrd__respcache_get(c, "k", 1, 1000 + 10001, &state, &reval);
+	ck_assert_int_eq(state, SSRD_CACHE_STALE);
+	ck_assert_int_eq(reval, 1);
+	ssrd_cached *e2
+	    = ssrd__respcache_get(c, "k", 1, 1000 + 10002, &state, &reval);
+	ck_assert_int_eq(state, SSRD_CACHE_STALE);
+	ck_assert_int_eq(reval, 0);
+	ssrd__respcache_release(c, e2);
+	/* a failed revalidation lets the next caller try */
+	ssrd__respcache_revalidated(c, e);
+	ssrd__respcache_release(c, e);
+	e = ssrd__respcache_get(c, "k", 1, 1000 + 10003, &state, &reval);
+	ck_assert_int_eq(reval, 1);
+	ssrd__respcache_release(c, e);
+	/* past ttl + swr: gone */
+	ck_assert_ptr_null(
+	    ssrd__respcache_get(c, "k", 1, 1000 + 15001, &state, &reval));
+	ssrd_respcache_stats st;
+	ssrd__respcache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 0);
+	ck_assert_uint_eq(st.hits, 1);
+	ck_assert_uint_eq(st.stale, 3);
+	ck_assert_uint_eq(st.misses, 2);
+	ssrd__respcache_free(c);
+}
+END_TEST
+
+START_TEST(test_replace_and_references)
+{
+	ssrd_respcache *c = cache(1 << 20);
+	int             state, reval;
+	ssrd__respcache_put(c, "k", 1, "one", 3, 10, 0, 0);
+	ssrd_cached *old = ssrd__respcache_get(c, "k", 1, 1, &state, &reval);
+	ssrd__respcache_put(c, "k", 1, "two", 3, 10, 0, 2);
+	ssrd_cached *cur = ssrd__respcache_get(c, "k", 1, 3, &state, &reval);
+	ck_assert_str_eq(cur->body, "two");
+	ck_assert_str_eq(old->body, "one"); /* still ours until released */
+	ck_assert_str_ne(old->etag, cur->etag);
+	ssrd__respcache_release(c, old);
+	ssrd__respcache_release(c, cur);
+	ssrd__respcache_free(c);
+}
+END_TEST
+
+START_TEST(test_lru_bound)
+{
+	ssrd_respcache *c = cache(4000); /* entries of 1000 B: room for 4 */
+	char            body[1000], key[8];
+	int             state, reval;
+	memset(body, 'x', sizeof(body));
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ssrd__respcache_put(c, key, strlen(key), body, 1000, 10, 0, 0);
+	}
+	/* touch k0: k1 becomes the least recently used */
+	ssrd__respcache_release(
+	    c, ssrd__respcache_get(c, "k0", 2, 1, &state, &reval));
+	ssrd__respcache_put(c, "k4", 2, body, 1000, 10, 0, 2);
+	ck_assert_ptr_null(ssrd__respcache_get(c, "k1", 2, 3, &state, &reval));
+	static const char *const kept[] = { "k0", "k2", "k3", "k4" };
+	for (size_t i = 0; i < 4; i++) {
+		ssrd_cached *e = ssrd__respcache_get(
+		    c, kept[i], strlen(kept[i]), 3, &state, &reval);
+		ck_assert_msg(e != NULL, "%s was evicted", kept[i]);
+		ssrd__respcache_release(c, e);
+	}
+	ssrd_respcache_stats st;
+	ssrd__respcache_stats(c, &st);
+	ck_assert_uint_eq(st.entries, 4);
+	ck_assert_uint_le(st.bytes, 4000);
+	ck_assert_uint_eq(st.evictions, 1);
+	/* a page bigger than a quarter of the cache is not kept */
+	char big[1100];
+	memset(big, 'y', sizeof(big));
+	ssrd__respcache_put(c, "big", 3, big, sizeof(big), 10, 0, 4);
+	ck_assert_ptr_null(ssrd__respcache_get(c, "big", 3, 5, &state, &reval));
+	ssrd__respcache_free(c);
+}
+END_TEST
+
+START_TEST(test_gzip_made_once)
+{
+	ssrd_respcache *c    = cache(1 << 20);
+	const char     *page = "<p>hello hello hello hello hello hello</p>";
+	int             state, reval;
+	ssrd__respcache_put(c, "g", 1, page, strlen(page), 10, 0, 0);
+	ssrd_cached *e = ssrd__respcache_get(c, "g", 1, 1, &state, &reval);
+	size_t       n1, n2;
+	const char  *g1 = ssrd__respcache_gzip(c, e, &n1);
+	const char  *g2 = ssrd__respcache_gzip(c, e, &n2);
+	ck_assert_ptr_nonnull(g1);
+	ck_assert_ptr_eq(g1, g2); /* the same bytes, not made again */
+	ck_assert_uint_eq(n1, n2);
+	char     out[256];
+	z_stream z = { 0 };
+	ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in   = (Bytef *) g1;
+	z.avail_in  = (uInt) n1;
+	z.next_out  = (Bytef *) out;
+	z.avail_out = sizeof(out);
+	ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+	ck_assert_uint_eq(z.total_out, strlen(page));
+	ck_assert(memcmp(out, page, strlen(page)) == 0);
+	inflateEnd(&z);
+	ck_assert_ptr_nonnull(strstr(e->etag_gz, "-gz\""));
+	ssrd__respcache_release(c, e);
+	ssrd__respcache_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s  = suite_create("respcache");
+	TCase *tc = tcase_create("all");
+	tcase_add_test(tc, test_fresh_stale_expired);
+	tcase_add_test(tc, test_replace_and_references);
+	tcase_add_test(tc, test_lru_bound);
+	tcase_add_test(tc, test_gzip_made_once);
+	suite_add_tcase(s, tc);
+	return ssrd_check_run(s, CK_FORK);
+}
