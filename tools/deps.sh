@@ -11,7 +11,7 @@ say() { printf '[deps] %s\n' "$*"; }
 # Packages the build, the tests and libnode's own runtime need.
 apt_packages=(
   build-essential cmake pkg-config
-  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl clang
+  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl clang nginx
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
 )
 
@@ -28,6 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian's nginx starts a server on port 80 when it is installed; ssrd's tests run their own
+  # nginx on a free port, so stop the packaged one we just caused to start.
+  if printf '%s\n' "${missing[@]}" | grep -qx nginx; then
+    { service nginx stop || nginx -s quit; } >/dev/null 2>&1 || true
+  fi
 fi
 
 # V8: Debian 12 ships it inside libnode108. Node.js 20 from another packager makes

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# e2e: real nginx (Debian's package) in front of two ssrd daemons with config/nginx.conf: status
+# and headers come through, gzip, 304 on a matching ETag, a streamed page's first chunk before its
+# Suspense data, and the upstream surviving one daemon being stopped.
+. "$(dirname "$0")/lib.sh"
+command -v nginx >/dev/null || { not_ok "nginx is not installed (tools/deps.sh installs it)"; finish; exit 1; }
+pa=$(free_port); pb=$(free_port); pn=$(free_port)
+start() { # NAME PORT
+  "$SSRD" serve --http "http://127.0.0.1:$2" --ipc "ipc://$WORK/$1.sock" --workers 1 --watch-ms 0 \
+    --cache-dir "$WORK/cache" >"$WORK/$1.log" 2>&1 &
+  eval "pid_$1=$!"
+  cleanup_hooks+=("kill $! 2>/dev/null")
+}
+start a "$pa"
+start b "$pb"
+for port in "$pa" "$pb"; do
+  for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
+done
+mkdir -p "$WORK/nginx/logs"
+sed -e "s/listen 8000;/listen 127.0.0.1:$pn;/" -e "s/127.0.0.1:8080 /127.0.0.1:$pa /" -e "s/127.0.0.1:8081 /127.0.0.1:$pb /" \
+  "$SRC/config/nginx.conf" >"$WORK/nginx/nginx.conf"
+check "config/nginx.conf is valid" nginx -t -q -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log"
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" -g 'daemon off;' &
+npid=$!
+cleanup_hooks+=("kill $npid 2>/dev/null")
+url="http://127.0.0.1:$pn"
+for _ in $(seq 1 100); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+
+get() { rm -f "$WORK/h" "$WORK/b"; curl -s -D "$WORK/h" -o "$WORK/b" -w '%{http_code} %{time_starttransfer} %{time_total}' "$@" >"$WORK/t"; }
+hdr() { grep -i "^$1:" "$WORK/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+code() { cut -d' ' -f1 "$WORK/t"; }
+
+get "$url/products"
+check "GET /products through nginx is 200" [ "$(code)" = 200 ]
+check "the page is ssrd's" grep -q '<title>ssrd demo: /products</title>' "$WORK/b"
+cp "$WORK/b" "$WORK/products.html"
+check "ssrd's headers come through: $(hdr x-content-type-options), $(hdr x-frame-options)" sh -c "[ '$(hdr x-content-type-options)' = nosniff ] && [ '$(hdr x-frame-options)' = SAMEORIGIN ]"
+check "and its caching: $(hdr cache-control)" [ "$(hdr cache-control)" = "public, max-age=10, stale-while-revalidate=30" ]
+get "$url/nope"
+check "an unknown path is a 404 with the site's page" sh -c "[ '$(code)' = 404 ] && grep -q 'Page not found' '$WORK/b'"
+
+# gzip, through nginx, whatever the daemon had
+get "$url/products" -H 'Accept-Encoding: gzip'
+check "gzip when asked: Content-Encoding $(hdr content-encoding)" [ "$(hdr content-encoding)" = gzip ]
+check "which unzips to the same page" sh -c "gunzip -c '$WORK/b' | cmp -s - '$WORK/products.html'"
+
+# 304: the ETag of a cached page, sent back
+for _ in 1 2 3 4; do get "$url/about"; done # both daemons have it cached now
+etag=$(hdr etag)
+check "a cached page has an ETag ($etag)" [ -n "$etag" ]
+get "$url/about" -H "If-None-Match: $etag"
+check "If-None-Match with it: 304 ($(code))" [ "$(code)" = 304 ]
+
+# streaming through nginx: a fresh query string makes it a miss, streamed
+get "$url/slow?fresh=$RANDOM$RANDOM"
+ttfb=$(cut -d' ' -f2 "$WORK/t"); total=$(cut -d' ' -f3 "$WORK/t")
+check "a streamed page's first byte ($ttfb s) comes before its 200 ms data" awk -v t="$ttfb" 'BEGIN { exit !(t < 0.15) }'
+check "and its last after it ($total s)" awk -v t="$total" 'BEGIN { exit !(t >= 0.195) }'
+check "with the data in it" grep -q '<td>North</td>' "$WORK/b"
+
+# the upstream survives one daemon stopping
+kill -TERM "$pid_b"
+wait "$pid_b" 2>/dev/null
+ok_n=0
+for i in $(seq 1 20); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/products/$i")" = 200 ] && ok_n=$((ok_n + 1))
+done
+check "with daemon B stopped, 20 of 20 requests still 200 ($ok_n)" [ "$ok_n" = 20 ]
+
+kill -QUIT "$npid"
+wait "$npid" 2>/dev/null
+finish
