@@ -34,7 +34,12 @@ struct stream {
 	int              failed; /* the client went away */
 	uint64_t         id;
 	ssrd_cache_fill *fill; /* the response cache's copy, or NULL */
-	const char      *vary; /* the Vary header's value */
+	/* A read kept pending on the connection: it fails when the client
+	 * goes away, even while the render waits for data and writes nothing.
+	 */
+	nng_aio    *raio;
+	char        rbuf[256];
+	const char *vary; /* the Vary header's value */
 };
 
 static void stream_write_done(void *arg);
@@ -111,13 +116,37 @@ kick(struct stream *s)
 static void
 stream_free(struct stream *s)
 {
-	nng_http_conn_close(s->conn);
+	nng_http_conn_close(s->conn); /* ends the pending read too */
+	nng_aio_stop(s->raio);        /* its callback has run: s is ours */
+	nng_aio_free(s->raio);
 	nng_http_req_free(s->req);
 	nng_aio_reap(s->aio); /* may be in its own callback */
 	ssrd__strbuf_free(&s->queued);
 	ssrd__strbuf_free(&s->writing);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
+}
+
+/* The client's side of the connection: bytes it sends after its request
+ * are ignored (the reply ends with Connection: close); an error means it is
+ * gone, and the render is cancelled. */
+static void
+stream_read_done(void *arg)
+{
+	struct stream *s  = arg;
+	int            rv = nng_aio_result(s->raio);
+	pthread_mutex_lock(&s->mu);
+	if (rv == 0 && !s->done && !s->failed) {
+		nng_iov iov = { s->rbuf, sizeof(s->rbuf) };
+		nng_aio_set_iov(s->raio, 1, &iov);
+		nng_http_conn_read(s->conn, s->raio);
+	} else if (rv != 0 && rv != NNG_ECANCELED && !s->failed) {
+		s->failed = 1;
+		if (s->job != NULL) {
+			ssrd__pool_cancel(s->pool, s->job);
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void
@@ -219,7 +248,9 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	s->job  = job;
 	s->head = head;
 	s->id   = job->id;
-	if (nng_aio_alloc(&s->aio, stream_write_done, s) != 0) {
+	if (nng_aio_alloc(&s->aio, stream_write_done, s) != 0
+	    || nng_aio_alloc(&s->raio, stream_read_done, s) != 0) {
+		nng_aio_free(s->aio);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return SSRD_ENOMEM;
@@ -239,6 +270,7 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		job->chunk = NULL;
 		job->done  = NULL;
 		nng_aio_free(s->aio);
+		nng_aio_free(s->raio);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return rv;
@@ -248,6 +280,9 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	s->req  = req;
 	nng_aio_set_output(aio, 0, NULL);
 	nng_aio_finish(aio, 0);
+	nng_iov iov = { s->rbuf, sizeof(s->rbuf) };
+	nng_aio_set_iov(s->raio, 1, &iov);
+	nng_http_conn_read(s->conn, s->raio);
 	(void) kick(s);
 	pthread_mutex_unlock(&s->mu);
 	return SSRD_OK;

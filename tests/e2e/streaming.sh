@@ -121,6 +121,11 @@ check "its shell and fallback were sent" sh -c "grep -q STALL-SHELL '$WORK/stall
 check "the response ends cleanly (closing html)" grep -q '</html>' "$WORK/stall.body"
 sleep 0.2
 check "the log names the stall" grep -q 'render_failed.*path=/stall error=timeout.*streaming_stall_ms' "$WORK/serve.log"
+# a client that goes away mid-stream cancels its render at once (not at the stall limit)
+curl -s -o /dev/null --max-time 0.2 "$url/stall?gone=1" || true
+sleep 0.15
+check "a client that hangs up cancels its render (error=closed, not timeout)" \
+  grep -q 'render_failed.*path=/stall error=closed .*the caller cancelled the render' "$WORK/serve.log"
 get /hang
 check "a shell that never resolves is a 504 ($(code))" [ "$(code)" = 504 ]
 check "after the stall limit ($(total) s)" lt 0.45 "$(total)"
