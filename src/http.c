@@ -233,9 +233,8 @@ reply_page(const ssrd_http *http, nng_aio *aio, uint16_t status,
 	nng_aio_finish(aio, 0);
 }
 
-/* Does the request accept gzip? (q=0 refuses it.) */
-static int
-accepts_gzip(nng_http_req *req)
+int
+ssrd__http_accepts_gzip(nng_http_req *req)
 {
 	const char *ae = nng_http_req_get_header(req, "Accept-Encoding");
 	const char *g  = ae ? strstr(ae, "gzip") : NULL;
@@ -256,7 +255,7 @@ reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
 	const char *body = e->body, *etag = e->etag;
 	size_t      len = e->len;
 	int         gz  = 0;
-	if (accepts_gzip(req)) {
+	if (ssrd__http_accepts_gzip(req)) {
 		size_t      n;
 		const char *g = ssrd__respcache_gzip(http->cache, e, &n);
 		if (g != NULL) {

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+
 #include "pool.h"
 #include "reload.h"
 
@@ -32,6 +35,9 @@ typedef struct ssrd_http_opts {
 	size_t cache_bytes;
 	int    cache_ttl, cache_swr;
 } ssrd_http_opts;
+
+/* Returns 1 if the request's Accept-Encoding takes gzip (q=0 refuses it). */
+int ssrd__http_accepts_gzip(nng_http_req *req);
 
 /* Calls fn for each header every response carries (security headers). */
 void ssrd__http_each_header(

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include <ssrd/errors.h>
 
 #include "http.h"
@@ -37,8 +39,13 @@ struct stream {
 	/* A read kept pending on the connection: it fails when the client
 	 * goes away, even while the render waits for data and writes nothing.
 	 */
-	nng_aio    *raio;
-	char        rbuf[256];
+	nng_aio *raio;
+	char     rbuf[256];
+	/* gzip, when the client takes it: one deflate stream over the chunks,
+	 * flushed at each so the browser can show what has come */
+	int         gzip;
+	int         z_ready;
+	z_stream    z;
 	const char *vary; /* the Vary header's value */
 };
 
@@ -89,7 +96,46 @@ cache_headers(struct stream *s, const ssrd_job *job)
 	if (s->vary != NULL) {
 		ssrd__strbuf_printf(&s->queued, "Vary: %s\r\n", s->vary);
 	}
+	if (s->gzip
+	    && deflateInit2(
+	           &s->z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+	        == Z_OK) {
+		s->z_ready = 1;
+		ssrd__strbuf_puts(&s->queued, "Content-Encoding: gzip\r\n");
+	}
 	ssrd__strbuf_puts(&s->queued, "\r\n");
+}
+
+/* Appends len bytes as HTTP chunks, through gzip when on (flush: Z_SYNC_FLUSH
+ * after each batch, Z_FINISH at the end). */
+static void
+body_chunk(struct stream *s, const char *data, size_t len, int flush)
+{
+	if (!s->z_ready) {
+		if (len > 0) {
+			ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);
+			ssrd__strbuf_append(&s->queued, data, len);
+			ssrd__strbuf_puts(&s->queued, "\r\n");
+		}
+		return;
+	}
+	char out[16384];
+	s->z.next_in  = (Bytef *) data;
+	s->z.avail_in = (uInt) len;
+	do {
+		s->z.next_out  = (Bytef *) out;
+		s->z.avail_out = sizeof(out);
+		int    rv      = deflate(&s->z, flush);
+		size_t n       = sizeof(out) - s->z.avail_out;
+		if (n > 0) {
+			ssrd__strbuf_printf(&s->queued, "%zx\r\n", n);
+			ssrd__strbuf_append(&s->queued, out, n);
+			ssrd__strbuf_puts(&s->queued, "\r\n");
+		}
+		if (rv == Z_STREAM_END || rv == Z_STREAM_ERROR) {
+			break;
+		}
+	} while (s->z.avail_out == 0 || s->z.avail_in > 0);
 }
 
 /* Starts the next write if none is running (s->mu held). Returns 1 if s is
@@ -119,6 +165,9 @@ stream_free(struct stream *s)
 	nng_http_conn_close(s->conn); /* ends the pending read too */
 	nng_aio_stop(s->raio);        /* its callback has run: s is ours */
 	nng_aio_free(s->raio);
+	if (s->z_ready) {
+		deflateEnd(&s->z);
+	}
 	nng_http_req_free(s->req);
 	nng_aio_reap(s->aio); /* may be in its own callback */
 	ssrd__strbuf_free(&s->queued);
@@ -185,9 +234,7 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 		ssrd__cache_fill_chunk(s->fill, data, len);
 	}
 	if (!s->head && !s->failed && len > 0) {
-		ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);
-		ssrd__strbuf_append(&s->queued, data, len);
-		ssrd__strbuf_puts(&s->queued, "\r\n");
+		body_chunk(s, data, len, Z_SYNC_FLUSH);
 	}
 	(void) kick(s);
 	pthread_mutex_unlock(&s->mu);
@@ -221,6 +268,9 @@ stream_done(ssrd_job *job, void *arg)
 		/* The end of the body. A render stopped part-way (timeout)
 		 * still ends cleanly: React has closed its markup and left
 		 * the pending boundaries to the client. */
+		if (s->z_ready && !s->failed) {
+			body_chunk(s, NULL, 0, Z_FINISH);
+		}
 		ssrd__strbuf_puts(&s->queued, "0\r\n\r\n");
 	}
 	s->job  = NULL;
@@ -263,6 +313,7 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	 * the connection ours; a refused job gives it back untouched. */
 	nng_http_conn *conn = nng_aio_get_input(aio, 2);
 	nng_http_req  *req  = nng_aio_get_input(aio, 0);
+	s->gzip             = !head && ssrd__http_accepts_gzip(req);
 	pthread_mutex_lock(&s->mu);
 	int rv = ssrd__pool_submit(pool, job);
 	if (rv != SSRD_OK) {

@@ -45,6 +45,13 @@ get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: gzip;q=0'
 check "gzip;q=0 refuses it" [ -z "$(hdr content-encoding)" ]
 get /echo --data-urlencode x=2 -G
 check "another query is another entry (a miss)" [ "$(cache_state)" = miss ]
+cp "$WORK/b" "$WORK/x2"
+get /order --data-urlencode x=gz -G -H 'Accept-Encoding: gzip'
+check "a streamed miss is gzip'd too when asked ($(cache_state), $(hdr content-encoding))" \
+  sh -c "[ '$(cache_state)' = miss ] && [ '$(hdr content-encoding)' = gzip ] && grep -qi '^transfer-encoding: chunked' '$WORK/h'"
+check "and unzips to the whole page" sh -c "gunzip -c '$WORK/b' | grep -q 'SLOW-CONTENT'"
+get /order --data-urlencode x=gz -G
+check "whose cached copy is the page itself, not its gzip" grep -q 'SLOW-CONTENT' "$WORK/b"
 get /echo --data-urlencode x=1 -G -H 'Accept-Language: fr'
 check "another Accept-Language is another entry (a miss)" [ "$(cache_state)" = miss ]
 check "and the page saw it" grep -q 'accept-language&quot;:&quot;fr' "$WORK/b"
