@@ -16,6 +16,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 check "the server answers" curl -sf -o /dev/null "$url/healthz"
+curl -sf -o /dev/null "$url/healthz" || { echo "--- the daemon did not answer; its log:"; tail -20 "$WORK/serve.log"; }
 
 get() { # PATH [CURL ARGS...]: headers in $WORK/h, body in $WORK/b, status in $WORK/code
   local path=$1

@@ -38,9 +38,23 @@ stderr_has() {
   fi
 }
 
-# free_port: a TCP port nothing listens on.
+# free_port: a TCP port nothing listens on, picked below the kernel's ephemeral range
+# (32768 and up), where the connections of tests running beside this one take their
+# ports: a port from that range could be taken by some client between here and listen().
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+for _ in range(200):
+    p = random.randint(20000, 32000)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(p)
+    break'
 }
 
 finish() {

@@ -13,6 +13,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 check "the server answers" curl -sf -o /dev/null "$url/"
+curl -sf -o /dev/null "$url/" || { echo "--- the daemon did not answer; its log:"; tail -20 "$WORK/serve.log"; }
 
 status() { curl -s -o "$WORK/body" -w '%{http_code}' -X "$1" "$url$2"; }
 check "GET / is 200" [ "$(status GET /)" = 200 ]

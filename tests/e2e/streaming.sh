@@ -40,6 +40,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 check "the server answers" curl -sf -o /dev/null "$url/"
+curl -sf -o /dev/null "$url/" || { echo "--- the daemon did not answer; its log:"; tail -20 "$WORK/serve.log"; }
 
 # get PATH: body in $WORK/body, "code ttfb total" in $WORK/t
 get() { curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code} %{time_starttransfer} %{time_total}' "$url$1" >"$WORK/t"; }
