@@ -159,6 +159,8 @@ main(int argc, char **argv)
 	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK
 	    || ssrd__config_set(
 	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
+	        != SSRD_OK
+	    || ssrd__config_set(&cfg, "hydrate", "0", errbuf, sizeof(errbuf))
 	        != SSRD_OK) {
 		die("set-up", "failed");
 	}

@@ -187,6 +187,8 @@ main(int argc, char **argv)
 	    || ssrd__config_set(
 	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
 	        != SSRD_OK
+	    || ssrd__config_set(&cfg, "hydrate", "0", errbuf, sizeof(errbuf))
+	        != SSRD_OK
 	    || ssrd__host_opts_init(&host, &cfg, errbuf, sizeof(errbuf))
 	        != SSRD_OK
 	    || ssrd__hostpool_start((size_t) cfg.host_threads, &hp) != SSRD_OK

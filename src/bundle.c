@@ -422,6 +422,89 @@ import_components(ssrd_strbuf *imports, ssrd_strbuf *registry, const char *root,
 	    "--minify-whitespace", "--loader:.js=jsx"
 
 int
+ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
+    char *errbuf, size_t errlen)
+{
+	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
+	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], layout[PATH_MAX];
+	char runtime[PATH_MAX + 16];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
+	snprintf(entry, sizeof(entry), "%s/client-entry.js", dir);
+	snprintf(outfile, sizeof(outfile), "%s/client.js", dir);
+	snprintf(name, sizeof(name), "client:%s", site_root);
+
+	/* The browser's copy of the site: React, the layout and every page,
+	 * hydrating the document the server sent with the props it embedded
+	 * (window.__SSRD__, see base.js). */
+	ssrd_strbuf e = { 0 };
+	ssrd__strbuf_puts(&e,
+	    "import { hydrateRoot } from \"react-dom/client\";\n"
+	    "import { jsx } from \"react/jsx-runtime\";\n");
+	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
+	int has_layout = access(layout, R_OK) == 0;
+	if (has_layout) {
+		ssrd__strbuf_puts(&e, "import Layout from ");
+		ssrd__strbuf_json_string(&e, layout, strlen(layout));
+		ssrd__strbuf_puts(&e, ";\n");
+	}
+	for (size_t i = 0; i < routes->n; i++) {
+		char page[PATH_MAX];
+		snprintf(page, sizeof(page), "%s/%s", site_root,
+		    routes->v[i].page_key);
+		ssrd__strbuf_printf(&e, "import P%zu from ", i);
+		ssrd__strbuf_json_string(&e, page, strlen(page));
+		ssrd__strbuf_puts(&e, ";\n");
+	}
+	ssrd__strbuf_puts(&e, "const pages = {\n");
+	for (size_t i = 0; i < routes->n; i++) {
+		ssrd__strbuf_json_string(
+		    &e, routes->v[i].page_key, strlen(routes->v[i].page_key));
+		ssrd__strbuf_printf(&e, ": P%zu,\n", i);
+	}
+	ssrd__strbuf_printf(&e,
+	    "};\n"
+	    "const d = window.__SSRD__;\n"
+	    "const Page = d && pages[d.page];\n"
+	    "if (Page) {\n"
+	    "  const page = jsx(Page, d.props);\n"
+	    "  hydrateRoot(document, %s);\n"
+	    "}\n",
+	    has_layout ? "jsx(Layout, { path: d.path, children: page })"
+	               : "page");
+	if (ssrd__strbuf_failed(&e)) {
+		ssrd__strbuf_free(&e);
+		return SSRD_ENOMEM;
+	}
+	rv = write_if_changed(entry, &e);
+	ssrd__strbuf_free(&e);
+	if (rv != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
+		    strerror(errno));
+		return rv;
+	}
+	/* React comes from ssrd's own node_modules: the aliases resolve in
+	 * esbuild's working directory, the runtime's. The host bridge is
+	 * server-only: client-ssrd.js stands in for it. */
+	const char        *args[] = { entry, "--bundle", "--format=iife",
+		       "--platform=browser", "--target=es2020",
+		       "--define:process.env.NODE_ENV=\"production\"", "--minify",
+		       "--jsx=automatic", "--loader:.js=jsx", "--log-level=error",
+		       "--color=false", "--sourcemap=external",
+		       "--sources-content=false", "--alias:react=react",
+		       "--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
+		       NULL };
+	struct esbuild_job job    = { runtime, esbuild, args };
+	return esbuild_layer(
+	    manifest, name, outfile, &job, out, errbuf, errlen);
+}
+
+int
 ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, ssrd_bundle *out, char *errbuf, size_t errlen)
 {

@@ -66,6 +66,15 @@ int ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
  * site_root must be absolute. Returns SSRD_OK, or SSRD_EBUILD with
  * esbuild's message (file, line, column) in errbuf.
  */
+/*
+ * Gets the site's browser bundle (React, the layout and every page of routes,
+ * hydrating the server's document from window.__SSRD__), like the shell:
+ * from the cache or built by esbuild. Returns as ssrd__bundle_get_shell().
+ */
+int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
+    char *errbuf, size_t errlen);
+
 int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, ssrd_bundle *out, char *errbuf, size_t errlen);
 

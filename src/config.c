@@ -247,6 +247,9 @@ static const struct opt options[] = {
 	    check_sites,
 	    "the site's root directory (with app/), or HOST=PATH entries, "
 	    "comma-separated; the first is the default" },
+	{ "site", "hydrate", OPT_LONG, OFF(hydrate), "1", 0, 1, NULL,
+	    "1: build each site's browser bundle; pages served over HTTP load "
+	    "it and hydrate (React takes over in the browser)" },
 	{ "site", "watch_ms", OPT_LONG, OFF(watch_ms), "1000", 0, 3600000, NULL,
 	    "how often ssrd serve looks for changed sources and rebuilds what "
 	    "changed, ms; 0 = never" },

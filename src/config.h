@@ -31,6 +31,7 @@ typedef struct ssrd_config {
 	/* [site] */
 	char *site;     /* the site's root directory (holds app/) */
 	long  watch_ms; /* how often to look for changed sources; 0 = never */
+	long  hydrate;  /* 1: build the browser bundle; HTTP pages hydrate */
 	/* [render] */
 	long  heap_max_mb;   /* each isolate's old-generation limit */
 	long  young_max_mb;  /* each isolate's young generation */

@@ -167,6 +167,34 @@ ssrd__http_log_render(const ssrd_job *job, int streamed)
 	    job->first_ms, job->render_ms, job->worker);
 }
 
+/* A static asset (the browser bundle), cached for good by its URL. */
+static void
+reply_asset(nng_aio *aio, const char *body, size_t len, int head)
+{
+	nng_http_res *res;
+	int           rv = nng_http_res_alloc(&res);
+	if (rv == 0) {
+		nng_http_res_set_header(
+		    res, "Content-Type", "text/javascript; charset=utf-8");
+		nng_http_res_set_header(res, "Cache-Control",
+		    "public, max-age=31536000, immutable");
+		ssrd__http_each_header(set_res_header, res);
+		if (!head) {
+			rv = nng_http_res_copy_data(res, body, len);
+		} else {
+			char cl[32];
+			snprintf(cl, sizeof(cl), "%zu", len);
+			nng_http_res_set_header(res, "Content-Length", cl);
+		}
+	}
+	if (rv != 0) {
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
 /* Frees a fill that never reached a job. */
 static void
 ssrd_cache_fill_free(ssrd_cache_fill *f)
@@ -305,7 +333,8 @@ revalidate_in_background(ssrd_http *http, ssrd_site *site, const char *uri,
 	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
 	job->cache_ttl = http->cache_ttl;
 	job->cache_swr = http->cache_swr;
-	job->stream    = 0; /* nobody reads it as it comes */
+	job->stream    = 1; /* as the page it replaces was made */
+	job->hydrate   = 1;
 	job->done      = revalidate_done;
 	job->arg       = f;
 	if (ssrd__pool_submit(http->pool, job) != SSRD_OK) {
@@ -402,6 +431,22 @@ handle(nng_aio *aio)
 		return;
 	}
 
+	/* The site's browser bundle, under a URL that names its content: it
+	 * never changes, so browsers and proxies keep it for a year. */
+	if (strncmp(uri, "/_ssrd/", 7) == 0) {
+		ssrd_site *cs = ssrd__reloader_site(
+		    ssrd__reloader_pick(http->sites, http->hosts, http->nsites,
+		        nng_http_req_get_header(req, "Host")));
+		if (cs->client_url[0] != '\0' && strlen(cs->client_url) == plen
+		    && strncmp(uri, cs->client_url, plen) == 0) {
+			reply_asset(aio, cs->client.code, cs->client.len, head);
+		} else {
+			reply_text(aio, 404, "404 not found\n", head);
+		}
+		ssrd__site_unref(cs);
+		return;
+	}
+
 	/* The page's props: the query string and the request headers that
 	 * config passes on (http_headers). */
 	size_t props_len;
@@ -479,6 +524,7 @@ handle(nng_aio *aio)
 		return;
 	}
 	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->hydrate   = 1;
 	job->cache_ttl = http->cache != NULL ? http->cache_ttl : 0;
 	job->cache_swr = http->cache_swr;
 	if (ssrd__pool_streams(http->pool)) {

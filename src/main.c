@@ -318,7 +318,10 @@ cmd_render(struct app *app)
 		    "ssrd: render needs a path, e.g. ssrd render /products\n");
 		return EXIT_USAGE;
 	}
-	int rc = app_start(app, 1);
+	/* In-process output is for scripts and tools: no browser bundle, so
+	 * none is built. */
+	app->cfg.hydrate = 0;
+	int rc           = app_start(app, 1);
 	if (rc != 0) {
 		return rc;
 	}

@@ -38,7 +38,9 @@ struct ssrd_job {
 	int    stream;
 	double timeout_ms;      /* a streaming render's wall clock; 0: pool's */
 	int    capture_console; /* 1: keep the render's console lines */
-	int    heap_stats; /* 1: after the render, a full GC, then fill heap */
+	int    hydrate; /* 1: the page loads the site's browser bundle (when it
+	                   has one) with its props: streaming renders only */
+	int heap_stats; /* 1: after the render, a full GC, then fill heap */
 	/* How long the reply may be cached, s (0: not at all), and served stale
 	 * while it is rendered again: the caller sets its defaults; the worker
 	 * applies the page's own `export const cache` (false, or {ttl, swr}).

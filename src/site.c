@@ -78,6 +78,24 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		site_free(site);
 		return rv;
 	}
+	if (cfg->hydrate) {
+		/* The browser's bundle: without it pages still render, they
+		 * just do not come alive in the browser. */
+		char why[8192];
+		if (ssrd__bundle_get_client(cfg, manifest, site->root,
+		        &site->routes, &site->client, why, sizeof(why))
+		    == SSRD_OK) {
+			snprintf(site->client_url, sizeof(site->client_url),
+			    "/_ssrd/client-%016llx.js",
+			    (unsigned long long) XXH3_64bits(
+			        site->client.code, site->client.len));
+		} else {
+			char *q = ssrd__log_quote(why, strlen(why));
+			ssrd__log(SSRD_LOG_WARN, "client_bundle_failed",
+			    "root=%s error=%s", site->root, q ? q : "\"\"");
+			free(q);
+		}
+	}
 
 	ssrd__log(SSRD_LOG_INFO, "site_loaded",
 	    "root=%s routes=%zu shell_bytes=%zu page_bytes=%zu "
@@ -114,6 +132,7 @@ site_free(ssrd_site *site)
 	free(site->pages);
 	free(site->page_errors);
 	ssrd__bundle_clear(&site->shell);
+	ssrd__bundle_clear(&site->client);
 	ssrd__routes_free(&site->routes);
 	free(site->root);
 	free(site);

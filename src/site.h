@@ -28,6 +28,8 @@ typedef struct ssrd_site {
 	ssrd_bundle  shell;
 	ssrd_bundle *pages;       /* routes.n of them */
 	char       **page_errors; /* routes.n; NULL where the page built */
+	ssrd_bundle  client; /* the browser bundle (hydration); len 0: none */
+	char client_url[64]; /* "/_ssrd/client-<hash>.js", or "" without one */
 } ssrd_site;
 
 /*

@@ -375,12 +375,15 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 	char          rid[24], *out = NULL;
 	size_t        n;
 	snprintf(rid, sizeof(rid), "%llu", (unsigned long long) render);
-	ssrd_str args[] = {
-		{ rid, strlen(rid) },
-		{ job->page_key, strlen(job->page_key) },
-		{ job->path, strlen(job->path) },
-		{ job->params_json, strlen(job->params_json) },
-		{ job->props_json, job->props_json ? job->props_len : 0 },
+	/* hydration: the browser bundle the page will load, when asked for */
+	const char *url    = job->hydrate ? sc->site->client_url : "";
+	ssrd_str    args[] = {
+		   { rid, strlen(rid) },
+		   { job->page_key, strlen(job->page_key) },
+		   { job->path, strlen(job->path) },
+		   { job->params_json, strlen(job->params_json) },
+		   { job->props_json, job->props_json ? job->props_len : 0 },
+		   { url, strlen(url) },
 	};
 	sc->current_id = job->id;
 	int rv         = load_page(sc, job, &job->error_text);
@@ -392,7 +395,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		 * (and set the job's outcome) when it returns. */
 		ssrd__context_set_render(sc->ctx, render);
 		rv = ssrd__context_call(
-		    sc->ctx, "__ssrd_stream", args, 5, &out, &n, &err);
+		    sc->ctx, "__ssrd_stream", args, 6, &out, &n, &err);
 		ssrd__context_set_render(sc->ctx, 0);
 		free(out);
 	}

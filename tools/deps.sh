@@ -11,9 +11,14 @@ say() { printf '[deps] %s\n' "$*"; }
 # Packages the build, the tests and libnode's own runtime need.
 apt_packages=(
   build-essential cmake pkg-config
-  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl clang nginx
+  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
 )
+# What only the test suite needs (tools/test.sh asks with --tests): clang for the libFuzzer
+# targets, nginx to put in front, Chromium to load pages and watch them hydrate.
+if [ "${1:-}" = "--tests" ]; then
+  apt_packages+=(clang nginx chromium)
+fi
 
 missing=()
 for p in "${apt_packages[@]}"; do

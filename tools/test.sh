@@ -18,6 +18,7 @@ summaries() {
 }
 
 echo "== build"
+bash tools/deps.sh --tests
 bash tools/build.sh
 echo "== tests (release build)"
 ctest --test-dir build --output-on-failure --timeout 300 -j2

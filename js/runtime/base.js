@@ -228,7 +228,7 @@ globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
 // retried on the client) go to native.report with the component stack.
 const streaming = new Map();
 
-globalThis.__ssrd_stream_with = function (id, layout, Page, path, paramsJson, propsJson) {
+globalThis.__ssrd_stream_with = function (id, layout, Page, pageKey, path, paramsJson, propsJson, clientUrl) {
   const props = parseObject(propsJson, "props");
   props.params = parseObject(paramsJson, "route params");
   const page = jsx(Page, props);
@@ -240,6 +240,18 @@ globalThis.__ssrd_stream_with = function (id, layout, Page, path, paramsJson, pr
       native.report(id, error, (info && info.componentStack) || "");
     },
   };
+  if (clientUrl) {
+    // Hydration: the browser bundle, and what it needs to render the same
+    // tree. The JSON goes inside a <script>: every "<" is escaped so that no
+    // prop can close it ("</script>"), and so are the two line separators
+    // JavaScript strings may not hold.
+    const data = JSON.stringify({ page: pageKey, path, props })
+      .replace(/</g, "\\u003c")
+      .replace(/\u2028/g, "\\u2028")
+      .replace(/\u2029/g, "\\u2029");
+    options.bootstrapScriptContent = `window.__SSRD__=${data};`;
+    options.bootstrapScripts = [clientUrl];
+  }
   renderToReadableStream(layout ? jsx(layout, { path, children: page }) : page, options)
     .then(async (stream) => {
       const reader = stream.getReader();
@@ -255,10 +267,10 @@ globalThis.__ssrd_stream_with = function (id, layout, Page, path, paramsJson, pr
   return "";
 };
 
-globalThis.__ssrd_stream = function (id, pageKey, path, paramsJson, propsJson) {
+globalThis.__ssrd_stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
   const Page = pages[pageKey];
   if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
-  return globalThis.__ssrd_stream_with(id, shell.layout, Page, path, paramsJson, propsJson);
+  return globalThis.__ssrd_stream_with(id, shell.layout, Page, pageKey, path, paramsJson, propsJson, clientUrl);
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending

@@ -57,6 +57,14 @@ for _ in range(200):
     break'
 }
 
+# page_only: stdin to stdout without what HTTP adds to load the browser bundle (React's preload
+# link, the props script and the bundle's script; hydration.sh tests those), whose URL changes
+# whenever any page of the site does.
+page_only() {
+  sed -E -e 's#<link rel="preload" as="script" fetchPriority="low" href="/_ssrd/client-[0-9a-f]+\.js"/>##' \
+    -e 's#<script id="_R_">[^<]*</script><script src="/_ssrd/client-[0-9a-f]+\.js" async=""></script>##'
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -384,6 +384,8 @@ main(void)
 	    || ssrd__config_set(
 	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
 	        != SSRD_OK
+	    || ssrd__config_set(&cfg, "hydrate", "0", errbuf, sizeof(errbuf))
+	        != SSRD_OK
 	    || ssrd__engine_init(NULL, (size_t) cfg.page_cache_mb << 20)
 	        != SSRD_OK) {
 		fprintf(stderr, "set-up failed\n");

@@ -346,6 +346,8 @@ main(void)
 	    || ssrd__config_set(
 	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
 	        != SSRD_OK
+	    || ssrd__config_set(&cfg, "hydrate", "0", errbuf, sizeof(errbuf))
+	        != SSRD_OK
 	    || ssrd__config_set(
 	           &cfg, "env_allow", "SSRD_T_OK", errbuf, sizeof(errbuf))
 	        != SSRD_OK

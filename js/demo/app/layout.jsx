@@ -31,6 +31,7 @@ export default function RootLayout({ children, path }) {
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <link rel="icon" href="data:," />
         <title>{`ssrd demo: ${path}`}</title>
         <style>{CSS}</style>
       </head>

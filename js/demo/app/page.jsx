@@ -1,3 +1,5 @@
+import Counter from "../components/Counter.jsx";
+
 // Home page.
 const FEATURES = [
   {
@@ -26,6 +28,7 @@ export default function HomePage({ name }) {
         of JSON props into HTML without running Node.js.
       </p>
       <p className="greeting">Hello, {visitor}!</p>
+      <Counter />
       <ul className="cards">
         {FEATURES.map((feature) => (
           <li key={feature.title} className="card">

@@ -1,0 +1,54 @@
+// hydrate.mjs: loads a page of a running ssrd in headless Chromium (Debian's, driven by
+// playwright-core), clicks the demo's counter and checks that React took over the server's
+// HTML without a hydration mismatch. Prints one JSON line; exits 1 on any failure.
+//   node tests/e2e/hydrate.mjs URL [--load-only]   (SSRD_JS_DIR: where js/package.json is)
+// --load-only: no counter to click; the page must load and settle without errors.
+import { createRequire } from "node:module";
+
+const require = createRequire(`${process.env.SSRD_JS_DIR || new URL("../../js", import.meta.url).pathname}/package.json`);
+const { chromium } = require("playwright-core");
+
+const url = process.argv[2];
+const loadOnly = process.argv.includes("--load-only");
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+});
+const result = { url, errors: [], console: [] };
+async function run() {
+  const page = await browser.newPage();
+  page.on("console", (m) => result.console.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => result.errors.push(String(e)));
+  page.on("response", (r) => {
+    if (r.status() >= 400) result.errors.push(`${r.status()} ${r.url()}`);
+  });
+  const response = await page.goto(url, { waitUntil: "load" });
+  result.status = response.status();
+  if (loadOnly) {
+    await page.waitForTimeout(1500); // streamed boundaries, hydration
+    result.clicks_to_count = true;
+    result.title = await page.title();
+    return;
+  }
+  result.before = await page.textContent("#counter");
+  // hydration is done when React has attached its listeners: click until it counts
+  for (let i = 0; i < 50; i++) {
+    await page.click("#counter");
+    result.after = await page.textContent("#counter");
+    if (result.after !== result.before) break;
+    await page.waitForTimeout(100);
+  }
+  result.clicks_to_count = result.after !== result.before;
+  await page.click("#counter");
+  result.after_two = await page.textContent("#counter");
+  result.title = await page.title();
+}
+try {
+  await run();
+} finally {
+  await browser.close();
+}
+const mismatch = result.console.concat(result.errors).filter((l) => /hydrat|did not match|mismatch|error/i.test(l));
+result.mismatch = mismatch;
+console.log(JSON.stringify(result));
+process.exit(result.status === 200 && result.clicks_to_count && mismatch.length === 0 ? 0 : 1);

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# e2e: hydration. Pages served over HTTP load the site's browser bundle (built by esbuild, under
+# a URL naming its content, cached for good) with their props embedded safely; headless Chromium
+# (Debian's, driven by playwright-core) clicks the demo's counter and sees it count, with no
+# hydration mismatch or error, also on pages whose data came from the host bridge.
+. "$(dirname "$0")/lib.sh"
+command -v chromium >/dev/null || { not_ok "chromium is not installed (tools/deps.sh --tests installs it)"; finish; exit 1; }
+port=$(free_port)
+url="http://127.0.0.1:$port"
+"$SSRD" serve --http "$url" --ipc "ipc://$WORK/ssrd.sock" --workers 2 --watch-ms 0 --cache-dir "$WORK/cache" \
+  >"$WORK/serve.log" 2>&1 &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for _ in $(seq 1 600); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+check "the server answers" curl -sf -o /dev/null "$url/healthz"
+
+curl -s "$url/" >"$WORK/home.html"
+bundle=$(grep -o '/_ssrd/client-[0-9a-f]\{16\}\.js' "$WORK/home.html" | head -1)
+check "the page loads the site's bundle ($bundle)" [ -n "$bundle" ]
+check "with its props embedded for it" grep -q 'window.__SSRD__={"page":"app/page.jsx","path":"/"' "$WORK/home.html"
+curl -s -D "$WORK/h" -o "$WORK/bundle.js" "$url$bundle"
+check "the bundle is served, cached for good" grep -qi '^cache-control: public, max-age=31536000, immutable' "$WORK/h"
+check "and holds React's hydrateRoot" grep -q 'hydrateRoot\|hydrate' "$WORK/bundle.js"
+check "a bundle URL naming other content is a 404" [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/_ssrd/client-0000000000000000.js")" = 404 ]
+
+# props cannot close the script they are embedded in
+curl -s "$url/?evil=%3C/script%3E%3Cscript%3Ealert(1)%3C/script%3E" >"$WORK/evil.html"
+check "a prop holding </script><script> stays inside its script" sh -c "! grep -q '</script><script>alert(1)' '$WORK/evil.html' && grep -q 'u003c/script' '$WORK/evil.html'"
+
+export SSRD_JS_DIR="$SRC/js"
+node "$SRC/tests/e2e/hydrate.mjs" "$url/" >"$WORK/r1" 2>&1
+check "Chromium: the counter counts after hydration, no mismatch ($(cut -c1-200 "$WORK/r1"))" \
+  grep -q '"before":"Clicked 0 times","after":"Clicked 1 time","clicks_to_count":true,"after_two":"Clicked 2 times"' "$WORK/r1"
+check "and nothing went wrong in the page" grep -q '"errors":\[\],"console":\[\]' "$WORK/r1"
+node "$SRC/tests/e2e/hydrate.mjs" "$url/?evil=%3C/script%3E%3Cscript%3Ealert(1)%3C/script%3E" >"$WORK/r2" 2>&1
+check "Chromium: the same with the hostile prop ($(cut -c1-120 "$WORK/r2"))" grep -q '"clicks_to_count":true' "$WORK/r2"
+for page in /blog /blog/escaping /slow /products/7; do
+  node "$SRC/tests/e2e/hydrate.mjs" "$url$page" --load-only >"$WORK/r3" 2>&1
+  check "Chromium: $page loads and hydrates without an error ($(cut -c1-160 "$WORK/r3"))" \
+    sh -c "grep -q '\"status\":200' '$WORK/r3' && grep -q '\"mismatch\":\[\]' '$WORK/r3'"
+done
+
+kill -TERM $pid
+wait $pid
+check "SIGTERM stops it with exit 0" [ "$?" = 0 ]
+finish
