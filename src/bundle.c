@@ -444,7 +444,7 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	 * (window.__SSRD__, see base.js). */
 	ssrd_strbuf e = { 0 };
 	ssrd__strbuf_puts(&e,
-	    "import { hydrateRoot } from \"react-dom/client\";\n"
+	    "import { createRoot, hydrateRoot } from \"react-dom/client\";\n"
 	    "import { jsx } from \"react/jsx-runtime\";\n");
 	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
 	int has_layout = access(layout, R_OK) == 0;
@@ -467,13 +467,17 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 		    &e, routes->v[i].page_key, strlen(routes->v[i].page_key));
 		ssrd__strbuf_printf(&e, ": P%zu,\n", i);
 	}
+	/* A page the server could not render (d.fallback) is rendered here
+	 * from scratch; any other is hydrated. */
 	ssrd__strbuf_printf(&e,
 	    "};\n"
 	    "const d = window.__SSRD__;\n"
 	    "const Page = d && pages[d.page];\n"
 	    "if (Page) {\n"
 	    "  const page = jsx(Page, d.props);\n"
-	    "  hydrateRoot(document, %s);\n"
+	    "  const tree = %s;\n"
+	    "  if (d.fallback) createRoot(document).render(tree);\n"
+	    "  else hydrateRoot(document, tree);\n"
 	    "}\n",
 	    has_layout ? "jsx(Layout, { path: d.path, children: page })"
 	               : "page");

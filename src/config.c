@@ -228,6 +228,12 @@ static const struct opt options[] = {
 	    NULL,
 	    "seconds after that it is still served, stale, while one request "
 	    "renders it again in the background" },
+	{ "server", "client_fallback", OPT_STR, OFF(client_fallback), "", 0, 0,
+	    NULL,
+	    "routes (as ssrd routes lists them, comma-separated, or *) whose "
+	    "render, when it fails, times out or is refused before anything "
+	    "is sent, is left to the browser: the page's props and the site's "
+	    "bundle, with X-Ssrd-Fallback: <reason>" },
 	{ "server", "ipc", OPT_STR, OFF(ipc), "ipc:///tmp/ssrd.sock", 0, 0,
 	    check_ipc,
 	    "render protocol listen addresses (ipc:///path, tcp://host:port), "

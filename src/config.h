@@ -22,6 +22,7 @@ typedef struct ssrd_config {
 	long  cache_mb;  /* the HTTP response cache's size; 0: off */
 	long  cache_ttl; /* s a page stays fresh there; 0: off */
 	long  cache_swr; /* s it is then served stale while rendered again */
+	char *client_fallback; /* routes rendered in the browser on failure */
 	char *ipc; /* protocol listen addresses (ipc://, tcp://), comma-sep. */
 	long  ipc_contexts;   /* protocol requests in flight at once */
 	long  max_message_kb; /* bigger requests get a bad_request reply */

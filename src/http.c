@@ -66,6 +66,67 @@ set_res_header(const char *name, const char *value, void *arg)
 	nng_http_res_set_header(arg, name, value);
 }
 
+/* Routes whose failed renders fall back to rendering in the browser
+ * (client_fallback: patterns as `ssrd routes` shows them, or "*"). */
+static char **fallback_routes;
+static size_t nfallback_routes;
+
+char *
+ssrd__http_fallback_page(const ssrd_job *job, size_t *len)
+{
+	const ssrd_site *site    = job->site;
+	const char      *pattern = site->routes.v[job->route].pattern;
+	size_t           i       = 0;
+	while (i < nfallback_routes && strcmp(fallback_routes[i], "*") != 0
+	    && strcmp(fallback_routes[i], pattern) != 0) {
+		i++;
+	}
+	if (i == nfallback_routes || site->client_url[0] == '\0'
+	    || job->status != 200) {
+		return NULL;
+	}
+	/* the props as the page would have had them: params first, then the
+	 * request's (query, headers, props) */
+	const char *props = job->props_json ? job->props_json : "{}";
+	const char *inner = strchr(props, '{');
+	inner             = inner ? inner + 1 : "}";
+	while (*inner == ' ' || *inner == '\n' || *inner == '\t') {
+		inner++;
+	}
+	ssrd_strbuf data = { 0 };
+	ssrd__strbuf_puts(&data, "{\"page\":");
+	ssrd__strbuf_json_string(&data, job->page_key, strlen(job->page_key));
+	ssrd__strbuf_puts(&data, ",\"path\":");
+	ssrd__strbuf_json_string(&data, job->path, strlen(job->path));
+	ssrd__strbuf_printf(&data,
+	    ",\"props\":{\"params\":%s%s%s,\"fallback\":true}",
+	    job->params_json, *inner == '}' ? "" : ",", inner);
+	ssrd_strbuf b = { 0 };
+	ssrd__strbuf_puts(&b,
+	    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"/>"
+	    "<meta name=\"viewport\" content=\"width=device-width, "
+	    "initial-scale=1\"/></head><body><script>window.__SSRD__=");
+	/* every < escaped: no prop can close the script */
+	for (size_t k = 0; data.ptr != NULL && k < data.len; k++) {
+		if (data.ptr[k] == '<') {
+			ssrd__strbuf_puts(&b, "\\u003c");
+		} else {
+			ssrd__strbuf_append(&b, &data.ptr[k], 1);
+		}
+	}
+	ssrd__strbuf_printf(&b,
+	    ";</script><script src=\"%s\" async></script>"
+	    "</body></html>",
+	    site->client_url);
+	ssrd__strbuf_free(&data);
+	if (ssrd__strbuf_failed(&b)) {
+		ssrd__strbuf_free(&b);
+		return NULL;
+	}
+	*len = b.len;
+	return ssrd__strbuf_take(&b);
+}
+
 /* Finishes aio with a response: status, content type and body. */
 static void
 reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
@@ -185,6 +246,31 @@ reply_asset(nng_aio *aio, const char *body, size_t len, int head)
 			char cl[32];
 			snprintf(cl, sizeof(cl), "%zu", len);
 			nng_http_res_set_header(res, "Content-Length", cl);
+		}
+	}
+	if (rv != 0) {
+		nng_aio_finish(aio, rv);
+		return;
+	}
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+/* The browser-rendered stand-in for a page the server could not render. */
+static void
+reply_fallback(nng_aio *aio, int err, const char *body, size_t len, int head)
+{
+	nng_http_res *res;
+	int           rv = nng_http_res_alloc(&res);
+	if (rv == 0) {
+		nng_http_res_set_header(
+		    res, "Content-Type", "text/html; charset=utf-8");
+		nng_http_res_set_header(res, "Cache-Control", "no-store");
+		nng_http_res_set_header(
+		    res, "X-Ssrd-Fallback", ssrd_err_name(err));
+		ssrd__http_each_header(set_res_header, res);
+		if (!head) {
+			rv = nng_http_res_copy_data(res, body, len);
 		}
 	}
 	if (rv != 0) {
@@ -351,7 +437,13 @@ render_done(ssrd_job *job, void *arg)
 	if (pd->fill != NULL) {
 		ssrd__cache_fill_done(pd->fill, job);
 	}
-	if (job->err == SSRD_OK) {
+	size_t fb_len;
+	char  *fb = job->err != SSRD_OK ? ssrd__http_fallback_page(job, &fb_len)
+	                                : NULL;
+	if (fb != NULL) {
+		reply_fallback(pd->aio, job->err, fb, fb_len, pd->head);
+		free(fb);
+	} else if (job->err == SSRD_OK) {
 		reply_page(pd->http, pd->aio, (uint16_t) job->status, job->html,
 		    job->html_len, pd->head, job->cache_ttl, job->cache_swr,
 		    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
@@ -545,11 +637,21 @@ handle(nng_aio *aio)
 	}
 	if (rv != SSRD_OK) {
 		ssrd_cache_fill_free(fill);
+		size_t fb_len;
+		job->err = rv;
+		char *fb = ssrd__http_fallback_page(job, &fb_len);
+		if (fb != NULL) {
+			/* refused (overloaded): the browser renders it */
+			ssrd__http_log_render(job, 0);
+			reply_fallback(aio, rv, fb, fb_len, head);
+			free(fb);
+		} else {
+			reply_text(aio, 503,
+			    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
+			                         : "503 shutting down\n",
+			    head);
+		}
 		ssrd__job_free(job);
-		reply_text(aio, 503,
-		    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
-		                         : "503 shutting down\n",
-		    head);
 	}
 }
 
@@ -561,6 +663,12 @@ http_free(ssrd_http *http)
 	}
 	free(http->pass);
 	free(http->vary);
+	for (size_t i = 0; i < nfallback_routes; i++) {
+		free(fallback_routes[i]);
+	}
+	free(fallback_routes);
+	fallback_routes  = NULL;
+	nfallback_routes = 0;
 	ssrd__respcache_free(http->cache);
 	for (size_t i = 0; http->hosts != NULL && i < http->nsites; i++) {
 		free(http->hosts[i]);
@@ -570,35 +678,35 @@ http_free(ssrd_http *http)
 	free(http);
 }
 
-/* Splits "Accept-Language, User-Agent" into lowercase names. */
+/* Splits a comma-separated list into *out (appended to, n of them),
+ * lowercased when asked: "Accept-Language, User-Agent". */
 static int
-parse_pass(ssrd_http *http, const char *list)
+split_names(const char *list, char ***out, size_t *n, int lower)
 {
 	for (const char *p = list ? list : ""; *p != '\0';) {
 		while (*p == ' ' || *p == ',') {
 			p++;
 		}
-		size_t n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ') {
-			n--;
+		size_t len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ') {
+			len--;
 		}
-		if (n == 0) {
+		if (len == 0) {
 			break;
 		}
-		char **v
-		    = realloc(http->pass, (http->npass + 1) * sizeof(char *));
+		char **v = realloc(*out, (*n + 1) * sizeof(char *));
 		if (v == NULL) {
 			return SSRD_ENOMEM;
 		}
-		http->pass = v;
-		if ((v[http->npass] = strndup(p, n)) == NULL) {
+		*out = v;
+		if ((v[*n] = strndup(p, len)) == NULL) {
 			return SSRD_ENOMEM;
 		}
-		for (char *c = v[http->npass]; *c; c++) {
+		for (char *c = v[*n]; lower && *c; c++) {
 			*c = (char) tolower((unsigned char) *c);
 		}
-		http->npass++;
-		p += n;
+		(*n)++;
+		p += len;
 	}
 	return SSRD_OK;
 }
@@ -616,7 +724,16 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 	}
 	http->pool       = pool;
 	security_headers = opts == NULL || opts->security_headers;
-	if (parse_pass(http, opts ? opts->pass_headers : NULL) != SSRD_OK) {
+	if (opts != NULL && opts->client_fallback != NULL
+	    && split_names(opts->client_fallback, &fallback_routes,
+	           &nfallback_routes, 0)
+	        != SSRD_OK) {
+		http_free(http);
+		return SSRD_ENOMEM;
+	}
+	if (split_names(
+	        opts ? opts->pass_headers : NULL, &http->pass, &http->npass, 1)
+	    != SSRD_OK) {
 		http_free(http);
 		return SSRD_ENOMEM;
 	}

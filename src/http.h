@@ -34,7 +34,19 @@ typedef struct ssrd_http_opts {
 	 * otherwise: export const cache) */
 	size_t cache_bytes;
 	int    cache_ttl, cache_swr;
+	/* routes whose failed, timed-out or refused renders are sent for the
+	 * browser to render (route patterns, or "*"); NULL: none */
+	const char *client_fallback;
 } ssrd_http_opts;
+
+/*
+ * The document that lets the browser render job's page itself when the
+ * server could not (its route is in client_fallback and its site has a
+ * browser bundle): the props embedded, the bundle loaded, nothing else.
+ * Returns it (malloc'd, *len bytes) or NULL when the route does not fall
+ * back. Any thread.
+ */
+char *ssrd__http_fallback_page(const ssrd_job *job, size_t *len);
 
 /* Returns 1 if the request's Accept-Encoding takes gzip (q=0 refuses it). */
 int ssrd__http_accepts_gzip(nng_http_req *req);

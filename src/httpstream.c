@@ -251,7 +251,28 @@ stream_done(ssrd_job *job, void *arg)
 		ssrd__cache_fill_done(s->fill, job);
 		s->fill = NULL;
 	}
-	if (!s->started) {
+	size_t fb_len;
+	char  *fb = !s->started && job->err != SSRD_OK
+	     ? ssrd__http_fallback_page(job, &fb_len)
+	     : NULL;
+	if (fb != NULL) {
+		/* Nothing sent yet, and the route falls back: the browser
+		 * renders the page itself. */
+		ssrd__strbuf_printf(&s->queued,
+		    "HTTP/1.1 200 OK\r\nContent-Type: text/html; "
+		    "charset=utf-8\r\n"
+		    "Connection: close\r\nCache-Control: no-store\r\n"
+		    "X-Ssrd-Fallback: %s\r\n",
+		    ssrd_err_name(job->err));
+		ssrd__http_each_header(header_line, &s->queued);
+		ssrd__strbuf_printf(
+		    &s->queued, "Content-Length: %zu\r\n\r\n", fb_len);
+		s->started = 1;
+		if (!s->head) {
+			ssrd__strbuf_append(&s->queued, fb, fb_len);
+		}
+		free(fb);
+	} else if (!s->started) {
 		/* Nothing sent yet: a proper status. */
 		int         status = ssrd__http_status_for(job->err);
 		const char *text   = ssrd__http_status_text(status);

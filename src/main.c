@@ -447,9 +447,10 @@ cmd_serve(struct app *app)
 		ssrd_http_opts ho = { .pass_headers = app->cfg.http_headers,
 			.security_headers
 			= (int) app->cfg.http_security_headers,
-			.cache_bytes = (size_t) app->cfg.cache_mb << 20,
-			.cache_ttl   = (int) app->cfg.cache_ttl,
-			.cache_swr   = (int) app->cfg.cache_swr };
+			.cache_bytes     = (size_t) app->cfg.cache_mb << 20,
+			.cache_ttl       = (int) app->cfg.cache_ttl,
+			.cache_swr       = (int) app->cfg.cache_swr,
+			.client_fallback = app->cfg.client_fallback };
 		if (ssrd__http_start(app->cfg.http, app->pool, hosts,
 		        app->reloaders, app->nsites, &ho, &app->http, errbuf,
 		        sizeof(errbuf))

@@ -3,6 +3,7 @@
 // HTML without a hydration mismatch. Prints one JSON line; exits 1 on any failure.
 //   node tests/e2e/hydrate.mjs URL [--load-only]   (SSRD_JS_DIR: where js/package.json is)
 // --load-only: no counter to click; the page must load and settle without errors.
+// --wait SELECTOR: no counter either; SELECTOR must appear (its text is reported).
 import { createRequire } from "node:module";
 
 const require = createRequire(`${process.env.SSRD_JS_DIR || new URL("../../js", import.meta.url).pathname}/package.json`);
@@ -10,6 +11,7 @@ const { chromium } = require("playwright-core");
 
 const url = process.argv[2];
 const loadOnly = process.argv.includes("--load-only");
+const waitFor = process.argv.includes("--wait") ? process.argv[process.argv.indexOf("--wait") + 1] : null;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -24,6 +26,13 @@ async function run() {
   });
   const response = await page.goto(url, { waitUntil: "load" });
   result.status = response.status();
+  if (waitFor) {
+    await page.waitForSelector(waitFor, { timeout: 10000 });
+    result.text = await page.textContent(waitFor);
+    result.clicks_to_count = true;
+    result.title = await page.title();
+    return;
+  }
   if (loadOnly) {
     await page.waitForTimeout(1500); // streamed boundaries, hydration
     result.clicks_to_count = true;

@@ -43,4 +43,24 @@ done
 kill -TERM $pid
 wait $pid
 check "SIGTERM stops it with exit 0" [ "$?" = 0 ]
+
+# client-rendered fallback: a route whose server render fails is sent for the browser to render
+cp -r "$SRC/tests/fixtures/streamsite" "$WORK/site"
+port=$(free_port)
+url="http://127.0.0.1:$port"
+"$SSRD" serve --site "$WORK/site" --http "$url" --ipc "ipc://$WORK/fb.sock" --workers 1 --watch-ms 0 \
+  --cache-dir "$WORK/cache2" --client-fallback '/flaky, /hang' --streaming-stall-ms 300 >"$WORK/serve.log" 2>&1 &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for _ in $(seq 1 600); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+curl -s -D "$WORK/h" -o "$WORK/b" "$url/flaky?who=%3C/script%3E"
+check "a failed render of a fallback route is a 200 left to the browser" sh -c "grep -q '^HTTP/1.1 200' '$WORK/h' && grep -qi '^x-ssrd-fallback: render_error' '$WORK/h'"
+check "with the props and the bundle, and no prop can close the script" sh -c "grep -q '\"fallback\":true' '$WORK/b' && grep -q '/_ssrd/client-' '$WORK/b' && ! grep -q '</script>\"' '$WORK/b'"
+check "and the failure is logged" grep -q 'render_failed .*path=/flaky error=render_error .*FLAKY-SERVER-FAILURE' "$WORK/serve.log"
+check "a render that times out before any output falls back too" sh -c "curl -s -D - -o /dev/null '$url/hang' | grep -qi '^x-ssrd-fallback: timeout'"
+check "a route not listed still fails plainly (500)" [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/shellboom")" = 500 ]
+node "$SRC/tests/e2e/hydrate.mjs" "$url/flaky" --wait '#flaky' >"$WORK/r4" 2>&1
+check "Chromium renders the fallback page itself ($(cut -c1-200 "$WORK/r4"))" grep -q '"text":"rendered in the browser for nobody"' "$WORK/r4"
+kill -TERM $pid
+wait $pid
 finish
