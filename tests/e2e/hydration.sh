@@ -63,4 +63,18 @@ node "$SRC/tests/e2e/hydrate.mjs" "$url/flaky" --wait '#flaky' >"$WORK/r4" 2>&1
 check "Chromium renders the fallback page itself ($(cut -c1-200 "$WORK/r4"))" grep -q '"text":"rendered in the browser for nobody"' "$WORK/r4"
 kill -TERM $pid
 wait $pid
+
+# and a render refused for overload: one worker, one render at a time, a queue of one
+port=$(free_port)
+url="http://127.0.0.1:$port"
+"$SSRD" serve --site "$WORK/site" --http "$url" --ipc "ipc://$WORK/ov.sock" --workers 1 --watch-ms 0 \
+  --cache-dir "$WORK/cache2" --client-fallback '*' --worker-renders 1 --queue-max 1 >"$WORK/serve.log" 2>&1 &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for _ in $(seq 1 600); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+seq 1 6 | xargs -P 6 -I{} sh -c "curl -s -D - -o /dev/null '$url/order?i={}' | tr -d '\r' | grep -i '^x-ssrd-fallback' || echo rendered" >"$WORK/flood"
+n_fb=$(grep -c 'overloaded' "$WORK/flood")
+check "6 at once on a queue of one: $n_fb refused ones left to the browser (x-ssrd-fallback: overloaded)" [ "$n_fb" -ge 3 ]
+kill -TERM $pid
+wait $pid
 finish
