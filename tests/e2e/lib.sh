@@ -66,6 +66,14 @@ page_only() {
 }
 
 finish() {
+  # a failure with a daemon behind it: its log says why (a crash report, an error)
+  if [ "$failed" -gt 0 ]; then
+    for log in "$WORK"/*.log; do
+      [ -f "$log" ] || continue
+      echo "--- last lines of $(basename "$log"):"
+      tail -25 "$log"
+    done
+  fi
   echo "$passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
