@@ -569,13 +569,20 @@ handle(nng_aio *aio)
 		ssrd_cached *e = ssrd__respcache_get(http->cache, key,
 		    (size_t) klen, ssrd__now_ms(), &state, &revalidate);
 		if (e != NULL) {
+			/* The request (and its uri) is nng's until the reply
+			 * finishes the handler's aio: copy what outlives it. */
+			char *path = revalidate ? strdup(uri) : NULL;
 			reply_cached(http, aio, req, e, state, head);
-			if (revalidate) {
-				revalidate_in_background(http, site, uri, props,
-				    props_len, key, klen, e);
+			if (revalidate && path != NULL) {
+				revalidate_in_background(http, site, path,
+				    props, props_len, key, klen, e);
+			} else if (revalidate) {
+				ssrd__respcache_revalidated(http->cache, e);
+				ssrd__respcache_release(http->cache, e);
 			} else {
 				ssrd__respcache_release(http->cache, e);
 			}
+			free(path);
 			ssrd__site_unref(site);
 			free(props);
 			free(key);

@@ -162,8 +162,10 @@ kick(struct stream *s)
 static void
 stream_free(struct stream *s)
 {
-	nng_http_conn_close(s->conn); /* ends the pending read too */
-	nng_aio_stop(s->raio);        /* its callback has run: s is ours */
+	/* The pending read first: closing the connection frees it, and a
+	 * read still queued on it would be completed on freed memory. */
+	nng_aio_stop(s->raio); /* its callback has run: s is ours */
+	nng_http_conn_close(s->conn);
 	nng_aio_free(s->raio);
 	if (s->z_ready) {
 		deflateEnd(&s->z);

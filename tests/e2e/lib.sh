@@ -70,8 +70,13 @@ finish() {
   if [ "$failed" -gt 0 ]; then
     for log in "$WORK"/*.log; do
       [ -f "$log" ] || continue
-      echo "--- last lines of $(basename "$log"):"
-      tail -25 "$log"
+      if grep -q 'ERROR: AddressSanitizer\|runtime error' "$log"; then
+        echo "--- the sanitizer's report in $(basename "$log"):"
+        grep -A45 'ERROR: AddressSanitizer\|runtime error' "$log" | head -60
+      else
+        echo "--- last lines of $(basename "$log"):"
+        tail -25 "$log"
+      fi
     done
   fi
   echo "$passed passed, $failed failed"
