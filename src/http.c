@@ -127,31 +127,43 @@ ssrd__http_fallback_page(const ssrd_job *job, size_t *len)
 	return ssrd__strbuf_take(&b);
 }
 
-/* Finishes aio with a response: status, content type and body. */
+/* Finishes aio with res (made with status rv): its body, or for HEAD only
+ * its length. */
 static void
-reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
+res_finish(nng_aio *aio, nng_http_res *res, int rv, const char *body,
     size_t len, int head)
 {
-	nng_http_res *res;
-	int           rv = nng_http_res_alloc(&res);
-	if (rv == 0) {
-		nng_http_res_set_status(res, status);
-		nng_http_res_set_header(res, "Content-Type", ctype);
-		ssrd__http_each_header(set_res_header, res);
-		if (!head) {
-			rv = nng_http_res_copy_data(res, body, len);
-		} else {
-			char cl[32];
-			snprintf(cl, sizeof(cl), "%zu", len);
-			nng_http_res_set_header(res, "Content-Length", cl);
-		}
+	if (rv == 0 && !head) {
+		rv = nng_http_res_copy_data(res, body, len);
+	} else if (rv == 0) {
+		char cl[32];
+		snprintf(cl, sizeof(cl), "%zu", len);
+		rv = nng_http_res_set_header(res, "Content-Length", cl);
 	}
 	if (rv != 0) {
+		if (res != NULL) {
+			nng_http_res_free(res);
+		}
 		nng_aio_finish(aio, rv);
 		return;
 	}
 	nng_aio_set_output(aio, 0, res);
 	nng_aio_finish(aio, 0);
+}
+
+/* Finishes aio with a response: status, content type and body. */
+static void
+reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
+    size_t len, int head)
+{
+	nng_http_res *res = NULL;
+	int           rv  = nng_http_res_alloc(&res);
+	if (rv == 0) {
+		nng_http_res_set_status(res, status);
+		nng_http_res_set_header(res, "Content-Type", ctype);
+		ssrd__http_each_header(set_res_header, res);
+	}
+	res_finish(aio, res, rv, body, len, head);
 }
 
 static void
@@ -232,36 +244,24 @@ ssrd__http_log_render(const ssrd_job *job, int streamed)
 static void
 reply_asset(nng_aio *aio, const char *body, size_t len, int head)
 {
-	nng_http_res *res;
-	int           rv = nng_http_res_alloc(&res);
+	nng_http_res *res = NULL;
+	int           rv  = nng_http_res_alloc(&res);
 	if (rv == 0) {
 		nng_http_res_set_header(
 		    res, "Content-Type", "text/javascript; charset=utf-8");
 		nng_http_res_set_header(res, "Cache-Control",
 		    "public, max-age=31536000, immutable");
 		ssrd__http_each_header(set_res_header, res);
-		if (!head) {
-			rv = nng_http_res_copy_data(res, body, len);
-		} else {
-			char cl[32];
-			snprintf(cl, sizeof(cl), "%zu", len);
-			nng_http_res_set_header(res, "Content-Length", cl);
-		}
 	}
-	if (rv != 0) {
-		nng_aio_finish(aio, rv);
-		return;
-	}
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
+	res_finish(aio, res, rv, body, len, head);
 }
 
 /* The browser-rendered stand-in for a page the server could not render. */
 static void
 reply_fallback(nng_aio *aio, int err, const char *body, size_t len, int head)
 {
-	nng_http_res *res;
-	int           rv = nng_http_res_alloc(&res);
+	nng_http_res *res = NULL;
+	int           rv  = nng_http_res_alloc(&res);
 	if (rv == 0) {
 		nng_http_res_set_header(
 		    res, "Content-Type", "text/html; charset=utf-8");
@@ -269,16 +269,8 @@ reply_fallback(nng_aio *aio, int err, const char *body, size_t len, int head)
 		nng_http_res_set_header(
 		    res, "X-Ssrd-Fallback", ssrd_err_name(err));
 		ssrd__http_each_header(set_res_header, res);
-		if (!head) {
-			rv = nng_http_res_copy_data(res, body, len);
-		}
 	}
-	if (rv != 0) {
-		nng_aio_finish(aio, rv);
-		return;
-	}
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
+	res_finish(aio, res, rv, body, len, head);
 }
 
 /* Frees a fill that never reached a job. */
