@@ -165,7 +165,7 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	ssrd_client_opts o = { .timeout_ms = 60000, .resend_ms = 2000 };
+	ssrd_client_opts o = { .timeout_ms = 60000 };
 	if (ssrd_client_open(connect_to, &o, &client) != SSRD_OK) {
 		fprintf(stderr, "ipc_bench: cannot open %s\n", connect_to);
 		return 2;

@@ -220,7 +220,7 @@ main(int argc, char **argv)
 		           .snapshot_len         = blen },
 		.stream         = 1,
 		.stall_ms       = (double) cfg.streaming_stall_ms,
-		.timeout_ms     = (double) cfg.streaming_timeout_ms,
+		.timeout_ms     = (double) cfg.render_timeout_ms,
 		.worker_renders = cfg.worker_renders,
 		.host           = &host,
 		.hostpool       = hp };

@@ -51,8 +51,11 @@ open_req(nng_socket *s, const ssrd_client_opts *o)
 {
 	int rv = nng_req0_open(s);
 	if (rv == 0) {
+		/* No timed resend unless asked (see ssrd_client_opts). Not
+		 * NNG_DURATION_INFINITE: with it nng 1.5 fails a request whose
+		 * daemon goes away (ECONNRESET) instead of resending it. */
 		rv = nng_socket_set_ms(*s, NNG_OPT_REQ_RESENDTIME,
-		    o && o->resend_ms > 0 ? o->resend_ms : 2000);
+		    o && o->resend_ms > 0 ? o->resend_ms : 3600 * 1000);
 	}
 	return rv;
 }

@@ -249,6 +249,14 @@ static const struct opt options[] = {
 	    3600000, NULL,
 	    "a stream whose caller stops pulling for this long is cancelled, "
 	    "freeing its worker" },
+	{ "server", "pid_file", OPT_STR, OFF(pid_file), "", 0, 0, NULL,
+	    "ssrd serve writes its process id here once it listens, and "
+	    "removes it at exit; start fails if a live process holds it; "
+	    "empty: no pid file" },
+	{ "server", "drain_ms", OPT_LONG, OFF(drain_ms), "10000", 0, 3600000,
+	    NULL,
+	    "on SIGTERM or SIGINT, how long queued and running renders may "
+	    "finish (new requests are refused) before they are stopped, ms" },
 	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
 	    check_sites,
 	    "the site's root directory (with app/), or HOST=PATH entries, "
@@ -260,7 +268,10 @@ static const struct opt options[] = {
 	    "how often ssrd serve looks for changed sources and rebuilds what "
 	    "changed, ms; 0 = never" },
 	{ "render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
-	    NULL, "each isolate's old-generation heap limit, MiB" },
+	    NULL,
+	    "each isolate's old-generation heap limit, MiB, and its ArrayBuffer "
+	    "memory's; a render reaching it gets out_of_memory and the worker "
+	    "replaces its isolate" },
 	{ "render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
 	    NULL,
 	    "each isolate's young generation, MiB (bigger = fewer scavenges "
@@ -281,10 +292,32 @@ static const struct opt options[] = {
 	    "5000", 1, 3600000, NULL,
 	    "a streaming render that produces no chunk for this long is "
 	    "aborted: pending Suspense boundaries are left to the client" },
-	{ "render", "streaming_timeout_ms", OPT_LONG, OFF(streaming_timeout_ms),
+	{ "render", "render_timeout_ms", OPT_LONG, OFF(render_timeout_ms),
 	    "30000", 1, 3600000, NULL,
-	    "a streaming render still running after this long is aborted the "
-	    "same way" },
+	    "a render's wall clock: a streaming render still running is "
+	    "aborted the same way; JavaScript that runs this long without "
+	    "yielding (a loop) is stopped by the watchdog; error timeout "
+	    "(formerly streaming_timeout_ms)" },
+	{ "render", "render_timeout_max_ms", OPT_LONG,
+	    OFF(render_timeout_max_ms), "60000", 1, 3600000, NULL,
+	    "the longest wall clock a request may ask for (the protocol's "
+	    "timeout_ms); longer requests get this" },
+	{ "render", "max_output_kb", OPT_LONG, OFF(max_output_kb), "32768", 0,
+	    4194304, NULL,
+	    "a render producing more HTML is stopped with output_too_large, "
+	    "KiB; 0: no limit" },
+	{ "render", "recycle_renders", OPT_LONG, OFF(recycle_renders), "0", 0,
+	    1000000000, NULL,
+	    "a worker replaces its isolate (from the snapshot, between renders) "
+	    "after this many renders; 0: never" },
+	{ "render", "recycle_heap_mb", OPT_LONG, OFF(recycle_heap_mb), "256", 0,
+	    16384, NULL,
+	    "... or when its heap stays above this after a full GC, MiB; 0: "
+	    "never. After a render reaches heap_max_mb it always does" },
+	{ "render", "idle_gc_ms", OPT_LONG, OFF(idle_gc_ms), "5000", 0, 3600000,
+	    NULL,
+	    "a worker with nothing to do for this long collects its garbage "
+	    "once (full GC, memory back to the system), ms; 0: never" },
 	{ "render", "worker_renders", OPT_LONG, OFF(worker_renders), "16", 1,
 	    1024, NULL,
 	    "renders one worker interleaves while they wait for data (timers, "
@@ -347,6 +380,11 @@ opt_find(const char *name)
 	}
 	for (size_t i = 0; i <= n; i++) {
 		norm[i] = name[i] == '-' ? '_' : name[i];
+	}
+	/* the name render_timeout_ms had while it bounded streaming renders
+	 * alone */
+	if (strcmp(norm, "streaming_timeout_ms") == 0) {
+		strcpy(norm, "render_timeout_ms");
 	}
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		if (strcmp(options[i].name, norm) == 0) {
@@ -450,46 +488,55 @@ trim(char *s)
 }
 
 int
-ssrd__config_load_file(
-    ssrd_config *cfg, const char *path, char *errbuf, size_t errlen)
+ssrd__config_load_text(ssrd_config *cfg, const char *name, const char *text,
+    size_t len, char *errbuf, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(errbuf, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
-		return SSRD_EIO;
+	/* A copy to cut into lines in place. Values are C strings, so a NUL
+	 * byte ends the text of its line: the rest of that line is ignored. */
+	char *copy = malloc(len + 1);
+	if (copy == NULL) {
+		snprintf(errbuf, errlen, "%s: out of memory", name);
+		return SSRD_ENOMEM;
 	}
-	char   section[64] = "";
-	char  *line        = NULL;
-	size_t cap         = 0;
-	int    lineno      = 0;
-	int    rv          = SSRD_OK;
-	char   why[256];
-	while (rv == SSRD_OK && getline(&line, &cap, f) != -1) {
+	if (len > 0) {
+		memcpy(copy, text, len);
+	}
+	copy[len]         = '\0';
+	char  section[64] = "";
+	char *p = copy, *end = copy + len;
+	int   lineno = 0;
+	int   rv     = SSRD_OK;
+	char  why[256];
+	while (rv == SSRD_OK && p < end) {
+		char *nl = memchr(p, '\n', (size_t) (end - p));
+		if (nl != NULL) {
+			*nl = '\0';
+		}
+		char *s = trim(p);
+		p       = nl != NULL ? nl + 1 : end;
 		lineno++;
-		char *s = trim(line);
 		if (*s == '\0' || *s == '#' || *s == ';') {
 			continue;
 		}
 		if (*s == '[') {
-			char *end = strchr(s, ']');
-			if (end == NULL || end[1] != '\0'
-			    || (size_t) (end - s - 1) >= sizeof(section)) {
+			char *close = strchr(s, ']');
+			if (close == NULL || close[1] != '\0'
+			    || (size_t) (close - s - 1) >= sizeof(section)) {
 				snprintf(errbuf, errlen,
 				    "%s:%d: bad section header \"%s\"; write "
 				    "it as [name]",
-				    path, lineno, s);
+				    name, lineno, s);
 				rv = SSRD_ECONFIG;
 				break;
 			}
-			*end = '\0';
+			*close = '\0';
 			snprintf(section, sizeof(section), "%s", trim(s + 1));
 			continue;
 		}
 		char *eq = strchr(s, '=');
 		if (eq == NULL) {
 			snprintf(errbuf, errlen,
-			    "%s:%d: expected `key = value`, got \"%s\"", path,
+			    "%s:%d: expected `key = value`, got \"%s\"", name,
 			    lineno, s);
 			rv = SSRD_ECONFIG;
 			break;
@@ -507,27 +554,69 @@ ssrd__config_load_file(
 			snprintf(errbuf, errlen,
 			    "%s:%d: unknown option \"%s\" (ssrd --help lists "
 			    "them)",
-			    path, lineno, key);
+			    name, lineno, key);
 			rv = SSRD_ECONFIG;
 		} else if (strcmp(o->section, section) != 0) {
 			snprintf(errbuf, errlen,
 			    "%s:%d: option \"%s\" belongs in section [%s], not "
 			    "[%s]",
-			    path, lineno, key, o->section, section);
+			    name, lineno, key, o->section, section);
 			rv = SSRD_ECONFIG;
 		} else if ((rv = opt_apply(cfg, o, value, why, sizeof(why)))
 		    != SSRD_OK) {
 			snprintf(
-			    errbuf, errlen, "%s:%d: %s", path, lineno, why);
+			    errbuf, errlen, "%s:%d: %s", name, lineno, why);
 		}
 	}
-	if (rv == SSRD_OK && ferror(f)) {
-		snprintf(errbuf, errlen, "%s: cannot read: %s", path,
+	free(copy);
+	return rv;
+}
+
+int
+ssrd__config_load_file(
+    ssrd_config *cfg, const char *path, char *errbuf, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(errbuf, errlen, "%s: cannot open: %s", path,
 		    strerror(errno));
+		return SSRD_EIO;
+	}
+	/* The whole file first: the parsing works on text (and is fuzzed so,
+	 * tests/fuzz/fuzz_config.c). */
+	char  *text = NULL;
+	size_t len = 0, cap = 0;
+	int    rv = SSRD_OK, err = 0;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *grown = realloc(text, cap * 2 + 4096);
+			if (grown == NULL) {
+				snprintf(
+				    errbuf, errlen, "%s: out of memory", path);
+				rv = SSRD_ENOMEM;
+				break;
+			}
+			text = grown;
+			cap  = cap * 2 + 4096;
+		}
+		size_t n = fread(text + len, 1, cap - len, f);
+		len += n;
+		if (n == 0) {
+			err = ferror(f) ? errno : 0;
+			break;
+		}
+	}
+	if (rv == SSRD_OK && err != 0) {
+		snprintf(
+		    errbuf, errlen, "%s: cannot read: %s", path, strerror(err));
 		rv = SSRD_EIO;
 	}
-	free(line);
 	fclose(f);
+	if (rv == SSRD_OK) {
+		rv = ssrd__config_load_text(
+		    cfg, path, text, len, errbuf, errlen);
+	}
+	free(text);
 	return rv;
 }
 

@@ -29,6 +29,8 @@ typedef struct ssrd_config {
 	long  max_batch;      /* renders in one batch, at most */
 	long
 	    stream_idle_ms; /* a stream not pulled for this long is cancelled */
+	char *pid_file;     /* serve writes its pid here; "" = none */
+	long  drain_ms; /* SIGTERM/SIGINT: how long in-flight work may finish */
 	/* [site] */
 	char *site;     /* the site's root directory (holds app/) */
 	long  watch_ms; /* how often to look for changed sources; 0 = never */
@@ -42,7 +44,12 @@ typedef struct ssrd_config {
 	char *isolation;     /* site | page | request */
 	long  streaming;     /* 1: renderToReadableStream on the event loop */
 	long  streaming_stall_ms;   /* no new chunk for this long: ended */
-	long  streaming_timeout_ms; /* a render's wall clock, at most */
+	long  render_timeout_ms;     /* a render's wall clock, at most */
+	long  render_timeout_max_ms; /* what a request may ask for, at most */
+	long  max_output_kb;   /* a render's HTML, at most; 0: no limit */
+	long  recycle_renders; /* a worker's renders per isolate; 0: no limit */
+	long  recycle_heap_mb; /* heap after a full GC that means recycling */
+	long  idle_gc_ms;      /* idle this long: one full GC; 0: never */
 	long  worker_renders; /* renders one worker runs at once (async) */
 	/* [host]: what pages may reach through the `ssrd` module */
 	long  host_threads;     /* threads doing the blocking host work */
@@ -78,6 +85,16 @@ void ssrd__config_clear(ssrd_config *cfg);
  */
 int ssrd__config_load_file(
     ssrd_config *cfg, const char *path, char *errbuf, size_t errlen);
+
+/*
+ * Reads len bytes of INI text (as ssrd__config_load_file() reads a file's;
+ * the last line needs no newline, and a NUL byte ends its line's text) into
+ * cfg, option by option: on an error the lines before it stay applied.
+ * Returns SSRD_OK, SSRD_ECONFIG with "NAME:LINE: reason" in errbuf (name
+ * says where the text came from), or SSRD_ENOMEM. text is only read.
+ */
+int ssrd__config_load_text(ssrd_config *cfg, const char *name,
+    const char *text, size_t len, char *errbuf, size_t errlen);
 
 /*
  * Applies one option by name ("workers", "cache_dir" or "cache-dir") from a

@@ -16,6 +16,7 @@
 
 #include "fsutil.h"
 #include "http.h"
+#include "http_request.h"
 #include "httpstream.h"
 #include "log.h"
 #include "proto.h"
@@ -36,6 +37,10 @@ struct ssrd_http {
 	char             *vary;  /* "Accept-Encoding, accept-language" */
 	ssrd_respcache   *cache; /* NULL: off */
 	int               cache_ttl, cache_swr; /* defaults, s */
+	atomic_int        draining; /* ssrd__http_drain(): refuse requests */
+	/* handlers running and buffered replies waiting for their render:
+	 * what a drain waits for before the server stops */
+	atomic_long busy;
 };
 
 /* The headers every response carries: what the browser is told about the
@@ -151,10 +156,14 @@ res_finish(nng_aio *aio, nng_http_res *res, int rv, const char *body,
 	nng_aio_finish(aio, 0);
 }
 
-/* Finishes aio with a response: status, content type and body. */
+/* Finishes aio with a response: status, content type and body. A 503 is
+ * temporary (overloaded, draining): Retry-After tells clients and proxies
+ * when to ask again; close also ends the connection after it, so that a
+ * client that retries connects afresh (to another instance behind a
+ * balancer, or to this one restarted). */
 static void
 reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
-    size_t len, int head)
+    size_t len, int head, int close)
 {
 	nng_http_res *res = NULL;
 	int           rv  = nng_http_res_alloc(&res);
@@ -162,6 +171,12 @@ reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
 		nng_http_res_set_status(res, status);
 		nng_http_res_set_header(res, "Content-Type", ctype);
 		ssrd__http_each_header(set_res_header, res);
+		if (status == 503) {
+			nng_http_res_set_header(res, "Retry-After", "1");
+		}
+		if (close) {
+			nng_http_res_set_header(res, "Connection", "close");
+		}
 	}
 	res_finish(aio, res, rv, body, len, head);
 }
@@ -169,8 +184,16 @@ reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
 static void
 reply_text(nng_aio *aio, uint16_t status, const char *text, int head)
 {
-	reply(
-	    aio, status, "text/plain; charset=utf-8", text, strlen(text), head);
+	reply(aio, status, "text/plain; charset=utf-8", text, strlen(text),
+	    head, 0);
+}
+
+/* The answer while ssrd shuts down: come back later, on a new connection. */
+static void
+reply_closing(nng_aio *aio, uint16_t status, const char *text, int head)
+{
+	reply(aio, status, "text/plain; charset=utf-8", text, strlen(text),
+	    head, 1);
 }
 
 struct pending {
@@ -342,14 +365,8 @@ reply_page(const ssrd_http *http, nng_aio *aio, uint16_t status,
 int
 ssrd__http_accepts_gzip(nng_http_req *req)
 {
-	const char *ae = nng_http_req_get_header(req, "Accept-Encoding");
-	const char *g  = ae ? strstr(ae, "gzip") : NULL;
-	if (g == NULL) {
-		return 0;
-	}
-	const char *q = strstr(g, "q=");
-	size_t      n = strcspn(g, ",");
-	return !(q != NULL && (size_t) (q - g) < n && atof(q + 2) == 0);
+	return ssrd__http_request_accepts_gzip(
+	    nng_http_req_get_header(req, "Accept-Encoding"));
 }
 
 /* Answers from the cache: 304 when If-None-Match names this version,
@@ -371,9 +388,8 @@ reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
 			gz   = 1;
 		}
 	}
-	const char *inm = nng_http_req_get_header(req, "If-None-Match");
-	int         not_modified = inm != NULL
-	    && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0);
+	int not_modified = ssrd__http_request_not_modified(
+	    nng_http_req_get_header(req, "If-None-Match"), etag);
 	reply_page(http, aio, not_modified ? 304 : 200, body, len, head,
 	    e->ttl_s, e->swr_s, state == SSRD_CACHE_HIT ? "hit" : "stale", etag,
 	    gz);
@@ -446,45 +462,55 @@ render_done(ssrd_job *job, void *arg)
 		reply_text(pd->aio, (uint16_t) status,
 		    ssrd__http_status_text(status), pd->head);
 	}
+	atomic_fetch_sub(&pd->http->busy, 1);
 	free(pd);
 	ssrd__job_free(job);
 }
 
-/* The request headers config passes to pages, as a JSON object with
- * lowercase names (malloc'd), or NULL when none of them came. */
-static char *
-request_headers(const ssrd_http *http, nng_http_req *req)
+/* Reads req's untrusted parts into *rq (http_request.c). nng cannot list
+ * a request's headers: the ones read are those the reading looks at, the
+ * Host and the ones config passes to pages (http_headers). */
+static int
+read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 {
-	ssrd_strbuf b = { 0 };
+	ssrd_http_header *hv = calloc(http->npass + 1, sizeof(*hv));
+	if (hv == NULL) {
+		memset(rq, 0, sizeof(*rq));
+		return SSRD_ENOMEM;
+	}
+	hv[0].name  = "Host";
+	hv[0].value = nng_http_req_get_header(req, "Host");
 	for (size_t i = 0; i < http->npass; i++) {
-		const char *v = nng_http_req_get_header(req, http->pass[i]);
-		if (v == NULL) {
-			continue;
-		}
-		ssrd__strbuf_puts(&b, b.len ? "," : "{");
-		ssrd__strbuf_json_string(
-		    &b, http->pass[i], strlen(http->pass[i]));
-		ssrd__strbuf_puts(&b, ":");
-		ssrd__strbuf_json_text(&b, v, strlen(v));
+		hv[i + 1].name  = http->pass[i];
+		hv[i + 1].value = nng_http_req_get_header(req, http->pass[i]);
 	}
-	if (b.len == 0) {
-		return NULL;
-	}
-	ssrd__strbuf_puts(&b, "}");
-	return ssrd__strbuf_take(&b);
+	const ssrd_http_request_opts o = {
+		.pass   = http->pass,
+		.npass  = http->npass,
+		.sites  = http->sites,
+		.hosts  = http->hosts,
+		.nsites = http->nsites,
+	};
+	int rv = ssrd__http_request_parse(&o, nng_http_req_get_method(req),
+	    nng_http_req_get_uri(req), hv, http->npass + 1, rq);
+	free(hv);
+	return rv;
 }
 
 static void
-handle(nng_aio *aio)
+serve(ssrd_http *http, nng_aio *aio)
 {
-	nng_http_req     *req    = nng_aio_get_input(aio, 0);
-	nng_http_handler *h      = nng_aio_get_input(aio, 1);
-	ssrd_http        *http   = nng_http_handler_get_data(h);
-	const char       *method = nng_http_req_get_method(req);
-	const char       *uri    = nng_http_req_get_uri(req);
-	int               head   = strcmp(method, "HEAD") == 0;
+	nng_http_req     *req = nng_aio_get_input(aio, 0);
+	const char       *uri = nng_http_req_get_uri(req);
+	ssrd_http_request rq;
+	int               rrv  = read_request(http, req, &rq);
+	int               head = rq.head;
 
-	if (!head && strcmp(method, "GET") != 0) {
+	if (rrv == SSRD_ENOMEM) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	if (rq.status == 405) {
 		nng_http_res *res;
 		if (nng_http_res_alloc(&res) != 0) {
 			nng_aio_finish(aio, NNG_ENOMEM);
@@ -503,24 +529,21 @@ handle(nng_aio *aio)
 	/* Liveness and readiness for load balancers and orchestrators:
 	 * ssrd answers HTTP only once its workers are up with the base
 	 * loaded, and stops answering before they stop. */
-	size_t plen = strcspn(uri, "?#");
-	if ((plen == 8 && strncmp(uri, "/healthz", 8) == 0)
-	    || (plen == 7 && strncmp(uri, "/readyz", 7) == 0)) {
+	size_t plen = rq.path_len;
+	if (rq.target == SSRD_HTTP_HEALTHZ || rq.target == SSRD_HTTP_READYZ) {
 		int ready = ssrd__pool_workers(http->pool) > 0;
 		reply_text(aio, ready ? 200 : 503,
-		    uri[1] == 'h' ? "ok\n"
-		        : ready   ? "ready\n"
-		                  : "not ready\n",
+		    rq.target == SSRD_HTTP_HEALTHZ ? "ok\n"
+		        : ready                    ? "ready\n"
+		                                   : "not ready\n",
 		    head);
 		return;
 	}
 
 	/* The site's browser bundle, under a URL that names its content: it
 	 * never changes, so browsers and proxies keep it for a year. */
-	if (strncmp(uri, "/_ssrd/", 7) == 0) {
-		ssrd_site *cs = ssrd__reloader_site(
-		    ssrd__reloader_pick(http->sites, http->hosts, http->nsites,
-		        nng_http_req_get_header(req, "Host")));
+	if (rq.target == SSRD_HTTP_ASSET) {
+		ssrd_site *cs = ssrd__reloader_site(rq.site);
 		if (cs->client_url[0] != '\0' && strlen(cs->client_url) == plen
 		    && strncmp(uri, cs->client_url, plen) == 0) {
 			reply_asset(aio, cs->client.code, cs->client.len, head);
@@ -531,24 +554,27 @@ handle(nng_aio *aio)
 		return;
 	}
 
-	/* The page's props: the query string and the request headers that
-	 * config passes on (http_headers). */
-	size_t props_len;
-	char  *hjson = request_headers(http, req);
-	char  *props = ssrd__proto_page_props(
-	     uri, hjson, hjson ? strlen(hjson) : 0, NULL, 0, &props_len);
+	/* A bad path: refused before it reaches the cache or a site. */
+	if (rrv != SSRD_OK) {
+		reply_text(aio, (uint16_t) rq.status, rq.reason, head);
+		return;
+	}
+
+	/* The page's props (its query string, the request headers config
+	 * passes on), now this function's. */
+	size_t props_len = rq.props_len;
+	char  *props     = rq.props;
+	rq.props         = NULL;
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
-	ssrd_site *site = ssrd__reloader_site(ssrd__reloader_pick(http->sites,
-	    http->hosts, http->nsites, nng_http_req_get_header(req, "Host")));
-	/* The response cache's key: the site's generation, the path and query,
-	 * and what the page sees of the headers (the Vary part). */
+	ssrd_site *site = ssrd__reloader_site(rq.site);
+	/* The response cache's key: the site's generation, then the request's
+	 * (the path and query, and what the page sees of the headers). */
 	char *key  = NULL;
-	int   klen = props == NULL || http->cache == NULL
+	int   klen = http->cache == NULL
 	      ? -1
-	      : asprintf(&key, "%zu:%u:%s\n%s", site->slot, site->generation, uri,
-                hjson ? hjson : "");
-	free(hjson);
+	      : asprintf(&key, "%zu:%u:%s", site->slot, site->generation, rq.key);
+	ssrd__http_request_clear(&rq);
 	if (props == NULL || (http->cache != NULL && klen < 0)) {
 		ssrd__site_unref(site);
 		free(props);
@@ -629,8 +655,10 @@ handle(nng_aio *aio)
 		pd->http  = http;
 		job->done = render_done;
 		job->arg  = pd;
-		rv        = ssrd__pool_submit(http->pool, job);
+		atomic_fetch_add(&http->busy, 1); /* until render_done */
+		rv = ssrd__pool_submit(http->pool, job);
 		if (rv != SSRD_OK) {
+			atomic_fetch_sub(&http->busy, 1);
 			free(pd);
 		}
 	}
@@ -644,14 +672,47 @@ handle(nng_aio *aio)
 			ssrd__http_log_render(job, 0);
 			reply_fallback(aio, rv, fb, fb_len, head);
 			free(fb);
+		} else if (rv == SSRD_EOVERLOAD) {
+			reply_text(aio, 503, "503 overloaded\n", head);
 		} else {
-			reply_text(aio, 503,
-			    rv == SSRD_EOVERLOAD ? "503 overloaded\n"
-			                         : "503 shutting down\n",
-			    head);
+			reply_closing(aio, 503, "503 shutting down\n", head);
 		}
 		ssrd__job_free(job);
 	}
+}
+
+/* While draining: nothing new starts. /healthz still says the process is
+ * alive (it is finishing its work); /readyz and everything else say 503,
+ * so balancers and clients go elsewhere. */
+static void
+serve_draining(nng_aio *aio)
+{
+	nng_http_req *req  = nng_aio_get_input(aio, 0);
+	const char   *uri  = nng_http_req_get_uri(req);
+	int           head = strcmp(nng_http_req_get_method(req), "HEAD") == 0;
+	size_t        plen = strcspn(uri, "?#");
+	if (plen == 8 && strncmp(uri, "/healthz", 8) == 0) {
+		reply_closing(aio, 200, "ok\n", head);
+	} else if (plen == 7 && strncmp(uri, "/readyz", 7) == 0) {
+		reply_closing(aio, 503, "draining\n", head);
+	} else {
+		reply_closing(aio, 503, "503 shutting down\n", head);
+	}
+}
+
+/* nng's handler: counted as busy while it runs, so that a drain knows when
+ * no handler can still reach the pool. */
+static void
+handle(nng_aio *aio)
+{
+	ssrd_http *http = nng_http_handler_get_data(nng_aio_get_input(aio, 1));
+	atomic_fetch_add(&http->busy, 1);
+	if (atomic_load(&http->draining)) {
+		serve_draining(aio);
+	} else {
+		serve(http, aio);
+	}
+	atomic_fetch_sub(&http->busy, 1);
 }
 
 static void
@@ -820,6 +881,24 @@ fail:
 	}
 	http_free(http);
 	return SSRD_ENNG;
+}
+
+void
+ssrd__http_drain(ssrd_http *http)
+{
+	if (http != NULL) {
+		atomic_store(&http->draining, 1);
+	}
+}
+
+size_t
+ssrd__http_busy(ssrd_http *http)
+{
+	if (http == NULL) {
+		return 0;
+	}
+	long n = atomic_load(&http->busy);
+	return (n > 0 ? (size_t) n : 0) + ssrd__httpstream_live();
 }
 
 void

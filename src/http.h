@@ -59,8 +59,23 @@ int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
     ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
     ssrd_http **out, char *errbuf, size_t errlen);
 
-/* Stops accepting and frees the server. In-flight replies finish first. NULL is
- * a no-op. */
+/*
+ * Starts the server's drain: from now on every request is answered 503
+ * (Retry-After: 1, Connection: close; /readyz says "draining", /healthz
+ * still 200) without reaching the pool, while replies already under way
+ * finish. The listener stays open: nng 1.5's HTTP server can only stop as
+ * a whole, closing every connection with it. NULL is a no-op. Any thread.
+ */
+void ssrd__http_drain(ssrd_http *http);
+
+/* Returns how many replies are still under way: handlers running, buffered
+ * replies waiting for their render, streamed replies not yet fully written.
+ * 0 for NULL. Any thread. */
+size_t ssrd__http_busy(ssrd_http *http);
+
+/* Stops accepting and frees the server: a hard stop, which closes every
+ * connection nng still serves (streamed replies, whose connections are
+ * taken over, go on). Drain first to let replies finish. NULL is a no-op. */
 void ssrd__http_stop(ssrd_http *http);
 
 /* The HTTP status for an error (200 for SSRD_OK), for HTTP and for the

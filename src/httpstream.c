@@ -3,6 +3,7 @@
  * client never blocks a worker (its bytes wait here instead). */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,17 @@ struct stream {
 
 static void stream_write_done(void *arg);
 
+/* Streams submitted and not yet freed (their last byte written or their
+ * client gone), process-wide: a drain waits for them. */
+static atomic_long live_streams;
+
+size_t
+ssrd__httpstream_live(void)
+{
+	long n = atomic_load(&live_streams);
+	return n > 0 ? (size_t) n : 0;
+}
+
 static void
 header_line(const char *name, const char *value, void *arg)
 {
@@ -65,6 +77,10 @@ status_line(struct stream *s, int status, const char *reason, const char *ctype,
 	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 	    "X-Accel-Buffering: no\r\nConnection: close\r\n",
 	    status, reason, ctype);
+	if (status == 503) {
+		/* refused (overloaded, shutting down): ask again soon */
+		ssrd__strbuf_puts(&s->queued, "Retry-After: 1\r\n");
+	}
 	ssrd__http_each_header(header_line, &s->queued);
 	if (chunked) {
 		/* the caller adds its cache headers and ends the block */
@@ -176,6 +192,7 @@ stream_free(struct stream *s)
 	ssrd__strbuf_free(&s->writing);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
+	atomic_fetch_sub(&live_streams, 1);
 }
 
 /* The client's side of the connection: bytes it sends after its request
@@ -338,8 +355,10 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	nng_http_req  *req  = nng_aio_get_input(aio, 0);
 	s->gzip             = !head && ssrd__http_accepts_gzip(req);
 	pthread_mutex_lock(&s->mu);
+	atomic_fetch_add(&live_streams, 1); /* before the job can end */
 	int rv = ssrd__pool_submit(pool, job);
 	if (rv != SSRD_OK) {
+		atomic_fetch_sub(&live_streams, 1);
 		pthread_mutex_unlock(&s->mu);
 		job->chunk = NULL;
 		job->done  = NULL;

@@ -27,4 +27,8 @@
 int ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio,
     int head, ssrd_cache_fill *fill, const char *vary);
 
+/* Returns how many streamed replies, process-wide, are still under way
+ * (submitted, not yet fully written or abandoned). Any thread. */
+size_t ssrd__httpstream_live(void);
+
 #endif

@@ -47,7 +47,18 @@ struct ictx {
 	nng_ctx   ctx;
 	nng_aio  *aio;
 	int       sending; /* the aio's operation: 0 receive, 1 send */
+	int       busy; /* atomic: a request taken and not yet answered (a drain
+	                   waits for it) */
 };
+
+/* Back to waiting for the next request: the last one is answered. */
+static void
+recv_next(struct ictx *ic)
+{
+	ic->sending = 0;
+	__atomic_store_n(&ic->busy, 0, __ATOMIC_RELEASE);
+	nng_ctx_recv(ic->ctx, ic->aio);
+}
 
 /*
  * A stream between pulls. Invariants (under mu): at most one context waits
@@ -80,16 +91,14 @@ send_reply(struct ictx *ic, ssrd_strbuf *header, const char *body, size_t len)
 	if (ssrd__strbuf_failed(header) || nng_msg_alloc(&msg, 0) != 0) {
 		/* no memory for the reply: drop it, the caller times out */
 		ssrd__strbuf_free(header);
-		ic->sending = 0;
-		nng_ctx_recv(ic->ctx, ic->aio);
+		recv_next(ic);
 		return;
 	}
 	if (nng_msg_append(msg, header->ptr, header->len) != 0
 	    || (len > 0 && nng_msg_append(msg, body, len) != 0)) {
 		nng_msg_free(msg);
 		ssrd__strbuf_free(header);
-		ic->sending = 0;
-		nng_ctx_recv(ic->ctx, ic->aio);
+		recv_next(ic);
 		return;
 	}
 	ssrd__strbuf_free(header);
@@ -688,10 +697,10 @@ ictx_cb(void *arg)
 			nng_msg_free(nng_aio_get_msg(ic->aio));
 		}
 		if (rv == NNG_ECLOSED) {
+			__atomic_store_n(&ic->busy, 0, __ATOMIC_RELEASE);
 			return;
 		}
-		ic->sending = 0;
-		nng_ctx_recv(ic->ctx, ic->aio);
+		recv_next(ic);
 		return;
 	}
 	if (rv != 0) {
@@ -700,9 +709,33 @@ ictx_cb(void *arg)
 		}
 		return;
 	}
+	__atomic_store_n(&ic->busy, 1, __ATOMIC_RELEASE);
 	nng_msg *msg = nng_aio_get_msg(ic->aio);
 	handle(ic, nng_msg_body(msg), nng_msg_len(msg));
 	nng_msg_free(msg);
+}
+
+/* What to do about a listen that failed, by its error. */
+static const char *
+listen_hint(int rv)
+{
+	switch (rv) {
+	case NNG_EADDRINUSE:
+		return "another process listens there, another ssrd perhaps: "
+		       "stop it, or set [server] ipc or --ipc to another "
+		       "address";
+	case NNG_ENOENT:
+		return "the socket's directory does not exist: create it, or "
+		       "set [server] ipc or --ipc";
+	case NNG_EPERM:
+		return "no permission there: set [server] ipc or --ipc to a "
+		       "place this user may write";
+	case NNG_EADDRINVAL:
+		return "a malformed address: write ipc:///path or "
+		       "tcp://host:port";
+	default:
+		return "set [server] ipc or --ipc to another address";
+	}
 }
 
 int
@@ -771,10 +804,9 @@ ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
 		char *addr = strndup(p, n);
 		rv = addr ? nng_listen(ipc->sock, addr, NULL, 0) : NNG_ENOMEM;
 		if (rv != 0) {
-			snprintf(errbuf, errlen,
-			    "cannot listen on %s: %s (another ssrd on it? a "
-			    "directory that does not exist? set [server] ipc)",
-			    addr ? addr : "?", nng_strerror(rv));
+			snprintf(errbuf, errlen, "cannot listen on %s: %s (%s)",
+			    addr ? addr : "?", nng_strerror(rv),
+			    listen_hint(rv));
 			free(addr);
 			ssrd__ipc_close(ipc);
 			ssrd__ipc_free(ipc);
@@ -790,6 +822,25 @@ ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
 	nng_sleep_aio(500, ipc->reaper);
 	*out = ipc;
 	return SSRD_OK;
+}
+
+size_t
+ssrd__ipc_busy(ssrd_ipc *ipc)
+{
+	size_t n = 0;
+	if (ipc == NULL) {
+		return 0;
+	}
+	for (long i = 0; i < ipc->nctxs; i++) {
+		n += (size_t) __atomic_load_n(
+		    &ipc->ctxs[i].busy, __ATOMIC_ACQUIRE);
+	}
+	pthread_mutex_lock(&ipc->mu);
+	for (struct stream *st = ipc->streams; st != NULL; st = st->next) {
+		n++;
+	}
+	pthread_mutex_unlock(&ipc->mu);
+	return n;
 }
 
 void

@@ -29,6 +29,16 @@ int ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
     const char *const *hosts, ssrd_reloader *const *sites, size_t nsites,
     ssrd_ipc **out, char *errbuf, size_t errlen);
 
+/*
+ * Returns how many requests are still being answered: contexts that took a
+ * request and have not sent its reply, and streams not yet pulled to their
+ * end. A drain waits for it to reach 0 before closing the socket (closing a
+ * listener would close its connections, replies in flight with them, so
+ * during a drain they stay open and new requests get the `closed` error
+ * from the pool's refusal). 0 for NULL. Any thread.
+ */
+size_t ssrd__ipc_busy(ssrd_ipc *ipc);
+
 /* Stops taking requests (closes the socket). Renders in flight still
  * complete; their replies go nowhere. Call before stopping the pool. */
 void ssrd__ipc_close(ssrd_ipc *ipc);

@@ -1,9 +1,12 @@
 /* main.c: the ssrd command line — serve, render, routes, config, version. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <ssrd/errors.h>
 #include <ssrd/version.h>
@@ -17,6 +20,7 @@
 #include "hostpool.h"
 #include "http.h"
 #include "ipc.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "pool.h"
 #include "reload.h"
@@ -78,61 +82,101 @@ struct app {
 	const char      *route;  /* render: the path */
 	const char      *props;  /* render: --props */
 	ssrd_render_cmd  client; /* render: the rest of its flags */
+	int              argc;   /* the command line, read again on SIGHUP */
+	char           **argv;
+	const char      *cmd;
 };
 
-/* Reads --config first, then every other flag; positional words go to *route.
+/* Stores render's own flags (which are not config options) in app; returns
+ * 1 if name was one. app NULL (a reload): recognised, not stored. */
+static int
+client_flag(struct app *app, const char *name, const char *value)
+{
+	static const char *const names[] = { "props", "connect", "headers",
+		"host", "timeout-ms", "timeout_ms" };
+	size_t                   i       = 0;
+	while (i < sizeof(names) / sizeof(names[0])
+	    && strcmp(name, names[i]) != 0) {
+		i++;
+	}
+	if (i == sizeof(names) / sizeof(names[0])) {
+		return 0;
+	}
+	if (app == NULL) {
+		return 1;
+	}
+	if (i == 0) {
+		app->props = value;
+	} else if (i == 1) {
+		app->client.connect = value;
+	} else if (i == 2) {
+		app->client.headers = value;
+	} else if (i == 3) {
+		app->client.host = value;
+	} else {
+		app->client.timeout_ms = atoi(value);
+	}
+	return 1;
+}
+
+/*
+ * Fills cfg from the defaults, then --config, then every other flag (so
+ * flags win); with app set, also render's own flags and the positional
+ * path. Returns 0, or an exit code with the message in errbuf. serve runs
+ * it again on SIGHUP, with app NULL, to read the config afresh.
  */
 static int
-parse_args(struct app *app, int argc, char **argv, const char *cmd)
+args_config(struct app *app, ssrd_config *cfg, int argc, char **argv,
+    const char *cmd, char *errbuf, size_t errlen)
 {
-	char errbuf[512];
-	if (ssrd__config_init(&app->cfg) != SSRD_OK) {
-		fprintf(stderr, "ssrd: out of memory\n");
+	char why[512];
+	if (ssrd__config_init(cfg) != SSRD_OK) {
+		snprintf(errbuf, errlen, "out of memory");
 		return EXIT_START;
 	}
 	if (strcmp(cmd, "render") == 0 || strcmp(cmd, "render-local") == 0) {
-		ssrd__config_set(
-		    &app->cfg, "log_level", "warn", errbuf, sizeof(errbuf));
+		ssrd__config_set(cfg, "log_level", "warn", why, sizeof(why));
 	}
 	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
-			if (ssrd__config_load_file(
-			        &app->cfg, argv[++i], errbuf, sizeof(errbuf))
-			    != SSRD_OK) {
-				fprintf(stderr, "ssrd: %s\n", errbuf);
-				return EXIT_START;
-			}
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc
+		    && ssrd__config_load_file(cfg, argv[++i], errbuf, errlen)
+		        != SSRD_OK) {
+			return EXIT_START;
 		}
 	}
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
 		if (strncmp(a, "--", 2) != 0) {
-			if (app->route != NULL) {
-				fprintf(stderr,
-				    "ssrd: unexpected argument \"%s\" (see "
-				    "ssrd help)\n",
+			if (app != NULL && app->route != NULL) {
+				snprintf(errbuf, errlen,
+				    "unexpected argument \"%s\" (see ssrd "
+				    "help)",
 				    a);
 				return EXIT_USAGE;
 			}
-			app->route = a;
+			if (app != NULL) {
+				app->route = a;
+			}
 			continue;
 		}
 		char        name[64];
 		const char *value = strchr(a, '=');
 		size_t n = value ? (size_t) (value - a - 2) : strlen(a + 2);
 		if (n >= sizeof(name)) {
-			fprintf(stderr, "ssrd: unknown option %s\n", a);
+			snprintf(errbuf, errlen, "unknown option %s", a);
 			return EXIT_USAGE;
 		}
 		memcpy(name, a + 2, n);
 		name[n] = '\0';
 		/* render's switches, which take no value */
-		if (value == NULL && strcmp(name, "stream") == 0) {
-			app->client.stream = 1;
-			continue;
-		}
-		if (value == NULL && strcmp(name, "console") == 0) {
-			app->client.console = 1;
+		if (value == NULL
+		    && (strcmp(name, "stream") == 0
+		        || strcmp(name, "console") == 0)) {
+			if (app != NULL && name[0] == 's') {
+				app->client.stream = 1;
+			} else if (app != NULL) {
+				app->client.console = 1;
+			}
 			continue;
 		}
 		if (value != NULL) {
@@ -140,41 +184,38 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 		} else if (i + 1 < argc) {
 			value = argv[++i];
 		} else {
-			fprintf(
-			    stderr, "ssrd: option --%s needs a value\n", name);
+			snprintf(
+			    errbuf, errlen, "option --%s needs a value", name);
 			return EXIT_USAGE;
 		}
-		if (strcmp(name, "config") == 0) {
+		if (strcmp(name, "config") == 0
+		    || client_flag(app, name, value)) {
 			continue;
 		}
-		if (strcmp(name, "props") == 0) {
-			app->props = value;
-			continue;
-		}
-		if (strcmp(name, "connect") == 0) {
-			app->client.connect = value;
-			continue;
-		}
-		if (strcmp(name, "headers") == 0) {
-			app->client.headers = value;
-			continue;
-		}
-		if (strcmp(name, "host") == 0) {
-			app->client.host = value;
-			continue;
-		}
-		if (strcmp(name, "timeout-ms") == 0
-		    || strcmp(name, "timeout_ms") == 0) {
-			app->client.timeout_ms = atoi(value);
-			continue;
-		}
-		if (ssrd__config_set(
-		        &app->cfg, name, value, errbuf, sizeof(errbuf))
+		if (ssrd__config_set(cfg, name, value, why, sizeof(why))
 		    != SSRD_OK) {
-			fprintf(stderr, "ssrd: --%s: %s\n", name, errbuf);
+			snprintf(errbuf, errlen, "--%s: %s", name, why);
 			return EXIT_USAGE;
 		}
 	}
+	return 0;
+}
+
+/* Reads the command line into app: its config and the command's own flags.
+ */
+static int
+parse_args(struct app *app, int argc, char **argv, const char *cmd)
+{
+	char errbuf[1024];
+	int  rc = args_config(
+	     app, &app->cfg, argc, argv, cmd, errbuf, sizeof(errbuf));
+	if (rc != 0) {
+		fprintf(stderr, "ssrd: %s\n", errbuf);
+		return rc;
+	}
+	app->argc = argc;
+	app->argv = argv;
+	app->cmd  = cmd;
 	ssrd__log_set_level(ssrd__log_level_parse(app->cfg.log_level));
 	return 0;
 }
@@ -258,6 +299,7 @@ app_start(struct app *app, long workers)
 		.workers   = workers,
 		.queue_max = (size_t) app->cfg.queue_max,
 		.isolate   = { .heap_max_mb = (size_t) app->cfg.heap_max_mb,
+		      .array_buffers_max_mb = (size_t) app->cfg.heap_max_mb,
 		      .young_max_mb         = (size_t) app->cfg.young_max_mb,
 		      .snapshot             = app->snapshot.code,
 		      .snapshot_len         = app->snapshot.len },
@@ -265,7 +307,12 @@ app_start(struct app *app, long workers)
 		= (ssrd_isolation) ssrd__isolation_parse(app->cfg.isolation),
 		.stream         = (int) app->cfg.streaming,
 		.stall_ms       = (double) app->cfg.streaming_stall_ms,
-		.timeout_ms     = (double) app->cfg.streaming_timeout_ms,
+		.timeout_ms     = (double) app->cfg.render_timeout_ms,
+		.timeout_max_ms = (double) app->cfg.render_timeout_max_ms,
+		.max_output     = (size_t) app->cfg.max_output_kb << 10,
+		.recycle_renders = app->cfg.recycle_renders,
+		.recycle_heap_mb = app->cfg.recycle_heap_mb,
+		.idle_gc_ms      = (double) app->cfg.idle_gc_ms,
 		.worker_renders = app->cfg.worker_renders,
 		.host           = &app->host,
 		.hostpool       = app->hostpool,
@@ -308,6 +355,8 @@ app_close(struct app *app)
 	ssrd__bundle_clear(&app->base);
 	ssrd__manifest_close(app->manifest);
 	ssrd__config_clear(&app->cfg);
+	/* a second call is a no-op: serve closes before its last log line */
+	memset(app, 0, sizeof(*app));
 }
 
 static int
@@ -408,17 +457,308 @@ cmd_routes(struct app *app)
 	return 0;
 }
 
+/* ---- serve's signals: SIGHUP reloads, SIGTERM and SIGINT drain ---- */
+
+static const char *
+signal_name(int sig)
+{
+	return sig == SIGHUP ? "SIGHUP" : sig == SIGINT ? "SIGINT" : "SIGTERM";
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
+}
+
+/* A config value as `ssrd config` prints it (strings quoted, numbers not),
+ * as a logfmt value (malloc'd). */
+static char *
+log_value(const char *printed)
+{
+	size_t n = strlen(printed);
+	if (n >= 2 && printed[0] == '"' && printed[n - 1] == '"') {
+		return ssrd__log_quote(printed + 1, n - 2);
+	}
+	return strdup(printed);
+}
+
+struct reload_apply {
+	struct app  *app;
+	ssrd_config *fresh;
+};
+
+/* One option that differs in the reloaded config: applied at once if it
+ * can be (log_level, drain_ms: only this thread reads them), else named
+ * in a warning; the running value stays until a restart. */
+static void
+apply_change(const char *name, const char *before, const char *after, void *arg)
+{
+	struct reload_apply *ra  = arg;
+	char                *was = log_value(before), *now = log_value(after);
+	if (strcmp(name, "log_level") == 0) {
+		char *old              = ra->app->cfg.log_level;
+		ra->app->cfg.log_level = ra->fresh->log_level;
+		ra->fresh->log_level   = old; /* freed with fresh */
+		ssrd__log_set_level(
+		    ssrd__log_level_parse(ra->app->cfg.log_level));
+	} else if (strcmp(name, "drain_ms") == 0) {
+		ra->app->cfg.drain_ms = ra->fresh->drain_ms;
+	}
+	int live
+	    = strcmp(name, "log_level") == 0 || strcmp(name, "drain_ms") == 0;
+	ssrd__log(live ? SSRD_LOG_INFO : SSRD_LOG_WARN,
+	    live ? "config_applied" : "restart_needed",
+	    "option=%s running=%s configured=%s%s", name, live ? now : was, now,
+	    live ? "" : " msg=\"takes effect when ssrd restarts\"");
+	free(was);
+	free(now);
+}
+
+/* Loads every site again now; returns how many failed, the first one's
+ * error in errbuf. */
+static size_t
+reload_sites(struct app *app, char *errbuf, size_t errlen)
+{
+	size_t failed = 0;
+	char   why[4096]; /* the whole of it is in the site_reload_failed line */
+	for (size_t i = 0; i < app->nsites; i++) {
+		if (ssrd__reloader_reload_now(
+		        app->reloaders[i], why, sizeof(why))
+		    != SSRD_OK) {
+			if (failed++ == 0) {
+				snprintf(errbuf, errlen, "site %s: %s",
+				    app->entries[i].path, why);
+			}
+		}
+	}
+	return failed;
+}
+
+/*
+ * SIGHUP: reads the config file and the flags again (flags still win). An
+ * invalid config is logged with its reason and changes nothing. A valid
+ * one is applied where it can be live, the other changes are named as
+ * needing a restart, and every site is loaded again: renders in flight
+ * finish on the generation they started with, the next ones get the new
+ * one, so no request fails because of a reload.
+ */
+static void
+reload_all(struct app *app)
+{
+	char        errbuf[8192];
+	ssrd_config fresh;
+	double      t0 = ssrd__now_ms();
+	ssrd__log(SSRD_LOG_INFO, "reloading", "signal=SIGHUP");
+	if (args_config(NULL, &fresh, app->argc, app->argv, app->cmd, errbuf,
+	        sizeof(errbuf))
+	    != 0) {
+		char *q = ssrd__log_quote(errbuf, strlen(errbuf));
+		ssrd__log(SSRD_LOG_ERROR, "reload_failed",
+		    "reason=%s msg=\"the config is invalid: still running on "
+		    "the previous one\"",
+		    q ? q : "\"\"");
+		free(q);
+		ssrd__config_clear(&fresh);
+		return;
+	}
+	struct reload_apply ra = { app, &fresh };
+	ssrd__lifecycle_config_changes(&app->cfg, &fresh, apply_change, &ra);
+	ssrd__config_clear(&fresh);
+	size_t failed = reload_sites(app, errbuf, sizeof(errbuf));
+	if (failed > 0) {
+		char *q = ssrd__log_quote(errbuf, strlen(errbuf));
+		ssrd__log(SSRD_LOG_ERROR, "reload_failed",
+		    "sites=%zu failed=%zu reason=%s msg=\"a site that did not "
+		    "load keeps serving its last good build\"",
+		    app->nsites, failed, q ? q : "\"\"");
+		free(q);
+		return;
+	}
+	ssrd__log(SSRD_LOG_INFO, "reloaded", "sites=%zu ms=%.1f", app->nsites,
+	    ssrd__now_ms() - t0);
+}
+
+/* Takes the signals already pending without waiting: returns 1 if one of
+ * them is another SIGTERM or SIGINT. A SIGHUP while draining is dropped. */
+static int
+stop_again(const sigset_t *sigs)
+{
+	struct timespec zero = { 0, 0 };
+	int             sig, again = 0;
+	while ((sig = sigtimedwait(sigs, NULL, &zero)) > 0) {
+		if (sig == SIGHUP) {
+			ssrd__log(SSRD_LOG_WARN, "reload_skipped",
+			    "signal=SIGHUP reason=draining");
+		} else {
+			ssrd__log(SSRD_LOG_WARN, "drain_cut",
+			    "signal=%s msg=\"a second stop signal: stopping "
+			    "at once\"",
+			    signal_name(sig));
+			again = 1;
+		}
+	}
+	return again;
+}
+
+/* How a drain went, for the closing log line. */
+struct drain {
+	int    sig;
+	int    forced;       /* a second signal cut it short */
+	size_t renders_left; /* queued or running when it ended */
+	size_t replies_left; /* rendered but not yet written */
+	double t0;
+};
+
+/* Waits for the queued and running renders, until deadline (ms) or a
+ * second stop signal; in slices, so that such a signal is seen soon. */
+static void
+drain_renders(
+    struct app *app, const sigset_t *sigs, double deadline, struct drain *d)
+{
+	for (;;) {
+		double left     = deadline - ssrd__now_ms();
+		d->renders_left = ssrd__pool_drain(app->pool,
+		    left <= 0        ? 0
+		        : left < 100 ? left
+		                     : 100);
+		if (d->renders_left == 0 || ssrd__now_ms() >= deadline) {
+			return;
+		}
+		if (stop_again(sigs)) {
+			d->forced = 1;
+			return;
+		}
+	}
+}
+
+/* The renders are done; their replies are with the fronts, on their way
+ * to the clients (a stream's last chunks, a protocol reply being sent, a
+ * stream not yet pulled to its end). Gives them up to a second. */
+static void
+drain_replies(struct app *app, const sigset_t *sigs, struct drain *d)
+{
+	double deadline = ssrd__now_ms() + 1000;
+	while ((d->replies_left
+	           = ssrd__http_busy(app->http) + ssrd__ipc_busy(app->ipc))
+	        > 0
+	    && ssrd__now_ms() < deadline) {
+		if (stop_again(sigs)) {
+			d->forced = 1;
+			return;
+		}
+		sleep_ms(10);
+	}
+	/* A buffered reply handed to nng is written by nng's own threads just
+	 * after; the server's stop would cut a write still under way. */
+	sleep_ms(50);
+}
+
+/*
+ * SIGTERM or SIGINT: new requests are refused (HTTP 503 with Retry-After,
+ * the protocol's `closed`); the queued and running renders get drain_ms to
+ * finish and their replies a moment to be written. Whatever is left is
+ * stopped by the teardown that follows. A second stop signal cuts it short.
+ */
+static void
+drain(struct app *app, const sigset_t *sigs, struct drain *d)
+{
+	d->t0 = ssrd__now_ms();
+	ssrd__log(SSRD_LOG_INFO, "draining",
+	    "signal=%s grace_ms=%ld msg=\"refusing new requests, finishing "
+	    "the ones in flight\"",
+	    signal_name(d->sig), app->cfg.drain_ms);
+	ssrd__http_drain(app->http);
+	drain_renders(app, sigs, d->t0 + (double) app->cfg.drain_ms, d);
+	if (d->renders_left == 0 && !d->forced) {
+		drain_replies(app, sigs, d);
+	}
+	int clean = d->renders_left == 0 && d->replies_left == 0 && !d->forced;
+	ssrd__log(clean ? SSRD_LOG_INFO : SSRD_LOG_WARN, "drained",
+	    "renders_left=%zu replies_left=%zu ms=%.1f%s", d->renders_left,
+	    d->replies_left, ssrd__now_ms() - d->t0,
+	    d->renders_left > 0 ? " msg=\"stopping the renders still running\""
+	                        : "");
+}
+
+/* Waits for signals until a stop: SIGHUP reloads, SIGTERM/SIGINT drain. */
+static void
+serve_until_stopped(struct app *app, const sigset_t *sigs, struct drain *d)
+{
+	for (;;) {
+		int sig = 0;
+		if (sigwait(sigs, &sig) != 0) {
+			continue;
+		}
+		if (sig == SIGHUP) {
+			reload_all(app);
+			continue;
+		}
+		d->sig = sig;
+		drain(app, sigs, d);
+		return;
+	}
+}
+
+/*
+ * The listeners are up: writes the pid file, serves until a stop signal
+ * and its drain, tears everything down, removes the pid file. Returns 0 (a
+ * requested stop, even one cut short by a second signal), or EXIT_START
+ * when the pid file cannot be written.
+ */
+static int
+serve_signals(struct app *app, const sigset_t *sigs)
+{
+	char  errbuf[1024];
+	char *pid_file = strdup(app->cfg.pid_file); /* outlives app_close */
+	if (pid_file == NULL) {
+		fprintf(stderr, "ssrd: out of memory\n");
+		return EXIT_START;
+	}
+	if (pid_file[0] != '\0'
+	    && ssrd__lifecycle_pidfile_write(pid_file, errbuf, sizeof(errbuf))
+	        != SSRD_OK) {
+		fprintf(stderr, "ssrd: %s\n", errbuf);
+		free(pid_file);
+		return EXIT_START;
+	}
+	if (pid_file[0] != '\0') {
+		ssrd__log(SSRD_LOG_INFO, "pid_file", "path=%s pid=%ld",
+		    pid_file, (long) getpid());
+	}
+	struct drain d = { 0 };
+	serve_until_stopped(app, sigs, &d);
+	app_close(app); /* stops what the drain left */
+	ssrd__lifecycle_pidfile_remove(pid_file);
+	free(pid_file);
+	ssrd__log(SSRD_LOG_INFO, "stopped",
+	    "signal=%s drained=%d forced=%d ms=%.1f", signal_name(d.sig),
+	    d.renders_left == 0 && d.replies_left == 0 && !d.forced, d.forced,
+	    ssrd__now_ms() - d.t0);
+	return 0;
+}
+
 static int
 cmd_serve(struct app *app)
 {
-	/* Block the stop signals before any thread starts, so only sigwait()
-	 * sees them. */
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	/* Block the signals serve acts on before any thread starts, so only
+	 * sigwait() sees them; one that comes during the start waits for it. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	ssrd__log(SSRD_LOG_INFO, "starting", "pid=%ld version=%s",
+	    (long) getpid(), ssrd_version());
 
+	/* What would fail only after the slow part fails now. */
+	char why[1024];
+	if (ssrd__lifecycle_preflight(&app->cfg, why, sizeof(why)) != SSRD_OK) {
+		fprintf(stderr, "ssrd: %s\n", why);
+		return EXIT_START;
+	}
 	int rc = app_start(app, ssrd__config_workers(&app->cfg));
 	if (rc != 0) {
 		return rc;
@@ -481,11 +821,7 @@ cmd_serve(struct app *app)
 		}
 	}
 	free(hosts);
-	int sig = 0;
-	sigwait(&stop, &sig);
-	ssrd__log(SSRD_LOG_INFO, "stopping", "signal=%s",
-	    sig == SIGINT ? "SIGINT" : "SIGTERM");
-	return 0;
+	return serve_signals(app, &sigs);
 }
 
 /* ssrd render: a client of the daemon at --connect (else the config's ipc). */

@@ -133,7 +133,10 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->wd_mu, NULL);
 	pthread_cond_init(&p->cv_start, NULL);
+	pthread_cond_init(&p->cv_idle, &ca);
+	pthread_cond_init(&p->wd_cv, &ca);
 	for (long i = 0; i < opts->workers; i++) {
 		pthread_cond_init(&p->workers[i].cv, &ca);
 	}
@@ -151,12 +154,24 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	if (p->opts.timeout_ms <= 0) {
 		p->opts.timeout_ms = 30000;
 	}
+	if (p->opts.timeout_max_ms < p->opts.timeout_ms) {
+		p->opts.timeout_max_ms = p->opts.timeout_ms;
+	}
 	if (p->opts.worker_renders <= 0) {
 		p->opts.worker_renders = 16;
 	}
 
 	int rv = SSRD_OK;
-	for (long i = 0; i < opts->workers; i++) {
+	/* before the workers: their start-up runs JavaScript under it */
+	p->wd_next = -1;
+	if (pthread_create(&p->watchdog, NULL, ssrd__watchdog_main, p) != 0) {
+		snprintf(errbuf, errlen, "cannot start the watchdog thread: %s",
+		    strerror(errno));
+		rv = SSRD_ESYS;
+	} else {
+		p->watchdog_started = 1;
+	}
+	for (long i = 0; rv == SSRD_OK && i < opts->workers; i++) {
 		struct worker *w = &p->workers[i];
 		w->pool          = p;
 		w->index         = (int) i;
@@ -197,7 +212,7 @@ int
 ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
 {
 	pthread_mutex_lock(&p->mu);
-	if (p->stopping) {
+	if (p->stopping || p->draining) {
 		pthread_mutex_unlock(&p->mu);
 		return SSRD_ECLOSED;
 	}
@@ -224,7 +239,8 @@ ssrd__pool_wake_one(ssrd_pool *p)
 {
 	for (long i = 0; i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
-		if (w->sleeping && w->inflight < p->opts.worker_renders) {
+		if (w->sleeping && w->accepting
+		    && w->inflight < p->opts.worker_renders) {
 			w->sleeping = 0; /* one wake per job */
 			pthread_cond_signal(&w->cv);
 			return;
@@ -282,6 +298,31 @@ ssrd__pool_render(ssrd_pool *p, ssrd_job *job)
 	return job->err;
 }
 
+size_t
+ssrd__pool_drain(ssrd_pool *p, double grace_ms)
+{
+	double deadline = ssrd__now_ms() + grace_ms;
+	pthread_mutex_lock(&p->mu);
+	p->draining = 1;
+	while ((p->queued > 0 || p->active > 0) && ssrd__now_ms() < deadline) {
+		ssrd__cv_wait_until(&p->cv_idle, &p->mu, deadline);
+	}
+	size_t left = p->queued + p->active;
+	pthread_mutex_unlock(&p->mu);
+	return left;
+}
+
+void
+ssrd__pool_worker_stats(ssrd_pool *p, long i, ssrd_worker_stats *st)
+{
+	const ssrd_worker_stats *s = &p->workers[i].stats;
+	st->renders     = __atomic_load_n(&s->renders, __ATOMIC_RELAXED);
+	st->recycles    = __atomic_load_n(&s->recycles, __ATOMIC_RELAXED);
+	st->timeouts    = __atomic_load_n(&s->timeouts, __ATOMIC_RELAXED);
+	st->heap_limits = __atomic_load_n(&s->heap_limits, __ATOMIC_RELAXED);
+	st->inflight    = __atomic_load_n(&s->inflight, __ATOMIC_RELAXED);
+}
+
 int
 ssrd__pool_streams(const ssrd_pool *p)
 {
@@ -319,6 +360,13 @@ ssrd__pool_stop(ssrd_pool *p)
 	for (long i = 0; i < p->nworkers; i++) {
 		pthread_join(p->workers[i].thread, NULL);
 	}
+	if (p->watchdog_started) {
+		pthread_mutex_lock(&p->wd_mu);
+		p->wd_stop = 1;
+		pthread_cond_signal(&p->wd_cv);
+		pthread_mutex_unlock(&p->wd_mu);
+		pthread_join(p->watchdog, NULL);
+	}
 	for (size_t i = 0; i < p->nsites; i++) {
 		ssrd__site_unref(p->sites[i]);
 	}
@@ -328,6 +376,9 @@ ssrd__pool_stop(ssrd_pool *p)
 		pthread_cond_destroy(&p->workers[i].cv);
 	}
 	pthread_cond_destroy(&p->cv_start);
+	pthread_cond_destroy(&p->cv_idle);
+	pthread_cond_destroy(&p->wd_cv);
+	pthread_mutex_destroy(&p->wd_mu);
 	free(p->workers);
 	free(p);
 }

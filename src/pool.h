@@ -128,8 +128,19 @@ typedef struct ssrd_pool_opts {
 	ssrd_isolation    isolation;
 	int               stream;   /* jobs' default for stream (-1 there) */
 	double            stall_ms; /* no chunk for this long: abort; 0: 5000 */
-	double            timeout_ms; /* streaming wall clock; 0: 30000 */
-	long worker_renders;          /* renders in flight per worker; 0: 16 */
+	/* a render's wall clock (0: 30000), and the most a job may ask for
+	 * with its own timeout_ms (0: no more than timeout_ms) */
+	double timeout_ms, timeout_max_ms;
+	size_t max_output;     /* a render's output, bytes; 0: no limit */
+	long   worker_renders; /* renders in flight per worker; 0: 16 */
+	/* A worker replaces its isolate (from the snapshot, between renders)
+	 * after this many renders, or when its heap stays above this many MiB
+	 * after a full GC; 0: never. And after a render reaches the heap limit,
+	 * always. */
+	long recycle_renders, recycle_heap_mb;
+	/* a worker with nothing to do for this long collects its garbage once,
+	 * ms; 0: never */
+	double idle_gc_ms;
 	/* the host bridge: what pages may reach, and the threads doing it;
 	 * NULL: every host call is refused. Both must outlive the pool. */
 	const struct ssrd_host_opts *host;
@@ -165,6 +176,27 @@ int ssrd__pool_render(ssrd_pool *pool, ssrd_job *job);
  * from any thread until done has been called.
  */
 void ssrd__pool_cancel(ssrd_pool *pool, ssrd_job *job);
+
+/*
+ * Lets the pool finish its work without taking more: from now on
+ * ssrd__pool_submit() refuses jobs (SSRD_ECLOSED); waits until none is
+ * queued or running, or grace_ms passed. Returns the number of jobs still
+ * queued or running then (0: drained). ssrd__pool_stop() follows. Any
+ * thread but a job's done callback.
+ */
+size_t ssrd__pool_drain(ssrd_pool *pool, double grace_ms);
+
+/* What one worker has done, for logs and diagnose. */
+typedef struct ssrd_worker_stats {
+	unsigned long renders;  /* jobs it completed */
+	unsigned long recycles; /* isolates it replaced */
+	unsigned long timeouts; /* JavaScript the watchdog stopped */
+	unsigned long heap_limits; /* renders stopped at the heap limit */
+	int           inflight;    /* renders in flight now */
+} ssrd_worker_stats;
+
+/* Fills *st for worker i (0 <= i < ssrd__pool_workers()). Any thread. */
+void ssrd__pool_worker_stats(ssrd_pool *pool, long i, ssrd_worker_stats *st);
 
 /* Returns 1 if jobs stream by default (the pool's stream option). */
 int ssrd__pool_streams(const ssrd_pool *pool);

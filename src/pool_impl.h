@@ -34,9 +34,23 @@ struct worker {
 	long           inflight;
 	long           host_outstanding; /* host calls not yet completed */
 	uint64_t       next_rid;
+	/* why the isolate is to be replaced once its renders are done (a
+	 * static string), or NULL; no new render starts meanwhile */
+	const char *recycle_why;
+	long        renders_since_boot;
+	double      idle_since; /* when it last had nothing in flight */
+	int         idle_gc_done;
+	/* under pool->wd_mu: the JavaScript it runs now (a slice) must end
+	 * by js_deadline (0: it runs none); js_stopped: the watchdog stopped
+	 * it */
+	double js_deadline;
+	int    js_stopped;
+	/* counters, written by the thread, read by anyone (atomics) */
+	ssrd_worker_stats stats;
 	/* under pool->mu */
 	pthread_cond_t    cv;        /* work, a completion, a cancel, stop */
 	int               sleeping;  /* waiting on cv */
+	int               accepting; /* takes new jobs (not recycling) */
 	struct host_done *done_head; /* host calls completed, to settle */
 	/* set once at start-up, under pool->mu */
 	int  started;
@@ -51,6 +65,9 @@ struct ssrd_pool {
 	size_t             queued;
 	size_t             queue_max;
 	int                stopping;
+	int                draining; /* refusing jobs, finishing the rest */
+	size_t             active;   /* jobs taken by workers, not yet done */
+	pthread_cond_t     cv_idle;  /* draining, and nothing left */
 	long               nworkers; /* threads started */
 	struct worker     *workers;
 	const ssrd_bundle *base;
@@ -58,7 +75,22 @@ struct ssrd_pool {
 	    sites; /* the generations workers boot with (references), by slot */
 	size_t         nsites;
 	ssrd_pool_opts opts; /* with the defaults filled in */
+	/* the watchdog: stops JavaScript that runs past its deadline */
+	pthread_t       watchdog;
+	int             watchdog_started;
+	pthread_mutex_t wd_mu;
+	pthread_cond_t  wd_cv;
+	double          wd_next; /* when it wakes next (-1: when told) */
+	int             wd_stop;
 };
+
+/* The watchdog thread's body (watchdog.c). */
+void *ssrd__watchdog_main(void *arg);
+
+/* Waits on cv (made with CLOCK_MONOTONIC) until deadline_ms on ssrd's
+ * clock, or for ever if it is negative. */
+void ssrd__cv_wait_until(
+    pthread_cond_t *cv, pthread_mutex_t *mu, double deadline_ms);
 
 /* The worker thread's body (worker.c). */
 void *ssrd__worker_main(void *arg);

@@ -235,7 +235,9 @@ char *
 ssrd__proto_page_props(const char *url, const char *headers, size_t hlen,
     const char *props, size_t plen, size_t *out_len)
 {
-	const char *qmark = strchr(url, '?');
+	/* a '?' after the '#' belongs to the fragment: not a query */
+	size_t      at    = strcspn(url, "?#");
+	const char *qmark = url[at] == '?' ? url + at : NULL;
 	ssrd_strbuf b     = { 0 };
 	int         n     = 0;
 	ssrd__strbuf_puts(&b, "{");

@@ -13,10 +13,17 @@
 #include "reload.h"
 #include "timers.h"
 
+/*
+ * Two locks: mu guards current for readers (held for a pointer copy), and
+ * reload_mu makes reloads one at a time, whether the watcher or
+ * ssrd__reloader_reload_now() runs them. Swapping current takes both, so a
+ * reload_mu holder may read current without mu.
+ */
 struct ssrd_reloader {
 	pthread_mutex_t    mu;
-	pthread_cond_t     cv;      /* stop was asked */
-	ssrd_site         *current; /* a reference; swapped under mu */
+	pthread_mutex_t    reload_mu; /* one reload at a time */
+	pthread_cond_t     cv;        /* stop was asked */
+	ssrd_site         *current;   /* a reference; swapped under both */
 	int                stopping;
 	int                watching;
 	pthread_t          thread;
@@ -35,15 +42,16 @@ ssrd__reloader_site(ssrd_reloader *r)
 	return s;
 }
 
-/* Loads the site again and swaps it in; on failure keeps the old one. */
-static void
-reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint)
+/* Loads the site again and swaps it in; on failure keeps the old one and
+ * returns the error with its text in errbuf. reload_mu held. */
+static int
+reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint, char *errbuf,
+    size_t errlen)
 {
-	char       errbuf[8192];
 	ssrd_site *fresh;
 	double     t0 = ssrd__now_ms();
 	int        rv = ssrd__site_load(
-	           r->cfg, r->manifest, old->root, &fresh, errbuf, sizeof(errbuf));
+	           r->cfg, r->manifest, old->root, &fresh, errbuf, errlen);
 	if (rv != SSRD_OK) {
 		char *q = ssrd__log_quote(errbuf, strlen(errbuf));
 		ssrd__log(SSRD_LOG_ERROR, "site_reload_failed",
@@ -52,7 +60,7 @@ reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint)
 		    old->root, old->generation, q ? q : "\"\"");
 		free(q);
 		r->failed_fingerprint = fingerprint;
-		return;
+		return rv;
 	}
 	fresh->generation = old->generation + 1;
 	fresh->slot       = old->slot;
@@ -64,6 +72,33 @@ reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint)
 	    fresh->generation, ssrd__now_ms() - t0);
 	ssrd__site_unref(
 	    old); /* the holder's reference; renders may still hold theirs */
+	return SSRD_OK;
+}
+
+/* The watcher's turn: reloads the site if its sources changed since the
+ * current generation (and not into a tree that already failed). */
+static void
+reload_if_changed(ssrd_reloader *r)
+{
+	char errbuf[8192];
+	pthread_mutex_lock(&r->reload_mu);
+	ssrd_site *cur = r->current; /* only reload_mu holders swap it */
+	uint64_t   fp  = ssrd__site_fingerprint(cur->root);
+	if (fp != cur->fingerprint && fp != r->failed_fingerprint) {
+		(void) reload(r, cur, fp, errbuf, sizeof(errbuf));
+	}
+	pthread_mutex_unlock(&r->reload_mu);
+}
+
+int
+ssrd__reloader_reload_now(ssrd_reloader *r, char *errbuf, size_t errlen)
+{
+	pthread_mutex_lock(&r->reload_mu);
+	ssrd_site *cur = r->current;
+	int        rv
+	    = reload(r, cur, ssrd__site_fingerprint(cur->root), errbuf, errlen);
+	pthread_mutex_unlock(&r->reload_mu);
+	return rv;
 }
 
 static void *
@@ -82,12 +117,8 @@ watch_main(void *arg)
 		if (r->stopping) {
 			break;
 		}
-		ssrd_site *cur = r->current; /* only this thread swaps it */
 		pthread_mutex_unlock(&r->mu);
-		uint64_t fp = ssrd__site_fingerprint(cur->root);
-		if (fp != cur->fingerprint && fp != r->failed_fingerprint) {
-			reload(r, cur, fp);
-		}
+		reload_if_changed(r);
 		pthread_mutex_lock(&r->mu);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -106,6 +137,7 @@ ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&r->mu, NULL);
+	pthread_mutex_init(&r->reload_mu, NULL);
 	pthread_cond_init(&r->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	r->current  = ssrd__site_ref(site);
@@ -138,6 +170,7 @@ ssrd__reloader_stop(ssrd_reloader *r)
 	}
 	ssrd__site_unref(r->current);
 	pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->reload_mu);
 	pthread_cond_destroy(&r->cv);
 	free(r);
 }

@@ -30,6 +30,16 @@ int ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
  * ssrd__site_unref()). Any thread. */
 ssrd_site *ssrd__reloader_site(ssrd_reloader *r);
 
+/*
+ * Loads the site again now, whether or not its sources changed, and swaps
+ * the new generation in (what the watcher does on a change; the layer cache
+ * rebuilds only what changed). Waits for a reload the watcher is running.
+ * Renders in flight keep their generation. Returns SSRD_OK, or the load's
+ * error with its text in errbuf, the last good generation still serving.
+ * Any thread but the watcher's; blocks for the length of a build.
+ */
+int ssrd__reloader_reload_now(ssrd_reloader *r, char *errbuf, size_t errlen);
+
 /* Stops watching and drops the current generation. NULL is a harmless no-op. */
 void ssrd__reloader_stop(ssrd_reloader *r);
 

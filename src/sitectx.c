@@ -137,12 +137,13 @@ hook_host_call(void *arg, uint64_t render, uint32_t promise, const char *op,
 }
 
 static void
-hook_timer_start(void *arg, uint32_t id, double delay_ms)
+hook_timer_start(void *arg, uint64_t render, uint32_t id, double delay_ms)
 {
 	ssrd_sitectx *sc = arg;
 	ssrd__timers_remove(
 	    &sc->timers, id); /* setInterval re-arms the same id */
-	if (ssrd__timers_add(&sc->timers, id, ssrd__now_ms() + delay_ms)
+	if (ssrd__timers_add(
+	        &sc->timers, id, ssrd__now_ms() + delay_ms, render)
 	    != SSRD_OK) {
 		ssrd__log(SSRD_LOG_ERROR, "timer",
 		    "worker=%d msg=\"out of memory scheduling a timer\"",
@@ -428,16 +429,14 @@ ssrd__sitectx_abort(ssrd_sitectx *sc, uint64_t render, const char *reason)
 	}
 }
 
-void
-ssrd__sitectx_fire_timers(ssrd_sitectx *sc)
+int
+ssrd__sitectx_fire_timer(ssrd_sitectx *sc, double now)
 {
-	uint32_t ids[64];
-	size_t   n;
-	if (sc->ctx == NULL) {
-		return;
+	uint32_t id;
+	if (sc->ctx == NULL
+	    || ssrd__timers_pop_due(&sc->timers, now, &id, 1) == 0) {
+		return 0;
 	}
-	while ((n = ssrd__timers_pop_due(&sc->timers, ssrd__now_ms(), ids, 64))
-	    > 0) {
-		ssrd__context_fire_timers(sc->ctx, ids, n);
-	}
+	ssrd__context_fire_timers(sc->ctx, &id, 1);
+	return 1;
 }

@@ -95,8 +95,10 @@ void ssrd__sitectx_job_error(
 void ssrd__sitectx_log_console(
     int worker, uint64_t id, int level, int kind, const char *msg, size_t len);
 
-/* Runs sc's timers that are due. Returns when none is. */
-void ssrd__sitectx_fire_timers(ssrd_sitectx *sc);
+/* Runs one of sc's timers due at now (ssrd__now_ms() time), if any, with the
+ * microtasks it queues: one timer per call, so that the worker's watchdog
+ * stops only the callback that runs too long. Returns 1 if it ran one. */
+int ssrd__sitectx_fire_timer(ssrd_sitectx *sc, double now);
 
 /* Closes sc: the context, its timers, its reference to the site. Closing a
  * closed one is a no-op. */

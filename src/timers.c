@@ -51,7 +51,7 @@ sift_down(ssrd_timers *t, size_t i)
 }
 
 int
-ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms)
+ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms, uint64_t render)
 {
 	if (t->n == t->cap) {
 		size_t             cap = t->cap ? t->cap * 2 : 16;
@@ -62,7 +62,7 @@ ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms)
 		t->heap = h;
 		t->cap  = cap;
 	}
-	t->heap[t->n] = (struct ssrd_timer) { due_ms, t->seq++, id };
+	t->heap[t->n] = (struct ssrd_timer) { due_ms, t->seq++, id, render };
 	sift_up(t, t->n++);
 	return SSRD_OK;
 }
@@ -86,6 +86,12 @@ double
 ssrd__timers_next(const ssrd_timers *t)
 {
 	return t->n > 0 ? t->heap[0].due_ms : -1;
+}
+
+uint64_t
+ssrd__timers_next_render(const ssrd_timers *t)
+{
+	return t->n > 0 ? t->heap[0].render : 0;
 }
 
 size_t

@@ -13,19 +13,24 @@ typedef struct ssrd_timers {
 		uint64_t
 		    seq; /* insertion order: equal due times fire in order */
 		uint32_t id;
+		uint64_t render; /* the render that set it (0: none) */
 	} * heap;
 	size_t   n, cap;
 	uint64_t seq;
 } ssrd_timers;
 
-/* Schedules id at due_ms. Returns SSRD_OK or SSRD_ENOMEM. */
-int ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms);
+/* Schedules id, set by render, at due_ms. Returns SSRD_OK or SSRD_ENOMEM. */
+int ssrd__timers_add(
+    ssrd_timers *t, uint32_t id, double due_ms, uint64_t render);
 
 /* Removes id if scheduled (linear: timers per worker are few). */
 void ssrd__timers_remove(ssrd_timers *t, uint32_t id);
 
 /* Returns the earliest due time, or -1 if none is scheduled. */
 double ssrd__timers_next(const ssrd_timers *t);
+
+/* Returns the render of the earliest timer (the next to pop), 0 if none. */
+uint64_t ssrd__timers_next_render(const ssrd_timers *t);
 
 /* Pops up to max ids due at or before now_ms into ids, earliest first. Returns
  * how many. */

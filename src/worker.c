@@ -20,6 +20,12 @@
  * loop ends it itself (its context keeps whatever JS state is left). */
 #define ABORT_GRACE_MS 1000.0
 
+/* See slice_deadline(). */
+#define SLICE_MIN_MS 10.0
+
+/* How often (in renders) a worker looks at its heap for recycle_heap_mb. */
+#define RECYCLE_CHECK_EVERY 64
+
 /*
  * A render in flight. rid is the worker's own id for it (the one V8
  * carries through the render's promises and timers); the job's id is the
@@ -30,7 +36,10 @@ struct render {
 	ssrd_job     *job;
 	ssrd_sitectx *sc;  /* the context it runs in */
 	ssrd_strbuf   out; /* output not yet handed to the caller */
+	size_t        out_total; /* bytes it produced in all */
+	int           too_big;   /* passed max_output: the rest is dropped */
 	double        start_ms, last_ms;
+	double        deadline; /* its wall clock ends: aborted, then stopped */
 	double        abort_ms; /* when abort was asked; 0 if not */
 	int           abort_err;
 	char         *abort_why;
@@ -85,6 +94,7 @@ struct host_done {
 	ssrd_host_task    task;
 	struct worker    *w;
 	ssrd_sitectx     *sc; /* where its promise waits */
+	uint64_t          rid; /* the render that called */
 	uint32_t          promise;
 	char             *op, *args, *root;
 	struct host_done *next;
@@ -158,6 +168,27 @@ context_release(struct worker *w, ssrd_sitectx *sc)
 	}
 }
 
+/* Takes sc out of service: no new render gets it, and it is closed once the
+ * renders and host calls still using it are done. The warm React of
+ * isolation = page is not retired: the isolate is replaced instead. */
+static void
+context_retire(struct worker *w, ssrd_sitectx *sc)
+{
+	ssrd_pool *p = w->pool;
+	if (sc->retired || sc == w->warm) {
+		return;
+	}
+	sc->retired = 1;
+	for (size_t i = 0; i < p->nsites; i++) {
+		if (w->slots[i] == sc) {
+			w->slots[i] = NULL;
+		}
+	}
+	if (sc->users == 0) {
+		live_close(w, sc);
+	}
+}
+
 /* The context job renders in: the site's warm one (made again when the site
  * has been reloaded since), or one of its own. */
 static ssrd_sitectx *
@@ -174,11 +205,7 @@ context_for(struct worker *w, ssrd_job *job)
 		if (*slot != NULL) {
 			/* renders still running on the old generation finish
 			 * there */
-			(*slot)->retired = 1;
-			if ((*slot)->users == 0) {
-				live_close(w, *slot);
-			}
-			*slot = NULL;
+			context_retire(w, *slot);
 		}
 		*slot = context_open(w, job->site, msg, sizeof(msg), &rv);
 		if (*slot != NULL) {
@@ -202,12 +229,249 @@ context_for(struct worker *w, ssrd_job *job)
 static struct render *
 render_find(struct worker *w, uint64_t rid)
 {
+	if (rid == 0) {
+		return NULL;
+	}
 	for (struct render *r = w->renders; r != NULL; r = r->next) {
 		if (r->rid == rid) {
 			return r;
 		}
 	}
 	return NULL;
+}
+
+/* When r must be over: its deadline, or once aborted, the abort's grace. */
+static double
+render_limit(const struct render *r)
+{
+	return r->abort_ms > 0 ? r->abort_ms + ABORT_GRACE_MS : r->deadline;
+}
+
+/* ---- slices: each entry into JavaScript, under the watchdog ---- */
+
+/*
+ * The deadline of the worker's next slice of JavaScript: the earliest limit
+ * of its renders in flight (any of them may be the one whose code runs),
+ * or one render timeout from now when none is (a context opening, V8's own
+ * tasks). Never less than SLICE_MIN_MS ahead, so a slice is not stopped
+ * before it starts for a render the loop is about to abort anyway.
+ */
+static double
+slice_deadline(const struct worker *w)
+{
+	double now = ssrd__now_ms(), t = -1;
+	for (const struct render *r = w->renders; r != NULL; r = r->next) {
+		if (!r->ended && (t < 0 || render_limit(r) < t)) {
+			t = render_limit(r);
+		}
+	}
+	if (t < 0) {
+		t = now + w->pool->opts.timeout_ms;
+	}
+	return t < now + SLICE_MIN_MS ? now + SLICE_MIN_MS : t;
+}
+
+/* The deadline of a slice run for render rid (its own limit), or of one for
+ * no known render. */
+static double
+render_slice_deadline(const struct worker *w, uint64_t rid)
+{
+	const struct render *r = render_find((struct worker *) w, rid);
+	if (r == NULL || r->ended) {
+		return slice_deadline(w);
+	}
+	double now = ssrd__now_ms(), t = render_limit(r);
+	return t < now + SLICE_MIN_MS ? now + SLICE_MIN_MS : t;
+}
+
+/* The worker is about to run JavaScript that must end by deadline. */
+static void
+slice_begin(struct worker *w, double deadline)
+{
+	ssrd_pool *p = w->pool;
+	pthread_mutex_lock(&p->wd_mu);
+	w->js_deadline = deadline;
+	/* The watchdog sleeps until its next known deadline: wake it only
+	 * for an earlier one (rarely: most slices end long before theirs). */
+	if (p->wd_next < 0 || deadline < p->wd_next) {
+		p->wd_next = deadline;
+		pthread_cond_signal(&p->wd_cv);
+	}
+	pthread_mutex_unlock(&p->wd_mu);
+}
+
+/*
+ * The slice is over. Returns SSRD_OK, or why V8 stopped it: SSRD_ETIMEDOUT
+ * (the watchdog) or SSRD_EOOM (the heap reached its limit). Either way the
+ * isolate runs JavaScript again afterwards: the terminate is cancelled under
+ * the watchdog's lock, so one that came too late cannot hit the next slice.
+ */
+static int
+slice_end(struct worker *w)
+{
+	ssrd_pool *p = w->pool;
+	pthread_mutex_lock(&p->wd_mu);
+	w->js_deadline = 0;
+	int stopped    = w->js_stopped;
+	int limited    = ssrd__isolate_heap_limited(w->iso);
+	w->js_stopped  = 0;
+	if (stopped || limited) {
+		ssrd__isolate_resume(w->iso);
+	}
+	pthread_mutex_unlock(&p->wd_mu);
+	if (limited) {
+		__atomic_add_fetch(&w->stats.heap_limits, 1, __ATOMIC_RELAXED);
+		return SSRD_EOOM;
+	}
+	if (stopped) {
+		__atomic_add_fetch(&w->stats.timeouts, 1, __ATOMIC_RELAXED);
+		return SSRD_ETIMEDOUT;
+	}
+	return SSRD_OK;
+}
+
+/* What a render stopped by V8 is told. */
+static void
+stop_message(const struct worker *w, int how, double ran_ms, double limit_ms,
+    char *buf, size_t len)
+{
+	if (how == SSRD_EOOM) {
+		snprintf(buf, len,
+		    "heap_max_mb: the render's JavaScript filled the isolate's "
+		    "heap (limit %zu MiB) and was stopped; the worker replaces "
+		    "its isolate",
+		    w->pool->opts.isolate.heap_max_mb);
+	} else {
+		snprintf(buf, len,
+		    "render_timeout_ms: the page's JavaScript ran for %.0f ms "
+		    "without yielding and was stopped (the render's limit: %.0f "
+		    "ms)",
+		    ran_ms, limit_ms);
+	}
+}
+
+/* What a render whose output passed max_output is told. */
+static void
+too_big_message(const struct worker *w, char *buf, size_t len)
+{
+	snprintf(buf, len, "max_output_kb: the page's output passed %zu KiB",
+	    w->pool->opts.max_output >> 10);
+}
+
+/* Ends r, stopped by V8 (how), with that as its error. */
+static void
+render_stop(struct worker *w, struct render *r, int how, double ran_ms)
+{
+	char why[320];
+	if (r->ended) {
+		return;
+	}
+	stop_message(w, how, ran_ms, r->deadline - r->start_ms, why, sizeof(why));
+	free(r->abort_why);
+	r->abort_err = how;
+	r->abort_why = strdup(why);
+	if (r->abort_ms == 0) {
+		r->abort_ms = ssrd__now_ms();
+	}
+	r->ended = 1;
+	ssrd__log(SSRD_LOG_WARN, "render_stopped",
+	    "render=%llu worker=%d path=%s reason=%s ran_ms=%.0f",
+	    (unsigned long long) r->job->id, w->index, r->job->path,
+	    ssrd_err_name(how), ran_ms);
+}
+
+/*
+ * After V8 stopped a slice (how): ends the render whose code was running
+ * (hint: the one the slice ran for; else the one
+ * ssrd__context_last_render() names in sc; else each render past its
+ * limit), retires sc so no later render runs on what the
+ * stopped code left half done, and after a heap limit schedules the
+ * isolate's replacement.
+ */
+static void
+slice_stopped(struct worker *w, int how, ssrd_sitectx *sc, uint64_t hint,
+    double began)
+{
+	double         now = ssrd__now_ms();
+	struct render *r   = render_find(w, hint);
+	if (r == NULL && sc != NULL && sc->ctx != NULL) {
+		r = render_find(w, ssrd__context_last_render(sc->ctx));
+	}
+	if (r != NULL) {
+		render_stop(w, r, how, now - began);
+	} else {
+		for (r = w->renders; r != NULL; r = r->next) {
+			if (render_limit(r) <= now) {
+				render_stop(w, r, how, now - began);
+			}
+		}
+	}
+	if (how == SSRD_EOOM) {
+		w->recycle_why = "out_of_memory";
+	} else if (w->pool->opts.isolation == SSRD_ISOLATION_PAGE) {
+		/* React's own state, shared by every render, may be half
+		 * updated */
+		w->recycle_why = "stopped_in_shared_react";
+	}
+	if (sc != NULL) {
+		context_retire(w, sc);
+	}
+}
+
+/* ---- completing jobs ---- */
+
+/* Whether the isolate's heap grew past recycle_heap_mb for good: checked
+ * every RECYCLE_CHECK_EVERY renders, confirmed by a full GC. */
+static int
+heap_grown(struct worker *w)
+{
+	ssrd_pool      *p = w->pool;
+	ssrd_heap_stats hs;
+	size_t          limit = (size_t) p->opts.recycle_heap_mb << 20;
+	if (limit == 0 || w->renders_since_boot % RECYCLE_CHECK_EVERY != 0) {
+		return 0;
+	}
+	ssrd__isolate_heap_stats(w->iso, &hs);
+	if (hs.used <= limit) {
+		return 0;
+	}
+	ssrd__isolate_gc(w->iso);
+	ssrd__isolate_heap_stats(w->iso, &hs);
+	return hs.used > limit;
+}
+
+/* Hands a job back to its caller: every job a worker takes ends here, once.
+ */
+static void
+job_complete(struct worker *w, ssrd_job *job)
+{
+	ssrd_pool *p = w->pool;
+	/* counted first: a caller woken by done may read the stats */
+	__atomic_add_fetch(&w->stats.renders, 1, __ATOMIC_RELAXED);
+	job->done(job, job->arg);
+	w->renders_since_boot++;
+	if (w->recycle_why == NULL && p->opts.recycle_renders > 0
+	    && w->renders_since_boot >= p->opts.recycle_renders) {
+		w->recycle_why = "recycle_renders";
+	}
+	if (w->recycle_why == NULL && heap_grown(w)) {
+		w->recycle_why = "recycle_heap_mb";
+	}
+	pthread_mutex_lock(&p->mu);
+	p->active--;
+	if (p->draining && p->active == 0 && p->queued == 0) {
+		pthread_cond_broadcast(&p->cv_idle);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Fails job with err and a copy of why. */
+static void
+job_fail(ssrd_job *job, int err, const char *why)
+{
+	free(job->error_text);
+	job->err        = err;
+	job->error_text = strdup(why);
 }
 
 /* Hands the output gathered since the last call to the job's caller. */
@@ -246,6 +510,13 @@ render_finish(struct worker *w, struct render *r)
 	w->inflight--;
 	job->final_chunk = 1;
 	render_deliver(r);
+	if (r->too_big && r->abort_err == SSRD_OK) {
+		/* React ended in the same slice that passed the limit */
+		char why[160];
+		too_big_message(w, why, sizeof(why));
+		r->abort_err = SSRD_ETOOBIG;
+		r->abort_why = strdup(why);
+	}
 	if (r->abort_err != SSRD_OK) {
 		/* Stopped by ssrd: that is the reason, whatever React said. */
 		free(job->error_text);
@@ -254,9 +525,7 @@ render_finish(struct worker *w, struct render *r)
 		r->abort_why    = NULL;
 	}
 	if (r->out.failed) {
-		job->err = SSRD_ENOMEM;
-		free(job->error_text);
-		job->error_text = strdup("out of memory gathering the output");
+		job_fail(job, SSRD_ENOMEM, "out of memory gathering the output");
 	}
 	if (job->chunk == NULL && job->err == SSRD_OK) {
 		job->html_len = r->out.len;
@@ -269,13 +538,13 @@ render_finish(struct worker *w, struct render *r)
 	context_release(w, r->sc);
 	free(r);
 	job_heap_stats(w, job);
-	job->done(job, job->arg);
+	job_complete(w, job);
 }
 
 /* Asks React to stop r; the render ends soon after (or is ended after
  * ABORT_GRACE_MS). */
 static void
-render_abort(struct render *r, int err, const char *why)
+render_abort(struct worker *w, struct render *r, int err, const char *why)
 {
 	if (r->abort_ms > 0) {
 		return;
@@ -283,7 +552,56 @@ render_abort(struct render *r, int err, const char *why)
 	r->abort_ms  = ssrd__now_ms();
 	r->abort_err = err;
 	r->abort_why = strdup(why);
+	slice_begin(w, r->abort_ms + ABORT_GRACE_MS);
 	ssrd__sitectx_abort(r->sc, r->rid, why);
+	int how = slice_end(w);
+	if (how != SSRD_OK) {
+		slice_stopped(w, how, r->sc, r->rid, r->abort_ms);
+	}
+}
+
+/* A synchronous render (renderToString): one call, under the watchdog. */
+static void
+job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
+    double timeout)
+{
+	ssrd_pool *p = w->pool;
+	sc->users++;
+	slice_begin(w, t0 + timeout);
+	ssrd__sitectx_render(sc, job);
+	int how        = slice_end(w);
+	job->render_ms = job->first_ms = ssrd__now_ms() - t0;
+	if (how != SSRD_OK) {
+		char why[320];
+		stop_message(w, how, job->render_ms, timeout, why, sizeof(why));
+		job_fail(job, how, why);
+		ssrd__log(SSRD_LOG_WARN, "render_stopped",
+		    "render=%llu worker=%d path=%s reason=%s ran_ms=%.0f",
+		    (unsigned long long) job->id, w->index, job->path,
+		    ssrd_err_name(how), job->render_ms);
+		if (how == SSRD_EOOM) {
+			w->recycle_why = "out_of_memory";
+		}
+		context_retire(w, sc);
+	} else if (job->err == SSRD_OK && p->opts.max_output > 0
+	    && job->html_len > p->opts.max_output) {
+		char why[160];
+		snprintf(why, sizeof(why),
+		    "max_output_kb: the page rendered %zu KiB (limit %zu KiB)",
+		    job->html_len >> 10, p->opts.max_output >> 10);
+		job_fail(job, SSRD_ETOOBIG, why);
+	}
+	if (job->err != SSRD_OK) {
+		free(job->html);
+		job->html     = NULL;
+		job->html_len = 0;
+	}
+	context_release(w, sc);
+	job_heap_stats(w, job);
+	if (job->chunk != NULL && job->err == SSRD_OK) {
+		job->chunk(job, job->html, job->html_len, job->arg);
+	}
+	job_complete(w, job);
 }
 
 /* Starts a job: synchronously to the end (stream = 0) or as a render in
@@ -295,51 +613,69 @@ job_start(struct worker *w, ssrd_job *job)
 	double     t0 = ssrd__now_ms();
 	job->queue_ms = t0 - job->enqueued_ms;
 	job->worker   = w->index;
+	w->idle_since = 0;
+	/* a job may ask for its own limit, up to timeout_max_ms */
+	double timeout = job->timeout_ms > 0
+	    ? (job->timeout_ms < p->opts.timeout_max_ms ? job->timeout_ms
+	                                                : p->opts.timeout_max_ms)
+	    : p->opts.timeout_ms;
 	if (__atomic_load_n(&job->cancelled, __ATOMIC_ACQUIRE)) {
-		job->err        = SSRD_ECLOSED;
-		job->error_text = strdup("cancelled before it started");
-		job->done(job, job->arg);
+		job_fail(job, SSRD_ECLOSED, "cancelled before it started");
+		job_complete(w, job);
 		return;
 	}
-	ssrd_sitectx *sc = context_for(w, job);
+	/* opening a context runs the site's shell: on the render's clock */
+	slice_begin(w, t0 + timeout);
+	ssrd_sitectx *sc  = context_for(w, job);
+	int           how = slice_end(w);
+	if (how != SSRD_OK) {
+		char why[320];
+		stop_message(w, how, ssrd__now_ms() - t0, timeout, why,
+		    sizeof(why));
+		job_fail(job, how, why);
+		if (sc != NULL) {
+			context_retire(w, sc);
+			sc = NULL;
+		}
+		if (how == SSRD_EOOM) {
+			w->recycle_why = "out_of_memory";
+		}
+	}
 	if (sc == NULL) {
-		job->done(job, job->arg);
+		job_complete(w, job);
 		return;
 	}
 	int stream = job->stream < 0 ? p->opts.stream : job->stream;
 	if (!stream) {
-		sc->users++;
-		ssrd__sitectx_render(sc, job);
-		job->render_ms = job->first_ms = ssrd__now_ms() - t0;
-		context_release(w, sc);
-		job_heap_stats(w, job);
-		if (job->chunk != NULL && job->err == SSRD_OK) {
-			job->chunk(job, job->html, job->html_len, job->arg);
-		}
-		job->done(job, job->arg);
+		job_render_sync(w, job, sc, t0, timeout);
 		return;
 	}
 	struct render *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		job->err        = SSRD_ENOMEM;
-		job->error_text = strdup("out of memory");
+		job_fail(job, SSRD_ENOMEM, "out of memory");
 		if (sc->users == 0 && sc->retired) {
 			live_close(w, sc);
 		}
-		job->done(job, job->arg);
+		job_complete(w, job);
 		return;
 	}
 	r->rid      = ++w->next_rid;
 	r->job      = job;
 	r->sc       = sc;
 	r->start_ms = r->last_ms = t0;
+	r->deadline              = t0 + timeout;
 	sc->users++;
 	r->next    = w->renders;
 	w->renders = r;
 	w->inflight++;
-	if (ssrd__sitectx_stream(sc, job, r->rid) != SSRD_OK) {
-		r->ended
-		    = 1; /* failed before React started: nothing to wait for */
+	slice_begin(w, render_slice_deadline(w, r->rid));
+	int rv = ssrd__sitectx_stream(sc, job, r->rid);
+	how    = slice_end(w);
+	if (how != SSRD_OK) {
+		slice_stopped(w, how, sc, r->rid, t0);
+	} else if (rv != SSRD_OK) {
+		r->ended = 1; /* failed before React started: nothing to wait
+		                 for */
 	}
 }
 
@@ -348,8 +684,15 @@ job_start(struct worker *w, ssrd_job *job)
 static void
 on_chunk(void *arg, uint64_t rid, const char *data, size_t len)
 {
-	struct render *r = render_find(arg, rid);
-	if (r == NULL || r->ended) {
+	struct worker *w = arg;
+	struct render *r = render_find(w, rid);
+	if (r == NULL || r->ended || r->too_big) {
+		return;
+	}
+	r->out_total += len;
+	if (w->pool->opts.max_output > 0
+	    && r->out_total > w->pool->opts.max_output) {
+		r->too_big = 1; /* the loop aborts it: no engine calls here */
 		return;
 	}
 	double now = ssrd__now_ms();
@@ -440,7 +783,6 @@ on_host_call(void *arg, ssrd_sitectx *sc, uint64_t rid, uint32_t promise,
 {
 	struct worker *w = arg;
 	ssrd_pool     *p = w->pool;
-	(void) rid;
 	if (p->opts.host == NULL || p->opts.hostpool == NULL) {
 		return -1;
 	}
@@ -450,6 +792,7 @@ on_host_call(void *arg, ssrd_sitectx *sc, uint64_t rid, uint32_t promise,
 	}
 	d->w       = w;
 	d->sc      = sc;
+	d->rid     = rid;
 	d->promise = promise;
 	d->op      = strdup(op);
 	d->args    = strndup(args, len);
@@ -491,10 +834,16 @@ settle_host_calls(struct worker *w, struct host_done *d)
 		struct host_done *next = d->next;
 		ssrd_sitectx     *sc   = d->sc;
 		if (sc->ctx != NULL) {
+			double t0 = ssrd__now_ms();
+			slice_begin(w, render_slice_deadline(w, d->rid));
 			(void) ssrd__context_settle(sc->ctx, d->promise,
 			    d->task.result.ok,
 			    d->task.result.text ? d->task.result.text : "",
 			    d->task.result.len);
+			int how = slice_end(w);
+			if (how != SSRD_OK) {
+				slice_stopped(w, how, sc, d->rid, t0);
+			}
 		}
 		w->host_outstanding--;
 		/* a render's own context whose render has ended is closed
@@ -511,34 +860,16 @@ settle_host_calls(struct worker *w, struct host_done *d)
 
 /* ---- the loop ---- */
 
-/* Fires due timers, checks deadlines and cancellations, hands output over
- * and finishes the renders that ended. */
+/* Checks the renders' limits and cancellations, aborting those past them
+ * (React flushes what is ready and ends the stream). */
 static void
-loop_turn(struct worker *w)
+check_renders(struct worker *w)
 {
-	ssrd_pool *p = w->pool;
-	/* timers may end renders and close contexts: walk a copy */
-	size_t         n    = w->nlive;
-	ssrd_sitectx **copy = n ? malloc(n * sizeof(*copy)) : NULL;
-	if (copy != NULL) {
-		memcpy(copy, w->live, n * sizeof(*copy));
-		for (size_t i = 0; i < n; i++) {
-			int still = 0;
-			for (size_t k = 0; k < w->nlive; k++) {
-				still |= w->live[k] == copy[i];
-			}
-			if (still) {
-				ssrd__sitectx_fire_timers(copy[i]);
-			}
-		}
-		free(copy);
-	}
-	double now = ssrd__now_ms();
+	ssrd_pool *p   = w->pool;
+	double     now = ssrd__now_ms();
 	for (struct render *r = w->renders; r != NULL; r = r->next) {
-		ssrd_job *job     = r->job;
-		double    timeout = job->timeout_ms > 0 ? job->timeout_ms
-		                                        : p->opts.timeout_ms;
-		char      why[160];
+		ssrd_job *job = r->job;
+		char      why[200];
 		if (r->ended) {
 			continue;
 		}
@@ -547,25 +878,69 @@ loop_turn(struct worker *w)
 				r->ended
 				    = 1; /* React did not end: stop waiting */
 			}
+		} else if (r->too_big) {
+			too_big_message(w, why, sizeof(why));
+			render_abort(w, r, SSRD_ETOOBIG, why);
 		} else if (__atomic_load_n(&job->cancelled, __ATOMIC_ACQUIRE)
 		    || p->stopping) {
-			render_abort(r, SSRD_ECLOSED,
+			render_abort(w, r, SSRD_ECLOSED,
 			    p->stopping ? "ssrd is shutting down"
 			                : "the caller cancelled the render");
-		} else if (now - r->start_ms > timeout) {
+		} else if (now > r->deadline) {
 			snprintf(why, sizeof(why),
-			    "streaming_timeout_ms: the render ran for %.0f ms "
+			    "render_timeout_ms: the render ran for %.0f ms "
 			    "(limit %.0f); pending Suspense boundaries were "
 			    "left to the client",
-			    now - r->start_ms, timeout);
-			render_abort(r, SSRD_ETIMEDOUT, why);
+			    now - r->start_ms, r->deadline - r->start_ms);
+			render_abort(w, r, SSRD_ETIMEDOUT, why);
 		} else if (now - r->last_ms > p->opts.stall_ms) {
 			snprintf(why, sizeof(why),
 			    "streaming_stall_ms: no output for %.0f ms "
 			    "(limit %.0f); pending Suspense boundaries were "
 			    "left to the client",
 			    now - r->last_ms, p->opts.stall_ms);
-			render_abort(r, SSRD_ETIMEDOUT, why);
+			render_abort(w, r, SSRD_ETIMEDOUT, why);
+		}
+	}
+}
+
+/* Runs one due timer of sc (due by turn) in a slice of its own; returns 1 if
+ * there was one. */
+static int
+timer_slice(struct worker *w, ssrd_sitectx *sc, double turn)
+{
+	double next = ssrd__timers_next(&sc->timers);
+	if (next < 0 || next > turn) {
+		return 0;
+	}
+	double   t0  = ssrd__now_ms();
+	uint64_t rid = ssrd__timers_next_render(&sc->timers);
+	slice_begin(w, render_slice_deadline(w, rid));
+	int fired = ssrd__sitectx_fire_timer(sc, turn);
+	int how   = slice_end(w);
+	if (how != SSRD_OK) {
+		slice_stopped(w, how, sc, rid, t0);
+	}
+	return fired;
+}
+
+/* Checks limits, fires the timers due, hands output over and finishes the
+ * renders that ended. */
+static void
+loop_turn(struct worker *w)
+{
+	/* limits first, so no timer runs under a deadline already gone */
+	check_renders(w);
+	/* Timers due now, each in its own slice; one re-armed meanwhile waits
+	 * for the next turn. A stopped timer may close contexts: then look
+	 * again from the start (those that ran are gone from the heaps). */
+	double turn = ssrd__now_ms();
+	for (size_t i = 0; i < w->nlive;) {
+		ssrd_sitectx *sc = w->live[i];
+		if (!timer_slice(w, sc, turn)) {
+			i++;
+		} else if (i >= w->nlive || w->live[i] != sc) {
+			i = 0;
 		}
 	}
 	for (struct render *r = w->renders, *next; r != NULL; r = next) {
@@ -593,13 +968,17 @@ loop_next_deadline(const struct worker *w)
 		}
 	}
 	for (const struct render *r = w->renders; r != NULL; r = r->next) {
-		double timeout = r->job->timeout_ms > 0 ? r->job->timeout_ms
-		                                        : p->opts.timeout_ms;
-		double t       = r->abort_ms > 0 ? r->abort_ms + ABORT_GRACE_MS
-		                                 : r->start_ms + timeout;
+		double t = render_limit(r);
 		if (r->abort_ms == 0 && r->last_ms + p->opts.stall_ms < t) {
 			t = r->last_ms + p->opts.stall_ms;
 		}
+		if (next < 0 || t < next) {
+			next = t;
+		}
+	}
+	if (w->inflight == 0 && w->idle_since > 0 && !w->idle_gc_done
+	    && p->opts.idle_gc_ms > 0) {
+		double t = w->idle_since + p->opts.idle_gc_ms;
 		if (next < 0 || t < next) {
 			next = t;
 		}
@@ -614,7 +993,7 @@ any_to_abort(const struct worker *w, int stopping)
 {
 	for (const struct render *r = w->renders; r != NULL; r = r->next) {
 		if (r->abort_ms == 0 && !r->ended
-		    && (stopping
+		    && (stopping || r->too_big
 		        || __atomic_load_n(
 		            &r->job->cancelled, __ATOMIC_ACQUIRE))) {
 			return 1;
@@ -623,29 +1002,12 @@ any_to_abort(const struct worker *w, int stopping)
 	return 0;
 }
 
-static void
-cv_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, double deadline_ms)
-{
-	if (deadline_ms < 0) {
-		pthread_cond_wait(cv, mu);
-		return;
-	}
-	double wait = deadline_ms - ssrd__now_ms();
-	if (wait <= 0) {
-		return;
-	}
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	long long ns = ts.tv_nsec + (long long) (wait * 1e6) + 1;
-	ts.tv_sec += (time_t) (ns / 1000000000LL);
-	ts.tv_nsec = (long) (ns % 1000000000LL);
-	pthread_cond_timedwait(cv, mu, &ts);
-}
-
 /*
  * Creates the isolate and the contexts renders reuse: one per site
  * (isolation = site), or the warm React that fresh contexts share (page).
  */
+static int boot_contexts(struct worker *w);
+
 static int
 worker_boot(struct worker *w)
 {
@@ -669,6 +1031,36 @@ worker_boot(struct worker *w)
 		snprintf(w->start_msg, sizeof(w->start_msg), "out of memory");
 		return SSRD_ENOMEM;
 	}
+	/* the sites' shells run now: a shell that never ends must not hang
+	 * the start */
+	slice_begin(w, t1 + p->opts.timeout_ms);
+	rv      = boot_contexts(w);
+	int how = slice_end(w);
+	if (how != SSRD_OK) {
+		snprintf(w->start_msg, sizeof(w->start_msg),
+		    "%s while the worker opened its contexts",
+		    how == SSRD_EOOM ? "the heap reached heap_max_mb"
+		                     : "a site's code ran past render_timeout_ms");
+		return how;
+	}
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	ssrd__log(SSRD_LOG_INFO, "worker_ready",
+	    "worker=%d sites=%zu from_snapshot=%d isolation=%s isolate_ms=%.2f "
+	    "contexts_ms=%.2f",
+	    w->index, p->nsites, p->opts.isolate.snapshot != NULL,
+	    ssrd__isolation_name(p->opts.isolation), t1 - t0,
+	    ssrd__now_ms() - t1);
+	return SSRD_OK;
+}
+
+/* The contexts a new isolate starts with. */
+static int
+boot_contexts(struct worker *w)
+{
+	ssrd_pool *p  = w->pool;
+	int        rv = SSRD_OK;
 	if (p->opts.isolation == SSRD_ISOLATION_PAGE) {
 		/* Renders make their own contexts; this one stays as the warm
 		 * React they share, its exports frozen so no page can swap
@@ -703,12 +1095,6 @@ worker_boot(struct worker *w)
 			}
 		}
 	}
-	ssrd__log(SSRD_LOG_INFO, "worker_ready",
-	    "worker=%d sites=%zu from_snapshot=%d isolation=%s isolate_ms=%.2f "
-	    "contexts_ms=%.2f",
-	    w->index, p->nsites, p->opts.isolate.snapshot != NULL,
-	    ssrd__isolation_name(p->opts.isolation), t1 - t0,
-	    ssrd__now_ms() - t1);
 	return SSRD_OK;
 }
 
@@ -720,11 +1106,106 @@ worker_shutdown(struct worker *w)
 	}
 	free(w->live);
 	free(w->slots);
-	w->live  = NULL;
+	w->caplive = 0;
+	w->live    = NULL;
 	w->slots = NULL;
 	w->warm  = NULL;
 	ssrd__isolate_free(w->iso);
 	w->iso = NULL;
+}
+
+/*
+ * Replaces the isolate (its renders have all ended): the contexts closed, a
+ * new isolate from the snapshot with fresh contexts. Queued jobs meanwhile
+ * go to the other workers. If the new one cannot start, tries again every
+ * second until ssrd stops. Returns SSRD_OK, or an error when stopping.
+ */
+static int
+worker_recycle(struct worker *w)
+{
+	ssrd_pool      *p   = w->pool;
+	const char     *why = w->recycle_why;
+	double          t0  = ssrd__now_ms();
+	ssrd_heap_stats hs;
+	ssrd__isolate_heap_stats(w->iso, &hs);
+	long renders = w->renders_since_boot;
+	worker_shutdown(w);
+	int rv;
+	while ((rv = worker_boot(w)) != SSRD_OK) {
+		ssrd__log(SSRD_LOG_ERROR, "worker_restart_failed",
+		    "worker=%d reason=\"%s\" retry_ms=1000", w->index,
+		    w->start_msg);
+		worker_shutdown(w);
+		pthread_mutex_lock(&p->mu);
+		int stopping = p->stopping;
+		if (!stopping) {
+			ssrd__cv_wait_until(
+			    &w->cv, &p->mu, ssrd__now_ms() + 1000);
+		}
+		pthread_mutex_unlock(&p->mu);
+		if (stopping) {
+			return rv;
+		}
+	}
+	w->recycle_why        = NULL;
+	w->renders_since_boot = 0;
+	w->idle_since         = ssrd__now_ms();
+	w->idle_gc_done       = 1; /* nothing to collect in a new isolate */
+	__atomic_add_fetch(&w->stats.recycles, 1, __ATOMIC_RELAXED);
+	ssrd__log(SSRD_LOG_INFO, "isolate_recycled",
+	    "worker=%d reason=%s renders=%ld heap_used_mb=%.1f "
+	    "detached_contexts=%zu ms=%.1f",
+	    w->index, why, renders, (double) hs.used / 1048576.0,
+	    hs.detached_contexts, ssrd__now_ms() - t0);
+	return SSRD_OK;
+}
+
+/*
+ * The worker has had nothing to do for idle_gc_ms: collect the garbage its
+ * renders left (a full, compacting GC returns memory to the system), once
+ * per idle spell, and check what stays: contexts still alive though ssrd
+ * closed them (detached) are a leak a page made; a heap above
+ * recycle_heap_mb is replaced.
+ */
+static void
+idle_gc(struct worker *w)
+{
+	ssrd_pool      *p = w->pool;
+	ssrd_heap_stats before, after;
+	double          t0 = ssrd__now_ms();
+	ssrd__isolate_heap_stats(w->iso, &before);
+	slice_begin(w, t0 + p->opts.timeout_ms);
+	ssrd__isolate_gc(w->iso);
+	int how = slice_end(w);
+	ssrd__isolate_heap_stats(w->iso, &after);
+	w->idle_gc_done = 1;
+	ssrd__log(after.detached_contexts > 0 ? SSRD_LOG_INFO : SSRD_LOG_DEBUG,
+	    "idle_gc",
+	    "worker=%d heap_used_mb=%.1f->%.1f contexts=%zu "
+	    "detached_contexts=%zu ms=%.1f",
+	    w->index, (double) before.used / 1048576.0,
+	    (double) after.used / 1048576.0, after.native_contexts,
+	    after.detached_contexts, ssrd__now_ms() - t0);
+	if (how == SSRD_EOOM) {
+		w->recycle_why = "out_of_memory";
+	} else if (p->opts.recycle_heap_mb > 0
+	    && after.used > (size_t) p->opts.recycle_heap_mb << 20) {
+		w->recycle_why = "recycle_heap_mb";
+	}
+}
+
+/* Runs V8's own tasks for the isolate (GC finalisation, and
+ * FinalizationRegistry callbacks, which are page code). */
+static void
+pump_slice(struct worker *w)
+{
+	double t0 = ssrd__now_ms();
+	slice_begin(w, slice_deadline(w));
+	ssrd__isolate_pump(w->iso);
+	int how = slice_end(w);
+	if (how != SSRD_OK) {
+		slice_stopped(w, how, NULL, 0, t0);
+	}
 }
 
 void *
@@ -744,12 +1225,28 @@ ssrd__worker_main(void *arg)
 	pthread_mutex_unlock(&p->mu);
 
 	while (rv == SSRD_OK) {
+		int idle = w->inflight == 0 && w->host_outstanding == 0;
+		if (w->recycle_why != NULL && idle && !p->stopping) {
+			rv = worker_recycle(w);
+			continue;
+		}
+		if (idle && w->idle_since > 0 && !w->idle_gc_done
+		    && p->opts.idle_gc_ms > 0
+		    && ssrd__now_ms() >= w->idle_since + p->opts.idle_gc_ms) {
+			idle_gc(w);
+			continue;
+		}
 		pthread_mutex_lock(&p->mu);
+		/* a worker about to replace its isolate takes no new job: the
+		 * others do (ssrd__pool_wake_one() asks only those that
+		 * accept) */
+		w->accepting = w->recycle_why == NULL;
 		for (;;) {
-			int room = w->inflight < p->opts.worker_renders;
+			int room = w->accepting
+			    && w->inflight < p->opts.worker_renders;
 			if (w->done_head != NULL || (room && p->head != NULL)
-			    || (p->stopping && w->inflight == 0
-			        && w->host_outstanding == 0)) {
+			    || (w->inflight == 0 && w->host_outstanding == 0
+			        && (p->stopping || !w->accepting))) {
 				break;
 			}
 			double next = loop_next_deadline(w);
@@ -760,7 +1257,7 @@ ssrd__worker_main(void *arg)
 				break; /* abort them now */
 			}
 			w->sleeping = 1;
-			cv_wait_until(&w->cv, &p->mu, next);
+			ssrd__cv_wait_until(&w->cv, &p->mu, next);
 			w->sleeping = 0;
 			if (next >= 0 && ssrd__now_ms() >= next) {
 				break;
@@ -769,13 +1266,15 @@ ssrd__worker_main(void *arg)
 		struct host_done *done = w->done_head;
 		w->done_head           = NULL;
 		ssrd_job *job          = NULL;
-		if (w->inflight < p->opts.worker_renders && p->head != NULL) {
+		if (w->accepting && w->inflight < p->opts.worker_renders
+		    && p->head != NULL) {
 			job     = p->head;
 			p->head = job->next;
 			if (p->head == NULL) {
 				p->tail = NULL;
 			}
 			p->queued--;
+			p->active++;
 		}
 		int stop = p->stopping && job == NULL && done == NULL
 		    && w->inflight == 0 && w->host_outstanding == 0;
@@ -788,7 +1287,13 @@ ssrd__worker_main(void *arg)
 			job_start(w, job);
 		}
 		loop_turn(w);
-		ssrd__isolate_pump(w->iso);
+		pump_slice(w);
+		if (w->inflight == 0 && w->idle_since == 0) {
+			w->idle_since   = ssrd__now_ms();
+			w->idle_gc_done = 0;
+		}
+		__atomic_store_n(
+		    &w->stats.inflight, (int) w->inflight, __ATOMIC_RELAXED);
 	}
 	worker_shutdown(w);
 	return NULL;

@@ -7,13 +7,17 @@ cd "$top"
 start=$(date +%s)
 
 # Prints each test's own closing line (Check's "100%: Checks: N, Failures: 0, Errors: 0",
-# the e2e scripts' "N passed, N failed", libFuzzer's "Done N runs in 30 second(s)") from
+# the e2e scripts' "N passed, N failed", each fuzz.* target's "Done N runs in 20 second(s)"
+# with the coverage, corpus and speed of libFuzzer's final "#N DONE cov: ..." line) from
 # ctest's log, so they show in CI output.
 summaries() {
-  awk '/^[0-9]+\/[0-9]+ Test: / { name = $3 }
+  awk '/^[0-9]+\/[0-9]+ Test: / { name = $3; stats = "" }
        /^[0-9]+%: Checks: / { print "-- " name; print }
        /^[0-9]+ passed, [0-9]+ failed/ { print name ": " $0 }
-       /^Done [0-9]+ runs in / { print name ": " $0 }' \
+       /^#[0-9]+[ \t]+DONE / { for (i = 3; i < NF; i++)
+                                 if ($i == "cov:" || $i == "corp:" || $i == "exec/s:")
+                                   stats = stats (stats == "" ? "" : ", ") $i " " $(i + 1) }
+       /^Done [0-9]+ runs in / { print name ": " $0 (stats == "" ? "" : " (" stats ")") }' \
     "$1/Testing/Temporary/LastTest.log"
 }
 

@@ -22,9 +22,11 @@ typedef struct ssrd_stream ssrd_stream;
 
 typedef struct ssrd_client_opts {
 	int timeout_ms; /* a whole call, at most; 0: 30000 */
-	/* After this long without a reply a request is sent again, to another
-	 * daemon when several are dialed; a daemon that goes away has its
-	 * requests resent at once. 0: 2000. */
+	/* A daemon that goes away has its requests in flight sent again at
+	 * once, to another when several are dialed. Besides, after resend_ms
+	 * without a reply a request is sent again (for a daemon that hangs);
+	 * 0: an hour, i.e. not within a call: a render may legitimately take
+	 * up to its timeout, and a resend would render it twice. */
 	int resend_ms;
 } ssrd_client_opts;
 

@@ -30,7 +30,11 @@ extern "C" {
 	X(SSRD_ENNG, 14, "transport_error", "messaging (nng) failed")          \
 	X(SSRD_EENGINE, 15, "engine_error", "the JavaScript engine failed")    \
 	X(SSRD_EBADREQ, 16, "bad_request",                                     \
-	    "the request is malformed or not understood")
+	    "the request is malformed or not understood")                      \
+	X(SSRD_EOOM, 17, "out_of_memory",                                      \
+	    "the render reached the isolate's heap limit")                     \
+	X(SSRD_ETOOBIG, 18, "output_too_large",                                \
+	    "the render's output passed max_output_kb")
 
 typedef enum ssrd_err {
 #define SSRD_ERR_ENUM(sym, num, name, msg) sym = num,

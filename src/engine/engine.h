@@ -101,7 +101,8 @@ typedef struct ssrd_context_hooks {
 	int (*host_call)(void *arg, uint64_t render, uint32_t promise,
 	    const char *op, const char *args, size_t len);
 	/* setTimeout/setInterval asked for timer id to fire after delay_ms. */
-	void (*timer_start)(void *arg, uint32_t id, double delay_ms);
+	void (*timer_start)(
+	    void *arg, uint64_t render, uint32_t id, double delay_ms);
 	/* clearTimeout: timer id is no longer wanted. */
 	void (*timer_stop)(void *arg, uint32_t id);
 } ssrd_context_hooks;
@@ -124,6 +125,9 @@ const char *ssrd__engine_v8_version(void);
 typedef struct ssrd_isolate_opts {
 	size_t heap_max_mb;  /* old generation limit */
 	size_t young_max_mb; /* young generation limit (3 semi-spaces) */
+	/* ArrayBuffer memory (outside the heap) at most; more fails with
+	 * RangeError in JavaScript. 0: no limit */
+	size_t array_buffers_max_mb;
 	/* a blob from ssrd__snapshot_create(), or NULL; must outlive the
 	 * isolate */
 	const char *snapshot;
@@ -159,6 +163,26 @@ void ssrd__isolate_free(ssrd_isolate *iso);
  * after each render and when idle, or they pile up. Owner thread only.
  */
 void ssrd__isolate_pump(ssrd_isolate *iso);
+
+/*
+ * Stops the JavaScript running in iso as soon as it can (V8's
+ * TerminateExecution; finally blocks do not run): the call in progress
+ * returns SSRD_EJS with err->terminated set. For the watchdog: any thread.
+ */
+void ssrd__isolate_terminate(ssrd_isolate *iso);
+
+/* After a stopped call, or a terminate that came too late to stop one: lets
+ * iso run JavaScript again. Owner thread only. */
+void ssrd__isolate_resume(ssrd_isolate *iso);
+
+/*
+ * Returns 1 if iso's heap reached its limit (heap_max_mb) since the last
+ * call, and clears that. When it does, ssrd stops the JavaScript running
+ * (as ssrd__isolate_terminate) and lets the heap grow a little past the
+ * limit so the stopped code can unwind instead of V8 aborting the process;
+ * the owner must then replace the isolate. Owner thread only.
+ */
+int ssrd__isolate_heap_limited(ssrd_isolate *iso);
 
 /* Heap figures of one isolate, in bytes. */
 typedef struct ssrd_heap_stats {
@@ -230,6 +254,13 @@ int ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
  * until the next call. Set it around the call that starts a render.
  */
 void ssrd__context_set_render(ssrd_context *ctx, uint64_t render);
+
+/*
+ * The render whose code ran last in ctx: after a stopped call, the one that
+ * was running (timers run as their render; a stopped one does not restore
+ * the id it replaced). 0 if none.
+ */
+uint64_t ssrd__context_last_render(ssrd_context *ctx);
 
 /*
  * Settles host call promise of ctx: ok = 1 resolves it with JSON.parse(text),

@@ -119,7 +119,11 @@ native_run_as(const v8::FunctionCallbackInfo<v8::Value> &info)
 	        : v8::Local<v8::Value>(v8::Undefined(isolate)));
 	v8::MaybeLocal<v8::Value> r = info[1].As<v8::Function>()->Call(
 	    context, v8::Undefined(isolate), argc, argv);
-	context->SetContinuationPreservedEmbedderData(saved);
+	// A stopped callback leaves its id for ssrd__context_last_render(): the
+	// worker blames that render.
+	if (!isolate->IsExecutionTerminating()) {
+		context->SetContinuationPreservedEmbedderData(saved);
+	}
 	v8::Local<v8::Value> result;
 	if (r.ToLocal(&result)) {
 		info.GetReturnValue().Set(result);
@@ -251,7 +255,7 @@ native_timer_start(const v8::FunctionCallbackInfo<v8::Value> &info)
 	const ssrd_context_hooks *hooks = native_hooks(info);
 	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
 	if (hooks->timer_start != nullptr && info.Length() >= 2) {
-		hooks->timer_start(hooks->arg,
+		hooks->timer_start(hooks->arg, current_render(info.GetIsolate()),
 		    info[0]->Uint32Value(context).FromMaybe(0),
 		    info[1]->NumberValue(context).FromMaybe(0));
 	}

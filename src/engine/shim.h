@@ -17,6 +17,9 @@ struct ssrd_isolate {
 	v8::Isolate                *isolate;
 	v8::ArrayBuffer::Allocator *allocator;
 	v8::StartupData snapshot; /* caller's bytes; data NULL if none */
+	/* times the heap reached its limit since ssrd__isolate_heap_limited()
+	 * last looked (owner thread: V8 calls back on it) */
+	int heap_limit_hits;
 };
 
 struct ssrd_context {

@@ -10,6 +10,8 @@
 #include <libplatform/libplatform.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -237,6 +239,83 @@ ssrd__engine_v8_version(void)
 	return v8::V8::GetVersion();
 }
 
+// V8's allocator for ArrayBuffers, with a ceiling: their memory is outside
+// the heap, so heap_max_mb alone would let a page allocate without end. A
+// refused allocation is a RangeError in JavaScript.
+class CappedAllocator final : public v8::ArrayBuffer::Allocator {
+public:
+	explicit CappedAllocator(size_t cap)
+	    : inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator())
+	    , cap_(cap)
+	{
+	}
+	void *
+	Allocate(size_t n) override
+	{
+		return reserve(n) ? settle(n, inner_->Allocate(n)) : nullptr;
+	}
+	void *
+	AllocateUninitialized(size_t n) override
+	{
+		return reserve(n) ? settle(n, inner_->AllocateUninitialized(n))
+		                  : nullptr;
+	}
+	void
+	Free(void *data, size_t n) override
+	{
+		inner_->Free(data, n);
+		used_.fetch_sub(n, std::memory_order_relaxed);
+	}
+
+private:
+	// Backing stores may be freed on V8's background threads: atomic.
+	bool
+	reserve(size_t n)
+	{
+		size_t was = used_.fetch_add(n, std::memory_order_relaxed);
+		if (cap_ > 0 && was + n > cap_) {
+			used_.fetch_sub(n, std::memory_order_relaxed);
+			return false;
+		}
+		return true;
+	}
+	void *
+	settle(size_t n, void *p)
+	{
+		if (p == nullptr) {
+			used_.fetch_sub(n, std::memory_order_relaxed);
+		}
+		return p;
+	}
+	std::unique_ptr<v8::ArrayBuffer::Allocator> inner_;
+	size_t                                      cap_;
+	std::atomic<size_t>                         used_ { 0 };
+};
+
+// V8 is about to run out of heap: stop the JavaScript running and give it
+// room to unwind (without it V8 aborts the whole process). The owner sees
+// ssrd__isolate_heap_limited() and replaces the isolate.
+static size_t
+near_heap_limit(void *data, size_t current, size_t initial)
+{
+	ssrd_isolate *iso = static_cast<ssrd_isolate *>(data);
+	iso->heap_limit_hits++;
+	iso->isolate->TerminateExecution();
+	return current + std::max<size_t>(initial / 4, size_t { 16 } << 20);
+}
+
+// A V8 out-of-memory it cannot recover from (outside any JavaScript, or past
+// the headroom above): V8 aborts after this returns, so say why first.
+static void
+fatal_oom(const char *location, bool is_heap_oom)
+{
+	fprintf(stderr,
+	    "ssrd: fatal: V8 ran out of %s memory at %s; raise heap_max_mb or "
+	    "lower worker_renders\n",
+	    is_heap_oom ? "heap" : "process",
+	    location ? location : "?");
+}
+
 extern "C" int
 ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 {
@@ -244,7 +323,13 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	if (iso == nullptr) {
 		return SSRD_ENOMEM;
 	}
-	iso->allocator = v8::ArrayBuffer::Allocator::NewDefaultAllocator();
+	iso->allocator = new (std::nothrow) CappedAllocator(opts != nullptr
+	        ? opts->array_buffers_max_mb << 20
+	        : 0);
+	if (iso->allocator == nullptr) {
+		delete iso;
+		return SSRD_ENOMEM;
+	}
 	v8::Isolate::CreateParams params;
 	params.array_buffer_allocator = iso->allocator;
 	params.external_references    = ssrd_external_refs;
@@ -280,6 +365,8 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	// Keep the trace of where each Error was made, with source positions.
 	iso->isolate->SetCaptureStackTraceForUncaughtExceptions(
 	    true, 32, v8::StackTrace::kDetailed);
+	iso->isolate->AddNearHeapLimitCallback(near_heap_limit, iso);
+	iso->isolate->SetOOMErrorHandler(fatal_oom);
 	*out = iso;
 	return SSRD_OK;
 }
@@ -372,6 +459,26 @@ ssrd__isolate_pump(ssrd_isolate *iso)
 	v8::Isolate::Scope scope(iso->isolate);
 	while (v8::platform::PumpMessageLoop(platform->inner(), iso->isolate,
 	    v8::platform::MessageLoopBehavior::kDoNotWait)) { }
+}
+
+extern "C" void
+ssrd__isolate_terminate(ssrd_isolate *iso)
+{
+	iso->isolate->TerminateExecution();
+}
+
+extern "C" void
+ssrd__isolate_resume(ssrd_isolate *iso)
+{
+	iso->isolate->CancelTerminateExecution();
+}
+
+extern "C" int
+ssrd__isolate_heap_limited(ssrd_isolate *iso)
+{
+	int hit              = iso->heap_limit_hits > 0;
+	iso->heap_limit_hits = 0;
+	return hit;
 }
 
 extern "C" void
@@ -586,6 +693,16 @@ ssrd__context_set_render(ssrd_context *ctx, uint64_t render)
 	        ? v8::Local<v8::Value>(
 	            v8::Number::New(isolate, static_cast<double>(render)))
 	        : v8::Local<v8::Value>(v8::Undefined(isolate)));
+}
+
+extern "C" uint64_t
+ssrd__context_last_render(ssrd_context *ctx)
+{
+	SSRD_ENTER(ctx);
+	v8::Local<v8::Value> v = context->GetContinuationPreservedEmbedderData();
+	return v->IsNumber()
+	    ? static_cast<uint64_t>(v.As<v8::Number>()->Value())
+	    : 0;
 }
 
 extern "C" int

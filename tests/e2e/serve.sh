@@ -39,5 +39,5 @@ kill -TERM $pid
 wait $pid
 rc=$?
 check "SIGTERM stops it with exit 0" [ "$rc" = 0 ]
-check "the log says it listened and stopped" sh -c "grep -q 'event=listening' '$WORK/serve.log' && grep -q 'event=stopping' '$WORK/serve.log'"
+check "the log says it listened and stopped" sh -c "grep -q 'event=listening' '$WORK/serve.log' && grep -q 'event=stopped' '$WORK/serve.log'"
 finish

@@ -22,7 +22,7 @@ site = $WORK/site
 watch_ms = 0
 [render]
 streaming_stall_ms = 500
-streaming_timeout_ms = 3000
+render_timeout_ms = 3000
 [host]
 databases = ro=data/t.sqlite, rw=data/t.sqlite:rw
 fetch_allow = 127.0.0.1:$port

@@ -192,6 +192,11 @@ START_TEST(test_set_bounds)
 	ck_assert_int_eq(cfg.young_max_mb, 1);
 	set_ok(&cfg, "young_max_mb", "1024");
 	ck_assert_int_eq(cfg.young_max_mb, 1024);
+	/* the old name of render_timeout_ms still works */
+	set_ok(&cfg, "streaming_timeout_ms", "1234");
+	ck_assert_int_eq(cfg.render_timeout_ms, 1234);
+	set_ok(&cfg, "streaming-timeout-ms", "4321");
+	ck_assert_int_eq(cfg.render_timeout_ms, 4321);
 	ssrd__config_clear(&cfg);
 }
 END_TEST
@@ -381,6 +386,66 @@ START_TEST(test_load_directory)
 }
 END_TEST
 
+/* Text with no final newline, NUL bytes inside lines and bytes past len. */
+START_TEST(test_load_text)
+{
+	static const char text[] = "[server]\n"
+	                           "workers = 5\0 = ignored, as is \"\n"
+	                           "\0bogus = 1\n"
+	                           "queue_max = 7\n"
+	                           "[render]\n"
+	                           "heap_max_mb = 64junk past len";
+	ssrd_config       cfg;
+	char              errbuf[512] = "";
+	init_ok(&cfg);
+	size_t len = sizeof(text) - 1 - strlen("junk past len");
+	int    rv  = ssrd__config_load_text(
+	        &cfg, "t", text, len, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_OK, "load_text: %s (%s): %s",
+	    ssrd_err_name(rv), ssrd_strerror(rv), errbuf);
+	ck_assert_int_eq(cfg.workers, 5);
+	ck_assert_int_eq(cfg.queue_max, 7);
+	ck_assert_int_eq(cfg.heap_max_mb, 64);
+	/* No text at all, or a lone newline, changes nothing. */
+	ck_assert_int_eq(
+	    ssrd__config_load_text(&cfg, "t", NULL, 0, errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	ck_assert_int_eq(
+	    ssrd__config_load_text(&cfg, "t", "\n", 1, errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	ck_assert_int_eq(cfg.workers, 5);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+/* Errors name the text and count lines NUL bytes cut short; the lines
+ * before the bad one stay applied. */
+START_TEST(test_load_text_errors)
+{
+	static const char text[] = "[server]\nworkers = 9\0\n\0\nnope\n";
+	ssrd_config       cfg;
+	char              errbuf[512] = "";
+	init_ok(&cfg);
+	int rv = ssrd__config_load_text(
+	    &cfg, "inline", text, sizeof(text) - 1, errbuf, sizeof(errbuf));
+	ck_assert_msg(rv == SSRD_ECONFIG, "got %s (%s), want bad_config: %s",
+	    ssrd_err_name(rv), ssrd_strerror(rv), errbuf);
+	ck_assert_msg(strncmp(errbuf, "inline:4: ", 10) == 0
+	        && strstr(errbuf, "nope") != NULL,
+	    "message \"%s\" does not start with \"inline:4: \" and name "
+	    "nope",
+	    errbuf);
+	ck_assert_int_eq(cfg.workers, 9);
+	/* the last line, without its newline, is read too */
+	rv = ssrd__config_load_text(&cfg, "inline", "[log]\nlog_level = loud",
+	    22, errbuf, sizeof(errbuf));
+	ck_assert_msg(
+	    rv == SSRD_ECONFIG && strncmp(errbuf, "inline:2: ", 10) == 0,
+	    "last line: got %s: %s", ssrd_err_name(rv), errbuf);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
 /* Prints cfg to a file, loads that into fresh defaults, compares. */
 static void
 round_trip(const ssrd_config *cfg)
@@ -549,6 +614,8 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_load_errors, 0, (int) N(bad_files));
 	tcase_add_test(tc, test_load_missing_file);
 	tcase_add_test(tc, test_load_directory);
+	tcase_add_test(tc, test_load_text);
+	tcase_add_test(tc, test_load_text_errors);
 	tcase_add_test(tc, test_print_round_trip);
 	tcase_add_loop_test(
 	    tc, test_print_round_trip_tricky, 0, (int) N(tricky_values));

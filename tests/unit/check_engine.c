@@ -1,9 +1,11 @@
 /* check_engine.c: the V8 shim and the JS polyfills, against real V8. */
 #define _DEFAULT_SOURCE
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ssrd/errors.h>
 
@@ -36,8 +38,9 @@ on_console(void *arg, uint64_t render, int level, int kind, const char *msg,
 }
 
 static void
-on_timer_start(void *arg, uint32_t id, double delay)
+on_timer_start(void *arg, uint64_t render, uint32_t id, double delay)
 {
+	(void) render;
 	(void) arg;
 	if (ntimer_started < 16) {
 		timer_delay[ntimer_started]     = delay;
@@ -562,6 +565,93 @@ START_TEST(test_code_cache)
 }
 END_TEST
 
+/* ---- stopping JavaScript: the watchdog's and the heap limit's tools ---- */
+
+static void *
+terminate_later(void *arg)
+{
+	usleep(100 * 1000);
+	ssrd__isolate_terminate(arg);
+	return NULL;
+}
+
+START_TEST(test_terminate_from_another_thread)
+{
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, terminate_later, iso), 0);
+	ssrd_js_error err = { 0 };
+	static const char loop[] = "for (;;) {}";
+	/* finally blocks do not run: a page cannot hold on */
+	static const char held[]
+	    = "try { for (;;) {} } finally { for (;;) {} }";
+	int rv = ssrd__context_eval(ctx, loop, sizeof(loop) - 1, "loop", &err);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(rv, SSRD_EJS);
+	ck_assert_int_eq(err.terminated, 1);
+	ssrd__js_error_clear(&err);
+	ssrd__isolate_resume(iso);
+	expect_str("String(6 * 7)", "42"); /* the isolate serves on */
+	ck_assert_int_eq(pthread_create(&t, NULL, terminate_later, iso), 0);
+	rv = ssrd__context_eval(ctx, held, sizeof(held) - 1, "held", &err);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(rv, SSRD_EJS);
+	ck_assert_int_eq(err.terminated, 1);
+	ssrd__js_error_clear(&err);
+	ssrd__isolate_resume(iso);
+	expect_str("'still ' + 'here'", "still here");
+	ck_assert_int_eq(ssrd__isolate_heap_limited(iso), 0);
+}
+END_TEST
+
+START_TEST(test_heap_limit_stops_not_aborts)
+{
+	ssrd_isolate     *small;
+	ssrd_context     *c;
+	ssrd_isolate_opts o = { .heap_max_mb = 16, .young_max_mb = 4 };
+	ck_assert_int_eq(ssrd__isolate_new(&o, &small), SSRD_OK);
+	ck_assert_int_eq(ssrd__context_new(small, NULL, &c), SSRD_OK);
+	static const char grow[] = "globalThis.keep = [];"
+	                           "for (;;) keep.push(new Array(1024).fill(1));";
+	ssrd_js_error     err    = { 0 };
+	int rv = ssrd__context_eval(c, grow, sizeof(grow) - 1, "grow", &err);
+	ck_assert_int_eq(rv, SSRD_EJS);
+	ck_assert_int_eq(err.terminated, 1);
+	ck_assert_int_eq(ssrd__isolate_heap_limited(small), 1);
+	ck_assert_int_eq(ssrd__isolate_heap_limited(small), 0); /* cleared */
+	ssrd__js_error_clear(&err);
+	ssrd__isolate_resume(small);
+	ssrd_heap_stats hs;
+	ssrd__isolate_heap_stats(small, &hs);
+	ck_assert_uint_gt(hs.limit, (size_t) 16 << 20); /* the headroom */
+	ssrd__context_free(c);
+	ssrd__isolate_free(small);
+}
+END_TEST
+
+START_TEST(test_array_buffers_capped)
+{
+	ssrd_isolate     *capped;
+	ssrd_context     *c;
+	ssrd_isolate_opts o = { .array_buffers_max_mb = 8 };
+	ck_assert_int_eq(ssrd__isolate_new(&o, &capped), SSRD_OK);
+	ck_assert_int_eq(ssrd__context_new(capped, NULL, &c), SSRD_OK);
+	static const char big[] = "new Uint8Array(16 << 20)";
+	static const char ok[]  = "for (let i = 0; i < 100; i++) "
+	                          "new Uint8Array(4 << 20);";
+	ssrd_js_error     err   = { 0 };
+	ck_assert_int_eq(
+	    ssrd__context_eval(c, big, sizeof(big) - 1, "big", &err), SSRD_EJS);
+	ck_assert_msg(strstr(err.message, "RangeError") != NULL, "%s",
+	    err.message);
+	ssrd__js_error_clear(&err);
+	/* freed buffers give their room back */
+	ck_assert_int_eq(
+	    ssrd__context_eval(c, ok, sizeof(ok) - 1, "ok", &err), SSRD_OK);
+	ssrd__context_free(c);
+	ssrd__isolate_free(capped);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -585,6 +675,9 @@ engine_suite(void)
 	tcase_add_test(tc, test_contexts_do_not_share_globals);
 	tcase_add_test(tc, test_snapshot_deterministic_and_restored);
 	tcase_add_test(tc, test_code_cache);
+	tcase_add_test(tc, test_terminate_from_another_thread);
+	tcase_add_test(tc, test_heap_limit_stops_not_aborts);
+	tcase_add_test(tc, test_array_buffers_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }

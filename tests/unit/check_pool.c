@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "pool.h"
 #include "site.h"
+#include "timers.h"
 
 #include "check_run.h"
 
@@ -198,13 +199,13 @@ START_TEST(test_concurrent_renders_match_single_thread)
 }
 END_TEST
 
+/* Counts the jobs that completed with each error (by code), then frees them.
+ */
 static void
 count_done(ssrd_job *job, void *arg)
 {
-	int *closed = arg;
-	if (job->err == SSRD_ECLOSED) {
-		__atomic_fetch_add(closed, 1, __ATOMIC_SEQ_CST);
-	}
+	int *by_err = arg;
+	__atomic_fetch_add(&by_err[job->err], 1, __ATOMIC_SEQ_CST);
 	ssrd__job_free(job);
 }
 
@@ -228,11 +229,11 @@ START_TEST(test_overload_and_stop)
 	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &demo, 1, &pool,
 	                     errbuf, sizeof(errbuf)),
 	    SSRD_OK);
-	int closed = 0, queued = 0;
+	int by_err[32] = { 0 }, queued = 0;
 	for (int i = 0; i < 50; i++) {
 		job       = job_for(demo, "/products", "{\"count\":2000}");
 		job->done = count_done;
-		job->arg  = &closed;
+		job->arg  = by_err;
 		if (ssrd__pool_submit(pool, job) == SSRD_OK) {
 			queued++;
 		} else {
@@ -241,8 +242,8 @@ START_TEST(test_overload_and_stop)
 	}
 	ck_assert_int_eq(queued, 50);
 	ssrd__pool_stop(pool);
-	ck_assert_int_gt(closed, 0);
-	ck_assert_int_lt(closed, 50 + 1);
+	ck_assert_int_gt(by_err[SSRD_ECLOSED], 0);
+	ck_assert_int_eq(by_err[SSRD_OK] + by_err[SSRD_ECLOSED], 50);
 	/* And nothing is accepted after stop began: covered by the pool's
 	 * contract (ECLOSED). */
 }
@@ -359,6 +360,226 @@ START_TEST(test_isolation_modes)
 }
 END_TEST
 
+/* ---- limits, recycling, drain (issue 7) ---- */
+
+/* Renders path on pool with stream (0 or 1) and an optional own timeout;
+ * returns the job (caller frees) and the time it took in *ms. */
+static ssrd_job *
+render_job(ssrd_pool *pool, const char *path, const char *props, int stream,
+    double timeout_ms, double *ms)
+{
+	ssrd_job *job   = job_for(errsite, path, props);
+	job->stream     = stream;
+	job->timeout_ms = timeout_ms;
+	double t0       = ssrd__now_ms();
+	(void) ssrd__pool_render(pool, job);
+	*ms = ssrd__now_ms() - t0;
+	return job;
+}
+
+/* The job failed with err, and its message names the limit. */
+static void
+expect_failed(ssrd_job *job, int err, const char *names)
+{
+	ck_assert_msg(job->err == err, "%s: got %s (%s), want %s", job->path,
+	    ssrd_err_name(job->err), job->error_text ? job->error_text : "",
+	    ssrd_err_name(err));
+	ck_assert_msg(job->error_text != NULL
+	        && strstr(job->error_text, names) != NULL,
+	    "%s: \"%s\" does not name %s", job->path,
+	    job->error_text ? job->error_text : "", names);
+	ck_assert_ptr_null(job->html);
+}
+
+START_TEST(test_watchdog_stops_loops)
+{
+	ssrd_pool_opts o = one_worker;
+	o.timeout_ms     = 300;
+	o.timeout_max_ms = 600;
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	for (int stream = 0; stream <= 1; stream++) {
+		double    ms;
+		ssrd_job *job = render_job(pool, "/loop", NULL, stream, 0, &ms);
+		expect_failed(job, SSRD_ETIMEDOUT, "render_timeout_ms");
+		ck_assert_msg(ms >= 290 && ms < 1500,
+		    "stream=%d: stopped after %.0f ms (limit 300)", stream, ms);
+		ssrd__job_free(job);
+		/* the same worker, and its isolate, serve on */
+		char *ok = render(pool, errsite, "/", "{\"name\":\"after\"}");
+		ck_assert_ptr_nonnull(strstr(ok, "after"));
+		free(ok);
+	}
+	/* a job's own limit, within timeout_max_ms */
+	double    ms;
+	ssrd_job *job = render_job(pool, "/loop", NULL, 1, 100, &ms);
+	expect_failed(job, SSRD_ETIMEDOUT, "render_timeout_ms");
+	ck_assert_msg(ms < 290, "own limit 100 ms: stopped after %.0f ms", ms);
+	ssrd__job_free(job);
+	/* and capped by it */
+	job = render_job(pool, "/loop", NULL, 0, 60000, &ms);
+	expect_failed(job, SSRD_ETIMEDOUT, "render_timeout_ms");
+	ck_assert_msg(ms >= 590 && ms < 2000,
+	    "asked 60 s, max 600 ms: stopped after %.0f ms", ms);
+	ssrd__job_free(job);
+	/* slow but finite JavaScript within the limit is not stopped */
+	job = render_job(pool, "/spin", "{\"ms\":150}", 0, 0, &ms);
+	ck_assert_msg(job->err == SSRD_OK, "spin 150 ms: %s",
+	    job->error_text ? job->error_text : "");
+	ssrd__job_free(job);
+	ssrd_worker_stats st;
+	ssrd__pool_worker_stats(pool, 0, &st);
+	ck_assert_uint_eq(st.timeouts, 4);
+	ck_assert_uint_eq(st.recycles, 0); /* a timeout keeps the isolate */
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
+/* A loop in one render delays the others on its worker by at most its own
+ * limit: they still complete, with their own output. */
+START_TEST(test_loop_spares_its_neighbours)
+{
+	ssrd_pool_opts o = one_worker;
+	o.timeout_ms     = 5000;
+	o.stream         = 1;
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	int       by_err[32] = { 0 };
+	ssrd_job *loop       = job_for(errsite, "/loop", NULL);
+	loop->timeout_ms = 200;
+	loop->done       = count_done;
+	loop->arg        = by_err;
+	ck_assert_int_eq(ssrd__pool_submit(pool, loop), SSRD_OK);
+	for (int i = 0; i < 4; i++) {
+		char props[64], want[64];
+		snprintf(props, sizeof(props), "{\"name\":\"n%d\"}", i);
+		snprintf(want, sizeof(want), "n%d", i);
+		char *html = render(pool, errsite, "/", props);
+		ck_assert_ptr_nonnull(strstr(html, want));
+		free(html);
+	}
+	ck_assert_int_eq(by_err[SSRD_ETIMEDOUT], 1);
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
+START_TEST(test_heap_limit_recycles_the_isolate)
+{
+	ssrd_pool_opts o           = one_worker;
+	o.isolate.heap_max_mb      = 32;
+	o.isolate.young_max_mb     = 8;
+	o.timeout_ms               = 20000;
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	for (int stream = 0; stream <= 1; stream++) {
+		double    ms;
+		ssrd_job *job = render_job(pool, "/alloc", NULL, stream, 0, &ms);
+		expect_failed(job, SSRD_EOOM, "heap_max_mb");
+		ssrd__job_free(job);
+		char *ok = render(pool, errsite, "/", "{\"name\":\"fresh\"}");
+		ck_assert_ptr_nonnull(strstr(ok, "fresh"));
+		free(ok);
+	}
+	ssrd_worker_stats st;
+	ssrd__pool_worker_stats(pool, 0, &st);
+	ck_assert_uint_eq(st.recycles, 2);
+	ck_assert_uint_ge(st.heap_limits, 2);
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
+START_TEST(test_output_limit)
+{
+	ssrd_pool_opts o = one_worker;
+	o.max_output     = 1 << 20;
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	for (int stream = 0; stream <= 1; stream++) {
+		double    ms;
+		ssrd_job *job = render_job(pool, "/huge", NULL, stream, 0, &ms);
+		expect_failed(job, SSRD_ETOOBIG, "max_output_kb");
+		ssrd__job_free(job);
+	}
+	char *ok = render(pool, errsite, "/", NULL);
+	free(ok);
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
+START_TEST(test_recycle_after_renders)
+{
+	ssrd_pool_opts o  = one_worker;
+	o.recycle_renders = 3;
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	for (int i = 0; i < 7; i++) {
+		char props[64], want[64];
+		snprintf(props, sizeof(props), "{\"name\":\"r%d\"}", i);
+		snprintf(want, sizeof(want), "r%d", i);
+		char *html = render(pool, errsite, "/", props);
+		ck_assert_ptr_nonnull(strstr(html, want));
+		free(html);
+	}
+	ssrd_worker_stats st;
+	ssrd__pool_worker_stats(pool, 0, &st);
+	ck_assert_uint_eq(st.renders, 7);
+	ck_assert_uint_eq(st.recycles, 2);
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
+START_TEST(test_drain)
+{
+	ssrd_pool *pool;
+	char       errbuf[1024];
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1,
+	                     &pool, errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	/* work queued and running is finished, then nothing is taken */
+	int by_err[32] = { 0 };
+	for (int i = 0; i < 3; i++) {
+		ssrd_job *job = job_for(errsite, "/spin", "{\"ms\":100}");
+		job->done     = count_done;
+		job->arg      = by_err;
+		ck_assert_int_eq(ssrd__pool_submit(pool, job), SSRD_OK);
+	}
+	ck_assert_uint_eq(ssrd__pool_drain(pool, 5000), 0);
+	ck_assert_int_eq(by_err[SSRD_OK], 3);
+	ssrd_job *late = job_for(errsite, "/", NULL);
+	ck_assert_int_eq(ssrd__pool_submit(pool, late), SSRD_ECLOSED);
+	ssrd__job_free(late);
+	ssrd__pool_stop(pool);
+
+	/* past the grace, what is left is counted, then stopped */
+	ck_assert_int_eq(ssrd__pool_start(&one_worker, &base, &errsite, 1,
+	                     &pool, errbuf, sizeof(errbuf)),
+	    SSRD_OK);
+	for (int i = 0; i < 2; i++) {
+		ssrd_job *job = job_for(errsite, "/spin", "{\"ms\":400}");
+		job->done     = count_done;
+		job->arg      = by_err;
+		ck_assert_int_eq(ssrd__pool_submit(pool, job), SSRD_OK);
+	}
+	ck_assert_uint_eq(ssrd__pool_drain(pool, 100), 2);
+	ssrd__pool_stop(pool);
+}
+END_TEST
+
 static Suite *
 pool_suite(void)
 {
@@ -371,6 +592,12 @@ pool_suite(void)
 	tcase_add_test(tc, test_overload_and_stop);
 	tcase_add_test(tc, test_start_fails_cleanly_on_bad_layer);
 	tcase_add_test(tc, test_isolation_modes);
+	tcase_add_test(tc, test_watchdog_stops_loops);
+	tcase_add_test(tc, test_loop_spares_its_neighbours);
+	tcase_add_test(tc, test_heap_limit_recycles_the_isolate);
+	tcase_add_test(tc, test_output_limit);
+	tcase_add_test(tc, test_recycle_after_renders);
+	tcase_add_test(tc, test_drain);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -80,6 +80,31 @@ START_TEST(test_render_with_query_headers_and_props)
 }
 END_TEST
 
+/* The query ends at the fragment, and a '?' inside the fragment starts
+ * none (found by tests/fuzz/fuzz_http.c). */
+START_TEST(test_page_props_fragment)
+{
+	static const struct {
+		const char *url, *props;
+	} cases[] = {
+		{ "/a#f?q=1", "{}" },
+		{ "/a?x=1#f?q=2", "{\"query\":{\"x\":\"1\"}}" },
+		{ "/a?#", "{\"query\":{}}" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len;
+		char  *props = ssrd__proto_page_props(
+		     cases[i].url, NULL, 0, NULL, 0, &len);
+		ck_assert_ptr_nonnull(props);
+		ck_assert_msg(strcmp(props, cases[i].props) == 0,
+		    "%s: props %s, want %s", cases[i].url, props,
+		    cases[i].props);
+		ck_assert_uint_eq(len, strlen(props));
+		free(props);
+	}
+}
+END_TEST
+
 START_TEST(test_batch_pull_cancel_ping)
 {
 	ssrd_msg m;
@@ -241,6 +266,7 @@ main(void)
 	Suite *s  = suite_create("proto");
 	TCase *tc = tcase_create("all");
 	tcase_add_test(tc, test_render_with_query_headers_and_props);
+	tcase_add_test(tc, test_page_props_fragment);
 	tcase_add_test(tc, test_batch_pull_cancel_ping);
 	tcase_add_test(tc, test_bad_requests_say_why);
 	tcase_add_test(tc, test_every_truncation_is_refused_cleanly);

@@ -1,0 +1,185 @@
+/* fuzz_config.c: libFuzzer target for the config parser. Any bytes are
+ * parsed as an INI file into fresh defaults; whatever comes back must hold
+ * to the option table, print, split its sites and load again from its own
+ * printout to the same values. Run by ctest for a bounded time
+ * (tests/CMakeLists.txt). */
+
+/* config.c whole, first (it sets the feature macros): its option table is
+ * static, and the bounds a parsed config must keep are in it. */
+#include "../../src/config.c"
+
+#include <stdint.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* pool.c's, which would bring the engine in; the same three names. */
+int
+ssrd__isolation_parse(const char *name)
+{
+	static const char *const names[] = { "site", "request", "page" };
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(name, names[i]) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* The host bridge's operations, which host.c names and config never runs:
+ * linking them would bring in SQLite and nng. */
+#define NEVER(fn)                                                              \
+	void fn(const ssrd_host_req *req, ssrd_host_result *r)                 \
+	{                                                                      \
+		(void) req;                                                    \
+		(void) r;                                                      \
+		abort();                                                       \
+	}
+NEVER(ssrd__host_files_read)
+NEVER(ssrd__host_files_list)
+NEVER(ssrd__host_db_query)
+NEVER(ssrd__host_fetch)
+NEVER(ssrd__host_env_get)
+
+/* Every option holds a value its own row allows: in bounds, or a string
+ * its check accepts. Holds after a refused line too (a refused value is
+ * never stored). */
+static void
+verify_table(const ssrd_config *cfg)
+{
+	char why[512];
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct opt *o     = &options[i];
+		const char       *field = (const char *) cfg + o->offset;
+		if (o->type == OPT_LONG) {
+			long v = *(const long *) field;
+			if (v < o->min || v > o->max) {
+				abort();
+			}
+		} else {
+			const char *v = *(char *const *) field;
+			if (v == NULL
+			    || (o->check != NULL
+			        && o->check(v, why, sizeof(why)) != SSRD_OK)) {
+				abort();
+			}
+		}
+	}
+}
+
+/* a and b hold the same value for every option */
+static void
+verify_same(const ssrd_config *a, const ssrd_config *b)
+{
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const char *x = (const char *) a + options[i].offset;
+		const char *y = (const char *) b + options[i].offset;
+		if (options[i].type == OPT_LONG
+		        ? *(const long *) x != *(const long *) y
+		        : strcmp(*(char *const *) x, *(char *const *) y) != 0) {
+			abort();
+		}
+	}
+}
+
+/* The site option, validated when it was set, splits without error: the
+ * first entry the default, each with a directory and a plain host or none. */
+static void
+verify_sites(const ssrd_config *cfg)
+{
+	ssrd_site_entry *v;
+	size_t           n;
+	char             why[512];
+	if (ssrd__config_sites(cfg, &v, &n, why, sizeof(why)) != SSRD_OK
+	    || n == 0) {
+		abort();
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].path == NULL || v[i].path[0] == '\0'
+		    || (v[i].host != NULL
+		        && (v[i].host[0] == '\0'
+		            || strpbrk(v[i].host, " /:") != NULL))) {
+			abort();
+		}
+	}
+	ssrd__config_sites_free(v, n);
+}
+
+/* Prints cfg and loads the printout into fresh defaults: the same config
+ * must come back (ssrd config's output is a config file). */
+static void
+verify_print(const ssrd_config *cfg)
+{
+	char  *text = NULL;
+	size_t len  = 0;
+	FILE  *f    = open_memstream(&text, &len);
+	if (f == NULL) {
+		abort();
+	}
+	ssrd__config_print(cfg, f);
+	if (fclose(f) != 0) {
+		abort();
+	}
+	ssrd_config back;
+	char        why[512];
+	if (ssrd__config_init(&back) != SSRD_OK
+	    || ssrd__config_load_text(
+	           &back, "printed", text, len, why, sizeof(why))
+	        != SSRD_OK) {
+		abort();
+	}
+	verify_same(cfg, &back);
+	ssrd__config_clear(&back);
+	free(text);
+}
+
+/* The line a "NAME:LINE: reason" message names, or 0. */
+static long
+error_line(const char *msg)
+{
+	static const char prefix[] = "fuzz.conf:";
+	if (strncmp(msg, prefix, sizeof(prefix) - 1) != 0) {
+		return 0;
+	}
+	char *end;
+	long  line = strtol(msg + sizeof(prefix) - 1, &end, 10);
+	return strncmp(end, ": ", 2) == 0 && end[2] != '\0' ? line : 0;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ssrd_config cfg;
+	char        errbuf[512];
+	/* an exact-size copy, so any read past the end is caught */
+	char *text = malloc(size ? size : 1);
+	if (text == NULL || ssrd__config_init(&cfg) != SSRD_OK) {
+		abort();
+	}
+	memcpy(text, data, size);
+	memset(errbuf, 'x', sizeof(errbuf)); /* no NUL unless one is written */
+	int rv = ssrd__config_load_text(
+	    &cfg, "fuzz.conf", text, size, errbuf, sizeof(errbuf));
+	if (rv == SSRD_ECONFIG) {
+		/* "fuzz.conf:LINE: reason", LINE one of the text's lines */
+		size_t lines = 0;
+		for (size_t i = 0; i < size; i++) {
+			lines += text[i] == '\n';
+		}
+		lines += size > 0 && text[size - 1] != '\n';
+		if (memchr(errbuf, '\0', sizeof(errbuf)) == NULL) {
+			abort();
+		}
+		long line = error_line(errbuf);
+		if (line < 1 || (size_t) line > lines) {
+			abort();
+		}
+	} else if (rv != SSRD_OK) {
+		abort(); /* nothing else can go wrong with text in memory */
+	}
+	verify_table(&cfg);
+	verify_sites(&cfg);
+	verify_print(&cfg);
+	ssrd__config_clear(&cfg);
+	free(text);
+	return 0;
+}

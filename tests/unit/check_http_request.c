@@ -1,0 +1,192 @@
+/* check_http_request.c tests src/http_request.c: what a request is for, its
+ * refusals, the path it names, its props and cache key, the site its Host
+ * picks, and the cache's conditional and encoding headers. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ssrd/errors.h>
+
+#include "http_request.h"
+
+#include "check_run.h"
+
+/* Two sites, by Host; the reloaders are only picked, never looked into. */
+static char           site_mem[2];
+static ssrd_reloader *sites[]
+    = { (ssrd_reloader *) &site_mem[0], (ssrd_reloader *) &site_mem[1] };
+static char *hosts[]                     = { NULL, "shop.example.com" };
+static char *pass[]                      = { "accept-language", "user-agent" };
+static const ssrd_http_request_opts opts = {
+	.pass   = pass,
+	.npass  = 2,
+	.sites  = sites,
+	.hosts  = hosts,
+	.nsites = 2,
+};
+
+/* Reads GET uri with the given headers into *r; returns the result. */
+static int
+get(const char *uri, const ssrd_http_header *h, size_t nh, ssrd_http_request *r)
+{
+	return ssrd__http_request_parse(&opts, "GET", uri, h, nh, r);
+}
+
+START_TEST(test_targets_and_methods)
+{
+	ssrd_http_request r;
+	ck_assert_int_eq(get("/healthz?x", NULL, 0, &r), SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_HEALTHZ);
+	ck_assert_ptr_null(r.props);
+	ck_assert_int_eq(get("/readyz", NULL, 0, &r), SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_READYZ);
+	ck_assert_int_eq(get("/_ssrd/client-1.js?v", NULL, 0, &r), SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_ASSET);
+	ck_assert_uint_eq(r.path_len, strlen("/_ssrd/client-1.js"));
+	ck_assert_int_eq(get("/healthzz", NULL, 0, &r), SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_PAGE);
+	ssrd__http_request_clear(&r);
+
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&opts, "HEAD", "/", NULL, 0, &r), SSRD_OK);
+	ck_assert_int_eq(r.head, 1);
+	ssrd__http_request_clear(&r);
+	/* any other method, even on /healthz: 405 */
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&opts, "POST", "/healthz", NULL, 0, &r),
+	    SSRD_EINVAL);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_str_eq(r.reason, "405 method not allowed\n");
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&opts, "get", "/", NULL, 0, &r),
+	    SSRD_EINVAL);
+	ck_assert_int_eq(r.status, 405);
+}
+END_TEST
+
+/* A path and what it normalises to, or NULL: refused with a 400. */
+static const struct {
+	const char *uri, *path;
+} paths[] = {
+	{ "/", "/" },
+	{ "//", "/" },
+	{ "/products/7/", "/products/7" },
+	{ "//products//%37?x=1#y", "/products/7" },
+	{ "/a%20b/%E2%9C%93", "/a b/\xe2\x9c\x93" },
+	{ "/%25/...", "/%/..." },
+	{ "/..", NULL },
+	{ "/a/./b", NULL },
+	{ "/a/%2e%2E/b", NULL },
+	{ "/a%2fb", NULL },
+	{ "/a%00", NULL },
+	{ "/a%4", NULL },
+	{ "/a%g0", NULL },
+	{ "", NULL },
+	{ "products", NULL },
+	{ "http://shop.example.com/", NULL },
+};
+
+START_TEST(test_paths)
+{
+	ssrd_http_request r;
+	int               rv = get(paths[_i].uri, NULL, 0, &r);
+	if (paths[_i].path == NULL) {
+		ck_assert_msg(rv == SSRD_EINVAL && r.status == 400,
+		    "%s: got %s, status %d, want 400", paths[_i].uri,
+		    ssrd_err_name(rv), r.status);
+		ck_assert_str_eq(r.reason, "400 bad request path\n");
+		ck_assert_ptr_null(r.path);
+	} else {
+		ck_assert_msg(
+		    rv == SSRD_OK, "%s: %s", paths[_i].uri, ssrd_err_name(rv));
+		ck_assert_str_eq(r.path, paths[_i].path);
+	}
+	ssrd__http_request_clear(&r);
+}
+END_TEST
+
+START_TEST(test_segment_limit)
+{
+	char              uri[512] = "";
+	ssrd_http_request r;
+	for (int i = 0; i < 64; i++) {
+		strcat(uri, "/s");
+	}
+	ck_assert_int_eq(get(uri, NULL, 0, &r), SSRD_OK);
+	ssrd__http_request_clear(&r);
+	strcat(uri, "/s");
+	ck_assert_int_eq(get(uri, NULL, 0, &r), SSRD_EINVAL);
+	ck_assert_int_eq(r.status, 400);
+}
+END_TEST
+
+START_TEST(test_props_key_and_site)
+{
+	const ssrd_http_header h[] = {
+		{ "Host", "SHOP.example.com:8443" },
+		{ "Accept-Language", "fr<\"" },
+		{ "Cookie", "secret" },
+		{ "User-Agent", "\xff" },
+	};
+	ssrd_http_request r;
+	ck_assert_int_eq(get("/p?q=a+b&x=%41#f", h, 4, &r), SSRD_OK);
+	ck_assert_ptr_eq(r.site, sites[1]);
+	ck_assert_str_eq(r.props,
+	    "{\"query\":{\"q\":\"a b\",\"x\":\"A\"},\"headers\":{"
+	    "\"accept-language\":\"fr\\u003c\\\"\","
+	    "\"user-agent\":\"\xef\xbf\xbd\"}}");
+	ck_assert_uint_eq(r.props_len, strlen(r.props));
+	ck_assert_str_eq(r.key,
+	    "/p?q=a+b&x=%41#f\n{\"accept-language\":\"fr\\u003c\\\"\","
+	    "\"user-agent\":\"\xef\xbf\xbd\"}");
+	ck_assert_uint_eq(r.key_len, strlen(r.key));
+	ssrd__http_request_clear(&r);
+	ssrd__http_request_clear(&r); /* twice is harmless */
+	ssrd__http_request_clear(NULL);
+
+	/* none of the headers: no member; another Host: the first site */
+	const ssrd_http_header other[] = { { "Host", "shop.example.co" } };
+	ck_assert_int_eq(get("/p", other, 1, &r), SSRD_OK);
+	ck_assert_ptr_eq(r.site, sites[0]);
+	ck_assert_str_eq(r.props, "{}");
+	ck_assert_str_eq(r.key, "/p\n");
+	ssrd__http_request_clear(&r);
+}
+END_TEST
+
+START_TEST(test_gzip_and_etags)
+{
+	ck_assert_int_eq(ssrd__http_request_accepts_gzip(NULL), 0);
+	ck_assert_int_eq(ssrd__http_request_accepts_gzip("br"), 0);
+	ck_assert_int_eq(ssrd__http_request_accepts_gzip("gzip, br"), 1);
+	ck_assert_int_eq(
+	    ssrd__http_request_accepts_gzip("br;q=1, gzip;q=0.5"), 1);
+	ck_assert_int_eq(ssrd__http_request_accepts_gzip("gzip;q=0"), 0);
+	ck_assert_int_eq(ssrd__http_request_accepts_gzip("gzip;q=0.0, br"), 0);
+
+	const char *etag = "\"0123456789abcdef\"";
+	ck_assert_int_eq(ssrd__http_request_not_modified(NULL, etag), 0);
+	ck_assert_int_eq(ssrd__http_request_not_modified("*", etag), 1);
+	ck_assert_int_eq(ssrd__http_request_not_modified(
+	                     "\"x\", W/\"0123456789abcdef\"", etag),
+	    1);
+	ck_assert_int_eq(
+	    ssrd__http_request_not_modified("\"0123456789abcdef-gz\"", etag),
+	    0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s  = suite_create("http_request");
+	TCase *tc = tcase_create("all");
+	tcase_add_test(tc, test_targets_and_methods);
+	tcase_add_loop_test(
+	    tc, test_paths, 0, (int) (sizeof(paths) / sizeof(paths[0])));
+	tcase_add_test(tc, test_segment_limit);
+	tcase_add_test(tc, test_props_key_and_site);
+	tcase_add_test(tc, test_gzip_and_etags);
+	suite_add_tcase(s, tc);
+	return ssrd_check_run(s, CK_FORK);
+}
