@@ -154,8 +154,17 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	if (p->opts.timeout_ms <= 0) {
 		p->opts.timeout_ms = 30000;
 	}
-	if (p->opts.timeout_max_ms < p->opts.timeout_ms) {
+	if (p->opts.timeout_max_ms <= 0) {
 		p->opts.timeout_max_ms = p->opts.timeout_ms;
+	}
+	if (p->opts.timeout_max_ms < p->opts.timeout_ms) {
+		snprintf(errbuf, errlen,
+		    "render_timeout_max_ms (%.0f) is below render_timeout_ms "
+		    "(%.0f): a request could only ask for less than the "
+		    "default; raise it, or lower render_timeout_ms",
+		    p->opts.timeout_max_ms, p->opts.timeout_ms);
+		ssrd__pool_stop(p);
+		return SSRD_ECONFIG;
 	}
 	if (p->opts.worker_renders <= 0) {
 		p->opts.worker_renders = 16;

@@ -1282,6 +1282,9 @@ ssrd__worker_main(void *arg)
 		if (stop) {
 			break;
 		}
+		/* renders past their limits are aborted before any other
+		 * JavaScript runs: they must not wait for it */
+		check_renders(w);
 		settle_host_calls(w, done);
 		if (job != NULL) {
 			job_start(w, job);

@@ -295,13 +295,21 @@ private:
 // V8 is about to run out of heap: stop the JavaScript running and give it
 // room to unwind (without it V8 aborts the whole process). The owner sees
 // ssrd__isolate_heap_limited() and replaces the isolate.
+//
+// The room must hold the allocation that hit the limit, which V8 retries
+// once the callback returns: one object can be as big as V8 allows (a
+// FixedArray or a string, under 1 GiB), far past the limit (a 64 MiB array
+// with heap_max_mb = 32 aborted the process with a quarter of the limit as
+// room). It is a limit, not memory: what is used past heap_max_mb is that
+// allocation and what runs until the termination is seen, at the next
+// interrupt check.
 static size_t
 near_heap_limit(void *data, size_t current, size_t initial)
 {
 	ssrd_isolate *iso = static_cast<ssrd_isolate *>(data);
 	iso->heap_limit_hits++;
 	iso->isolate->TerminateExecution();
-	return current + std::max<size_t>(initial / 4, size_t { 16 } << 20);
+	return current + std::max<size_t>(initial, size_t { 1 } << 30);
 }
 
 // A V8 out-of-memory it cannot recover from (outside any JavaScript, or past
