@@ -13,6 +13,9 @@ typedef struct ssrd_render_cmd {
 	int         stream;  /* 1: print chunks as they come */
 	int         console; /* 1: print the render's console lines on stderr */
 	int         timeout_ms;
+	/* ssrd diagnose: "text" (default) or "json"; 1: again every 2 s */
+	const char *format;
+	int         watch;
 } ssrd_render_cmd;
 
 /*
@@ -22,5 +25,13 @@ typedef struct ssrd_render_cmd {
  * or request; 3 no route; 4 no daemon answered (with what to do).
  */
 int ssrd__cmd_render(const ssrd_render_cmd *cmd);
+
+/*
+ * ssrd diagnose: asks the daemon at cmd->connect (an ipc:// address) for its
+ * state and prints it, as text or JSON (cmd->format); with cmd->watch,
+ * again every 2 s on a cleared terminal until interrupted. Returns 0, 2 for
+ * a bad --format, 4 if no daemon answered.
+ */
+int ssrd__cmd_diagnose(const ssrd_render_cmd *cmd);
 
 #endif

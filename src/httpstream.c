@@ -42,6 +42,7 @@ struct stream {
 	 */
 	nng_aio *raio;
 	char     rbuf[256];
+	struct stream *reap_next; /* on the destroying thread's list */
 	/* gzip, when the client takes it: one deflate stream over the chunks,
 	 * flushed at each so the browser can show what has come */
 	int         gzip;
@@ -176,23 +177,80 @@ kick(struct stream *s)
 }
 
 static void
-stream_free(struct stream *s)
+stream_destroy(struct stream *s)
 {
 	/* The pending read first: closing the connection frees it, and a
 	 * read still queued on it would be completed on freed memory. */
-	nng_aio_stop(s->raio); /* its callback has run: s is ours */
+	nng_aio_stop(s->raio); /* waits for its callback: see stream_free */
 	nng_http_conn_close(s->conn);
 	nng_aio_free(s->raio);
 	if (s->z_ready) {
 		deflateEnd(&s->z);
 	}
 	nng_http_req_free(s->req);
-	nng_aio_reap(s->aio); /* may be in its own callback */
+	nng_aio_reap(s->aio); /* may still be in its own callback */
 	ssrd__strbuf_free(&s->queued);
 	ssrd__strbuf_free(&s->writing);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	atomic_fetch_sub(&live_streams, 1);
+}
+
+/*
+ * Finished streams are destroyed on a thread of ssrd's own. Destroying one
+ * waits for its pending read's callback (nng_aio_stop), which runs on one
+ * of nng's few task threads; done on a task thread itself (a write's
+ * callback) that wait needed another task thread free, and with 64 clients
+ * every task thread waited so: the HTTP front deadlocked for good.
+ */
+static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t  reap_cv = PTHREAD_COND_INITIALIZER;
+static struct stream  *reap_head;
+static int             reaper_up;
+static pthread_once_t  reap_once = PTHREAD_ONCE_INIT;
+
+static void *
+reaper_main(void *arg)
+{
+	(void) arg;
+	pthread_setname_np(pthread_self(), "ssrd-streams");
+	pthread_mutex_lock(&reap_mu);
+	for (;;) {
+		while (reap_head == NULL) {
+			pthread_cond_wait(&reap_cv, &reap_mu);
+		}
+		struct stream *s = reap_head;
+		reap_head        = s->reap_next;
+		pthread_mutex_unlock(&reap_mu);
+		stream_destroy(s);
+		pthread_mutex_lock(&reap_mu);
+	}
+	return NULL;
+}
+
+static void
+reaper_start(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, reaper_main, NULL) == 0) {
+		pthread_detach(t);
+		reaper_up = 1;
+	}
+}
+
+static void
+stream_free(struct stream *s)
+{
+	pthread_once(&reap_once, reaper_start);
+	if (!reaper_up) {
+		stream_destroy(s); /* no thread: the old way, better than none */
+		return;
+	}
+	pthread_mutex_lock(&reap_mu);
+	s->reap_next = reap_head;
+	reap_head    = s;
+	pthread_cond_signal(&reap_cv);
+	pthread_mutex_unlock(&reap_mu);
 }
 
 /* The client's side of the connection: bytes it sends after its request

@@ -14,6 +14,7 @@
 
 #include <ssrd/errors.h>
 
+#include "diagnose.h"
 #include "http.h"
 #include "ipc.h"
 #include "log.h"
@@ -628,8 +629,45 @@ reap(void *arg)
 
 /* ---- the contexts ---- */
 
+/* Answers a diagnose request: to a caller on an ipc:// address only, whom
+ * the socket file's permissions let in; a tcp:// one could be anyone. */
 static void
-handle(struct ictx *ic, const char *buf, size_t len)
+do_diagnose(struct ictx *ic, const ssrd_msg *m, int local)
+{
+	const ssrd_diagnose_src *src = ic->ipc->opts.diagnose;
+	if (!local || src == NULL) {
+		reply_error(ic, m->id, "diagnose", SSRD_EBADREQ,
+		    "diagnose is answered on the daemon's ipc:// addresses "
+		    "only: connect to one (ssrd diagnose --connect "
+		    "ipc:///PATH)");
+		return;
+	}
+	ssrd_strbuf body = { 0 }, b = { 0 };
+	ssrd__diagnose(src, m->text, &body);
+	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
+	if (m->id != NULL) {
+		ssrd__strbuf_printf(&b, ",\"id\":%s", m->id);
+	}
+	ssrd__strbuf_printf(&b,
+	    ",\"kind\":\"diagnose\",\"ok\":true,\"status\":200,"
+	    "\"body_len\":%zu}\n",
+	    body.len);
+	send_reply(ic, &b, body.ptr, body.len);
+	ssrd__strbuf_free(&body);
+}
+
+/* Whether msg came over an ipc:// address (not tcp://). */
+static int
+msg_is_local(nng_msg *msg)
+{
+	nng_sockaddr sa;
+	return nng_pipe_get_addr(nng_msg_get_pipe(msg), NNG_OPT_LOCADDR, &sa)
+	    == 0
+	    && sa.s_family == NNG_AF_IPC;
+}
+
+static void
+handle(struct ictx *ic, const char *buf, size_t len, int local)
 {
 	ssrd_ipc *ipc = ic->ipc;
 	ssrd_msg  m;
@@ -683,6 +721,9 @@ handle(struct ictx *ic, const char *buf, size_t len)
 		send_reply(ic, &b, NULL, 0);
 		break;
 	}
+	case SSRD_MSG_DIAGNOSE:
+		do_diagnose(ic, &m, local);
+		break;
 	}
 	ssrd__proto_msg_clear(&m);
 }
@@ -711,7 +752,7 @@ ictx_cb(void *arg)
 	}
 	__atomic_store_n(&ic->busy, 1, __ATOMIC_RELEASE);
 	nng_msg *msg = nng_aio_get_msg(ic->aio);
-	handle(ic, nng_msg_body(msg), nng_msg_len(msg));
+	handle(ic, nng_msg_body(msg), nng_msg_len(msg), msg_is_local(msg));
 	nng_msg_free(msg);
 }
 

@@ -16,6 +16,9 @@ typedef struct ssrd_ipc_opts {
 	size_t      max_message;    /* bigger requests are refused, bytes */
 	size_t      max_batch;      /* renders per batch, at most */
 	double      stream_idle_ms; /* an unpulled stream is cancelled after */
+	/* what a diagnose request reports (served on ipc:// addresses only:
+	 * the socket file's permissions say who may ask); NULL: refused */
+	const struct ssrd_diagnose_src *diagnose;
 } ssrd_ipc_opts;
 
 /*

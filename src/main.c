@@ -14,6 +14,7 @@
 #include "bundle.h"
 #include "cmd_render.h"
 #include "config.h"
+#include "diagnose.h"
 #include "engine/engine.h"
 #include "fsutil.h"
 #include "host.h"
@@ -26,6 +27,7 @@
 #include "reload.h"
 #include "site.h"
 #include "snapshot.h"
+#include "strbuf.h"
 #include "subprocess.h"
 #include "timers.h"
 
@@ -52,6 +54,9 @@ usage(FILE *out)
 	    "  ssrd render-local ROUTE [--props JSON] [options]\n"
 	    "                                              render one path "
 	    "in-process (no daemon)\n"
+	    "  ssrd diagnose [--connect ADDR] [--format text|json] [--watch]\n"
+	    "                                              the running "
+	    "daemon's workers, heaps and queue\n"
 	    "  ssrd routes [options]                       list the site's "
 	    "routes\n"
 	    "  ssrd config [options]                       print the effective "
@@ -85,7 +90,11 @@ struct app {
 	int              argc;   /* the command line, read again on SIGHUP */
 	char           **argv;
 	const char      *cmd;
+	ssrd_diagnose_src diagnose; /* serve: what diagnose reports */
+	char             *diagnose_config;
 };
+
+static char *diagnose_config(const ssrd_config *c, long workers);
 
 /* Stores render's own flags (which are not config options) in app; returns
  * 1 if name was one. app NULL (a reload): recognised, not stored. */
@@ -93,7 +102,7 @@ static int
 client_flag(struct app *app, const char *name, const char *value)
 {
 	static const char *const names[] = { "props", "connect", "headers",
-		"host", "timeout-ms", "timeout_ms" };
+		"host", "format", "timeout-ms", "timeout_ms" };
 	size_t                   i       = 0;
 	while (i < sizeof(names) / sizeof(names[0])
 	    && strcmp(name, names[i]) != 0) {
@@ -113,6 +122,8 @@ client_flag(struct app *app, const char *name, const char *value)
 		app->client.headers = value;
 	} else if (i == 3) {
 		app->client.host = value;
+	} else if (i == 4) {
+		app->client.format = value;
 	} else {
 		app->client.timeout_ms = atoi(value);
 	}
@@ -168,14 +179,17 @@ args_config(struct app *app, ssrd_config *cfg, int argc, char **argv,
 		}
 		memcpy(name, a + 2, n);
 		name[n] = '\0';
-		/* render's switches, which take no value */
+		/* render's and diagnose's switches, which take no value */
 		if (value == NULL
 		    && (strcmp(name, "stream") == 0
-		        || strcmp(name, "console") == 0)) {
+		        || strcmp(name, "console") == 0
+		        || strcmp(name, "watch") == 0)) {
 			if (app != NULL && name[0] == 's') {
 				app->client.stream = 1;
-			} else if (app != NULL) {
+			} else if (app != NULL && name[0] == 'c') {
 				app->client.console = 1;
+			} else if (app != NULL) {
+				app->client.watch = 1;
 			}
 			continue;
 		}
@@ -343,6 +357,7 @@ app_close(struct app *app)
 	free(app->reloaders);
 	ssrd__pool_stop(app->pool);
 	ssrd__ipc_free(app->ipc); /* after the pool: no job left to reply */
+	free(app->diagnose_config);
 	ssrd__hostpool_stop(app->hostpool); /* after the workers: they wait
 	                                       for their host calls */
 	ssrd__host_opts_clear(&app->host);
@@ -750,6 +765,7 @@ cmd_serve(struct app *app)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	double started_ms = ssrd__now_ms();
 	ssrd__log(SSRD_LOG_INFO, "starting", "pid=%ld version=%s",
 	    (long) getpid(), ssrd_version());
 
@@ -806,12 +822,17 @@ cmd_serve(struct app *app)
 		}
 	}
 	if (app->cfg.ipc[0] != '\0') {
-		char          errbuf[512];
+		char errbuf[512];
+		app->diagnose_config = diagnose_config(
+		    &app->cfg, ssrd__pool_workers(app->pool));
+		app->diagnose = (ssrd_diagnose_src) { app->pool, started_ms,
+			app->diagnose_config ? app->diagnose_config : "{}" };
 		ssrd_ipc_opts io = { .addrs = app->cfg.ipc,
 			.contexts           = app->cfg.ipc_contexts,
 			.max_message = (size_t) app->cfg.max_message_kb << 10,
 			.max_batch   = (size_t) app->cfg.max_batch,
-			.stream_idle_ms = (double) app->cfg.stream_idle_ms };
+			.stream_idle_ms = (double) app->cfg.stream_idle_ms,
+			.diagnose       = &app->diagnose };
 		if (ssrd__ipc_start(&io, app->pool, hosts, app->reloaders,
 		        app->nsites, &app->ipc, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {
@@ -822,6 +843,44 @@ cmd_serve(struct app *app)
 	}
 	free(hosts);
 	return serve_signals(app, &sigs);
+}
+
+/* The options diagnose shows, as a JSON object (malloc'd). */
+static char *
+diagnose_config(const ssrd_config *c, long workers)
+{
+	ssrd_strbuf b = { 0 };
+	ssrd__strbuf_printf(&b,
+	    "{\"workers\":%ld,\"isolation\":", workers);
+	ssrd__strbuf_json_string(&b, c->isolation, strlen(c->isolation));
+	ssrd__strbuf_printf(&b,
+	    ",\"streaming\":%ld,\"worker_renders\":%ld,\"queue_max\":%ld,"
+	    "\"heap_max_mb\":%ld,\"render_timeout_ms\":%ld,"
+	    "\"max_output_kb\":%ld,\"recycle_renders\":%ld,"
+	    "\"recycle_heap_mb\":%ld,\"cache_mb\":%ld,\"site\":",
+	    c->streaming, c->worker_renders, c->queue_max, c->heap_max_mb,
+	    c->render_timeout_ms, c->max_output_kb, c->recycle_renders,
+	    c->recycle_heap_mb, c->cache_mb);
+	ssrd__strbuf_json_string(&b, c->site, strlen(c->site));
+	ssrd__strbuf_puts(&b, "}");
+	return ssrd__strbuf_take(&b);
+}
+
+/* ssrd diagnose: the state of the daemon at --connect (else the config's
+ * first ipc address). */
+static int
+cmd_diagnose_client(struct app *app)
+{
+	if (app->client.connect == NULL) {
+		app->client.connect = app->cfg.ipc;
+	}
+	if (app->client.connect[0] == '\0') {
+		fprintf(stderr,
+		    "ssrd: no address to connect to: pass --connect "
+		    "ipc:///PATH or set [server] ipc\n");
+		return EXIT_START;
+	}
+	return ssrd__cmd_diagnose(&app->client);
 }
 
 /* ssrd render: a client of the daemon at --connect (else the config's ipc). */
@@ -879,7 +938,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "render") != 0
 	    && strcmp(cmd, "render-local") != 0 && strcmp(cmd, "routes") != 0
-	    && strcmp(cmd, "config") != 0) {
+	    && strcmp(cmd, "config") != 0 && strcmp(cmd, "diagnose") != 0) {
 		fprintf(stderr,
 		    "ssrd: unknown command \"%s\" (try ssrd help)\n", cmd);
 		return EXIT_USAGE;
@@ -895,6 +954,8 @@ main(int argc, char **argv)
 			rc = cmd_render(&app);
 		} else if (strcmp(cmd, "render") == 0) {
 			rc = cmd_render_client(&app);
+		} else if (strcmp(cmd, "diagnose") == 0) {
+			rc = cmd_diagnose_client(&app);
 		} else {
 			rc = cmd_serve(&app);
 		}

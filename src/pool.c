@@ -330,6 +330,18 @@ ssrd__pool_worker_stats(ssrd_pool *p, long i, ssrd_worker_stats *st)
 	st->timeouts    = __atomic_load_n(&s->timeouts, __ATOMIC_RELAXED);
 	st->heap_limits = __atomic_load_n(&s->heap_limits, __ATOMIC_RELAXED);
 	st->inflight    = __atomic_load_n(&s->inflight, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->mu);
+	st->heap = s->heap;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+ssrd__pool_queue(ssrd_pool *p, size_t *queued, size_t *max)
+{
+	pthread_mutex_lock(&p->mu);
+	*queued = p->queued;
+	*max    = p->queue_max;
+	pthread_mutex_unlock(&p->mu);
 }
 
 int

@@ -193,10 +193,16 @@ typedef struct ssrd_worker_stats {
 	unsigned long timeouts; /* JavaScript the watchdog stopped */
 	unsigned long heap_limits; /* renders stopped at the heap limit */
 	int           inflight;    /* renders in flight now */
+	/* its isolate's heap, as the worker last looked (every
+	 * HEAP_STATS_EVERY_MS while it works, and after an idle GC) */
+	ssrd_heap_stats heap;
 } ssrd_worker_stats;
 
 /* Fills *st for worker i (0 <= i < ssrd__pool_workers()). Any thread. */
 void ssrd__pool_worker_stats(ssrd_pool *pool, long i, ssrd_worker_stats *st);
+
+/* The jobs waiting for a worker now, and at most (queue_max). Any thread. */
+void ssrd__pool_queue(ssrd_pool *pool, size_t *queued, size_t *max);
 
 /* Returns 1 if jobs stream by default (the pool's stream option). */
 int ssrd__pool_streams(const ssrd_pool *pool);

@@ -39,6 +39,7 @@ struct worker {
 	const char *recycle_why;
 	long        renders_since_boot;
 	double      idle_since; /* when it last had nothing in flight */
+	double      heap_seen_ms; /* when stats.heap was last filled */
 	int         idle_gc_done;
 	/* under pool->wd_mu: the JavaScript it runs now (a slice) must end
 	 * by js_deadline (0: it runs none); js_stopped: the watchdog stopped

@@ -12,7 +12,8 @@
 #include "proto.h"
 
 static const char *const kind_names[]
-    = { "render", "batch", "stream", "pull", "cancel", "ping" };
+    = { "render", "batch", "stream", "pull", "cancel", "ping",
+	      "diagnose" };
 
 const char *
 ssrd__proto_kind_name(ssrd_msg_kind kind)
@@ -393,7 +394,7 @@ top_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 		if (i == sizeof(kind_names) / sizeof(kind_names[0])) {
 			rv = fail(d,
 			    "unknown kind \"%.40s\" (render, batch, stream, "
-			    "pull, cancel, ping)",
+			    "pull, cancel, ping, diagnose)",
 			    k);
 		}
 		free(k);
@@ -421,6 +422,19 @@ top_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 		if (read_string(j, &m->stream) != SSRD_OK) {
 			return fail(d, "stream must be a string");
 		}
+		return SSRD_OK;
+	}
+	if (strcmp(key, "format") == 0) {
+		char *f  = NULL;
+		int   rv = read_string(j, &f);
+		if (rv != SSRD_OK || (strcmp(f, "text") != 0 && strcmp(f, "json") != 0)) {
+			free(f);
+			return rv == SSRD_ENOMEM
+			    ? rv
+			    : fail(d, "format must be \"text\" or \"json\"");
+		}
+		m->text = strcmp(f, "text") == 0;
+		free(f);
 		return SSRD_OK;
 	}
 	if (strcmp(key, "renders") == 0) {
@@ -476,7 +490,7 @@ ssrd__proto_decode(const char *buf, size_t len, size_t max_batch, ssrd_msg *m,
 	} else if (rv == SSRD_OK && !d.has_kind) {
 		rv = fail(&d,
 		    "no \"kind\" (render, batch, stream, pull, "
-		    "cancel, ping)");
+		    "cancel, ping, diagnose)");
 	}
 	if (rv == SSRD_OK) {
 		switch (m->kind) {
@@ -518,6 +532,7 @@ ssrd__proto_decode(const char *buf, size_t len, size_t max_batch, ssrd_msg *m,
 			}
 			break;
 		case SSRD_MSG_PING:
+		case SSRD_MSG_DIAGNOSE:
 			break;
 		}
 	}

@@ -26,6 +26,8 @@ typedef enum ssrd_msg_kind {
 	SSRD_MSG_PULL,   /* the next chunk of a stream */
 	SSRD_MSG_CANCEL, /* stop a stream and free its worker */
 	SSRD_MSG_PING,   /* liveness: replies with the version */
+	SSRD_MSG_DIAGNOSE, /* the daemon's state (ipc:// only): "format"
+	                      "text" or "json" (the default) */
 } ssrd_msg_kind;
 
 /* One render as asked for. Strings are malloc'd and owned by the message. */
@@ -49,6 +51,7 @@ typedef struct ssrd_msg {
 	ssrd_render_req *renders; /* render, stream: 1; batch: n */
 	size_t           nrenders;
 	char            *stream; /* pull, cancel: the stream's id */
+	int text; /* diagnose: 1 for "format": "text" (people), 0: JSON */
 } ssrd_msg;
 
 /*

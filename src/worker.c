@@ -26,6 +26,9 @@
 /* How often (in renders) a worker looks at its heap for recycle_heap_mb. */
 #define RECYCLE_CHECK_EVERY 64
 
+/* How often a working worker publishes its heap's figures (diagnose). */
+#define HEAP_STATS_EVERY_MS 250.0
+
 /*
  * A render in flight. rid is the worker's own id for it (the one V8
  * carries through the render's promises and timers); the job's id is the
@@ -1006,7 +1009,8 @@ any_to_abort(const struct worker *w, int stopping)
  * Creates the isolate and the contexts renders reuse: one per site
  * (isolation = site), or the warm React that fresh contexts share (page).
  */
-static int boot_contexts(struct worker *w);
+static int  boot_contexts(struct worker *w);
+static void heap_publish(struct worker *w, int now);
 
 static int
 worker_boot(struct worker *w)
@@ -1152,12 +1156,30 @@ worker_recycle(struct worker *w)
 	w->idle_since         = ssrd__now_ms();
 	w->idle_gc_done       = 1; /* nothing to collect in a new isolate */
 	__atomic_add_fetch(&w->stats.recycles, 1, __ATOMIC_RELAXED);
+	heap_publish(w, 1);
 	ssrd__log(SSRD_LOG_INFO, "isolate_recycled",
 	    "worker=%d reason=%s renders=%ld heap_used_mb=%.1f "
 	    "detached_contexts=%zu ms=%.1f",
 	    w->index, why, renders, (double) hs.used / 1048576.0,
 	    hs.detached_contexts, ssrd__now_ms() - t0);
 	return SSRD_OK;
+}
+
+/* Publishes the isolate's heap figures for ssrd__pool_worker_stats(): at
+ * most every HEAP_STATS_EVERY_MS (they cost a few microseconds), or now. */
+static void
+heap_publish(struct worker *w, int now)
+{
+	double t = ssrd__now_ms();
+	if (!now && t - w->heap_seen_ms < HEAP_STATS_EVERY_MS) {
+		return;
+	}
+	ssrd_heap_stats hs;
+	ssrd__isolate_heap_stats(w->iso, &hs);
+	pthread_mutex_lock(&w->pool->mu);
+	w->stats.heap = hs;
+	pthread_mutex_unlock(&w->pool->mu);
+	w->heap_seen_ms = t;
 }
 
 /*
@@ -1179,6 +1201,7 @@ idle_gc(struct worker *w)
 	int how = slice_end(w);
 	ssrd__isolate_heap_stats(w->iso, &after);
 	w->idle_gc_done = 1;
+	heap_publish(w, 1);
 	ssrd__log(after.detached_contexts > 0 ? SSRD_LOG_INFO : SSRD_LOG_DEBUG,
 	    "idle_gc",
 	    "worker=%d heap_used_mb=%.1f->%.1f contexts=%zu "
@@ -1218,6 +1241,9 @@ ssrd__worker_main(void *arg)
 	pthread_setname_np(pthread_self(), name);
 
 	int rv = worker_boot(w);
+	if (rv == SSRD_OK) {
+		heap_publish(w, 1);
+	}
 	pthread_mutex_lock(&p->mu);
 	w->started   = 1;
 	w->start_err = rv;
@@ -1297,6 +1323,7 @@ ssrd__worker_main(void *arg)
 		}
 		__atomic_store_n(
 		    &w->stats.inflight, (int) w->inflight, __ATOMIC_RELAXED);
+		heap_publish(w, 0);
 	}
 	worker_shutdown(w);
 	return NULL;

@@ -19,6 +19,10 @@ apt_packages=(
 if [ "${1:-}" = "--tests" ]; then
   apt_packages+=(clang nginx chromium)
 fi
+# What only the benchmark suite needs (bench/suite.sh asks with --bench): gnuplot for its chart.
+if [ "${1:-}" = "--bench" ]; then
+  apt_packages+=(gnuplot-nox)
+fi
 
 missing=()
 for p in "${apt_packages[@]}"; do

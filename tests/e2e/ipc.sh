@@ -17,7 +17,7 @@ start() { # NAME ADDR EXTRA...: a daemon serving the fixture site on ADDR
   eval "pid_$name=$!"
   cleanup_hooks+=("kill $! 2>/dev/null")
   for _ in $(seq 1 600); do
-    grep -q "event=listening ipc=$addr" "$WORK/$name.log" 2>/dev/null && return 0
+    grep -q "event=listening ipc=${addr##*,}" "$WORK/$name.log" 2>/dev/null && return 0 # the last listed
     sleep 0.05
   done
   return 1
@@ -114,6 +114,22 @@ sleep 0.6
 { kill -9 "$pid_b"; wait "$pid_b"; } 2>/dev/null
 wait "$lpid"
 check "B killed mid-run: 1200 renders, none lost or failed ($(cut -c1-160 "$WORK/kill"))" grep -q '"ok":1200,"wrong_body":0,"transport_errors":0,"errors":{},"lost":0' "$WORK/kill"
+
+# --- ssrd diagnose: A's state, over its ipc:// address only ---
+expect_exit 0 "diagnose answers" -- "$SSRD" diagnose --connect "$A"
+check "diagnose shows the worker table" grep -qE '^  0 +[0-9]+ +[0-9]+' "$WORK/out"
+expect_exit 0 "diagnose --format json answers" -- "$SSRD" diagnose --connect "$A" --format json
+renders_a=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); w=d["workers"]; print(len(w), w[0]["renders"], w[0]["heap"]["limit"] > w[0]["heap"]["used"] > 0, d["queue"]["max"])' "$WORK/out" 2>&1)
+check "its JSON: 1 worker, the renders A did (>= $a_n), a heap, the queue ($renders_a)" \
+  python3 -c 'import sys; n, r, heap, q = sys.argv[1].split(); sys.exit(not (n == "1" and int(r) >= int(sys.argv[2]) and heap == "True" and q == "1024"))' "$renders_a" "$a_n"
+expect_exit 2 "diagnose --format xml is refused" -- "$SSRD" diagnose --connect "$A" --format xml
+port=$(free_port)
+check "daemon D starts on ipc:// and tcp://" start d "ipc://$WORK/d.sock,tcp://127.0.0.1:$port"
+expect_exit 4 "diagnose over tcp:// is refused" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port"
+stderr_has "diagnose is answered on the daemon's ipc:// addresses only"
+expect_exit 0 "and answered on D's ipc:// address" -- "$SSRD" diagnose --connect "ipc://$WORK/d.sock"
+kill -TERM "$pid_d"
+wait "$pid_d"
 
 kill -TERM "$pid_a"
 wait "$pid_a"
