@@ -74,18 +74,10 @@ ssrd_client_open(
 	pthread_mutex_init(&c->mu, NULL);
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
 	int rv        = open_req(&c->all, opts);
-	for (const char *p = addrs; rv == 0 && *p != '\0';) {
-		while (*p == ' ' || *p == ',') {
-			p++;
-		}
-		size_t n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ') {
-			n--;
-		}
-		if (n == 0) {
-			break;
-		}
-		char *addr = strndup(p, n);
+	const char *p = addrs, *item;
+	size_t      n;
+	while (rv == 0 && (n = ssrd__list_next(&p, &item)) > 0) {
+		char *addr = strndup(item, n);
 		void *grown
 		    = realloc(c->one, (c->naddrs + 1) * sizeof(nng_socket));
 		if (addr == NULL || grown == NULL) {
@@ -105,7 +97,6 @@ ssrd_client_open(
 			    NNG_FLAG_NONBLOCK);
 		}
 		free(addr);
-		p += n;
 	}
 	if (rv == 0 && c->naddrs == 0) {
 		rv = NNG_EINVAL;

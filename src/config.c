@@ -171,26 +171,16 @@ check_http_url(const char *v, char *errbuf, size_t errlen)
 static int
 check_ipc(const char *v, char *errbuf, size_t errlen)
 {
-	const char *p = v;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',') {
-			p++;
-		}
-		size_t n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ') {
-			n--;
-		}
-		if (n > 0 && strncmp(p, "ipc://", 6) != 0
-		    && strncmp(p, "tcp://", 6) != 0) {
+	const char *p = v, *item;
+	size_t      n;
+	while ((n = ssrd__list_next(&p, &item)) > 0) {
+		if (strncmp(item, "ipc://", 6) != 0
+		    && strncmp(item, "tcp://", 6) != 0) {
 			snprintf(errbuf, errlen,
 			    "ipc address \"%.*s\" must start with ipc:// or "
 			    "tcp:// (e.g. ipc:///run/ssrd.sock)",
-			    (int) n, p);
+			    (int) n, item);
 			return SSRD_ECONFIG;
-		}
-		p += n;
-		while (*p == ' ') {
-			p++;
 		}
 	}
 	return SSRD_OK;

@@ -743,30 +743,21 @@ http_free(ssrd_http *http)
 static int
 split_names(const char *list, char ***out, size_t *n, int lower)
 {
-	for (const char *p = list ? list : ""; *p != '\0';) {
-		while (*p == ' ' || *p == ',') {
-			p++;
-		}
-		size_t len = strcspn(p, ",");
-		while (len > 0 && p[len - 1] == ' ') {
-			len--;
-		}
-		if (len == 0) {
-			break;
-		}
+	const char *p = list ? list : "", *item;
+	size_t      len;
+	while ((len = ssrd__list_next(&p, &item)) > 0) {
 		char **v = realloc(*out, (*n + 1) * sizeof(char *));
 		if (v == NULL) {
 			return SSRD_ENOMEM;
 		}
 		*out = v;
-		if ((v[*n] = strndup(p, len)) == NULL) {
+		if ((v[*n] = strndup(item, len)) == NULL) {
 			return SSRD_ENOMEM;
 		}
 		for (char *c = v[*n]; lower && *c; c++) {
 			*c = (char) tolower((unsigned char) *c);
 		}
 		(*n)++;
-		p += len;
 	}
 	return SSRD_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "http_request.h"
 #include "proto.h"
+#include "routes.h"
 #include "strbuf.h"
 
 /* The value of the first header called name (any case), or NULL. */
@@ -25,20 +26,6 @@ header(const ssrd_http_header *h, size_t n, const char *name)
 	return NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
 
 /*
  * The path (the first len bytes of uri) decoded and normalised into *out
@@ -73,8 +60,8 @@ path_normalise(const char *uri, size_t len, char **out)
 			if (uri[k] != '%') {
 				norm[o++] = uri[k];
 			} else if (k + 2 < i + n
-			    && (hi = hexval(uri[k + 1])) >= 0
-			    && (lo = hexval(uri[k + 2])) >= 0 && (hi | lo) != 0
+			    && (hi = ssrd__hexval(uri[k + 1])) >= 0
+			    && (lo = ssrd__hexval(uri[k + 2])) >= 0 && (hi | lo) != 0
 			    && !(hi == 2 && lo == 15)) {
 				norm[o++] = (char) (hi * 16 + lo);
 				k += 2;

@@ -830,19 +830,10 @@ ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
 		return SSRD_ENNG;
 	}
 	/* every address of the list */
-	const char *p = opts->addrs;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == ',') {
-			p++;
-		}
-		size_t n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ') {
-			n--;
-		}
-		if (n == 0) {
-			break;
-		}
-		char *addr = strndup(p, n);
+	const char *p = opts->addrs, *item;
+	size_t      n;
+	while ((n = ssrd__list_next(&p, &item)) > 0) {
+		char *addr = strndup(item, n);
 		rv = addr ? nng_listen(ipc->sock, addr, NULL, 0) : NNG_ENOMEM;
 		if (rv != 0) {
 			snprintf(errbuf, errlen, "cannot listen on %s: %s (%s)",
@@ -855,7 +846,6 @@ ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
 		}
 		ssrd__log(SSRD_LOG_INFO, "listening", "ipc=%s", addr);
 		free(addr);
-		p += n;
 	}
 	for (long i = 0; i < ipc->nctxs; i++) {
 		nng_ctx_recv(ipc->ctxs[i].ctx, ipc->ctxs[i].aio);

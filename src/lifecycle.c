@@ -232,18 +232,10 @@ static int
 check_ipc_addrs(const char *list, char *errbuf, size_t errlen)
 {
 	int rv = SSRD_OK;
-	for (const char *p = list; rv == SSRD_OK && *p != '\0';) {
-		while (*p == ' ' || *p == ',') {
-			p++;
-		}
-		size_t n = strcspn(p, ",");
-		while (n > 0 && p[n - 1] == ' ') {
-			n--;
-		}
-		if (n == 0) {
-			break;
-		}
-		char *addr = strndup(p, n);
+	const char *p = list, *item;
+	size_t      n;
+	while (rv == SSRD_OK && (n = ssrd__list_next(&p, &item)) > 0) {
+		char *addr = strndup(item, n);
 		if (addr == NULL) {
 			return SSRD_ENOMEM;
 		}
@@ -252,7 +244,6 @@ check_ipc_addrs(const char *list, char *errbuf, size_t errlen)
 		    : check_tcp_url(
 		        addr, "[server] ipc or --ipc", errbuf, errlen);
 		free(addr);
-		p += n;
 	}
 	return rv;
 }

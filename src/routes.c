@@ -328,8 +328,8 @@ ssrd__routes_not_found(const ssrd_routes *routes)
 	                            : NULL;
 }
 
-static int
-hexval(char c)
+int
+ssrd__hexval(char c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -352,8 +352,8 @@ percent_decode(const char *s, size_t n, char *out)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			int hi, lo;
-			if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0
-			    || (lo = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= n || (hi = ssrd__hexval(s[i + 1])) < 0
+			    || (lo = ssrd__hexval(s[i + 2])) < 0) {
 				return -1;
 			}
 			out[o++] = (char) (hi * 16 + lo);

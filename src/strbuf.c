@@ -151,3 +151,19 @@ ssrd__strbuf_json_text(ssrd_strbuf *b, const char *s, size_t n)
 	free(u16);
 	free(u8);
 }
+
+size_t
+ssrd__list_next(const char **p, const char **item)
+{
+	const char *s = *p;
+	while (*s == ' ' || *s == ',') {
+		s++;
+	}
+	size_t n = strcspn(s, ",");
+	*item    = s;
+	*p       = s + n;
+	while (n > 0 && s[n - 1] == ' ') {
+		n--;
+	}
+	return n;
+}

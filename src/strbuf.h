@@ -22,6 +22,13 @@ void ssrd__strbuf_puts(ssrd_strbuf *b, const char *s);
 void ssrd__strbuf_printf(ssrd_strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * The next entry of a comma-separated list ("a, b,,c"): points *item at it,
+ * the spaces around it trimmed, moves *p past it and returns its length;
+ * returns 0 at the end of the list. Empty entries are skipped.
+ */
+size_t ssrd__list_next(const char **p, const char **item);
+
 /* Appends n bytes of s as a JSON string literal, quotes included. */
 void ssrd__strbuf_json_string(ssrd_strbuf *b, const char *s, size_t n);
 
