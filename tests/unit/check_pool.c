@@ -413,6 +413,16 @@ START_TEST(test_watchdog_stops_loops)
 		ck_assert_ptr_nonnull(strstr(ok, "after"));
 		free(ok);
 	}
+	/* a maximum below the default is refused at start, not raised */
+	ssrd_pool_opts bad = one_worker;
+	bad.timeout_ms     = 1000;
+	bad.timeout_max_ms = 500;
+	ssrd_pool *none    = NULL;
+	ck_assert_int_eq(ssrd__pool_start(&bad, &base, &errsite, 1, &none,
+	                     errbuf, sizeof(errbuf)),
+	    SSRD_ECONFIG);
+	ck_assert_ptr_nonnull(strstr(errbuf, "render_timeout_max_ms (500)"));
+	ck_assert_ptr_null(none);
 	/* a job's own limit, within timeout_max_ms */
 	double    ms;
 	ssrd_job *job = render_job(pool, "/loop", NULL, 1, 100, &ms);
