@@ -361,6 +361,35 @@ too_big_message(const struct worker *w, char *buf, size_t len)
 	    w->pool->opts.max_output >> 10);
 }
 
+/* Logs a render V8 stopped. */
+static void
+log_stopped(const struct worker *w, const ssrd_job *job, int how, double ran_ms)
+{
+	ssrd__log(SSRD_LOG_WARN, "render_stopped",
+	    "render=%llu worker=%d path=%s reason=%s ran_ms=%.0f",
+	    (unsigned long long) job->id, w->index, job->path,
+	    ssrd_err_name(how), ran_ms);
+}
+
+/*
+ * After a stopped slice: retires the context it ran in (sc, may be NULL), so
+ * no later render runs on what the stopped code left half done, and has the
+ * isolate replaced after a heap limit, or when the stopped code may have
+ * been React's own, shared by every render (isolation = page).
+ */
+static void
+after_stop(struct worker *w, int how, ssrd_sitectx *sc)
+{
+	if (how == SSRD_EOOM) {
+		w->recycle_why = "out_of_memory";
+	} else if (w->pool->opts.isolation == SSRD_ISOLATION_PAGE) {
+		w->recycle_why = "stopped_in_shared_react";
+	}
+	if (sc != NULL) {
+		context_retire(w, sc);
+	}
+}
+
 /* Ends r, stopped by V8 (how), with that as its error. */
 static void
 render_stop(struct worker *w, struct render *r, int how, double ran_ms)
@@ -377,10 +406,7 @@ render_stop(struct worker *w, struct render *r, int how, double ran_ms)
 		r->abort_ms = ssrd__now_ms();
 	}
 	r->ended = 1;
-	ssrd__log(SSRD_LOG_WARN, "render_stopped",
-	    "render=%llu worker=%d path=%s reason=%s ran_ms=%.0f",
-	    (unsigned long long) r->job->id, w->index, r->job->path,
-	    ssrd_err_name(how), ran_ms);
+	log_stopped(w, r->job, how, ran_ms);
 }
 
 /*
@@ -409,16 +435,30 @@ slice_stopped(struct worker *w, int how, ssrd_sitectx *sc, uint64_t hint,
 			}
 		}
 	}
-	if (how == SSRD_EOOM) {
-		w->recycle_why = "out_of_memory";
-	} else if (w->pool->opts.isolation == SSRD_ISOLATION_PAGE) {
-		/* React's own state, shared by every render, may be half
-		 * updated */
-		w->recycle_why = "stopped_in_shared_react";
-	}
-	if (sc != NULL) {
-		context_retire(w, sc);
-	}
+	after_stop(w, how, sc);
+}
+
+/* Fails job with err and a copy of why. */
+static void
+job_fail(ssrd_job *job, int err, const char *why)
+{
+	free(job->error_text);
+	job->err        = err;
+	job->error_text = strdup(why);
+}
+
+/* A job stopped by V8 (how) before it became a render in flight (opening
+ * its context, or a synchronous render in sc, which may be NULL): fails it
+ * and cleans up as after any stopped slice. */
+static void
+job_stopped(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, int how,
+    double ran_ms, double limit_ms)
+{
+	char why[320];
+	stop_message(w, how, ran_ms, limit_ms, why, sizeof(why));
+	job_fail(job, how, why);
+	log_stopped(w, job, how, ran_ms);
+	after_stop(w, how, sc);
 }
 
 /* ---- completing jobs ---- */
@@ -466,15 +506,6 @@ job_complete(struct worker *w, ssrd_job *job)
 		pthread_cond_broadcast(&p->cv_idle);
 	}
 	pthread_mutex_unlock(&p->mu);
-}
-
-/* Fails job with err and a copy of why. */
-static void
-job_fail(ssrd_job *job, int err, const char *why)
-{
-	free(job->error_text);
-	job->err        = err;
-	job->error_text = strdup(why);
 }
 
 /* Hands the output gathered since the last call to the job's caller. */
@@ -575,17 +606,7 @@ job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
 	int how        = slice_end(w);
 	job->render_ms = job->first_ms = ssrd__now_ms() - t0;
 	if (how != SSRD_OK) {
-		char why[320];
-		stop_message(w, how, job->render_ms, timeout, why, sizeof(why));
-		job_fail(job, how, why);
-		ssrd__log(SSRD_LOG_WARN, "render_stopped",
-		    "render=%llu worker=%d path=%s reason=%s ran_ms=%.0f",
-		    (unsigned long long) job->id, w->index, job->path,
-		    ssrd_err_name(how), job->render_ms);
-		if (how == SSRD_EOOM) {
-			w->recycle_why = "out_of_memory";
-		}
-		context_retire(w, sc);
+		job_stopped(w, job, sc, how, job->render_ms, timeout);
 	} else if (job->err == SSRD_OK && p->opts.max_output > 0
 	    && job->html_len > p->opts.max_output) {
 		char why[160];
@@ -632,17 +653,8 @@ job_start(struct worker *w, ssrd_job *job)
 	ssrd_sitectx *sc  = context_for(w, job);
 	int           how = slice_end(w);
 	if (how != SSRD_OK) {
-		char why[320];
-		stop_message(w, how, ssrd__now_ms() - t0, timeout, why,
-		    sizeof(why));
-		job_fail(job, how, why);
-		if (sc != NULL) {
-			context_retire(w, sc);
-			sc = NULL;
-		}
-		if (how == SSRD_EOOM) {
-			w->recycle_why = "out_of_memory";
-		}
+		job_stopped(w, job, sc, how, ssrd__now_ms() - t0, timeout);
+		sc = NULL;
 	}
 	if (sc == NULL) {
 		job_complete(w, job);
