@@ -287,10 +287,8 @@ mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
   done
   echo
   if [ "$wedged" -gt 0 ]; then
-    echo "**Problems.** ssrd stopped answering $wedged time(s) during this run (HTTP and the protocol both; the"
-    echo "suite killed and restarted it, so the step that wedged it counts errors and fewer requests). Seen"
-    echo "with 64 HTTP clients: every nng task thread blocked in \`stream_free\` (\`src/httpstream.c\`,"
-    echo "\`nng_aio_stop\` on the connection's read aio, whose callback needs a task thread)."
+    echo "**Problems.** ssrd stopped answering $wedged time(s) during this run (the suite killed and restarted"
+    echo "it, so the step that wedged it counts errors and fewer requests). That is a bug: keep the logs."
     echo
   fi
   echo "![requests/s per scenario](suite.png)"

@@ -19,6 +19,7 @@
 #include <ssrd/errors.h>
 
 #include "bundle.h"
+#include "cachestats.h"
 #include "fsutil.h"
 #include "json.h"
 #include "layer.h"
@@ -93,6 +94,10 @@ ssrd__bundle_clear(ssrd_bundle *b)
 {
 	if (b == NULL) {
 		return;
+	}
+	if (b->kind > 0) {
+		ssrd__cachestats_hold(b->kind - 1, -(long) b->len,
+		    -(long) b->code_cache_len);
 	}
 	free(b->code_cache);
 	free(b->path);

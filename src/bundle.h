@@ -27,6 +27,8 @@ typedef struct ssrd_bundle {
 	size_t code_cache_len;
 	int    code_cache_saved; /* atomic: a worker has written path.v8cache */
 	double build_ms;         /* esbuild's time when it built it */
+	int    kind; /* 1 + its ssrd_layer_kind once its bytes are counted in
+	                cachestats (a layer); 0: not counted */
 } ssrd_bundle;
 
 /*

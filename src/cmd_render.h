@@ -16,6 +16,7 @@ typedef struct ssrd_render_cmd {
 	/* ssrd diagnose: "text" (default) or "json"; 1: again every 2 s */
 	const char *format;
 	int         watch;
+	const char *token; /* the config's admin_token, for tcp:// */
 } ssrd_render_cmd;
 
 /*

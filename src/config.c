@@ -14,6 +14,7 @@
 #include "host.h"
 #include "log.h"
 #include "pool.h"
+#include "strbuf.h"
 
 #ifndef SSRD_SOURCE_DIR
 #define SSRD_SOURCE_DIR "."
@@ -33,14 +34,37 @@ struct opt {
 	const char *help;
 };
 
+/* A log level for the option called name. */
 static int
-check_log_level(const char *v, char *errbuf, size_t errlen)
+check_level(const char *name, const char *v, char *errbuf, size_t errlen)
 {
 	if (ssrd__log_level_parse(v) < 0) {
 		snprintf(errbuf, errlen,
-		    "log_level \"%s\" is not one of debug, info, warn, error, "
-		    "off",
-		    v);
+		    "%s \"%s\" is not one of debug, info, warn, error, off",
+		    name, v);
+		return SSRD_ECONFIG;
+	}
+	return SSRD_OK;
+}
+
+static int
+check_log_level(const char *v, char *errbuf, size_t errlen)
+{
+	return check_level("log_level", v, errbuf, errlen);
+}
+
+static int
+check_timing_log(const char *v, char *errbuf, size_t errlen)
+{
+	return check_level("timing_log", v, errbuf, errlen);
+}
+
+static int
+check_log_format(const char *v, char *errbuf, size_t errlen)
+{
+	if (ssrd__log_format_parse(v) < 0) {
+		snprintf(errbuf, errlen,
+		    "log_format \"%s\" is not one of logfmt, json", v);
 		return SSRD_ECONFIG;
 	}
 	return SSRD_OK;
@@ -247,6 +271,13 @@ static const struct opt options[] = {
 	    NULL,
 	    "on SIGTERM or SIGINT, how long queued and running renders may "
 	    "finish (new requests are refused) before they are stopped, ms" },
+	{ "server", "metrics", OPT_LONG, OFF(metrics), "1", 0, 1, NULL,
+	    "1: GET /metrics on the HTTP listener answers in Prometheus's "
+	    "text format" },
+	{ "server", "admin_token", OPT_STR, OFF(admin_token), "", 0, 0, NULL,
+	    "a secret that opens diagnose to tcp:// callers and /metrics to "
+	    "callers with Authorization: Bearer <token> (empty: diagnose on "
+	    "ipc:// only, /metrics open)" },
 	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
 	    check_sites,
 	    "the site's root directory (with app/), or HOST=PATH entries, "
@@ -355,6 +386,13 @@ static const struct opt options[] = {
 	    "ssrd's JavaScript runtime (base.js and polyfills.js)" },
 	{ "log", "log_level", OPT_STR, OFF(log_level), "info", 0, 0,
 	    check_log_level, "debug | info | warn | error | off" },
+	{ "log", "log_format", OPT_STR, OFF(log_format), "logfmt", 0, 0,
+	    check_log_format,
+	    "logfmt (key=value lines) | json (one JSON object per line)" },
+	{ "log", "timing_log", OPT_STR, OFF(timing_log), "debug", 0, 0,
+	    check_timing_log,
+	    "the level of the per-render timing line (event=timing): debug | "
+	    "info | warn | error | off" },
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 

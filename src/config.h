@@ -31,6 +31,8 @@ typedef struct ssrd_config {
 	    stream_idle_ms; /* a stream not pulled for this long is cancelled */
 	char *pid_file;     /* serve writes its pid here; "" = none */
 	long  drain_ms; /* SIGTERM/SIGINT: how long in-flight work may finish */
+	long  metrics;     /* 1: GET /metrics on the HTTP listener */
+	char *admin_token; /* opens diagnose over tcp:// and guards /metrics */
 	/* [site] */
 	char *site;     /* the site's root directory (holds app/) */
 	long  watch_ms; /* how often to look for changed sources; 0 = never */
@@ -68,7 +70,9 @@ typedef struct ssrd_config {
 	char *esbuild;     /* the esbuild binary */
 	char *runtime_dir; /* ssrd's JS runtime (base.js, polyfills.js) */
 	/* [log] */
-	char *log_level; /* debug | info | warn | error | off */
+	char *log_level;  /* debug | info | warn | error | off */
+	char *log_format; /* logfmt | json */
+	char *timing_log; /* the timing line's level, or off */
 } ssrd_config;
 
 /* Fills cfg with the built-in defaults. Returns SSRD_OK or SSRD_ENOMEM. */

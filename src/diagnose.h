@@ -4,17 +4,25 @@
 #define SSRD_DIAGNOSE_H
 
 #include "pool.h"
+#include "respcache.h"
 #include "strbuf.h"
 
-/* What the report is made from; all must outlive the server that uses it. */
+/* What the report is made from; all must outlive the servers that use it.
+ * The render and layer-cache figures are the process's (stats.h,
+ * cachestats.h). */
 typedef struct ssrd_diagnose_src {
-	ssrd_pool  *pool;
-	double      started_ms; /* ssrd__now_ms() at start */
-	const char *config;     /* a JSON object: the options worth showing */
+	ssrd_pool      *pool;
+	double          started_ms; /* ssrd__now_ms() at start */
+	const char     *config;     /* a JSON object: the options worth showing */
+	ssrd_respcache *respcache;  /* the HTTP response cache, or NULL */
 } ssrd_diagnose_src;
 
 /* Appends the report to b: JSON (text 0) or text for a terminal (1). Any
  * thread. */
 void ssrd__diagnose(const ssrd_diagnose_src *src, int text, ssrd_strbuf *b);
+
+/* Appends the Prometheus text exposition (format 0.0.4) of the same figures
+ * to b. Any thread. */
+void ssrd__metrics(const ssrd_diagnose_src *src, ssrd_strbuf *b);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <ssrd/errors.h>
 
+#include "diagnose.h"
 #include "fsutil.h"
 #include "http.h"
 #include "http_request.h"
@@ -21,6 +22,8 @@
 #include "log.h"
 #include "proto.h"
 #include "respcache.h"
+#include "routes.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "timers.h"
 
@@ -41,6 +44,10 @@ struct ssrd_http {
 	/* handlers running and buffered replies waiting for their render:
 	 * what a drain waits for before the server stops */
 	atomic_long busy;
+	/* /metrics: what it reports (NULL: no /metrics), and the token it
+	 * needs (NULL or "": none) */
+	const ssrd_diagnose_src *report;
+	char                    *admin_token;
 };
 
 /* The headers every response carries: what the browser is told about the
@@ -256,11 +263,6 @@ ssrd__http_log_render(const ssrd_job *job, int streamed)
 		    ssrd_err_name(job->err), streamed, q ? q : "\"\"");
 		free(q);
 	}
-	ssrd__log(SSRD_LOG_DEBUG, "timing",
-	    "render=%llu path=%s queue_ms=%.3f first_ms=%.3f render_ms=%.3f "
-	    "worker=%d",
-	    (unsigned long long) job->id, job->path, job->queue_ms,
-	    job->first_ms, job->render_ms, job->worker);
 }
 
 /* A static asset (the browser bundle), cached for good by its URL. */
@@ -441,6 +443,8 @@ static void
 render_done(ssrd_job *job, void *arg)
 {
 	struct pending *pd = arg;
+	ssrd_render_rec rec;
+	ssrd__render_rec_job(&rec, job, "http");
 	ssrd__http_log_render(job, 0);
 	if (pd->fill != NULL) {
 		ssrd__cache_fill_done(pd->fill, job);
@@ -462,9 +466,28 @@ render_done(ssrd_job *job, void *arg)
 		reply_text(pd->aio, (uint16_t) status,
 		    ssrd__http_status_text(status), pd->head);
 	}
+	ssrd__stats_finish(&rec);
 	atomic_fetch_sub(&pd->http->busy, 1);
 	free(pd);
 	ssrd__job_free(job);
+}
+
+/* The figures of a page served from the response cache, under its route:
+ * taken before the reply, which frees uri. */
+static void
+cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
+    double t0)
+{
+	const ssrd_route *route  = NULL;
+	char             *params = NULL;
+	if (ssrd__routes_match(&site->routes, uri, &route, &params)
+	    != SSRD_OK) {
+		route = ssrd__routes_not_found(&site->routes);
+	}
+	free(params);
+	ssrd__render_rec_cached(rec, site,
+	    route ? (size_t) (route - site->routes.v) : (size_t) -1, uri,
+	    state == SSRD_CACHE_STALE ? "stale" : "cached", t0);
 }
 
 /* Reads req's untrusted parts into *rq (http_request.c). nng cannot list
@@ -473,26 +496,30 @@ render_done(ssrd_job *job, void *arg)
 static int
 read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 {
-	ssrd_http_header *hv = calloc(http->npass + 1, sizeof(*hv));
+	ssrd_http_header *hv = calloc(http->npass + 2, sizeof(*hv));
 	if (hv == NULL) {
 		memset(rq, 0, sizeof(*rq));
 		return SSRD_ENOMEM;
 	}
 	hv[0].name  = "Host";
 	hv[0].value = nng_http_req_get_header(req, "Host");
+	hv[1].name  = "Authorization";
+	hv[1].value = nng_http_req_get_header(req, "Authorization");
 	for (size_t i = 0; i < http->npass; i++) {
-		hv[i + 1].name  = http->pass[i];
-		hv[i + 1].value = nng_http_req_get_header(req, http->pass[i]);
+		hv[i + 2].name  = http->pass[i];
+		hv[i + 2].value = nng_http_req_get_header(req, http->pass[i]);
 	}
 	const ssrd_http_request_opts o = {
-		.pass   = http->pass,
-		.npass  = http->npass,
-		.sites  = http->sites,
-		.hosts  = http->hosts,
-		.nsites = http->nsites,
+		.pass        = http->pass,
+		.npass       = http->npass,
+		.sites       = http->sites,
+		.hosts       = http->hosts,
+		.nsites      = http->nsites,
+		.metrics     = http->report != NULL,
+		.admin_token = http->admin_token,
 	};
 	int rv = ssrd__http_request_parse(&o, nng_http_req_get_method(req),
-	    nng_http_req_get_uri(req), hv, http->npass + 1, rq);
+	    nng_http_req_get_uri(req), hv, http->npass + 2, rq);
 	free(hv);
 	return rv;
 }
@@ -500,6 +527,7 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 static void
 serve(ssrd_http *http, nng_aio *aio)
 {
+	double            t0  = ssrd__now_ms();
 	nng_http_req     *req = nng_aio_get_input(aio, 0);
 	const char       *uri = nng_http_req_get_uri(req);
 	ssrd_http_request rq;
@@ -554,6 +582,18 @@ serve(ssrd_http *http, nng_aio *aio)
 		return;
 	}
 
+	/* Prometheus's scrape: the figures diagnose shows. */
+	if (rq.target == SSRD_HTTP_METRICS && rrv == SSRD_OK) {
+		ssrd_diagnose_src src = *http->report;
+		ssrd_strbuf       b   = { 0 };
+		src.respcache         = http->cache;
+		ssrd__metrics(&src, &b);
+		reply(aio, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    b.ptr ? b.ptr : "", b.len, head, 0);
+		ssrd__strbuf_free(&b);
+		return;
+	}
+
 	/* A bad path: refused before it reaches the cache or a site. */
 	if (rrv != SSRD_OK) {
 		reply_text(aio, (uint16_t) rq.status, rq.reason, head);
@@ -589,8 +629,11 @@ serve(ssrd_http *http, nng_aio *aio)
 		if (e != NULL) {
 			/* The request (and its uri) is nng's until the reply
 			 * finishes the handler's aio: copy what outlives it. */
-			char *path = revalidate ? strdup(uri) : NULL;
+			char           *path = revalidate ? strdup(uri) : NULL;
+			ssrd_render_rec rec;
+			cached_rec(&rec, site, uri, state, t0);
 			reply_cached(http, aio, req, e, state, head);
+			ssrd__stats_finish(&rec);
 			if (revalidate && path != NULL) {
 				revalidate_in_background(http, site, path,
 				    props, props_len, key, klen, e);
@@ -664,8 +707,11 @@ serve(ssrd_http *http, nng_aio *aio)
 	}
 	if (rv != SSRD_OK) {
 		ssrd_cache_fill_free(fill);
-		size_t fb_len;
+		size_t          fb_len;
+		ssrd_render_rec rec;
 		job->err = rv;
+		ssrd__render_rec_job(&rec, job, "http");
+		ssrd__stats_finish(&rec);
 		char *fb = ssrd__http_fallback_page(job, &fb_len);
 		if (fb != NULL) {
 			/* refused (overloaded): the browser renders it */
@@ -730,6 +776,7 @@ http_free(ssrd_http *http)
 	fallback_routes  = NULL;
 	nfallback_routes = 0;
 	ssrd__respcache_free(http->cache);
+	free(http->admin_token);
 	for (size_t i = 0; http->hosts != NULL && i < http->nsites; i++) {
 		free(http->hosts[i]);
 	}
@@ -804,6 +851,12 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 		http->cache_ttl = opts->cache_ttl;
 		http->cache_swr = opts->cache_swr;
 	}
+	http->report = opts != NULL ? opts->report : NULL;
+	if (opts != NULL && opts->admin_token != NULL
+	    && (http->admin_token = strdup(opts->admin_token)) == NULL) {
+		http_free(http);
+		return SSRD_ENOMEM;
+	}
 	http->sites  = calloc(nsites, sizeof(*http->sites));
 	http->hosts  = calloc(nsites, sizeof(*http->hosts));
 	http->nsites = nsites;
@@ -872,6 +925,12 @@ fail:
 	}
 	http_free(http);
 	return SSRD_ENNG;
+}
+
+struct ssrd_respcache *
+ssrd__http_cache(ssrd_http *http)
+{
+	return http != NULL ? http->cache : NULL;
 }
 
 void

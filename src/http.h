@@ -37,6 +37,12 @@ typedef struct ssrd_http_opts {
 	/* routes whose failed, timed-out or refused renders are sent for the
 	 * browser to render (route patterns, or "*"); NULL: none */
 	const char *client_fallback;
+	/* what /metrics reports (its respcache is this server's own); NULL:
+	 * no /metrics. Must outlive the server. */
+	const struct ssrd_diagnose_src *report;
+	/* /metrics needs "Authorization: Bearer <admin_token>"; NULL or "":
+	 * open (keep it behind the proxy) */
+	const char *admin_token;
 } ssrd_http_opts;
 
 /*
@@ -67,6 +73,9 @@ int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
  * a whole, closing every connection with it. NULL is a no-op. Any thread.
  */
 void ssrd__http_drain(ssrd_http *http);
+
+/* The server's response cache, or NULL (off, or no server). */
+struct ssrd_respcache *ssrd__http_cache(ssrd_http *http);
 
 /* Returns how many replies are still under way: handlers running, buffered
  * replies waiting for their render, streamed replies not yet fully written.

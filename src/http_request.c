@@ -114,6 +114,17 @@ pass_headers(const ssrd_http_request_opts *opts, const ssrd_http_header *h,
 	return (*out = ssrd__strbuf_take(&b)) != NULL ? SSRD_OK : SSRD_ENOMEM;
 }
 
+/* Whether an Authorization header's value is "Bearer <token>". */
+static int
+token_matches(const char *token, const char *authorization)
+{
+	if (authorization == NULL
+	    || strncasecmp(authorization, "Bearer ", 7) != 0) {
+		return 0;
+	}
+	return ssrd__secret_equal(token, authorization + 7);
+}
+
 /* Refuses r with status and its plain-text body. */
 static int
 refuse(ssrd_http_request *r, int status, const char *reason)
@@ -144,6 +155,18 @@ ssrd__http_request_parse(const ssrd_http_request_opts *opts, const char *method,
 	}
 	if (r->path_len == 7 && strncmp(uri, "/readyz", 7) == 0) {
 		r->target = SSRD_HTTP_READYZ;
+		return SSRD_OK;
+	}
+	if (opts->metrics && r->path_len == 8
+	    && strncmp(uri, "/metrics", 8) == 0) {
+		r->target = SSRD_HTTP_METRICS;
+		if (opts->admin_token != NULL && opts->admin_token[0] != '\0'
+		    && !token_matches(opts->admin_token,
+		        header(headers, nheaders, "Authorization"))) {
+			return refuse(r, 401,
+			    "401 /metrics needs Authorization: Bearer "
+			    "<admin_token>\n");
+		}
 		return SSRD_OK;
 	}
 	/* ssrd's own files: http.c compares the path with the bundle's URL */

@@ -22,6 +22,10 @@ typedef struct ssrd_http_request_opts {
 	ssrd_reloader *const *sites;  /* the sites; the first is the default */
 	char *const          *hosts;  /* the Host each answers, or NULL */
 	size_t                nsites; /* at least 1 */
+	int                   metrics; /* 1: /metrics answers */
+	/* when not NULL or "", /metrics needs "Authorization: Bearer
+	 * <admin_token>" */
+	const char *admin_token;
 } ssrd_http_request_opts;
 
 /* What a request is for. */
@@ -30,6 +34,7 @@ typedef enum ssrd_http_target {
 	SSRD_HTTP_HEALTHZ, /* /healthz: is the process alive */
 	SSRD_HTTP_READYZ,  /* /readyz: are the workers up */
 	SSRD_HTTP_ASSET,   /* under /_ssrd/: the site's browser bundle */
+	SSRD_HTTP_METRICS, /* /metrics: Prometheus */
 } ssrd_http_target;
 
 /*
@@ -56,7 +61,8 @@ typedef struct ssrd_http_request {
 	 * and the headers as props have them (or nothing) */
 	char  *key;
 	size_t key_len;
-	int    status; /* refused: 400 (a bad path) or 405 (not GET or HEAD) */
+	int    status; /* refused: 400 (a bad path), 401 (/metrics without
+	                  the admin token) or 405 (not GET or HEAD) */
 	const char *reason; /* refused: the reply's text body; static */
 } ssrd_http_request;
 

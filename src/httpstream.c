@@ -15,6 +15,7 @@
 #include "http.h"
 #include "httpstream.h"
 #include "log.h"
+#include "stats.h"
 #include "strbuf.h"
 
 /*
@@ -49,6 +50,8 @@ struct stream {
 	int         z_ready;
 	z_stream    z;
 	const char *vary; /* the Vary header's value */
+	ssrd_render_rec rec;     /* the render's figures, once done */
+	int             counted; /* rec is filled: count it when freed */
 };
 
 static void stream_write_done(void *arg);
@@ -238,9 +241,14 @@ reaper_start(void)
 	}
 }
 
+/* The reply's last byte is written (or the client is gone): its render is
+ * counted, and the stream goes. */
 static void
 stream_free(struct stream *s)
 {
+	if (s->counted) {
+		ssrd__stats_finish(&s->rec);
+	}
 	pthread_once(&reap_once, reaper_start);
 	if (!reaper_up) {
 		stream_destroy(s); /* no thread: the old way, better than none */
@@ -324,6 +332,8 @@ stream_done(ssrd_job *job, void *arg)
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
 	ssrd__http_log_render(job, s->started);
+	ssrd__render_rec_job(&s->rec, job, "http");
+	s->counted = 1;
 	if (s->fill != NULL) {
 		ssrd__cache_fill_done(s->fill, job);
 		s->fill = NULL;

@@ -19,6 +19,7 @@
 #include "ipc.h"
 #include "log.h"
 #include "proto.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "timers.h"
 
@@ -80,6 +81,7 @@ struct stream {
 	double          last_pull_ms;
 	int             refs;
 	struct stream  *next;
+	ssrd_render_rec rec; /* the render's figures, once ended */
 };
 
 /* ---- replies ---- */
@@ -139,12 +141,9 @@ struct single {
 static void
 single_done(ssrd_job *job, void *arg)
 {
-	struct single *s = arg;
-	ssrd__log(SSRD_LOG_DEBUG, "timing",
-	    "render=%llu path=%s queue_ms=%.3f first_ms=%.3f render_ms=%.3f "
-	    "worker=%d",
-	    (unsigned long long) job->id, job->path, job->queue_ms,
-	    job->first_ms, job->render_ms, job->worker);
+	struct single  *s = arg;
+	ssrd_render_rec rec;
+	ssrd__render_rec_job(&rec, job, "ipc");
 	if (job->err == SSRD_OK) {
 		ssrd_strbuf        b = { 0 };
 		ssrd_proto_timings t = job_timings(job);
@@ -156,6 +155,7 @@ single_done(ssrd_job *job, void *arg)
 	} else {
 		reply_error(s->ic, s->id, "render", job->err, job->error_text);
 	}
+	ssrd__stats_finish(&rec);
 	free(s->id);
 	free(s);
 	ssrd__job_free(job);
@@ -272,6 +272,11 @@ batch_finish(struct batch *bt)
 	}
 	send_reply(bt->ic, &b, NULL, 0);
 	for (size_t i = 0; i < bt->n; i++) {
+		if (bt->jobs[i] != NULL) {
+			ssrd_render_rec rec;
+			ssrd__render_rec_job(&rec, bt->jobs[i], "ipc");
+			ssrd__stats_finish(&rec);
+		}
 		ssrd__job_free(bt->jobs[i]);
 	}
 	pthread_mutex_destroy(&bt->mu);
@@ -403,6 +408,7 @@ stream_flush(struct stream *st)
 		/* failed before any output: a plain error reply */
 		reply_error(ic, id, "stream", st->err, st->error_text);
 		free(id);
+		ssrd__stats_finish(&st->rec);
 		return 1;
 	}
 	ssrd_strbuf b   = { 0 };
@@ -413,6 +419,9 @@ stream_flush(struct stream *st)
 	send_reply(ic, &b, st->pending.ptr, st->pending.len);
 	st->pending.len = 0;
 	free(id);
+	if (end) {
+		ssrd__stats_finish(&st->rec);
+	}
 	return end;
 }
 
@@ -436,6 +445,7 @@ stream_done(ssrd_job *job, void *arg)
 	struct stream *st = arg;
 	pthread_mutex_lock(&st->mu);
 	st->ended       = 1;
+	ssrd__render_rec_job(&st->rec, job, "ipc");
 	st->err         = job->err;
 	st->error_text  = job->error_text;
 	job->error_text = NULL;
@@ -629,17 +639,21 @@ reap(void *arg)
 
 /* ---- the contexts ---- */
 
-/* Answers a diagnose request: to a caller on an ipc:// address only, whom
- * the socket file's permissions let in; a tcp:// one could be anyone. */
+/* Answers a diagnose request: to a caller on an ipc:// address, whom the
+ * socket file's permissions let in; a tcp:// one could be anyone, so it
+ * must give the admin token. */
 static void
 do_diagnose(struct ictx *ic, const ssrd_msg *m, int local)
 {
-	const ssrd_diagnose_src *src = ic->ipc->opts.diagnose;
-	if (!local || src == NULL) {
+	const ssrd_diagnose_src *src   = ic->ipc->opts.diagnose;
+	const char              *token = ic->ipc->opts.admin_token;
+	int                      admin = token != NULL && token[0] != '\0'
+	    && ssrd__secret_equal(token, m->token);
+	if (src == NULL || (!local && !admin)) {
 		reply_error(ic, m->id, "diagnose", SSRD_EBADREQ,
-		    "diagnose is answered on the daemon's ipc:// addresses "
-		    "only: connect to one (ssrd diagnose --connect "
-		    "ipc:///PATH)");
+		    "diagnose is answered on the daemon's ipc:// addresses, "
+		    "or on tcp:// with the configured admin_token: connect to "
+		    "one (ssrd diagnose --connect ipc:///PATH) or pass --token");
 		return;
 	}
 	ssrd_strbuf body = { 0 }, b = { 0 };

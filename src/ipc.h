@@ -19,6 +19,9 @@ typedef struct ssrd_ipc_opts {
 	/* what a diagnose request reports (served on ipc:// addresses only:
 	 * the socket file's permissions say who may ask); NULL: refused */
 	const struct ssrd_diagnose_src *diagnose;
+	/* when not NULL or "": a caller on tcp:// giving this "token" is
+	 * answered diagnose too */
+	const char *admin_token;
 } ssrd_ipc_opts;
 
 /*

@@ -16,6 +16,7 @@
 #include <ssrd/errors.h>
 #include <ssrd/version.h>
 
+#include "cachestats.h"
 #include "fsutil.h"
 #include "layer.h"
 #include "log.h"
@@ -138,7 +139,8 @@ load_verified(const ssrd_layer_spec *spec, const ssrd_layer_record *rec,
  * with *out filled, or 0 and logs why not when log_stale.
  */
 static int
-try_cached(const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale)
+try_cached(const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale,
+    int *state)
 {
 	ssrd_layer_record rec = { 0 };
 	const char       *why = "not cached", *changed = NULL;
@@ -147,6 +149,7 @@ try_cached(const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale)
 	if (spec->manifest == NULL
 	    || ssrd__manifest_get(spec->manifest, spec->name, &rec)
 	        != SSRD_OK) {
+		*state = SSRD_CACHE_MISS;
 		return 0;
 	}
 	if (rec.key != spec->key) {
@@ -162,6 +165,7 @@ try_cached(const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale)
 		    "name=%s source=cache bytes=%zu", spec->name, out->len);
 		hit = 1;
 	}
+	*state = hit ? SSRD_CACHE_HIT : SSRD_CACHE_STALE;
 	if (!hit && log_stale) {
 		ssrd__log(SSRD_LOG_INFO, "layer_stale", "name=%s reason=\"%s\"",
 		    spec->name, why);
@@ -195,10 +199,17 @@ int
 ssrd__layer_get(
     const ssrd_layer_spec *spec, ssrd_bundle *out, char *errbuf, size_t errlen)
 {
-	if (try_cached(spec, out, 1)) {
-		return SSRD_OK;
+	int kind = ssrd__layer_kind(spec->name), state;
+	int rv   = try_cached(spec, out, 1, &state)
+	      ? SSRD_OK
+	      : build_layer(spec, out, errbuf, errlen);
+	ssrd__cachestats_count(kind, SSRD_LEVEL_DISK, state);
+	if (rv == SSRD_OK) {
+		out->kind = kind + 1;
+		ssrd__cachestats_hold(
+		    kind, (long) out->len, (long) out->code_cache_len);
 	}
-	return build_layer(spec, out, errbuf, errlen);
+	return rv;
 }
 
 /* Builds the layer under the build lock (unless another process just did) and
@@ -210,7 +221,8 @@ build_layer(
 	ssrd_layer_record rec  = { 0 };
 	int               lock = build_lock(spec);
 	int               rv   = SSRD_OK;
-	if (lock >= 0 && try_cached(spec, out, 0)) {
+	int state;
+	if (lock >= 0 && try_cached(spec, out, 0, &state)) {
 		goto done; /* another process built it while this one waited */
 	}
 	double t0 = ssrd__now_ms();

@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "strbuf.h"
 
 /* ---- sites ---- */
 

@@ -1,5 +1,6 @@
-/* log.c implements ssrd's logfmt logger. */
-#define _POSIX_C_SOURCE 200809L
+/* log.c implements ssrd's logger: logfmt lines, or the same as JSON. */
+#define _GNU_SOURCE
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -8,8 +9,11 @@
 #include <time.h>
 
 #include "log.h"
+#include "routes.h" /* ssrd__hexval */
+#include "strbuf.h"
 
-static atomic_int log_level = SSRD_LOG_INFO;
+static atomic_int log_level  = SSRD_LOG_INFO;
+static atomic_int log_format = SSRD_LOG_LOGFMT;
 
 static const char *const level_names[]
     = { "debug", "info", "warn", "error", "off" };
@@ -37,6 +41,123 @@ ssrd__log_enabled(int level)
 	return level >= atomic_load(&log_level) && level < SSRD_LOG_OFF;
 }
 
+/* Whether s (n bytes) is a JSON number: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)? */
+static int
+json_number(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (i < n && s[i] == '-') {
+		i++;
+	}
+	if (i >= n || !isdigit((unsigned char) s[i])) {
+		return 0;
+	}
+	if (s[i] == '0') {
+		i++;
+	} else {
+		while (i < n && isdigit((unsigned char) s[i])) {
+			i++;
+		}
+	}
+	if (i < n && s[i] == '.') {
+		if (++i >= n || !isdigit((unsigned char) s[i])) {
+			return 0;
+		}
+		while (i < n && isdigit((unsigned char) s[i])) {
+			i++;
+		}
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		if (++i < n && (s[i] == '+' || s[i] == '-')) {
+			i++;
+		}
+		if (i >= n || !isdigit((unsigned char) s[i])) {
+			return 0;
+		}
+		while (i < n && isdigit((unsigned char) s[i])) {
+			i++;
+		}
+	}
+	return i == n;
+}
+
+/* Reads a quoted logfmt value at p (just past its opening quote), undoing
+ * ssrd__log_quote()'s escapes into v; returns where it ended. */
+static const char *
+unquote(const char *p, ssrd_strbuf *v)
+{
+	while (*p != '\0' && *p != '"') {
+		char c = *p++;
+		if (c == '\\' && *p != '\0') {
+			c = *p++;
+			if (c == 'n') {
+				c = '\n';
+			} else if (c == 't') {
+				c = '\t';
+			} else if (c == 'x' && ssrd__hexval(p[0]) >= 0
+			    && ssrd__hexval(p[1]) >= 0) {
+				c = (char) (ssrd__hexval(p[0]) * 16
+				    + ssrd__hexval(p[1]));
+				p += 2;
+			}
+		}
+		ssrd__strbuf_append(v, &c, 1);
+	}
+	return *p == '"' ? p + 1 : p;
+}
+
+void
+ssrd__log_logfmt_to_json(ssrd_strbuf *b, const char *line)
+{
+	const char *p = line;
+	for (;;) {
+		while (*p == ' ') {
+			p++;
+		}
+		if (*p == '\0') {
+			return;
+		}
+		size_t klen = strcspn(p, "= ");
+		ssrd__strbuf_puts(b, ",");
+		ssrd__strbuf_json_string(b, p, klen);
+		ssrd__strbuf_puts(b, ":");
+		p += klen;
+		if (*p != '=') { /* a bare word: a flag */
+			ssrd__strbuf_puts(b, "true");
+			continue;
+		}
+		p++;
+		if (*p == '"') {
+			ssrd_strbuf v = { 0 };
+			p             = unquote(p + 1, &v);
+			ssrd__strbuf_json_string(b, v.ptr ? v.ptr : "", v.len);
+			ssrd__strbuf_free(&v);
+			continue;
+		}
+		size_t vlen = strcspn(p, " ");
+		if (json_number(p, vlen)) {
+			ssrd__strbuf_append(b, p, vlen);
+		} else {
+			ssrd__strbuf_json_string(b, p, vlen);
+		}
+		p += vlen;
+	}
+}
+
+void
+ssrd__log_set_format(int format)
+{
+	atomic_store(&log_format, format);
+}
+
+int
+ssrd__log_format_parse(const char *name)
+{
+	return strcmp(name, "logfmt") == 0 ? SSRD_LOG_LOGFMT
+	    : strcmp(name, "json") == 0    ? SSRD_LOG_JSON
+	                                   : -1;
+}
+
 void
 ssrd__log(int level, const char *event, const char *fmt, ...)
 {
@@ -52,6 +173,26 @@ ssrd__log(int level, const char *event, const char *fmt, ...)
 
 	va_list ap;
 	va_start(ap, fmt);
+	if (atomic_load(&log_format) == SSRD_LOG_JSON) {
+		char       *text = NULL;
+		ssrd_strbuf b    = { 0 };
+		if (vasprintf(&text, fmt, ap) < 0) {
+			text = NULL;
+		}
+		ssrd__strbuf_printf(&b,
+		    "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", when,
+		    ts.tv_nsec / 1000000, level_names[level]);
+		ssrd__strbuf_json_string(&b, event, strlen(event));
+		ssrd__log_logfmt_to_json(&b, text ? text : "");
+		ssrd__strbuf_puts(&b, "}\n");
+		if (!ssrd__strbuf_failed(&b)) {
+			fwrite(b.ptr, 1, b.len, stderr); /* one call: whole */
+		}
+		ssrd__strbuf_free(&b);
+		free(text);
+		va_end(ap);
+		return;
+	}
 	flockfile(stderr);
 	fprintf(stderr, "ts=%s.%03ldZ level=%s event=%s ", when,
 	    ts.tv_nsec / 1000000, level_names[level], event);
@@ -100,4 +241,15 @@ ssrd__log_quote(const char *s, size_t n)
 	*p++ = '"';
 	*p   = '\0';
 	return out;
+}
+
+char *
+ssrd__log_value(const char *s, size_t n)
+{
+	int bare = n > 0;
+	for (size_t i = 0; bare && i < n; i++) {
+		unsigned char c = (unsigned char) s[i];
+		bare = c > 0x20 && c != 0x7f && c != '"' && c != '=' && c != '\\';
+	}
+	return bare ? strndup(s, n) : ssrd__log_quote(s, n);
 }

@@ -1,4 +1,4 @@
-/* log.h: ssrd's log, one logfmt line per event on stderr. */
+/* log.h: ssrd's log, one line per event on stderr: logfmt or JSON. */
 #ifndef SSRD_LOG_H
 #define SSRD_LOG_H
 
@@ -17,6 +17,25 @@ void ssrd__log_set_level(int level);
  * -1. */
 int ssrd__log_level_parse(const char *name);
 
+enum ssrd_log_format {
+	SSRD_LOG_LOGFMT = 0, /* ts=… level=… event=… key=value … */
+	SSRD_LOG_JSON   = 1, /* {"ts":"…","level":"…","event":"…","key":…} */
+};
+
+/* Sets how lines are written. Any thread; takes effect at once. */
+void ssrd__log_set_format(int format);
+
+/* Returns the format named by name ("logfmt", "json"), or -1. */
+int ssrd__log_format_parse(const char *name);
+
+/*
+ * Appends the logfmt text line (key=value pairs; values bare or quoted as
+ * ssrd__log_quote() quotes them) to b as a JSON object's members, each
+ * after a comma: numbers stay numbers, everything else is a string.
+ */
+struct ssrd_strbuf;
+void ssrd__log_logfmt_to_json(struct ssrd_strbuf *b, const char *line);
+
 /* Returns 1 if a line at level would be written. */
 int ssrd__log_enabled(int level);
 
@@ -34,5 +53,9 @@ void ssrd__log(int level, const char *event, const char *fmt, ...)
  * Returns NULL only when out of memory.
  */
 char *ssrd__log_quote(const char *s, size_t n);
+
+/* As ssrd__log_quote(), but a value that needs no quotes (no space, quote,
+ * '=', backslash or control byte, not empty) is copied bare. */
+char *ssrd__log_value(const char *s, size_t n);
 
 #endif

@@ -27,6 +27,7 @@
 #include "reload.h"
 #include "site.h"
 #include "snapshot.h"
+#include "stats.h"
 #include "strbuf.h"
 #include "subprocess.h"
 #include "timers.h"
@@ -231,6 +232,8 @@ parse_args(struct app *app, int argc, char **argv, const char *cmd)
 	app->argv = argv;
 	app->cmd  = cmd;
 	ssrd__log_set_level(ssrd__log_level_parse(app->cfg.log_level));
+	ssrd__log_set_format(ssrd__log_format_parse(app->cfg.log_format));
+	ssrd__stats_set_log_level(ssrd__log_level_parse(app->cfg.timing_log));
 	return 0;
 }
 
@@ -518,11 +521,17 @@ apply_change(const char *name, const char *before, const char *after, void *arg)
 		ra->fresh->log_level   = old; /* freed with fresh */
 		ssrd__log_set_level(
 		    ssrd__log_level_parse(ra->app->cfg.log_level));
+	} else if (strcmp(name, "timing_log") == 0) {
+		char *old               = ra->app->cfg.timing_log;
+		ra->app->cfg.timing_log = ra->fresh->timing_log;
+		ra->fresh->timing_log   = old;
+		ssrd__stats_set_log_level(
+		    ssrd__log_level_parse(ra->app->cfg.timing_log));
 	} else if (strcmp(name, "drain_ms") == 0) {
 		ra->app->cfg.drain_ms = ra->fresh->drain_ms;
 	}
-	int live
-	    = strcmp(name, "log_level") == 0 || strcmp(name, "drain_ms") == 0;
+	int live = strcmp(name, "log_level") == 0
+	    || strcmp(name, "timing_log") == 0 || strcmp(name, "drain_ms") == 0;
 	ssrd__log(live ? SSRD_LOG_INFO : SSRD_LOG_WARN,
 	    live ? "config_applied" : "restart_needed",
 	    "option=%s running=%s configured=%s%s", name, live ? now : was, now,
@@ -798,6 +807,10 @@ cmd_serve(struct app *app)
 		free(hosts);
 		return EXIT_START;
 	}
+	app->diagnose_config
+	    = diagnose_config(&app->cfg, ssrd__pool_workers(app->pool));
+	app->diagnose = (ssrd_diagnose_src) { app->pool, started_ms,
+		app->diagnose_config ? app->diagnose_config : "{}", NULL };
 	if (app->cfg.http[0] != '\0') {
 		char           errbuf[512];
 		ssrd_http_opts ho = { .pass_headers = app->cfg.http_headers,
@@ -806,7 +819,9 @@ cmd_serve(struct app *app)
 			.cache_bytes     = (size_t) app->cfg.cache_mb << 20,
 			.cache_ttl       = (int) app->cfg.cache_ttl,
 			.cache_swr       = (int) app->cfg.cache_swr,
-			.client_fallback = app->cfg.client_fallback };
+			.client_fallback = app->cfg.client_fallback,
+			.report      = app->cfg.metrics ? &app->diagnose : NULL,
+			.admin_token = app->cfg.admin_token };
 		if (ssrd__http_start(app->cfg.http, app->pool, hosts,
 		        app->reloaders, app->nsites, &ho, &app->http, errbuf,
 		        sizeof(errbuf))
@@ -823,16 +838,14 @@ cmd_serve(struct app *app)
 	}
 	if (app->cfg.ipc[0] != '\0') {
 		char errbuf[512];
-		app->diagnose_config = diagnose_config(
-		    &app->cfg, ssrd__pool_workers(app->pool));
-		app->diagnose = (ssrd_diagnose_src) { app->pool, started_ms,
-			app->diagnose_config ? app->diagnose_config : "{}" };
+		app->diagnose.respcache = ssrd__http_cache(app->http);
 		ssrd_ipc_opts io = { .addrs = app->cfg.ipc,
 			.contexts           = app->cfg.ipc_contexts,
 			.max_message = (size_t) app->cfg.max_message_kb << 10,
 			.max_batch   = (size_t) app->cfg.max_batch,
 			.stream_idle_ms = (double) app->cfg.stream_idle_ms,
-			.diagnose       = &app->diagnose };
+			.diagnose       = &app->diagnose,
+			.admin_token    = app->cfg.admin_token };
 		if (ssrd__ipc_start(&io, app->pool, hosts, app->reloaders,
 		        app->nsites, &app->ipc, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {
@@ -880,6 +893,7 @@ cmd_diagnose_client(struct app *app)
 		    "ipc:///PATH or set [server] ipc\n");
 		return EXIT_START;
 	}
+	app->client.token = app->cfg.admin_token;
 	return ssrd__cmd_diagnose(&app->client);
 }
 

@@ -66,6 +66,11 @@ struct ssrd_job {
 	double queue_ms;   /* waiting in the queue */
 	double render_ms; /* from start to end (streaming: to the last chunk) */
 	double first_ms;  /* from start to the first output */
+	/* parts of render_ms: opening a context and evaluating the site's
+	 * shell in it (0 when the warm one served), evaluating the page's
+	 * delta (0 when it was already) */
+	double context_ms, shell_ms, delta_ms;
+	double done_ms; /* ssrd__now_ms() when the worker finished it */
 	int    worker;    /* which worker rendered it */
 	char  *console;   /* "LEVEL message\n" lines, when capture_console */
 	size_t console_len;

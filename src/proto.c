@@ -424,6 +424,14 @@ top_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 		}
 		return SSRD_OK;
 	}
+	if (strcmp(key, "token") == 0) {
+		free(m->token);
+		m->token = NULL;
+		if (read_string(j, &m->token) != SSRD_OK) {
+			return fail(d, "token must be a string");
+		}
+		return SSRD_OK;
+	}
 	if (strcmp(key, "format") == 0) {
 		char *f  = NULL;
 		int   rv = read_string(j, &f);
@@ -562,6 +570,7 @@ ssrd__proto_msg_clear(ssrd_msg *m)
 	free(m->renders);
 	free(m->id);
 	free(m->stream);
+	free(m->token);
 	memset(m, 0, sizeof(*m));
 }
 

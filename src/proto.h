@@ -52,6 +52,7 @@ typedef struct ssrd_msg {
 	size_t           nrenders;
 	char            *stream; /* pull, cancel: the stream's id */
 	int text; /* diagnose: 1 for "format": "text" (people), 0: JSON */
+	char *token; /* diagnose: the admin token a tcp:// caller gives */
 } ssrd_msg;
 
 /*

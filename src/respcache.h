@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "cachestats.h" /* SSRD_CACHE_HIT, ... */
 #include "pool.h"
 #include "strbuf.h"
 
@@ -41,7 +42,6 @@ int ssrd__respcache_new(size_t max_bytes, ssrd_respcache **out);
 /* Frees it (entries still referenced live until released). NULL: no-op. */
 void ssrd__respcache_free(ssrd_respcache *c);
 
-enum { SSRD_CACHE_MISS, SSRD_CACHE_HIT, SSRD_CACHE_STALE };
 
 /*
  * Looks key up at now_ms. Returns the entry with a reference (release it

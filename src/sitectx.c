@@ -7,6 +7,7 @@
 
 #include <ssrd/errors.h>
 
+#include "cachestats.h"
 #include "log.h"
 #include "sitectx.h"
 
@@ -43,6 +44,12 @@ eval_layer(ssrd_context *ctx, const ssrd_bundle *b, ssrd_js_error *err)
 	cc.produce = !__atomic_load_n(&b->code_cache_saved, __ATOMIC_RELAXED);
 	int rv     = ssrd__context_eval_cached(
 	        ctx, b->code, b->len, b->path, &cc, err);
+	if (b->kind > 0) {
+		ssrd__cachestats_count(b->kind - 1, SSRD_LEVEL_COMPILE,
+		    cc.rejected       ? SSRD_CACHE_STALE
+		        : cc.in != NULL ? SSRD_CACHE_HIT
+		                        : SSRD_CACHE_MISS);
+	}
 	if (cc.rejected) {
 		ssrd__log(
 		    SSRD_LOG_INFO, "code_cache_rejected", "path=%s", b->path);
@@ -188,6 +195,7 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 		.timer_start              = hook_timer_start,
 		.timer_stop               = hook_timer_stop };
 	ssrd__sitectx_close(sc);
+	double t0     = ssrd__now_ms();
 	sc->base      = base;
 	sc->worker    = worker;
 	sc->loop      = loop;
@@ -223,7 +231,11 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 		return SSRD_EENGINE;
 	}
 	const ssrd_bundle *layers[] = { base, &site->shell };
+	double             t1       = t0;
 	for (size_t i = from_snapshot ? 1 : 0; i < 2; i++) {
+		if (i == 1) {
+			t1 = ssrd__now_ms();
+		}
 		rv = eval_layer(sc->ctx, layers[i], &err);
 		if (rv != SSRD_OK) {
 			char *text
@@ -236,6 +248,8 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 			return rv;
 		}
 	}
+	sc->open_ms  = t1 - t0;
+	sc->shell_ms = ssrd__now_ms() - t1;
 	return SSRD_OK;
 }
 
@@ -244,18 +258,23 @@ static void read_policy(ssrd_sitectx *sc, const ssrd_job *job);
 /* Evaluates the job's page delta unless it already is; on failure a malloc'd
  * description in *text. */
 static int
-load_page(ssrd_sitectx *sc, const ssrd_job *job, char **text)
+load_page(ssrd_sitectx *sc, ssrd_job *job, char **text)
 {
 	const ssrd_site *site = sc->site;
 	const char      *why;
 	if (sc->loaded[job->route]) {
+		ssrd__cachestats_count(
+		    SSRD_LAYER_PAGE, SSRD_LEVEL_MEMORY, SSRD_CACHE_HIT);
 		return SSRD_OK;
 	}
+	ssrd__cachestats_count(
+	    SSRD_LAYER_PAGE, SSRD_LEVEL_MEMORY, SSRD_CACHE_MISS);
 	const ssrd_bundle *page = ssrd__site_page(site, job->route, &why);
 	if (page == NULL) {
 		*text = strdup(why); /* esbuild's message: file, line, column */
 		return SSRD_EBUILD;
 	}
+	double        t0      = ssrd__now_ms();
 	ssrd_js_error err     = { 0 };
 	char         *out     = NULL;
 	size_t        n       = 0;
@@ -282,6 +301,7 @@ load_page(ssrd_sitectx *sc, const ssrd_job *job, char **text)
 		sc->loaded[job->route] = 1;
 		read_policy(sc, job);
 	}
+	job->delta_ms = ssrd__now_ms() - t0;
 	ssrd__js_error_clear(&err);
 	return rv;
 }

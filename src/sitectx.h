@@ -52,6 +52,9 @@ struct ssrd_sitectx {
 	const ssrd_sitectx_loop *loop; /* NULL: no event loop (direct use) */
 	int users;   /* renders and host calls using it (the loop's count) */
 	int retired; /* replaced by a newer generation: close when unused */
+	/* what opening it took, ms: the context itself (with the base when
+	 * not from a snapshot), then the shell */
+	double open_ms, shell_ms;
 };
 
 /*

@@ -167,3 +167,17 @@ ssrd__list_next(const char **p, const char **item)
 	}
 	return n;
 }
+
+int
+ssrd__secret_equal(const char *secret, const char *given)
+{
+	if (given == NULL) {
+		return 0;
+	}
+	size_t        n = strlen(secret), m = strlen(given);
+	unsigned char d = n != m;
+	for (size_t i = 0; i < n; i++) {
+		d |= (unsigned char) secret[i] ^ (unsigned char) given[i < m ? i : 0];
+	}
+	return d == 0 && n > 0;
+}

@@ -47,4 +47,8 @@ char *ssrd__strbuf_take(ssrd_strbuf *b);
 /* Frees the buffer and resets b. */
 void ssrd__strbuf_free(ssrd_strbuf *b);
 
+/* Whether given equals secret, in a time that depends on secret's length
+ * only (not on where they differ): for tokens. given may be NULL. */
+int ssrd__secret_equal(const char *secret, const char *given);
+
 #endif

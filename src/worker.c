@@ -10,6 +10,7 @@
 
 #include <ssrd/errors.h>
 
+#include "cachestats.h"
 #include "hostpool.h"
 #include "log.h"
 #include "pool_impl.h"
@@ -192,6 +193,14 @@ context_retire(struct worker *w, ssrd_sitectx *sc)
 	}
 }
 
+/* A render found its base and shell in memory (a warm context), or not. */
+static void
+context_counted(int state)
+{
+	ssrd__cachestats_count(SSRD_LAYER_BASE, SSRD_LEVEL_MEMORY, state);
+	ssrd__cachestats_count(SSRD_LAYER_SHELL, SSRD_LEVEL_MEMORY, state);
+}
+
 /* The context job renders in: the site's warm one (made again when the site
  * has been reloaded since), or one of its own. */
 static ssrd_sitectx *
@@ -202,7 +211,12 @@ context_for(struct worker *w, ssrd_job *job)
 	int        rv;
 	if (p->opts.isolation == SSRD_ISOLATION_SITE) {
 		ssrd_sitectx **slot = &w->slots[job->site->slot];
-		if (*slot != NULL && (*slot)->site == job->site) {
+		int            state
+		    = *slot == NULL                ? SSRD_CACHE_MISS
+		    : (*slot)->site == job->site ? SSRD_CACHE_HIT
+		                                 : SSRD_CACHE_STALE;
+		context_counted(state);
+		if (state == SSRD_CACHE_HIT) {
 			return *slot;
 		}
 		if (*slot != NULL) {
@@ -212,12 +226,17 @@ context_for(struct worker *w, ssrd_job *job)
 		}
 		*slot = context_open(w, job->site, msg, sizeof(msg), &rv);
 		if (*slot != NULL) {
+			job->context_ms = (*slot)->open_ms;
+			job->shell_ms   = (*slot)->shell_ms;
 			return *slot;
 		}
 	} else {
+		context_counted(SSRD_CACHE_MISS);
 		ssrd_sitectx *sc
 		    = context_open(w, job->site, msg, sizeof(msg), &rv);
 		if (sc != NULL) {
+			job->context_ms = sc->open_ms;
+			job->shell_ms   = sc->shell_ms;
 			sc->retired = 1; /* the render's alone: closed after */
 			return sc;
 		}
@@ -491,6 +510,7 @@ job_complete(struct worker *w, ssrd_job *job)
 	ssrd_pool *p = w->pool;
 	/* counted first: a caller woken by done may read the stats */
 	__atomic_add_fetch(&w->stats.renders, 1, __ATOMIC_RELAXED);
+	job->done_ms = ssrd__now_ms();
 	job->done(job, job->arg);
 	w->renders_since_boot++;
 	if (w->recycle_why == NULL && p->opts.recycle_renders > 0

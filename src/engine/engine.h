@@ -193,6 +193,17 @@ typedef struct ssrd_heap_stats {
 	size_t malloced;
 	size_t native_contexts;
 	size_t detached_contexts;
+	/* garbage collections since the isolate was made: how many, their
+	 * pauses' sum and longest, ms; and the last SSRD_GC_LAST pauses,
+	 * newest first (gc_last_n of them), with their kind ('s' scavenge,
+	 * 'm' mark-compact, 'i' incremental marking step, 'w' weak
+	 * callbacks) */
+	unsigned long gc_count;
+	double        gc_total_ms, gc_max_ms;
+#define SSRD_GC_LAST 8
+	double gc_last_ms[SSRD_GC_LAST];
+	char   gc_last_kind[SSRD_GC_LAST];
+	int    gc_last_n;
 } ssrd_heap_stats;
 
 /* Collects all the garbage it can now (V8's low-memory notification: full,

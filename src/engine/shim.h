@@ -20,6 +20,12 @@ struct ssrd_isolate {
 	/* times the heap reached its limit since ssrd__isolate_heap_limited()
 	 * last looked (owner thread: V8 calls back on it) */
 	int heap_limit_hits;
+	/* garbage collections (owner thread: V8 calls back on it) */
+	double        gc_started_ms;
+	unsigned long gc_count;
+	double        gc_total_ms, gc_max_ms;
+	double        gc_last_ms[SSRD_GC_LAST]; /* a ring, gc_count % N next */
+	char          gc_last_kind[SSRD_GC_LAST];
 };
 
 struct ssrd_context {

@@ -324,6 +324,39 @@ fatal_oom(const char *location, bool is_heap_oom)
 	    location ? location : "?");
 }
 
+static double
+gc_clock_ms()
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+// Each collection's pause, for diagnose: the prologue and epilogue run on
+// the isolate's thread around the part that stops JavaScript.
+static void
+gc_prologue(v8::Isolate *, v8::GCType, v8::GCCallbackFlags, void *data)
+{
+	static_cast<ssrd_isolate *>(data)->gc_started_ms = gc_clock_ms();
+}
+
+static void
+gc_epilogue(v8::Isolate *, v8::GCType type, v8::GCCallbackFlags, void *data)
+{
+	ssrd_isolate *iso = static_cast<ssrd_isolate *>(data);
+	double        ms  = gc_clock_ms() - iso->gc_started_ms;
+	size_t        at  = iso->gc_count++ % SSRD_GC_LAST;
+	iso->gc_last_ms[at]   = ms;
+	iso->gc_last_kind[at] = type == v8::kGCTypeScavenge ? 's'
+	    : type == v8::kGCTypeMarkSweepCompact           ? 'm'
+	    : type == v8::kGCTypeIncrementalMarking         ? 'i'
+	                                                    : 'w';
+	iso->gc_total_ms += ms;
+	if (ms > iso->gc_max_ms) {
+		iso->gc_max_ms = ms;
+	}
+}
+
 extern "C" int
 ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 {
@@ -375,6 +408,8 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	    true, 32, v8::StackTrace::kDetailed);
 	iso->isolate->AddNearHeapLimitCallback(near_heap_limit, iso);
 	iso->isolate->SetOOMErrorHandler(fatal_oom);
+	iso->isolate->AddGCPrologueCallback(gc_prologue, iso);
+	iso->isolate->AddGCEpilogueCallback(gc_epilogue, iso);
 	*out = iso;
 	return SSRD_OK;
 }
@@ -508,6 +543,17 @@ ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st)
 	st->malloced          = hs.malloced_memory();
 	st->native_contexts   = hs.number_of_native_contexts();
 	st->detached_contexts = hs.number_of_detached_contexts();
+	st->gc_count          = iso->gc_count;
+	st->gc_total_ms       = iso->gc_total_ms;
+	st->gc_max_ms         = iso->gc_max_ms;
+	st->gc_last_n         = static_cast<int>(
+                std::min<unsigned long>(iso->gc_count, SSRD_GC_LAST));
+	for (int i = 0; i < st->gc_last_n; i++) {
+		size_t at = (iso->gc_count - 1 - static_cast<size_t>(i))
+		    % SSRD_GC_LAST;
+		st->gc_last_ms[i]   = iso->gc_last_ms[at];
+		st->gc_last_kind[i] = iso->gc_last_kind[at];
+	}
 }
 
 extern "C" int

@@ -2,13 +2,15 @@
 # e2e: the HTTP response cache: a miss streams and fills it, a hit comes from memory with an
 # ETag (304 on If-None-Match) and gzip when asked (compressed once), a stale page is served
 # while one request renders it again, pages opt out or set their own lifetimes, the size bound
-# evicts the least recently used, and different Vary values are kept apart.
+# evicts the least recently used, and different Vary values are kept apart. Also /metrics (behind
+# the admin token) and the log as JSON lines with a timing line per reply.
 . "$(dirname "$0")/lib.sh"
 cp -r "$SRC/tests/fixtures/streamsite" "$WORK/site"
 port=$(free_port)
 url="http://127.0.0.1:$port"
 "$SSRD" serve --site "$WORK/site" --http "$url" --ipc "ipc://$WORK/ssrd.sock" --workers 2 --watch-ms 0 \
-  --cache-dir "$WORK/cache" --cache-ttl 2 --cache-swr 3 --cache-mb 1 >"$WORK/serve.log" 2>&1 &
+  --cache-dir "$WORK/cache" --cache-ttl 2 --cache-swr 3 --cache-mb 1 \
+  --admin-token 'tok en"1' --log-format json --timing-log info >"$WORK/serve.log" 2>&1 &
 pid=$!
 cleanup_hooks+=("kill $pid 2>/dev/null")
 for _ in $(seq 1 600); do
@@ -101,7 +103,64 @@ check "the newest is still cached ($(cache_state))" [ "$(cache_state)" = hit ]
 get "/echo?kb=40&i=1"
 check "the oldest was evicted ($(cache_state))" [ "$(cache_state)" = miss ]
 
+# /metrics: Prometheus's text, behind the admin token
+get /metrics
+check "/metrics without the token: 401 ($(cat "$WORK/code"))" [ "$(cat "$WORK/code")" = 401 ]
+get /metrics -H 'Authorization: Bearer tok en"2'
+check "and with a wrong one: 401 ($(cat "$WORK/code"))" [ "$(cat "$WORK/code")" = 401 ]
+get /metrics -H 'Authorization: Bearer tok en"1'
+check "with it: 200 in the text format ($(hdr content-type))" sh -c "[ '$(cat "$WORK/code")' = 200 ] && [ '$(hdr content-type)' = 'text/plain; version=0.0.4; charset=utf-8' ]"
+metric() { # NAME{LABELS}: its value in $WORK/b
+  awk -v k="$1" 'index($0, k " ") == 1 { print $2 }' "$WORK/b"
+}
+hits=$(metric 'ssrd_response_cache_lookups_total{result="hit"}')
+check "the response cache's hits are counted ($hits)" [ "${hits:-0}" -ge 3 ]
+cached=$(metric 'ssrd_render_duration_seconds_count{site="site",route="/echo",outcome="cached"}')
+rendered=$(metric 'ssrd_render_duration_seconds_count{site="site",route="/echo",outcome="ok"}')
+inf=$(metric 'ssrd_render_duration_seconds_bucket{site="site",route="/echo",outcome="ok",le="+Inf"}')
+check "/echo's renders ($rendered) and cached replies ($cached) are counted, the histogram ends at the count ($inf)" \
+  sh -c "[ '${rendered:-0}' -ge 40 ] && [ '${cached:-0}' -ge 3 ] && [ '$inf' = '$rendered' ]"
+check "the 404s too, under the not-found route" grep -q 'ssrd_render_duration_seconds_count{site="site",route="(not found)",outcome="not_found"} 2' "$WORK/b"
+check "buckets are cumulative, every line is a comment or NAME{LABELS} VALUE" python3 - "$WORK/b" <<'PY'
+import re, sys
+prev = {}
+for line in open(sys.argv[1]):
+    if line.startswith("#"):
+        continue
+    m = re.fullmatch(r'([a-z_]+)(\{[^}]*\})? (-?[0-9.e+-]+)\n', line)
+    assert m, line
+    if m.group(1).endswith("_bucket"):
+        key = re.sub(r',le="[^"]*"', "", m.group(2))
+        v = float(m.group(3))
+        assert v >= prev.get(key, 0), line
+        prev[key] = v
+assert prev
+PY
+check "heap gauges and the queue" sh -c "grep -q '^ssrd_heap_used_bytes{worker=\"1\"} [1-9]' '$WORK/b' && grep -q '^ssrd_queue_depth 0' '$WORK/b'"
+check "layer cache counters" grep -qE '^ssrd_layer_cache_lookups_total\{layer="page",level="memory",result="hit"\} [1-9]' "$WORK/b"
+
 kill -TERM $pid
 wait $pid
 check "SIGTERM stops it with exit 0" [ "$?" = 0 ]
+# the log: JSON lines (log_format = json), a timing line per reply at info (timing_log = info)
+check "every log line is a JSON object with ts, level and event" python3 - "$WORK/serve.log" <<'PY'
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    assert {"ts", "level", "event"} <= set(o), line
+    n += 1
+assert n > 40
+PY
+check "with a timing line per reply: numbers as numbers, phases summing to the total" python3 - "$WORK/serve.log" <<'PY'
+import json, sys
+t = [json.loads(l) for l in open(sys.argv[1])]
+t = [o for o in t if o["event"] == "timing"]
+assert len(t) >= 45, len(t)
+for o in t:
+    parts = sum(o[k + "_ms"] for k in ("queue", "context", "shell", "delta", "render", "drain"))
+    assert abs(parts - o["total_ms"]) < 0.01, o
+    assert o["level"] == "info" and o["transport"] == "http" and o["outcome"], o
+assert {"ok", "cached", "stale", "not_found", "render_error"} <= {o["outcome"] for o in t}
+PY
 finish

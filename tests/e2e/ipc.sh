@@ -122,12 +122,31 @@ expect_exit 0 "diagnose --format json answers" -- "$SSRD" diagnose --connect "$A
 renders_a=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); w=d["workers"]; print(len(w), w[0]["renders"], w[0]["heap"]["limit"] > w[0]["heap"]["used"] > 0, d["queue"]["max"])' "$WORK/out" 2>&1)
 check "its JSON: 1 worker, the renders A did (>= $a_n), a heap, the queue ($renders_a)" \
   python3 -c 'import sys; n, r, heap, q = sys.argv[1].split(); sys.exit(not (n == "1" and int(r) >= int(sys.argv[2]) and heap == "True" and q == "1024"))' "$renders_a" "$a_n"
+routes_a=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+echo = [r for r in d["routes"] if r["route"] == "/echo" and r["outcome"] == "ok"][0]
+t = echo["total_ms"]
+parts = ["queue", "context", "shell", "delta", "render", "drain"]
+w = d["workers"][0]
+print(echo["count"], t["p50"] > 0 and t["p99"] >= t["p50"] and t["max"] >= t["p99"] * 0.85,
+      all(p + "_ms" in echo for p in parts),
+      d["layers"]["page"]["memory"]["hit"] > 0, d["layers"]["shell"]["disk"]["hit"] + d["layers"]["shell"]["disk"]["miss"] == 1,
+      w["gc"]["count"] >= len(w["gc"]["last"]) > 0, d["response_cache"] is None)' "$WORK/out" 2>&1)
+check "its routes, caches and GC: /echo ok >= $a_n renders with ordered p50/p99, every phase, page deltas from memory, the shell from disk once, GC pauses, no response cache ($routes_a)" \
+  python3 -c 'import sys; v = sys.argv[1].split(); sys.exit(not (int(v[0]) >= int(sys.argv[2]) and v[1:] == ["True"] * 6))' "$routes_a" "$a_n"
+expect_exit 0 "diagnose (text) shows the route table" -- "$SSRD" diagnose --connect "$A"
+check "with /echo's p50/p99 by phase" grep -qE '^  /echo ok +[0-9]+ +[0-9.]+/[0-9.]+' "$WORK/out"
+check "and the layer caches" grep -qE '^  page +[0-9]+ +[0-9]+ +[0-9]+/[0-9]+/[0-9]+' "$WORK/out"
 expect_exit 2 "diagnose --format xml is refused" -- "$SSRD" diagnose --connect "$A" --format xml
 port=$(free_port)
-check "daemon D starts on ipc:// and tcp://" start d "ipc://$WORK/d.sock,tcp://127.0.0.1:$port"
-expect_exit 4 "diagnose over tcp:// is refused" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port"
-stderr_has "diagnose is answered on the daemon's ipc:// addresses only"
-expect_exit 0 "and answered on D's ipc:// address" -- "$SSRD" diagnose --connect "ipc://$WORK/d.sock"
+check "daemon D starts on ipc:// and tcp://, with an admin token" start d "ipc://$WORK/d.sock,tcp://127.0.0.1:$port" --admin-token s3cret
+expect_exit 4 "diagnose over tcp:// without the token is refused" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port"
+stderr_has "or on tcp:// with the configured admin_token"
+expect_exit 4 "and with a wrong token" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port" --admin-token s3creT
+expect_exit 0 "diagnose over tcp:// with the token is answered" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port" --admin-token s3cret
+check "with the worker table" grep -qE '^  0 +[0-9]+ +[0-9]+' "$WORK/out"
+expect_exit 0 "and answered on D's ipc:// address without one" -- "$SSRD" diagnose --connect "ipc://$WORK/d.sock"
 kill -TERM "$pid_d"
 wait "$pid_d"
 

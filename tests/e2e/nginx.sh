@@ -38,6 +38,8 @@ check "ssrd's headers come through: $(hdr x-content-type-options), $(hdr x-frame
 check "and its caching: $(hdr cache-control)" [ "$(hdr cache-control)" = "public, max-age=10, stale-while-revalidate=30" ]
 get "$url/nope"
 check "an unknown path is a 404 with the site's page" sh -c "[ '$(code)' = 404 ] && grep -q 'Page not found' '$WORK/b'"
+get "$url/metrics"
+check "ssrd's /metrics is not served to visitors through nginx ($(code))" sh -c "[ '$(code)' = 404 ] && ! grep -q ssrd_render '$WORK/b'"
 
 # gzip, through nginx, whatever the daemon had
 get "$url/products" -H 'Accept-Encoding: gzip'

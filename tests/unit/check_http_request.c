@@ -86,6 +86,45 @@ static const struct {
 	{ "http://shop.example.com/", NULL },
 };
 
+/* /metrics: a page like any other when metrics are off; open without a
+ * token; with one, only to "Authorization: Bearer <token>". */
+START_TEST(test_metrics_token)
+{
+	ssrd_http_request      r;
+	ssrd_http_request_opts o = opts;
+	ck_assert_int_eq(get("/metrics", NULL, 0, &r), SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_PAGE);
+	ssrd__http_request_clear(&r);
+	o.metrics = 1;
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&o, "GET", "/metrics?x", NULL, 0, &r),
+	    SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_METRICS);
+	o.admin_token = "t0ken";
+	static const struct {
+		const char *value;
+		int         ok;
+	} cases[] = { { NULL, 0 }, { "Bearer t0ken", 1 },
+		{ "bearer t0ken", 1 }, { "Bearer t0ke", 0 },
+		{ "Bearer t0kenn", 0 }, { "Bearer T0ken", 0 }, { "t0ken", 0 },
+		{ "Basic t0ken", 0 }, { "Bearer ", 0 } };
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ssrd_http_header h = { "authorization", cases[i].value };
+		int rv = ssrd__http_request_parse(&o, "GET", "/metrics", &h, 1, &r);
+		ck_assert_msg(rv == (cases[i].ok ? SSRD_OK : SSRD_EINVAL),
+		    "Authorization: %s", cases[i].value ? cases[i].value : "-");
+		ck_assert_int_eq(r.target, SSRD_HTTP_METRICS);
+		ck_assert_int_eq(r.status, cases[i].ok ? 0 : 401);
+		ssrd__http_request_clear(&r);
+	}
+	o.admin_token = "";
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&o, "GET", "/metrics", NULL, 0, &r),
+	    SSRD_OK);
+	ssrd__http_request_clear(&r);
+}
+END_TEST
+
 START_TEST(test_paths)
 {
 	ssrd_http_request r;
@@ -182,6 +221,7 @@ main(void)
 	Suite *s  = suite_create("http_request");
 	TCase *tc = tcase_create("all");
 	tcase_add_test(tc, test_targets_and_methods);
+	tcase_add_test(tc, test_metrics_token);
 	tcase_add_loop_test(
 	    tc, test_paths, 0, (int) (sizeof(paths) / sizeof(paths[0])));
 	tcase_add_test(tc, test_segment_limit);

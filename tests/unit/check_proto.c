@@ -130,6 +130,18 @@ START_TEST(test_batch_pull_cancel_ping)
 	ssrd__proto_msg_clear(&m);
 	ck_assert_int_eq(decode("{\"v\":1,\"kind\":\"ping\"}", &m), SSRD_OK);
 	ssrd__proto_msg_clear(&m);
+	/* diagnose: its format, and the admin token a tcp:// caller gives */
+	ck_assert_int_eq(decode("{\"v\":1,\"kind\":\"diagnose\",\"format\":"
+	                        "\"text\",\"token\":\"a\\\"b\"}",
+	                     &m),
+	    SSRD_OK);
+	ck_assert_int_eq(m.kind, SSRD_MSG_DIAGNOSE);
+	ck_assert_int_eq(m.text, 1);
+	ck_assert_str_eq(m.token, "a\"b");
+	ssrd__proto_msg_clear(&m);
+	ck_assert_ptr_null(m.token);
+	refused("{\"v\":1,\"kind\":\"diagnose\",\"token\":1}",
+	    "token must be a string");
 }
 END_TEST
 
