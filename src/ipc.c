@@ -110,17 +110,26 @@ send_reply(struct ictx *ic, ssrd_strbuf *header, const char *body, size_t len)
 	nng_ctx_send(ic->ctx, ic->aio);
 }
 
+/* An error reply; with the render's timings when t is not NULL. */
 static void
-reply_error(struct ictx *ic, const char *id, const char *kind, int err,
-    const char *text)
+reply_error_timed(struct ictx *ic, const char *id, const char *kind, int err,
+    const char *text, const ssrd_proto_timings *t)
 {
 	ssrd_strbuf b = { 0 };
 	const char *stack;
 	char       *msg = ssrd__proto_split_error(text ? text : "", &stack);
 	ssrd__proto_reply_error(&b, id, kind, ssrd__http_status_for(err),
-	    ssrd_err_name(err), msg ? msg : "", err == SSRD_EJS ? stack : NULL);
+	    ssrd_err_name(err), msg ? msg : "", err == SSRD_EJS ? stack : NULL,
+	    t);
 	free(msg);
 	send_reply(ic, &b, NULL, 0);
+}
+
+static void
+reply_error(struct ictx *ic, const char *id, const char *kind, int err,
+    const char *text)
+{
+	reply_error_timed(ic, id, kind, err, text, NULL);
 }
 
 static ssrd_proto_timings
@@ -153,7 +162,9 @@ single_done(ssrd_job *job, void *arg)
 		    job->html_len);
 		send_reply(s->ic, &b, job->html, job->html_len);
 	} else {
-		reply_error(s->ic, s->id, "render", job->err, job->error_text);
+		ssrd_proto_timings t = job_timings(job);
+		reply_error_timed(s->ic, s->id, "render", job->err,
+		    job->error_text, &t);
 	}
 	ssrd__stats_finish(&rec);
 	free(s->id);
@@ -254,10 +265,13 @@ batch_finish(struct batch *bt)
 			const char *stack;
 			char       *msg
 			    = ssrd__proto_split_error(text ? text : "", &stack);
+			/* a job that ran has timings; one refused did not */
+			ssrd_proto_timings t = job ? job_timings(job)
+			                           : (ssrd_proto_timings) { 0 };
 			ssrd__proto_batch_item(&b, 0,
 			    ssrd__http_status_for(err), ssrd_err_name(err),
 			    msg ? msg : "", err == SSRD_EJS ? stack : NULL,
-			    NULL, 0);
+			    job ? &t : NULL, 0);
 			free(msg);
 		}
 		ssrd__strbuf_puts(&b, "}");

@@ -629,11 +629,16 @@ ssrd__proto_reply_page(ssrd_strbuf *b, const char *id, const char *kind,
 
 void
 ssrd__proto_reply_error(ssrd_strbuf *b, const char *id, const char *kind,
-    int status, const char *code, const char *message, const char *stack)
+    int status, const char *code, const char *message, const char *stack,
+    const ssrd_proto_timings *t)
 {
 	head(b, id, kind);
 	ssrd__strbuf_puts(b, ",");
 	error_members(b, status, code, message, stack);
+	if (t != NULL) {
+		ssrd__strbuf_puts(b, ",");
+		timings(b, t);
+	}
 	ssrd__strbuf_puts(b, ",\"body_len\":0}\n");
 }
 
@@ -667,6 +672,10 @@ ssrd__proto_batch_item(ssrd_strbuf *b, int ok, int status, const char *code,
 		timings(b, t);
 	} else {
 		error_members(b, status, code, message, stack);
+		if (t != NULL) {
+			ssrd__strbuf_puts(b, ",");
+			timings(b, t);
+		}
 	}
 	ssrd__strbuf_printf(b, ",\"body_len\":%zu", body_len);
 }

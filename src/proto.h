@@ -102,9 +102,10 @@ void ssrd__proto_reply_page(ssrd_strbuf *b, const char *id, const char *kind,
 
 /* A failure: HTTP-like status, the error's stable code (ssrd_err_name()),
  * a message and, when the page threw, its source-mapped stack (may be
- * NULL). */
+ * NULL); with the render's timings when it ran (t may be NULL). */
 void ssrd__proto_reply_error(ssrd_strbuf *b, const char *id, const char *kind,
-    int status, const char *code, const char *message, const char *stack);
+    int status, const char *code, const char *message, const char *stack,
+    const ssrd_proto_timings *t);
 
 /* A stream's reply: its id, the chunk's sequence number, whether it is the
  * last; with an error (code non-NULL) when the render failed part-way. */
@@ -113,7 +114,8 @@ void ssrd__proto_reply_chunk(ssrd_strbuf *b, const char *id, const char *stream,
     size_t body_len);
 
 /* Appends the members of one batch result (no braces): the page's or the
- * error's fields, as in the single replies. */
+ * error's fields (an error's timings when t is not NULL), as in the single
+ * replies. */
 void ssrd__proto_batch_item(ssrd_strbuf *b, int ok, int status,
     const char *code, const char *message, const char *stack,
     const ssrd_proto_timings *t, size_t body_len);

@@ -17,7 +17,7 @@
 #include "check_run.h"
 
 static char         dir[] = "/tmp/ssrd-check-client-XXXXXX";
-static char         addr[256];
+static char         addr[300];
 static pid_t        daemon_pid;
 static ssrd_client *c;
 
@@ -71,6 +71,7 @@ START_TEST(test_errors_come_as_replies)
 	ck_assert(!r.ok);
 	ck_assert_int_eq(r.status, 404);
 	ck_assert_str_eq(r.code, "no_route");
+	ck_assert_msg(r.total_ms == 0, "refused before a render: no timings");
 	ssrd_reply_clear(&r);
 	a.url = "/shellboom";
 	ck_assert_int_eq(ssrd_client_render(c, &a, &r), SSRD_OK);
@@ -80,6 +81,10 @@ START_TEST(test_errors_come_as_replies)
 	ck_assert_str_eq(r.message, "Error: SHELL-FAILED before any output");
 	ck_assert_msg(strstr(r.stack, "(app/shellboom/page.jsx:3:") != NULL,
 	    "%s", r.stack);
+	/* it ran, and failed: the reply says for how long */
+	ck_assert_msg(r.render_ms > 0 && r.total_ms >= r.render_ms,
+	    "timings of a failed render: render %f total %f", r.render_ms,
+	    r.total_ms);
 	ssrd_reply_clear(&r);
 	a.url   = "/echo";
 	a.props = "[1]"; /* not an object: the daemon says so */

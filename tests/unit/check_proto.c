@@ -251,10 +251,18 @@ START_TEST(test_replies_are_one_json_line)
 	    strstr(b.ptr, "\"console\":\"info hi \\\"x\\\"\\n\""));
 	ssrd__strbuf_free(&b);
 	ssrd__proto_reply_error(&b, NULL, "render", 500, "render_error",
-	    "Error: boom", "Error: boom\n    at f (app/page.jsx:3:9)");
+	    "Error: boom", "Error: boom\n    at f (app/page.jsx:3:9)", NULL);
 	valid_header(&b);
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"code\":\"render_error\""));
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\\n    at f (app/page.jsx:3:9)"));
+	ck_assert_ptr_null(strstr(b.ptr, "timings"));
+	ssrd__strbuf_free(&b);
+	/* a render that ran and failed: with its timings */
+	ssrd__proto_reply_error(
+	    &b, NULL, "render", 504, "timeout", "too slow", NULL, &t);
+	valid_header(&b);
+	ck_assert_ptr_nonnull(strstr(b.ptr, "\"timings\":{\"queue_ms\":"));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "\"code\":\"timeout\""));
 	ssrd__strbuf_free(&b);
 	ssrd__proto_reply_chunk(&b, "1", "s-9", 3, 1, "timeout", "stalled", 10);
 	valid_header(&b);
