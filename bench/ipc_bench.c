@@ -14,6 +14,8 @@
 
 #include <ssrd/client.h>
 
+#include "measure.h"
+
 static const char *connect_to = "ipc:///tmp/ssrd.sock", *url = "/";
 /* more members for every request's props */
 static const char *props_extra = NULL;
@@ -28,14 +30,6 @@ static long            next_req, ok, wrong, transport;
 static long            by_code_n[8];
 static const char     *by_code_name[8];
 static double         *lat;
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
 
 static void
 count_code(const char *code)
@@ -68,7 +62,7 @@ run(void *arg)
 		    props_extra ? "," : "", props_extra ? props_extra : "");
 		ssrd_render_args a  = { .url = url, .props = props };
 		ssrd_reply       r  = { 0 };
-		double           t0 = now_ms();
+		double           t0 = measure_now_ms();
 		int              rv;
 		if (ping) {
 			static const char req[] = "{\"v\":1,\"kind\":\"ping\"}";
@@ -84,7 +78,7 @@ run(void *arg)
 			ssrd_stream *st;
 			double       first = 0;
 			rv           = ssrd_client_stream(client, &a, &st, &r);
-			first        = now_ms() - t0;
+			first        = measure_now_ms() - t0;
 			size_t total = r.body_len;
 			char  *whole = r.body;
 			r.body       = NULL;
@@ -114,7 +108,7 @@ run(void *arg)
 		} else {
 			rv = ssrd_client_render(client, &a, &r);
 		}
-		double dt = now_ms() - t0;
+		double dt = measure_now_ms() - t0;
 		pthread_mutex_lock(&mu);
 		lat[i] = dt;
 		if (rv != SSRD_OK) {
@@ -130,13 +124,6 @@ run(void *arg)
 		pthread_mutex_unlock(&mu);
 		ssrd_reply_clear(&r);
 	}
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-	return x < y ? -1 : x > y;
 }
 
 int
@@ -173,16 +160,16 @@ main(int argc, char **argv)
 	lat            = calloc((size_t) requests, sizeof(double));
 	first_lat      = calloc((size_t) requests, sizeof(double));
 	pthread_t *ths = calloc((size_t) clients, sizeof(pthread_t));
-	double     t0  = now_ms();
+	double     t0  = measure_now_ms();
 	for (long i = 0; i < clients; i++) {
 		pthread_create(&ths[i], NULL, run, (void *) i);
 	}
 	for (long i = 0; i < clients; i++) {
 		pthread_join(ths[i], NULL);
 	}
-	double secs = (now_ms() - t0) / 1e3;
-	qsort(lat, (size_t) requests, sizeof(double), cmp);
-	qsort(first_lat, (size_t) requests, sizeof(double), cmp);
+	double secs = (measure_now_ms() - t0) / 1e3;
+	measure_sort(lat, (size_t) requests);
+	measure_sort(first_lat, (size_t) requests);
 	long failed = 0;
 	printf("{\"url\":\"%s\",\"clients\":%ld,\"requests\":%ld,\"ok\":%ld,"
 	       "\"wrong_body\":%ld,\"transport_errors\":%ld,\"errors\":{",
@@ -196,9 +183,10 @@ main(int argc, char **argv)
 	       "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"first_chunk_p50_ms\":%.3f,"
 	       "\"first_chunk_p99_ms\":%.3f}\n",
 	    requests - ok - wrong - transport - failed, secs,
-	    (double) requests / secs, lat[requests / 2],
-	    lat[(size_t) ((double) requests * 0.99)], first_lat[requests / 2],
-	    first_lat[(size_t) ((double) requests * 0.99)]);
+	    (double) requests / secs, measure_pct(lat, (size_t) requests, 0.5),
+	    measure_pct(lat, (size_t) requests, 0.99),
+	    measure_pct(first_lat, (size_t) requests, 0.5),
+	    measure_pct(first_lat, (size_t) requests, 0.99));
 	fflush(stdout);
 	ssrd_client_close(client);
 	free(ths);

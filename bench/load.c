@@ -27,6 +27,8 @@
 
 #include <ssrd/client.h>
 
+#include "measure.h"
+
 static const char *transport = "http", *target = "127.0.0.1:8080", *url = "/";
 static const char *props     = NULL;
 static int         stream, clients = 1;
@@ -42,14 +44,6 @@ static size_t          n_lat, cap_lat;
 static long            n_ok, n_err, n_hits;
 static double          bytes_total;
 static char            first_error[256];
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
 
 static void
 record(double t0, double t_first, double t1, int ok, size_t bytes, int hit,
@@ -106,7 +100,7 @@ conn_fill(conn *c)
 	} while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		if (c->t_first == 0) {
-			c->t_first = now_ms();
+			c->t_first = measure_now_ms();
 		}
 		c->len += (size_t) n;
 	}
@@ -303,7 +297,7 @@ ipc_get(double *t_first, size_t *bytes, char *err, size_t errsz)
 	if (stream) {
 		ssrd_stream *st = NULL;
 		int          rv = ssrd_client_stream(client, &a, &st, &r);
-		*t_first        = now_ms();
+		*t_first        = measure_now_ms();
 		*bytes          = r.body_len;
 		while (rv == SSRD_OK && r.ok && !r.end && st != NULL) {
 			ssrd_reply c = { 0 };
@@ -326,7 +320,7 @@ ipc_get(double *t_first, size_t *bytes, char *err, size_t errsz)
 		}
 	} else {
 		int rv   = ssrd_client_render(client, &a, &r);
-		*t_first = now_ms();
+		*t_first = measure_now_ms();
 		*bytes   = r.body_len;
 		ok       = rv == SSRD_OK && r.ok;
 		if (rv != SSRD_OK) {
@@ -346,18 +340,18 @@ run(void *arg)
 	(void) arg;
 	conn *c = calloc(1, sizeof(*c));
 	c->fd   = -1;
-	while (now_ms() < t_end) {
+	while (measure_now_ms() < t_end) {
 		char   err[256] = "";
 		size_t bytes    = 0;
 		int    hit = 0, ok;
-		double t0 = now_ms(), tf = 0;
+		double t0 = measure_now_ms(), tf = 0;
 		if (strcmp(transport, "http") == 0) {
 			ok = http_get(c, &bytes, &hit, err, sizeof(err));
-			tf = c->t_first ? c->t_first : now_ms();
+			tf = c->t_first ? c->t_first : measure_now_ms();
 		} else {
 			ok = ipc_get(&tf, &bytes, err, sizeof(err));
 		}
-		double t1 = now_ms();
+		double t1 = measure_now_ms();
 		record(t0, tf, t1, ok, bytes, hit, err);
 		if (!ok) {
 			usleep(1000); /* do not spin on a server that is down */
@@ -366,23 +360,6 @@ run(void *arg)
 	conn_close(c);
 	free(c);
 	return NULL;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(double *v, size_t n, double p)
-{
-	if (n == 0) {
-		return 0;
-	}
-	size_t i = (size_t) ((double) n * p);
-	return v[i >= n ? n - 1 : i];
 }
 
 int
@@ -434,7 +411,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "load: --transport is http or ipc\n");
 		return 2;
 	}
-	t_start        = now_ms();
+	t_start        = measure_now_ms();
 	t_measure      = t_start + warmup * 1e3;
 	t_end          = t_measure + seconds * 1e3;
 	pthread_t *ths = calloc((size_t) clients, sizeof(pthread_t));
@@ -444,8 +421,8 @@ main(int argc, char **argv)
 	for (int i = 0; i < clients; i++) {
 		pthread_join(ths[i], NULL);
 	}
-	qsort(lat, n_lat, sizeof(double), cmp);
-	qsort(first, n_lat, sizeof(double), cmp);
+	measure_sort(lat, n_lat);
+	measure_sort(first, n_lat);
 	char esc[256];
 	size_t j = 0;
 	for (size_t i = 0; first_error[i] != '\0' && j + 2 < sizeof(esc); i++) {
@@ -459,8 +436,8 @@ main(int argc, char **argv)
 	       "\"bytes_per_reply\":%.0f,\"cache_hits\":%ld,"
 	       "\"first_error\":\"%s\"}\n",
 	    transport, url, clients, n_ok + n_err, n_ok, n_err,
-	    (double) n_ok / seconds, pct(lat, n_lat, 0.5), pct(lat, n_lat, 0.99),
-	    pct(first, n_lat, 0.5), n_ok ? bytes_total / (double) n_ok : 0.0,
+	    (double) n_ok / seconds, measure_pct(lat, n_lat, 0.5), measure_pct(lat, n_lat, 0.99),
+	    measure_pct(first, n_lat, 0.5), n_ok ? bytes_total / (double) n_ok : 0.0,
 	    n_hits, esc);
 	if (client != NULL) {
 		ssrd_client_close(client);

@@ -50,6 +50,8 @@
 
 #include <ssrd/client.h>
 
+#include "measure.h"
+
 enum kind {
 	K_ECHO,
 	K_WAIT,
@@ -137,14 +139,6 @@ static long       lost_by_rv[64];
 static char      *notes[MAX_NOTES]; /* the first unexpected outcomes, told */
 static long       nnotes;
 static enum kind *plan; /* count mode: the shuffled kinds */
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
 
 /* splitmix64: a request's own generator, seeded from (seed, index), so its
  * kind and props do not depend on which thread sends it. */
@@ -399,10 +393,10 @@ one(ssrd_client *c, long i, long me)
 		.props              = props,
 		.timeout_ms         = kd->timeout_ms > 0 ? kd->timeout_ms : 0 };
 	ssrd_reply       r;
-	double           t0 = now_ms();
+	double           t0 = measure_now_ms();
 	int              rv = kd->stream ? stream_whole(c, &a, &r)
 	                                 : ssrd_client_render(c, &a, &r);
-	double           dt = now_ms() - t0;
+	double           dt = measure_now_ms() - t0;
 	/* the render's own time, by the daemon: from when a worker took it
 	 * (error replies may not say; then the client's clock, queueing
 	 * included, is what is held to the limit) */
@@ -501,7 +495,7 @@ run(void *arg)
 		int  end = stop_sending || gave_up
 		    || (plan != NULL && i >= requests)
 		    || (requests_given && i >= requests)
-		    || (deadline > 0 && now_ms() >= deadline);
+		    || (deadline > 0 && measure_now_ms() >= deadline);
 		if (!end) {
 			next_req++;
 		}
@@ -555,7 +549,7 @@ progress(void *arg)
 		}
 		long sent, succeeded, failed, unexpected, lost;
 		totals(&sent, &succeeded, &failed, &unexpected, &lost);
-		double secs = (now_ms() - t_start) / 1e3;
+		double secs = (measure_now_ms() - t_start) / 1e3;
 		fprintf(stderr,
 		    "[chaos] %6.0fs done=%ld succeeded=%ld failed=%ld "
 		    "unexpected=%ld lost=%ld (%.0f/s)\n",
@@ -564,23 +558,6 @@ progress(void *arg)
 	}
 	pthread_mutex_unlock(&mu);
 	return NULL;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(struct kindstat *ks, double q)
-{
-	if (ks->nlat == 0) {
-		return 0;
-	}
-	long i = (long) ((double) ks->nlat * q);
-	return ks->lat[i < ks->nlat ? i : ks->nlat - 1];
 }
 
 /* --mix: KIND=WEIGHT,... Weights are percentages: kinds not named get 0,
@@ -733,7 +710,7 @@ main(int argc, char **argv)
 	printf("\n");
 	fflush(stdout);
 
-	t_start        = now_ms();
+	t_start        = measure_now_ms();
 	deadline       = duration_s > 0 ? t_start + duration_s * 1e3 : 0;
 	pthread_t *ths = calloc((size_t) nclients, sizeof(pthread_t)), prog;
 	for (long i = 0; i < nclients; i++) {
@@ -745,7 +722,7 @@ main(int argc, char **argv)
 	for (long i = 0; i < nclients; i++) {
 		pthread_join(ths[i], NULL);
 	}
-	double secs = (now_ms() - t_start) / 1e3;
+	double secs = (measure_now_ms() - t_start) / 1e3;
 	pthread_mutex_lock(&mu);
 	stop_sending = 1;
 	pthread_cond_broadcast(&stopped);
@@ -766,7 +743,7 @@ main(int argc, char **argv)
 	for (int k = 0; k < NKINDS; k++) {
 		struct kindstat *ks = &stat[k];
 		if (ks->nlat > 0) {
-			qsort(ks->lat, (size_t) ks->nlat, sizeof(double), cmp);
+			measure_sort(ks->lat, (size_t) ks->nlat);
 		}
 		char timeout[16] = "-", own[16] = "-", limit[32] = "-";
 		if (kinds[k].timeout_ms > 0) {
@@ -788,7 +765,8 @@ main(int argc, char **argv)
 		       "%8.1f %10s %14s\n",
 		    kinds[k].name, kinds[k].url, ks->n, ks->by[O_OK],
 		    unexpected_of(ks), ks->by[O_LOST], kinds[k].want, timeout,
-		    pct(ks, 0.5), pct(ks, 0.99), ks->max, own, limit);
+		    measure_pct(ks->lat, (size_t) ks->nlat, 0.5),
+		    measure_pct(ks->lat, (size_t) ks->nlat, 0.99), ks->max, own, limit);
 	}
 	long sent, succeeded, failed, unexpected, lost;
 	totals(&sent, &succeeded, &failed, &unexpected, &lost);
