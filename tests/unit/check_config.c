@@ -220,6 +220,9 @@ static const struct {
 	{ "", "1", "unknown" },
 	{ "log_level", "loud", "log_level" },
 	{ "log_level", "INFO", "log_level" },
+	{ "log_format", "xml", "log_format" },
+	{ "timing_log", "loud", "timing_log" },
+	{ "metrics", "2", "metrics" },
 	{ "http", "https://127.0.0.1:8443", "http" },
 	{ "http", "127.0.0.1:8080", "http" },
 };
