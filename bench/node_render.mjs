@@ -15,9 +15,14 @@ const nodeDecoder = new TextDecoder();
 const nodeNow = performance.now.bind(performance);
 const nodeProcess = process;
 const timers = new Map();
+// The base registers its entry points (render, ...) through setHooks.
+let hooks = null;
 globalThis.__ssrd_native = {
+  setHooks: (h) => { hooks = h; },
+  renderId: () => 0,
+  runAs: (render, fn, args) => fn(...(args || [])),
   log: (level, text) => nodeProcess.stderr.write(text + "\n"),
-  timerStart: (id, ms) => timers.set(id, setTimeout(() => globalThis.__ssrd_fire_timer(id), ms)),
+  timerStart: (id, ms) => timers.set(id, setTimeout(() => hooks.fireTimer(id), ms)),
   timerStop: (id) => clearTimeout(timers.get(id)),
   now: nodeNow,
   utf8Encode: (s) => nodeEncoder.encode(s),
@@ -28,12 +33,12 @@ const savedConsole = globalThis.console;
 vm.runInThisContext(readFileSync(baseJs, "utf8"), { filename: baseJs });
 vm.runInThisContext(readFileSync(shellJs, "utf8"), { filename: shellJs });
 // Loaded the way an ssrd worker loads a page delta.
-globalThis.__ssrd_begin_page(pageJs.slice(0, pageJs.lastIndexOf("/")), siteRoot);
+hooks.beginPage(pageJs.slice(0, pageJs.lastIndexOf("/")), siteRoot);
 vm.runInThisContext(readFileSync(pageJs, "utf8"), { filename: pageJs });
-globalThis.__ssrd_end_page(pageKey);
+hooks.endPage(pageKey);
 globalThis.console = savedConsole;
 
-const render = globalThis.__ssrd_render;
+const render = hooks.render;
 
 // Two measurements: the render alone (a string, as V8 holds it: a rope), and the render plus
 // its UTF-8 bytes, which is what any server must produce to send it (res.end(html) does this).

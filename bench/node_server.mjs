@@ -41,9 +41,12 @@ if (cluster.isPrimary) {
   const nodeProcess = process;
   const timers = new Map();
   const streams = new Map(); // render id -> res
+  // The base registers its entry points (render, stream, ...) through setHooks.
+  let hooks = null;
   globalThis.__ssrd_native = {
+    setHooks: (h) => { hooks = h; },
     log: (level, text) => nodeProcess.stderr.write(text + "\n"),
-    timerStart: (id, ms) => timers.set(id, nodeSetTimeout(() => { timers.delete(id); globalThis.__ssrd_fire_timer(id); }, ms)),
+    timerStart: (id, ms) => timers.set(id, nodeSetTimeout(() => { timers.delete(id); hooks.fireTimer(id); }, ms)),
     timerStop: (id) => { nodeClearTimeout(timers.get(id)); timers.delete(id); },
     renderId: () => 0,
     runAs: (render, fn, args) => fn(...(args || [])),
@@ -65,13 +68,13 @@ if (cluster.isPrimary) {
   vm.runInThisContext(readFileSync(baseJs, "utf8"), { filename: baseJs });
   vm.runInThisContext(readFileSync(shellJs, "utf8"), { filename: shellJs });
   for (const r of Object.values(routes)) {
-    globalThis.__ssrd_begin_page(r.file.slice(0, r.file.lastIndexOf("/")), siteRoot);
+    hooks.beginPage(r.file.slice(0, r.file.lastIndexOf("/")), siteRoot);
     vm.runInThisContext(readFileSync(r.file, "utf8"), { filename: r.file });
-    globalThis.__ssrd_end_page(r.key);
+    hooks.endPage(r.key);
   }
   globalThis.console = savedConsole;
-  const render = globalThis.__ssrd_render;
-  const renderStream = globalThis.__ssrd_stream;
+  const render = hooks.render;
+  const renderStream = hooks.stream;
   let nextId = 1;
 
   http

@@ -77,8 +77,8 @@ first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
 		}
 		t[ISO][r] = ssrd__now_ms() - t0;
 		t0        = ssrd__now_ms();
-		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 0, NULL,
-		        msg, sizeof(msg))
+		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 1, 0,
+		        NULL, msg, sizeof(msg))
 		    != SSRD_OK) {
 			die("context", msg);
 		}
@@ -91,7 +91,7 @@ first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
 				die("no route", path);
 			}
 			t0 = ssrd__now_ms();
-			ssrd__sitectx_render(&sc, job);
+			ssrd__sitectx_render(&sc, job, (uint64_t) k + 1);
 			t[k][r] = ssrd__now_ms() - t0;
 			if (job->err != SSRD_OK) {
 				die("render",
@@ -204,14 +204,14 @@ main(int argc, char **argv)
 		 * page delta the way a worker does. Then the raw call is timed.
 		 */
 		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
-		    || ssrd__sitectx_open(&sc, iso, 0, &base, site, NULL, 0,
+		    || ssrd__sitectx_open(&sc, iso, 0, &base, site, NULL, 1, 0,
 		           NULL, msg, sizeof(msg))
 		        != SSRD_OK
 		    || ssrd__job_new(site, path, props, strlen(props), &first)
 		        != SSRD_OK) {
 			die("evaluate", msg);
 		}
-		ssrd__sitectx_render(&sc, first);
+		ssrd__sitectx_render(&sc, first, 1);
 		if (first->err != SSRD_OK) {
 			die("render",
 			    first->error_text ? first->error_text : "?");
@@ -223,35 +223,18 @@ main(int argc, char **argv)
 			     { path, strlen(path) }, { params, strlen(params) },
 			     { props, strlen(props) } };
 		if (strcmp(mode, "js") == 0) {
-			/* React's own time: the loop runs inside V8, timed with
-			 * performance.now, no C per render. */
-			static const char loop[]
-			    = "globalThis.__bench = (k, p, pa, pr, n, w) => { "
-			      "const t = [];"
-			      " let s = 0; for (let i = -w; i < n; i++) { "
-			      "const t0 = performance.now();"
-			      " const h = __ssrd_render(k, p, pa, pr); const "
-			      "dt = performance.now() - t0;"
-			      " if (i >= 0) t.push(dt); s = h.length; }"
-			      " t.sort((a, b) => a - b); return "
-			      "String(t[t.length >> 1]); };";
+			/* React's own time: the loop runs inside V8 (the base's
+			 * timeRenders hook), timed with performance.now, no C
+			 * per render. */
 			char nbuf[32], wbuf[32], *out;
 			snprintf(nbuf, sizeof(nbuf), "%ld", iters);
 			snprintf(wbuf, sizeof(wbuf), "%ld", warmup);
 			ssrd_str a6[] = { args[0], args[1], args[2], args[3],
 				{ nbuf, strlen(nbuf) },
 				{ wbuf, strlen(wbuf) } };
-			if (ssrd__context_eval(
-			        ctx, loop, strlen(loop), "bench.js", &err)
-			        != SSRD_OK
-			    || ssrd__context_eval(ctx,
-			           "globalThis.__bench2 = (k,p,pa,pr,n,w) => "
-			           "__bench(k,p,pa,pr,+n,+w);",
-			           66, "b2.js", &err)
-			        != SSRD_OK
-			    || ssrd__context_call(
-			           ctx, "__bench2", a6, 6, &out, &size, &err)
-			        != SSRD_OK) {
+			if (ssrd__context_call(
+			        ctx, "timeRenders", a6, 6, &out, &size, &err)
+			    != SSRD_OK) {
 				die("js loop", err.message ? err.message : "?");
 			}
 			printf("{\"engine\":\"ssrd-js\",\"path\":\"%s\","
@@ -264,8 +247,8 @@ main(int argc, char **argv)
 		for (long i = -warmup; i < iters; i++) {
 			char  *out;
 			double t0 = ssrd__now_ms();
-			if (ssrd__context_call(ctx, "__ssrd_render", args, 4,
-			        &out, &size, &err)
+			if (ssrd__context_call(
+			        ctx, "render", args, 4, &out, &size, &err)
 			    != SSRD_OK) {
 				die("render", err.message ? err.message : "?");
 			}

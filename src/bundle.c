@@ -96,8 +96,8 @@ ssrd__bundle_clear(ssrd_bundle *b)
 		return;
 	}
 	if (b->kind > 0) {
-		ssrd__cachestats_hold(b->kind - 1, -(long) b->len,
-		    -(long) b->code_cache_len);
+		ssrd__cachestats_hold(
+		    b->kind - 1, -(long) b->len, -(long) b->code_cache_len);
 	}
 	free(b->code_cache);
 	free(b->path);
@@ -322,7 +322,12 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 		    cfg->cache_dir, strerror(errno));
 		return SSRD_EIO;
 	}
+	/* Strict mode for the whole base: no function of it hands a caller
+	 * the global as a sloppy `this`, or shows one to a stack trace
+	 * formatter (CallSite.getThis), which a page could otherwise use to
+	 * reach a shared context's global (isolation = page). */
 	const char        *args[] = { entry, ESBUILD_COMMON, "--minify",
+		       "--banner:js=\"use strict\";",
 		       "--alias:util=./node-shims/util.js",
 		       "--alias:crypto=./node-shims/empty.js",
 		       "--alias:stream=./node-shims/stream.js",

@@ -63,7 +63,12 @@ struct ssrd_job {
 	size_t html_len;
 	char  *error_text; /* message and source-mapped stack otherwise
 	                      (malloc'd) */
-	double queue_ms;   /* waiting in the queue */
+	/* boundary errors React reported while streaming (a Suspense boundary
+	 * whose content threw, left to the client): the page is sent, but it
+	 * is not what the page renders when all is well, so no cache keeps it
+	 */
+	int    reported;
+	double queue_ms;  /* waiting in the queue */
 	double render_ms; /* from start to end (streaming: to the last chunk) */
 	double first_ms;  /* from start to the first output */
 	/* parts of render_ms: opening a context and evaluating the site's
@@ -71,8 +76,8 @@ struct ssrd_job {
 	 * delta (0 when it was already) */
 	double context_ms, shell_ms, delta_ms;
 	double done_ms; /* ssrd__now_ms() when the worker finished it */
-	int    worker;    /* which worker rendered it */
-	char  *console;   /* "LEVEL message\n" lines, when capture_console */
+	int    worker;  /* which worker rendered it */
+	char  *console; /* "LEVEL message\n" lines, when capture_console */
 	size_t console_len;
 	ssrd_heap_stats heap; /* the worker's isolate, when heap_stats */
 	/* private to the pool */
@@ -193,9 +198,9 @@ size_t ssrd__pool_drain(ssrd_pool *pool, double grace_ms);
 
 /* What one worker has done, for logs and diagnose. */
 typedef struct ssrd_worker_stats {
-	unsigned long renders;  /* jobs it completed */
-	unsigned long recycles; /* isolates it replaced */
-	unsigned long timeouts; /* JavaScript the watchdog stopped */
+	unsigned long renders;     /* jobs it completed */
+	unsigned long recycles;    /* isolates it replaced */
+	unsigned long timeouts;    /* JavaScript the watchdog stopped */
 	unsigned long heap_limits; /* renders stopped at the heap limit */
 	int           inflight;    /* renders in flight now */
 	/* its isolate's heap, as the worker last looked (every

@@ -46,7 +46,7 @@ eval_layer(ssrd_context *ctx, const ssrd_bundle *b, ssrd_js_error *err)
 	        ctx, b->code, b->len, b->path, &cc, err);
 	if (b->kind > 0) {
 		ssrd__cachestats_count(b->kind - 1, SSRD_LEVEL_COMPILE,
-		    cc.rejected       ? SSRD_CACHE_STALE
+		    cc.rejected         ? SSRD_CACHE_STALE
 		        : cc.in != NULL ? SSRD_CACHE_HIT
 		                        : SSRD_CACHE_MISS);
 	}
@@ -68,6 +68,18 @@ eval_layer(ssrd_context *ctx, const ssrd_bundle *b, ssrd_js_error *err)
 	}
 	free(cc.out);
 	return rv;
+}
+
+/* Makes render the one the code run in sc belongs to from now on (0: none),
+ * and in the warm context whose React sc's pages render on (isolation =
+ * page): V8 carries the id in each context's own promise reactions. */
+static void
+set_render(ssrd_sitectx *sc, uint64_t render)
+{
+	ssrd__context_set_render(sc->ctx, render);
+	if (sc->warm != NULL) {
+		ssrd__context_set_render(sc->warm, render);
+	}
 }
 
 /* ---- hooks from JavaScript: arg is the ssrd_sitectx ---- */
@@ -149,8 +161,7 @@ hook_timer_start(void *arg, uint64_t render, uint32_t id, double delay_ms)
 	ssrd_sitectx *sc = arg;
 	ssrd__timers_remove(
 	    &sc->timers, id); /* setInterval re-arms the same id */
-	if (ssrd__timers_add(
-	        &sc->timers, id, ssrd__now_ms() + delay_ms, render)
+	if (ssrd__timers_add(&sc->timers, id, ssrd__now_ms() + delay_ms, render)
 	    != SSRD_OK) {
 		ssrd__log(SSRD_LOG_ERROR, "timer",
 		    "worker=%d msg=\"out of memory scheduling a timer\"",
@@ -169,7 +180,8 @@ void
 ssrd__sitectx_close(ssrd_sitectx *sc)
 {
 	ssrd__context_free(sc->ctx);
-	sc->ctx = NULL;
+	sc->ctx  = NULL;
+	sc->warm = NULL;
 	ssrd__site_unref(sc->site);
 	sc->site = NULL;
 	free(sc->loaded);
@@ -180,10 +192,72 @@ ssrd__sitectx_close(ssrd_sitectx *sc)
 	ssrd__timers_free(&sc->timers);
 }
 
+/*
+ * Freezes what the renders of sc will share (the base's lockdown hook,
+ * js/runtime/lockdown.js): the built-ins, React's exports and the objects
+ * React hands every render alike. Its probe renders end in the microtasks
+ * the call runs; a lockdown that did not finish fails the open.
+ */
+static int
+lockdown(ssrd_sitectx *sc, char *msg, size_t msglen)
+{
+	ssrd_js_error err = { 0 };
+	char         *out = NULL;
+	size_t        n;
+	int           rv
+	    = ssrd__context_call(sc->ctx, "lockdown", NULL, 0, &out, &n, &err);
+	free(out);
+	out = NULL;
+	if (rv == SSRD_OK) {
+		rv = ssrd__context_call(
+		    sc->ctx, "lockdownDone", NULL, 0, &out, &n, &err);
+		if (rv == SSRD_OK && strcmp(out, "1") != 0) {
+			rv = SSRD_EENGINE;
+		}
+		free(out);
+	}
+	if (rv != SSRD_OK) {
+		char *text = rv == SSRD_EJS
+		    ? ssrd__sitectx_format_error(sc->base, sc->site, &err)
+		    : NULL;
+		snprintf(msg, msglen,
+		    "freezing the context's built-ins failed: %s",
+		    text ? text : ssrd_strerror(rv));
+		free(text);
+	}
+	ssrd__js_error_clear(&err);
+	return rv;
+}
+
+/* isolation = page: sc's pages render on the warm context's React (warm may
+ * be NULL: nothing to link). */
+static int
+link_warm(ssrd_sitectx *sc, ssrd_context *warm, char *msg, size_t msglen)
+{
+	static const char *const links[][2] = {
+		{ "sharedModules", "modules" },
+		{ "sharedRenderWith", "renderWith" },
+		{ "sharedStreamWith", "streamWith" },
+		{ "sharedAbort", "localAbort" },
+		{ "sharedEndRender", "localEndRender" },
+	};
+	for (size_t i = 0; warm != NULL && i < sizeof(links) / sizeof(links[0]);
+	     i++) {
+		if (ssrd__context_link(sc->ctx, links[i][0], warm, links[i][1])
+		    != SSRD_OK) {
+			snprintf(msg, msglen,
+			    "cannot link the worker's warm context (%s)",
+			    links[i][1]);
+			return SSRD_EENGINE;
+		}
+	}
+	return SSRD_OK;
+}
+
 int
 ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
-    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
-    const ssrd_sitectx_loop *loop, char *msg, size_t msglen)
+    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int lock,
+    int worker, const ssrd_sitectx_loop *loop, char *msg, size_t msglen)
 {
 	ssrd_js_error      err   = { 0 };
 	ssrd_context_hooks hooks = { .arg = sc,
@@ -213,28 +287,19 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 		ssrd__sitectx_close(sc);
 		return rv;
 	}
-	sc->site = ssrd__site_ref(site);
-	/* isolation = page: this context's code renders on the warm context's
-	 * React. */
-	if (warm != NULL
-	    && (ssrd__context_link(
-	            sc->ctx, "__ssrd_shared_modules", warm, "__ssrd_modules")
-	            != SSRD_OK
-	        || ssrd__context_link(sc->ctx, "__ssrd_render_with", warm,
-	               "__ssrd_render_with")
-	            != SSRD_OK
-	        || ssrd__context_link(sc->ctx, "__ssrd_stream_with", warm,
-	               "__ssrd_stream_with")
-	            != SSRD_OK)) {
-		snprintf(msg, msglen, "cannot link the worker's warm context");
-		ssrd__sitectx_close(sc);
-		return SSRD_EENGINE;
-	}
+	sc->site                    = ssrd__site_ref(site);
+	sc->warm                    = warm;
 	const ssrd_bundle *layers[] = { base, &site->shell };
 	double             t1       = t0;
 	for (size_t i = from_snapshot ? 1 : 0; i < 2; i++) {
 		if (i == 1) {
 			t1 = ssrd__now_ms();
+			/* the base is in: its hooks take the links */
+			if ((rv = link_warm(sc, warm, msg, msglen))
+			    != SSRD_OK) {
+				ssrd__sitectx_close(sc);
+				return rv;
+			}
 		}
 		rv = eval_layer(sc->ctx, layers[i], &err);
 		if (rv != SSRD_OK) {
@@ -247,6 +312,10 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 			ssrd__sitectx_close(sc);
 			return rv;
 		}
+	}
+	if (lock && (rv = lockdown(sc, msg, msglen)) != SSRD_OK) {
+		ssrd__sitectx_close(sc);
+		return rv;
 	}
 	sc->open_ms  = t1 - t0;
 	sc->shell_ms = ssrd__now_ms() - t1;
@@ -282,7 +351,7 @@ load_page(ssrd_sitectx *sc, ssrd_job *job, char **text)
 		     { site->root, strlen(site->root) } };
 	ssrd_str      end[]   = { { job->page_key, strlen(job->page_key) } };
 	int           rv      = ssrd__context_call(
-	                   sc->ctx, "__ssrd_begin_page", begin, 2, &out, &n, &err);
+	                   sc->ctx, "beginPage", begin, 2, &out, &n, &err);
 	free(out);
 	out = NULL;
 	if (rv == SSRD_OK) {
@@ -290,7 +359,7 @@ load_page(ssrd_sitectx *sc, ssrd_job *job, char **text)
 	}
 	if (rv == SSRD_OK) {
 		rv = ssrd__context_call(
-		    sc->ctx, "__ssrd_end_page", end, 1, &out, &n, &err);
+		    sc->ctx, "endPage", end, 1, &out, &n, &err);
 		free(out);
 	}
 	if (rv == SSRD_EJS) {
@@ -314,8 +383,7 @@ read_policy(ssrd_sitectx *sc, const ssrd_job *job)
 	char    *out    = NULL;
 	size_t   n;
 	int      ttl = -1, swr = -1;
-	if (ssrd__context_call(
-	        sc->ctx, "__ssrd_page_cache", args, 1, &out, &n, NULL)
+	if (ssrd__context_call(sc->ctx, "pageCache", args, 1, &out, &n, NULL)
 	    == SSRD_OK) {
 		if (strcmp(out, "off") == 0) {
 			ttl = 0;
@@ -341,7 +409,7 @@ apply_policy(const ssrd_sitectx *sc, ssrd_job *job)
 }
 
 void
-ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job)
+ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 {
 	ssrd_js_error err    = { 0 };
 	ssrd_str      args[] = {
@@ -354,8 +422,11 @@ ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job)
 	job->err       = load_page(sc, job, &job->error_text);
 	if (job->err == SSRD_OK) {
 		apply_policy(sc, job);
-		job->err = ssrd__context_call(sc->ctx, "__ssrd_render", args, 4,
+		/* what the page's code sets going (a timer) is the render's */
+		set_render(sc, render);
+		job->err = ssrd__context_call(sc->ctx, "render", args, 4,
 		    &job->html, &job->html_len, &err);
+		set_render(sc, 0);
 	}
 	if (job->error_text == NULL && job->err == SSRD_EJS) {
 		ssrd__sitectx_job_error(sc, job, &err);
@@ -414,10 +485,10 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		 * reactions and timers too, carries its id. The call runs the
 		 * microtasks it queued, so the render may already have ended
 		 * (and set the job's outcome) when it returns. */
-		ssrd__context_set_render(sc->ctx, render);
+		set_render(sc, render);
 		rv = ssrd__context_call(
-		    sc->ctx, "__ssrd_stream", args, 6, &out, &n, &err);
-		ssrd__context_set_render(sc->ctx, 0);
+		    sc->ctx, "stream", args, 6, &out, &n, &err);
+		set_render(sc, 0);
 		free(out);
 	}
 	if (rv != SSRD_OK) {
@@ -441,10 +512,24 @@ ssrd__sitectx_abort(ssrd_sitectx *sc, uint64_t render, const char *reason)
 	snprintf(rid, sizeof(rid), "%llu", (unsigned long long) render);
 	ssrd_str args[] = { { rid, strlen(rid) }, { reason, strlen(reason) } };
 	if (sc->ctx != NULL) {
-		ssrd__context_set_render(sc->ctx, render);
+		set_render(sc, render);
 		(void) ssrd__context_call(
-		    sc->ctx, "__ssrd_abort", args, 2, &out, &n, NULL);
-		ssrd__context_set_render(sc->ctx, 0);
+		    sc->ctx, "abort", args, 2, &out, &n, NULL);
+		set_render(sc, 0);
+		free(out);
+	}
+}
+
+void
+ssrd__sitectx_end_render(ssrd_sitectx *sc, uint64_t render)
+{
+	char   rid[24], *out = NULL;
+	size_t n;
+	snprintf(rid, sizeof(rid), "%llu", (unsigned long long) render);
+	ssrd_str args[] = { { rid, strlen(rid) } };
+	if (sc->ctx != NULL) {
+		(void) ssrd__context_call(
+		    sc->ctx, "endRender", args, 1, &out, &n, NULL);
 		free(out);
 	}
 }

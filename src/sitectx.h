@@ -41,7 +41,10 @@ typedef struct ssrd_sitectx_loop {
  * one worker thread; a zeroed struct is a closed one.
  */
 struct ssrd_sitectx {
-	ssrd_context  *ctx;  /* NULL when closed */
+	ssrd_context *ctx; /* NULL when closed */
+	/* isolation = page: the worker's warm context, whose React renders
+	 * this context's pages (borrowed); NULL otherwise */
+	ssrd_context  *warm;
 	ssrd_site     *site; /* the generation it was made for (a reference) */
 	unsigned char *loaded; /* per route of site: its delta is evaluated */
 	int *cache_ttl, *cache_swr; /* per route: the page's policy, -1: none */
@@ -60,20 +63,29 @@ struct ssrd_sitectx {
 /*
  * Opens sc for site in iso: a new context (from the isolate's snapshot if it
  * has one, else with base evaluated), linked to warm's React when warm is
- * not NULL (isolation = page), with the shell evaluated. Closes sc first if
- * open. On failure returns the error with the reason in msg; sc is closed.
+ * not NULL (isolation = page), with the shell evaluated; with lock set, then
+ * locked down for sharing (its built-ins, React's exports and the objects
+ * React hands every render frozen: js/runtime/lockdown.js). Closes sc first
+ * if open. On failure returns the error with the reason in msg; sc is
+ * closed.
  */
 int ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
-    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
-    const ssrd_sitectx_loop *loop, char *msg, size_t msglen);
+    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int lock,
+    int worker, const ssrd_sitectx_loop *loop, char *msg, size_t msglen);
 
 /*
- * Renders job (whose site must be sc->site) in sc, loading the route's page
+ * Renders job (whose site must be sc->site) in sc as render (the loop's id
+ * for it: what its code sets going belongs to it), loading the route's page
  * delta first if need be, and fills the job's outputs: html, or err with
  * error_text (a page that threw: message and source-mapped stack; bad props:
  * the reason; a page that did not build: esbuild's message).
  */
-void ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job);
+void ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job, uint64_t render);
+
+/* A render has ended: what it left to run later in sc (its timers and
+ * intervals; with isolation = page, in the warm context too) is cancelled.
+ */
+void ssrd__sitectx_end_render(ssrd_sitectx *sc, uint64_t render);
 
 /*
  * Starts job as a streaming render numbered render (renderToReadableStream;

@@ -38,8 +38,8 @@
 struct render {
 	uint64_t      rid;
 	ssrd_job     *job;
-	ssrd_sitectx *sc;  /* the context it runs in */
-	ssrd_strbuf   out; /* output not yet handed to the caller */
+	ssrd_sitectx *sc;        /* the context it runs in */
+	ssrd_strbuf   out;       /* output not yet handed to the caller */
 	size_t        out_total; /* bytes it produced in all */
 	int           too_big;   /* passed max_output: the rest is dropped */
 	double        start_ms, last_ms;
@@ -97,7 +97,7 @@ reports_flush(struct worker *w, struct render *r, int log)
 struct host_done {
 	ssrd_host_task    task;
 	struct worker    *w;
-	ssrd_sitectx     *sc; /* where its promise waits */
+	ssrd_sitectx     *sc;  /* where its promise waits */
 	uint64_t          rid; /* the render that called */
 	uint32_t          promise;
 	char             *op, *args, *root;
@@ -135,10 +135,11 @@ live_close(struct worker *w, ssrd_sitectx *sc)
 	free(sc);
 }
 
-/* Opens a context for site on the heap and counts it as live. */
+/* Opens a context for site on the heap and counts it as live; locked down
+ * for sharing when lock is set (one that serves many renders). */
 static ssrd_sitectx *
-context_open(
-    struct worker *w, ssrd_site *site, char *msg, size_t msglen, int *rv)
+context_open(struct worker *w, ssrd_site *site, int lock, char *msg,
+    size_t msglen, int *rv)
 {
 	ssrd_pool    *p  = w->pool;
 	ssrd_sitectx *sc = calloc(1, sizeof(*sc));
@@ -148,8 +149,8 @@ context_open(
 		return NULL;
 	}
 	*rv = ssrd__sitectx_open(sc, w->iso, p->opts.isolate.snapshot != NULL,
-	    p->base, site, w->warm ? w->warm->ctx : NULL, w->index, &w->loop,
-	    msg, msglen);
+	    p->base, site, w->warm ? w->warm->ctx : NULL, lock, w->index,
+	    &w->loop, msg, msglen);
 	if (*rv == SSRD_OK && (*rv = live_add(w, sc)) != SSRD_OK) {
 		snprintf(msg, msglen, "out of memory");
 		ssrd__sitectx_close(sc);
@@ -210,11 +211,10 @@ context_for(struct worker *w, ssrd_job *job)
 	char       msg[1024];
 	int        rv;
 	if (p->opts.isolation == SSRD_ISOLATION_SITE) {
-		ssrd_sitectx **slot = &w->slots[job->site->slot];
-		int            state
-		    = *slot == NULL                ? SSRD_CACHE_MISS
-		    : (*slot)->site == job->site ? SSRD_CACHE_HIT
-		                                 : SSRD_CACHE_STALE;
+		ssrd_sitectx **slot  = &w->slots[job->site->slot];
+		int            state = *slot == NULL        ? SSRD_CACHE_MISS
+		               : (*slot)->site == job->site ? SSRD_CACHE_HIT
+		                                            : SSRD_CACHE_STALE;
 		context_counted(state);
 		if (state == SSRD_CACHE_HIT) {
 			return *slot;
@@ -224,7 +224,7 @@ context_for(struct worker *w, ssrd_job *job)
 			 * there */
 			context_retire(w, *slot);
 		}
-		*slot = context_open(w, job->site, msg, sizeof(msg), &rv);
+		*slot = context_open(w, job->site, 1, msg, sizeof(msg), &rv);
 		if (*slot != NULL) {
 			job->context_ms = (*slot)->open_ms;
 			job->shell_ms   = (*slot)->shell_ms;
@@ -233,7 +233,7 @@ context_for(struct worker *w, ssrd_job *job)
 	} else {
 		context_counted(SSRD_CACHE_MISS);
 		ssrd_sitectx *sc
-		    = context_open(w, job->site, msg, sizeof(msg), &rv);
+		    = context_open(w, job->site, 0, msg, sizeof(msg), &rv);
 		if (sc != NULL) {
 			job->context_ms = sc->open_ms;
 			job->shell_ms   = sc->shell_ms;
@@ -366,7 +366,8 @@ stop_message(const struct worker *w, int how, double ran_ms, double limit_ms,
 	} else {
 		snprintf(buf, len,
 		    "render_timeout_ms: the page's JavaScript ran for %.0f ms "
-		    "without yielding and was stopped (the render's limit: %.0f "
+		    "without yielding and was stopped (the render's limit: "
+		    "%.0f "
 		    "ms)",
 		    ran_ms, limit_ms);
 	}
@@ -417,7 +418,8 @@ render_stop(struct worker *w, struct render *r, int how, double ran_ms)
 	if (r->ended) {
 		return;
 	}
-	stop_message(w, how, ran_ms, r->deadline - r->start_ms, why, sizeof(why));
+	stop_message(
+	    w, how, ran_ms, r->deadline - r->start_ms, why, sizeof(why));
 	free(r->abort_why);
 	r->abort_err = how;
 	r->abort_why = strdup(why);
@@ -437,8 +439,8 @@ render_stop(struct worker *w, struct render *r, int how, double ran_ms)
  * isolate's replacement.
  */
 static void
-slice_stopped(struct worker *w, int how, ssrd_sitectx *sc, uint64_t hint,
-    double began)
+slice_stopped(
+    struct worker *w, int how, ssrd_sitectx *sc, uint64_t hint, double began)
 {
 	double         now = ssrd__now_ms();
 	struct render *r   = render_find(w, hint);
@@ -550,6 +552,27 @@ job_heap_stats(struct worker *w, ssrd_job *job)
 	}
 }
 
+/*
+ * What a finished render left behind ends with it: its timers and intervals
+ * are cancelled (in its context, and in the warm React's with isolation =
+ * page), and host calls still out for it are dropped when they come back
+ * (settle_host_calls), so none of its code runs after it.
+ */
+static void
+render_end_work(struct worker *w, struct render *r)
+{
+	if (r->sc->ctx == NULL) {
+		return;
+	}
+	double t0 = ssrd__now_ms();
+	slice_begin(w, slice_deadline(w));
+	ssrd__sitectx_end_render(r->sc, r->rid);
+	int how = slice_end(w);
+	if (how != SSRD_OK) {
+		slice_stopped(w, how, r->sc, 0, t0);
+	}
+}
+
 /* Completes a render: its outputs, its context, the caller's done. */
 static void
 render_finish(struct worker *w, struct render *r)
@@ -579,16 +602,19 @@ render_finish(struct worker *w, struct render *r)
 		r->abort_why    = NULL;
 	}
 	if (r->out.failed) {
-		job_fail(job, SSRD_ENOMEM, "out of memory gathering the output");
+		job_fail(
+		    job, SSRD_ENOMEM, "out of memory gathering the output");
 	}
 	if (job->chunk == NULL && job->err == SSRD_OK) {
 		job->html_len = r->out.len;
 		job->html     = ssrd__strbuf_take(&r->out);
 	}
 	ssrd__strbuf_free(&r->out);
+	job->reported = r->reports != NULL;
 	reports_flush(w, r, job->err == SSRD_OK || r->abort_err != SSRD_OK);
 	free(r->abort_why);
 	job->render_ms = ssrd__now_ms() - r->start_ms;
+	render_end_work(w, r);
 	context_release(w, r->sc);
 	free(r);
 	job_heap_stats(w, job);
@@ -619,10 +645,13 @@ static void
 job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
     double timeout)
 {
-	ssrd_pool *p = w->pool;
+	ssrd_pool *p   = w->pool;
+	uint64_t   rid = ++w->next_rid;
 	sc->users++;
 	slice_begin(w, t0 + timeout);
-	ssrd__sitectx_render(sc, job);
+	ssrd__sitectx_render(sc, job, rid);
+	/* nothing the page set going outlives its render */
+	ssrd__sitectx_end_render(sc, rid);
 	int how        = slice_end(w);
 	job->render_ms = job->first_ms = ssrd__now_ms() - t0;
 	if (how != SSRD_OK) {
@@ -660,8 +689,9 @@ job_start(struct worker *w, ssrd_job *job)
 	w->idle_since = 0;
 	/* a job may ask for its own limit, up to timeout_max_ms */
 	double timeout = job->timeout_ms > 0
-	    ? (job->timeout_ms < p->opts.timeout_max_ms ? job->timeout_ms
-	                                                : p->opts.timeout_max_ms)
+	    ? (job->timeout_ms < p->opts.timeout_max_ms
+	            ? job->timeout_ms
+	            : p->opts.timeout_max_ms)
 	    : p->opts.timeout_ms;
 	if (__atomic_load_n(&job->cancelled, __ATOMIC_ACQUIRE)) {
 		job_fail(job, SSRD_ECLOSED, "cancelled before it started");
@@ -868,7 +898,11 @@ settle_host_calls(struct worker *w, struct host_done *d)
 	for (d = rev; d != NULL;) {
 		struct host_done *next = d->next;
 		ssrd_sitectx     *sc   = d->sc;
-		if (sc->ctx != NULL) {
+		/* a call made for a render that has ended is dropped: none of
+		 * its code runs after it (one made outside any render, by a
+		 * module as it loaded, is settled) */
+		if (sc->ctx != NULL
+		    && (d->rid == 0 || render_find(w, d->rid) != NULL)) {
 			double t0 = ssrd__now_ms();
 			slice_begin(w, render_slice_deadline(w, d->rid));
 			(void) ssrd__context_settle(sc->ctx, d->promise,
@@ -1075,8 +1109,9 @@ worker_boot(struct worker *w)
 	if (how != SSRD_OK) {
 		snprintf(w->start_msg, sizeof(w->start_msg),
 		    "%s while the worker opened its contexts",
-		    how == SSRD_EOOM ? "the heap reached heap_max_mb"
-		                     : "a site's code ran past render_timeout_ms");
+		    how == SSRD_EOOM
+		        ? "the heap reached heap_max_mb"
+		        : "a site's code ran past render_timeout_ms");
 		return how;
 	}
 	if (rv != SSRD_OK) {
@@ -1099,29 +1134,23 @@ boot_contexts(struct worker *w)
 	int        rv = SSRD_OK;
 	if (p->opts.isolation == SSRD_ISOLATION_PAGE) {
 		/* Renders make their own contexts; this one stays as the warm
-		 * React they share, its exports frozen so no page can swap
-		 * them. */
+		 * React they share: locked down (its built-ins, React's exports
+		 * and what React hands every render frozen), and with no eval
+		 * or Function() of its own, so that no page reaches its global
+		 * through a constructor of an object React gave it. */
 		w->warm = context_open(
-		    w, p->sites[0], w->start_msg, sizeof(w->start_msg), &rv);
+		    w, p->sites[0], 1, w->start_msg, sizeof(w->start_msg), &rv);
 		if (w->warm == NULL) {
 			return rv;
 		}
-		char  *out = NULL;
-		size_t n;
-		rv = ssrd__context_call(w->warm->ctx, "__ssrd_freeze_shared",
-		    NULL, 0, &out, &n, NULL);
-		free(out);
-		if (rv != SSRD_OK) {
-			snprintf(w->start_msg, sizeof(w->start_msg),
-			    "cannot freeze React's exports");
-			return rv;
-		}
+		ssrd__context_forbid_eval(w->warm->ctx);
 	} else {
 		/* site: the contexts renders reuse; request: proof that one
 		 * can be made, closed again */
 		for (size_t i = 0; i < p->nsites; i++) {
-			w->slots[i] = context_open(w, p->sites[i], w->start_msg,
-			    sizeof(w->start_msg), &rv);
+			w->slots[i] = context_open(w, p->sites[i],
+			    p->opts.isolation == SSRD_ISOLATION_SITE,
+			    w->start_msg, sizeof(w->start_msg), &rv);
 			if (w->slots[i] == NULL) {
 				return rv;
 			}
@@ -1144,8 +1173,8 @@ worker_shutdown(struct worker *w)
 	free(w->slots);
 	w->caplive = 0;
 	w->live    = NULL;
-	w->slots = NULL;
-	w->warm  = NULL;
+	w->slots   = NULL;
+	w->warm    = NULL;
 	ssrd__isolate_free(w->iso);
 	w->iso = NULL;
 }

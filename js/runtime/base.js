@@ -1,9 +1,13 @@
 // base.js: the React base layer. Bundled once per process by esbuild into an
 // IIFE and snapshotted; every worker context starts with it. It exposes React to
 // the site's layers through `require` (they keep react external), holds the
-// shell and the pages they register, and gives C one entry point to render:
-// globalThis.__ssrd_render.
+// shell and the pages they register, and gives C its entry points (render,
+// stream, abort, ...) as hooks: an object registered with the native
+// setHooks(), which C calls by name and no JavaScript can reach. Neither the
+// hooks nor __ssrd_native are left on the global: page code can neither call
+// what ssrd calls nor speak for another render.
 import "./polyfills.js";
+import { harden, hiddenIntrinsics, sealInternals } from "./lockdown.js";
 import React from "react";
 import jsxRuntime from "react/jsx-runtime";
 // The "bun" server build: its streaming renderer writes strings to a direct
@@ -17,6 +21,10 @@ import ReactDOMServer from "react-dom/server.bun";
 // root, named SQLite databases, allowlisted hosts and variables), each call
 // a Promise settled by ssrd's host threads. `import { db } from "ssrd"`.
 const native = globalThis.__ssrd_native;
+const { fireTimer, endRenderTimers } = globalThis.__ssrd_polyfill_hooks;
+delete globalThis.__ssrd_polyfill_hooks;
+// What C calls (ssrd__context_call): filled below, registered at the end.
+const hooks = { fireTimer };
 const host = (op, args) => native.hostCall(op, JSON.stringify(args));
 function logFields(fields) {
   let out = "";
@@ -74,30 +82,14 @@ function normalize(path) {
 // that its external imports of components/ resolve to the shell's modules.
 let loading = null;
 
-// With isolation = page, ssrd links a warm context's modules in here, so that
-// this fresh context's pages run on React code that has already warmed up.
-globalThis.__ssrd_modules = modules;
-// With isolation = page, fresh contexts reach this context's objects through
-// React, and from any object its prototypes: freeze React's exports and this
-// context's built-in prototypes and namespaces, so that no page can leave
-// anything behind for the next one (Array.prototype.map = ..., say).
-globalThis.__ssrd_freeze_shared = function () {
-  for (const m of Object.values(modules)) Object.freeze(m);
-  const ctors = [Object, Function, Array, String, Number, Boolean, Symbol, BigInt, Date, RegExp,
-    Error, TypeError, RangeError, SyntaxError, ReferenceError, Map, Set, WeakMap, WeakSet, Promise,
-    ArrayBuffer, Uint8Array, Object.getPrototypeOf(Uint8Array)];
-  for (const c of ctors) {
-    Object.freeze(c.prototype);
-    Object.freeze(c);
-  }
-  for (const ns of [JSON, Math, Reflect]) Object.freeze(ns);
-  return "";
-};
-
+// With isolation = page, ssrd links a warm context's hooks in here
+// (sharedModules, sharedRenderWith, ...), so that this fresh context's pages
+// run on React code that has already warmed up.
+hooks.modules = modules;
 globalThis.require = function require(name) {
   // The host bridge is always this context's own: its calls settle here.
   if (name === "ssrd") return modules.ssrd;
-  const m = (globalThis.__ssrd_shared_modules || modules)[name];
+  const m = (hooks.sharedModules || modules)[name];
   if (m !== undefined) return m;
   if (loading !== null && (name.startsWith("./") || name.startsWith("../"))) {
     const abs = normalize(loading.dir + "/" + name);
@@ -118,12 +110,15 @@ class BadPropsError extends Error {
 }
 
 // The site's shell: its layout and components/ modules, keyed "components/Nav.jsx".
-const shell = { layout: null, modules: {} };
+const shell = { layout: null, modules: {}, registered: false };
 // Page components by page key ("app/products/[id]/page.jsx"), as their deltas are evaluated.
 const pages = {};
 
-// Called by the shell bundle when it is evaluated.
+// Called by the shell bundle when it is evaluated: once per context, so that
+// no later code can put another layout under every page.
 globalThis.__ssrd_register_shell = function (layout, mods) {
+  if (shell.registered) throw new Error("ssrd: the site's shell is registered once per context");
+  shell.registered = true;
   // A page imports these through esbuild's CommonJS interop (__toESM), which
   // keeps named and default exports apart only for modules marked __esModule.
   for (const m of Object.values(mods)) {
@@ -133,15 +128,16 @@ globalThis.__ssrd_register_shell = function (layout, mods) {
   shell.modules = mods;
 };
 
-// ssrd calls these around evaluating a page delta, which leaves its exports in __ssrd_page.
-globalThis.__ssrd_begin_page = function (dir, root) {
+// ssrd calls these around evaluating a page delta, which leaves its exports in
+// the global __ssrd_page (esbuild's --global-name: a var, so it stays defined).
+hooks.beginPage = function (dir, root) {
   loading = { dir, root };
   return "";
 };
-globalThis.__ssrd_end_page = function (pageKey) {
+hooks.endPage = function (pageKey) {
   loading = null;
   const mod = globalThis.__ssrd_page;
-  delete globalThis.__ssrd_page;
+  globalThis.__ssrd_page = undefined;
   const Page = mod && (mod.default !== undefined ? mod.default : mod);
   if (typeof Page !== "function" && (typeof Page !== "object" || Page === null)) {
     throw new Error(`ssrd: ${pageKey} has no default export to render`);
@@ -155,7 +151,7 @@ globalThis.__ssrd_end_page = function (pageKey) {
 // cached) or { ttl, swr } in seconds; "" when it says nothing (the daemon's
 // defaults). As text for C: "off", or "ttl,swr" with -1 for a default.
 const policies = {};
-globalThis.__ssrd_page_cache = function (pageKey) {
+hooks.pageCache = function (pageKey) {
   const c = policies[pageKey];
   if (c === false) return "off";
   if (c === null || typeof c !== "object") return "";
@@ -185,7 +181,7 @@ const { renderToString, renderToReadableStream } = ReactDOMServer;
 // fragments, memo). The snapshot maker calls it so that the snapshot carries
 // React's render code already compiled: a new worker's first page skips that.
 // Pure and deterministic: the snapshot's bytes must not depend on when it ran.
-globalThis.__ssrd_warmup = function () {
+hooks.warmup = function () {
   const { createElement: h, createContext, useContext, Fragment, memo } = React;
   const Ctx = createContext("warm");
   const Leaf = memo(function Leaf({ i }) {
@@ -209,17 +205,32 @@ globalThis.__ssrd_warmup = function () {
 // Renders one page inside the site's layout and returns the whole document.
 // Renders Page inside layout (either may come from another context of this
 // isolate: with isolation = page, the fresh context calls a warm one's copy).
-globalThis.__ssrd_render_with = function (layout, Page, path, paramsJson, propsJson) {
+function renderWith(layout, Page, path, paramsJson, propsJson) {
   const props = parseObject(propsJson, "props");
   props.params = parseObject(paramsJson, "route params");
   const page = jsx(Page, props);
   return "<!DOCTYPE html>" + renderToString(layout ? jsx(layout, { path, children: page }) : page);
-};
+}
+hooks.renderWith = renderWith;
 
-globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
+hooks.render = function (pageKey, path, paramsJson, propsJson) {
   const Page = pages[pageKey];
   if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
-  return globalThis.__ssrd_render_with(shell.layout, Page, path, paramsJson, propsJson);
+  return (hooks.sharedRenderWith || renderWith)(shell.layout, Page, path, paramsJson, propsJson);
+};
+
+// For measurements (bench/render_bench.c --mode js): renders one page n times
+// after w unmeasured ones, timing each in JavaScript, and returns the median
+// in ms: React's own time, with no C between renders.
+hooks.timeRenders = function (pageKey, path, paramsJson, propsJson, n, w) {
+  const times = [];
+  for (let i = -Number(w); i < Number(n); i++) {
+    const t0 = performance.now();
+    hooks.render(pageKey, path, paramsJson, propsJson);
+    if (i >= 0) times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return String(times[times.length >> 1]);
 };
 
 // ---- streaming: renderToReadableStream, its chunks handed to C as they come ----
@@ -228,7 +239,7 @@ globalThis.__ssrd_render = function (pageKey, path, paramsJson, propsJson) {
 // retried on the client) go to native.report with the component stack.
 const streaming = new Map();
 
-globalThis.__ssrd_stream_with = function (id, layout, Page, pageKey, path, paramsJson, propsJson, clientUrl) {
+function streamWith(id, layout, Page, pageKey, path, paramsJson, propsJson, clientUrl) {
   const props = parseObject(propsJson, "props");
   props.params = parseObject(paramsJson, "route params");
   const page = jsx(Page, props);
@@ -265,18 +276,147 @@ globalThis.__ssrd_stream_with = function (id, layout, Page, pageKey, path, param
     .catch((error) => native.end(id, error))
     .finally(() => streaming.delete(id));
   return "";
-};
+}
+hooks.streamWith = streamWith;
 
-globalThis.__ssrd_stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
+hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
   const Page = pages[pageKey];
   if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
-  return globalThis.__ssrd_stream_with(id, shell.layout, Page, pageKey, path, paramsJson, propsJson, clientUrl);
+  return (hooks.sharedStreamWith || streamWith)(Number(id), shell.layout, Page, pageKey, path, paramsJson, propsJson, clientUrl);
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending
-// Suspense boundaries to the client, and the stream ends.
-globalThis.__ssrd_abort = function (id, reason) {
-  const c = streaming.get(id);
+// Suspense boundaries to the client, and the stream ends. With isolation =
+// page the render streams in the warm context: it is aborted there.
+function abort(id, reason) {
+  const c = streaming.get(Number(id));
   if (c !== undefined) c.abort(new Error(reason));
   return c !== undefined ? "1" : "";
+}
+hooks.abort = (id, reason) => (hooks.sharedAbort || abort)(id, reason);
+hooks.localAbort = abort;
+
+// A render has ended: whatever it left to run later (timers, intervals) is
+// cancelled here, and in the warm context whose React it used.
+function endRender(id) {
+  endRenderTimers(Number(id));
+  return "";
+}
+hooks.endRender = (id) => {
+  endRender(id);
+  if (hooks.sharedEndRender) hooks.sharedEndRender(id);
+  return "";
 };
+hooks.localEndRender = endRender;
+
+// ---- lockdown: what every render of a shared context shares, frozen ----
+// The globals the base defined, the built-ins among them: what lockdown
+// freezes (not what the site's shell adds later). The process object stays
+// writable (libraries set process.env entries), and so do console, whose
+// methods libraries wrap, and the Error constructor, whose stackTraceLimit
+// and prepareStackTrace libraries set (Error.prototype is frozen).
+const baseGlobals = Reflect.ownKeys(globalThis).filter((k) => k !== "__ssrd_native");
+
+// React's own objects that its renderers hand to every render alike (its
+// hooks dispatchers, the class component updater, results of hooks that do
+// not depend on the render): found by rendering a probe twice with each
+// renderer and keeping what came back identical. done is set once both
+// streamed probes have ended.
+const probe = { done: false };
+function probeShared(onShared) {
+  const { createElement: h, createContext, Component } = React;
+  const Ctx = createContext(null);
+  const internals = React.__CLIENT_INTERNALS_DO_NOT_USE_OR_WARN_USERS_THEY_CANNOT_UPGRADE;
+  const hookArgs = {
+    readContext: [Ctx], use: [Ctx], useContext: [Ctx],
+    useCallback: [() => {}, []], useMemo: [() => 0, []], useReducer: [(s) => s, 0],
+    useRef: [null], useState: [0], useDeferredValue: [0], useOptimistic: [0],
+    useSyncExternalStore: [() => () => {}, () => 0, () => 0], useActionState: [(s) => s, 0],
+    useFormState: [(s) => s, 0], useMemoCache: [1], useEffectEvent: [() => {}],
+    useImperativeHandle: [null, () => ({})], useEffect: [() => {}], useLayoutEffect: [() => {}],
+    useInsertionEffect: [() => {}], useDebugValue: [0],
+  };
+  function probeRender(grab) {
+    function Hooks(props, second) {
+      grab(second);
+      const H = internals && internals.H;
+      grab(H);
+      grab(internals && internals.A);
+      for (const key of H ? Object.keys(H) : []) {
+        try {
+          const r = H[key](...(hookArgs[key] || []));
+          if (Array.isArray(r)) r.forEach(grab);
+          else grab(r);
+        } catch {}
+      }
+      return null;
+    }
+    class Klass extends Component {
+      render() {
+        for (const k of Object.keys(this)) grab(this[k]);
+        return null;
+      }
+    }
+    return h(Ctx.Provider, { value: null }, h(Hooks), h(Klass));
+  }
+  const compare = (a, b) => {
+    for (let i = 0; i < a.length && i < b.length; i++) {
+      const v = a[i];
+      if (v === b[i] && ((typeof v === "object" && v !== null) || typeof v === "function")) onShared(v);
+    }
+  };
+  // renderToString, twice
+  const sync = [[], []];
+  for (const run of sync) renderToString(probeRender((v) => run.push(v)));
+  compare(sync[0], sync[1]);
+  // the streaming renderer, twice: ends in the microtasks that follow
+  const streamed = [[], []];
+  const drain = (run) =>
+    renderToReadableStream(probeRender((v) => run.push(v))).then(async (stream) => {
+      const reader = stream.getReader();
+      while (!(await reader.read()).done);
+    });
+  drain(streamed[0])
+    .then(() => drain(streamed[1]))
+    .then(() => {
+      compare(streamed[0], streamed[1]);
+      probe.done = true;
+    });
+}
+
+hooks.lockdown = function () {
+  const skip = new Set([globalThis, globalThis.process, globalThis.console, Error]);
+  // React's internals objects (`__CLIENT_INTERNALS_...`): sealed, not
+  // frozen. Its renderers assign H (hooks dispatcher), A (async dispatcher)
+  // and T (transition) around each piece of work, react-dom p (update
+  // priority); nothing else.
+  const internals = [];
+  for (const m of Object.values(modules)) {
+    for (const key of Object.keys(m)) {
+      const v = m[key];
+      if (/INTERNALS/.test(key) && typeof v === "object" && v !== null) {
+        internals.push(v);
+        skip.add(v);
+      }
+    }
+  }
+  for (const key of baseGlobals) {
+    const d = Object.getOwnPropertyDescriptor(globalThis, key);
+    if (d !== undefined) harden("value" in d ? d.value : [d.get, d.set], skip);
+  }
+  for (const key of Object.getOwnPropertyNames(Error)) {
+    const d = Object.getOwnPropertyDescriptor(Error, key);
+    if ("value" in d) harden(d.value, skip);
+  }
+  for (const o of hiddenIntrinsics()) harden(o, skip);
+  harden(modules, skip);
+  for (const o of internals) sealInternals(o, new Set(["H", "A", "T", "p"]));
+  probeShared((v) => harden(v, skip));
+  return "";
+};
+hooks.lockdownDone = () => (probe.done ? "1" : "");
+
+// The hooks are C's alone from here on, and so are the natives: only the
+// functions above (and the polyfills) hold them.
+native.setHooks(hooks);
+delete globalThis.__ssrd_native;

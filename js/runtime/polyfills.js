@@ -60,33 +60,71 @@ consoleObject.assert = (cond, ...args) => {
 globalThis.console = consoleObject;
 
 // ---- timers: callbacks live here, the schedule lives in C (the worker's loop) ----
-const timers = new Map(); // id -> { fn, args, interval }
+const timers = new Map(); // id -> { fn, args, interval, render }
+const byRender = new Map(); // render id -> Set of its timers' ids
 let nextTimerId = 1;
 
 // A timer remembers the render that set it (promises do so by themselves), so
-// that what its callback logs, fetches or throws is that render's.
+// that what its callback logs, fetches or throws is that render's, and so
+// that it ends with the render (endRenderTimers).
 function startTimer(fn, delay, args, repeat) {
   if (typeof fn !== "function") throw new TypeError("timer callback must be a function");
   const id = nextTimerId++;
   if (nextTimerId > 0x7fffffff) nextTimerId = 1;
   const ms = Math.max(0, Number(delay) || 0);
-  timers.set(id, { fn, args, interval: repeat ? ms : -1, render: native.renderId() });
+  const render = native.renderId();
+  timers.set(id, { fn, args, interval: repeat ? ms : -1, render });
+  if (render !== 0) {
+    let ids = byRender.get(render);
+    if (ids === undefined) byRender.set(render, (ids = new Set()));
+    ids.add(id);
+  }
   native.timerStart(id, ms);
   return id;
 }
 
+function forget(id, t) {
+  timers.delete(id);
+  const ids = t.render !== 0 ? byRender.get(t.render) : undefined;
+  if (ids !== undefined) {
+    ids.delete(id);
+    if (ids.size === 0) byRender.delete(t.render);
+  }
+}
+
 function clearTimer(id) {
-  if (timers.delete(id)) native.timerStop(id);
+  const t = timers.get(id);
+  if (t === undefined) return;
+  forget(id, t);
+  native.timerStop(id);
 }
 
 // ssrd's loop calls this with each due timer's id.
-globalThis.__ssrd_fire_timer = (id) => {
+function fireTimer(id) {
   const t = timers.get(id);
   if (t === undefined) return;
   if (t.interval >= 0) native.timerStart(id, t.interval);
-  else timers.delete(id);
+  else forget(id, t);
   native.runAs(t.render, t.fn, t.args);
-};
+}
+
+// A render has ended: the timers it left (an interval, a timeout not yet due)
+// are cancelled, so that nothing of it runs after it. Timers set outside any
+// render (by a module as it loads) are the context's and stay.
+function endRenderTimers(render) {
+  const ids = byRender.get(render);
+  if (ids === undefined) return 0;
+  byRender.delete(render);
+  for (const id of ids) {
+    timers.delete(id);
+    native.timerStop(id);
+  }
+  return ids.size;
+}
+
+// For the base, which takes them into its hooks (C's entry points) and removes
+// this global.
+globalThis.__ssrd_polyfill_hooks = { fireTimer, endRenderTimers };
 
 globalThis.setTimeout = (fn, delay, ...args) => startTimer(fn, delay, args, false);
 globalThis.setInterval = (fn, delay, ...args) => startTimer(fn, delay, args, true);

@@ -221,13 +221,22 @@ int ssrd__context_new(
     ssrd_isolate *iso, const ssrd_context_hooks *hooks, ssrd_context **out);
 
 /*
- * Sets dst's global dst_name to the value of src's global src_name: an
- * object or function of another context of the same isolate, used from dst
- * as is (calls run in src's context). Returns SSRD_OK, or SSRD_ENOENT if src
- * has no such global. Owner thread only.
+ * Sets dst's hook dst_name to the value of src's hook src_name (hooks: the
+ * object of entry points a base layer registers, out of JavaScript's reach;
+ * a bare context's globals instead): an object or function of another
+ * context of the same isolate, used from dst as is (calls run in src's
+ * context). Returns SSRD_OK, or SSRD_ENOENT if src has no such hook. Owner
+ * thread only.
  */
 int ssrd__context_link(ssrd_context *dst, const char *dst_name,
     ssrd_context *src, const char *src_name);
+
+/*
+ * Turns off eval, new Function() and the like in ctx, for every caller:
+ * code of another context calling this one's Function constructor gets an
+ * EvalError too. Owner thread only.
+ */
+void ssrd__context_forbid_eval(ssrd_context *ctx);
 
 /* Frees a context. NULL is a harmless no-op. Owner thread only. */
 void ssrd__context_free(ssrd_context *ctx);
@@ -250,7 +259,8 @@ int ssrd__context_eval_cached(ssrd_context *ctx, const char *src, size_t len,
     const char *filename, ssrd_code_cache *cc, ssrd_js_error *err);
 
 /*
- * Calls the global function named fn with nargs string arguments (UTF-8)
+ * Calls the hook named fn (see ssrd__context_link; a bare context's global
+ * function) with nargs string arguments (UTF-8)
  * and converts its result to a UTF-8 string in *out (malloc'd, NUL-
  * terminated, caller frees) with its length in *out_len. Microtasks queued
  * by the call are run before returning. Returns SSRD_OK; SSRD_EJS with *err

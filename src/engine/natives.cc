@@ -58,6 +58,17 @@ render_arg(v8::Isolate *isolate, v8::Local<v8::Value> v)
 	return d > 0 ? static_cast<uint64_t>(d) : 0;
 }
 
+// The render a stream's output or end names, if the running code belongs
+// to it; else 0 (dropped). A render's id travels with its code (see
+// current_render), so code that names another render's id -- a page trying
+// to write into a response that is not its own -- is not believed.
+static uint64_t
+own_render_arg(v8::Isolate *isolate, v8::Local<v8::Value> v)
+{
+	uint64_t id = render_arg(isolate, v);
+	return id != 0 && id == current_render(isolate) ? id : 0;
+}
+
 // log(level, text, kind): kind 0 console, 1 the page's own log (ssrd.log)
 static void
 native_log(const v8::FunctionCallbackInfo<v8::Value> &info)
@@ -152,7 +163,8 @@ native_emit(const v8::FunctionCallbackInfo<v8::Value> &info)
 		s->WriteUtf8(isolate, buf, static_cast<int>(n), nullptr,
 		    v8::String::NO_NULL_TERMINATION
 		        | v8::String::REPLACE_INVALID_UTF8);
-		hooks->chunk(hooks->arg, render_arg(isolate, info[0]), buf, n);
+		hooks->chunk(
+		    hooks->arg, own_render_arg(isolate, info[0]), buf, n);
 		free(buf);
 		return;
 	}
@@ -162,8 +174,8 @@ native_emit(const v8::FunctionCallbackInfo<v8::Value> &info)
 	v8::Local<v8::ArrayBufferView> v = info[1].As<v8::ArrayBufferView>();
 	const char                    *data
 	    = static_cast<const char *>(v->Buffer()->Data()) + v->ByteOffset();
-	hooks->chunk(
-	    hooks->arg, render_arg(isolate, info[0]), data, v->ByteLength());
+	hooks->chunk(hooks->arg, own_render_arg(isolate, info[0]), data,
+	    v->ByteLength());
 }
 
 // end(renderId[, error]): the stream finished, or failed with error
@@ -175,7 +187,10 @@ native_end(const v8::FunctionCallbackInfo<v8::Value> &info)
 	if (hooks->end == nullptr || info.Length() < 1) {
 		return;
 	}
-	uint64_t id = render_arg(isolate, info[0]);
+	uint64_t id = own_render_arg(isolate, info[0]);
+	if (id == 0) {
+		return;
+	}
 	if (info.Length() < 2 || info[1]->IsUndefined()) {
 		hooks->end(hooks->arg, id, nullptr);
 		return;
@@ -201,7 +216,7 @@ native_report(const v8::FunctionCallbackInfo<v8::Value> &info)
 	ssrd_error_from_value(isolate, isolate->GetCurrentContext(), info[1],
 	    v8::Local<v8::Message>(), &err);
 	v8::String::Utf8Value stack(isolate, info[2]);
-	hooks->report(hooks->arg, render_arg(isolate, info[0]), &err,
+	hooks->report(hooks->arg, own_render_arg(isolate, info[0]), &err,
 	    *stack != nullptr ? *stack : "");
 	ssrd__js_error_clear(&err);
 }
@@ -255,7 +270,8 @@ native_timer_start(const v8::FunctionCallbackInfo<v8::Value> &info)
 	const ssrd_context_hooks *hooks = native_hooks(info);
 	v8::Local<v8::Context> context = info.GetIsolate()->GetCurrentContext();
 	if (hooks->timer_start != nullptr && info.Length() >= 2) {
-		hooks->timer_start(hooks->arg, current_render(info.GetIsolate()),
+		hooks->timer_start(hooks->arg,
+		    current_render(info.GetIsolate()),
 		    info[0]->Uint32Value(context).FromMaybe(0),
 		    info[1]->NumberValue(context).FromMaybe(0));
 	}
@@ -289,6 +305,23 @@ native_now(const v8::FunctionCallbackInfo<v8::Value> &info)
 	double ms = (double) (ts.tv_sec - ssrd_time_origin.tv_sec) * 1e3
 	    + (double) (ts.tv_nsec - ssrd_time_origin.tv_nsec) / 1e6;
 	info.GetReturnValue().Set(ms);
+}
+
+// setHooks(object): the base's entry points for C (render, stream, abort,
+// ...), kept where only C finds them (see SSRD_HOOKS_SLOT). Once per context:
+// a later call changes nothing.
+static void
+native_set_hooks(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate           *isolate = info.GetIsolate();
+	v8::Local<v8::Context> context = isolate->GetCurrentContext();
+	if (info.Length() < 1 || !info[0]->IsObject()) {
+		throw_type_error(isolate, "setHooks(object)");
+		return;
+	}
+	if (ssrd_hooks(isolate, context).IsEmpty()) {
+		context->SetEmbedderData(SSRD_HOOKS_SLOT, info[0]);
+	}
 }
 
 // Copies a JS string's code units out, one-byte or two-byte as V8 holds it.
@@ -456,6 +489,7 @@ static const struct {
 	{ "utf8Encode", native_utf8_encode },
 	{ "utf8EncodeInto", native_utf8_encode_into },
 	{ "utf8Decode", native_utf8_decode },
+	{ "setHooks", native_set_hooks },
 };
 #define NNATIVES (sizeof(natives) / sizeof(natives[0]))
 

@@ -31,7 +31,7 @@ struct ssrd_isolate {
 struct ssrd_context {
 	ssrd_isolate           *iso;
 	v8::Global<v8::Context> context;
-	/* globalThis.__ssrd_fire_timer, looked up at the first timer */
+	/* the base's fireTimer hook, looked up at the first timer */
 	v8::Global<v8::Function> timer_handler;
 	ssrd_context_hooks       hooks;
 	/* host calls waiting for ssrd__context_settle(), by promise id */
@@ -43,6 +43,24 @@ struct ssrd_context {
 // find their context there rather than in a v8::External, because an
 // External's raw pointer cannot go into a startup snapshot.
 enum { SSRD_CONTEXT_SLOT = 1 };
+
+// Which embedder-data slot holds the base's hooks: the object of functions C
+// calls by name (ssrd__context_call), registered by the base with the native
+// setHooks(). No JavaScript can reach it, so page code cannot call or replace
+// what ssrd calls. A V8 value in a context's embedder data goes into a
+// snapshot with the context.
+enum { SSRD_HOOKS_SLOT = 2 };
+
+// The function named name: from the context's hooks once the base has
+// registered them (never the global then), else a global function (a bare
+// context, as the engine's tests use). Returns false if there is none.
+bool ssrd_hook(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    const char *name, v8::Local<v8::Function> *out);
+
+// The context's hooks object, or an empty handle before the base registered
+// it.
+v8::Local<v8::Object> ssrd_hooks(
+    v8::Isolate *isolate, v8::Local<v8::Context> context);
 
 inline v8::Local<v8::String>
 ssrd_v8_str(v8::Isolate *isolate, const char *s, size_t n)

@@ -56,6 +56,34 @@ dup_bytes(const char *s, size_t n)
 	return p;
 }
 
+v8::Local<v8::Object>
+ssrd_hooks(v8::Isolate *isolate, v8::Local<v8::Context> context)
+{
+	if (context->GetNumberOfEmbedderDataFields() <= SSRD_HOOKS_SLOT) {
+		return v8::Local<v8::Object>();
+	}
+	v8::Local<v8::Value> v = context->GetEmbedderData(SSRD_HOOKS_SLOT);
+	(void) isolate;
+	return v->IsObject() ? v.As<v8::Object>() : v8::Local<v8::Object>();
+}
+
+bool
+ssrd_hook(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    const char *name, v8::Local<v8::Function> *out)
+{
+	v8::Local<v8::Object> hooks = ssrd_hooks(isolate, context);
+	v8::Local<v8::Object> from
+	    = hooks.IsEmpty() ? context->Global() : hooks;
+	v8::Local<v8::Value> v;
+	if (!from->Get(context, ssrd_v8_str(isolate, name, strlen(name)))
+	         .ToLocal(&v)
+	    || !v->IsFunction()) {
+		return false;
+	}
+	*out = v.As<v8::Function>();
+	return true;
+}
+
 // Converts any value to a malloc'd UTF-8 C string ("" if it cannot be).
 static char *
 to_cstr(v8::Isolate *isolate, v8::Local<v8::Value> v)
@@ -242,35 +270,32 @@ ssrd__engine_v8_version(void)
 // V8's allocator for ArrayBuffers, with a ceiling: their memory is outside
 // the heap, so heap_max_mb alone would let a page allocate without end. A
 // refused allocation is a RangeError in JavaScript.
-class CappedAllocator final : public v8::ArrayBuffer::Allocator {
-public:
+class CappedAllocator final : public v8::ArrayBuffer::Allocator
+{
+    public:
 	explicit CappedAllocator(size_t cap)
 	    : inner_(v8::ArrayBuffer::Allocator::NewDefaultAllocator())
 	    , cap_(cap)
 	{
 	}
-	void *
-	Allocate(size_t n) override
+	void *Allocate(size_t n) override
 	{
 		return reserve(n) ? settle(n, inner_->Allocate(n)) : nullptr;
 	}
-	void *
-	AllocateUninitialized(size_t n) override
+	void *AllocateUninitialized(size_t n) override
 	{
 		return reserve(n) ? settle(n, inner_->AllocateUninitialized(n))
 		                  : nullptr;
 	}
-	void
-	Free(void *data, size_t n) override
+	void Free(void *data, size_t n) override
 	{
 		inner_->Free(data, n);
 		used_.fetch_sub(n, std::memory_order_relaxed);
 	}
 
-private:
+    private:
 	// Backing stores may be freed on V8's background threads: atomic.
-	bool
-	reserve(size_t n)
+	bool reserve(size_t n)
 	{
 		size_t was = used_.fetch_add(n, std::memory_order_relaxed);
 		if (cap_ > 0 && was + n > cap_) {
@@ -279,8 +304,7 @@ private:
 		}
 		return true;
 	}
-	void *
-	settle(size_t n, void *p)
+	void *settle(size_t n, void *p)
 	{
 		if (p == nullptr) {
 			used_.fetch_sub(n, std::memory_order_relaxed);
@@ -320,8 +344,7 @@ fatal_oom(const char *location, bool is_heap_oom)
 	fprintf(stderr,
 	    "ssrd: fatal: V8 ran out of %s memory at %s; raise heap_max_mb or "
 	    "lower worker_renders\n",
-	    is_heap_oom ? "heap" : "process",
-	    location ? location : "?");
+	    is_heap_oom ? "heap" : "process", location ? location : "?");
 }
 
 static double
@@ -343,9 +366,9 @@ gc_prologue(v8::Isolate *, v8::GCType, v8::GCCallbackFlags, void *data)
 static void
 gc_epilogue(v8::Isolate *, v8::GCType type, v8::GCCallbackFlags, void *data)
 {
-	ssrd_isolate *iso = static_cast<ssrd_isolate *>(data);
-	double        ms  = gc_clock_ms() - iso->gc_started_ms;
-	size_t        at  = iso->gc_count++ % SSRD_GC_LAST;
+	ssrd_isolate *iso     = static_cast<ssrd_isolate *>(data);
+	double        ms      = gc_clock_ms() - iso->gc_started_ms;
+	size_t        at      = iso->gc_count++ % SSRD_GC_LAST;
 	iso->gc_last_ms[at]   = ms;
 	iso->gc_last_kind[at] = type == v8::kGCTypeScavenge ? 's'
 	    : type == v8::kGCTypeMarkSweepCompact           ? 'm'
@@ -364,9 +387,8 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	if (iso == nullptr) {
 		return SSRD_ENOMEM;
 	}
-	iso->allocator = new (std::nothrow) CappedAllocator(opts != nullptr
-	        ? opts->array_buffers_max_mb << 20
-	        : 0);
+	iso->allocator = new (std::nothrow) CappedAllocator(
+	    opts != nullptr ? opts->array_buffers_max_mb << 20 : 0);
 	if (iso->allocator == nullptr) {
 		delete iso;
 		return SSRD_ENOMEM;
@@ -427,9 +449,7 @@ static const char snapshot_prelude[]
       "  Date.now = now; Math.random = random;"
       "  delete globalThis.__ssrd_snapshot_restore; };"
       "})();";
-static const char snapshot_epilogue[]
-    = "if (typeof __ssrd_warmup === 'function') __ssrd_warmup();"
-      "__ssrd_snapshot_restore();";
+static const char snapshot_epilogue[] = "__ssrd_snapshot_restore();";
 
 extern "C" int
 ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
@@ -454,6 +474,23 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 				ok = run_script(isolate, context,
 				    scripts[i].ptr, scripts[i].len, names[i],
 				    nullptr, err);
+			}
+			// The base's warm-up render, so that React's render
+			// code goes in compiled.
+			v8::Local<v8::Function> warmup;
+			if (ok
+			    && ssrd_hook(isolate, context, "warmup", &warmup)) {
+				v8::TryCatch tc(isolate);
+				ok = !warmup
+				          ->Call(context,
+				              v8::Undefined(isolate), 0,
+				              nullptr)
+				          .IsEmpty();
+				if (!ok) {
+					error_from_trycatch(
+					    isolate, context, tc, err);
+				}
+				isolate->PerformMicrotaskCheckpoint();
 			}
 			ok = ok
 			    && run_script(isolate, context, snapshot_epilogue,
@@ -547,7 +584,7 @@ ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st)
 	st->gc_total_ms       = iso->gc_total_ms;
 	st->gc_max_ms         = iso->gc_max_ms;
 	st->gc_last_n         = static_cast<int>(
-                std::min<unsigned long>(iso->gc_count, SSRD_GC_LAST));
+            std::min<unsigned long>(iso->gc_count, SSRD_GC_LAST));
 	for (int i = 0; i < st->gc_last_n; i++) {
 		size_t at = (iso->gc_count - 1 - static_cast<size_t>(i))
 		    % SSRD_GC_LAST;
@@ -598,19 +635,39 @@ ssrd__context_link(ssrd_context *dst, const char *dst_name, ssrd_context *src,
 	v8::HandleScope        handle_scope(isolate);
 	v8::Local<v8::Context> from = src->context.Get(isolate);
 	v8::Local<v8::Context> to   = dst->context.Get(isolate);
+	v8::Local<v8::Object>  fh   = ssrd_hooks(isolate, from);
+	v8::Local<v8::Object>  th   = ssrd_hooks(isolate, to);
 	v8::Local<v8::Value>   v;
-	if (!from->Global()
-	         ->Get(from, ssrd_v8_str(isolate, src_name, strlen(src_name)))
+	if (fh.IsEmpty()) {
+		fh = from->Global();
+	}
+	if (th.IsEmpty()) {
+		th = to->Global();
+	}
+	if (!fh->Get(from, ssrd_v8_str(isolate, src_name, strlen(src_name)))
 	         .ToLocal(&v)
 	    || v->IsUndefined()) {
 		return SSRD_ENOENT;
 	}
-	return to->Global()
-	           ->Set(
-	               to, ssrd_v8_str(isolate, dst_name, strlen(dst_name)), v)
+	return th->Set(to, ssrd_v8_str(isolate, dst_name, strlen(dst_name)), v)
 	           .FromMaybe(false)
 	    ? SSRD_OK
 	    : SSRD_EENGINE;
+}
+
+extern "C" void
+ssrd__context_forbid_eval(ssrd_context *ctx)
+{
+	v8::Isolate           *isolate = ctx->iso->isolate;
+	v8::Isolate::Scope     isolate_scope(isolate);
+	v8::HandleScope        handle_scope(isolate);
+	v8::Local<v8::Context> context = ctx->context.Get(isolate);
+	context->AllowCodeGenerationFromStrings(false);
+	// Without a message V8 throws an EvalError with none: say why.
+	static const char why[]
+	    = "ssrd: code generation from strings is off in this context";
+	context->SetErrorMessageForCodeGenerationFromStrings(
+	    ssrd_v8_str(isolate, why, sizeof(why) - 1));
 }
 
 extern "C" void
@@ -646,11 +703,8 @@ ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
     size_t nargs, char **out, size_t *out_len, ssrd_js_error *err)
 {
 	SSRD_ENTER(ctx);
-	v8::Local<v8::Value> fval;
-	if (!context->Global()
-	         ->Get(context, ssrd_v8_str(isolate, fn, strlen(fn)))
-	         .ToLocal(&fval)
-	    || !fval->IsFunction()) {
+	v8::Local<v8::Function> fval;
+	if (!ssrd_hook(isolate, context, fn, &fval)) {
 		return SSRD_ENOENT;
 	}
 	v8::Local<v8::Value> argv[8];
@@ -668,9 +722,8 @@ ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
 		}
 	}
 	v8::Local<v8::Value> result;
-	if (!fval.As<v8::Function>()
-	         ->Call(
-	             context, context->Global(), static_cast<int>(nargs), argv)
+	if (!fval->Call(context, v8::Undefined(isolate),
+	             static_cast<int>(nargs), argv)
 	         .ToLocal(&result)) {
 		error_from_trycatch(isolate, context, try_catch, err);
 		return SSRD_EJS;
@@ -705,21 +758,17 @@ ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids, size_t n)
 {
 	SSRD_ENTER(ctx);
 	if (ctx->timer_handler.IsEmpty()) {
-		v8::Local<v8::Value> fn;
-		if (!context->Global()
-		         ->Get(context,
-		             ssrd_v8_str(isolate, "__ssrd_fire_timer", 17))
-		         .ToLocal(&fn)
-		    || !fn->IsFunction()) {
+		v8::Local<v8::Function> fn;
+		if (!ssrd_hook(isolate, context, "fireTimer", &fn)) {
 			return;
 		}
-		ctx->timer_handler.Reset(isolate, fn.As<v8::Function>());
+		ctx->timer_handler.Reset(isolate, fn);
 	}
 	v8::Local<v8::Function> handler = ctx->timer_handler.Get(isolate);
 	for (size_t i = 0; i < n; i++) {
 		v8::Local<v8::Value> argv[1]
 		    = { v8::Number::New(isolate, ids[i]) };
-		if (handler->Call(context, context->Global(), 1, argv)
+		if (handler->Call(context, v8::Undefined(isolate), 1, argv)
 		        .IsEmpty()) {
 			if (try_catch.HasTerminated()) {
 				return;
@@ -753,7 +802,8 @@ extern "C" uint64_t
 ssrd__context_last_render(ssrd_context *ctx)
 {
 	SSRD_ENTER(ctx);
-	v8::Local<v8::Value> v = context->GetContinuationPreservedEmbedderData();
+	v8::Local<v8::Value> v
+	    = context->GetContinuationPreservedEmbedderData();
 	return v->IsNumber()
 	    ? static_cast<uint64_t>(v.As<v8::Number>()->Value())
 	    : 0;

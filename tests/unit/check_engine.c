@@ -126,6 +126,9 @@ setup(void)
 	ck_assert_msg(
 	    rv == SSRD_OK, "polyfills: %s", err.message ? err.message : "");
 	free(src);
+	/* as the base does with them: its timer hook where C finds it (a bare
+	 * context: a global) */
+	eval_ok("globalThis.fireTimer = __ssrd_polyfill_hooks.fireTimer;");
 	console_level  = -1;
 	ntimer_started = ntimer_stopped = 0;
 }
@@ -579,7 +582,7 @@ START_TEST(test_terminate_from_another_thread)
 {
 	pthread_t t;
 	ck_assert_int_eq(pthread_create(&t, NULL, terminate_later, iso), 0);
-	ssrd_js_error err = { 0 };
+	ssrd_js_error     err    = { 0 };
 	static const char loop[] = "for (;;) {}";
 	/* finally blocks do not run: a page cannot hold on */
 	static const char held[]
@@ -610,9 +613,10 @@ START_TEST(test_heap_limit_stops_not_aborts)
 	ssrd_isolate_opts o = { .heap_max_mb = 16, .young_max_mb = 4 };
 	ck_assert_int_eq(ssrd__isolate_new(&o, &small), SSRD_OK);
 	ck_assert_int_eq(ssrd__context_new(small, NULL, &c), SSRD_OK);
-	static const char grow[] = "globalThis.keep = [];"
-	                           "for (;;) keep.push(new Array(1024).fill(1));";
-	ssrd_js_error     err    = { 0 };
+	static const char grow[]
+	    = "globalThis.keep = [];"
+	      "for (;;) keep.push(new Array(1024).fill(1));";
+	ssrd_js_error err = { 0 };
 	int rv = ssrd__context_eval(c, grow, sizeof(grow) - 1, "grow", &err);
 	ck_assert_int_eq(rv, SSRD_EJS);
 	ck_assert_int_eq(err.terminated, 1);
@@ -641,8 +645,8 @@ START_TEST(test_array_buffers_capped)
 	ssrd_js_error     err   = { 0 };
 	ck_assert_int_eq(
 	    ssrd__context_eval(c, big, sizeof(big) - 1, "big", &err), SSRD_EJS);
-	ck_assert_msg(strstr(err.message, "RangeError") != NULL, "%s",
-	    err.message);
+	ck_assert_msg(
+	    strstr(err.message, "RangeError") != NULL, "%s", err.message);
 	ssrd__js_error_clear(&err);
 	/* freed buffers give their room back */
 	ck_assert_int_eq(

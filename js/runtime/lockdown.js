@@ -1,0 +1,130 @@
+// lockdown.js: freezes what the renders of one context share, so that no
+// render can change it for the next (or for one running beside it).
+//
+// A context that serves many renders (isolation = site, and the warm React
+// of isolation = page) is locked once its base and shell are loaded:
+//   - every built-in reachable from the globals the base defined (Object,
+//     Array.prototype, Promise, TextEncoder, ReadableStream, ...) is frozen,
+//     with its prototype chain and the values of its properties;
+//   - React's exports are frozen the same way, and so is every object React
+//     hands to more than one render (its hooks dispatcher, the class
+//     component updater, shared hook results): a probe renders twice and
+//     freezes whatever comes back identical;
+//   - React's internals objects (what its packages share through
+//     `__..._INTERNALS_...` exports) are sealed: React's renderers still
+//     write the slots they set and restore around each piece of work, no
+//     other slot can change and no accessor can be put on any.
+// The globals themselves stay writable (`globalThis.x = 1` works, as in Node),
+// and so does what the site's own shell put there.
+//
+// Freezing a prototype turns assignments that would shadow its properties
+// into TypeErrors (`this.name = "MyError"` in a subclass of Error). The few
+// names code commonly assigns that way are turned into accessors whose setter
+// defines the property on the object assigned to, as SES's "override taming"
+// does, so such code keeps working.
+
+const {
+  defineProperty,
+  freeze,
+  getOwnPropertyDescriptors,
+  getPrototypeOf,
+  isFrozen,
+  preventExtensions,
+} = Object;
+const { ownKeys } = Reflect;
+const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const isView = ArrayBuffer.isView;
+
+const TAMED = new Set(["constructor", "toString", "toLocaleString", "valueOf", "name", "message", "toJSON"]);
+
+// Replaces the writable data property key of obj (about to be frozen) with an
+// accessor: reads give the value, assignments to an object inheriting it
+// define an own property there, assignments to obj itself still fail.
+function tame(obj, key, desc) {
+  const value = desc.value;
+  defineProperty(obj, key, {
+    get() {
+      return value;
+    },
+    set(v) {
+      if (this === obj) {
+        throw new TypeError(`Cannot assign to read only property '${String(key)}' of a frozen built-in`);
+      }
+      if (hasOwn(this, key)) this[key] = v;
+      else defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+    },
+    enumerable: desc.enumerable,
+    configurable: false,
+  });
+}
+
+// Freezes root and everything reachable from it through own properties
+// (values and accessors) and prototypes, except what skip holds.
+export function harden(root, skip) {
+  const stack = [root];
+  const seen = new Set();
+  while (stack.length > 0) {
+    const o = stack.pop();
+    if ((typeof o !== "object" && typeof o !== "function") || o === null || seen.has(o) || skip.has(o)) continue;
+    seen.add(o);
+    stack.push(getPrototypeOf(o));
+    const descs = getOwnPropertyDescriptors(o);
+    for (const key of ownKeys(descs)) {
+      const d = descs[key];
+      if ("value" in d) {
+        if (d.writable && d.configurable && TAMED.has(key) && !isFrozen(o)) {
+          tame(o, key, d);
+          const t = Object.getOwnPropertyDescriptor(o, key);
+          stack.push(t.get, t.set);
+        }
+        stack.push(d.value);
+      } else {
+        stack.push(d.get, d.set);
+      }
+    }
+    // A typed array with elements cannot be frozen: it keeps its bytes
+    // writable but gets no new properties.
+    if (isView(o)) preventExtensions(o);
+    else freeze(o);
+  }
+}
+
+// The built-ins no global leads to by properties alone: the prototypes of
+// iterators, generators and async functions, reached through instances made
+// here (so: this context's own). harden() takes them as roots.
+export function hiddenIntrinsics() {
+  const proto = Object.getPrototypeOf;
+  const arrayIter = proto([][Symbol.iterator]());
+  const out = [
+    arrayIter,
+    proto(arrayIter), // %IteratorPrototype%
+    proto(new Map()[Symbol.iterator]()),
+    proto(new Set()[Symbol.iterator]()),
+    proto(""[Symbol.iterator]()),
+    proto(/a/[Symbol.matchAll]("a")),
+    proto(function* () {}), // %GeneratorFunction.prototype%
+    proto(function* () {}).constructor,
+    proto(proto(function* () {}())), // %GeneratorPrototype%
+    proto(async function () {}).constructor, // %AsyncFunction%
+    proto(async function* () {}).constructor, // %AsyncGeneratorFunction%
+    proto(proto(async function* () {}())), // %AsyncGeneratorPrototype%
+    proto(proto(proto(async function* () {}()))), // %AsyncIteratorPrototype%
+  ];
+  if (typeof Intl === "object" && typeof Intl.Segmenter === "function") {
+    const segments = new Intl.Segmenter().segment("a");
+    out.push(proto(segments), proto(segments[Symbol.iterator]()));
+  }
+  return out;
+}
+
+// Seals one of React's internals objects: no slot added, none made an
+// accessor or deleted, and only the slots React's server code assigns
+// (writable) keep taking values.
+export function sealInternals(obj, writable) {
+  for (const key of ownKeys(obj)) {
+    const d = Object.getOwnPropertyDescriptor(obj, key);
+    if (!("value" in d)) continue;
+    defineProperty(obj, key, { writable: d.writable && writable.has(key), configurable: false });
+  }
+  preventExtensions(obj);
+}
