@@ -15,14 +15,24 @@
 #include "strbuf.h"
 
 /*
+ * One address's own socket, for streams: dialed to that address alone, it
+ * has at most one connection (pipe) at a time, and a stream is bound to the
+ * connection that opened it (a pull on any other is refused), so a stream's
+ * pulls all go where its first reply came from.
+ */
+struct addr {
+	nng_socket sock;
+	int        up; /* atomic: its connection is established */
+};
+
+/*
  * A client: one REQ socket dialed to every address (renders and batches go
  * to whichever daemon is free, and are resent elsewhere if one goes away),
- * and one per address for streams, whose pulls must reach the daemon that
- * holds the stream.
+ * and one per address for streams.
  */
 struct ssrd_client {
 	nng_socket      all;
-	nng_socket     *one; /* by address */
+	struct addr   **one; /* by address */
 	size_t          naddrs;
 	int             timeout_ms;
 	pthread_mutex_t mu;
@@ -60,6 +70,31 @@ open_req(nng_socket *s, const ssrd_client_opts *o)
 	return rv;
 }
 
+/* nng, on its own thread: an address's connection came or went. */
+static void
+addr_pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct addr *a = arg;
+	(void) p;
+	__atomic_store_n(&a->up, ev == NNG_PIPE_EV_ADD_POST, __ATOMIC_RELEASE);
+}
+
+/* Opens the stream socket of one address and starts dialing it. */
+static int
+addr_open(struct addr *a, const char *url, const ssrd_client_opts *opts)
+{
+	int rv = open_req(&a->sock, opts);
+	if (rv == 0) {
+		(void) nng_pipe_notify(
+		    a->sock, NNG_PIPE_EV_ADD_POST, addr_pipe_event, a);
+		(void) nng_pipe_notify(
+		    a->sock, NNG_PIPE_EV_REM_POST, addr_pipe_event, a);
+		/* NONBLOCK: keep dialing in the background until it is up */
+		rv = nng_dial(a->sock, url, NULL, NNG_FLAG_NONBLOCK);
+	}
+	return rv;
+}
+
 int
 ssrd_client_open(
     const char *addrs, const ssrd_client_opts *opts, ssrd_client **out)
@@ -73,28 +108,30 @@ ssrd_client_open(
 	}
 	pthread_mutex_init(&c->mu, NULL);
 	c->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
-	int rv        = open_req(&c->all, opts);
-	const char *p = addrs, *item;
+	int         rv = open_req(&c->all, opts);
+	const char *p  = addrs, *item;
 	size_t      n;
 	while (rv == 0 && (n = ssrd__list_next(&p, &item)) > 0) {
-		char *addr = strndup(item, n);
-		void *grown
-		    = realloc(c->one, (c->naddrs + 1) * sizeof(nng_socket));
-		if (addr == NULL || grown == NULL) {
+		char        *addr = strndup(item, n);
+		struct addr *a    = calloc(1, sizeof(*a));
+		void        *grown
+		    = realloc(c->one, (c->naddrs + 1) * sizeof(*c->one));
+		if (grown != NULL) {
+			c->one = grown;
+		}
+		if (addr == NULL || a == NULL || grown == NULL) {
 			free(addr);
-			if (grown != NULL) {
-				c->one = grown;
-			}
+			free(a);
 			rv = NNG_ENOMEM;
 			break;
 		}
-		c->one = grown;
 		/* NONBLOCK: keep dialing in the background until it is up */
 		rv = nng_dial(c->all, addr, NULL, NNG_FLAG_NONBLOCK);
-		if (rv == 0 && (rv = open_req(&c->one[c->naddrs], opts)) == 0) {
-			c->naddrs++;
-			rv = nng_dial(c->one[c->naddrs - 1], addr, NULL,
-			    NNG_FLAG_NONBLOCK);
+		if (rv == 0) {
+			c->one[c->naddrs++] = a;
+			rv                  = addr_open(a, addr, opts);
+		} else {
+			free(a);
 		}
 		free(addr);
 	}
@@ -120,7 +157,8 @@ ssrd_client_close(ssrd_client *c)
 	}
 	nng_close(c->all);
 	for (size_t i = 0; i < c->naddrs; i++) {
-		nng_close(c->one[i]);
+		nng_close(c->one[i]->sock);
+		free(c->one[i]);
 	}
 	free(c->one);
 	pthread_mutex_destroy(&c->mu);
@@ -480,8 +518,19 @@ ssrd_client_stream(ssrd_client *c, const ssrd_render_args *a, ssrd_stream **out,
 		return SSRD_EINVAL;
 	}
 	*out = NULL;
+	/* The next address in turn whose connection is up (any, if none is
+	 * yet: nng then sends once it connects). */
 	pthread_mutex_lock(&c->mu);
-	nng_socket sock = c->one[c->next++ % c->naddrs];
+	size_t pick = c->next % c->naddrs;
+	for (size_t i = 0; i < c->naddrs; i++) {
+		size_t k = (c->next + i) % c->naddrs;
+		if (__atomic_load_n(&c->one[k]->up, __ATOMIC_ACQUIRE)) {
+			pick = k;
+			break;
+		}
+	}
+	c->next         = pick + 1;
+	nng_socket sock = c->one[pick]->sock;
 	pthread_mutex_unlock(&c->mu);
 	ssrd_strbuf b = { 0 };
 	ssrd__strbuf_puts(&b, "{\"v\":1,\"kind\":\"stream\",");

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -35,9 +36,8 @@ struct ssrd_ipc {
 	ssrd_reloader **sites;
 	char          **hosts;
 	size_t          nsites;
-	pthread_mutex_t mu;      /* streams, next_stream */
+	pthread_mutex_t mu;      /* streams, next_id */
 	struct stream  *streams; /* open streams */
-	unsigned long   next_stream;
 	unsigned long   next_id; /* render ids for logs (under mu) */
 	nng_aio        *reaper;  /* wakes to cancel idle streams */
 	int             closing;
@@ -66,11 +66,15 @@ recv_next(struct ictx *ic)
  * A stream between pulls. Invariants (under mu): at most one context waits
  * for it (waiter); pending holds output not yet sent; the job pointer is
  * NULL once the render has ended. refs: one for the table, one for the job.
+ * It belongs to the connection (nng pipe) that opened it: a pull or cancel
+ * from any other is answered as for an unknown stream, and its id is 128
+ * random bits, so it can be neither guessed nor met on another daemon.
  */
 struct stream {
 	pthread_mutex_t mu;
 	ssrd_ipc       *ipc;
-	char            id[32];
+	char            id[40]; /* "s-" and 32 hex digits */
+	uint32_t        pipe;   /* the connection that opened it */
 	ssrd_job       *job;
 	ssrd_strbuf     pending;
 	unsigned long   seq;
@@ -163,8 +167,8 @@ single_done(ssrd_job *job, void *arg)
 		send_reply(s->ic, &b, job->html, job->html_len);
 	} else {
 		ssrd_proto_timings t = job_timings(job);
-		reply_error_timed(s->ic, s->id, "render", job->err,
-		    job->error_text, &t);
+		reply_error_timed(
+		    s->ic, s->id, "render", job->err, job->error_text, &t);
 	}
 	ssrd__stats_finish(&rec);
 	free(s->id);
@@ -458,7 +462,7 @@ stream_done(ssrd_job *job, void *arg)
 {
 	struct stream *st = arg;
 	pthread_mutex_lock(&st->mu);
-	st->ended       = 1;
+	st->ended = 1;
 	ssrd__render_rec_job(&st->rec, job, "ipc");
 	st->err         = job->err;
 	st->error_text  = job->error_text;
@@ -473,13 +477,40 @@ stream_done(ssrd_job *job, void *arg)
 	stream_unref(st); /* the job's reference */
 }
 
+/* A new stream id: "s-" and 128 bits from the kernel's random source, as 32
+ * hex digits. Returns SSRD_OK, or SSRD_ESYS if there were none to be had. */
+static int
+stream_id(char *out, size_t len)
+{
+	unsigned char r[16];
+	size_t        got = 0;
+	while (got < sizeof(r)) {
+		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+		if (n <= 0) {
+			return SSRD_ESYS;
+		}
+		got += (size_t) n;
+	}
+	size_t o = (size_t) snprintf(out, len, "s-");
+	for (size_t i = 0; i < sizeof(r) && o + 2 < len; i++) {
+		o += (size_t) snprintf(out + o, len - o, "%02x", r[i]);
+	}
+	return SSRD_OK;
+}
+
 static void
-do_stream(struct ictx *ic, ssrd_msg *m)
+do_stream(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 {
 	ssrd_ipc      *ipc = ic->ipc;
 	ssrd_job      *job;
 	const char    *why;
 	struct stream *st = calloc(1, sizeof(*st));
+	if (st != NULL && stream_id(st->id, sizeof(st->id)) != SSRD_OK) {
+		free(st);
+		reply_error(ic, m->id, "stream", SSRD_ESYS,
+		    "no random bytes for a stream id (getrandom failed)");
+		return;
+	}
 	int rv = st ? make_job(ipc, &m->renders[0], &job, &why) : SSRD_ENOMEM;
 	if (rv != SSRD_OK) {
 		free(st);
@@ -488,6 +519,7 @@ do_stream(struct ictx *ic, ssrd_msg *m)
 		return;
 	}
 	pthread_mutex_init(&st->mu, NULL);
+	st->pipe         = pipe;
 	st->ipc          = ipc;
 	st->job          = job;
 	st->refs         = 2;
@@ -500,7 +532,6 @@ do_stream(struct ictx *ic, ssrd_msg *m)
 	job->done        = stream_done;
 	job->arg         = st;
 	pthread_mutex_lock(&ipc->mu);
-	snprintf(st->id, sizeof(st->id), "s-%lu", ++ipc->next_stream);
 	st->next     = ipc->streams;
 	ipc->streams = st;
 	pthread_mutex_unlock(&ipc->mu);
@@ -521,13 +552,14 @@ do_stream(struct ictx *ic, ssrd_msg *m)
 	}
 }
 
-/* The stream named by id, with a reference, or NULL. */
+/* The stream named by id that the connection pipe opened, with a reference,
+ * or NULL: another connection's stream is not found. */
 static struct stream *
-stream_find(ssrd_ipc *ipc, const char *id)
+stream_find(ssrd_ipc *ipc, const char *id, uint32_t pipe)
 {
 	pthread_mutex_lock(&ipc->mu);
 	struct stream *st = ipc->streams;
-	while (st != NULL && strcmp(st->id, id) != 0) {
+	while (st != NULL && (strcmp(st->id, id) != 0 || st->pipe != pipe)) {
 		st = st->next;
 	}
 	if (st != NULL) {
@@ -539,13 +571,19 @@ stream_find(ssrd_ipc *ipc, const char *id)
 	return st;
 }
 
+/* What a pull or cancel of an unknown stream, or of another connection's,
+ * is told: the same, so that no caller learns of others' streams. */
+#define NO_SUCH_STREAM                                                         \
+	"no such stream on this connection (it ended, was cancelled, never "   \
+	"began, or was opened on another connection: pull on the one that "    \
+	"opened it)"
+
 static void
-do_pull(struct ictx *ic, ssrd_msg *m)
+do_pull(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 {
-	struct stream *st = stream_find(ic->ipc, m->stream);
+	struct stream *st = stream_find(ic->ipc, m->stream, pipe);
 	if (st == NULL) {
-		reply_error(ic, m->id, "pull", SSRD_ENOENT,
-		    "no such stream (it ended, was cancelled or never began)");
+		reply_error(ic, m->id, "pull", SSRD_ENOENT, NO_SUCH_STREAM);
 		return;
 	}
 	pthread_mutex_lock(&st->mu);
@@ -589,12 +627,11 @@ stream_cancel(ssrd_ipc *ipc, struct stream *st, const char *why)
 }
 
 static void
-do_cancel(struct ictx *ic, ssrd_msg *m)
+do_cancel(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 {
-	struct stream *st = stream_find(ic->ipc, m->stream);
+	struct stream *st = stream_find(ic->ipc, m->stream, pipe);
 	if (st == NULL) {
-		reply_error(ic, m->id, "cancel", SSRD_ENOENT,
-		    "no such stream (it ended, was cancelled or never began)");
+		reply_error(ic, m->id, "cancel", SSRD_ENOENT, NO_SUCH_STREAM);
 		return;
 	}
 	stream_cancel(ic->ipc, st, "the stream was cancelled");
@@ -667,7 +704,8 @@ do_diagnose(struct ictx *ic, const ssrd_msg *m, int local)
 		reply_error(ic, m->id, "diagnose", SSRD_EBADREQ,
 		    "diagnose is answered on the daemon's ipc:// addresses, "
 		    "or on tcp:// with the configured admin_token: connect to "
-		    "one (ssrd diagnose --connect ipc:///PATH) or pass --token");
+		    "one (ssrd diagnose --connect ipc:///PATH) or pass "
+		    "--token");
 		return;
 	}
 	ssrd_strbuf body = { 0 }, b = { 0 };
@@ -695,7 +733,7 @@ msg_is_local(nng_msg *msg)
 }
 
 static void
-handle(struct ictx *ic, const char *buf, size_t len, int local)
+handle(struct ictx *ic, const char *buf, size_t len, int local, uint32_t pipe)
 {
 	ssrd_ipc *ipc = ic->ipc;
 	ssrd_msg  m;
@@ -729,13 +767,13 @@ handle(struct ictx *ic, const char *buf, size_t len, int local)
 		do_batch(ic, &m);
 		break;
 	case SSRD_MSG_STREAM:
-		do_stream(ic, &m);
+		do_stream(ic, &m, pipe);
 		break;
 	case SSRD_MSG_PULL:
-		do_pull(ic, &m);
+		do_pull(ic, &m, pipe);
 		break;
 	case SSRD_MSG_CANCEL:
-		do_cancel(ic, &m);
+		do_cancel(ic, &m, pipe);
 		break;
 	case SSRD_MSG_PING: {
 		ssrd_strbuf b = { 0 };
@@ -780,7 +818,8 @@ ictx_cb(void *arg)
 	}
 	__atomic_store_n(&ic->busy, 1, __ATOMIC_RELEASE);
 	nng_msg *msg = nng_aio_get_msg(ic->aio);
-	handle(ic, nng_msg_body(msg), nng_msg_len(msg), msg_is_local(msg));
+	handle(ic, nng_msg_body(msg), nng_msg_len(msg), msg_is_local(msg),
+	    nng_pipe_id(nng_msg_get_pipe(msg)));
 	nng_msg_free(msg);
 }
 
