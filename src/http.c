@@ -139,18 +139,27 @@ ssrd__http_fallback_page(const ssrd_job *job, size_t *len)
 	return ssrd__strbuf_take(&b);
 }
 
+/*
+ * Gives res its body: a copy of len bytes, or for HEAD the bytes themselves
+ * uncopied, which nng's server drops before writing, keeping their length
+ * as Content-Length (RFC 9110: a HEAD answer gives the GET's length; a
+ * Content-Length set by hand with no data nng would send as 0).
+ */
+static int
+res_body(nng_http_res *res, const char *body, size_t len, int head)
+{
+	return head ? nng_http_res_set_data(res, body, len)
+	            : nng_http_res_copy_data(res, body, len);
+}
+
 /* Finishes aio with res (made with status rv): its body, or for HEAD only
  * its length. */
 static void
 res_finish(nng_aio *aio, nng_http_res *res, int rv, const char *body,
     size_t len, int head)
 {
-	if (rv == 0 && !head) {
-		rv = nng_http_res_copy_data(res, body, len);
-	} else if (rv == 0) {
-		char cl[32];
-		snprintf(cl, sizeof(cl), "%zu", len);
-		rv = nng_http_res_set_header(res, "Content-Length", cl);
+	if (rv == 0) {
+		rv = res_body(res, body, len, head);
 	}
 	if (rv != 0) {
 		if (res != NULL) {
@@ -180,6 +189,9 @@ reply(nng_aio *aio, uint16_t status, const char *ctype, const char *body,
 		ssrd__http_each_header(set_res_header, res);
 		if (status == 503) {
 			nng_http_res_set_header(res, "Retry-After", "1");
+		}
+		if (status == 405) {
+			nng_http_res_set_header(res, "Allow", "GET, HEAD");
 		}
 		if (close) {
 			nng_http_res_set_header(res, "Connection", "close");
@@ -316,8 +328,8 @@ reply_page(const ssrd_http *http, nng_aio *aio, uint16_t status,
     const char *body, size_t len, int head, int ttl, int swr,
     const char *cache_state, const char *etag, int gz)
 {
-	nng_http_res *res;
-	int           rv = nng_http_res_alloc(&res);
+	nng_http_res *res = NULL;
+	int           rv  = nng_http_res_alloc(&res);
 	if (rv == 0) {
 		char cc[96];
 		nng_http_res_set_status(res, status);
@@ -346,17 +358,14 @@ reply_page(const ssrd_http *http, nng_aio *aio, uint16_t status,
 			nng_http_res_set_header(
 			    res, "Content-Encoding", "gzip");
 		}
-		if (status == 304) {
-			/* no body */
-		} else if (!head) {
-			rv = nng_http_res_copy_data(res, body, len);
-		} else {
-			char cl[32];
-			snprintf(cl, sizeof(cl), "%zu", len);
-			nng_http_res_set_header(res, "Content-Length", cl);
+		if (status != 304) {
+			rv = res_body(res, body, len, head);
 		}
 	}
 	if (rv != 0) {
+		if (res != NULL) {
+			nng_http_res_free(res);
+		}
 		nng_aio_finish(aio, rv);
 		return;
 	}
@@ -472,8 +481,8 @@ render_done(ssrd_job *job, void *arg)
 	ssrd__job_free(job);
 }
 
-/* The figures of a page served from the response cache, under its route:
- * taken before the reply, which frees uri. */
+/* The figures of a page served from the response cache, under its route
+ * (path: canonical, as the page was rendered for). */
 static void
 cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
     double t0)
@@ -539,18 +548,7 @@ serve(ssrd_http *http, nng_aio *aio)
 		return;
 	}
 	if (rq.status == 405) {
-		nng_http_res *res;
-		if (nng_http_res_alloc(&res) != 0) {
-			nng_aio_finish(aio, NNG_ENOMEM);
-			return;
-		}
-		nng_http_res_set_status(res, 405);
-		nng_http_res_set_header(res, "Allow", "GET, HEAD");
-		nng_http_res_set_header(
-		    res, "Content-Type", "text/plain; charset=utf-8");
-		nng_http_res_copy_data(res, "405 method not allowed\n", 23);
-		nng_aio_set_output(aio, 0, res);
-		nng_aio_finish(aio, 0);
+		reply_text(aio, 405, rq.reason, 0);
 		return;
 	}
 
@@ -601,10 +599,13 @@ serve(ssrd_http *http, nng_aio *aio)
 	}
 
 	/* The page's props (its query string, the request headers config
-	 * passes on), now this function's. */
+	 * passes on) and its path as the page sees it (canonical), now this
+	 * function's. */
 	size_t props_len = rq.props_len;
 	char  *props     = rq.props;
+	char  *path      = rq.canon;
 	rq.props         = NULL;
+	rq.canon         = NULL;
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
 	ssrd_site *site = ssrd__reloader_site(rq.site);
@@ -615,9 +616,12 @@ serve(ssrd_http *http, nng_aio *aio)
 	      ? -1
 	      : asprintf(&key, "%zu:%u:%s", site->slot, site->generation, rq.key);
 	ssrd__http_request_clear(&rq);
-	if (props == NULL || (http->cache != NULL && klen < 0)) {
+	if (props == NULL || path == NULL
+	    || (http->cache != NULL && klen < 0)) {
 		ssrd__site_unref(site);
 		free(props);
+		free(path);
+		free(key);
 		nng_aio_finish(aio, NNG_ENOMEM);
 		return;
 	}
@@ -627,19 +631,13 @@ serve(ssrd_http *http, nng_aio *aio)
 		ssrd_cached *e = ssrd__respcache_get(http->cache, key,
 		    (size_t) klen, ssrd__now_ms(), &state, &revalidate);
 		if (e != NULL) {
-			/* The request (and its uri) is nng's until the reply
-			 * finishes the handler's aio: copy what outlives it. */
-			char           *path = revalidate ? strdup(uri) : NULL;
 			ssrd_render_rec rec;
-			cached_rec(&rec, site, uri, state, t0);
+			cached_rec(&rec, site, path, state, t0);
 			reply_cached(http, aio, req, e, state, head);
 			ssrd__stats_finish(&rec);
-			if (revalidate && path != NULL) {
+			if (revalidate) {
 				revalidate_in_background(http, site, path,
 				    props, props_len, key, klen, e);
-			} else if (revalidate) {
-				ssrd__respcache_revalidated(http->cache, e);
-				ssrd__respcache_release(http->cache, e);
 			} else {
 				ssrd__respcache_release(http->cache, e);
 			}
@@ -654,14 +652,16 @@ serve(ssrd_http *http, nng_aio *aio)
 		free(key);
 	}
 	ssrd_job *job = NULL;
-	int       rv  = ssrd__job_new(site, uri, props, props_len, &job);
+	int       rv  = ssrd__job_new(site, path, props, props_len, &job);
 	if (rv == SSRD_ENOROUTE) {
 		/* the site's not-found page, if it has one: a 404 with a body
 		 */
-		rv = ssrd__job_new_not_found(site, uri, props, props_len, &job);
+		rv = ssrd__job_new_not_found(
+		    site, path, props, props_len, &job);
 	}
 	ssrd__site_unref(site); /* the job holds its own reference */
 	free(props);
+	free(path);
 	if (rv != SSRD_OK) {
 		ssrd_cache_fill_free(fill);
 	}

@@ -26,7 +26,6 @@ header(const ssrd_http_header *h, size_t n, const char *name)
 	return NULL;
 }
 
-
 /*
  * The path (the first len bytes of uri) decoded and normalised into *out
  * (malloc'd): SSRD_OK, SSRD_EINVAL for a path routes.c's matching refuses
@@ -61,8 +60,8 @@ path_normalise(const char *uri, size_t len, char **out)
 				norm[o++] = uri[k];
 			} else if (k + 2 < i + n
 			    && (hi = ssrd__hexval(uri[k + 1])) >= 0
-			    && (lo = ssrd__hexval(uri[k + 2])) >= 0 && (hi | lo) != 0
-			    && !(hi == 2 && lo == 15)) {
+			    && (lo = ssrd__hexval(uri[k + 2])) >= 0
+			    && (hi | lo) != 0 && !(hi == 2 && lo == 15)) {
 				norm[o++] = (char) (hi * 16 + lo);
 				k += 2;
 			} else {
@@ -86,6 +85,47 @@ path_normalise(const char *uri, size_t len, char **out)
 	norm[o] = '\0';
 	*out    = norm;
 	return SSRD_OK;
+}
+
+/* Whether byte c may stand for itself in a path segment (RFC 3986: the
+ * unreserved characters, the sub-delims, ':' and '@'). */
+static int
+segment_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	    || (c >= '0' && c <= '9') || strchr("-._~!$&'()*+,;=:@", c) != NULL;
+}
+
+/*
+ * The canonical spelling of a normalised path (see path_normalise): every
+ * byte that may not stand for itself in a segment percent-encoded, upper
+ * case, and nothing else. "/ab%6fut", "//about/" and "/about" all become
+ * "/about", "/caf\xc3\xa9" "/caf%C3%A9". Matching it (routes.c decodes it
+ * back) finds the same route; it is what pages get as their path and what
+ * the response cache keys on. malloc'd; NULL for want of memory.
+ */
+static char *
+path_canonical(const char *norm)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t            n     = strlen(norm);
+	char             *out   = malloc(n * 3 + 1);
+	size_t            o     = 0;
+	if (out == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char) norm[i];
+		if (c == '/' || segment_char(c)) {
+			out[o++] = (char) c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* The headers in opts->pass that came, as a JSON object with lowercase
@@ -188,10 +228,15 @@ ssrd__http_request_parse(const ssrd_http_request_opts *opts, const char *method,
 		rv = pass_headers(opts, headers, nheaders, &hjson);
 	}
 	if (rv == SSRD_OK) {
+		r->canon = path_canonical(r->path);
 		r->props = ssrd__proto_page_props(uri, hjson,
 		    hjson != NULL ? strlen(hjson) : 0, NULL, 0, &r->props_len);
-		int klen = asprintf(
-		    &r->key, "%s\n%s", uri, hjson != NULL ? hjson : "");
+		/* The props hold the query canonically (names sorted, one
+		 * value each) and the headers pages see: with the canonical
+		 * path, all that the page's output depends on. */
+		int klen   = r->canon != NULL && r->props != NULL
+		      ? asprintf(&r->key, "%s\n%s", r->canon, r->props)
+		      : -1;
 		r->key     = klen >= 0 ? r->key : NULL;
 		r->key_len = klen >= 0 ? (size_t) klen : 0;
 		rv = r->props != NULL && r->key != NULL ? SSRD_OK : SSRD_ENOMEM;
@@ -210,6 +255,7 @@ ssrd__http_request_clear(ssrd_http_request *r)
 		return;
 	}
 	free(r->path);
+	free(r->canon);
 	free(r->props);
 	free(r->key);
 	memset(r, 0, sizeof(*r));

@@ -39,8 +39,8 @@ typedef enum ssrd_http_target {
 
 /*
  * A request read by ssrd__http_request_parse(). Accepted (status 0), target
- * says what for and site which site; path, props and key are set for a
- * page only (else NULL). Refused, status and reason say how to answer.
+ * says what for and site which site; path, canon, props and key are set for
+ * a page only (else NULL). Refused, status and reason say how to answer.
  * The strings are malloc'd and owned by the struct (free them with
  * ssrd__http_request_clear()); uri is the caller's.
  */
@@ -53,12 +53,17 @@ typedef struct ssrd_http_request {
 	/* the path decoded and normalised ("/a/b" from "//a/%62/", or "/"):
 	 * no empty, "." or ".." segment */
 	char *path;
-	/* the page's props: a JSON object, with the query as "query" and
-	 * the http_headers that came as "headers" */
+	/* the same path spelled canonically ("/caf%C3%A9": only what may not
+	 * stand for itself percent-encoded): what the page is rendered for */
+	char *canon;
+	/* the page's props: a JSON object, with the query as "query" (names
+	 * sorted, the last value of each) and the http_headers that came as
+	 * "headers" */
 	char  *props;
 	size_t props_len;
-	/* the response cache's key for it, but for the site: uri, a newline,
-	 * and the headers as props have them (or nothing) */
+	/* the response cache's key for it, but for the site: canon, a
+	 * newline, and the props: equivalent spellings of a request
+	 * ("/ab%6fut?b=2&a=1", "//about/?a=1&b=2") share one entry */
 	char  *key;
 	size_t key_len;
 	int    status; /* refused: 400 (a bad path), 401 (/metrics without

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "log.h"
-#include "routes.h" /* ssrd__hexval */
 #include "strbuf.h"
 
 static atomic_int log_level  = SSRD_LOG_INFO;
@@ -249,7 +248,8 @@ ssrd__log_value(const char *s, size_t n)
 	int bare = n > 0;
 	for (size_t i = 0; bare && i < n; i++) {
 		unsigned char c = (unsigned char) s[i];
-		bare = c > 0x20 && c != 0x7f && c != '"' && c != '=' && c != '\\';
+		bare            = c > 0x20 && c != 0x7f && c != '"' && c != '='
+		    && c != '\\';
 	}
 	return bare ? strndup(s, n) : ssrd__log_quote(s, n);
 }

@@ -10,10 +10,10 @@
 
 #include "json.h"
 #include "proto.h"
+#include "strbuf.h"
 
 static const char *const kind_names[]
-    = { "render", "batch", "stream", "pull", "cancel", "ping",
-	      "diagnose" };
+    = { "render", "batch", "stream", "pull", "cancel", "ping", "diagnose" };
 
 const char *
 ssrd__proto_kind_name(ssrd_msg_kind kind)
@@ -177,59 +177,124 @@ render_member(struct decode *d, struct render_fields *f, ssrd_json *j,
 	return SSRD_OK;
 }
 
-/* Appends a query string's pairs as a JSON object: %XX and + decoded;
- * a repeated name keeps its last value. */
-static void
+/* One name=value pair of a query string, decoded. */
+struct qpair {
+	char  *name, *value;
+	size_t nlen, vlen;
+	size_t at; /* its place in the query, for a stable sort */
+};
+
+/* Decodes len bytes of s (%XX and +) into a malloc'd string; *olen its
+ * length. */
+static char *
+query_decode(const char *s, size_t len, size_t *olen)
+{
+	char  *dec = malloc(len + 1);
+	size_t o   = 0;
+	if (dec == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+		if (s[i] == '+') {
+			dec[o++] = ' ';
+		} else if (s[i] == '%' && i + 2 < len
+		    && (hi = ssrd__hexval(s[i + 1])) >= 0
+		    && (lo = ssrd__hexval(s[i + 2])) >= 0) {
+			dec[o++] = (char) (hi * 16 + lo);
+			i += 2;
+		} else {
+			dec[o++] = s[i];
+		}
+	}
+	dec[o] = '\0';
+	*olen  = o;
+	return dec;
+}
+
+/* By name, bytewise; equal names in the order they came. */
+static int
+qpair_cmp(const void *a, const void *b)
+{
+	const struct qpair *x = a, *y = b;
+	size_t              n = x->nlen < y->nlen ? x->nlen : y->nlen;
+	int                 c = memcmp(x->name, y->name, n);
+	if (c != 0) {
+		return c;
+	}
+	if (x->nlen != y->nlen) {
+		return x->nlen < y->nlen ? -1 : 1;
+	}
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * Appends a query string's pairs as a JSON object: %XX and + decoded, the
+ * names in sorted order (bytewise), a repeated name with its last value.
+ * So equivalent queries ("b=2&a=1", "a=1&b=2", "a=0&a=1&b=2") give the same
+ * object, and so the same page and one response-cache entry. Returns how
+ * many members it wrote.
+ */
+static size_t
 query_json(ssrd_strbuf *b, const char *q)
 {
-	ssrd__strbuf_puts(b, "{");
-	int first = 1;
-	while (*q != '\0') {
-		size_t n = strcspn(q, "&");
-		if (n > 0) {
-			const char *eq = memchr(q, '=', n);
-			size_t      kn = eq ? (size_t) (eq - q) : n;
-			for (int part = 0; part < 2; part++) {
-				const char *s
-				    = part == 0 ? q : (eq ? eq + 1 : "");
-				size_t len
-				    = part == 0 ? kn : (eq ? n - kn - 1 : 0);
-				char  *dec = malloc(len + 1);
-				size_t o   = 0;
-				if (dec == NULL) {
+	struct qpair *v = NULL;
+	size_t        n = 0, cap = 0;
+	for (size_t at = 0; *q != '\0'; at++) {
+		size_t len = strcspn(q, "&");
+		if (len > 0) {
+			const char *eq = memchr(q, '=', len);
+			size_t      kn = eq ? (size_t) (eq - q) : len;
+			if (n == cap) {
+				cap              = cap ? cap * 2 : 8;
+				struct qpair *nv = realloc(v, cap * sizeof(*v));
+				if (nv == NULL) {
 					b->failed = 1;
-					return;
+					break;
 				}
-				for (size_t i = 0; i < len; i++) {
-					int hi, lo;
-					if (s[i] == '+') {
-						dec[o++] = ' ';
-					} else if (s[i] == '%' && i + 2 < len
-					    && sscanf(s + i + 1, "%1x%1x", &hi,
-					           &lo)
-					        == 2) {
-						dec[o++]
-						    = (char) (hi * 16 + lo);
-						i += 2;
-					} else {
-						dec[o++] = s[i];
-					}
-				}
-				if (part == 0) {
-					ssrd__strbuf_puts(b, first ? "" : ",");
-					first = 0;
-				}
-				ssrd__strbuf_json_text(b, dec, o);
-				ssrd__strbuf_puts(b, part == 0 ? ":" : "");
-				free(dec);
+				v = nv;
 			}
+			struct qpair *p = &v[n];
+			p->at           = at;
+			p->name         = query_decode(q, kn, &p->nlen);
+			p->value        = query_decode(
+			           eq ? eq + 1 : "", eq ? len - kn - 1 : 0, &p->vlen);
+			if (p->name == NULL || p->value == NULL) {
+				free(p->name);
+				free(p->value);
+				b->failed = 1;
+				break;
+			}
+			n++;
 		}
-		q += n;
+		q += len;
 		if (*q == '&') {
 			q++;
 		}
 	}
+	if (n > 1) {
+		qsort(v, n, sizeof(*v), qpair_cmp);
+	}
+	size_t written = 0;
+	ssrd__strbuf_puts(b, "{");
+	for (size_t i = 0; i < n; i++) {
+		/* the last of equal names wins */
+		if (i + 1 < n && v[i].nlen == v[i + 1].nlen
+		    && memcmp(v[i].name, v[i + 1].name, v[i].nlen) == 0) {
+			continue;
+		}
+		ssrd__strbuf_puts(b, written++ ? "," : "");
+		ssrd__strbuf_json_text(b, v[i].name, v[i].nlen);
+		ssrd__strbuf_puts(b, ":");
+		ssrd__strbuf_json_text(b, v[i].value, v[i].vlen);
+	}
 	ssrd__strbuf_puts(b, "}");
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+	return written;
 }
 
 char *
@@ -250,10 +315,15 @@ ssrd__proto_page_props(const char *url, const char *headers, size_t hlen,
 			ssrd__strbuf_free(&b);
 			return NULL;
 		}
+		/* an empty query ("/about?") is none */
+		size_t mark = b.len;
 		ssrd__strbuf_puts(&b, "\"query\":");
-		query_json(&b, q);
+		if (query_json(&b, q) > 0) {
+			n++;
+		} else if (!b.failed) {
+			b.len = mark;
+		}
 		free(q);
-		n++;
 	}
 	if (headers != NULL) {
 		ssrd__strbuf_puts(&b, n ? ",\"headers\":" : "\"headers\":");
@@ -435,7 +505,8 @@ top_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 	if (strcmp(key, "format") == 0) {
 		char *f  = NULL;
 		int   rv = read_string(j, &f);
-		if (rv != SSRD_OK || (strcmp(f, "text") != 0 && strcmp(f, "json") != 0)) {
+		if (rv != SSRD_OK
+		    || (strcmp(f, "text") != 0 && strcmp(f, "json") != 0)) {
 			free(f);
 			return rv == SSRD_ENOMEM
 			    ? rv

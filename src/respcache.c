@@ -343,8 +343,10 @@ ssrd__cache_fill_chunk(ssrd_cache_fill *f, const char *data, size_t len)
 void
 ssrd__cache_fill_done(ssrd_cache_fill *f, const ssrd_job *job)
 {
+	/* a page with a boundary that failed (its data missing, say) is not
+	 * kept: it would be served on after the data is back */
 	int ok = job->err == SSRD_OK && job->status == 200 && job->cache_ttl > 0
-	    && !ssrd__strbuf_failed(&f->body);
+	    && !job->reported && !ssrd__strbuf_failed(&f->body);
 	if (ok) {
 		/* a buffered render gathered nothing here: its html is whole */
 		const char *body = f->body.len ? f->body.ptr : job->html;

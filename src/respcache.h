@@ -42,7 +42,6 @@ int ssrd__respcache_new(size_t max_bytes, ssrd_respcache **out);
 /* Frees it (entries still referenced live until released). NULL: no-op. */
 void ssrd__respcache_free(ssrd_respcache *c);
 
-
 /*
  * Looks key up at now_ms. Returns the entry with a reference (release it
  * with ssrd__respcache_release()) and its state in *state (HIT: fresh;
@@ -97,7 +96,8 @@ ssrd_cache_fill *ssrd__cache_fill_new(
 void ssrd__cache_fill_chunk(ssrd_cache_fill *f, const char *data, size_t len);
 
 /* The render is done: stores what it gathered when it rendered with status
- * 200 and the page allows caching (job->cache_ttl > 0), then frees f. */
+ * 200, without a boundary error (job->reported), and the page allows
+ * caching (job->cache_ttl > 0), then frees f. */
 void ssrd__cache_fill_done(ssrd_cache_fill *f, const ssrd_job *job);
 
 #endif

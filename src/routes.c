@@ -328,21 +328,6 @@ ssrd__routes_not_found(const ssrd_routes *routes)
 	                            : NULL;
 }
 
-int
-ssrd__hexval(char c)
-{
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
-
 /* Decodes %XX escapes of n bytes at s into out (n + 1 bytes). Returns the
  * length or -1. */
 static long

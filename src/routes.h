@@ -48,9 +48,6 @@ const ssrd_route *ssrd__routes_not_found(const ssrd_routes *routes);
 /* Frees the table. NULL is a harmless no-op. */
 void ssrd__routes_free(ssrd_routes *routes);
 
-/* The value of hex digit c (0-15), or -1: for %XX escapes. */
-int ssrd__hexval(char c);
-
 /*
  * Matches a request path (the part before any '?'; a trailing slash is
  * ignored; %XX escapes are decoded inside segments) against the table.

@@ -177,7 +177,23 @@ ssrd__secret_equal(const char *secret, const char *given)
 	size_t        n = strlen(secret), m = strlen(given);
 	unsigned char d = n != m;
 	for (size_t i = 0; i < n; i++) {
-		d |= (unsigned char) secret[i] ^ (unsigned char) given[i < m ? i : 0];
+		d |= (unsigned char) secret[i]
+		    ^ (unsigned char) given[i < m ? i : 0];
 	}
 	return d == 0 && n > 0;
+}
+
+int
+ssrd__hexval(char c)
+{
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
 }

@@ -51,4 +51,7 @@ void ssrd__strbuf_free(ssrd_strbuf *b);
  * only (not on where they differ): for tokens. given may be NULL. */
 int ssrd__secret_equal(const char *secret, const char *given);
 
+/* The value of hex digit c (0-15), or -1: for %XX escapes. */
+int ssrd__hexval(char c);
+
 #endif

@@ -1,6 +1,7 @@
 /* check_http_request.c tests src/http_request.c: what a request is for, its
  * refusals, the path it names, its props and cache key, the site its Host
  * picks, and the cache's conditional and encoding headers. */
+#define _GNU_SOURCE
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,13 +105,14 @@ START_TEST(test_metrics_token)
 	static const struct {
 		const char *value;
 		int         ok;
-	} cases[] = { { NULL, 0 }, { "Bearer t0ken", 1 },
-		{ "bearer t0ken", 1 }, { "Bearer t0ke", 0 },
-		{ "Bearer t0kenn", 0 }, { "Bearer T0ken", 0 }, { "t0ken", 0 },
-		{ "Basic t0ken", 0 }, { "Bearer ", 0 } };
+	} cases[] = { { NULL, 0 }, { "Bearer t0ken", 1 }, { "bearer t0ken", 1 },
+		{ "Bearer t0ke", 0 }, { "Bearer t0kenn", 0 },
+		{ "Bearer T0ken", 0 }, { "t0ken", 0 }, { "Basic t0ken", 0 },
+		{ "Bearer ", 0 } };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		ssrd_http_header h = { "authorization", cases[i].value };
-		int rv = ssrd__http_request_parse(&o, "GET", "/metrics", &h, 1, &r);
+		ssrd_http_header h  = { "authorization", cases[i].value };
+		int              rv = ssrd__http_request_parse(
+		                 &o, "GET", "/metrics", &h, 1, &r);
 		ck_assert_msg(rv == (cases[i].ok ? SSRD_OK : SSRD_EINVAL),
 		    "Authorization: %s", cases[i].value ? cases[i].value : "-");
 		ck_assert_int_eq(r.target, SSRD_HTTP_METRICS);
@@ -176,9 +178,11 @@ START_TEST(test_props_key_and_site)
 	    "\"user-agent\":\"\xef\xbf\xbd\"}}");
 	ck_assert_uint_eq(r.props_len, strlen(r.props));
 	ck_assert_str_eq(r.key,
-	    "/p?q=a+b&x=%41#f\n{\"accept-language\":\"fr\\u003c\\\"\","
-	    "\"user-agent\":\"\xef\xbf\xbd\"}");
+	    "/p\n{\"query\":{\"q\":\"a b\",\"x\":\"A\"},\"headers\":{"
+	    "\"accept-language\":\"fr\\u003c\\\"\","
+	    "\"user-agent\":\"\xef\xbf\xbd\"}}");
 	ck_assert_uint_eq(r.key_len, strlen(r.key));
+	ck_assert_str_eq(r.canon, "/p");
 	ssrd__http_request_clear(&r);
 	ssrd__http_request_clear(&r); /* twice is harmless */
 	ssrd__http_request_clear(NULL);
@@ -188,7 +192,57 @@ START_TEST(test_props_key_and_site)
 	ck_assert_int_eq(get("/p", other, 1, &r), SSRD_OK);
 	ck_assert_ptr_eq(r.site, sites[0]);
 	ck_assert_str_eq(r.props, "{}");
-	ck_assert_str_eq(r.key, "/p\n");
+	ck_assert_str_eq(r.key, "/p\n{}");
+	ssrd__http_request_clear(&r);
+}
+END_TEST
+
+/* Spellings of one request share one cache key, and the page sees the same
+ * path and props for each; different requests do not (cache flooding). */
+START_TEST(test_key_is_canonical)
+{
+	static const char *const same[] = { "/about", "//about", "/ab%6fut",
+		"/ab%6Fut", "/about/", "/about?", "/about?&", "/about#x",
+		"///about//", "/%61bout?#" };
+	ssrd_http_request        r;
+	ck_assert_int_eq(get(same[0], NULL, 0, &r), SSRD_OK);
+	char *want = strdup(r.key);
+	ck_assert_str_eq(r.canon, "/about");
+	ssrd__http_request_clear(&r);
+	for (size_t i = 1; i < sizeof(same) / sizeof(same[0]); i++) {
+		ck_assert_int_eq(get(same[i], NULL, 0, &r), SSRD_OK);
+		ck_assert_msg(strcmp(r.key, want) == 0, "%s: key %s, want %s",
+		    same[i], r.key, want);
+		ck_assert_str_eq(r.canon, "/about");
+		ssrd__http_request_clear(&r);
+	}
+	free(want);
+	/* reordered and repeated query names */
+	static const char *const q[] = { "/p?b=2&a=1", "/p?a=1&b=2",
+		"/p?a=0&b=2&a=1", "/p?%61=1&b=%32", "/p?b=2&&a=1&" };
+	ck_assert_int_eq(get(q[0], NULL, 0, &r), SSRD_OK);
+	want = strdup(r.key);
+	ck_assert_str_eq(r.props, "{\"query\":{\"a\":\"1\",\"b\":\"2\"}}");
+	ssrd__http_request_clear(&r);
+	for (size_t i = 1; i < sizeof(q) / sizeof(q[0]); i++) {
+		ck_assert_int_eq(get(q[i], NULL, 0, &r), SSRD_OK);
+		ck_assert_msg(strcmp(r.key, want) == 0, "%s: key %s, want %s",
+		    q[i], r.key, want);
+		ssrd__http_request_clear(&r);
+	}
+	/* what does change the page changes the key */
+	static const char *const differ[] = { "/p?a=2&b=2", "/p?a=1",
+		"/P?a=1&b=2", "/p/x?a=1&b=2", "/p?a=1&b=2&c" };
+	for (size_t i = 0; i < sizeof(differ) / sizeof(differ[0]); i++) {
+		ck_assert_int_eq(get(differ[i], NULL, 0, &r), SSRD_OK);
+		ck_assert_msg(strcmp(r.key, want) != 0, "%s: same key as %s",
+		    differ[i], q[0]);
+		ssrd__http_request_clear(&r);
+	}
+	free(want);
+	/* bytes that may not stand for themselves stay encoded, canonically */
+	ck_assert_int_eq(get("/caf%c3%a9/%20x%7e", NULL, 0, &r), SSRD_OK);
+	ck_assert_str_eq(r.canon, "/caf%C3%A9/%20x~");
 	ssrd__http_request_clear(&r);
 }
 END_TEST
@@ -226,6 +280,7 @@ main(void)
 	    tc, test_paths, 0, (int) (sizeof(paths) / sizeof(paths[0])));
 	tcase_add_test(tc, test_segment_limit);
 	tcase_add_test(tc, test_props_key_and_site);
+	tcase_add_test(tc, test_key_is_canonical);
 	tcase_add_test(tc, test_gzip_and_etags);
 	suite_add_tcase(s, tc);
 	return ssrd_check_run(s, CK_FORK);

@@ -54,7 +54,8 @@ START_TEST(test_render_with_query_headers_and_props)
 	ck_assert(r->timeout_ms == 1500);
 	/* query decoded, headers as given, the request's props after them */
 	ck_assert_str_eq(r->props,
-	    "{\"query\":{\"page\":\"2\",\"q\":\"red shoes\",\"x\":\"\\u003cb>\"},"
+	    "{\"query\":{\"page\":\"2\",\"q\":\"red "
+	    "shoes\",\"x\":\"\\u003cb>\"},"
 	    "\"headers\":{\"accept-language\":\"fr\"},\"count\":20, "
 	    "\"page\":\"mine\"}");
 	ck_assert_uint_eq(r->props_len, strlen(r->props));
@@ -81,7 +82,8 @@ START_TEST(test_render_with_query_headers_and_props)
 END_TEST
 
 /* The query ends at the fragment, and a '?' inside the fragment starts
- * none (found by tests/fuzz/fuzz_http.c). */
+ * none (found by tests/fuzz/fuzz_http.c); equivalent queries give the same
+ * props. */
 START_TEST(test_page_props_fragment)
 {
 	static const struct {
@@ -89,7 +91,15 @@ START_TEST(test_page_props_fragment)
 	} cases[] = {
 		{ "/a#f?q=1", "{}" },
 		{ "/a?x=1#f?q=2", "{\"query\":{\"x\":\"1\"}}" },
-		{ "/a?#", "{\"query\":{}}" },
+		/* an empty query is none: "/a?" is "/a" */
+		{ "/a?#", "{}" },
+		{ "/a?&&", "{}" },
+		/* names sorted, the last value of a repeated one */
+		{ "/a?b=2&a=1", "{\"query\":{\"a\":\"1\",\"b\":\"2\"}}" },
+		{ "/a?a=0&b=2&a=1", "{\"query\":{\"a\":\"1\",\"b\":\"2\"}}" },
+		{ "/a?%62=2&a", "{\"query\":{\"a\":\"\",\"b\":\"2\"}}" },
+		{ "/a?ab=1&a=2&b=3",
+		    "{\"query\":{\"a\":\"2\",\"ab\":\"1\",\"b\":\"3\"}}" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len;
