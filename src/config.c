@@ -32,6 +32,8 @@ struct opt {
 	long          min, max; /* bounds for OPT_LONG */
 	int (*check)(const char *value, char *errbuf, size_t errlen);
 	const char *help;
+	/* a secret: never printed (ssrd config shows "(set)"), never logged */
+	int secret;
 };
 
 /* A log level for the option called name. */
@@ -277,7 +279,8 @@ static const struct opt options[] = {
 	{ "server", "admin_token", OPT_STR, OFF(admin_token), "", 0, 0, NULL,
 	    "a secret that opens diagnose to tcp:// callers and /metrics to "
 	    "callers with Authorization: Bearer <token> (empty: diagnose on "
-	    "ipc:// only, /metrics open)" },
+	    "ipc:// only, /metrics open)",
+	    1 },
 	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
 	    check_sites,
 	    "the site's root directory (with app/), or HOST=PATH entries, "
@@ -290,7 +293,8 @@ static const struct opt options[] = {
 	    "changed, ms; 0 = never" },
 	{ "render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
 	    NULL,
-	    "each isolate's old-generation heap limit, MiB, and its ArrayBuffer "
+	    "each isolate's old-generation heap limit, MiB, and its "
+	    "ArrayBuffer "
 	    "memory's; a render reaching it gets out_of_memory and the worker "
 	    "replaces its isolate" },
 	{ "render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
@@ -329,7 +333,8 @@ static const struct opt options[] = {
 	    "KiB; 0: no limit" },
 	{ "render", "recycle_renders", OPT_LONG, OFF(recycle_renders), "0", 0,
 	    1000000000, NULL,
-	    "a worker replaces its isolate (from the snapshot, between renders) "
+	    "a worker replaces its isolate (from the snapshot, between "
+	    "renders) "
 	    "after this many renders; 0: never" },
 	{ "render", "recycle_heap_mb", OPT_LONG, OFF(recycle_heap_mb), "256", 0,
 	    16384, NULL,
@@ -665,8 +670,15 @@ ssrd__config_print_help(FILE *out)
 	}
 }
 
+int
+ssrd__config_secret(const char *name)
+{
+	const struct opt *o = opt_find(name);
+	return o != NULL && o->secret;
+}
+
 void
-ssrd__config_print(const ssrd_config *cfg, FILE *out)
+ssrd__config_print(const ssrd_config *cfg, FILE *out, int secrets)
 {
 	const char *section = "";
 	for (size_t i = 0; i < NOPTIONS; i++) {
@@ -682,8 +694,10 @@ ssrd__config_print(const ssrd_config *cfg, FILE *out)
 		} else {
 			/* Quoted, so leading or trailing spaces and quotes
 			 * survive a reload. */
+			const char *v = *(char *const *) field;
 			fprintf(out, "%s = \"%s\"\n", o->name,
-			    *(char *const *) field);
+			    o->secret && !secrets && v[0] != '\0' ? "(set)"
+			                                          : v);
 		}
 	}
 }

@@ -31,7 +31,7 @@ typedef struct ssrd_config {
 	    stream_idle_ms; /* a stream not pulled for this long is cancelled */
 	char *pid_file;     /* serve writes its pid here; "" = none */
 	long  drain_ms; /* SIGTERM/SIGINT: how long in-flight work may finish */
-	long  metrics;     /* 1: GET /metrics on the HTTP listener */
+	long  metrics;  /* 1: GET /metrics on the HTTP listener */
 	char *admin_token; /* opens diagnose over tcp:// and guards /metrics */
 	/* [site] */
 	char *site;     /* the site's root directory (holds app/) */
@@ -45,14 +45,14 @@ typedef struct ssrd_config {
 	long  snapshot;      /* 1: workers start from a snapshot of the base */
 	char *isolation;     /* site | page | request */
 	long  streaming;     /* 1: renderToReadableStream on the event loop */
-	long  streaming_stall_ms;   /* no new chunk for this long: ended */
+	long  streaming_stall_ms;    /* no new chunk for this long: ended */
 	long  render_timeout_ms;     /* a render's wall clock, at most */
 	long  render_timeout_max_ms; /* what a request may ask for, at most */
-	long  max_output_kb;   /* a render's HTML, at most; 0: no limit */
+	long  max_output_kb;         /* a render's HTML, at most; 0: no limit */
 	long  recycle_renders; /* a worker's renders per isolate; 0: no limit */
 	long  recycle_heap_mb; /* heap after a full GC that means recycling */
 	long  idle_gc_ms;      /* idle this long: one full GC; 0: never */
-	long  worker_renders; /* renders one worker runs at once (async) */
+	long  worker_renders;  /* renders one worker runs at once (async) */
 	/* [host]: what pages may reach through the `ssrd` module */
 	long  host_threads;     /* threads doing the blocking host work */
 	long  files;            /* 1: files.read/list under the site root */
@@ -97,8 +97,8 @@ int ssrd__config_load_file(
  * Returns SSRD_OK, SSRD_ECONFIG with "NAME:LINE: reason" in errbuf (name
  * says where the text came from), or SSRD_ENOMEM. text is only read.
  */
-int ssrd__config_load_text(ssrd_config *cfg, const char *name,
-    const char *text, size_t len, char *errbuf, size_t errlen);
+int ssrd__config_load_text(ssrd_config *cfg, const char *name, const char *text,
+    size_t len, char *errbuf, size_t errlen);
 
 /*
  * Applies one option by name ("workers", "cache_dir" or "cache-dir") from a
@@ -130,8 +130,14 @@ void ssrd__config_sites_free(ssrd_site_entry *v, size_t n);
 /* Writes one line per option (flag, default, help) for --help. */
 void ssrd__config_print_help(FILE *out);
 
-/* Writes the effective configuration as INI, one `key = value` per option. */
-void ssrd__config_print(const ssrd_config *cfg, FILE *out);
+/* Writes the effective configuration as INI, one `key = value` per option;
+ * a secret's value (admin_token) as "(set)" unless secrets is set, which
+ * only code that compares configurations may ask for (never for output). */
+void ssrd__config_print(const ssrd_config *cfg, FILE *out, int secrets);
+
+/* Returns 1 if the option called name holds a secret (never to be logged
+ * or shown), else 0. */
+int ssrd__config_secret(const char *name);
 
 /* Returns the number of workers to start: cfg->workers, or the core count for
  * 0. */

@@ -232,8 +232,8 @@ check_ipc_path(const char *addr, char *errbuf, size_t errlen)
 static int
 check_ipc_addrs(const char *list, char *errbuf, size_t errlen)
 {
-	int rv = SSRD_OK;
-	const char *p = list, *item;
+	int         rv = SSRD_OK;
+	const char *p  = list, *item;
 	size_t      n;
 	while (rv == SSRD_OK && (n = ssrd__list_next(&p, &item)) > 0) {
 		char *addr = strndup(item, n);
@@ -391,7 +391,7 @@ config_text(const ssrd_config *cfg)
 	if (f == NULL) {
 		return NULL;
 	}
-	ssrd__config_print(cfg, f);
+	ssrd__config_print(cfg, f, 1); /* compared, never shown */
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

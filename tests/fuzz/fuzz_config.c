@@ -115,7 +115,7 @@ verify_print(const ssrd_config *cfg)
 	if (f == NULL) {
 		abort();
 	}
-	ssrd__config_print(cfg, f);
+	ssrd__config_print(cfg, f, 1);
 	if (fclose(f) != 0) {
 		abort();
 	}

@@ -462,7 +462,7 @@ round_trip(const ssrd_config *cfg)
 	ck_assert_msg(fd >= 0, "mkstemp: %s", strerror(errno));
 	f = fdopen(fd, "w+");
 	ck_assert_ptr_nonnull(f);
-	ssrd__config_print(cfg, f);
+	ssrd__config_print(cfg, f, 1);
 	rewind(f);
 	size_t n = fread(text, 1, sizeof(text) - 1, f);
 	text[n]  = '\0';
@@ -505,6 +505,38 @@ START_TEST(test_print_round_trip)
 	set_ok(&cfg, "runtime_dir", "/opt/ssrd/runtime");
 	set_ok(&cfg, "log_level", "error");
 	round_trip(&cfg);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+/* A secret is never printed for people: `ssrd config` shows that it is
+ * set, not what it is; what compares configurations still sees it. */
+START_TEST(test_print_hides_secrets)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	ck_assert_int_eq(ssrd__config_secret("admin_token"), 1);
+	ck_assert_int_eq(ssrd__config_secret("workers"), 0);
+	ck_assert_int_eq(ssrd__config_secret("no_such_option"), 0);
+	set_ok(&cfg, "admin_token", "s3cret-TOKEN-42");
+	for (int secrets = 0; secrets < 2; secrets++) {
+		char  *text = NULL;
+		size_t len  = 0;
+		FILE  *f    = open_memstream(&text, &len);
+		ck_assert_ptr_nonnull(f);
+		ssrd__config_print(&cfg, f, secrets);
+		fclose(f);
+		if (secrets) {
+			ck_assert_ptr_nonnull(
+			    strstr(text, "admin_token = \"s3cret-TOKEN-42\""));
+		} else {
+			ck_assert_msg(strstr(text, "s3cret") == NULL,
+			    "the secret was printed:\n%s", text);
+			ck_assert_ptr_nonnull(
+			    strstr(text, "admin_token = \"(set)\""));
+		}
+		free(text);
+	}
 	ssrd__config_clear(&cfg);
 }
 END_TEST
@@ -620,6 +652,7 @@ config_suite(void)
 	tcase_add_test(tc, test_load_text);
 	tcase_add_test(tc, test_load_text_errors);
 	tcase_add_test(tc, test_print_round_trip);
+	tcase_add_test(tc, test_print_hides_secrets);
 	tcase_add_loop_test(
 	    tc, test_print_round_trip_tricky, 0, (int) N(tricky_values));
 	tcase_add_test(tc, test_print_help);
