@@ -226,6 +226,15 @@ static const struct opt options[] = {
 	    "accept-language", 0, 0, NULL,
 	    "request headers pages get as props.headers (lowercase names), "
 	    "comma-separated" },
+	{ "server", "http_buffer_mb", OPT_LONG, OFF(http_buffer_mb), "128", 1,
+	    65536, NULL,
+	    "the most output HTTP replies may hold unsent, all together, MiB: "
+	    "past it the reply whose client has gone longest without reading "
+	    "is cut off and its render cancelled" },
+	{ "server", "http_send_timeout_ms", OPT_LONG, OFF(http_send_timeout_ms),
+	    "30000", 0, 3600000, NULL,
+	    "a reply whose client takes none of it for this long is ended "
+	    "(streamed pages, big cached ones), ms; 0: never" },
 	{ "server", "http_security_headers", OPT_LONG,
 	    OFF(http_security_headers), "1", 0, 1, NULL,
 	    "1: every response carries X-Frame-Options: SAMEORIGIN and "

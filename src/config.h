@@ -19,8 +19,10 @@ typedef struct ssrd_config {
 	char *http;         /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
 	char *http_headers; /* request headers pages get */
 	long  http_security_headers; /* 1: X-Frame-Options, Referrer-Policy */
-	long  cache_mb;  /* the HTTP response cache's size; 0: off */
-	long  cache_ttl; /* s a page stays fresh there; 0: off */
+	long  http_buffer_mb; /* unsent output all HTTP replies may hold */
+	long  http_send_timeout_ms; /* a write taking nothing this long ends */
+	long  cache_mb;             /* the HTTP response cache's size; 0: off */
+	long  cache_ttl;            /* s a page stays fresh there; 0: off */
 	long  cache_swr; /* s it is then served stale while rendered again */
 	char *client_fallback; /* routes rendered in the browser on failure */
 	char *ipc; /* protocol listen addresses (ipc://, tcp://), comma-sep. */

@@ -37,10 +37,12 @@ struct ssrd_http {
 	atomic_ullong     next_id;
 	char            **pass; /* request headers pages get, lowercase */
 	size_t            npass;
-	char             *vary;  /* "Accept-Encoding, accept-language" */
-	ssrd_respcache   *cache; /* NULL: off */
-	int               cache_ttl, cache_swr; /* defaults, s */
-	atomic_int        draining; /* ssrd__http_drain(): refuse requests */
+	/* what bounds replies on taken-over connections, with the Vary
+	 * header's value ("Accept-Encoding, accept-language") */
+	ssrd_httpstream_opts stream_opts;
+	ssrd_respcache      *cache;                /* NULL: off */
+	int                  cache_ttl, cache_swr; /* defaults, s */
+	atomic_int           draining; /* ssrd__http_drain(): refuse requests */
 	/* handlers running and buffered replies waiting for their render:
 	 * what a drain waits for before the server stops */
 	atomic_long busy;
@@ -320,47 +322,59 @@ ssrd_cache_fill_free(ssrd_cache_fill *f)
 	}
 }
 
-/* A page's reply, buffered: its caching headers (and where it came from:
- * x-ssrd-cache hit, stale or miss, or NULL), its ETag if known, gzip'd when
- * gz is set (the body given is then the gzip form). */
+/* A page's response without its body: its caching headers (and where it
+ * came from: x-ssrd-cache hit, stale or miss, or NULL), its ETag if known,
+ * Content-Encoding: gzip when gz is set. Returns 0 or nng's error (then
+ * *out is NULL). */
+static int
+page_res(const ssrd_http *http, uint16_t status, int ttl, int swr,
+    const char *cache_state, const char *etag, int gz, nng_http_res **out)
+{
+	nng_http_res *res = NULL;
+	int           rv  = nng_http_res_alloc(&res);
+	*out              = NULL;
+	if (rv != 0) {
+		return rv;
+	}
+	char cc[96];
+	nng_http_res_set_status(res, status);
+	nng_http_res_set_header(
+	    res, "Content-Type", "text/html; charset=utf-8");
+	ssrd__http_each_header(set_res_header, res);
+	if (ttl > 0) {
+		snprintf(cc, sizeof(cc),
+		    "public, max-age=%d, stale-while-revalidate=%d", ttl, swr);
+	} else {
+		snprintf(cc, sizeof(cc), "no-store");
+	}
+	nng_http_res_set_header(res, "Cache-Control", cc);
+	if (cache_state != NULL) {
+		nng_http_res_set_header(res, "X-Ssrd-Cache", cache_state);
+	}
+	if (http->stream_opts.vary != NULL) {
+		nng_http_res_set_header(res, "Vary", http->stream_opts.vary);
+	}
+	if (etag != NULL) {
+		nng_http_res_set_header(res, "ETag", etag);
+	}
+	if (gz && status != 304) {
+		nng_http_res_set_header(res, "Content-Encoding", "gzip");
+	}
+	*out = res;
+	return 0;
+}
+
+/* A page's reply, buffered (see page_res; the body given is the gzip form
+ * when gz is set). */
 static void
 reply_page(const ssrd_http *http, nng_aio *aio, uint16_t status,
     const char *body, size_t len, int head, int ttl, int swr,
     const char *cache_state, const char *etag, int gz)
 {
-	nng_http_res *res = NULL;
-	int           rv  = nng_http_res_alloc(&res);
-	if (rv == 0) {
-		char cc[96];
-		nng_http_res_set_status(res, status);
-		nng_http_res_set_header(
-		    res, "Content-Type", "text/html; charset=utf-8");
-		ssrd__http_each_header(set_res_header, res);
-		if (ttl > 0) {
-			snprintf(cc, sizeof(cc),
-			    "public, max-age=%d, stale-while-revalidate=%d",
-			    ttl, swr);
-		} else {
-			snprintf(cc, sizeof(cc), "no-store");
-		}
-		nng_http_res_set_header(res, "Cache-Control", cc);
-		if (cache_state != NULL) {
-			nng_http_res_set_header(
-			    res, "X-Ssrd-Cache", cache_state);
-		}
-		if (http->vary != NULL) {
-			nng_http_res_set_header(res, "Vary", http->vary);
-		}
-		if (etag != NULL) {
-			nng_http_res_set_header(res, "ETag", etag);
-		}
-		if (gz && status != 304) {
-			nng_http_res_set_header(
-			    res, "Content-Encoding", "gzip");
-		}
-		if (status != 304) {
-			rv = res_body(res, body, len, head);
-		}
+	nng_http_res *res;
+	int rv = page_res(http, status, ttl, swr, cache_state, etag, gz, &res);
+	if (rv == 0 && status != 304) {
+		rv = res_body(res, body, len, head);
 	}
 	if (rv != 0) {
 		if (res != NULL) {
@@ -380,9 +394,59 @@ ssrd__http_accepts_gzip(nng_http_req *req)
 	    nng_http_req_get_header(req, "Accept-Encoding"));
 }
 
-/* Answers from the cache: 304 when If-None-Match names this version,
- * else the page, gzip'd when the client takes it. */
+/* Cached pages bigger than this are written from the cache itself, not
+ * copied for each connection: a client that does not read holds no copy. */
+#define SHARED_REPLY_MIN (64 * 1024)
+
+/* What a shared reply releases when it is written: its cache entry. */
+struct shared_ref {
+	ssrd_respcache *cache;
+	ssrd_cached    *e;
+};
+
 static void
+shared_release(void *arg)
+{
+	struct shared_ref *ref = arg;
+	ssrd__respcache_release(ref->cache, ref->e);
+	free(ref);
+}
+
+/* Answers a GET for a big cached page from the entry's own bytes, on a
+ * connection taken over and closed after (see ssrd__httpstream_send).
+ * Returns 1 if it took the reference to e, 0 if the caller should answer
+ * (and release) as usual. */
+static int
+reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
+    size_t len, const char *state, const char *etag, int gz)
+{
+	nng_http_res      *res;
+	struct shared_ref *ref = malloc(sizeof(*ref));
+	if (ref == NULL
+	    || page_res(http, 200, e->ttl_s, e->swr_s, state, etag, gz, &res)
+	        != 0) {
+		free(ref);
+		return 0;
+	}
+	ref->cache = http->cache;
+	ref->e     = e;
+	if (nng_http_res_set_header(res, "Connection", "close") != 0
+	    || nng_http_res_set_data(res, body, len) != 0
+	    || ssrd__httpstream_send(
+	           aio, res, &http->stream_opts, shared_release, ref)
+	        != SSRD_OK) {
+		nng_http_res_free(res);
+		free(ref);
+		return 0;
+	}
+	return 1;
+}
+
+/* Answers from the cache: 304 when If-None-Match names this version,
+ * else the page, gzip'd when the client takes it. Returns 1 if the reply
+ * took the reference to e (it releases it when written), 0 if the caller
+ * still holds it. */
+static int
 reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
     int state, int head)
 {
@@ -401,9 +465,14 @@ reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
 	}
 	int not_modified = ssrd__http_request_not_modified(
 	    nng_http_req_get_header(req, "If-None-Match"), etag);
+	const char *from = state == SSRD_CACHE_HIT ? "hit" : "stale";
+	if (!not_modified && !head && len >= SHARED_REPLY_MIN
+	    && reply_shared(http, aio, e, body, len, from, etag, gz)) {
+		return 1;
+	}
 	reply_page(http, aio, not_modified ? 304 : 200, body, len, head,
-	    e->ttl_s, e->swr_s, state == SSRD_CACHE_HIT ? "hit" : "stale", etag,
-	    gz);
+	    e->ttl_s, e->swr_s, from, etag, gz);
+	return 0;
 }
 
 /* The job that renders a stale page again, with nobody waiting for it. */
@@ -633,13 +702,17 @@ serve(ssrd_http *http, nng_aio *aio)
 		if (e != NULL) {
 			ssrd_render_rec rec;
 			cached_rec(&rec, site, path, state, t0);
-			reply_cached(http, aio, req, e, state, head);
+			/* revalidation keeps a reference of its own */
+			if (revalidate) {
+				ssrd__respcache_retain(http->cache, e);
+			}
+			if (!reply_cached(http, aio, req, e, state, head)) {
+				ssrd__respcache_release(http->cache, e);
+			}
 			ssrd__stats_finish(&rec);
 			if (revalidate) {
 				revalidate_in_background(http, site, path,
 				    props, props_len, key, klen, e);
-			} else {
-				ssrd__respcache_release(http->cache, e);
 			}
 			free(path);
 			ssrd__site_unref(site);
@@ -690,7 +763,7 @@ serve(ssrd_http *http, nng_aio *aio)
 	if (ssrd__pool_streams(http->pool)) {
 		free(pd);
 		rv = ssrd__httpstream_submit(
-		    http->pool, job, aio, head, fill, http->vary);
+		    http->pool, job, aio, head, fill, &http->stream_opts);
 	} else {
 		pd->aio   = aio;
 		pd->head  = head;
@@ -768,7 +841,7 @@ http_free(ssrd_http *http)
 		free(http->pass[i]);
 	}
 	free(http->pass);
-	free(http->vary);
+	free((char *) http->stream_opts.vary);
 	for (size_t i = 0; i < nfallback_routes; i++) {
 		free(fallback_routes[i]);
 	}
@@ -841,7 +914,9 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 	for (size_t i = 0; i < http->npass; i++) {
 		ssrd__strbuf_printf(&vary, ", %s", http->pass[i]);
 	}
-	http->vary = ssrd__strbuf_take(&vary);
+	http->stream_opts.vary            = ssrd__strbuf_take(&vary);
+	http->stream_opts.buffer_max      = opts ? opts->buffer_max : 0;
+	http->stream_opts.send_timeout_ms = opts ? opts->send_timeout_ms : 0;
 	if (opts != NULL && opts->cache_bytes > 0 && opts->cache_ttl > 0) {
 		if (ssrd__respcache_new(opts->cache_bytes, &http->cache)
 		    != SSRD_OK) {

@@ -43,6 +43,11 @@ typedef struct ssrd_http_opts {
 	/* /metrics needs "Authorization: Bearer <admin_token>"; NULL or "":
 	 * open (keep it behind the proxy) */
 	const char *admin_token;
+	/* the most output all streamed replies may hold unsent (0: no
+	 * limit), and how long a write may take nothing before the reply
+	 * ends, ms (0: no limit): what clients that do not read can hold */
+	size_t buffer_max;
+	int    send_timeout_ms;
 } ssrd_http_opts;
 
 /*

@@ -1,6 +1,8 @@
 /* httpstream.c: chunked HTTP responses written as a render streams. The
  * worker thread queues bytes; one nng write at a time drains them, so a slow
- * client never blocks a worker (its bytes wait here instead). */
+ * client never blocks a worker (its bytes wait here instead, up to a bound:
+ * a client that stops reading is cut off). And big shared replies (cached
+ * pages) written without a copy per connection. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,20 +20,35 @@
 #include "stats.h"
 #include "strbuf.h"
 
+/* The most one write hands nng: the send timeout is then a bound on how
+ * long a client may take no part of the reply. */
+#define WRITE_PIECE (64 * 1024)
+
 /*
  * One streamed response. Invariants: at most one write is in flight
- * (writing); queued holds what comes next; the struct is freed by whichever
- * of "the render is done" and "the last write completed" happens last.
+ * (inflight), of a piece of writing from woff on; queued holds what comes
+ * next; the struct is freed by whichever of "the render is done" and "the
+ * last write completed" happens last.
  */
 struct stream {
-	pthread_mutex_t  mu;
-	nng_http_conn   *conn;
-	nng_http_req    *req; /* ours after the hijack */
-	nng_aio         *aio; /* the write in flight */
-	ssrd_pool       *pool;
-	ssrd_job        *job;     /* NULL once done */
-	ssrd_strbuf      queued;  /* not yet written */
-	ssrd_strbuf      writing; /* being written */
+	pthread_mutex_t mu;
+	nng_http_conn  *conn;
+	nng_http_req   *req; /* ours after the hijack */
+	nng_aio        *aio; /* the write in flight */
+	ssrd_pool      *pool;
+	ssrd_job       *job;      /* NULL once done */
+	ssrd_strbuf     queued;   /* not yet written */
+	ssrd_strbuf     writing;  /* being written */
+	size_t          woff;     /* bytes of writing written */
+	int             inflight; /* a write is under way */
+	/* the budget of unsent output (under budget_mu): on its list while it
+	 * holds some (charged bytes), when the client last took any, and
+	 * whether it was picked to be cut off */
+	struct stream   *bprev, *bnext;
+	int              listed;
+	size_t           charged;
+	double           progress_ms;
+	int              cut;
 	int              head;    /* HEAD: headers only */
 	int              started; /* the status line has been queued */
 	int              done;   /* the render is over, the last bytes queued */
@@ -41,17 +58,17 @@ struct stream {
 	/* A read kept pending on the connection: it fails when the client
 	 * goes away, even while the render waits for data and writes nothing.
 	 */
-	nng_aio *raio;
-	char     rbuf[256];
+	nng_aio       *raio;
+	char           rbuf[256];
 	struct stream *reap_next; /* on the destroying thread's list */
 	/* gzip, when the client takes it: one deflate stream over the chunks,
 	 * flushed at each so the browser can show what has come */
-	int         gzip;
-	int         z_ready;
-	z_stream    z;
-	const char *vary; /* the Vary header's value */
-	ssrd_render_rec rec;     /* the render's figures, once done */
-	int             counted; /* rec is filled: count it when freed */
+	int                         gzip;
+	int                         z_ready;
+	z_stream                    z;
+	const ssrd_httpstream_opts *o;   /* the server's; Vary, limits */
+	ssrd_render_rec             rec; /* the render's figures, once done */
+	int counted; /* rec is filled: count it when freed */
 };
 
 static void stream_write_done(void *arg);
@@ -113,8 +130,8 @@ cache_headers(struct stream *s, const ssrd_job *job)
 	if (s->fill != NULL && job->cache_ttl > 0) {
 		ssrd__strbuf_puts(&s->queued, "X-Ssrd-Cache: miss\r\n");
 	}
-	if (s->vary != NULL) {
-		ssrd__strbuf_printf(&s->queued, "Vary: %s\r\n", s->vary);
+	if (s->o->vary != NULL) {
+		ssrd__strbuf_printf(&s->queued, "Vary: %s\r\n", s->o->vary);
 	}
 	if (s->gzip
 	    && deflateInit2(
@@ -158,30 +175,168 @@ body_chunk(struct stream *s, const char *data, size_t len, int flush)
 	} while (s->z.avail_out == 0 || s->z.avail_in > 0);
 }
 
-/* Starts the next write if none is running (s->mu held). Returns 1 if s is
- * finished and must be freed by the caller. */
+/* The send timeout for one write. */
+static nng_duration
+send_timeout(const ssrd_httpstream_opts *o)
+{
+	return o->send_timeout_ms > 0 ? o->send_timeout_ms
+	                              : NNG_DURATION_INFINITE;
+}
+
+/* Starts the next write if none is running (s->mu held): a piece of what
+ * is being written, or of what queued since. Returns 1 if s is finished
+ * and must be freed by the caller. */
 static int
 kick(struct stream *s)
 {
-	if (s->conn == NULL || s->writing.len > 0) {
+	if (s->conn == NULL || s->inflight) {
 		return 0;
 	}
-	if (s->failed || (s->queued.len == 0)) {
+	if (s->failed) {
 		return s->done;
 	}
-	ssrd_strbuf t = s->writing;
-	s->writing    = s->queued;
-	s->queued     = t;
-	s->queued.len = 0;
-	nng_iov iov   = { s->writing.ptr, s->writing.len };
+	if (s->woff == s->writing.len) {
+		if (s->queued.len == 0) {
+			return s->done;
+		}
+		ssrd_strbuf t = s->writing;
+		s->writing    = s->queued;
+		s->queued     = t;
+		s->queued.len = 0;
+		s->woff       = 0;
+	}
+	size_t  n = s->writing.len - s->woff;
+	nng_iov iov
+	    = { s->writing.ptr + s->woff, n < WRITE_PIECE ? n : WRITE_PIECE };
 	nng_aio_set_iov(s->aio, 1, &iov);
-	nng_http_conn_write_all(s->conn, s->aio);
+	nng_aio_set_timeout(s->aio, send_timeout(s->o));
+	s->inflight = 1;
+	nng_http_conn_write(s->conn, s->aio);
 	return 0;
+}
+
+/* Output the client has not taken yet, malloc'd here (s->mu held). */
+static size_t
+backlog(const struct stream *s)
+{
+	return s->queued.len + (s->writing.len - s->woff);
+}
+
+/*
+ * The budget: the unsent output of every streamed reply, process-wide, may
+ * not pass o->buffer_max. React cannot be paused mid-page, so a page is
+ * rendered whole whatever its client does, and a client that does not read
+ * would hold it all; past the budget, the reply whose client has gone
+ * longest without taking anything is cut off (its render cancelled, what
+ * it held freed). Clients that read hold little, and only for a moment.
+ */
+static pthread_mutex_t budget_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct stream  *budget_list; /* streams holding unsent output */
+static size_t          budget_total;
+
+static void
+budget_unlink(struct stream *s)
+{
+	if (!s->listed) {
+		return;
+	}
+	if (s->bprev != NULL) {
+		s->bprev->bnext = s->bnext;
+	} else {
+		budget_list = s->bnext;
+	}
+	if (s->bnext != NULL) {
+		s->bnext->bprev = s->bprev;
+	}
+	s->bprev = s->bnext = NULL;
+	s->listed           = 0;
+}
+
+/*
+ * Charges s (s->mu held) with what it holds unsent now; past the budget,
+ * picks the reply to cut off: another one has its write aborted and cuts
+ * itself off in its callback. Returns 1 if s itself is the one.
+ */
+static int
+budget_update(struct stream *s)
+{
+	size_t held = s->failed ? 0 : backlog(s);
+	int    self = 0;
+	pthread_mutex_lock(&budget_mu);
+	size_t now   = s->cut ? 0 : held;
+	budget_total = budget_total - s->charged + now;
+	s->charged   = now;
+	if (now > 0 && !s->listed) {
+		s->bnext = budget_list;
+		if (budget_list != NULL) {
+			budget_list->bprev = s;
+		}
+		budget_list = s;
+		s->listed   = 1;
+		if (s->progress_ms == 0) {
+			s->progress_ms = ssrd__now_ms();
+		}
+	} else if (now == 0) {
+		budget_unlink(s);
+	}
+	while (s->o->buffer_max > 0 && budget_total > s->o->buffer_max) {
+		struct stream *v = NULL;
+		for (struct stream *t = budget_list; t != NULL; t = t->bnext) {
+			if (!t->cut
+			    && (v == NULL || t->progress_ms < v->progress_ms)) {
+				v = t;
+			}
+		}
+		if (v == NULL) {
+			break;
+		}
+		v->cut = 1;
+		/* no longer counted: it frees what it holds at once */
+		budget_total -= v->charged;
+		v->charged = 0;
+		budget_unlink(v);
+		if (v == s) {
+			self = 1;
+		} else {
+			/* v cannot be destroyed meanwhile: destroy unlinks it
+			 * under budget_mu first. Its callback runs on nng's
+			 * thread, not here. */
+			nng_aio_abort(v->aio, NNG_ECANCELED);
+		}
+	}
+	pthread_mutex_unlock(&budget_mu);
+	return self;
+}
+
+/* The client reads more slowly than the pages render, with the budget of
+ * unsent output spent (s->mu held): it is cut off, its render cancelled,
+ * and what waited for it freed. */
+static void
+cut_off(struct stream *s)
+{
+	ssrd__log(SSRD_LOG_WARN, "client_too_slow",
+	    "render=%llu unsent_kb=%zu budget_mb=%zu",
+	    (unsigned long long) s->id, backlog(s) >> 10,
+	    s->o->buffer_max >> 20);
+	s->failed = 1;
+	if (s->job != NULL) {
+		ssrd__pool_cancel(s->pool, s->job);
+	}
+	ssrd__strbuf_free(&s->queued);
+	if (s->inflight) {
+		nng_aio_abort(s->aio, NNG_ECANCELED);
+	}
+	(void) budget_update(s);
 }
 
 static void
 stream_destroy(struct stream *s)
 {
+	/* off the budget's list before anything goes: see budget_update */
+	pthread_mutex_lock(&budget_mu);
+	budget_total -= s->charged;
+	budget_unlink(s);
+	pthread_mutex_unlock(&budget_mu);
 	/* The pending read first: closing the connection frees it, and a
 	 * read still queued on it would be completed on freed memory. */
 	nng_aio_stop(s->raio); /* waits for its callback: see stream_free */
@@ -251,7 +406,8 @@ stream_free(struct stream *s)
 	}
 	pthread_once(&reap_once, reaper_start);
 	if (!reaper_up) {
-		stream_destroy(s); /* no thread: the old way, better than none */
+		stream_destroy(
+		    s); /* no thread: the old way, better than none */
 		return;
 	}
 	pthread_mutex_lock(&reap_mu);
@@ -286,17 +442,40 @@ stream_read_done(void *arg)
 static void
 stream_write_done(void *arg)
 {
-	struct stream *s = arg;
+	struct stream *s  = arg;
+	int            rv = nng_aio_result(s->aio);
 	pthread_mutex_lock(&s->mu);
-	s->writing.len = 0;
-	if (nng_aio_result(s->aio) != 0 && !s->failed) {
+	s->inflight = 0;
+	s->woff += rv == 0 ? nng_aio_count(s->aio) : 0;
+	if (s->woff >= s->writing.len) {
+		s->writing.len = 0;
+		s->woff        = 0;
+	}
+	if (rv == 0 && nng_aio_count(s->aio) > 0) {
+		pthread_mutex_lock(&budget_mu);
+		s->progress_ms = ssrd__now_ms();
+		pthread_mutex_unlock(&budget_mu);
+	}
+	pthread_mutex_lock(&budget_mu);
+	int cut = s->cut;
+	pthread_mutex_unlock(&budget_mu);
+	if (cut && !s->failed) {
+		cut_off(s); /* picked by another reply's budget_update */
+	} else if (rv != 0 && !s->failed) {
+		/* the client is gone, or took nothing for send_timeout */
 		s->failed = 1;
+		if (rv == NNG_ETIMEDOUT) {
+			ssrd__log(SSRD_LOG_WARN, "client_stalled",
+			    "render=%llu timeout_ms=%d",
+			    (unsigned long long) s->id, s->o->send_timeout_ms);
+		}
 		if (s->job != NULL) {
-			/* the client is gone: free the worker */
+			/* free the worker */
 			ssrd__pool_cancel(s->pool, s->job);
 		}
 	}
 	int finished = kick(s);
+	(void) budget_update(s);
 	pthread_mutex_unlock(&s->mu);
 	if (finished) {
 		stream_free(s);
@@ -322,6 +501,9 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 		body_chunk(s, data, len, Z_SYNC_FLUSH);
 	}
 	(void) kick(s);
+	if (budget_update(s)) {
+		cut_off(s);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -393,7 +575,7 @@ stream_done(ssrd_job *job, void *arg)
 
 int
 ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
-    ssrd_cache_fill *fill, const char *vary)
+    ssrd_cache_fill *fill, const ssrd_httpstream_opts *o)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -401,7 +583,7 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	}
 	pthread_mutex_init(&s->mu, NULL);
 	s->fill = fill;
-	s->vary = vary;
+	s->o    = o;
 	s->pool = pool;
 	s->job  = job;
 	s->head = head;
@@ -446,5 +628,56 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	nng_http_conn_read(s->conn, s->raio);
 	(void) kick(s);
 	pthread_mutex_unlock(&s->mu);
+	return SSRD_OK;
+}
+
+/* ---- a shared reply, written whole ---- */
+
+/* One reply of ssrd__httpstream_send(): its own write, then the end. */
+struct sent {
+	nng_http_conn *conn;
+	nng_http_req  *req;
+	nng_http_res  *res;
+	nng_aio       *aio;
+	void (*release)(void *arg);
+	void *arg;
+};
+
+static void
+sent_done(void *arg)
+{
+	struct sent *t = arg;
+	if (nng_aio_result(t->aio) == NNG_ETIMEDOUT) {
+		ssrd__log(SSRD_LOG_WARN, "client_stalled", "reply=cached");
+	}
+	nng_http_res_free(t->res); /* its data was never its own */
+	t->release(t->arg);
+	nng_http_conn_close(t->conn);
+	nng_http_req_free(t->req);
+	nng_aio_reap(t->aio); /* we are in its callback */
+	free(t);
+	atomic_fetch_sub(&live_streams, 1);
+}
+
+int
+ssrd__httpstream_send(nng_aio *aio, nng_http_res *res,
+    const ssrd_httpstream_opts *o, void (*release)(void *arg), void *arg)
+{
+	struct sent *t = calloc(1, sizeof(*t));
+	if (t == NULL || nng_aio_alloc(&t->aio, sent_done, t) != 0) {
+		free(t);
+		return SSRD_ENOMEM;
+	}
+	t->conn    = nng_aio_get_input(aio, 2);
+	t->req     = nng_aio_get_input(aio, 0);
+	t->res     = res;
+	t->release = release;
+	t->arg     = arg;
+	atomic_fetch_add(&live_streams, 1);
+	nng_http_hijack(t->conn);
+	nng_aio_set_output(aio, 0, NULL);
+	nng_aio_finish(aio, 0);
+	nng_aio_set_timeout(t->aio, send_timeout(o));
+	nng_http_conn_write_res(t->conn, t->res, t->aio);
 	return SSRD_OK;
 }

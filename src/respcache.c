@@ -22,6 +22,11 @@ struct ssrd_respcache {
 	ssrd_cached         *buckets[NBUCKETS];
 	ssrd_cached         *lru_head, *lru_tail; /* head: most recent */
 	ssrd_respcache_stats st;
+	/* references handed out (get, retain) and not yet released: a cache
+	 * freed while some are out (a reply still writing from an entry) is
+	 * freed by the last release */
+	size_t held;
+	int    closed;
 };
 
 int
@@ -147,6 +152,7 @@ ssrd__respcache_get(ssrd_respcache *c, const char *key, size_t klen,
 	}
 	if (e != NULL) {
 		e->refs++;
+		c->held++;
 		lru_unlink(c, e);
 		lru_push(c, e);
 	} else {
@@ -282,6 +288,22 @@ ssrd__respcache_gzip(ssrd_respcache *c, ssrd_cached *e, size_t *len)
 	return gz;
 }
 
+static void
+cache_destroy(ssrd_respcache *c)
+{
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+void
+ssrd__respcache_retain(ssrd_respcache *c, ssrd_cached *e)
+{
+	pthread_mutex_lock(&c->mu);
+	e->refs++;
+	c->held++;
+	pthread_mutex_unlock(&c->mu);
+}
+
 void
 ssrd__respcache_release(ssrd_respcache *c, ssrd_cached *e)
 {
@@ -290,7 +312,11 @@ ssrd__respcache_release(ssrd_respcache *c, ssrd_cached *e)
 	}
 	pthread_mutex_lock(&c->mu);
 	unref_locked(e);
+	int last = --c->held == 0 && c->closed;
 	pthread_mutex_unlock(&c->mu);
+	if (last) {
+		cache_destroy(c);
+	}
 }
 
 void
@@ -309,11 +335,16 @@ ssrd__respcache_free(ssrd_respcache *c)
 	if (c == NULL) {
 		return;
 	}
+	pthread_mutex_lock(&c->mu);
 	while (c->lru_head != NULL) {
 		remove_locked(c, c->lru_head);
 	}
-	pthread_mutex_destroy(&c->mu);
-	free(c);
+	c->closed = 1;
+	int last  = c->held == 0;
+	pthread_mutex_unlock(&c->mu);
+	if (last) {
+		cache_destroy(c);
+	}
 }
 
 /* ---- filling it from a render ---- */

@@ -39,7 +39,8 @@ typedef struct ssrd_cached {
 /* Makes a cache holding at most max_bytes of bodies (identity + gzip). */
 int ssrd__respcache_new(size_t max_bytes, ssrd_respcache **out);
 
-/* Frees it (entries still referenced live until released). NULL: no-op. */
+/* Frees it; entries still referenced, and the cache with them, live until
+ * the last is released. NULL: no-op. */
 void ssrd__respcache_free(ssrd_respcache *c);
 
 /*
@@ -66,7 +67,10 @@ void ssrd__respcache_revalidated(ssrd_respcache *c, ssrd_cached *e);
 const char *ssrd__respcache_gzip(
     ssrd_respcache *c, ssrd_cached *e, size_t *len);
 
-/* Drops a reference from get. */
+/* Takes one more reference to e (one from get is held). Any thread. */
+void ssrd__respcache_retain(ssrd_respcache *c, ssrd_cached *e);
+
+/* Drops a reference from get or retain. Any thread. */
 void ssrd__respcache_release(ssrd_respcache *c, ssrd_cached *e);
 
 /* Figures for diagnose: entries, bytes, hits, stale hits, misses. */
