@@ -474,6 +474,13 @@ stream_write_done(void *arg)
 			ssrd__pool_cancel(s->pool, s->job);
 		}
 	}
+	if (s->failed) {
+		/* nothing more goes out: what waited for the client goes now,
+		 * not when the render is done */
+		ssrd__strbuf_free(&s->writing);
+		ssrd__strbuf_free(&s->queued);
+		s->woff = 0;
+	}
 	int finished = kick(s);
 	(void) budget_update(s);
 	pthread_mutex_unlock(&s->mu);
