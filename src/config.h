@@ -31,7 +31,7 @@ typedef struct ssrd_config {
 	    stream_idle_ms; /* a stream not pulled for this long is cancelled */
 	char *pid_file;     /* serve writes its pid here; "" = none */
 	long  drain_ms; /* SIGTERM/SIGINT: how long in-flight work may finish */
-	long  metrics;     /* 1: GET /metrics on the HTTP listener */
+	long  metrics;  /* 1: GET /metrics on the HTTP listener */
 	char *admin_token; /* opens diagnose over tcp:// and guards /metrics */
 	/* [site] */
 	char *site;     /* the site's root directory (holds app/) */
@@ -45,21 +45,25 @@ typedef struct ssrd_config {
 	long  snapshot;      /* 1: workers start from a snapshot of the base */
 	char *isolation;     /* site | page | request */
 	long  streaming;     /* 1: renderToReadableStream on the event loop */
-	long  streaming_stall_ms;   /* no new chunk for this long: ended */
+	long  streaming_stall_ms;    /* no new chunk for this long: ended */
 	long  render_timeout_ms;     /* a render's wall clock, at most */
 	long  render_timeout_max_ms; /* what a request may ask for, at most */
-	long  max_output_kb;   /* a render's HTML, at most; 0: no limit */
+	long  max_output_kb;         /* a render's HTML, at most; 0: no limit */
 	long  recycle_renders; /* a worker's renders per isolate; 0: no limit */
 	long  recycle_heap_mb; /* heap after a full GC that means recycling */
 	long  idle_gc_ms;      /* idle this long: one full GC; 0: never */
-	long  worker_renders; /* renders one worker runs at once (async) */
+	long  worker_renders;  /* renders one worker runs at once (async) */
 	/* [host]: what pages may reach through the `ssrd` module */
-	long  host_threads;     /* threads doing the blocking host work */
-	long  files;            /* 1: files.read/list under the site root */
-	long  files_max_kb;     /* files.read refuses bigger files */
-	char *databases;        /* NAME=PATH[:rw], comma-separated */
-	long  db_timeout_ms;    /* a statement running longer is stopped */
-	long  db_max_rows;      /* a query returning more rows is refused */
+	long  host_threads;         /* threads doing the blocking host work */
+	long  host_render_inflight; /* one render's calls running; 0: auto */
+	long  host_render_queued;   /* one render's calls waiting, at most */
+	long  files;                /* 1: files.read/list under the site root */
+	long  files_max_kb;         /* files.read refuses bigger files */
+	char *databases;            /* NAME=PATH[:rw], comma-separated */
+	long  db_timeout_ms;        /* a statement running longer is stopped */
+	long  db_max_rows;          /* a query returning more rows is refused */
+	long  db_max_kb;        /* a bigger JSON result (or value) is refused */
+	long  db_heap_mb;       /* SQLite's heap, whole process, at most */
 	char *fetch_allow;      /* host or host:port entries fetch may reach */
 	long  fetch_timeout_ms; /* a fetch taking longer is abandoned */
 	long  fetch_max_kb;     /* bigger response bodies are refused */
@@ -97,8 +101,8 @@ int ssrd__config_load_file(
  * Returns SSRD_OK, SSRD_ECONFIG with "NAME:LINE: reason" in errbuf (name
  * says where the text came from), or SSRD_ENOMEM. text is only read.
  */
-int ssrd__config_load_text(ssrd_config *cfg, const char *name,
-    const char *text, size_t len, char *errbuf, size_t errlen);
+int ssrd__config_load_text(ssrd_config *cfg, const char *name, const char *text,
+    size_t len, char *errbuf, size_t errlen);
 
 /*
  * Applies one option by name ("workers", "cache_dir" or "cache-dir") from a

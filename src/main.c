@@ -71,26 +71,26 @@ usage(FILE *out)
 
 /* Everything one run holds, torn down in reverse order by app_close(). */
 struct app {
-	ssrd_config      cfg;
-	ssrd_manifest   *manifest;
-	ssrd_bundle      base;
-	ssrd_bundle      snapshot; /* code empty when off */
-	ssrd_site_entry *entries;  /* the `site` option, split */
-	size_t           nsites;
-	ssrd_site      **site_v;    /* one loaded site per entry (references) */
-	ssrd_site       *site;      /* site_v[0], the default */
-	ssrd_reloader  **reloaders; /* serve: one per site */
-	ssrd_host_opts   host;      /* what pages may reach */
-	ssrd_hostpool   *hostpool;  /* the threads that reach it */
-	ssrd_pool       *pool;
-	ssrd_http       *http;
-	ssrd_ipc        *ipc;    /* the render protocol's server */
-	const char      *route;  /* render: the path */
-	const char      *props;  /* render: --props */
-	ssrd_render_cmd  client; /* render: the rest of its flags */
-	int              argc;   /* the command line, read again on SIGHUP */
-	char           **argv;
-	const char      *cmd;
+	ssrd_config       cfg;
+	ssrd_manifest    *manifest;
+	ssrd_bundle       base;
+	ssrd_bundle       snapshot; /* code empty when off */
+	ssrd_site_entry  *entries;  /* the `site` option, split */
+	size_t            nsites;
+	ssrd_site       **site_v; /* one loaded site per entry (references) */
+	ssrd_site        *site;   /* site_v[0], the default */
+	ssrd_reloader   **reloaders; /* serve: one per site */
+	ssrd_host_opts    host;      /* what pages may reach */
+	ssrd_hostpool    *hostpool;  /* the threads that reach it */
+	ssrd_pool        *pool;
+	ssrd_http        *http;
+	ssrd_ipc         *ipc;    /* the render protocol's server */
+	const char       *route;  /* render: the path */
+	const char       *props;  /* render: --props */
+	ssrd_render_cmd   client; /* render: the rest of its flags */
+	int               argc;   /* the command line, read again on SIGHUP */
+	char            **argv;
+	const char       *cmd;
 	ssrd_diagnose_src diagnose; /* serve: what diagnose reports */
 	char             *diagnose_config;
 };
@@ -303,11 +303,11 @@ app_start(struct app *app, long workers)
 		return EXIT_START;
 	}
 	app->site = app->site_v[0];
+	ssrd_hostpool_opts hpo;
+	ssrd__hostpool_opts_init(&hpo, &app->cfg);
 	if (ssrd__host_opts_init(&app->host, &app->cfg, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__hostpool_start(
-	           (size_t) app->cfg.host_threads, &app->hostpool)
-	        != SSRD_OK) {
+	    || ssrd__hostpool_start(&hpo, &app->hostpool) != SSRD_OK) {
 		fprintf(stderr, "ssrd: starting the host bridge failed: %s\n",
 		    errbuf);
 		return EXIT_START;
@@ -322,17 +322,17 @@ app_start(struct app *app, long workers)
 		      .snapshot_len         = app->snapshot.len },
 		.isolation
 		= (ssrd_isolation) ssrd__isolation_parse(app->cfg.isolation),
-		.stream         = (int) app->cfg.streaming,
-		.stall_ms       = (double) app->cfg.streaming_stall_ms,
-		.timeout_ms     = (double) app->cfg.render_timeout_ms,
-		.timeout_max_ms = (double) app->cfg.render_timeout_max_ms,
-		.max_output     = (size_t) app->cfg.max_output_kb << 10,
+		.stream          = (int) app->cfg.streaming,
+		.stall_ms        = (double) app->cfg.streaming_stall_ms,
+		.timeout_ms      = (double) app->cfg.render_timeout_ms,
+		.timeout_max_ms  = (double) app->cfg.render_timeout_max_ms,
+		.max_output      = (size_t) app->cfg.max_output_kb << 10,
 		.recycle_renders = app->cfg.recycle_renders,
 		.recycle_heap_mb = app->cfg.recycle_heap_mb,
 		.idle_gc_ms      = (double) app->cfg.idle_gc_ms,
-		.worker_renders = app->cfg.worker_renders,
-		.host           = &app->host,
-		.hostpool       = app->hostpool,
+		.worker_renders  = app->cfg.worker_renders,
+		.host            = &app->host,
+		.hostpool        = app->hostpool,
 	};
 	rv = ssrd__pool_start(&po, &app->base, app->site_v, app->nsites,
 	    &app->pool, errbuf, sizeof(errbuf));
@@ -546,7 +546,7 @@ static size_t
 reload_sites(struct app *app, char *errbuf, size_t errlen)
 {
 	size_t failed = 0;
-	char   why[4096]; /* the whole of it is in the site_reload_failed line */
+	char why[4096]; /* the whole of it is in the site_reload_failed line */
 	for (size_t i = 0; i < app->nsites; i++) {
 		if (ssrd__reloader_reload_now(
 		        app->reloaders[i], why, sizeof(why))
@@ -839,13 +839,13 @@ cmd_serve(struct app *app)
 	if (app->cfg.ipc[0] != '\0') {
 		char errbuf[512];
 		app->diagnose.respcache = ssrd__http_cache(app->http);
-		ssrd_ipc_opts io = { .addrs = app->cfg.ipc,
-			.contexts           = app->cfg.ipc_contexts,
-			.max_message = (size_t) app->cfg.max_message_kb << 10,
-			.max_batch   = (size_t) app->cfg.max_batch,
-			.stream_idle_ms = (double) app->cfg.stream_idle_ms,
-			.diagnose       = &app->diagnose,
-			.admin_token    = app->cfg.admin_token };
+		ssrd_ipc_opts io        = { .addrs = app->cfg.ipc,
+			       .contexts           = app->cfg.ipc_contexts,
+			       .max_message = (size_t) app->cfg.max_message_kb << 10,
+			       .max_batch   = (size_t) app->cfg.max_batch,
+			       .stream_idle_ms = (double) app->cfg.stream_idle_ms,
+			       .diagnose       = &app->diagnose,
+			       .admin_token    = app->cfg.admin_token };
 		if (ssrd__ipc_start(&io, app->pool, hosts, app->reloaders,
 		        app->nsites, &app->ipc, errbuf, sizeof(errbuf))
 		    != SSRD_OK) {
@@ -863,8 +863,7 @@ static char *
 diagnose_config(const ssrd_config *c, long workers)
 {
 	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_printf(&b,
-	    "{\"workers\":%ld,\"isolation\":", workers);
+	ssrd__strbuf_printf(&b, "{\"workers\":%ld,\"isolation\":", workers);
 	ssrd__strbuf_json_string(&b, c->isolation, strlen(c->isolation));
 	ssrd__strbuf_printf(&b,
 	    ",\"streaming\":%ld,\"worker_renders\":%ld,\"queue_max\":%ld,"
