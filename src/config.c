@@ -379,9 +379,10 @@ static const struct opt options[] = {
 	    "truncated); also the longest string or blob SQLite makes" },
 	{ "host", "db_heap_mb", OPT_LONG, OFF(db_heap_mb), "256", 8, 65536,
 	    NULL,
-	    "SQLite's memory, MiB, for the whole process (every query and the "
-	    "layer manifest together: SQLite bounds it process-wide, not per "
-	    "connection); a query needing more fails with out of memory" },
+	    "SQLite's memory, MiB: the whole process's (SQLite's own limit is "
+	    "process-wide: every query and the layer manifest together), and "
+	    "each query at most its share, db_heap_mb / host_threads; a query "
+	    "needing more fails with out of memory" },
 	{ "host", "fetch_allow", OPT_STR, OFF(fetch_allow), "127.0.0.1:8080", 0,
 	    0, NULL,
 	    "hosts fetch may reach, host or host:port, comma-separated; empty "

@@ -312,6 +312,7 @@ app_start(struct app *app, long workers)
 		    errbuf);
 		return EXIT_START;
 	}
+	ssrd__host_db_start(&app->host);
 	ssrd_pool_opts po = {
 		.workers   = workers,
 		.queue_max = (size_t) app->cfg.queue_max,
@@ -922,6 +923,8 @@ cmd_render_client(struct app *app)
 int
 main(int argc, char **argv)
 {
+	/* before anything uses SQLite: lets db_heap_mb bound each query */
+	(void) ssrd__host_db_init();
 	if (argc < 2 || strcmp(argv[1], "help") == 0
 	    || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);
