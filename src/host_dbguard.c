@@ -75,17 +75,39 @@ struct mem_header {
 	size_t counted; /* 1: added to the query's count when made */
 };
 
-static __thread size_t q_used;  /* bytes the query holds */
-static __thread size_t q_limit; /* 0: no query in progress */
-static __thread int    q_hit;   /* the budget refused an allocation */
-static int             mem_installed;
+static __thread size_t        q_used;  /* bytes the query holds */
+static __thread size_t        q_limit; /* 0: no query in progress */
+static __thread int           q_hit;   /* the budget refused an allocation */
+static __thread ssrd_dbguard *q_guard; /* the query's, for its deadline */
+static __thread unsigned      q_calls; /* allocations, to space the looks */
+static int                    mem_installed;
+
+static int deadline_check(ssrd_dbguard *g);
+
+/*
+ * Whether an allocation of more bytes is refused: past the query's
+ * budget, or, looking every 256 allocations, past its deadline. SQLite
+ * calls no progress handler while it compiles, but it allocates all along
+ * (a statement whose CTEs each use the one before twice, eighteen deep,
+ * takes seconds and gigabytes to compile), and it survives any failed
+ * allocation.
+ */
+static int
+mem_refused(size_t more)
+{
+	if (q_limit != 0 && q_used + more > q_limit) {
+		q_hit = 1;
+		return 1;
+	}
+	return q_guard != NULL && (++q_calls & 255) == 0
+	    && deadline_check(q_guard);
+}
 
 static void *
 mem_malloc(int n)
 {
 	size_t size = n > 0 ? (size_t) n : 0;
-	if (q_limit != 0 && q_used + size > q_limit) {
-		q_hit = 1;
+	if (mem_refused(size)) {
 		return NULL;
 	}
 	struct mem_header *h = malloc(sizeof(*h) + size);
@@ -123,8 +145,7 @@ mem_realloc(void *p, int n)
 	struct mem_header *h    = (struct mem_header *) p - 1;
 	size_t             size = n > 0 ? (size_t) n : 0;
 	size_t             more = size > h->size ? size - h->size : 0;
-	if (q_limit != 0 && h->counted && q_used + more > q_limit) {
-		q_hit = 1;
+	if (mem_refused(h->counted ? more : 0)) {
 		return NULL;
 	}
 	struct mem_header *nh = realloc(h, sizeof(*nh) + size);
@@ -581,6 +602,7 @@ ssrd__dbguard_open(
 	}
 	sqlite3_set_authorizer(db, authorize, g);
 	deadline_start(g, timeout_ms);
+	q_guard = g->on && mem_installed ? g : NULL;
 	sqlite3_progress_handler(db, PROGRESS_STEPS, progress, g);
 	return SQLITE_OK;
 }
@@ -588,6 +610,9 @@ ssrd__dbguard_open(
 void
 ssrd__dbguard_close(ssrd_dbguard *g)
 {
+	if (q_guard == g) {
+		q_guard = NULL;
+	}
 	for (size_t i = 0; i < g->nstmts; i++) {
 		sqlite3_finalize(g->stmts[i].st);
 	}

@@ -63,7 +63,10 @@ typedef struct ssrd_dbguard {
 int ssrd__dbguard_open(
     ssrd_dbguard *g, sqlite3 *db, long timeout_ms, size_t max_length);
 
-/* Frees what g holds beyond db (which the caller closes first). */
+/* Frees what g holds beyond db (which the caller closes first). Until
+ * then, with ssrd__dbguard_mem_install() done, SQLite's allocations on this
+ * thread fail once g's deadline has passed, which ends a statement that
+ * takes long to compile. */
 void ssrd__dbguard_close(ssrd_dbguard *g);
 
 /*
