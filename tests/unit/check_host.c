@@ -891,7 +891,8 @@ START_TEST(test_db_sql_limits)
 		ck_assert_int_eq(r.ok, 0);
 		ck_assert_msg(strstr(r.text, cases[i].want) != NULL,
 		    "got %s, want %s", r.text, cases[i].want);
-		ck_assert_msg(took < (i == 0 ? 300.0 : 0.0) + OVERSHOOT_MS,
+		/* the share: 16 MiB take 0.1 s to fill (0.45 s under ASan) */
+		ck_assert_msg(took < (i == 0 ? 300.0 + OVERSHOOT_MS : 1000.0),
 		    "took %.0f ms", took);
 		free(r.text);
 	}
