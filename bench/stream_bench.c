@@ -176,13 +176,14 @@ main(int argc, char **argv)
 			die("unknown argument", argv[i]);
 		}
 	}
-	char           errbuf[8192];
-	char           cache[] = "/tmp/ssrd-stream-bench-XXXXXX";
-	ssrd_config    cfg;
-	ssrd_bundle    base;
-	ssrd_site     *site;
-	ssrd_host_opts host;
-	ssrd_hostpool *hp;
+	char               errbuf[8192];
+	char               cache[] = "/tmp/ssrd-stream-bench-XXXXXX";
+	ssrd_config        cfg;
+	ssrd_bundle        base;
+	ssrd_site         *site;
+	ssrd_host_opts     host;
+	ssrd_hostpool     *hp;
+	ssrd_hostpool_opts hpo;
 	if (mkdtemp(cache) == NULL || ssrd__config_init(&cfg) != SSRD_OK
 	    || ssrd__config_set(
 	           &cfg, "cache_dir", cache, errbuf, sizeof(errbuf))
@@ -191,10 +192,13 @@ main(int argc, char **argv)
 	        != SSRD_OK
 	    || ssrd__host_opts_init(&host, &cfg, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__hostpool_start((size_t) cfg.host_threads, &hp) != SSRD_OK
 	    || ssrd__engine_init(cfg.v8_flags, (size_t) cfg.page_cache_mb << 20)
 	        != SSRD_OK) {
 		die("set-up", errbuf);
+	}
+	ssrd__hostpool_opts_init(&hpo, &cfg);
+	if (ssrd__hostpool_start(&hpo, &hp) != SSRD_OK) {
+		die("set-up", "starting the host threads failed");
 	}
 	if (ssrd__bundle_get_base(&cfg, NULL, &base, errbuf, sizeof(errbuf))
 	        != SSRD_OK

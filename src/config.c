@@ -303,9 +303,8 @@ static const struct opt options[] = {
 	{ "render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
 	    NULL,
 	    "each isolate's old-generation heap limit, MiB, and its "
-	    "ArrayBuffer "
-	    "memory's; a render reaching it gets out_of_memory and the worker "
-	    "replaces its isolate" },
+	    "ArrayBuffer memory's; a render reaching it gets out_of_memory and "
+	    "the worker replaces its isolate" },
 	{ "render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
 	    NULL,
 	    "each isolate's young generation, MiB (bigger = fewer scavenges "
@@ -343,8 +342,7 @@ static const struct opt options[] = {
 	{ "render", "recycle_renders", OPT_LONG, OFF(recycle_renders), "0", 0,
 	    1000000000, NULL,
 	    "a worker replaces its isolate (from the snapshot, between "
-	    "renders) "
-	    "after this many renders; 0: never" },
+	    "renders) after this many renders; 0: never" },
 	{ "render", "recycle_heap_mb", OPT_LONG, OFF(recycle_heap_mb), "256", 0,
 	    16384, NULL,
 	    "... or when its heap stays above this after a full GC, MiB; 0: "
@@ -365,6 +363,15 @@ static const struct opt options[] = {
 	{ "host", "host_threads", OPT_LONG, OFF(host_threads), "4", 1, 64, NULL,
 	    "threads doing pages' blocking host work (files, SQLite, "
 	    "fetch)" },
+	{ "host", "host_render_inflight", OPT_LONG, OFF(host_render_inflight),
+	    "0", 0, 64, NULL,
+	    "host calls of one render running at once, at most; 0: half of "
+	    "host_threads (at least 1), so one render never holds every "
+	    "thread" },
+	{ "host", "host_render_queued", OPT_LONG, OFF(host_render_queued),
+	    "1000", 1, 1000000, NULL,
+	    "host calls of one render waiting for a thread, at most; more are "
+	    "refused (the promise rejects). Threads take renders in turn" },
 	{ "host", "files", OPT_LONG, OFF(files), "1", 0, 1, NULL,
 	    "1: pages may read files and list directories under their site's "
 	    "root" },
@@ -378,6 +385,16 @@ static const struct opt options[] = {
 	    3600000, NULL, "a statement running longer is interrupted, ms" },
 	{ "host", "db_max_rows", OPT_LONG, OFF(db_max_rows), "10000", 1,
 	    100000000, NULL, "a query returning more rows is refused" },
+	{ "host", "db_max_kb", OPT_LONG, OFF(db_max_kb), "4096", 1, 1048576,
+	    NULL,
+	    "a query's JSON result passing this is refused, KiB (never "
+	    "truncated); also the longest string or blob SQLite makes" },
+	{ "host", "db_heap_mb", OPT_LONG, OFF(db_heap_mb), "256", 8, 65536,
+	    NULL,
+	    "SQLite's memory, MiB: the whole process's (SQLite's own limit is "
+	    "process-wide: every query and the layer manifest together), and "
+	    "each query at most its share, db_heap_mb / host_threads; a query "
+	    "needing more fails with out of memory" },
 	{ "host", "fetch_allow", OPT_STR, OFF(fetch_allow), "127.0.0.1:8080", 0,
 	    0, NULL,
 	    "hosts fetch may reach, host or host:port, comma-separated; empty "

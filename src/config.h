@@ -56,12 +56,16 @@ typedef struct ssrd_config {
 	long  idle_gc_ms;      /* idle this long: one full GC; 0: never */
 	long  worker_renders;  /* renders one worker runs at once (async) */
 	/* [host]: what pages may reach through the `ssrd` module */
-	long  host_threads;     /* threads doing the blocking host work */
-	long  files;            /* 1: files.read/list under the site root */
-	long  files_max_kb;     /* files.read refuses bigger files */
-	char *databases;        /* NAME=PATH[:rw], comma-separated */
-	long  db_timeout_ms;    /* a statement running longer is stopped */
-	long  db_max_rows;      /* a query returning more rows is refused */
+	long  host_threads;         /* threads doing the blocking host work */
+	long  host_render_inflight; /* one render's calls running; 0: auto */
+	long  host_render_queued;   /* one render's calls waiting, at most */
+	long  files;                /* 1: files.read/list under the site root */
+	long  files_max_kb;         /* files.read refuses bigger files */
+	char *databases;            /* NAME=PATH[:rw], comma-separated */
+	long  db_timeout_ms;        /* a statement running longer is stopped */
+	long  db_max_rows;          /* a query returning more rows is refused */
+	long  db_max_kb;        /* a bigger JSON result (or value) is refused */
+	long  db_heap_mb;       /* SQLite's heap, whole process, at most */
 	char *fetch_allow;      /* host or host:port entries fetch may reach */
 	long  fetch_timeout_ms; /* a fetch taking longer is abandoned */
 	long  fetch_max_kb;     /* bigger response bodies are refused */

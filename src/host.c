@@ -134,10 +134,16 @@ ssrd__host_opts_init(
     ssrd_host_opts *o, const ssrd_config *cfg, char *errbuf, size_t errlen)
 {
 	memset(o, 0, sizeof(*o));
-	o->files            = (int) cfg->files;
-	o->files_max_bytes  = (size_t) cfg->files_max_kb << 10;
-	o->db_timeout_ms    = cfg->db_timeout_ms;
-	o->db_max_rows      = cfg->db_max_rows;
+	o->files           = (int) cfg->files;
+	o->files_max_bytes = (size_t) cfg->files_max_kb << 10;
+	o->db_timeout_ms   = cfg->db_timeout_ms;
+	o->db_max_rows     = cfg->db_max_rows;
+	o->db_max_bytes    = (size_t) cfg->db_max_kb << 10;
+	o->db_heap_bytes   = (size_t) cfg->db_heap_mb << 20;
+	/* each host thread's query gets its share: one cannot starve the
+	 * others' */
+	o->db_query_bytes = o->db_heap_bytes
+	    / (size_t) (cfg->host_threads > 0 ? cfg->host_threads : 1);
 	o->fetch_timeout_ms = cfg->fetch_timeout_ms;
 	o->fetch_max_bytes  = (size_t) cfg->fetch_max_kb << 10;
 	int rv              = ssrd__host_parse_dbs(

@@ -27,12 +27,17 @@ typedef struct ssrd_host_opts {
 	size_t        ndbs;
 	long          db_timeout_ms; /* a statement running longer is stopped */
 	long          db_max_rows;   /* a query returning more is refused */
-	char        **fetch_allow;   /* "host" or "host:port" entries */
-	size_t        nfetch_allow;  /* 0: fetch refuses every URL */
-	long          fetch_timeout_ms;
-	size_t        fetch_max_bytes; /* response bodies bigger are refused */
-	char        **env_allow;       /* variable names env.get may read */
-	size_t        nenv_allow;
+	size_t        db_max_bytes;  /* a bigger JSON result, or string or
+	                                blob, is refused; 0: no cap */
+	size_t db_heap_bytes;        /* SQLite's heap, process-wide; 0: none */
+	size_t db_query_bytes;       /* SQLite's memory for one query, at most
+	                                (see ssrd__host_db_init); 0: no cap */
+	char **fetch_allow;          /* "host" or "host:port" entries */
+	size_t nfetch_allow;         /* 0: fetch refuses every URL */
+	long   fetch_timeout_ms;
+	size_t fetch_max_bytes; /* response bodies bigger are refused */
+	char **env_allow;       /* variable names env.get may read */
+	size_t nenv_allow;
 } ssrd_host_opts;
 
 /*
@@ -50,6 +55,23 @@ int ssrd__host_parse_dbs(const char *spec, ssrd_host_db **out, size_t *n,
  */
 int ssrd__host_opts_init(
     ssrd_host_opts *o, const ssrd_config *cfg, char *errbuf, size_t errlen);
+
+/*
+ * Routes SQLite's allocations through counting wrappers so that
+ * db_query_bytes can bound each query (SQLite's own limit is per process
+ * only). Call it first thing in main(), before anything uses SQLite; later
+ * it does nothing and returns SSRD_EINVAL, and queries are then bounded by
+ * db_heap_bytes only. Returns SSRD_OK.
+ */
+int ssrd__host_db_init(void);
+
+/*
+ * Applies what of o is process-wide: SQLite's hard heap limit, set to
+ * o->db_heap_bytes (0: none). SQLite has that limit for the whole process
+ * only, not per connection, so it bounds every connection together (pages'
+ * queries and the layer manifest). Call it once, at start; any thread.
+ */
+void ssrd__host_db_start(const ssrd_host_opts *o);
 
 /* Frees what o holds and zeroes it. NULL is a no-op. */
 void ssrd__host_opts_clear(ssrd_host_opts *o);

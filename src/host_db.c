@@ -11,59 +11,16 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <ssrd/errors.h>
+
 #include "fsutil.h"
 #include "host.h"
+#include "host_dbguard.h"
 #include "strbuf.h"
 #include "utf8.h"
 
-/* How many VM steps SQLite runs between looks at the clock. */
-#define PROGRESS_STEPS 1000
-
 /* Integers further from 0 than this lose precision as JS numbers. */
 #define MAX_SAFE_INT 9007199254740992LL /* 2^53 */
-
-/*
- * The statement's time limit, for the progress handler. Invariant: hit is
- * set only when on is, and once set the statement is being interrupted.
- */
-struct deadline {
-	struct timespec at; /* CLOCK_MONOTONIC time the statement must end by */
-	int             on; /* 0: no limit (db_timeout_ms <= 0) */
-	int             hit; /* 1: the handler interrupted the statement */
-};
-
-/* SQLite's progress handler: a non-zero return interrupts the statement. */
-static int
-progress(void *ctx)
-{
-	struct deadline *dl = ctx;
-	struct timespec  now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (dl->on
-	    && (now.tv_sec > dl->at.tv_sec
-	        || (now.tv_sec == dl->at.tv_sec
-	            && now.tv_nsec >= dl->at.tv_nsec))) {
-		dl->hit = 1;
-	}
-	return dl->hit;
-}
-
-static void
-deadline_start(struct deadline *dl, long ms)
-{
-	memset(dl, 0, sizeof(*dl));
-	if (ms <= 0) {
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &dl->at);
-	dl->at.tv_sec += ms / 1000;
-	dl->at.tv_nsec += (ms % 1000) * 1000000L;
-	if (dl->at.tv_nsec >= 1000000000L) {
-		dl->at.tv_sec++;
-		dl->at.tv_nsec -= 1000000000L;
-	}
-	dl->on = 1;
-}
 
 /* An integer: a JSON number when JS holds it exactly, else its decimal
  * digits as a JSON string. */
@@ -128,27 +85,16 @@ put_value(ssrd_strbuf *b, sqlite3_stmt *st, int col)
 	}
 }
 
-/*
- * Rejects after SQLite failed: as a timeout if the progress handler
- * interrupted the statement, else with sqlite3_errmsg() (plus why, when
- * the attached-database limit of 0 refused an ATTACH or VACUUM INTO).
- */
-static void
-reject_sqlite(
-    ssrd_host_result *r, sqlite3 *db, const struct deadline *dl, long ms)
+int
+ssrd__host_db_init(void)
 {
-	const char *msg = sqlite3_errmsg(db);
-	if (dl->hit) {
-		ssrd__host_reject(
-		    r, "db.query: statement timed out after %ld ms", ms);
-	} else if (strncmp(msg, "too many attached", 17) == 0) {
-		ssrd__host_reject(r,
-		    "db.query: %s (ATTACH and VACUUM INTO are off: pages "
-		    "reach only the databases config names)",
-		    msg);
-	} else {
-		ssrd__host_reject(r, "db.query: %s", msg);
-	}
+	return ssrd__dbguard_mem_install() == SQLITE_OK ? SSRD_OK : SSRD_EINVAL;
+}
+
+void
+ssrd__host_db_start(const ssrd_host_opts *o)
+{
+	sqlite3_hard_heap_limit64((sqlite3_int64) o->db_heap_bytes);
 }
 
 /* Rejects an unknown database name, listing the names config gives. */
@@ -251,21 +197,29 @@ bind_one(sqlite3_stmt *st, int i, ssrd_json *j, ssrd_host_result *r)
  * true/false as 1/0, null as NULL; its length must match the statement's
  * parameter count (the highest ?NNN for numbered parameters).
  *
- * Refused before running: an unknown db, a missing database file, SQL that
- * does not compile, SQL holding more than one statement (anything after
- * the first but whitespace, comments and semicolons) or none, a write to a
- * database that is not :rw (sqlite3_stmt_readonly()), a wrong parameter
- * count and array or object parameters. ATTACH (and so VACUUM INTO) is
- * refused by SQLite itself, as the attached-database limit is 0, so a page
- * reaches only the files config names; SQLITE_DBCONFIG_DEFENSIVE is on.
+ * Refused before running: an unknown db, a missing database file, SQL
+ * longer than SSRD_DB_SQL_MAX bytes or that does not compile, SQL holding
+ * more than one statement (anything after the first but whitespace,
+ * comments and semicolons) or none, a write to a database that is not :rw
+ * (sqlite3_stmt_readonly()), a wrong parameter count and array or object
+ * parameters; and what host_dbguard.c's authorizer refuses: PRAGMA and the
+ * pragma functions, ATTACH, DETACH and VACUUM (and the attached-database
+ * limit is 0), the virtual tables that read the file (dbstat), so a page
+ * reaches only the tables of the file config names and never learns its
+ * path; SQLITE_DBCONFIG_DEFENSIVE is on.
  *
- * Refused while running: a statement past db_timeout_ms (a progress handler
- * checks a monotonic deadline every PROGRESS_STEPS VM steps and interrupts
- * it; <= 0 means no limit), more than db_max_rows rows (never truncated),
- * and any SQLite error, as "db.query: " and sqlite3_errmsg(). The busy
- * timeout is db_timeout_ms too. A write that fails or times out part way
- * is rolled back by SQLite; but a write with RETURNING is made whole on the
- * first step, so one refused for returning too many rows is still made.
+ * Refused while running: a statement past db_timeout_ms (<= 0: no limit;
+ * a progress handler looks at a monotonic deadline every few VM steps, and
+ * the built-in functions that could outrun it in one call are guarded,
+ * see host_dbguard.c), more than db_max_rows rows, a JSON result passing
+ * db_max_bytes (both as soon as the rows read pass them, never
+ * truncated), a string or blob longer than db_max_bytes, SQLite's heap
+ * full (db_heap_mb, process-wide), and any SQLite error, as "db.query: "
+ * and sqlite3_errmsg(). Messages name the database by its config name and
+ * relative path, never the absolute path. The busy timeout is
+ * db_timeout_ms too. A write that fails or times out part way is rolled
+ * back by SQLite; but a write with RETURNING is made whole on the first
+ * step, so one refused for returning too many rows is still made.
  *
  * The result, for a statement with result columns (SELECT, or a write with
  * RETURNING), is an array of objects {column name: value} in row order;
@@ -277,6 +231,120 @@ bind_one(sqlite3_stmt *st, int i, ssrd_json *j, ssrd_host_result *r)
  * with {"changes": N, "lastInsertRowid": N} (sqlite3_changes64() and
  * sqlite3_last_insert_rowid(), integers as above).
  */
+/* Opens the database cfg names, for db.query: one connection, bounded by
+ * g (see host_dbguard.h); *path gets its absolute path. Returns the
+ * connection, or NULL after rejecting r. */
+static sqlite3 *
+open_db(const ssrd_host_req *req, const ssrd_host_db *cfg, char **path,
+    ssrd_dbguard *g, ssrd_host_result *r)
+{
+	const ssrd_host_opts *o  = req->opts;
+	sqlite3              *db = NULL;
+	if ((*path = ssrd__path_join(req->root, cfg->path)) == NULL) {
+		ssrd__host_reject(r, "db.query: out of memory");
+		return NULL;
+	}
+	/* a path config gives as absolute stays out of messages */
+	int         rel = cfg->path[0] != '/';
+	struct stat sb;
+	if (stat(*path, &sb) != 0) {
+		char errbuf[128];
+		int  err = errno;
+		ssrd__host_reject(r, "db.query: database \"%s\": %s%s%s%s",
+		    cfg->name, rel ? "file \"" : "its file",
+		    rel ? cfg->path : "", rel ? "\" " : " ",
+		    err == ENOENT ? "does not exist"
+		                  : strerror_r(err, errbuf, sizeof(errbuf)));
+		return NULL;
+	}
+	int flags
+	    = (cfg->writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY)
+	    | SQLITE_OPEN_NOMUTEX;
+	int rc = sqlite3_open_v2(*path, &db, flags, NULL);
+	if (rc == SQLITE_OK) {
+		rc = ssrd__dbguard_open(
+		    g, db, o->db_timeout_ms, o->db_max_bytes);
+	}
+	if (rc != SQLITE_OK) {
+		ssrd__host_reject(r, "db.query: database \"%s\": %s", cfg->name,
+		    sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+/* The result cap, as the message names it. */
+static void
+reject_too_big(ssrd_host_result *r, const ssrd_host_opts *o)
+{
+	ssrd__host_reject(r,
+	    "db.query: the result passed %zu KiB (db_max_kb); select fewer "
+	    "columns or add a LIMIT",
+	    o->db_max_bytes >> 10);
+}
+
+/* The fewest bytes column col of the current row takes as JSON. */
+static size_t
+json_size_min(sqlite3_stmt *st, int col)
+{
+	size_t n = (size_t) sqlite3_column_bytes(st, col);
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_BLOB:
+		return 2 * n + 2;
+	case SQLITE_TEXT:
+		return n + 2;
+	default:
+		return 1;
+	}
+}
+
+/* Steps st to its end, each row into b as a JSON object (see
+ * ssrd__host_db_query). Returns SQLITE_DONE, an SQLite error code, or -1
+ * after rejecting r for db_max_rows or db_max_bytes. */
+static int
+read_rows(sqlite3_stmt *st, const ssrd_host_opts *o, ssrd_strbuf *b,
+    ssrd_host_result *r)
+{
+	size_t cap   = o->db_max_bytes > 0 ? o->db_max_bytes : SIZE_MAX;
+	int    ncols = sqlite3_column_count(st);
+	long   rows  = 0;
+	int    rc;
+	ssrd__strbuf_puts(b, "[");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (rows >= o->db_max_rows) {
+			ssrd__host_reject(r,
+			    "db.query: more than %ld rows (db_max_rows); add "
+			    "a LIMIT",
+			    o->db_max_rows);
+			return -1;
+		}
+		ssrd__strbuf_puts(b, rows++ ? ",{" : "{");
+		for (int c = 0; c < ncols; c++) {
+			const char *col = sqlite3_column_name(st, c);
+			if (c > 0) {
+				ssrd__strbuf_puts(b, ",");
+			}
+			col = col ? col : "";
+			ssrd__strbuf_json_text(b, col, strlen(col));
+			ssrd__strbuf_puts(b, ":");
+			/* refused before a big value is copied, if it must
+			 * pass the cap, else as soon as it did */
+			if (b->len + json_size_min(st, c) > cap) {
+				reject_too_big(r, o);
+				return -1;
+			}
+			put_value(b, st, c);
+			if (b->len > cap) {
+				reject_too_big(r, o);
+				return -1;
+			}
+		}
+		ssrd__strbuf_puts(b, "}");
+	}
+	return rc;
+}
+
 void
 ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
 {
@@ -284,11 +352,12 @@ ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
 	ssrd_json             argv[3];
 	int                   argc = ssrd__host_args(req, argv, 3);
 	char                 *name = NULL, *sql = NULL, *path = NULL;
-	sqlite3              *db = NULL;
-	sqlite3_stmt         *st = NULL;
-	struct params         p  = { 0 };
-	ssrd_strbuf           b  = { 0 };
-	struct deadline       dl;
+	sqlite3              *db  = NULL;
+	sqlite3_stmt         *st  = NULL;
+	struct params         p   = { 0 };
+	ssrd_strbuf           b   = { 0 };
+	ssrd_dbguard          g   = { 0 };
+	const ssrd_host_db   *cfg = NULL;
 
 	if (argc < 2 || (name = ssrd__host_arg_string(&argv[0])) == NULL
 	    || (sql = ssrd__host_arg_string(&argv[1])) == NULL) {
@@ -306,7 +375,6 @@ ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
 			goto out;
 		}
 	}
-	const ssrd_host_db *cfg = NULL;
 	for (size_t i = 0; i < o->ndbs && cfg == NULL; i++) {
 		if (strcmp(o->dbs[i].name, name) == 0) {
 			cfg = &o->dbs[i];
@@ -316,45 +384,25 @@ ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
 		reject_no_db(r, o, name);
 		goto out;
 	}
-	if ((path = ssrd__path_join(req->root, cfg->path)) == NULL) {
-		ssrd__host_reject(r, "db.query: out of memory");
-		goto out;
-	}
-	struct stat sb;
-	if (stat(path, &sb) != 0) {
-		char errbuf[128];
-		int  err = errno;
+	if (strlen(sql) > SSRD_DB_SQL_MAX) {
 		ssrd__host_reject(r,
-		    "db.query: database \"%s\": file \"%s\" %s", name,
-		    cfg->path,
-		    err == ENOENT ? "does not exist"
-		                  : strerror_r(err, errbuf, sizeof(errbuf)));
+		    "db.query: the SQL is %zu bytes, more than %d; bind long "
+		    "values as parameters",
+		    strlen(sql), SSRD_DB_SQL_MAX);
 		goto out;
 	}
-
-	int flags
-	    = (cfg->writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY)
-	    | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		ssrd__host_reject(r, "db.query: database \"%s\": %s", name,
-		    db ? sqlite3_errmsg(db) : "out of memory");
+	ssrd__dbguard_mem_begin(o->db_query_bytes);
+	if ((db = open_db(req, cfg, &path, &g, r)) == NULL) {
 		goto out;
 	}
-	long ms = o->db_timeout_ms;
-	sqlite3_busy_timeout(db,
-	    ms <= 0            ? 0
-	        : ms > INT_MAX ? INT_MAX
-	                       : (int) ms);
-	sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *) NULL);
-	deadline_start(&dl, ms);
-	sqlite3_progress_handler(db, PROGRESS_STEPS, progress, &dl);
+	/* what SQLite's messages say instead of the absolute path */
+	const char *shown = cfg->path[0] != '/' ? cfg->path : cfg->name;
 
 	const char *tail = NULL;
 	int         rc   = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
 	if (rc != SQLITE_OK || st == NULL) {
 		if (rc != SQLITE_OK) {
-			reject_sqlite(r, db, &dl, ms);
+			ssrd__dbguard_reject(&g, rc, 1, path, shown, r);
 		} else {
 			ssrd__host_reject(r, "db.query: no SQL statement");
 		}
@@ -398,35 +446,15 @@ ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
 		}
 	}
 
-	int  ncols = sqlite3_column_count(st);
-	long rows  = 0;
-	ssrd__strbuf_puts(&b, "[");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (rows >= o->db_max_rows) {
-			ssrd__host_reject(r,
-			    "db.query: more than %ld rows (db_max_rows); add "
-			    "a LIMIT",
-			    o->db_max_rows);
-			goto out;
-		}
-		ssrd__strbuf_puts(&b, rows++ ? ",{" : "{");
-		for (int c = 0; c < ncols; c++) {
-			const char *col = sqlite3_column_name(st, c);
-			if (c > 0) {
-				ssrd__strbuf_puts(&b, ",");
-			}
-			col = col ? col : "";
-			ssrd__strbuf_json_text(&b, col, strlen(col));
-			ssrd__strbuf_puts(&b, ":");
-			put_value(&b, st, c);
-		}
-		ssrd__strbuf_puts(&b, "}");
-	}
-	if (rc != SQLITE_DONE) {
-		reject_sqlite(r, db, &dl, ms);
+	rc = read_rows(st, o, &b, r);
+	if (rc == -1) {
 		goto out;
 	}
-	if (ncols == 0) {
+	if (rc != SQLITE_DONE) {
+		ssrd__dbguard_reject(&g, rc, 0, path, shown, r);
+		goto out;
+	}
+	if (sqlite3_column_count(st) == 0) {
 		ssrd__strbuf_free(&b);
 		ssrd__strbuf_puts(&b, "{\"changes\":");
 		put_int(&b, sqlite3_changes64(db));
@@ -441,6 +469,8 @@ out:
 	ssrd__strbuf_free(&b);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	ssrd__dbguard_close(&g);
+	ssrd__dbguard_mem_end();
 	free(p.v);
 	free(path);
 	free(sql);

@@ -304,15 +304,16 @@ app_start(struct app *app, long workers)
 		return EXIT_START;
 	}
 	app->site = app->site_v[0];
+	ssrd_hostpool_opts hpo;
+	ssrd__hostpool_opts_init(&hpo, &app->cfg);
 	if (ssrd__host_opts_init(&app->host, &app->cfg, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__hostpool_start(
-	           (size_t) app->cfg.host_threads, &app->hostpool)
-	        != SSRD_OK) {
+	    || ssrd__hostpool_start(&hpo, &app->hostpool) != SSRD_OK) {
 		fprintf(stderr, "ssrd: starting the host bridge failed: %s\n",
 		    errbuf);
 		return EXIT_START;
 	}
+	ssrd__host_db_start(&app->host);
 	ssrd_pool_opts po = {
 		.workers   = workers,
 		.queue_max = (size_t) app->cfg.queue_max,
@@ -929,6 +930,8 @@ cmd_render_client(struct app *app)
 int
 main(int argc, char **argv)
 {
+	/* before anything uses SQLite: lets db_heap_mb bound each query */
+	(void) ssrd__host_db_init();
 	if (argc < 2 || strcmp(argv[1], "help") == 0
 	    || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(argc < 2 ? stderr : stdout);

@@ -13,14 +13,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <ssrd/errors.h>
+
 #include "check_run.h"
 #include "host.h"
+#include "strbuf.h"
+
+/* db_max_kb's default, 4096, as bytes: the result cap and the longest
+ * string or blob. */
+#define MAX_BYTES (4u << 20)
 
 /* Made fresh for every test by setup() (each test runs in its own fork). */
 static char         root[PATH_MAX];    /* the site root, real */
 static char         outside[PATH_MAX]; /* a directory beside it */
 static char        *abs_db;            /* blog.sqlite's absolute path */
-static ssrd_host_db dbs[5];
+static ssrd_host_db dbs[6];
 static char *env_allow[] = { "SSRD_CHECK_HOST_SET", "SSRD_CHECK_HOST_UNSET" };
 static ssrd_host_opts opts;
 
@@ -120,10 +127,14 @@ setup(void)
 	dbs[4]    = (ssrd_host_db) { "abs", abs_db, 0 };
 	opts.dbs  = dbs;
 	opts.ndbs = 5;
-	opts.db_timeout_ms = 1000;
-	opts.db_max_rows   = 100;
-	opts.env_allow     = env_allow;
-	opts.nenv_allow    = 2;
+	opts.db_timeout_ms  = 1000;
+	opts.db_max_rows    = 100;
+	opts.db_max_bytes   = MAX_BYTES; /* the defaults */
+	opts.db_heap_bytes  = (size_t) 256 << 20;
+	opts.db_query_bytes = (size_t) 64 << 20; /* 256 MiB / 4 threads */
+	ssrd__host_db_start(&opts);
+	opts.env_allow  = env_allow;
+	opts.nenv_allow = 2;
 }
 
 static int
@@ -538,6 +549,503 @@ START_TEST(test_db_errors)
 }
 END_TEST
 
+/* ---- db.query: the bounds of a page's SQL -------------------------------- */
+
+/* How far past db_timeout_ms a statement that runs into it may end: one
+ * guarded call (100 ms at most) or a hundred VM steps on values at the
+ * length limit, plus scheduling on a loaded 2-core machine. */
+#define OVERSHOOT_MS 300
+
+/* RSS a freed block may still hold, KiB: none, but AddressSanitizer keeps
+ * up to 256 MiB of freed memory in quarantine (its default). */
+#if defined(__SANITIZE_ADDRESS__)
+#define FREED_KEPT_KB (256 << 10)
+#else
+#define FREED_KEPT_KB 0
+#endif
+
+/* A text of 2 x n 'a's, as SQL (n below MAX_BYTES / 2). */
+#define AS(n) "replace(hex(zeroblob(" #n ")),'0','a')"
+
+/* A row source that never ends, carrying s and p along each row. */
+#define FOREVER(s, p)                                                          \
+	"WITH RECURSIVE c(x, s, p) AS (SELECT 1, " s ", " p                    \
+	" UNION ALL SELECT x + 1, s, p FROM c) "
+
+static double
+ms_since(const struct timespec *a)
+{
+	struct timespec b;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double) (b.tv_sec - a->tv_sec) * 1e3
+	    + (double) (b.tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* A line of /proc/self/status, KiB: "VmRSS:" (resident now) or "VmHWM:"
+ * (the most it has been). */
+static long
+status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char  line[256];
+	long  kb = -1;
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, key, strlen(key)) == 0) {
+			kb = strtol(line + strlen(key), NULL, 10);
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	ck_assert_int_gt(kb, 0);
+	return kb;
+}
+
+static long
+rss_kb(void)
+{
+	return status_kb("VmRSS:");
+}
+
+/* ["blog", sql] with sql as a JSON string (malloc'd). */
+static char *
+db_args(const char *db, const char *sql)
+{
+	ssrd_strbuf b = { 0 };
+	ssrd__strbuf_puts(&b, "[\"");
+	ssrd__strbuf_puts(&b, db);
+	ssrd__strbuf_puts(&b, "\",");
+	ssrd__strbuf_json_string(&b, sql, strlen(sql));
+	ssrd__strbuf_puts(&b, "]");
+	char *s = ssrd__strbuf_take(&b);
+	ck_assert_ptr_nonnull(s);
+	return s;
+}
+
+/* An attack: the SQL, what its rejection says, and whether it runs into
+ * the deadline (1) or is refused at once (0). */
+struct attack {
+	const char *name;
+	const char *sql;
+	const char *want;
+	int         times_out;
+};
+
+static const struct attack attacks[] = {
+	{ "like, longest pattern x longest text",
+	    "SELECT " AS(2097150) " LIKE '%'||" AS(499) "||'b'",
+	    "like() on a 1000-byte pattern and a 4194300-byte text could run "
+	    "for",
+	    0 },
+	{ "like, the costliest call allowed, in a loop",
+	    FOREVER(AS(24000),
+	        "'%'||" AS(
+	            499) "||'b'") "SELECT count(*) FROM c WHERE s LIKE p",
+	    "statement timed out after 1000 ms", 1 },
+	{ "glob, longest pattern x longest text",
+	    "SELECT " AS(2097150) " GLOB '*'||" AS(499) "||'b'",
+	    "glob() on a 1000-byte pattern", 0 },
+	{ "glob, classes, the costliest call allowed, in a loop",
+	    FOREVER(AS(16000),
+	        "'*'||replace(hex(zeroblob(199)),'00','[a-a]')"
+	        "||'b'") "SELECT count(*) FROM c WHERE s GLOB p",
+	    "statement timed out after 1000 ms", 1 },
+	{ "randomblob(1e9)", "SELECT length(randomblob(1000000000))",
+	    "a string or blob passed 4096 KiB, the longest a query may make "
+	    "(db_max_kb)",
+	    0 },
+	{ "randomblob at the length limit, in a loop",
+	    FOREVER("0", "0") "SELECT sum(length(randomblob(4194303))) FROM c",
+	    "statement timed out after 1000 ms", 1 },
+	{ "printf('%.*c', 1e9)",
+	    "SELECT length(printf('%.*c', 1000000000, 'x'))",
+	    "a string or blob passed 4096 KiB", 0 },
+	{ "printf('%.2000000000c') by digits",
+	    "SELECT length(printf('%!-.2000000000c', 'x'))",
+	    "a string or blob passed 4096 KiB", 0 },
+	{ "printf, many %c under the limit each",
+	    "SELECT length(printf(replace(hex(zeroblob(200)),'00',"
+	    "'%.4000000c'), 'x'))",
+	    "a string or blob passed 4096 KiB", 0 },
+	{ "printf at the length limit, in a loop",
+	    FOREVER("0",
+	        "0") "SELECT sum(length(format('%.*c', 4194303, 'x'))) FROM c",
+	    "statement timed out after 1000 ms", 1 },
+	{ "zeroblob(1e9)", "SELECT length(zeroblob(1000000000))",
+	    "a string or blob passed 4096 KiB", 0 },
+	{ "zeroblob at the length limit, made real, in a loop",
+	    FOREVER("0",
+	        "0") "SELECT sum(length(zeroblob(4194302) || x'00')) FROM c",
+	    "statement timed out after 1000 ms", 1 },
+	{ "replace, a long needle that fails at its last byte",
+	    "WITH v(s) AS (SELECT " AS(
+	        2097150) ") SELECT length(replace(s, "
+	                 "substr(s, 1, 1048576) || 'b', '')) FROM v",
+	    "replace() on a 1048577-byte needle", 0 },
+	{ "replace at the length limit, in a loop",
+	    FOREVER(AS(2097100),
+	        "0") "SELECT sum(length(replace(s, 'a', 'b'))) FROM c",
+	    "statement timed out after 1000 ms", 1 },
+	{ "instr, a long needle that fails at its last byte",
+	    "WITH v(s) AS (SELECT " AS(
+	        2097150) ") SELECT instr(s, "
+	                 "substr(s, 1, 1048576) || 'b') FROM v",
+	    "instr() on a 1048577-byte needle", 0 },
+	{ "trim, a set of thousands of characters",
+	    "SELECT length(trim(" AS(2097150) ", " AS(5000) "||'b'))",
+	    "trim() on a 10001-byte set of characters", 0 },
+	{ "json_patch, two objects of 60,000 keys",
+	    "WITH RECURSIVE k(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM k "
+	    "WHERE x < 60000), o(a, b) AS (SELECT json_group_object('k' || x, "
+	    "1), json_group_object('j' || x, 2) FROM k) SELECT "
+	    "length(json_patch(a, b)) FROM o",
+	    "json_patch() on a", 0 },
+	{ "group_concat over big values",
+	    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+	    "WHERE x < 100) SELECT length(group_concat(randomblob(100000))) "
+	    "FROM c",
+	    "a string or blob passed 4096 KiB", 0 },
+	{ "recursive CTE", FOREVER("0", "0") "SELECT count(*) FROM c",
+	    "statement timed out after 1000 ms", 1 },
+	{ "cross join",
+	    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+	    "WHERE x < 1000) SELECT count(*) FROM c a, c b, c d",
+	    "statement timed out after 1000 ms", 1 },
+	{ "ORDER BY over big rows",
+	    FOREVER("0", "0") "SELECT x FROM c ORDER BY randomblob(1000) "
+	                      "LIMIT 1",
+	    "statement timed out after 1000 ms", 1 },
+};
+
+/* Each attack ends within db_timeout_ms plus OVERSHOOT_MS (or at once
+ * when refused before running) with its message, and the process grows
+ * by less than SQLite's heap limit. */
+START_TEST(test_db_attacks)
+{
+	const struct attack *a = &attacks[_i];
+	opts.db_max_rows       = 100000;
+	char           *args   = db_args("blog", a->sql);
+	long            before = rss_kb(), hwm = status_kb("VmHWM:");
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ssrd_host_result r    = run("db.query", args);
+	double           took = ms_since(&t0);
+	long             grew = rss_kb() - before;
+	long peak = status_kb("VmHWM:") - (hwm > before ? hwm : before);
+	fprintf(stderr,
+	    "attack: %-52s %5.0f ms (%+5.0f past db_timeout_ms) rss %+6ld "
+	    "KiB, peak %+6ld KiB: %.70s\n",
+	    a->name, took, took - (double) opts.db_timeout_ms, grew, peak,
+	    r.text);
+	ck_assert_msg(r.ok == 0, "%s: resolved with %.200s", a->name, r.text);
+	ck_assert_msg(strstr(r.text, a->want) != NULL,
+	    "%s: message \"%s\" lacks \"%s\"", a->name, r.text, a->want);
+	/* refused ones are refused before their costly call, but making
+	 * their 4 MiB arguments takes a while */
+	double bound = (double) opts.db_timeout_ms + OVERSHOOT_MS;
+	ck_assert_msg(took < bound, "%s: took %.0f ms, more than %.0f", a->name,
+	    took, bound);
+	/* at most one query's share of SQLite's memory (64 MiB), and a
+	 * little of malloc's */
+	ck_assert_msg(grew < (16 << 10) + FREED_KEPT_KB
+	        && peak < ((64 + 16) << 10) + FREED_KEPT_KB,
+	    "%s: RSS grew by %ld KiB, its peak by %ld KiB", a->name, grew,
+	    peak);
+	free(r.text);
+	free(args);
+}
+END_TEST
+
+/* A statement making 160 MiB of values in one row: ["blog", sql]. */
+static char *
+big_row_args(void)
+{
+	ssrd_strbuf b = { 0 };
+	ssrd__strbuf_puts(&b, "SELECT 1");
+	for (int i = 0; i < 40; i++) {
+		ssrd__strbuf_printf(&b, ", randomblob(4194303) AS c%d", i);
+	}
+	char *sql  = ssrd__strbuf_take(&b);
+	char *args = db_args("blog", sql);
+	free(sql);
+	return args;
+}
+
+/* One query's share of SQLite's memory ends a statement holding too much
+ * at once; and with no share, SQLite's process-wide heap limit does. */
+START_TEST(test_db_memory)
+{
+	char *args   = big_row_args();
+	long  before = rss_kb();
+	EXPECT_REJECT("db.query", args,
+	    "db.query: out of memory: the statement needed more than 64 MiB, "
+	    "one query's share of SQLite's memory (db_heap_mb / "
+	    "host_threads)");
+	long grew = rss_kb() - before;
+	ck_assert_msg(grew < ((64 + 32) << 10) + FREED_KEPT_KB,
+	    "RSS grew by %ld KiB", grew);
+	/* the next query has its memory back */
+	EXPECT_OK("db.query", "[\"blog\",\"SELECT count(*) AS n FROM posts\"]",
+	    "[{\"n\":2}]");
+	opts.db_query_bytes = 0;
+	opts.db_heap_bytes  = (size_t) 48 << 20;
+	ssrd__host_db_start(&opts);
+	before = rss_kb();
+	EXPECT_REJECT("db.query", args,
+	    "db.query: out of memory: SQLite's memory reached 48 MiB "
+	    "(db_heap_mb");
+	grew = rss_kb() - before;
+	ck_assert_msg(grew < ((48 + 32) << 10) + FREED_KEPT_KB,
+	    "RSS grew by %ld KiB", grew);
+	free(args);
+}
+END_TEST
+
+/* The JSON result may not pass db_max_bytes: refused, never truncated. */
+START_TEST(test_db_result_cap)
+{
+	opts.db_max_bytes = 64 << 10;
+	opts.db_max_rows  = 100000;
+	/* one value too big to send: refused before it is copied */
+	EXPECT_REJECT("db.query",
+	    "[\"blog\",\"SELECT randomblob(40000) AS b\"]",
+	    "db.query: the result passed 64 KiB (db_max_kb); select fewer "
+	    "columns or add a LIMIT");
+	/* many small rows: refused as the rows read pass it */
+	EXPECT_REJECT("db.query",
+	    "[\"blog\",\"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x "
+	    "+ 1 FROM c WHERE x < 5000) SELECT x, 'some text' AS t FROM c\"]",
+	    "the result passed 64 KiB (db_max_kb)");
+	/* a value longer than the cap is not even made */
+	EXPECT_REJECT("db.query",
+	    "[\"blog\",\"SELECT length(randomblob(70000)) AS n\"]",
+	    "a string or blob passed 64 KiB");
+	/* under it: whole */
+	ssrd_host_result r = run(
+	    "db.query", "[\"blog\",\"SELECT hex(randomblob(20000)) AS b\"]");
+	ck_assert_int_eq(r.ok, 1);
+	ck_assert_uint_eq(r.len, 40000 + strlen("[{\"b\":\"\"}]"));
+	free(r.text);
+}
+END_TEST
+
+/* The SQL limits give clear errors. */
+START_TEST(test_db_sql_limits)
+{
+	char *sql = malloc(100100);
+	ck_assert_ptr_nonnull(sql);
+	memset(sql, ' ', 100099);
+	memcpy(sql, "SELECT 1", 8);
+	sql[100099] = '\0';
+	char *args  = db_args("blog", sql);
+	EXPECT_REJECT("db.query", args,
+	    "db.query: the SQL is 100099 bytes, more than 100000");
+	free(args);
+	/* an OR chain of 600 terms passes the expression depth */
+	ssrd_strbuf b = { 0 };
+	ssrd__strbuf_puts(&b, "SELECT 0");
+	for (int i = 0; i < 600; i++) {
+		ssrd__strbuf_puts(&b, " OR id = 1");
+	}
+	free(sql);
+	sql  = ssrd__strbuf_take(&b);
+	args = db_args("blog", sql);
+	EXPECT_REJECT("db.query", args,
+	    "db.query: Expression tree is too large "
+	    "(maximum depth 500)");
+	free(args);
+	free(sql);
+	/* CTEs each using the one before twice: compiling takes time and
+	 * memory doubling with each, seconds and gigabytes at 18, and SQLite
+	 * calls no progress handler meanwhile */
+	b = (ssrd_strbuf) { 0 };
+	ssrd__strbuf_puts(&b, "WITH t0(x) AS (SELECT random())");
+	for (int i = 1; i <= 18; i++) {
+		ssrd__strbuf_printf(&b,
+		    ", t%d(x) AS (SELECT a.x + b.x FROM t%d a, t%d b)", i,
+		    i - 1, i - 1);
+	}
+	ssrd__strbuf_puts(&b, " SELECT count(*) FROM t18");
+	sql  = ssrd__strbuf_take(&b);
+	args = db_args("blog", sql);
+	/* the deadline ends it (through the allocator), with no memory
+	 * share; or the share does, first */
+	const struct {
+		size_t      share;
+		long        timeout_ms;
+		const char *want;
+	} cases[] = {
+		{ 0, 300, "db.query: statement timed out after 300 ms" },
+		{ 16 << 20, 5000,
+		    "db.query: out of memory: the statement needed more than "
+		    "16 MiB" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		opts.db_query_bytes = cases[i].share;
+		opts.db_timeout_ms  = cases[i].timeout_ms;
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ssrd_host_result r    = run("db.query", args);
+		double           took = ms_since(&t0);
+		fprintf(stderr, "exponential CTE: %.0f ms: %s\n", took, r.text);
+		ck_assert_int_eq(r.ok, 0);
+		ck_assert_msg(strstr(r.text, cases[i].want) != NULL,
+		    "got %s, want %s", r.text, cases[i].want);
+		/* the share: 16 MiB take 0.1 s to fill (0.45 s under ASan) */
+		ck_assert_msg(took < (i == 0 ? 300.0 + OVERSHOOT_MS : 1000.0),
+		    "took %.0f ms", took);
+		free(r.text);
+	}
+	free(args);
+	free(sql);
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT ?32767\"]",
+	    "variable number must be between ?1 and ?32766");
+}
+END_TEST
+
+/* The guarded functions give SQLite's own results. */
+START_TEST(test_db_guarded_results)
+{
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT 'Hello' LIKE 'h%' AS a, 'a_c' LIKE 'a!_c' "
+	    "ESCAPE '!' AS b, 'abc' GLOB 'a[a-c]?' AS c, 'ABC' GLOB 'a*' AS "
+	    "d, instr('hello', 'll') AS e, instr(x'0102', x'02') AS f, "
+	    "instr('héllo', 'l') AS g, replace('aXbXc', 'X', '--') AS h, "
+	    "trim('xxhixx', 'x') AS i, ltrim('xxhi', 'x') AS j, rtrim('hixx', "
+	    "'x') AS k, printf('%5.2f|%c|%.3c|%s|%%', 3.14159, 'z', 'y', 'q') "
+	    "AS l, format('%d-%*d', 42, 4, 7) AS m, "
+	    "json_patch('{\\\"a\\\":1}', "
+	    "'{\\\"b\\\":2}') AS n, instr(NULL, 'a') AS o, replace('abc', '', "
+	    "'x') AS p, printf() AS q\"]",
+	    "[{\"a\":1,\"b\":1,\"c\":1,\"d\":0,\"e\":3,\"f\":2,\"g\":3,\"h\":"
+	    "\"a--b--c\",\"i\":\"hi\",\"j\":\"hi\",\"k\":\"hi\",\"l\":\" "
+	    "3.14|z|yyy|q|%\",\"m\":\"42-   7\",\"n\":\"{\\\"a\\\":1,\\\"b\\\":"
+	    "2}\",\"o\":null,\"p\":\"abc\",\"q\":null}]");
+	EXPECT_OK("db.query",
+	    "[\"blog\",\"SELECT id FROM posts WHERE title LIKE ? ORDER BY "
+	    "id\",[\"%world%\"]]",
+	    "[{\"id\":1}]");
+	EXPECT_REJECT("db.query",
+	    "[\"blog\",\"SELECT 'a' LIKE 'a' ESCAPE "
+	    "'xy'\"]",
+	    "db.query: ESCAPE expression must be a single character");
+	EXPECT_REJECT("db.query", "[\"blog\",\"SELECT instr('a')\"]",
+	    "db.query: wrong number of arguments to function instr()");
+}
+END_TEST
+
+/* PRAGMA statements and pragma functions, ATTACH, DETACH, VACUUM, the
+ * file's virtual tables and two functions are refused. */
+START_TEST(test_db_authorizer)
+{
+	const struct {
+		const char *db, *sql, *want;
+	} refused[] = {
+		{ "blog", "SELECT * FROM pragma_database_list",
+		    "db.query: PRAGMA database_list is refused: pages may not "
+		    "run PRAGMA statements or pragma functions" },
+		{ "blog", "SELECT count(*) AS n FROM pragma_database_list",
+		    "PRAGMA database_list is refused" },
+		{ "blog", "SELECT name FROM pragma_table_info('posts')",
+		    "PRAGMA table_info is refused" },
+		{ "blog", "SELECT 1 FROM pragma_function_list LIMIT 1",
+		    "PRAGMA function_list is refused" },
+		{ "blog", "SELECT * FROM pragma_compile_options",
+		    "PRAGMA compile_options is refused" },
+		{ "blog", "PRAGMA database_list",
+		    "PRAGMA database_list is "
+		    "refused" },
+		{ "blog", "PRAGMA table_info(posts)",
+		    "PRAGMA table_info is "
+		    "refused" },
+		{ "rw", "PRAGMA journal_mode = OFF",
+		    "PRAGMA journal_mode is "
+		    "refused" },
+		{ "rw", "PRAGMA page_size = 512",
+		    "PRAGMA page_size is refused" },
+		{ "blog", "ATTACH 'rw.sqlite' AS o",
+		    "ATTACH and VACUUM INTO "
+		    "are off" },
+		{ "rw", "ATTACH ':memory:' AS m",
+		    "ATTACH and VACUUM INTO are "
+		    "off" },
+		{ "rw", "DETACH main", "DETACH and VACUUM too" },
+		{ "rw", "VACUUM", "DETACH and VACUUM too" },
+		{ "rw", "VACUUM INTO 'copy.sqlite'",
+		    "ATTACH and VACUUM INTO "
+		    "are off" },
+		{ "blog", "SELECT * FROM dbstat",
+		    "db.query: the virtual table dbstat is refused: it reads "
+		    "the database file itself" },
+		{ "blog", "SELECT count(*) FROM dbstat", "dbstat is refused" },
+		{ "rw", "CREATE VIRTUAL TABLE temp.s USING dbstat(main)",
+		    "dbstat is refused" },
+		{ "blog", "SELECT fts3_tokenizer('simple')",
+		    "db.query: the function fts3_tokenizer() is refused" },
+		{ "blog", "SELECT load_extension('/tmp/x.so')",
+		    "the function load_extension() is refused" },
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *args = db_args(refused[i].db, refused[i].sql);
+		EXPECT_REJECT("db.query", args, refused[i].want);
+		free(args);
+	}
+	char path[2 * PATH_MAX];
+	snprintf(path, sizeof(path), "%s/copy.sqlite", root);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	/* SQLite's FTS5 and its inner PRAGMAs still work, on a writable
+	 * database */
+	ssrd_host_result r = run(
+	    "db.query", "[\"rw\",\"CREATE VIRTUAL TABLE f USING fts5(body)\"]");
+	ck_assert_msg(r.ok == 1, "fts5: %s", r.text);
+	free(r.text);
+	EXPECT_OK("db.query",
+	    "[\"rw\",\"INSERT INTO f VALUES ('hello ssrd'), ('bye')\"]",
+	    "{\"changes\":2,\"lastInsertRowid\":2}");
+	EXPECT_OK("db.query",
+	    "[\"rw\",\"SELECT body FROM f WHERE f MATCH 'hello'\"]",
+	    "[{\"body\":\"hello ssrd\"}]");
+}
+END_TEST
+
+/* No message a page gets holds the server's absolute paths. */
+START_TEST(test_db_no_absolute_path)
+{
+	char *missing_abs;
+	ck_assert_int_ge(asprintf(&missing_abs, "%s/nope.sqlite", root), 0);
+	dbs[5]                   = (ssrd_host_db) { "goneabs", missing_abs, 0 };
+	opts.ndbs                = 6;
+	const char *queries[][2] = {
+		{ "abs", "SELECT * FROM pragma_database_list" },
+		{ "abs", "PRAGMA database_list" },
+		{ "abs", "SELECT * FROM nope" },
+		{ "abs", "INSERT INTO posts(title) VALUES ('x')" },
+		{ "abs", "ATTACH 'x' AS y" },
+		{ "abs", "SELECT * FROM dbstat" },
+		{ "abs", "SELECT randomblob(1000000000)" },
+		{ "goneabs", "SELECT 1" },
+		{ "blog", "SELECT * FROM pragma_database_list" },
+		{ "blog", "SELECT nonsense(" },
+		{ "rw", "CREATE TABLE t(a)" },
+		{ "gone", "SELECT 1" },
+	};
+	for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		char            *args = db_args(queries[i][0], queries[i][1]);
+		ssrd_host_result r    = run("db.query", args);
+		ck_assert_msg(r.ok == 0, "%s: resolved", queries[i][1]);
+		ck_assert_msg(strstr(r.text, root) == NULL
+		        && strstr(r.text, "/tmp/") == NULL,
+		    "%s on %s: the message names a path: %s", queries[i][1],
+		    queries[i][0], r.text);
+		free(r.text);
+		free(args);
+	}
+	EXPECT_REJECT("db.query", "[\"goneabs\",\"SELECT 1\"]",
+	    "db.query: database \"goneabs\": its file does not exist");
+	free(missing_abs);
+}
+END_TEST
+
 /* ---- env.get and the dispatcher ------------------------------------------ */
 
 START_TEST(test_env_get)
@@ -565,6 +1073,11 @@ END_TEST
 int
 main(void)
 {
+	/* before anything uses SQLite, as ssrd's main() does */
+	if (ssrd__host_db_init() != SSRD_OK) {
+		fprintf(stderr, "SQLite started before ssrd__host_db_init()\n");
+		return EXIT_FAILURE;
+	}
 	Suite *s = suite_create("host");
 
 	TCase *files = tcase_create("files");
@@ -597,6 +1110,19 @@ main(void)
 	tcase_add_test(db, test_db_row_limit);
 	tcase_add_test(db, test_db_errors);
 	suite_add_tcase(s, db);
+
+	TCase *bounds = tcase_create("db_bounds");
+	tcase_add_checked_fixture(bounds, setup, teardown);
+	tcase_set_timeout(bounds, 60);
+	tcase_add_loop_test(bounds, test_db_attacks, 0,
+	    (int) (sizeof(attacks) / sizeof(attacks[0])));
+	tcase_add_test(bounds, test_db_memory);
+	tcase_add_test(bounds, test_db_result_cap);
+	tcase_add_test(bounds, test_db_sql_limits);
+	tcase_add_test(bounds, test_db_guarded_results);
+	tcase_add_test(bounds, test_db_authorizer);
+	tcase_add_test(bounds, test_db_no_absolute_path);
+	suite_add_tcase(s, bounds);
 
 	TCase *misc = tcase_create("misc");
 	tcase_add_checked_fixture(misc, setup, teardown);

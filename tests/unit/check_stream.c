@@ -353,7 +353,9 @@ main(void)
 	        != SSRD_OK
 	    || ssrd__host_opts_init(&host, &cfg, errbuf, sizeof(errbuf))
 	        != SSRD_OK
-	    || ssrd__hostpool_start(2, &hostpool) != SSRD_OK
+	    || ssrd__hostpool_start(
+	           &(ssrd_hostpool_opts) { .threads = 2 }, &hostpool)
+	        != SSRD_OK
 	    || ssrd__engine_init(NULL, (size_t) cfg.page_cache_mb << 20)
 	        != SSRD_OK) {
 		fprintf(stderr, "set-up failed: %s\n", errbuf);
