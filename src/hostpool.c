@@ -38,7 +38,11 @@ host_main(void *arg)
 		if (t == NULL) {
 			return NULL; /* stopping, queue drained */
 		}
-		ssrd__host_run(&t->req, &t->result);
+		if (t->run != NULL) {
+			t->run(t, t->arg);
+		} else {
+			ssrd__host_run(&t->req, &t->result);
+		}
 		t->done(t, t->arg);
 	}
 }

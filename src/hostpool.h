@@ -13,11 +13,14 @@ typedef struct ssrd_host_task ssrd_host_task;
 /*
  * One call. The submitter fills req (its strings must live until done) and
  * done/arg; a host thread runs it and fills result, then calls done on that
- * thread, which owns the task from then on.
+ * thread, which owns the task from then on. Other blocking work may use a
+ * pool of its own the same way: run set, it is called instead of the host
+ * call (req and result unused), then done.
  */
 struct ssrd_host_task {
 	ssrd_host_req    req;
 	ssrd_host_result result;
+	void (*run)(ssrd_host_task *task, void *arg); /* NULL: the host call */
 	void (*done)(ssrd_host_task *task, void *arg);
 	void           *arg;
 	ssrd_host_task *next; /* private to the pool until done */
