@@ -19,6 +19,9 @@ typedef struct ssrd_config {
 	char *http;         /* HTTP listen URL, e.g. http://127.0.0.1:8080 */
 	char *http_headers; /* request headers pages get */
 	long  http_security_headers; /* 1: X-Frame-Options, Referrer-Policy */
+	long  public_dotfiles;       /* 1: /public/ serves .names too */
+	long  public_max_kb;         /* /public/ refuses bigger files */
+	long  public_max_age;        /* /public/'s Cache-Control max-age, s */
 	long  cache_mb;  /* the HTTP response cache's size; 0: off */
 	long  cache_ttl; /* s a page stays fresh there; 0: off */
 	long  cache_swr; /* s it is then served stale while rendered again */

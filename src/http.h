@@ -1,5 +1,5 @@
-/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders it.
- */
+/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders
+ * it; /public/ serves the site's public/ files (http_public.h). */
 #ifndef SSRD_HTTP_H
 #define SSRD_HTTP_H
 
@@ -43,6 +43,11 @@ typedef struct ssrd_http_opts {
 	/* /metrics needs "Authorization: Bearer <admin_token>"; NULL or "":
 	 * open (keep it behind the proxy) */
 	const char *admin_token;
+	/* /public/: 1 serves paths with a component starting with '.'; the
+	 * biggest file served, bytes; Cache-Control max-age, s */
+	int    public_dotfiles;
+	size_t public_max_bytes;
+	int    public_max_age;
 } ssrd_http_opts;
 
 /*

@@ -35,14 +35,15 @@ typedef enum ssrd_http_target {
 	SSRD_HTTP_READYZ,  /* /readyz: are the workers up */
 	SSRD_HTTP_ASSET,   /* under /_ssrd/: the site's browser bundle */
 	SSRD_HTTP_METRICS, /* /metrics: Prometheus */
+	SSRD_HTTP_PUBLIC,  /* under /public/: a file of the site's public/ */
 } ssrd_http_target;
 
 /*
  * A request read by ssrd__http_request_parse(). Accepted (status 0), target
  * says what for and site which site; path, props and key are set for a
- * page only (else NULL). Refused, status and reason say how to answer.
- * The strings are malloc'd and owned by the struct (free them with
- * ssrd__http_request_clear()); uri is the caller's.
+ * page, path and file for a public file (else NULL). Refused, status and
+ * reason say how to answer. The strings are malloc'd and owned by the
+ * struct (free them with ssrd__http_request_clear()); uri is the caller's.
  */
 typedef struct ssrd_http_request {
 	ssrd_http_target target;
@@ -53,6 +54,9 @@ typedef struct ssrd_http_request {
 	/* the path decoded and normalised ("/a/b" from "//a/%62/", or "/"):
 	 * no empty, "." or ".." segment */
 	char *path;
+	/* a public file: the path under public/, in path ("css/a.css" of
+	 * "/public/css/a.css"); "" for "/public" itself, which is no file */
+	const char *file;
 	/* the page's props: a JSON object, with the query as "query" and
 	 * the http_headers that came as "headers" */
 	char  *props;
@@ -73,7 +77,10 @@ typedef struct ssrd_http_request {
  * checked as routes.c matches them: %XX escapes are decoded inside
  * segments, empty segments ignored, and a path not starting with '/', a
  * "." or ".." segment in any encoding, a bad escape, an escaped '/' or NUL,
- * or more than 64 segments is refused. Fills *out and returns SSRD_OK
+ * or more than 64 segments is refused. A path whose first segment, so
+ * decoded, is "public" names a public file (SSRD_HTTP_PUBLIC): whatever
+ * spelling it came in, file is then the rest of it, with no empty, "." or
+ * ".." segment. Fills *out and returns SSRD_OK
  * (accepted), SSRD_EINVAL (refused: out->status and out->reason say how to
  * answer) or SSRD_ENOMEM (out then holds nothing). Any thread; reads only
  * its arguments.

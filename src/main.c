@@ -821,7 +821,11 @@ cmd_serve(struct app *app)
 			.cache_swr       = (int) app->cfg.cache_swr,
 			.client_fallback = app->cfg.client_fallback,
 			.report      = app->cfg.metrics ? &app->diagnose : NULL,
-			.admin_token = app->cfg.admin_token };
+			.admin_token = app->cfg.admin_token,
+			.public_dotfiles  = (int) app->cfg.public_dotfiles,
+			.public_max_bytes = (size_t) app->cfg.public_max_kb
+			    << 10,
+			.public_max_age = (int) app->cfg.public_max_age };
 		if (ssrd__http_start(app->cfg.http, app->pool, hosts,
 		        app->reloaders, app->nsites, &ho, &app->http, errbuf,
 		        sizeof(errbuf))
