@@ -240,6 +240,19 @@ static const struct opt options[] = {
 	    "1: every response carries X-Frame-Options: SAMEORIGIN and "
 	    "Referrer-Policy: strict-origin-when-cross-origin "
 	    "(X-Content-Type-Options: nosniff always)" },
+	{ "server", "public_dotfiles", OPT_LONG, OFF(public_dotfiles), "0", 0,
+	    1, NULL,
+	    "1: /public/ also serves paths with a component starting with '.' "
+	    "(.well-known/...); 0: those are 404" },
+	{ "server", "public_max_kb", OPT_LONG, OFF(public_max_kb), "32768", 1,
+	    4194304, NULL,
+	    "/public/ refuses (404, logged) files bigger than this, KiB: each "
+	    "is held in memory while it is sent" },
+	{ "server", "public_max_age", OPT_LONG, OFF(public_max_age), "3600", 0,
+	    31536000, NULL,
+	    "seconds browsers and proxies may keep a /public/ file "
+	    "(Cache-Control: public, max-age); they revalidate it with its "
+	    "ETag after" },
 	{ "server", "cache_mb", OPT_LONG, OFF(cache_mb), "64", 0, 65536, NULL,
 	    "the HTTP response cache (rendered pages by route, query and the "
 	    "headers pages see; gzip kept), MiB; 0 turns it off" },

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
@@ -15,8 +14,8 @@
 #include <ssrd/errors.h>
 
 #include "diagnose.h"
-#include "fsutil.h"
 #include "http.h"
+#include "http_public.h"
 #include "http_request.h"
 #include "httpstream.h"
 #include "log.h"
@@ -50,6 +49,7 @@ struct ssrd_http {
 	 * needs (NULL or "": none) */
 	const ssrd_diagnose_src *report;
 	char                    *admin_token;
+	ssrd_public *public; /* the threads serving /public/ */
 };
 
 /* The headers every response carries: what the browser is told about the
@@ -602,6 +602,43 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 	return rv;
 }
 
+/* A public file's request is answered on the public threads: counted as
+ * busy until then, so that a drain waits for it. */
+static void
+public_done(void *arg)
+{
+	ssrd_http *http = arg;
+	atomic_fetch_sub(&http->busy, 1);
+}
+
+static void
+serve_public(ssrd_http *http, nng_aio *aio, nng_http_req *req,
+    const ssrd_http_request *rq)
+{
+	ssrd_site            *site = ssrd__reloader_site(rq->site);
+	const ssrd_public_req pr   = {
+		  .root          = site->root,
+		  .path          = rq->path,
+		  .file          = rq->file,
+		  .if_none_match = nng_http_req_get_header(req, "If-None-Match"),
+		  .if_modified_since
+		  = nng_http_req_get_header(req, "If-Modified-Since"),
+		  .head = rq->head,
+	};
+	atomic_fetch_add(&http->busy, 1);
+	int rv = ssrd__public_submit(http->public, aio, &pr, public_done, http);
+	ssrd__site_unref(site); /* the request holds a copy of its root */
+	if (rv != SSRD_OK) {
+		atomic_fetch_sub(&http->busy, 1);
+		if (rv == SSRD_ECLOSED) {
+			reply_closing(
+			    aio, 503, "503 shutting down\n", rq->head);
+		} else {
+			reply_text(aio, 503, "503 overloaded\n", rq->head);
+		}
+	}
+}
+
 static void
 serve(ssrd_http *http, nng_aio *aio)
 {
@@ -664,6 +701,13 @@ serve(ssrd_http *http, nng_aio *aio)
 	/* A bad path: refused before it reaches the cache or a site. */
 	if (rrv != SSRD_OK) {
 		reply_text(aio, (uint16_t) rq.status, rq.reason, head);
+		return;
+	}
+
+	/* A file of the public/ directory of the site the Host names. */
+	if (rq.target == SSRD_HTTP_PUBLIC) {
+		serve_public(http, aio, req, &rq);
+		ssrd__http_request_clear(&rq);
 		return;
 	}
 
@@ -837,6 +881,7 @@ handle(nng_aio *aio)
 static void
 http_free(ssrd_http *http)
 {
+	ssrd__public_stop(http->public);
 	for (size_t i = 0; i < http->npass; i++) {
 		free(http->pass[i]);
 	}
@@ -932,6 +977,20 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 		http_free(http);
 		return SSRD_ENOMEM;
 	}
+	/* Each site's public/ under /public/, read on threads of their own:
+	 * ssrd's handler (serve_public()), not nng's directory handler, which
+	 * builds the file name from the raw URI. */
+	const ssrd_public_opts po = {
+		.dotfiles  = opts != NULL && opts->public_dotfiles,
+		.max_bytes = opts != NULL ? opts->public_max_bytes : 32 << 20,
+		.max_age   = opts != NULL ? opts->public_max_age : 3600,
+	};
+	if ((rv = ssrd__public_start(&po, &http->public)) != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot start the public/ threads: %s",
+		    ssrd_strerror(rv));
+		http_free(http);
+		return rv;
+	}
 	http->sites  = calloc(nsites, sizeof(*http->sites));
 	http->hosts  = calloc(nsites, sizeof(*http->hosts));
 	http->nsites = nsites;
@@ -957,27 +1016,6 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
 		goto fail;
 	}
 	http->handler = NULL; /* the server owns it now */
-	/* The default site's public/ directory, as static files under
-	 * /public/ (nng's handler: no listing, no escape from the
-	 * directory). */
-	ssrd_site *site0 = ssrd__reloader_site(sites[0]);
-	char      *pub   = ssrd__path_join(site0->root, "public");
-	ssrd__site_unref(site0);
-	struct stat st;
-	if (pub != NULL && stat(pub, &st) == 0 && S_ISDIR(st.st_mode)) {
-		nng_http_handler *dir;
-		if ((rv = nng_http_handler_alloc_directory(
-		         &dir, "/public", pub))
-		        != 0
-		    || (rv = nng_http_server_add_handler(http->server, dir))
-		        != 0) {
-			snprintf(errbuf, errlen, "cannot serve %s: %s", pub,
-			    nng_strerror(rv));
-			free(pub);
-			goto fail;
-		}
-	}
-	free(pub);
 	if ((rv = nng_http_server_start(http->server)) != 0) {
 		snprintf(errbuf, errlen,
 		    "cannot listen on %s: %s (is another process using it? set "
@@ -1033,6 +1071,10 @@ ssrd__http_stop(ssrd_http *http)
 		return;
 	}
 	nng_http_server_stop(http->server);
+	/* what the public threads still hold is answered (to connections
+	 * now closed) before the server goes */
+	ssrd__public_stop(http->public);
+	http->public = NULL;
 	nng_http_server_release(http->server);
 	http_free(http);
 }

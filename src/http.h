@@ -1,5 +1,5 @@
-/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders it.
- */
+/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders
+ * it; /public/ serves the site's public/ files (http_public.h). */
 #ifndef SSRD_HTTP_H
 #define SSRD_HTTP_H
 
@@ -48,6 +48,11 @@ typedef struct ssrd_http_opts {
 	 * ends, ms (0: no limit): what clients that do not read can hold */
 	size_t buffer_max;
 	int    send_timeout_ms;
+	/* /public/: 1 serves paths with a component starting with '.'; the
+	 * biggest file served, bytes; Cache-Control max-age, s */
+	int    public_dotfiles;
+	size_t public_max_bytes;
+	int    public_max_age;
 } ssrd_http_opts;
 
 /*

@@ -219,6 +219,15 @@ ssrd__http_request_parse(const ssrd_http_request_opts *opts, const char *method,
 	if (rv == SSRD_EINVAL) {
 		return refuse(r, 400, "400 bad request path\n");
 	}
+	/* A file of the site's public/ directory, told by the normalised
+	 * path: every spelling of it is the same path by now, and none
+	 * leaves public/ by a "..". */
+	if (rv == SSRD_OK && strncmp(r->path, "/public", 7) == 0
+	    && (r->path[7] == '\0' || r->path[7] == '/')) {
+		r->target = SSRD_HTTP_PUBLIC;
+		r->file   = r->path + (r->path[7] == '/' ? 8 : 7);
+		return SSRD_OK;
+	}
 	/* The page's props: the query string and the request headers that
 	 * config passes on (http_headers). The response cache's key: the
 	 * path and query, and what the page sees of the headers (the Vary

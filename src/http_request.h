@@ -35,6 +35,7 @@ typedef enum ssrd_http_target {
 	SSRD_HTTP_READYZ,  /* /readyz: are the workers up */
 	SSRD_HTTP_ASSET,   /* under /_ssrd/: the site's browser bundle */
 	SSRD_HTTP_METRICS, /* /metrics: Prometheus */
+	SSRD_HTTP_PUBLIC,  /* under /public/: a file of the site's public/ */
 } ssrd_http_target;
 
 /*
@@ -56,6 +57,9 @@ typedef struct ssrd_http_request {
 	/* the same path spelled canonically ("/caf%C3%A9": only what may not
 	 * stand for itself percent-encoded): what the page is rendered for */
 	char *canon;
+	/* a public file: the path under public/, in path ("css/a.css" of
+	 * "/public/css/a.css"); "" for "/public" itself, which is no file */
+	const char *file;
 	/* the page's props: a JSON object, with the query as "query" (names
 	 * sorted, the last value of each) and the http_headers that came as
 	 * "headers" */
@@ -78,7 +82,10 @@ typedef struct ssrd_http_request {
  * checked as routes.c matches them: %XX escapes are decoded inside
  * segments, empty segments ignored, and a path not starting with '/', a
  * "." or ".." segment in any encoding, a bad escape, an escaped '/' or NUL,
- * or more than 64 segments is refused. Fills *out and returns SSRD_OK
+ * or more than 64 segments is refused. A path whose first segment, so
+ * decoded, is "public" names a public file (SSRD_HTTP_PUBLIC): whatever
+ * spelling it came in, file is then the rest of it, with no empty, "." or
+ * ".." segment. Fills *out and returns SSRD_OK
  * (accepted), SSRD_EINVAL (refused: out->status and out->reason say how to
  * answer) or SSRD_ENOMEM (out then holds nothing). Any thread; reads only
  * its arguments.

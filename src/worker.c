@@ -104,6 +104,14 @@ struct host_done {
 	struct host_done *next;
 };
 
+/* Whom the host pool counts a call against: this worker's render rid (0, a
+ * module loading outside any render: no owner, no per-render limit). */
+static uint64_t
+host_owner(const struct worker *w, uint64_t rid)
+{
+	return rid == 0 ? 0 : ((uint64_t) (w->index + 1) << 48) | rid;
+}
+
 /* ---- contexts ---- */
 
 static int
@@ -561,6 +569,13 @@ job_heap_stats(struct worker *w, ssrd_job *job)
 static void
 render_end_work(struct worker *w, struct render *r)
 {
+	/* its host calls still waiting for a thread are withdrawn (their
+	 * completions, rejections, come back through done_head and are
+	 * dropped like those of calls already running) */
+	if (w->pool->opts.hostpool != NULL) {
+		ssrd__hostpool_cancel(
+		    w->pool->opts.hostpool, host_owner(w, r->rid));
+	}
 	if (r->sc->ctx == NULL) {
 		return;
 	}
@@ -654,6 +669,9 @@ job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
 	ssrd__sitectx_end_render(sc, rid);
 	int how        = slice_end(w);
 	job->render_ms = job->first_ms = ssrd__now_ms() - t0;
+	if (p->opts.hostpool != NULL) {
+		ssrd__hostpool_cancel(p->opts.hostpool, host_owner(w, rid));
+	}
 	if (how != SSRD_OK) {
 		job_stopped(w, job, sc, how, job->render_ms, timeout);
 	} else if (job->err == SSRD_OK && p->opts.max_output > 0
@@ -867,9 +885,16 @@ on_host_call(void *arg, ssrd_sitectx *sc, uint64_t rid, uint32_t promise,
 	}
 	d->task.req
 	    = (ssrd_host_req) { p->opts.host, d->root, d->op, d->args, len };
-	d->task.done = host_call_done;
-	d->task.arg  = d;
-	if (ssrd__hostpool_submit(p->opts.hostpool, &d->task) != SSRD_OK) {
+	d->task.done  = host_call_done;
+	d->task.arg   = d;
+	d->task.owner = host_owner(w, rid);
+	int rv        = ssrd__hostpool_submit(p->opts.hostpool, &d->task);
+	if (rv == SSRD_EOVERLOAD || rv == SSRD_ECLOSED) {
+		/* refused (this render has too many calls waiting): its
+		 * promise rejects with why, settled on the loop as any other */
+		ssrd__hostpool_refuse(p->opts.hostpool, &d->task, rv);
+		host_call_done(&d->task, d);
+	} else if (rv != SSRD_OK) {
 		goto fail;
 	}
 	sc->users++;

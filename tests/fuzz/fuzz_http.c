@@ -4,7 +4,9 @@
  * accepted or refused with a 4xx, never crash, read out of bounds or leak
  * (built with ASan and UBSan); an accepted page must come with a
  * normalised path, props that are a JSON object of well-formed UTF-8, and
- * a cache key made of its URI and the headers it passes on. Paths must get
+ * a cache key made of its URI and the headers it passes on; an accepted
+ * public file with a normalised path under /public and a file name under
+ * public/ with no way up in it. Paths must get
  * the verdict routes.c's matching gives them, decoded the same way. Run by
  * ctest for a bounded time (tests/CMakeLists.txt). */
 #define _GNU_SOURCE
@@ -364,6 +366,37 @@ check_path(const ssrd_http_request *r, const char *uri)
 	free(copy);
 }
 
+/* 1 if a normalised path's first segment is "public". */
+static int
+is_public(const char *path)
+{
+	return path != NULL && strncmp(path, "/public", 7) == 0
+	    && (path[7] == '\0' || path[7] == '/');
+}
+
+/* A public file: a normalised path under /public, file its tail after
+ * "/public/" (or "" for /public itself), relative with no empty, "." or
+ * ".." segment (check_path() has the rest), and nothing of a page's. */
+static void
+check_public(const ssrd_http_request *r)
+{
+	const char *f = r->file;
+	if (!is_public(r->path) || f == NULL
+	    || f != r->path + (r->path[7] == '/' ? 8 : 7) || f[0] == '/'
+	    || (f[0] != '\0' && f[strlen(f) - 1] == '/') || strstr(f, "//")
+	    || r->props != NULL || r->key != NULL) {
+		abort();
+	}
+	for (const char *c = f; *c != '\0';) {
+		size_t n = strcspn(c, "/");
+		if ((n == 1 && c[0] == '.')
+		    || (n == 2 && c[0] == '.' && c[1] == '.')) {
+			abort();
+		}
+		c += n + (c[n] == '/');
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -407,7 +440,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* refused: a 4xx with its text, nothing else held */
 		if (r.status < 400 || r.status > 499 || r.reason == NULL
 		    || strtol(r.reason, NULL, 10) != r.status || r.path != NULL
-		    || r.props != NULL || r.key != NULL
+		    || r.file != NULL || r.props != NULL || r.key != NULL
 		    || (r.status == 405) != !get_or_head
 		    || (r.status == 400
 		        && (r.target != SSRD_HTTP_PAGE
@@ -418,12 +451,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    || r.head != (strcmp(req.method, "HEAD") == 0)) {
 		abort();
 	} else if (r.target == SSRD_HTTP_PAGE) {
-		if (routes_rv != SSRD_ENOROUTE) {
+		if (routes_rv != SSRD_ENOROUTE || r.file != NULL
+		    || is_public(r.path)) {
 			abort(); /* a path routes.c refuses got through */
 		}
 		check_path(&r, req.uri);
 		check_props(&r, req.uri);
-	} else if (r.path != NULL || r.props != NULL || r.key != NULL) {
+	} else if (r.target == SSRD_HTTP_PUBLIC) {
+		if (routes_rv != SSRD_ENOROUTE) {
+			abort();
+		}
+		check_path(&r, req.uri);
+		check_public(&r);
+	} else if (r.path != NULL || r.props != NULL || r.key != NULL
+	    || r.file != NULL) {
 		abort();
 	}
 	ssrd__http_request_clear(&r);

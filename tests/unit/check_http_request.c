@@ -1,6 +1,7 @@
 /* check_http_request.c tests src/http_request.c: what a request is for, its
- * refusals, the path it names, its props and cache key, the site its Host
- * picks, and the cache's conditional and encoding headers. */
+ * refusals, the path it names (and the public file, in every spelling), its
+ * props and cache key, the site its Host picks, and the cache's conditional
+ * and encoding headers. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdlib.h>
@@ -146,6 +147,107 @@ START_TEST(test_paths)
 }
 END_TEST
 
+/* Paths under /public/, decided on the normalised path: the file they
+ * name under public/ (NULL: a page; "400": refused). */
+static const struct {
+	const char *uri, *file;
+} publics[] = {
+	{ "/public/a.css", "a.css" },
+	{ "/public//css//a.css?v=1#x", "css/a.css" },
+	{ "//public/css/a.css/", "css/a.css" },
+	{ "/%70ublic/a.css", "a.css" },
+	{ "/pub%6Cic/%61.css", "a.css" },
+	{ "/public/a%20b.txt", "a b.txt" },
+	{ "/public/.env", ".env" }, /* dotfiles are the handler's to refuse */
+	{ "/public/", "" },         /* public/ itself: no file */
+	{ "/public", "" },
+	{ "//public//", "" },
+	{ "/public?x=/etc/passwd", "" },
+	{ "/public/....//x", "..../x" },
+	{ "/public/..%5cx", "..\\x" }, /* a name with a backslash in it */
+	{ "/public/%252e%252e/x", "%2e%2e/x" }, /* decoded once, no more */
+	{ "/publicx/a", NULL },
+	{ "/PUBLIC/a", NULL },
+	{ "/a/public/b", NULL },
+	{ "/_ssrd/../public/a", NULL }, /* the bundle's, compared raw */
+	{ "/public/../etc/passwd", "400" },
+	{ "/public/./../../etc/passwd", "400" },
+	{ "/public/%2e%2e/etc/passwd", "400" },
+	{ "/public/%2E%2E/etc/passwd", "400" },
+	{ "/public/.%2e/etc/passwd", "400" },
+	{ "/public/%2e./etc/passwd", "400" },
+	{ "/public/..%2fetc/passwd", "400" },
+	{ "/public%2f..%2fetc/passwd", "400" },
+	{ "/public/./x", "400" },
+	{ "/public/x/..", "400" },
+	{ "/public/a%00.txt", "400" },
+	{ "/public/a%2", "400" },
+	{ "/./public/x", "400" },
+	{ "/../public/x", "400" },
+};
+
+START_TEST(test_public)
+{
+	ssrd_http_request r;
+	int               rv   = get(publics[_i].uri, NULL, 0, &r);
+	const char       *want = publics[_i].file;
+	if (want != NULL && strcmp(want, "400") == 0) {
+		ck_assert_msg(rv == SSRD_EINVAL && r.status == 400,
+		    "%s: got %s, status %d, want 400", publics[_i].uri,
+		    ssrd_err_name(rv), r.status);
+		ck_assert_ptr_null(r.file);
+		ck_assert_ptr_null(r.path);
+		return;
+	}
+	ck_assert_msg(
+	    rv == SSRD_OK, "%s: %s", publics[_i].uri, ssrd_err_name(rv));
+	if (want == NULL) {
+		ck_assert_msg(
+		    r.target == SSRD_HTTP_PAGE || r.target == SSRD_HTTP_ASSET,
+		    "%s: target %d, want a page", publics[_i].uri, r.target);
+		ck_assert_ptr_null(r.file);
+	} else {
+		ck_assert_msg(r.target == SSRD_HTTP_PUBLIC,
+		    "%s: target %d, want public", publics[_i].uri, r.target);
+		ck_assert_str_eq(r.file, want);
+		/* file is the tail of the normalised path */
+		ck_assert_str_eq(r.path + strlen(r.path) - strlen(want), want);
+		ck_assert_int_eq(strncmp(r.path, "/public", 7), 0);
+		/* no page, so nothing for one */
+		ck_assert_ptr_null(r.props);
+		ck_assert_ptr_null(r.key);
+	}
+	ssrd__http_request_clear(&r);
+	ck_assert_ptr_null(r.file);
+}
+END_TEST
+
+/* The site of a public file is the Host's, as for a page; HEAD is HEAD
+ * and other methods are refused before the path is looked at. */
+START_TEST(test_public_site_and_methods)
+{
+	const ssrd_http_header h[] = { { "Host", "shop.example.com" } };
+	ssrd_http_request      r;
+	ck_assert_int_eq(get("/public/a.css", h, 1, &r), SSRD_OK);
+	ck_assert_ptr_eq(r.site, sites[1]);
+	ssrd__http_request_clear(&r);
+	ck_assert_int_eq(get("/public/a.css", NULL, 0, &r), SSRD_OK);
+	ck_assert_ptr_eq(r.site, sites[0]);
+	ssrd__http_request_clear(&r);
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&opts, "HEAD", "/public/a", NULL, 0, &r),
+	    SSRD_OK);
+	ck_assert_int_eq(r.target, SSRD_HTTP_PUBLIC);
+	ck_assert_int_eq(r.head, 1);
+	ssrd__http_request_clear(&r);
+	ck_assert_int_eq(
+	    ssrd__http_request_parse(&opts, "PUT", "/public/a", NULL, 0, &r),
+	    SSRD_EINVAL);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_ptr_null(r.file);
+}
+END_TEST
+
 START_TEST(test_segment_limit)
 {
 	char              uri[512] = "";
@@ -278,6 +380,9 @@ main(void)
 	tcase_add_test(tc, test_metrics_token);
 	tcase_add_loop_test(
 	    tc, test_paths, 0, (int) (sizeof(paths) / sizeof(paths[0])));
+	tcase_add_loop_test(
+	    tc, test_public, 0, (int) (sizeof(publics) / sizeof(publics[0])));
+	tcase_add_test(tc, test_public_site_and_methods);
 	tcase_add_test(tc, test_segment_limit);
 	tcase_add_test(tc, test_props_key_and_site);
 	tcase_add_test(tc, test_key_is_canonical);
