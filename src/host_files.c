@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ssrd/errors.h>
+
+#include "fsutil.h"
 #include "host.h"
 #include "strbuf.h"
 #include "utf8.h"
@@ -187,29 +190,89 @@ resolve(const ssrd_host_req *req, const char *op, int empty_ok, char **given,
 	return real;
 }
 
-/* Names a non-regular file's kind for messages. */
+/* What ssrd__open_beneath() found instead of a regular file, for messages,
+ * by its reason; NULL for reasons that are not a kind of file. */
 static const char *
-kind(mode_t m)
+kind_of(const char *why)
 {
-	return S_ISDIR(m) ? "a directory"
-	    : S_ISLNK(m)  ? "a symlink"
-	    : S_ISFIFO(m) ? "a FIFO"
-	    : S_ISSOCK(m) ? "a socket"
-	    : S_ISCHR(m)  ? "a character device"
-	    : S_ISBLK(m)  ? "a block device"
-	                  : "of another kind";
+	static const char *const kinds[][2] = {
+		{ "directory", "a directory" },
+		{ "fifo", "a FIFO" },
+		{ "socket", "a socket" },
+		{ "char_device", "a character device" },
+		{ "block_device", "a block device" },
+		{ "special", "a socket or a device" },
+		{ "not_regular", "of another kind" },
+	};
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(why, kinds[i][0]) == 0) {
+			return kinds[i][1];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Opens real (resolve()'s answer: absolute, inside root) for files.read,
+ * the root's own descriptor the only name looked up outside the kernel's
+ * walk: ssrd__open_beneath() resolves the rest beneath it, so a directory
+ * on the way swapped for a symlink since realpath() cannot lead the open
+ * out of the root, and a FIFO cannot hang it. Returns the descriptor with
+ * its fstat() in *st, or -1 with *r set to the rejection.
+ */
+static int
+open_inside(const ssrd_host_req *req, const char *op, const char *path,
+    const char *real, struct stat *st, ssrd_host_result *r)
+{
+	size_t n = strlen(req->root);
+	while (n > 0 && req->root[n - 1] == '/') {
+		n--;
+	}
+	const char *rel = real[n] == '/' ? real + n + 1 : real + n;
+	if (*rel == '\0') {
+		ssrd__host_reject(
+		    r, "%s: \"%s\" is not a regular file (a directory)", op, path);
+		return -1;
+	}
+	int dirfd = open(req->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		reject_errno(r, op, path, errno);
+		return -1;
+	}
+	int         fd = -1;
+	const char *why;
+	int         rv = ssrd__open_beneath(dirfd, rel, &fd, st, &why);
+	int         err = errno;
+	close(dirfd);
+	if (rv == SSRD_OK) {
+		return fd;
+	}
+	const char *k = kind_of(why);
+	if (k != NULL) {
+		ssrd__host_reject(
+		    r, "%s: \"%s\" is not a regular file (%s)", op, path, k);
+	} else if (strcmp(why, "escapes") == 0 || strcmp(why, "symlink") == 0) {
+		ssrd__host_reject(r,
+		    "%s: \"%s\" is outside the site root (a symlink leads "
+		    "out)",
+		    op, path);
+	} else if (rv == SSRD_ENOENT) {
+		ssrd__host_reject(r, "%s: \"%s\" does not exist", op, path);
+	} else if (strcmp(why, "denied") == 0) {
+		reject_errno(r, op, path, EACCES);
+	} else {
+		reject_errno(r, op, path, err);
+	}
+	return -1;
 }
 
 /*
  * files.read [path] -> "contents". The path is checked by resolve(); the
- * real path is then opened with O_NOFOLLOW (a last component swapped for a
- * symlink since realpath() fails the open) and O_NONBLOCK (a FIFO cannot
- * hang the open), and the checks on what it is use fstat() of that open
- * descriptor, so the file read is the file checked. (A directory on the way
- * swapped for a symlink between realpath() and open() is not caught; that
- * needs a writer inside the root racing us.) The size limit is checked
- * against fstat() and again while reading, in case the file grows. The
- * contents are sent as text: ill-formed UTF-8 becomes U+FFFD.
+ * real path is then opened beneath the root (open_inside), and the checks
+ * on what it is use fstat() of that open descriptor, so the file read is
+ * the file checked. The size limit is checked against fstat() and again
+ * while reading, in case the file grows. The contents are sent as text:
+ * ill-formed UTF-8 becomes U+FFFD.
  */
 void
 ssrd__host_files_read(const ssrd_host_req *req, ssrd_host_result *r)
@@ -227,19 +290,8 @@ ssrd__host_files_read(const ssrd_host_req *req, ssrd_host_result *r)
 	char       *buf = NULL;
 	size_t      len = 0;
 	struct stat st;
-	int         fd = open(
-	            real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int         fd = open_inside(req, op, path, real, &st, r);
 	if (fd < 0) {
-		reject_errno(r, op, path, errno);
-		goto out;
-	}
-	if (fstat(fd, &st) != 0) {
-		reject_errno(r, op, path, errno);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ssrd__host_reject(r, "%s: \"%s\" is not a regular file (%s)",
-		    op, path, kind(st.st_mode));
 		goto out;
 	}
 	if ((uintmax_t) st.st_size > max) {

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "proto.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 static const char *const kind_names[]
     = { "render", "batch", "stream", "pull", "cancel", "ping", "diagnose" };
@@ -184,8 +185,9 @@ struct qpair {
 	size_t at; /* its place in the query, for a stable sort */
 };
 
-/* Decodes len bytes of s (%XX and +) into a malloc'd string; *olen its
- * length. */
+/* Decodes len bytes of s (%XX and +) into a malloc'd string, made
+ * well-formed UTF-8 as the page will see it (ill-formed bytes as U+FFFD);
+ * *olen its length. */
 static char *
 query_decode(const char *s, size_t len, size_t *olen)
 {
@@ -209,7 +211,14 @@ query_decode(const char *s, size_t len, size_t *olen)
 	}
 	dec[o] = '\0';
 	*olen  = o;
-	return dec;
+	if (ssrd__utf8_is_ascii((const uint8_t *) dec, o)) {
+		return dec;
+	}
+	/* sorted and compared as the page sees them: two names that differ
+	 * only in ill-formed bytes are one name */
+	char *wf = ssrd__utf8_wellformed(dec, o, olen);
+	free(dec);
+	return wf;
 }
 
 /* By name, bytewise; equal names in the order they came. */

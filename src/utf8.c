@@ -1,6 +1,7 @@
 /* utf8.c implements utf8.h: WHATWG UTF-8 <-> UTF-16 and Latin-1 -> UTF-8. */
 #include "utf8.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -267,4 +268,21 @@ ssrd__utf8_from_latin1_max(
 	}
 	*read = i;
 	return o;
+}
+
+char *
+ssrd__utf8_wellformed(const char *s, size_t n, size_t *len)
+{
+	uint16_t *u16 = malloc((n ? n : 1) * sizeof(*u16));
+	char     *out = malloc(3 * n + 1);
+	if (u16 == NULL || out == NULL) {
+		free(u16);
+		free(out);
+		return NULL;
+	}
+	size_t units = ssrd__utf16_from_utf8((const uint8_t *) s, n, u16);
+	*len         = ssrd__utf8_from_utf16(u16, units, (uint8_t *) out);
+	out[*len]    = '\0';
+	free(u16);
+	return out;
 }

@@ -52,4 +52,12 @@ size_t ssrd__utf8_from_latin1_max(
 /* Returns 1 if all n bytes at s are ASCII (< 0x80), else 0. */
 int ssrd__utf8_is_ascii(const uint8_t *s, size_t n);
 
+/*
+ * Makes n bytes of UTF-8 well-formed, as a reader that replaces each
+ * ill-formed sequence with U+FFFD would see them (ssrd__utf16_from_utf8()'s
+ * rules): the result, malloc'd and NUL-terminated, with its length in *len;
+ * NULL for want of memory. What JSON text built from the bytes says.
+ */
+char *ssrd__utf8_wellformed(const char *s, size_t n, size_t *len);
+
 #endif

@@ -88,7 +88,11 @@ int ssrd_client_batch(
  * Starts a streamed render. *first gets the first chunk (React's shell) as
  * soon as the daemon has it; then call ssrd_stream_next() until a chunk has
  * end set. A failure before any output comes as an error reply in *first
- * (and *out is NULL). The stream stays on the daemon that started it.
+ * (and *out is NULL). The daemon binds a stream to the connection that
+ * opened it: the client opens it on an address whose connection is up (in
+ * turn among them) and makes every pull and the cancel on that same
+ * connection. If the connection drops, the stream is lost with it (the
+ * next pull gets not_found).
  */
 int ssrd_client_stream(ssrd_client *c, const ssrd_render_args *args,
     ssrd_stream **out, ssrd_reply *first);

@@ -10,6 +10,7 @@
  * the verdict routes.c's matching gives them, decoded the same way. Run by
  * ctest for a bounded time (tests/CMakeLists.txt). */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "http_request.h"
 #include "json.h"
 #include "routes.h"
+#include "strbuf.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -240,6 +242,33 @@ struct props_seen {
 	int         query;
 };
 
+/* The query's names, as they come: strictly ascending bytewise (sorted, no
+ * name twice), so that equivalent queries give one object. */
+struct names_seen {
+	char  *last;
+	size_t last_len;
+	int    any;
+};
+
+static int
+query_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
+{
+	struct names_seen *n = ctx;
+	if (n->any) {
+		size_t m = n->last_len < keylen ? n->last_len : keylen;
+		int    c = memcmp(n->last, key, m);
+		if (c > 0 || (c == 0 && n->last_len >= keylen)) {
+			abort(); /* not after the one before */
+		}
+	}
+	free(n->last);
+	n->last = malloc(keylen + 1);
+	memcpy(n->last, key, keylen);
+	n->last_len = keylen;
+	n->any      = 1;
+	return string_member(j, key, keylen, NULL);
+}
+
 /* props: "query" and "headers" are objects of strings, "headers" named
  * only with names config passes. */
 static int
@@ -261,11 +290,14 @@ props_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 	struct props_seen *seen = ctx;
 	(void) keylen;
 	if (strcmp(key, "query") == 0 && !seen->query) {
-		seen->query = 1;
+		struct names_seen names = { NULL, 0, 0 };
+		seen->query             = 1;
 		if (ssrd__json_peek(j) != '{'
-		    || ssrd__json_object(j, string_member, NULL) != SSRD_OK) {
-			abort();
+		    || ssrd__json_object(j, query_member, &names) != SSRD_OK
+		    || !names.any) {
+			abort(); /* an empty query is none */
 		}
+		free(names.last);
 		return SSRD_OK;
 	}
 	if (strcmp(key, "headers") == 0 && seen->headers == NULL) {
@@ -281,8 +313,62 @@ props_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
 	abort(); /* nothing else: the request gives no props of its own */
 }
 
-/* A page's props are a JSON object; its key is the URI, a newline and the
- * headers as props have them. */
+/* Whether the query of uri (after a '?' before any '#') has a pair: a
+ * non-empty piece between '&'s. */
+static int
+has_query(const char *uri)
+{
+	size_t at = strcspn(uri, "?#");
+	if (uri[at] != '?') {
+		return 0;
+	}
+	const char *q   = uri + at + 1;
+	size_t      len = strcspn(q, "#");
+	for (size_t i = 0; i < len; i++) {
+		if (q[i] != '&') {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The canonical path: only bytes that may stand for themselves, and %XX
+ * (upper case) for the rest; decoded, it is the normalised path. */
+static void
+check_canon(const ssrd_http_request *r)
+{
+	const char *c = r->canon;
+	char       *dec;
+	size_t      o = 0;
+	if (c == NULL || (dec = malloc(strlen(c) + 1)) == NULL) {
+		abort();
+	}
+	for (size_t i = 0; c[i] != '\0'; i++) {
+		unsigned char b = (unsigned char) c[i];
+		if (b == '%') {
+			int hi = ssrd__hexval(c[i + 1]);
+			int lo = hi >= 0 ? ssrd__hexval(c[i + 2]) : -1;
+			if (lo < 0 || islower((unsigned char) c[i + 1])
+			    || islower((unsigned char) c[i + 2])) {
+				abort();
+			}
+			dec[o++] = (char) (hi * 16 + lo);
+			i += 2;
+		} else if (b <= ' ' || b >= 0x7f || strchr("\"#<>?[\\]^`{|}", b)) {
+			abort(); /* a byte that may not stand for itself */
+		} else {
+			dec[o++] = (char) b;
+		}
+	}
+	dec[o] = '\0';
+	if (strcmp(dec, r->path) != 0) {
+		abort();
+	}
+	free(dec);
+}
+
+/* A page's props are a JSON object; its key is the canonical path, a
+ * newline and the props. */
 static void
 check_props(const ssrd_http_request *r, const char *uri)
 {
@@ -297,17 +383,16 @@ check_props(const ssrd_http_request *r, const char *uri)
 	    || ssrd__json_end(&j) != SSRD_OK) {
 		abort();
 	}
-	/* a query member exactly when the URI has a '?' before any '#' */
-	if (seen.query != (uri[strcspn(uri, "?#")] == '?')) {
+	/* a query member exactly when the URI's query has a pair */
+	if (seen.query != has_query(uri)) {
 		abort();
 	}
-	size_t ulen = strlen(uri);
+	check_canon(r);
+	size_t clen = strlen(r->canon);
 	if (r->key == NULL || strlen(r->key) != r->key_len
-	    || r->key_len != ulen + 1 + seen.headers_len
-	    || memcmp(r->key, uri, ulen) != 0 || r->key[ulen] != '\n'
-	    || (seen.headers != NULL
-	        && memcmp(r->key + ulen + 1, seen.headers, seen.headers_len)
-	            != 0)) {
+	    || r->key_len != clen + 1 + r->props_len
+	    || memcmp(r->key, r->canon, clen) != 0 || r->key[clen] != '\n'
+	    || memcmp(r->key + clen + 1, r->props, r->props_len) != 0) {
 		abort();
 	}
 }

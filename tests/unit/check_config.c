@@ -579,8 +579,8 @@ START_TEST(test_print_help)
 		"--runtime-dir",
 		"--log-level",
 	};
-	char  text[8192];
-	FILE *f = tmpfile();
+	static char text[65536];
+	FILE       *f = tmpfile();
 	ck_assert_ptr_nonnull(f);
 	ssrd__config_print_help(f);
 	rewind(f);
