@@ -63,10 +63,13 @@ struct stream {
 	struct stream *reap_next; /* on the destroying thread's list */
 	/* gzip, when the client takes it: one deflate stream over the chunks,
 	 * flushed at each so the browser can show what has come */
-	int                         gzip;
-	int                         z_ready;
-	z_stream                    z;
-	const ssrd_httpstream_opts *o;   /* the server's; Vary, limits */
+	int      gzip;
+	int      z_ready;
+	z_stream z;
+	/* the server's limits and Vary, copied: a stopping server may be
+	 * freed while a render still streams here (vary is ours, malloc'd) */
+	ssrd_httpstream_opts        opts;
+	const ssrd_httpstream_opts *o;   /* &opts */
 	ssrd_render_rec             rec; /* the render's figures, once done */
 	int counted; /* rec is filled: count it when freed */
 };
@@ -349,6 +352,7 @@ stream_destroy(struct stream *s)
 	nng_aio_reap(s->aio); /* may still be in its own callback */
 	ssrd__strbuf_free(&s->queued);
 	ssrd__strbuf_free(&s->writing);
+	free((char *) s->opts.vary);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	atomic_fetch_sub(&live_streams, 1);
@@ -589,15 +593,18 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		return SSRD_ENOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
-	s->fill = fill;
-	s->o    = o;
-	s->pool = pool;
-	s->job  = job;
-	s->head = head;
-	s->id   = job->id;
+	s->fill      = fill;
+	s->opts      = *o;
+	s->opts.vary = o->vary != NULL ? strdup(o->vary) : NULL;
+	s->o         = &s->opts;
+	s->pool      = pool;
+	s->job       = job;
+	s->head      = head;
+	s->id        = job->id;
 	if (nng_aio_alloc(&s->aio, stream_write_done, s) != 0
 	    || nng_aio_alloc(&s->raio, stream_read_done, s) != 0) {
 		nng_aio_free(s->aio);
+		free((char *) s->opts.vary);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return SSRD_ENOMEM;
@@ -621,6 +628,7 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		job->done  = NULL;
 		nng_aio_free(s->aio);
 		nng_aio_free(s->raio);
+		free((char *) s->opts.vary);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return rv;

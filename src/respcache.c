@@ -202,6 +202,12 @@ ssrd__respcache_put(ssrd_respcache *c, const char *key, size_t klen,
 	snprintf(e->etag, sizeof(e->etag), "\"%016llx\"", h);
 	snprintf(e->etag_gz, sizeof(e->etag_gz), "\"%016llx-gz\"", h);
 	pthread_mutex_lock(&c->mu);
+	if (c->closed) {
+		/* freed: a render finished after its server stopped */
+		pthread_mutex_unlock(&c->mu);
+		entry_free(e);
+		return;
+	}
 	ssrd_cached *old = find_locked(c, key, klen);
 	if (old != NULL) {
 		remove_locked(c, old);
@@ -362,7 +368,24 @@ ssrd__cache_fill_new(
 	f->klen  = klen;
 	f->cache = c;
 	f->stale = stale;
+	/* the fill holds the cache: a stopping server frees its cache while a
+	 * render may still be streaming into a fill */
+	pthread_mutex_lock(&c->mu);
+	c->held++;
+	pthread_mutex_unlock(&c->mu);
 	return f;
+}
+
+/* Drops a hold a fill had on c (no entry with it). */
+static void
+cache_unhold(ssrd_respcache *c)
+{
+	pthread_mutex_lock(&c->mu);
+	int last = --c->held == 0 && c->closed;
+	pthread_mutex_unlock(&c->mu);
+	if (last) {
+		cache_destroy(c);
+	}
 }
 
 void
@@ -394,6 +417,7 @@ ssrd__cache_fill_done(ssrd_cache_fill *f, const ssrd_job *job)
 		}
 		ssrd__respcache_release(f->cache, f->stale);
 	}
+	cache_unhold(f->cache);
 	ssrd__strbuf_free(&f->body);
 	free(f->key);
 	free(f);

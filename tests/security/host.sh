@@ -14,7 +14,7 @@ ms_of() { awk '{ print int($1 * 1000) }'; }
 
 check "a daemon starts (2 workers, 4 host threads, 1 s statements, at most 200 calls waiting per render)" \
   daemon d --site "$WORK/site" --workers 2 --cache-mb 0 --databases "x=data/x.sqlite" \
-  --host-threads 4 --db-timeout-ms 1000 --host-render-queued 200
+  --host-threads 4 --db-timeout-ms 1000 --host-render-queued 200 --streaming-stall-ms 30000
 u=$d_url
 t=$(curl -s -o "$WORK/one" -w '%{time_total}' "$u/dbvictim" | ms_of)
 check "a page's one query, alone: $t ms" grep -q 'one=1' "$WORK/one"

@@ -80,6 +80,31 @@ START_TEST(test_replace_and_references)
 }
 END_TEST
 
+/* A cache freed while a reply still writes from one of its entries, or a
+ * render still fills it, lives until the last of them lets go; what a fill
+ * stores after the free is dropped (ASan and LeakSanitizer check the rest).
+ */
+START_TEST(test_free_while_held)
+{
+	ssrd_respcache *c = cache(1 << 20);
+	int             state, reval;
+	ssrd__respcache_put(c, "k", 1, "page", 4, 10, 0, 0);
+	ssrd_cached *e = ssrd__respcache_get(c, "k", 1, 1, &state, &reval);
+	ck_assert_ptr_nonnull(e);
+	ssrd__respcache_retain(c, e); /* a second holder, as a shared reply */
+	ssrd_cache_fill *f = ssrd__cache_fill_new(c, "j", 1, NULL);
+	ck_assert_ptr_nonnull(f);
+	ssrd__respcache_free(c);           /* the server stops */
+	ck_assert_str_eq(e->body, "page"); /* still readable */
+	ssrd__respcache_release(c, e);
+	ck_assert_str_eq(e->body, "page");
+	ssrd__cache_fill_chunk(f, "late", 4);
+	ssrd_job job = { .err = SSRD_OK, .status = 200, .cache_ttl = 10 };
+	ssrd__cache_fill_done(f, &job); /* stores nothing: closed */
+	ssrd__respcache_release(c, e);  /* the last: the cache goes */
+}
+END_TEST
+
 START_TEST(test_lru_bound)
 {
 	ssrd_respcache *c = cache(4000); /* entries of 1000 B: room for 4 */
@@ -153,6 +178,7 @@ main(void)
 	TCase *tc = tcase_create("all");
 	tcase_add_test(tc, test_fresh_stale_expired);
 	tcase_add_test(tc, test_replace_and_references);
+	tcase_add_test(tc, test_free_while_held);
 	tcase_add_test(tc, test_lru_bound);
 	tcase_add_test(tc, test_gzip_made_once);
 	suite_add_tcase(s, tc);
