@@ -77,8 +77,8 @@ first_render(const ssrd_config *cfg, const ssrd_bundle *base, ssrd_site *site,
 		}
 		t[ISO][r] = ssrd__now_ms() - t0;
 		t0        = ssrd__now_ms();
-		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 1, 0,
-		        NULL, msg, sizeof(msg))
+		if (ssrd__sitectx_open(&sc, iso, 1, base, site, NULL, 0, NULL,
+		        msg, sizeof(msg))
 		    != SSRD_OK) {
 			die("context", msg);
 		}
@@ -204,7 +204,7 @@ main(int argc, char **argv)
 		 * page delta the way a worker does. Then the raw call is timed.
 		 */
 		if (ssrd__isolate_new(&o, &iso) != SSRD_OK
-		    || ssrd__sitectx_open(&sc, iso, 0, &base, site, NULL, 1, 0,
+		    || ssrd__sitectx_open(&sc, iso, 0, &base, site, NULL, 0,
 		           NULL, msg, sizeof(msg))
 		        != SSRD_OK
 		    || ssrd__job_new(site, path, props, strlen(props), &first)

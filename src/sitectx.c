@@ -193,18 +193,34 @@ ssrd__sitectx_close(ssrd_sitectx *sc)
 }
 
 /*
- * Freezes what the renders of sc will share (the base's lockdown hook,
- * js/runtime/lockdown.js): the built-ins, React's exports and the objects
- * React hands every render alike. Its probe renders end in the microtasks
- * the call runs; a lockdown that did not finish fails the open.
+ * Freezes the base of a context before any site code runs: the base's
+ * lockdown hook (js/runtime/lockdown.js) freezes the built-ins, React's
+ * exports and the objects React hands every render alike; from a snapshot,
+ * whose base was locked down when it was made, only what V8 adds to each
+ * new context is left (lockdownContext). The lockdown's probe renders end in
+ * the microtasks the call runs; one that did not finish fails the open.
  */
 static int
-lockdown(ssrd_sitectx *sc, char *msg, size_t msglen)
+lockdown(ssrd_sitectx *sc, int from_snapshot, char *msg, size_t msglen)
 {
 	ssrd_js_error err = { 0 };
 	char         *out = NULL;
 	size_t        n;
-	int           rv
+	if (from_snapshot) {
+		/* what V8 adds to each new context: the rest is frozen in the
+		 * snapshot */
+		int rv = ssrd__context_call(
+		    sc->ctx, "lockdownContext", NULL, 0, &out, &n, &err);
+		free(out);
+		if (rv != SSRD_OK) {
+			snprintf(msg, msglen,
+			    "freezing the context's built-ins failed: %s",
+			    err.message ? err.message : ssrd_strerror(rv));
+		}
+		ssrd__js_error_clear(&err);
+		return rv;
+	}
+	int rv
 	    = ssrd__context_call(sc->ctx, "lockdown", NULL, 0, &out, &n, &err);
 	free(out);
 	out = NULL;
@@ -214,6 +230,12 @@ lockdown(ssrd_sitectx *sc, char *msg, size_t msglen)
 		if (rv == SSRD_OK && strcmp(out, "1") != 0) {
 			rv = SSRD_EENGINE;
 		}
+		free(out);
+		out = NULL;
+	}
+	if (rv == SSRD_OK) {
+		rv = ssrd__context_call(
+		    sc->ctx, "lockdownContext", NULL, 0, &out, &n, &err);
 		free(out);
 	}
 	if (rv != SSRD_OK) {
@@ -256,8 +278,8 @@ link_warm(ssrd_sitectx *sc, ssrd_context *warm, char *msg, size_t msglen)
 
 int
 ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
-    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int lock,
-    int worker, const ssrd_sitectx_loop *loop, char *msg, size_t msglen)
+    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
+    const ssrd_sitectx_loop *loop, char *msg, size_t msglen)
 {
 	ssrd_js_error      err   = { 0 };
 	ssrd_context_hooks hooks = { .arg = sc,
@@ -293,13 +315,16 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	double             t1       = t0;
 	for (size_t i = from_snapshot ? 1 : 0; i < 2; i++) {
 		if (i == 1) {
-			t1 = ssrd__now_ms();
-			/* the base is in: its hooks take the links */
-			if ((rv = link_warm(sc, warm, msg, msglen))
-			    != SSRD_OK) {
+			/* the base is in, locked down: its hooks take the
+			 * links */
+			if ((rv = lockdown(sc, from_snapshot, msg, msglen))
+			        != SSRD_OK
+			    || (rv = link_warm(sc, warm, msg, msglen))
+			        != SSRD_OK) {
 				ssrd__sitectx_close(sc);
 				return rv;
 			}
+			t1 = ssrd__now_ms();
 		}
 		rv = eval_layer(sc->ctx, layers[i], &err);
 		if (rv != SSRD_OK) {
@@ -312,10 +337,6 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 			ssrd__sitectx_close(sc);
 			return rv;
 		}
-	}
-	if (lock && (rv = lockdown(sc, msg, msglen)) != SSRD_OK) {
-		ssrd__sitectx_close(sc);
-		return rv;
 	}
 	sc->open_ms  = t1 - t0;
 	sc->shell_ms = ssrd__now_ms() - t1;

@@ -62,16 +62,16 @@ struct ssrd_sitectx {
 
 /*
  * Opens sc for site in iso: a new context (from the isolate's snapshot if it
- * has one, else with base evaluated), linked to warm's React when warm is
- * not NULL (isolation = page), with the shell evaluated; with lock set, then
- * locked down for sharing (its built-ins, React's exports and the objects
- * React hands every render frozen: js/runtime/lockdown.js). Closes sc first
- * if open. On failure returns the error with the reason in msg; sc is
- * closed.
+ * has one, else with base evaluated), its base locked down (its built-ins,
+ * React's exports and the objects React hands every render frozen:
+ * js/runtime/lockdown.js; a snapshot's base already is), linked to warm's
+ * React when warm is not NULL (isolation = page), with the shell evaluated.
+ * Closes sc first if open. On failure returns the error with the reason in
+ * msg; sc is closed.
  */
 int ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
-    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int lock,
-    int worker, const ssrd_sitectx_loop *loop, char *msg, size_t msglen);
+    const ssrd_bundle *base, ssrd_site *site, ssrd_context *warm, int worker,
+    const ssrd_sitectx_loop *loop, char *msg, size_t msglen);
 
 /*
  * Renders job (whose site must be sc->site) in sc as render (the loop's id

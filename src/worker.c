@@ -143,11 +143,10 @@ live_close(struct worker *w, ssrd_sitectx *sc)
 	free(sc);
 }
 
-/* Opens a context for site on the heap and counts it as live; locked down
- * for sharing when lock is set (one that serves many renders). */
+/* Opens a context for site on the heap and counts it as live. */
 static ssrd_sitectx *
-context_open(struct worker *w, ssrd_site *site, int lock, char *msg,
-    size_t msglen, int *rv)
+context_open(
+    struct worker *w, ssrd_site *site, char *msg, size_t msglen, int *rv)
 {
 	ssrd_pool    *p  = w->pool;
 	ssrd_sitectx *sc = calloc(1, sizeof(*sc));
@@ -157,8 +156,8 @@ context_open(struct worker *w, ssrd_site *site, int lock, char *msg,
 		return NULL;
 	}
 	*rv = ssrd__sitectx_open(sc, w->iso, p->opts.isolate.snapshot != NULL,
-	    p->base, site, w->warm ? w->warm->ctx : NULL, lock, w->index,
-	    &w->loop, msg, msglen);
+	    p->base, site, w->warm ? w->warm->ctx : NULL, w->index, &w->loop,
+	    msg, msglen);
 	if (*rv == SSRD_OK && (*rv = live_add(w, sc)) != SSRD_OK) {
 		snprintf(msg, msglen, "out of memory");
 		ssrd__sitectx_close(sc);
@@ -232,7 +231,7 @@ context_for(struct worker *w, ssrd_job *job)
 			 * there */
 			context_retire(w, *slot);
 		}
-		*slot = context_open(w, job->site, 1, msg, sizeof(msg), &rv);
+		*slot = context_open(w, job->site, msg, sizeof(msg), &rv);
 		if (*slot != NULL) {
 			job->context_ms = (*slot)->open_ms;
 			job->shell_ms   = (*slot)->shell_ms;
@@ -241,7 +240,7 @@ context_for(struct worker *w, ssrd_job *job)
 	} else {
 		context_counted(SSRD_CACHE_MISS);
 		ssrd_sitectx *sc
-		    = context_open(w, job->site, 0, msg, sizeof(msg), &rv);
+		    = context_open(w, job->site, msg, sizeof(msg), &rv);
 		if (sc != NULL) {
 			job->context_ms = sc->open_ms;
 			job->shell_ms   = sc->shell_ms;
@@ -1164,7 +1163,7 @@ boot_contexts(struct worker *w)
 		 * or Function() of its own, so that no page reaches its global
 		 * through a constructor of an object React gave it. */
 		w->warm = context_open(
-		    w, p->sites[0], 1, w->start_msg, sizeof(w->start_msg), &rv);
+		    w, p->sites[0], w->start_msg, sizeof(w->start_msg), &rv);
 		if (w->warm == NULL) {
 			return rv;
 		}
@@ -1173,9 +1172,8 @@ boot_contexts(struct worker *w)
 		/* site: the contexts renders reuse; request: proof that one
 		 * can be made, closed again */
 		for (size_t i = 0; i < p->nsites; i++) {
-			w->slots[i] = context_open(w, p->sites[i],
-			    p->opts.isolation == SSRD_ISOLATION_SITE,
-			    w->start_msg, sizeof(w->start_msg), &rv);
+			w->slots[i] = context_open(w, p->sites[i], w->start_msg,
+			    sizeof(w->start_msg), &rv);
 			if (w->slots[i] == NULL) {
 				return rv;
 			}

@@ -384,8 +384,18 @@ function probeShared(onShared) {
     });
 }
 
+// V8 itself adds to these as it makes each context from the snapshot (the
+// features it installs at every context's start: Object.hasOwn,
+// Array.prototype.findLast and its unscopables entry, the typed arrays'
+// findLast, String.prototype.at, ...; found by freezing each in the
+// snapshot: the next context failed to bootstrap), so the snapshot's
+// lockdown leaves them to lockdownContext, which each context runs: a short
+// walk, all else being frozen already.
+const addedByV8 = () => [Object, Array.prototype, Array.prototype[Symbol.unscopables], String.prototype,
+  Object.getPrototypeOf(Uint8Array).prototype];
+
 hooks.lockdown = function () {
-  const skip = new Set([globalThis, globalThis.process, globalThis.console, Error]);
+  const skip = new Set([globalThis, globalThis.process, globalThis.console, Error, ...addedByV8()]);
   // React's internals objects (`__CLIENT_INTERNALS_...`): sealed, not
   // frozen. Its renderers assign H (hooks dispatcher), A (async dispatcher)
   // and T (transition) around each piece of work, react-dom p (update
@@ -415,6 +425,11 @@ hooks.lockdown = function () {
   return "";
 };
 hooks.lockdownDone = () => (probe.done ? "1" : "");
+hooks.lockdownContext = function () {
+  const skip = new Set([globalThis, globalThis.process, globalThis.console, Error]);
+  for (const o of addedByV8()) harden(o, skip);
+  return "";
+};
 
 // The hooks are C's alone from here on, and so are the natives: only the
 // functions above (and the polyfills) hold them.

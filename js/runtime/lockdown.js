@@ -1,8 +1,9 @@
 // lockdown.js: freezes what the renders of one context share, so that no
 // render can change it for the next (or for one running beside it).
 //
-// A context that serves many renders (isolation = site, and the warm React
-// of isolation = page) is locked once its base and shell are loaded:
+// Every context is locked as its base loads, before any site code runs (in
+// the base's V8 snapshot, so a context made from it starts locked; base.js's
+// lockdownContext freezes what V8 adds to each new context):
 //   - every built-in reachable from the globals the base defined (Object,
 //     Array.prototype, Promise, TextEncoder, ReadableStream, ...) is frozen,
 //     with its prototype chain and the values of its properties;
@@ -58,15 +59,18 @@ function tame(obj, key, desc) {
   });
 }
 
+// What harden() has walked already, whichever root it came from: each object
+// once (the built-ins are reached from every global).
+const hardened = new WeakSet();
+
 // Freezes root and everything reachable from it through own properties
 // (values and accessors) and prototypes, except what skip holds.
 export function harden(root, skip) {
   const stack = [root];
-  const seen = new Set();
   while (stack.length > 0) {
     const o = stack.pop();
-    if ((typeof o !== "object" && typeof o !== "function") || o === null || seen.has(o) || skip.has(o)) continue;
-    seen.add(o);
+    if ((typeof o !== "object" && typeof o !== "function") || o === null || hardened.has(o) || skip.has(o)) continue;
+    hardened.add(o);
     stack.push(getPrototypeOf(o));
     const descs = getOwnPropertyDescriptors(o);
     for (const key of ownKeys(descs)) {

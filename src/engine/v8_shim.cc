@@ -451,6 +451,40 @@ static const char snapshot_prelude[]
       "})();";
 static const char snapshot_epilogue[] = "__ssrd_snapshot_restore();";
 
+// Calls the base's hook name (none: nothing to do) while a snapshot is made,
+// then the microtasks it queued. A hook that throws, or one that reports
+// being done ("...Done") and returns "", fails the snapshot.
+static bool
+snapshot_hook(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    const char *name, ssrd_js_error *err)
+{
+	v8::Local<v8::Function> fn;
+	if (!ssrd_hook(isolate, context, name, &fn)) {
+		return true;
+	}
+	v8::TryCatch         tc(isolate);
+	v8::Local<v8::Value> r;
+	if (!fn->Call(context, v8::Undefined(isolate), 0, nullptr)
+	         .ToLocal(&r)) {
+		error_from_trycatch(isolate, context, tc, err);
+		return false;
+	}
+	isolate->PerformMicrotaskCheckpoint();
+	size_t n = strlen(name);
+	if (n > 4 && strcmp(name + n - 4, "Done") == 0
+	    && !(r->IsString() && r.As<v8::String>()->Length() > 0)) {
+		if (err != nullptr) {
+			static const char why[]
+			    = "the base's lockdown did not finish";
+			ssrd__js_error_clear(err);
+			err->name    = dup_bytes("Error", 5);
+			err->message = dup_bytes(why, sizeof(why) - 1);
+		}
+		return false;
+	}
+	return true;
+}
+
 extern "C" int
 ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
     size_t n, char **blob, size_t *len, ssrd_js_error *err)
@@ -466,6 +500,12 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 			v8::Local<v8::Context> context = v8::Context::New(
 			    isolate, nullptr, ssrd_global_template(isolate));
 			v8::Context::Scope context_scope(context);
+			// No ssrd_context while the snapshot is made: say so, so
+			// that the natives find none (the hooks go in the slot
+			// after it, which would otherwise leave this one holding
+			// a value they would take for a pointer).
+			context->SetAlignedPointerInEmbedderData(
+			    SSRD_CONTEXT_SLOT, nullptr);
 			ssrd_snapshot_clock = 0;
 			ok = run_script(isolate, context, snapshot_prelude,
 			    sizeof(snapshot_prelude) - 1,
@@ -477,25 +517,19 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 			}
 			// The base's warm-up render, so that React's render
 			// code goes in compiled.
-			v8::Local<v8::Function> warmup;
-			if (ok
-			    && ssrd_hook(isolate, context, "warmup", &warmup)) {
-				v8::TryCatch tc(isolate);
-				ok = !warmup
-				          ->Call(context,
-				              v8::Undefined(isolate), 0,
-				              nullptr)
-				          .IsEmpty();
-				if (!ok) {
-					error_from_trycatch(
-					    isolate, context, tc, err);
-				}
-				isolate->PerformMicrotaskCheckpoint();
-			}
+			ok = ok
+			    && snapshot_hook(isolate, context, "warmup", err);
 			ok = ok
 			    && run_script(isolate, context, snapshot_epilogue,
 			        sizeof(snapshot_epilogue) - 1,
 			        "ssrd:snapshot-epilogue", nullptr, err);
+			// Then the base's lockdown, the real clocks back: every
+			// context made from the snapshot starts with its
+			// built-ins and React frozen, at no cost of its own.
+			ok = ok
+			    && snapshot_hook(isolate, context, "lockdown", err)
+			    && snapshot_hook(
+			        isolate, context, "lockdownDone", err);
 			ssrd_snapshot_clock = -1;
 			creator.SetDefaultContext(context);
 		}
