@@ -88,6 +88,17 @@ ssrd__timers_next(const ssrd_timers *t)
 	return t->n > 0 ? t->heap[0].due_ms : -1;
 }
 
+int
+ssrd__timers_has_render(const ssrd_timers *t, uint64_t render)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->heap[i].render == render) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 uint64_t
 ssrd__timers_next_render(const ssrd_timers *t)
 {

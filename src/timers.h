@@ -29,6 +29,9 @@ void ssrd__timers_remove(ssrd_timers *t, uint32_t id);
 /* Returns the earliest due time, or -1 if none is scheduled. */
 double ssrd__timers_next(const ssrd_timers *t);
 
+/* Returns 1 if a timer set by render is scheduled, else 0 (linear). */
+int ssrd__timers_has_render(const ssrd_timers *t, uint64_t render);
+
 /* Returns the render of the earliest timer (the next to pop), 0 if none. */
 uint64_t ssrd__timers_next_render(const ssrd_timers *t);
 

@@ -565,17 +565,27 @@ job_heap_stats(struct worker *w, ssrd_job *job)
  * page), and host calls still out for it are dropped when they come back
  * (settle_host_calls), so none of its code runs after it.
  */
+/* Whether render rid, run in sc, left timers (in sc, or in the warm React's
+ * context with isolation = page): only then is there anything to cancel. */
+static int
+left_timers(const struct worker *w, const ssrd_sitectx *sc, uint64_t rid)
+{
+	return ssrd__timers_has_render(&sc->timers, rid)
+	    || (w->warm != NULL
+	        && ssrd__timers_has_render(&w->warm->timers, rid));
+}
+
 static void
 render_end_work(struct worker *w, struct render *r)
 {
 	/* its host calls still waiting for a thread are withdrawn (their
 	 * completions, rejections, come back through done_head and are
 	 * dropped like those of calls already running) */
-	if (w->pool->opts.hostpool != NULL) {
+	if (w->pool->opts.hostpool != NULL && w->host_outstanding > 0) {
 		ssrd__hostpool_cancel(
 		    w->pool->opts.hostpool, host_owner(w, r->rid));
 	}
-	if (r->sc->ctx == NULL) {
+	if (r->sc->ctx == NULL || !left_timers(w, r->sc, r->rid)) {
 		return;
 	}
 	double t0 = ssrd__now_ms();
@@ -665,10 +675,12 @@ job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
 	slice_begin(w, t0 + timeout);
 	ssrd__sitectx_render(sc, job, rid);
 	/* nothing the page set going outlives its render */
-	ssrd__sitectx_end_render(sc, rid);
+	if (left_timers(w, sc, rid)) {
+		ssrd__sitectx_end_render(sc, rid);
+	}
 	int how        = slice_end(w);
 	job->render_ms = job->first_ms = ssrd__now_ms() - t0;
-	if (p->opts.hostpool != NULL) {
+	if (p->opts.hostpool != NULL && w->host_outstanding > 0) {
 		ssrd__hostpool_cancel(p->opts.hostpool, host_owner(w, rid));
 	}
 	if (how != SSRD_OK) {

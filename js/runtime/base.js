@@ -7,7 +7,7 @@
 // hooks nor __ssrd_native are left on the global: page code can neither call
 // what ssrd calls nor speak for another render.
 import "./polyfills.js";
-import { harden, hiddenIntrinsics, sealInternals } from "./lockdown.js";
+import { finishAdded, harden, hiddenIntrinsics, prepareAdded, sealInternals } from "./lockdown.js";
 import React from "react";
 import jsxRuntime from "react/jsx-runtime";
 // The "bun" server build: its streaming renderer writes strings to a direct
@@ -419,6 +419,7 @@ hooks.lockdown = function () {
     if ("value" in d) harden(d.value, skip);
   }
   for (const o of hiddenIntrinsics()) harden(o, skip);
+  for (const o of addedByV8()) prepareAdded(o, skip);
   harden(modules, skip);
   for (const o of internals) sealInternals(o, new Set(["H", "A", "T", "p"]));
   probeShared((v) => harden(v, skip));
@@ -427,7 +428,7 @@ hooks.lockdown = function () {
 hooks.lockdownDone = () => (probe.done ? "1" : "");
 hooks.lockdownContext = function () {
   const skip = new Set([globalThis, globalThis.process, globalThis.console, Error]);
-  for (const o of addedByV8()) harden(o, skip);
+  for (const o of addedByV8()) finishAdded(o, skip);
   return "";
 };
 
