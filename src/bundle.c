@@ -19,11 +19,13 @@
 #include <ssrd/errors.h>
 
 #include "bundle.h"
+#include "bundle_impl.h"
 #include "cachestats.h"
 #include "fsutil.h"
 #include "json.h"
 #include "layer.h"
 #include "log.h"
+#include "metafile.h"
 #include "strbuf.h"
 #include "subprocess.h"
 #include "timers.h"
@@ -109,9 +111,11 @@ ssrd__bundle_clear(ssrd_bundle *b)
 
 /* Runs esbuild; a failure to start it gets a hint at the fix. */
 static int
-esbuild_run(char *const argv[], const char *cwd, char *errbuf, size_t errlen)
+esbuild_run(char *const argv[], const char *cwd, const char *stdin_path,
+    char *errbuf, size_t errlen)
 {
-	int rv = ssrd__spawn_run(argv, cwd, errbuf, errlen);
+	int rv = ssrd__spawn_run_stdin(argv, cwd,
+	    stdin_path != NULL ? stdin_path : "/dev/null", errbuf, errlen);
 	if (rv == SSRD_ESYS) {
 		size_t n = strlen(errbuf);
 		snprintf(errbuf + n, errlen - n,
@@ -125,8 +129,8 @@ esbuild_run(char *const argv[], const char *cwd, char *errbuf, size_t errlen)
  * Writes dir/name into out as an absolute path: esbuild runs in another
  * directory, so a relative path from the config would point elsewhere.
  */
-static void
-abs_path(char *out, size_t outlen, const char *dir, const char *name)
+void
+ssrd__bundle_abs_path(char *out, size_t outlen, const char *dir, const char *name)
 {
 	char cwd[PATH_MAX] = ".";
 	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
@@ -174,22 +178,6 @@ ssrd__bundle_read(const char *js_path, int has_map, ssrd_bundle *out)
 	return SSRD_OK;
 }
 
-/* Flags every bundle shares: one script, production React, a source map for
- * errors. */
-#define ESBUILD_COMMON                                                         \
-	"--bundle", "--format=iife", "--platform=browser", "--target=es2020",  \
-	    "--define:process.env.NODE_ENV=\"production\"",                    \
-	    "--sourcemap=external", "--sources-content=false",                 \
-	    "--log-level=error", "--color=false"
-
-/* What esbuild needs for one bundle: where it runs and its arguments. */
-struct esbuild_job {
-	const char *cwd;     /* metafile paths are relative to it */
-	const char *esbuild; /* absolute */
-	const char *
-	    *args; /* after the binary, before --outfile; NULL-terminated */
-};
-
 /* The settings key of an esbuild layer: its name, arguments and esbuild's
  * identity. */
 static uint64_t
@@ -211,56 +199,18 @@ esbuild_key(const char *name, const struct esbuild_job *job)
 	return ssrd__layer_key(parts, n);
 }
 
-/* Collects the "inputs" keys of an esbuild metafile. */
-struct meta_inputs {
-	const char        *cwd;
-	ssrd_layer_record *rec;
-	int                err;
-};
-
+/* Adds the files esbuild's metafile names (relative to cwd) to rec's inputs. */
 static int
-meta_input(ssrd_json *j, const char *key, size_t keylen, void *ctx)
+record_inputs(const char *meta, const char *cwd, ssrd_layer_record *rec)
 {
-	struct meta_inputs *mi = ctx;
-	char                rel[PATH_MAX];
-	if (keylen >= sizeof(rel) || ssrd__json_skip(j) != SSRD_OK) {
-		return SSRD_EINVAL;
+	ssrd_metafile m;
+	int           rv = ssrd__metafile_read(meta, &m);
+	for (size_t i = 0; rv == SSRD_OK && i < m.ninputs; i++) {
+		char *abs = ssrd__path_join(cwd, m.inputs[i]);
+		rv = abs != NULL ? ssrd__layer_add_input(rec, abs) : SSRD_ENOMEM;
+		free(abs);
 	}
-	memcpy(rel, key, keylen);
-	rel[keylen] = '\0';
-	char *abs   = ssrd__path_join(mi->cwd, rel);
-	if (abs == NULL) {
-		return SSRD_ENOMEM;
-	}
-	int rv = ssrd__layer_add_input(mi->rec, abs);
-	free(abs);
-	return rv;
-}
-
-static int
-meta_top(ssrd_json *j, const char *key, size_t keylen, void *ctx)
-{
-	if (keylen == 6 && memcmp(key, "inputs", 6) == 0) {
-		return ssrd__json_object(j, meta_input, ctx);
-	}
-	return ssrd__json_skip(j);
-}
-
-/* Reads esbuild's metafile into rec's inputs. */
-static int
-read_metafile(const char *path, const char *cwd, ssrd_layer_record *rec)
-{
-	char  *text;
-	size_t len;
-	int    rv = ssrd__file_read(path, &text, &len);
-	if (rv != SSRD_OK) {
-		return rv;
-	}
-	struct meta_inputs mi = { cwd, rec, 0 };
-	ssrd_json          j;
-	ssrd__json_init(&j, text, len);
-	rv = ssrd__json_object(&j, meta_top, &mi);
-	free(text);
+	ssrd__metafile_free(&m);
 	return rv;
 }
 
@@ -284,9 +234,10 @@ esbuild_build(const ssrd_layer_spec *spec, ssrd_layer_record *rec, char *errbuf,
 	argv[n++] = outarg;
 	argv[n++] = metaarg;
 	argv[n]   = NULL;
-	int rv    = esbuild_run((char *const *) argv, job->cwd, errbuf, errlen);
+	int rv    = esbuild_run((char *const *) argv, job->cwd, job->stdin_path,
+	       errbuf, errlen);
 	if (rv == SSRD_OK && spec->manifest != NULL
-	    && read_metafile(meta, job->cwd, rec) != SSRD_OK) {
+	    && record_inputs(meta, job->cwd, rec) != SSRD_OK) {
 		/* Built fine, but without its inputs it cannot be trusted
 		 * later. */
 		ssrd__log(
@@ -296,9 +247,8 @@ esbuild_build(const ssrd_layer_spec *spec, ssrd_layer_record *rec, char *errbuf,
 	return rv;
 }
 
-/* Gets the esbuild layer name built by job into outfile. */
-static int
-esbuild_layer(ssrd_manifest *manifest, const char *name, const char *outfile,
+int
+ssrd__bundle_esbuild_layer(ssrd_manifest *manifest, const char *name, const char *outfile,
     const struct esbuild_job *job, ssrd_bundle *out, char *errbuf,
     size_t errlen)
 {
@@ -313,10 +263,10 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 {
 	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
 	char esbuild[PATH_MAX + 16], runtime[PATH_MAX + 16];
-	abs_path(entry, sizeof(entry), cfg->runtime_dir, "base.js");
-	abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
-	abs_path(outfile, sizeof(outfile), cfg->cache_dir, "base.js");
-	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	ssrd__bundle_abs_path(entry, sizeof(entry), cfg->runtime_dir, "base.js");
+	ssrd__bundle_abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
+	ssrd__bundle_abs_path(outfile, sizeof(outfile), cfg->cache_dir, "base.js");
+	ssrd__bundle_abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
 	if (ssrd__mkdirs(cfg->cache_dir) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
 		    cfg->cache_dir, strerror(errno));
@@ -332,266 +282,9 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 		       "--alias:crypto=./node-shims/empty.js",
 		       "--alias:stream=./node-shims/stream.js",
 		       "--define:Buffer=__ssrd_Buffer", NULL };
-	struct esbuild_job job    = { runtime, esbuild, args };
-	return esbuild_layer(
+	struct esbuild_job job    = { runtime, esbuild, args, NULL };
+	return ssrd__bundle_esbuild_layer(
 	    manifest, "base", outfile, &job, out, errbuf, errlen);
-}
-
-/* Where a site's layers go: <cache_dir>/sites/<XXH3 of the root>. */
-static int
-site_dir(const ssrd_config *cfg, const char *site_root, char *dir, size_t len,
-    char *errbuf, size_t errlen)
-{
-	char sub[64];
-	snprintf(sub, sizeof(sub), "sites/%016llx",
-	    (unsigned long long) XXH3_64bits(site_root, strlen(site_root)));
-	abs_path(dir, len, cfg->cache_dir, sub);
-	if (ssrd__mkdirs(dir) != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
-		    dir, strerror(errno));
-		return SSRD_EIO;
-	}
-	return SSRD_OK;
-}
-
-/* Writes text to path unless it already holds exactly that, so its mtime (an
- * input's) stays put. */
-static int
-write_if_changed(const char *path, const ssrd_strbuf *text)
-{
-	char  *old = NULL;
-	size_t oldlen;
-	int    rv = SSRD_OK;
-	if (ssrd__file_read(path, &old, &oldlen) != SSRD_OK
-	    || oldlen != text->len || memcmp(old, text->ptr, text->len) != 0) {
-		rv = ssrd__file_write(path, text->ptr, text->len);
-	}
-	free(old);
-	return rv;
-}
-
-static int
-is_module_file(const char *name)
-{
-	static const char *const exts[] = { ".jsx", ".js", ".tsx", ".ts" };
-	size_t                   n      = strlen(name);
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		size_t e = strlen(exts[i]);
-		if (n > e && strcmp(name + n - e, exts[i]) == 0) {
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* Adds `import * as mN from "<file>"` and a registry entry for every module
- * under dir, recursively. */
-static void
-import_components(ssrd_strbuf *imports, ssrd_strbuf *registry, const char *root,
-    const char *rel, size_t *count, int depth)
-{
-	char            dir[PATH_MAX];
-	struct dirent **ents;
-	snprintf(dir, sizeof(dir), "%s/%s", root, rel);
-	int n = depth > 16 ? -1 : scandir(dir, &ents, NULL, alphasort);
-	for (int i = 0; i < n; i++) {
-		const char *name = ents[i]->d_name;
-		char        sub[PATH_MAX], abs[PATH_MAX * 2];
-		struct stat sb;
-		snprintf(sub, sizeof(sub), "%s/%s", rel, name);
-		snprintf(abs, sizeof(abs), "%s/%s", root, sub);
-		if (name[0] != '.' && stat(abs, &sb) == 0) {
-			if (S_ISDIR(sb.st_mode)) {
-				import_components(imports, registry, root, sub,
-				    count, depth + 1);
-			} else if (is_module_file(name)) {
-				ssrd__strbuf_printf(
-				    imports, "import * as m%zu from ", *count);
-				ssrd__strbuf_json_string(
-				    imports, abs, strlen(abs));
-				ssrd__strbuf_puts(imports, ";\n");
-				ssrd__strbuf_json_string(
-				    registry, sub, strlen(sub));
-				ssrd__strbuf_printf(
-				    registry, ": m%zu,\n", (*count)++);
-			}
-		}
-		free(ents[i]);
-	}
-	if (n >= 0) {
-		free(ents);
-	}
-}
-
-/* React stays external in site layers: `require("react")` resolves to the
- * base's copy. */
-#define ESBUILD_SITE                                                           \
-	ESBUILD_COMMON, "--jsx=automatic", "--external:react",                 \
-	    "--external:react/*", "--external:react-dom",                      \
-	    "--external:react-dom/*", "--external:ssrd", "--minify-syntax",    \
-	    "--minify-whitespace", "--loader:.js=jsx"
-
-int
-ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
-    char *errbuf, size_t errlen)
-{
-	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
-	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], layout[PATH_MAX];
-	char runtime[PATH_MAX + 16];
-	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
-	if (rv != SSRD_OK) {
-		return rv;
-	}
-	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
-	abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
-	snprintf(entry, sizeof(entry), "%s/client-entry.js", dir);
-	snprintf(outfile, sizeof(outfile), "%s/client.js", dir);
-	snprintf(name, sizeof(name), "client:%s", site_root);
-
-	/* The browser's copy of the site: React, the layout and every page,
-	 * hydrating the document the server sent with the props it embedded
-	 * (window.__SSRD__, see base.js). */
-	ssrd_strbuf e = { 0 };
-	ssrd__strbuf_puts(&e,
-	    "import { createRoot, hydrateRoot } from \"react-dom/client\";\n"
-	    "import { jsx } from \"react/jsx-runtime\";\n");
-	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
-	int has_layout = access(layout, R_OK) == 0;
-	if (has_layout) {
-		ssrd__strbuf_puts(&e, "import Layout from ");
-		ssrd__strbuf_json_string(&e, layout, strlen(layout));
-		ssrd__strbuf_puts(&e, ";\n");
-	}
-	for (size_t i = 0; i < routes->n; i++) {
-		char page[PATH_MAX];
-		snprintf(page, sizeof(page), "%s/%s", site_root,
-		    routes->v[i].page_key);
-		ssrd__strbuf_printf(&e, "import P%zu from ", i);
-		ssrd__strbuf_json_string(&e, page, strlen(page));
-		ssrd__strbuf_puts(&e, ";\n");
-	}
-	ssrd__strbuf_puts(&e, "const pages = {\n");
-	for (size_t i = 0; i < routes->n; i++) {
-		ssrd__strbuf_json_string(
-		    &e, routes->v[i].page_key, strlen(routes->v[i].page_key));
-		ssrd__strbuf_printf(&e, ": P%zu,\n", i);
-	}
-	/* A page the server could not render (d.fallback) is rendered here
-	 * from scratch; any other is hydrated. */
-	ssrd__strbuf_printf(&e,
-	    "};\n"
-	    "const d = window.__SSRD__;\n"
-	    "const Page = d && pages[d.page];\n"
-	    "if (Page) {\n"
-	    "  const page = jsx(Page, d.props);\n"
-	    "  const tree = %s;\n"
-	    "  if (d.fallback) createRoot(document).render(tree);\n"
-	    "  else hydrateRoot(document, tree);\n"
-	    "}\n",
-	    has_layout ? "jsx(Layout, { path: d.path, children: page })"
-	               : "page");
-	if (ssrd__strbuf_failed(&e)) {
-		ssrd__strbuf_free(&e);
-		return SSRD_ENOMEM;
-	}
-	rv = write_if_changed(entry, &e);
-	ssrd__strbuf_free(&e);
-	if (rv != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
-		    strerror(errno));
-		return rv;
-	}
-	/* React comes from ssrd's own node_modules: the aliases resolve in
-	 * esbuild's working directory, the runtime's. The host bridge is
-	 * server-only: client-ssrd.js stands in for it. */
-	const char        *args[] = { entry, "--bundle", "--format=iife",
-		       "--platform=browser", "--target=es2020",
-		       "--define:process.env.NODE_ENV=\"production\"", "--minify",
-		       "--jsx=automatic", "--loader:.js=jsx", "--log-level=error",
-		       "--color=false", "--sourcemap=external",
-		       "--sources-content=false", "--alias:react=react",
-		       "--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
-		       NULL };
-	struct esbuild_job job    = { runtime, esbuild, args };
-	return esbuild_layer(
-	    manifest, name, outfile, &job, out, errbuf, errlen);
-}
-
-int
-ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, ssrd_bundle *out, char *errbuf, size_t errlen)
-{
-	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
-	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], layout[PATH_MAX];
-	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
-	if (rv != SSRD_OK) {
-		return rv;
-	}
-	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
-	snprintf(entry, sizeof(entry), "%s/shell-entry.js", dir);
-	snprintf(outfile, sizeof(outfile), "%s/shell.js", dir);
-	snprintf(name, sizeof(name), "shell:%s", site_root);
-
-	/* The shell: the layout, and every module under components/, so that
-	 * pages share one instance of each (one React context, one cache). */
-	ssrd_strbuf imports = { 0 }, registry = { 0 };
-	size_t      count = 0;
-	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
-	int has_layout = access(layout, R_OK) == 0;
-	if (has_layout) {
-		ssrd__strbuf_puts(&imports, "import Layout from ");
-		ssrd__strbuf_json_string(&imports, layout, strlen(layout));
-		ssrd__strbuf_puts(&imports, ";\n");
-	}
-	import_components(
-	    &imports, &registry, site_root, "components", &count, 0);
-	ssrd__strbuf_printf(&imports, "__ssrd_register_shell(%s, {\n%s});\n",
-	    has_layout ? "Layout" : "null", registry.ptr ? registry.ptr : "");
-	ssrd__strbuf_free(&registry);
-	if (ssrd__strbuf_failed(&imports)) {
-		ssrd__strbuf_free(&imports);
-		return SSRD_ENOMEM;
-	}
-	rv = write_if_changed(entry, &imports);
-	ssrd__strbuf_free(&imports);
-	if (rv != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
-		    strerror(errno));
-		return rv;
-	}
-	const char        *args[] = { entry, ESBUILD_SITE, NULL };
-	struct esbuild_job job    = { site_root, esbuild, args };
-	return esbuild_layer(
-	    manifest, name, outfile, &job, out, errbuf, errlen);
-}
-
-int
-ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_route *route, ssrd_bundle *out,
-    char *errbuf, size_t errlen)
-{
-	char dir[PATH_MAX], outfile[PATH_MAX + 64], esbuild[PATH_MAX + 16];
-	char name[PATH_MAX * 2];
-	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
-	if (rv != SSRD_OK) {
-		return rv;
-	}
-	abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
-	/* One file per route, named by the hash of its page key. */
-	snprintf(outfile, sizeof(outfile), "%s/page-%016llx.js", dir,
-	    (unsigned long long) XXH3_64bits(
-	        route->page_key, strlen(route->page_key)));
-	snprintf(name, sizeof(name), "page:%s:%s", site_root, route->page_key);
-	/* The page alone: React and the shell's components stay external and
-	 * come from the base and the shell at run time (see base.js require).
-	 */
-	const char *args[]
-	    = { route->page_key, ESBUILD_SITE, "--external:./components/*",
-		      "--global-name=__ssrd_page", NULL };
-	struct esbuild_job job = { site_root, esbuild, args };
-	return esbuild_layer(
-	    manifest, name, outfile, &job, out, errbuf, errlen);
 }
 
 /* Shows path relative to root when it lies inside it, else from node_modules/

@@ -61,35 +61,58 @@ void ssrd__bundle_clear(ssrd_bundle *b);
 int ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
     ssrd_bundle *out, char *errbuf, size_t errlen);
 
-/*
- * Gets a site's shell: its layout and every module under components/
- * (React kept external: the base provides it), as
- * <cache_dir>/sites/<hash of root>/shell.js, cached like the base.
- * site_root must be absolute. Returns SSRD_OK, or SSRD_EBUILD with
- * esbuild's message (file, line, column) in errbuf.
- */
-/*
- * Gets the site's browser bundle (React, the layout and every page of routes,
- * hydrating the server's document from window.__SSRD__), like the shell:
- * from the cache or built by esbuild. Returns as ssrd__bundle_get_shell().
- */
-int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes, ssrd_bundle *out,
-    char *errbuf, size_t errlen);
+/* A set of names (npm package specifiers), in the order first added. */
+typedef struct ssrd_names {
+	char **v;
+	size_t n;
+} ssrd_names;
 
-int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, ssrd_bundle *out, char *errbuf, size_t errlen);
+/* Adds name unless it is there. Returns SSRD_OK or SSRD_ENOMEM. */
+int ssrd__names_add(ssrd_names *s, const char *name);
+int ssrd__names_has(const ssrd_names *s, const char *name);
+void ssrd__names_free(ssrd_names *s);
+
+/* Writes the directory of site_root's layers (<cache_dir>/sites/<hash>,
+ * created if missing) into dir. Returns SSRD_OK or SSRD_EIO. */
+int ssrd__bundle_site_dir(const ssrd_config *cfg, const char *site_root,
+    char *dir, size_t len);
 
 /*
- * Gets one route's page delta: its page.jsx and the page-local modules it
- * imports, with React and components/ kept external (the base and the shell
- * provide them), as <cache_dir>/sites/<hash>/page-<hash of key>.js; the
- * script defines the global __ssrd_page with the page's exports. Cached like
- * the base. Returns SSRD_OK, or SSRD_EBUILD with esbuild's message.
+ * Gets one route's page delta: its page and the site files it imports,
+ * with React, npm packages and components/ kept external (the base and the
+ * shell provide them), as <cache_dir>/sites/<hash>/page-<hash of key>.js;
+ * the script defines the global __ssrd_page with the page's exports.
+ * Cached like the base. Adds the packages the page imports to packages.
+ * Returns SSRD_OK, or SSRD_EBUILD with esbuild's message, or ssrd's when a
+ * site file imports a Node built-in no render can use (fs, http, ...).
  */
 int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_route *route, ssrd_bundle *out,
-    char *errbuf, size_t errlen);
+    ssrd_names *packages, char *errbuf, size_t errlen);
+
+/*
+ * Gets a site's shell: its layout, every module under components/ and every
+ * package of packages (what the pages import), with React kept external
+ * (the base provides it), as <cache_dir>/sites/<hash of root>/shell.js,
+ * cached like the base: each package exists once per context, shared by the
+ * layout, components and pages. Packages that cannot be found are added to
+ * missing (may be NULL). site_root must be absolute. Returns SSRD_OK, or
+ * SSRD_EBUILD with esbuild's message (file, line, column) in errbuf.
+ */
+int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_names *packages, ssrd_bundle *out,
+    ssrd_names *missing, char *errbuf, size_t errlen);
+
+/*
+ * Gets the site's browser bundle (React, the layout and every page of routes
+ * whose page_errors entry is NULL (page_errors may be NULL), hydrating the
+ * server's document from window.__SSRD__), like the shell: from the cache
+ * or built by esbuild. Returns as ssrd__bundle_get_shell().
+ */
+int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_routes *routes,
+    const char *const *page_errors, ssrd_bundle *out, char *errbuf,
+    size_t errlen);
 
 /*
  * Formats a JS error as "message\n    at fn (file:line:col)…", mapping

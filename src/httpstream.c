@@ -19,6 +19,7 @@
 #include "log.h"
 #include "stats.h"
 #include "strbuf.h"
+#include "timers.h"
 
 /* The most one write hands nng: the send timeout is then a bound on how
  * long a client may take no part of the reply. */

@@ -286,6 +286,7 @@ app_start(struct app *app, long workers)
 		fprintf(stderr, "ssrd: %s\n", errbuf);
 		return EXIT_START;
 	}
+	ssrd__site_quiet_pages(strcmp(app->cmd, "render-local") == 0);
 	app->site_v = calloc(app->nsites, sizeof(ssrd_site *));
 	for (size_t i = 0; app->site_v != NULL && i < app->nsites; i++) {
 		rv = ssrd__site_load(&app->cfg, app->manifest,

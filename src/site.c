@@ -1,5 +1,5 @@
 /* site.c loads a site: its routes from app/, its shell and its page deltas. */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +15,15 @@
 #include "site.h"
 
 static void site_free(ssrd_site *site);
+
+/* render-local prints its own route's build error, not the others'. */
+static int quiet_pages;
+
+void
+ssrd__site_quiet_pages(int on)
+{
+	quiet_pages = on;
+}
 
 int
 ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
@@ -43,37 +52,79 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		rv = SSRD_ENOENT;
 	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_shell(
-		    cfg, manifest, site->root, &site->shell, errbuf, errlen);
-	}
-	if (rv == SSRD_OK) {
 		site->pages       = calloc(site->routes.n, sizeof(ssrd_bundle));
 		site->page_errors = calloc(site->routes.n, sizeof(char *));
 		if (site->pages == NULL || site->page_errors == NULL) {
 			rv = SSRD_ENOMEM;
 		}
 	}
-	size_t page_bytes = 0, broken = 0;
+	/* The pages first: the packages they import go into the shell, so
+	 * that each exists once, whoever imports it. */
+	size_t      page_bytes = 0, broken = 0;
+	ssrd_names  packages = { 0 }, missing = { 0 };
+	ssrd_names *page_packages
+	    = rv == SSRD_OK ? calloc(site->routes.n, sizeof(ssrd_names)) : NULL;
+	if (rv == SSRD_OK && page_packages == NULL) {
+		rv = SSRD_ENOMEM;
+	}
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
 		char why[8192];
 		int  prv = ssrd__bundle_get_page(cfg, manifest, site->root,
-		     &site->routes.v[i], &site->pages[i], why, sizeof(why));
+		     &site->routes.v[i], &site->pages[i], &page_packages[i], why,
+		     sizeof(why));
 		if (prv == SSRD_EBUILD) {
 			/* Only this route is down; the others serve. */
 			site->page_errors[i] = strdup(why);
+		} else if (prv != SSRD_OK) {
+			snprintf(errbuf, errlen, "%s", why);
+			rv = prv;
+		}
+		for (size_t k = 0; rv == SSRD_OK && k < page_packages[i].n;
+		     k++) {
+			rv = ssrd__names_add(&packages, page_packages[i].v[k]);
+		}
+	}
+	if (rv == SSRD_OK) {
+		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
+		    &packages, &site->shell, &missing, errbuf, errlen);
+	}
+	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
+		for (size_t k = 0; k < page_packages[i].n
+		     && site->page_errors[i] == NULL;
+		     k++) {
+			if (ssrd__names_has(&missing, page_packages[i].v[k])
+			    && asprintf(&site->page_errors[i],
+			           "%s imports \"%s\", which is not installed: "
+			           "run npm install %s in %s",
+			           site->routes.v[i].page_key,
+			           page_packages[i].v[k], page_packages[i].v[k],
+			           site->root)
+			        < 0) {
+				site->page_errors[i] = NULL;
+			}
+		}
+		if (site->page_errors[i] != NULL) {
 			broken++;
-			char *q = ssrd__log_quote(why, strlen(why));
+		}
+		if (site->page_errors[i] != NULL && !quiet_pages) {
+			char *q = ssrd__log_quote(
+			    site->page_errors[i], strlen(site->page_errors[i]));
 			ssrd__log(SSRD_LOG_ERROR, "page_build_failed",
 			    "route=%s error=%s", site->routes.v[i].pattern,
 			    q ? q : "\"\"");
 			free(q);
-		} else if (prv != SSRD_OK) {
-			snprintf(errbuf, errlen, "%s", why);
-			rv = prv;
-		} else {
+		} else if (site->page_errors[i] == NULL) {
 			page_bytes += site->pages[i].len;
 		}
 	}
+	for (size_t i = 0; page_packages != NULL && i < site->routes.n; i++) {
+		ssrd__names_free(&page_packages[i]);
+	}
+	free(page_packages);
+	ssrd__log(SSRD_LOG_DEBUG, "site_packages", "root=%s packages=%zu",
+	    site->root, packages.n);
+	ssrd__names_free(&packages);
+	ssrd__names_free(&missing);
 	if (rv != SSRD_OK) {
 		site_free(site);
 		return rv;
@@ -83,7 +134,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		 * just do not come alive in the browser. */
 		char why[8192];
 		if (ssrd__bundle_get_client(cfg, manifest, site->root,
-		        &site->routes, &site->client, why, sizeof(why))
+		        &site->routes, (const char *const *) site->page_errors,
+		        &site->client, why, sizeof(why))
 		    == SSRD_OK) {
 			snprintf(site->client_url, sizeof(site->client_url),
 			    "/_ssrd/client-%016llx.js",

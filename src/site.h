@@ -42,6 +42,10 @@ typedef struct ssrd_site {
 int ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *root, ssrd_site **out, char *errbuf, size_t errlen);
 
+/* 1: ssrd__site_load() does not log each route that failed to build (the
+ * caller reports the one it needs). Process-wide; set before loading. */
+void ssrd__site_quiet_pages(int on);
+
 /* Returns route i's page delta, or NULL with its build error in *why. */
 const ssrd_bundle *ssrd__site_page(
     const ssrd_site *site, size_t i, const char **why);

@@ -28,6 +28,13 @@ int
 ssrd__spawn_run(
     char *const argv[], const char *cwd, char *errbuf, size_t errlen)
 {
+	return ssrd__spawn_run_stdin(argv, cwd, "/dev/null", errbuf, errlen);
+}
+
+int
+ssrd__spawn_run_stdin(char *const argv[], const char *cwd,
+    const char *stdin_path, char *errbuf, size_t errlen)
+{
 	int pipefd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		snprintf(errbuf, errlen, "pipe: %s", strerror(errno));
@@ -36,6 +43,7 @@ ssrd__spawn_run(
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	posix_spawn_file_actions_addopen(&fa, 0, stdin_path, O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	pid_t pid;

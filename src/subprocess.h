@@ -15,6 +15,11 @@
 int ssrd__spawn_run(
     char *const argv[], const char *cwd, char *errbuf, size_t errlen);
 
+/* As ssrd__spawn_run(), with the file at stdin_path as the child's standard
+ * input (ssrd__spawn_run() gives it /dev/null). */
+int ssrd__spawn_run_stdin(char *const argv[], const char *cwd,
+    const char *stdin_path, char *errbuf, size_t errlen);
+
 /* How many build subprocesses this process has started. Any thread. */
 unsigned long ssrd__spawn_count(void);
 

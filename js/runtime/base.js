@@ -16,6 +16,11 @@ import jsxRuntime from "react/jsx-runtime";
 // with the browser build, whose renderToString is the same legacy code). Its
 // imports of Node's util, crypto and stream are shims (node-shims/).
 import ReactDOMServer from "react-dom/server.bun";
+// react-dom itself (preload, preconnect, createPortal, flushSync, version):
+// pages and UI kits import it for what works on a server too.
+import ReactDOM from "react-dom";
+import compilerRuntime from "react/compiler-runtime";
+import { nodeBuiltins, nodeModules } from "./node/index.js";
 
 // The host bridge: what config lets pages reach (files under the site's
 // root, named SQLite databases, allowlisted hosts and variables), each call
@@ -65,7 +70,25 @@ const modules = {
   "react-dom/server": ReactDOMServer,
   "react-dom/server.browser": ReactDOMServer,
   "react-dom/server.bun": ReactDOMServer,
+  "react-dom/server.node": ReactDOMServer,
+  "react-dom/server.edge": ReactDOMServer,
+  "react/compiler-runtime": compilerRuntime,
+  "react-dom": ReactDOM,
+  "react-dom/client": browserOnly("react-dom/client", ["createRoot", "hydrateRoot"]),
 };
+
+// A module that exists for the browser: importing it on the server works
+// (code shared with the browser often does), calling it says why not.
+function browserOnly(name, exports) {
+  const m = { __esModule: true };
+  for (const e of exports) {
+    m[e] = () => {
+      throw new Error(`ssrd: ${name}'s ${e}() runs in the browser, not during a server render (call it in an effect or an event handler)`);
+    };
+  }
+  m.default = Object.freeze({ ...m });
+  return Object.freeze(m);
+}
 
 // Resolves a.b/../c-style paths, as esbuild writes external imports.
 function normalize(path) {
@@ -82,6 +105,38 @@ function normalize(path) {
 // that its external imports of components/ resolve to the shell's modules.
 let loading = null;
 
+// How esbuild and Node find a file a path names: as written, with an
+// extension, or as a directory's index.
+const suffixes = ["", ".tsx", ".ts", ".jsx", ".js", ".mjs", ".cjs", ".json",
+  "/index.tsx", "/index.ts", "/index.jsx", "/index.js", "/index.mjs", "/index.cjs", "/index.json"];
+function shellModule(key) {
+  for (const s of suffixes) {
+    const m = shell.modules[key + s];
+    if (m !== undefined) return m;
+  }
+  return undefined;
+}
+
+// A Node built-in ssrd does not provide, as a package sees it: requiring it
+// works (as in Node, many require one at the top and use it only on some
+// paths), and what it holds throws when called, saying why. Site files that
+// import one fail at build time (bundle_site.c), with the line.
+const unavailableModules = new Map();
+function unavailable(name) {
+  let m = unavailableModules.get(name);
+  if (m !== undefined) return m;
+  const fail = () => {
+    throw new Error(`ssrd: Node's "${name}" is not available during a render (a page may use Node's ${providedBuiltins()})`);
+  };
+  const member = new Proxy(function () {}, { apply: fail, construct: fail, get: (t, k) => (k === "prototype" ? {} : undefined) });
+  m = new Proxy({}, {
+    get: (t, k) => (typeof k === "string" && k !== "__esModule" && k !== "then" && k !== "default" ? member : undefined),
+  });
+  unavailableModules.set(name, m);
+  return m;
+}
+const providedBuiltins = () => Object.keys(nodeModules).filter((k) => !k.startsWith("node:")).join(", ") || "none";
+
 // With isolation = page, ssrd links a warm context's hooks in here
 // (sharedModules, sharedRenderWith, ...), so that this fresh context's pages
 // run on React code that has already warmed up.
@@ -91,14 +146,23 @@ globalThis.require = function require(name) {
   if (name === "ssrd") return modules.ssrd;
   const m = (hooks.sharedModules || modules)[name];
   if (m !== undefined) return m;
-  if (loading !== null && (name.startsWith("./") || name.startsWith("../"))) {
-    const abs = normalize(loading.dir + "/" + name);
-    const key = abs.startsWith(loading.root + "/") ? abs.slice(loading.root.length + 1) : abs;
-    const shared = shell.modules[key];
-    if (shared !== undefined) return shared;
-    throw new Error(`ssrd: "${key}" is not a module of the site's shell (pages share modules from components/ only)`);
+  if (Object.prototype.hasOwnProperty.call(nodeModules, name)) return nodeModules[name];
+  if (name.startsWith("./") || name.startsWith("../")) {
+    if (loading !== null) {
+      const abs = normalize(loading.dir + "/" + name);
+      const key = abs.startsWith(loading.root + "/") ? abs.slice(loading.root.length + 1) : abs;
+      const shared = shellModule(key);
+      if (shared !== undefined) return shared;
+      throw new Error(`ssrd: "${key}" is not a file under components/ (pages share the modules, JSON, images and fonts of components/ with the shell)`);
+    }
+  } else {
+    // A package the shell holds for the pages: one instance per context,
+    // shared with the layout and components/.
+    if (Object.prototype.hasOwnProperty.call(shell.packages, name)) return shell.packages[name];
+    const builtin = name.startsWith("node:") ? name.slice(5) : name;
+    if (nodeBuiltins.includes(builtin.split("/")[0])) return unavailable(name);
   }
-  throw new Error(`ssrd: module "${name}" is not provided to pages (available: ${Object.keys(modules).join(", ")})`);
+  throw new Error(`ssrd: module "${name}" is not provided to pages (a page may import react, react-dom, ssrd, npm packages installed in the site, Node's ${providedBuiltins()}, and files under components/)`);
 };
 
 // A props string that is not a JSON object. The C side maps this name to bad_props.
@@ -109,23 +173,25 @@ class BadPropsError extends Error {
   }
 }
 
-// The site's shell: its layout and components/ modules, keyed "components/Nav.jsx".
-const shell = { layout: null, modules: {}, registered: false };
+// The site's shell: its layout, its components/ modules keyed
+// "components/Nav.jsx", and the npm packages pages import, by name.
+const shell = { layout: null, modules: {}, packages: {}, registered: false };
 // Page components by page key ("app/products/[id]/page.jsx"), as their deltas are evaluated.
 const pages = {};
 
 // Called by the shell bundle when it is evaluated: once per context, so that
 // no later code can put another layout under every page.
-globalThis.__ssrd_register_shell = function (layout, mods) {
+globalThis.__ssrd_register_shell = function (layout, mods, packages) {
   if (shell.registered) throw new Error("ssrd: the site's shell is registered once per context");
   shell.registered = true;
   // A page imports these through esbuild's CommonJS interop (__toESM), which
   // keeps named and default exports apart only for modules marked __esModule.
-  for (const m of Object.values(mods)) {
+  for (const m of [...Object.values(mods), ...Object.values(packages)]) {
     if (!m.__esModule) Object.defineProperty(m, "__esModule", { value: true });
   }
   shell.layout = layout;
   shell.modules = mods;
+  shell.packages = packages;
 };
 
 // ssrd calls these around evaluating a page delta, which leaves its exports in

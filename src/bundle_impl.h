@@ -1,0 +1,45 @@
+/* bundle_impl.h: what bundle.c (the base, esbuild layers) shares with
+ * bundle_site.c (a site's shell, pages and browser bundle). */
+#ifndef SSRD_BUNDLE_IMPL_H
+#define SSRD_BUNDLE_IMPL_H
+
+#include <stddef.h>
+
+#include "bundle.h"
+#include "manifest.h"
+
+/* Flags every bundle shares: one script, production React, a source map for
+ * errors. */
+#define ESBUILD_FLAGS                                                          \
+	"--bundle", "--format=iife", "--target=es2020",                        \
+	    "--define:process.env.NODE_ENV=\"production\"",                    \
+	    "--sourcemap=external", "--sources-content=false",                 \
+	    "--log-level=error", "--color=false"
+
+/* The base and the browser's bundle: packages' browser builds. */
+#define ESBUILD_COMMON ESBUILD_FLAGS, "--platform=browser"
+
+/* What esbuild needs for one bundle: where it runs and its arguments. */
+struct esbuild_job {
+	const char *cwd;     /* metafile paths are relative to it */
+	const char *esbuild; /* absolute */
+	const char *
+	    *args; /* after the binary, before --outfile; NULL-terminated */
+	const char *stdin_path; /* the entry, read from stdin (so that it
+	                           resolves from cwd); NULL: none */
+};
+
+/*
+ * Writes dir/name into out as an absolute path: esbuild runs in another
+ * directory, so a relative path from the config would point elsewhere.
+ */
+void ssrd__bundle_abs_path(
+    char *out, size_t outlen, const char *dir, const char *name);
+
+/* Gets the esbuild layer name, built by job into outfile (absolute), from
+ * the cache or from esbuild. Returns as ssrd__layer_get(). */
+int ssrd__bundle_esbuild_layer(ssrd_manifest *manifest, const char *name,
+    const char *outfile, const struct esbuild_job *job, ssrd_bundle *out,
+    char *errbuf, size_t errlen);
+
+#endif

@@ -1,0 +1,600 @@
+/* bundle_site.c builds a site's layers with esbuild: the shell (layout,
+ * components/ and every npm package the site imports, one instance each),
+ * the page deltas (one route each, packages and components/ left to the
+ * shell) and the browser's bundle. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <ssrd/errors.h>
+
+#include "bundle.h"
+#include "bundle_impl.h"
+#include "fsutil.h"
+#include "metafile.h"
+#include "strbuf.h"
+
+/* Server layers resolve packages as Node does (their "node" and "main"
+ * builds, not the browser's, which touch `document`) and leave Node's
+ * built-ins to the base (see js/runtime/node/). CSS has no use on the
+ * server. Images and fonts become URLs of content-hashed copies that ssrd
+ * serves from the cache (/_ssrd/assets/); the browser's bundle names them
+ * alike, so that hydration sees the same URL. */
+#define ESBUILD_ASSETS                                                         \
+	"--loader:.svg=file", "--loader:.png=file", "--loader:.jpg=file",      \
+	    "--loader:.jpeg=file", "--loader:.gif=file",                       \
+	    "--loader:.webp=file", "--loader:.avif=file",                      \
+	    "--loader:.ico=file", "--loader:.woff=file",                       \
+	    "--loader:.woff2=file", "--loader:.ttf=file",                      \
+	    "--loader:.otf=file", "--public-path=/_ssrd/",                     \
+	    "--asset-names=assets/[name].[hash]"
+
+/* React stays external in site layers: `require("react")` resolves to the
+ * base's copy. */
+#define ESBUILD_SITE                                                           \
+	ESBUILD_FLAGS, "--platform=node", "--jsx=automatic",                   \
+	    "--external:react", "--external:react/*", "--external:react-dom",  \
+	    "--external:react-dom/*", "--external:ssrd", "--minify-syntax",    \
+	    "--minify-whitespace", "--loader:.js=jsx", "--loader:.css=empty",  \
+	    ESBUILD_ASSETS
+
+int
+ssrd__names_add(ssrd_names *s, const char *name)
+{
+	if (ssrd__names_has(s, name)) {
+		return SSRD_OK;
+	}
+	if ((s->n & (s->n + 1)) == 0) {
+		char **v = realloc(s->v, (s->n + 1) * 2 * sizeof(char *));
+		if (v == NULL) {
+			return SSRD_ENOMEM;
+		}
+		s->v = v;
+	}
+	if ((s->v[s->n] = strdup(name)) == NULL) {
+		return SSRD_ENOMEM;
+	}
+	s->n++;
+	return SSRD_OK;
+}
+
+int
+ssrd__names_has(const ssrd_names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i], name) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+ssrd__names_free(ssrd_names *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i]);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Where a site's layers go: <cache_dir>/sites/<XXH3 of the root>. */
+static int
+site_dir(const ssrd_config *cfg, const char *site_root, char *dir, size_t len,
+    char *errbuf, size_t errlen)
+{
+	char sub[64];
+	snprintf(sub, sizeof(sub), "sites/%016llx",
+	    (unsigned long long) XXH3_64bits(site_root, strlen(site_root)));
+	ssrd__bundle_abs_path(dir, len, cfg->cache_dir, sub);
+	if (ssrd__mkdirs(dir) != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
+		    dir, strerror(errno));
+		return SSRD_EIO;
+	}
+	return SSRD_OK;
+}
+
+int
+ssrd__bundle_site_dir(const ssrd_config *cfg, const char *site_root,
+    char *dir, size_t len)
+{
+	char why[PATH_MAX + 64];
+	return site_dir(cfg, site_root, dir, len, why, sizeof(why));
+}
+
+/* Writes text to path unless it already holds exactly that, so its mtime (an
+ * input's) stays put. */
+static int
+write_if_changed(const char *path, const ssrd_strbuf *text)
+{
+	char  *old = NULL;
+	size_t oldlen;
+	int    rv = SSRD_OK;
+	if (ssrd__file_read(path, &old, &oldlen) != SSRD_OK
+	    || oldlen != text->len || memcmp(old, text->ptr, text->len) != 0) {
+		rv = ssrd__file_write(path, text->ptr, text->len);
+	}
+	free(old);
+	return rv;
+}
+
+static int
+has_ext(const char *name, const char *const *exts, size_t n)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		size_t e = strlen(exts[i]);
+		if (len > e && strcmp(name + len - e, exts[i]) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* What a page may import from components/: code, JSON, images and fonts. */
+static int
+is_shell_file(const char *name)
+{
+	static const char *const exts[]
+	    = { ".jsx", ".js", ".tsx", ".ts", ".mjs", ".cjs", ".json", ".svg",
+		      ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico",
+		      ".woff", ".woff2", ".ttf", ".otf" };
+	return !has_ext(name, (const char *const[]) { ".d.ts" }, 1)
+	    && has_ext(name, exts, sizeof(exts) / sizeof(exts[0]));
+}
+
+/* Adds `import * as mN from "<file>"` and a registry entry for every module
+ * under dir, recursively. */
+static void
+import_components(ssrd_strbuf *imports, ssrd_strbuf *registry, const char *root,
+    const char *rel, size_t *count, int depth)
+{
+	char            dir[PATH_MAX];
+	struct dirent **ents;
+	snprintf(dir, sizeof(dir), "%s/%s", root, rel);
+	int n = depth > 16 ? -1 : scandir(dir, &ents, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char        sub[PATH_MAX], abs[PATH_MAX * 2];
+		struct stat sb;
+		snprintf(sub, sizeof(sub), "%s/%s", rel, name);
+		snprintf(abs, sizeof(abs), "%s/%s", root, sub);
+		if (name[0] != '.' && strcmp(name, "node_modules") != 0
+		    && stat(abs, &sb) == 0) {
+			if (S_ISDIR(sb.st_mode)) {
+				import_components(imports, registry, root, sub,
+				    count, depth + 1);
+			} else if (is_shell_file(name)) {
+				ssrd__strbuf_printf(
+				    imports, "import * as m%zu from ", *count);
+				ssrd__strbuf_json_string(
+				    imports, abs, strlen(abs));
+				ssrd__strbuf_puts(imports, ";\n");
+				ssrd__strbuf_json_string(
+				    registry, sub, strlen(sub));
+				ssrd__strbuf_printf(
+				    registry, ": m%zu,\n", (*count)++);
+			}
+		}
+		free(ents[i]);
+	}
+	if (n >= 0) {
+		free(ents);
+	}
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * The shell's entry, read by esbuild from stdin so that packages resolve
+ * from the site's root as a page's imports do. Packages are imported as the
+ * pages import them (the "import" condition: a package's ESM build, the same
+ * file the layout's imports get, so one instance), all but those in skip.
+ */
+static int
+shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *packages,
+    const ssrd_names *skip)
+{
+	ssrd_strbuf registry = { 0 };
+	size_t      count    = 0;
+	char        layout[PATH_MAX];
+	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
+	int has_layout = access(layout, R_OK) == 0;
+	if (has_layout) {
+		ssrd__strbuf_puts(e, "import Layout from ");
+		ssrd__strbuf_json_string(e, layout, strlen(layout));
+		ssrd__strbuf_puts(e, ";\n");
+	}
+	import_components(e, &registry, site_root, "components", &count, 0);
+	/* Sorted: the entry's bytes, and so the layer's key, do not depend
+	 * on the order pages were built in. */
+	char **names = packages->n ? malloc(packages->n * sizeof(char *)) : NULL;
+	if (packages->n > 0 && names == NULL) {
+		ssrd__strbuf_free(&registry);
+		return SSRD_ENOMEM;
+	}
+	for (size_t i = 0; i < packages->n; i++) {
+		names[i] = packages->v[i];
+	}
+	qsort(names, packages->n, sizeof(char *), cmp_str);
+	ssrd_strbuf reg = { 0 };
+	for (size_t i = 0; i < packages->n; i++) {
+		if (ssrd__names_has(skip, names[i])) {
+			continue;
+		}
+		ssrd__strbuf_printf(e, "import * as p%zu from ", i);
+		ssrd__strbuf_json_string(e, names[i], strlen(names[i]));
+		ssrd__strbuf_puts(e, ";\n");
+		ssrd__strbuf_json_string(&reg, names[i], strlen(names[i]));
+		ssrd__strbuf_printf(&reg, ": p%zu,\n", i);
+	}
+	free(names);
+	ssrd__strbuf_printf(e, "__ssrd_register_shell(%s, {\n%s}, {\n%s});\n",
+	    has_layout ? "Layout" : "null", registry.ptr ? registry.ptr : "",
+	    reg.ptr ? reg.ptr : "");
+	ssrd__strbuf_free(&reg);
+	ssrd__strbuf_free(&registry);
+	return ssrd__strbuf_failed(e) ? SSRD_ENOMEM : SSRD_OK;
+}
+
+/* Adds to skip each package of packages that esbuild's message says it
+ * could not resolve; returns how many. */
+static size_t
+unresolved(const char *msg, const ssrd_names *packages, ssrd_names *skip)
+{
+	static const char pat[] = "Could not resolve \"";
+	size_t            found = 0;
+	for (const char *p = strstr(msg, pat); p != NULL; p = strstr(p, pat)) {
+		p += sizeof(pat) - 1;
+		const char *q = strchr(p, '"');
+		if (q == NULL || q - p >= PATH_MAX) {
+			break;
+		}
+		char spec[PATH_MAX];
+		memcpy(spec, p, (size_t) (q - p));
+		spec[q - p] = '\0';
+		if (ssrd__names_has(packages, spec) && !ssrd__names_has(skip, spec)
+		    && ssrd__names_add(skip, spec) == SSRD_OK) {
+			found++;
+		}
+	}
+	return found;
+}
+
+int
+ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_names *packages, ssrd_bundle *out,
+    ssrd_names *missing, char *errbuf, size_t errlen)
+{
+	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
+	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	ssrd__bundle_abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	snprintf(entry, sizeof(entry), "%s/shell-entry.js", dir);
+	snprintf(outfile, sizeof(outfile), "%s/shell.js", dir);
+	snprintf(name, sizeof(name), "shell:%s", site_root);
+
+	/* Named by its path: stack traces and the metafile's inputs show it. */
+	char sourcefile[PATH_MAX + 32];
+	snprintf(sourcefile, sizeof(sourcefile), "--sourcefile=%s", entry);
+	const char        *args[] = { ESBUILD_SITE, sourcefile, NULL };
+	struct esbuild_job job    = { site_root, esbuild, args, entry };
+	/* A package esbuild cannot find fails the pages that import it, not
+	 * the site: the shell is built again without it. */
+	ssrd_names skip = { 0 };
+	for (int pass = 0; pass < 2; pass++) {
+		ssrd_strbuf e = { 0 };
+		rv            = shell_entry(&e, site_root, packages, &skip);
+		if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
+			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
+			    strerror(errno));
+		}
+		ssrd__strbuf_free(&e);
+		if (rv == SSRD_OK) {
+			rv = ssrd__bundle_esbuild_layer(
+			    manifest, name, outfile, &job, out, errbuf, errlen);
+		}
+		if (rv != SSRD_EBUILD || pass > 0
+		    || unresolved(errbuf, packages, &skip) == 0) {
+			break;
+		}
+	}
+	for (size_t i = 0; rv == SSRD_OK && missing != NULL && i < skip.n; i++) {
+		rv = ssrd__names_add(missing, skip.v[i]);
+	}
+	ssrd__names_free(&skip);
+	return rv;
+}
+
+/* Node's built-in modules: esbuild (--platform=node) leaves them external. */
+static int
+is_node_builtin(const char *name)
+{
+	static const char *const mods[] = { "assert", "async_hooks", "buffer",
+		"child_process", "cluster", "console", "constants", "crypto",
+		"dgram", "diagnostics_channel", "dns", "domain", "events", "fs",
+		"http", "http2", "https", "inspector", "module", "net", "os",
+		"path", "perf_hooks", "process", "punycode", "querystring",
+		"readline", "repl", "stream", "string_decoder", "sys", "timers",
+		"tls", "trace_events", "tty", "url", "util", "v8", "vm", "wasi",
+		"worker_threads", "zlib" };
+	if (strncmp(name, "node:", 5) == 0) {
+		return 1;
+	}
+	size_t n = strcspn(name, "/");
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		if (strlen(mods[i]) == n && strncmp(name, mods[i], n) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The built-ins a render has no use for, and what to use instead; NULL if
+ * name is not one of them. */
+static const char *
+builtin_advice(const char *name)
+{
+	static const struct {
+		const char *mod, *advice;
+	} table[] = {
+		{ "fs", "read files with `import { files } from \"ssrd\"` "
+		        "(files under the site's root)" },
+		{ "http", "fetch data with fetch() (the hosts config allows)" },
+		{ "https", "fetch data with fetch() (the hosts config allows)" },
+		{ "http2", "fetch data with fetch() (the hosts config allows)" },
+		{ "net", "fetch data with fetch() (the hosts config allows)" },
+		{ "tls", "fetch data with fetch() (the hosts config allows)" },
+		{ "dgram", "fetch data with fetch() (the hosts config allows)" },
+		{ "dns", "fetch data with fetch() (the hosts config allows)" },
+		{ "child_process", "a render cannot start processes" },
+		{ "cluster", "a render cannot start processes" },
+		{ "worker_threads", "a render runs on one thread" },
+		{ "os", "read settings with `import { env } from \"ssrd\"`" },
+		{ "perf_hooks", "use the global `performance`" },
+		{ "vm", "a render cannot compile code" },
+		{ "v8", "a render cannot reach the engine" },
+		{ "inspector", "a render cannot reach the engine" },
+		{ "module", "import modules statically" },
+		{ "zlib", "ssrd compresses responses itself" },
+		{ "readline", "a render has no terminal" },
+		{ "repl", "a render has no terminal" },
+		{ "tty", "a render has no terminal" },
+	};
+	const char *m = strncmp(name, "node:", 5) == 0 ? name + 5 : name;
+	size_t      n = strcspn(m, "/");
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strlen(table[i].mod) == n
+		    && strncmp(m, table[i].mod, n) == 0) {
+			return table[i].advice;
+		}
+	}
+	return NULL;
+}
+
+/* Finds where file first names spec in quotes: 1-based line, 0-based column
+ * (as esbuild reports). Leaves both 0 if it cannot tell. */
+static void
+locate_import(const char *file, const char *spec, int *line, int *col)
+{
+	char  *text;
+	size_t len;
+	*line = *col = 0;
+	if (ssrd__file_read(file, &text, &len) != SSRD_OK) {
+		return;
+	}
+	size_t sl = strlen(spec);
+	for (size_t i = 0; i + sl + 2 <= len; i++) {
+		if ((text[i] == '"' || text[i] == '\'')
+		    && memcmp(text + i + 1, spec, sl) == 0
+		    && text[i + 1 + sl] == text[i]) {
+			*line = 1;
+			size_t bol = 0;
+			for (size_t k = 0; k < i; k++) {
+				if (text[k] == '\n') {
+					(*line)++;
+					bol = k + 1;
+				}
+			}
+			*col = (int) (i - bol);
+			break;
+		}
+	}
+	free(text);
+}
+
+/* Whether the base provides name to every layer (React, ssrd's bridge). */
+static int
+is_base_module(const char *name)
+{
+	return strcmp(name, "react") == 0 || strncmp(name, "react/", 6) == 0
+	    || strcmp(name, "react-dom") == 0
+	    || strncmp(name, "react-dom/", 10) == 0
+	    || strcmp(name, "ssrd") == 0;
+}
+
+/*
+ * Reads a page's metafile: the packages it imports go into packages; a
+ * site file of it that imports a Node built-in no render can use is an
+ * error, with the file, line and what to use instead in errbuf.
+ */
+static int
+page_imports(const char *meta, const char *site_root, ssrd_names *packages,
+    char *errbuf, size_t errlen)
+{
+	ssrd_metafile m;
+	int           rv = ssrd__metafile_read(meta, &m);
+	if (rv != SSRD_OK) {
+		snprintf(errbuf, errlen,
+		    "cannot read esbuild's metafile %s (delete the cache "
+		    "directory to rebuild it)",
+		    meta);
+		return SSRD_EBUILD;
+	}
+	for (size_t i = 0; rv == SSRD_OK && i < m.nexternals; i++) {
+		const ssrd_meta_import *x    = &m.externals[i];
+		const char             *spec = x->path;
+		if (spec[0] == '.' || spec[0] == '/' || is_base_module(spec)) {
+			continue;
+		}
+		const char *advice = builtin_advice(spec);
+		if (advice != NULL && strstr(x->importer, "node_modules/") == NULL) {
+			char file[PATH_MAX * 2];
+			int  line, col;
+			snprintf(file, sizeof(file), "%s/%s", site_root,
+			    x->importer);
+			locate_import(file, spec, &line, &col);
+			snprintf(errbuf, errlen,
+			    "%s:%d:%d: Node's \"%s\" is not available to "
+			    "pages: %s",
+			    x->importer, line, col, spec, advice);
+			rv = SSRD_EBUILD;
+		} else if (!is_node_builtin(spec)) {
+			rv = ssrd__names_add(packages, spec);
+		}
+	}
+	ssrd__metafile_free(&m);
+	return rv;
+}
+
+int
+ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_route *route, ssrd_bundle *out,
+    ssrd_names *packages, char *errbuf, size_t errlen)
+{
+	char dir[PATH_MAX], outfile[PATH_MAX + 64], esbuild[PATH_MAX + 16];
+	char name[PATH_MAX * 2], meta[PATH_MAX + 96];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	ssrd__bundle_abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	/* One file per route, named by the hash of its page key. */
+	snprintf(outfile, sizeof(outfile), "%s/page-%016llx.js", dir,
+	    (unsigned long long) XXH3_64bits(
+	        route->page_key, strlen(route->page_key)));
+	snprintf(name, sizeof(name), "page:%s:%s", site_root, route->page_key);
+	/* The page alone: React, npm packages and the shell's components stay
+	 * external and come from the base and the shell at run time (see
+	 * base.js require), so that each exists once per context. */
+	const char *args[] = { route->page_key, ESBUILD_SITE,
+		"--packages=external", "--external:./components/*",
+		"--global-name=__ssrd_page", NULL };
+	struct esbuild_job job = { site_root, esbuild, args, NULL };
+	rv = ssrd__bundle_esbuild_layer(
+	    manifest, name, outfile, &job, out, errbuf, errlen);
+	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
+	if (rv == SSRD_OK
+	    && (rv = page_imports(meta, site_root, packages, errbuf, errlen))
+	        != SSRD_OK) {
+		ssrd__bundle_clear(out);
+	}
+	return rv;
+}
+
+int
+ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, const ssrd_routes *routes,
+    const char *const *page_errors, ssrd_bundle *out, char *errbuf,
+    size_t errlen)
+{
+	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
+	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], layout[PATH_MAX];
+	char runtime[PATH_MAX + 16];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	ssrd__bundle_abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	ssrd__bundle_abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
+	snprintf(entry, sizeof(entry), "%s/client-entry.js", dir);
+	snprintf(outfile, sizeof(outfile), "%s/client.js", dir);
+	snprintf(name, sizeof(name), "client:%s", site_root);
+
+	/* The browser's copy of the site: React, the layout and every page
+	 * that built for the server, hydrating the document the server sent
+	 * with the props it embedded (window.__SSRD__, see base.js). */
+	ssrd_strbuf e = { 0 };
+	ssrd__strbuf_puts(&e,
+	    "import { createRoot, hydrateRoot } from \"react-dom/client\";\n"
+	    "import { jsx } from \"react/jsx-runtime\";\n");
+	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
+	int has_layout = access(layout, R_OK) == 0;
+	if (has_layout) {
+		ssrd__strbuf_puts(&e, "import Layout from ");
+		ssrd__strbuf_json_string(&e, layout, strlen(layout));
+		ssrd__strbuf_puts(&e, ";\n");
+	}
+	for (size_t i = 0; i < routes->n; i++) {
+		char page[PATH_MAX];
+		if (page_errors != NULL && page_errors[i] != NULL) {
+			continue;
+		}
+		snprintf(page, sizeof(page), "%s/%s", site_root,
+		    routes->v[i].page_key);
+		ssrd__strbuf_printf(&e, "import P%zu from ", i);
+		ssrd__strbuf_json_string(&e, page, strlen(page));
+		ssrd__strbuf_puts(&e, ";\n");
+	}
+	ssrd__strbuf_puts(&e, "const pages = {\n");
+	for (size_t i = 0; i < routes->n; i++) {
+		if (page_errors != NULL && page_errors[i] != NULL) {
+			continue;
+		}
+		ssrd__strbuf_json_string(
+		    &e, routes->v[i].page_key, strlen(routes->v[i].page_key));
+		ssrd__strbuf_printf(&e, ": P%zu,\n", i);
+	}
+	/* A page the server could not render (d.fallback) is rendered here
+	 * from scratch; any other is hydrated. */
+	ssrd__strbuf_printf(&e,
+	    "};\n"
+	    "const d = window.__SSRD__;\n"
+	    "const Page = d && pages[d.page];\n"
+	    "if (Page) {\n"
+	    "  const page = jsx(Page, d.props);\n"
+	    "  const tree = %s;\n"
+	    "  if (d.fallback) createRoot(document).render(tree);\n"
+	    "  else hydrateRoot(document, tree);\n"
+	    "}\n",
+	    has_layout ? "jsx(Layout, { path: d.path, children: page })"
+	               : "page");
+	if (ssrd__strbuf_failed(&e)) {
+		ssrd__strbuf_free(&e);
+		return SSRD_ENOMEM;
+	}
+	rv = write_if_changed(entry, &e);
+	ssrd__strbuf_free(&e);
+	if (rv != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
+		    strerror(errno));
+		return rv;
+	}
+	/* React comes from ssrd's own node_modules: the aliases resolve in
+	 * esbuild's working directory, the runtime's. The host bridge is
+	 * server-only: client-ssrd.js stands in for it. */
+	const char        *args[] = { entry, ESBUILD_COMMON, "--minify",
+		       "--jsx=automatic", "--loader:.js=jsx",
+		       "--alias:react=react", "--alias:react-dom=react-dom",
+		       "--alias:ssrd=./client-ssrd.js", ESBUILD_ASSETS, NULL };
+	struct esbuild_job job    = { runtime, esbuild, args, NULL };
+	return ssrd__bundle_esbuild_layer(
+	    manifest, name, outfile, &job, out, errbuf, errlen);
+}
