@@ -611,15 +611,36 @@ public_done(void *arg)
 	atomic_fetch_sub(&http->busy, 1);
 }
 
+/* "/_ssrd/assets/<name>": an image or font a layer imports, by the name
+ * esbuild gave its content-hashed copy (one component, no dotfile, nothing
+ * that needs decoding). */
+static int
+is_asset_path(const char *uri, size_t len)
+{
+	if (len <= 14 || strncmp(uri, "/_ssrd/assets/", 14) != 0
+	    || uri[14] == '.') {
+		return 0;
+	}
+	for (size_t i = 14; i < len; i++) {
+		if (uri[i] == '/' || uri[i] == '\\' || uri[i] == '%'
+		    || (unsigned char) uri[i] < 0x21) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static void
 serve_public(ssrd_http *http, nng_aio *aio, nng_http_req *req,
-    const ssrd_http_request *rq)
+    const ssrd_http_request *rq, const char *path, const char *file,
+    int immutable)
 {
 	ssrd_site            *site = ssrd__reloader_site(rq->site);
 	const ssrd_public_req pr   = {
-		  .root          = site->root,
-		  .path          = rq->path,
-		  .file          = rq->file,
+		  .root          = immutable ? site->layer_dir : site->root,
+		  .path          = path,
+		  .file          = file,
+		  .immutable     = immutable,
 		  .if_none_match = nng_http_req_get_header(req, "If-None-Match"),
 		  .if_modified_since
 		  = nng_http_req_get_header(req, "If-Modified-Since"),
@@ -674,6 +695,10 @@ serve(ssrd_http *http, nng_aio *aio)
 
 	/* The site's browser bundle, under a URL that names its content: it
 	 * never changes, so browsers and proxies keep it for a year. */
+	if (rq.target == SSRD_HTTP_ASSET && is_asset_path(uri, plen)) {
+		serve_public(http, aio, req, &rq, uri, uri + 14, 1);
+		return;
+	}
 	if (rq.target == SSRD_HTTP_ASSET) {
 		ssrd_site *cs = ssrd__reloader_site(rq.site);
 		if (cs->client_url[0] != '\0' && strlen(cs->client_url) == plen
@@ -706,7 +731,7 @@ serve(ssrd_http *http, nng_aio *aio)
 
 	/* A file of the public/ directory of the site the Host names. */
 	if (rq.target == SSRD_HTTP_PUBLIC) {
-		serve_public(http, aio, req, &rq);
+		serve_public(http, aio, req, &rq, rq.path, rq.file, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}

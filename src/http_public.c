@@ -111,6 +111,13 @@ int
 ssrd__public_open(const char *root, const char *file, const ssrd_public_opts *o,
     ssrd_public_file *f, const char **why)
 {
+	return ssrd__public_open_in(root, "public", file, o, f, why);
+}
+
+int
+ssrd__public_open_in(const char *root, const char *subdir, const char *file,
+    const ssrd_public_opts *o, ssrd_public_file *f, const char **why)
+{
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
 	if (file[0] == '\0') {
@@ -121,7 +128,7 @@ ssrd__public_open(const char *root, const char *file, const ssrd_public_opts *o,
 		*why = "dotfile";
 		return SSRD_EINVAL;
 	}
-	char *pub = ssrd__path_join(root, "public");
+	char *pub = ssrd__path_join(root, subdir);
 	if (pub == NULL) {
 		*why = "no_memory";
 		return SSRD_ENOMEM;
@@ -287,15 +294,17 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 {
 	ssrd_public_file f;
 	const char      *why = NULL;
-	int rv = ssrd__public_open(rq->root, rq->file, &p->opts, &f, &why);
+	int rv = ssrd__public_open_in(rq->root,
+	    rq->immutable ? "assets" : "public", rq->file, &p->opts, &f, &why);
 	int nm = rv == SSRD_OK && not_modified(rq, &f);
 	if (rv == SSRD_OK && !nm && !rq->head) {
 		rv = ssrd__public_read(&f, &why);
 	}
 	if (rv == SSRD_OK) {
 		char cache[48];
-		snprintf(cache, sizeof(cache), "public, max-age=%d",
-		    p->opts.max_age);
+		snprintf(cache, sizeof(cache), "public, max-age=%d%s",
+		    rq->immutable ? 31536000 : p->opts.max_age,
+		    rq->immutable ? ", immutable" : "");
 		finish(aio, nm ? 304 : 200, f.type, cache, &f, f.data, f.len,
 		    rq->head);
 		ssrd__public_close(&f);
@@ -415,6 +424,7 @@ ssrd__public_submit(ssrd_public *p, nng_aio *aio, const ssrd_public_req *rq,
 	t->rq.if_none_match     = put(&at, rq->if_none_match);
 	t->rq.if_modified_since = put(&at, rq->if_modified_since);
 	t->rq.head              = rq->head;
+	t->rq.immutable         = rq->immutable;
 	int rv                  = ssrd__hostpool_submit(p->pool, &t->task);
 	if (rv != SSRD_OK) {
 		atomic_fetch_sub(&p->queued, 1);

@@ -52,6 +52,11 @@ typedef struct ssrd_public_file {
 int ssrd__public_open(const char *root, const char *file,
     const ssrd_public_opts *o, ssrd_public_file *out, const char **why);
 
+/* As ssrd__public_open(), in root/subdir instead of root/public. */
+int ssrd__public_open_in(const char *root, const char *subdir,
+    const char *file, const ssrd_public_opts *o, ssrd_public_file *out,
+    const char **why);
+
 /*
  * Reads f's bytes into f->data: exactly f->len of them (a file that shrank
  * since it was opened is refused, "changed"; one that grew is read up to
@@ -89,6 +94,9 @@ typedef struct ssrd_public_req {
 	const char *if_none_match;     /* the request's header, or NULL */
 	const char *if_modified_since; /* the request's header, or NULL */
 	int         head;              /* HEAD: no body */
+	int immutable; /* 1: a file of root/assets/ named by its content
+	                  (the site's images and fonts, in the cache):
+	                  browsers keep it a year; 0: root/public/ */
 } ssrd_public_req;
 
 /*

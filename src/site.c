@@ -45,6 +45,16 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	/* Taken before building: a file that changes during the build changes
 	 * the fingerprint again, so the watcher will not miss it. */
 	site->fingerprint = ssrd__site_fingerprint(site->root);
+	char layer_dir[PATH_MAX];
+	if (ssrd__bundle_site_dir(cfg, site->root, layer_dir, sizeof(layer_dir))
+	        != SSRD_OK
+	    || (site->layer_dir = strdup(layer_dir)) == NULL) {
+		snprintf(errbuf, errlen, "cannot create the cache directory for %s "
+		    "under %s", site->root, cfg->cache_dir);
+		free(site->root);
+		free(site);
+		return SSRD_EIO;
+	}
 	int rv = ssrd__routes_scan(site->root, &site->routes, errbuf, errlen);
 	if (rv == SSRD_OK && site->routes.n == 0) {
 		snprintf(errbuf, errlen,
@@ -187,6 +197,7 @@ site_free(ssrd_site *site)
 	ssrd__bundle_clear(&site->client);
 	ssrd__routes_free(&site->routes);
 	free(site->root);
+	free(site->layer_dir);
 	free(site);
 }
 

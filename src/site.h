@@ -30,6 +30,8 @@ typedef struct ssrd_site {
 	char       **page_errors; /* routes.n; NULL where the page built */
 	ssrd_bundle  client; /* the browser bundle (hydration); len 0: none */
 	char client_url[64]; /* "/_ssrd/client-<hash>.js", or "" without one */
+	char *layer_dir; /* where its layers are built: assets/ holds the
+	                    images and fonts they import (/_ssrd/assets/) */
 } ssrd_site;
 
 /*

@@ -58,6 +58,35 @@ struct source_list {
 	size_t n; /* length of v */
 };
 
+static int
+hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0'
+	    : c >= 'a' && c <= 'f'  ? c - 'a' + 10
+	    : c >= 'A' && c <= 'F'  ? c - 'A' + 10
+	                            : -1;
+}
+
+/* Sources are URLs relative to the map: esbuild writes app/[id]/page.jsx as
+ * app/%5Bid%5D/page.jsx. Decodes each %XX in place (not %00, which would cut
+ * the name short), so stacks show the file's own name. */
+static void
+decode_url_path(char *s)
+{
+	char *w = s;
+	for (const char *r = s; *r != '\0'; r++) {
+		int hi, lo;
+		if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0
+		    && (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char) (hi * 16 + lo);
+			r += 2;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
 /* Appends one element of "sources", a string or null, to the list. */
 static int
 on_source(ssrd_json *j, size_t index, void *ctx)
@@ -75,6 +104,7 @@ on_source(ssrd_json *j, size_t index, void *ctx)
 		if (rc != SSRD_OK) {
 			return rc;
 		}
+		decode_url_path(l->v[l->n]);
 	}
 	l->n++;
 	return SSRD_OK;

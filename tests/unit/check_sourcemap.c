@@ -168,6 +168,19 @@ START_TEST(test_esbuild_map)
 }
 END_TEST
 
+/* esbuild writes sources as URLs: a route folder's brackets come back. */
+START_TEST(test_sources_url_decoded)
+{
+	ssrd_sourcemap *map = parse_ok(
+	    MAP("[\"app/products/%5Bid%5D/page.jsx\",\"a%2\",\"b%00c%41\"]",
+	        "AAAA;ACAA;ACAA"));
+	expect_at(map, 1, 1, "app/products/[id]/page.jsx", 1, 1);
+	expect_at(map, 2, 1, "a%2", 1, 1);    /* not an escape: kept */
+	expect_at(map, 3, 1, "b%00cA", 1, 1); /* %00 kept: no cut name */
+	ssrd__sourcemap_free(map);
+}
+END_TEST
+
 START_TEST(test_before_first_segment)
 {
 	/* Columns 4 and 9 of line 0; line 1 at column 0 carries the
@@ -698,6 +711,7 @@ sourcemap_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_esbuild_map);
 	tcase_add_test(tc, test_before_first_segment);
+	tcase_add_test(tc, test_sources_url_decoded);
 	tcase_add_test(tc, test_exact_and_between);
 	tcase_add_test(tc, test_unmapped_segments);
 	tcase_add_test(tc, test_multiple_sources_and_names);
