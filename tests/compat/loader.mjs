@@ -5,7 +5,11 @@
 //   - relative imports without an extension or naming a directory (its index file),
 //   - tsconfig.json / jsconfig.json `paths` aliases (`@/components/*`),
 //   - JSON imports without an import attribute (default export, and its top-level keys named),
-//   - image and font imports, whose default export is the URL assets.mjs gives.
+//   - image and font imports, whose default export is the URL assets.mjs gives,
+//   - a CommonJS package's default export as bundlers give it (esbuild, webpack, ssrd's own
+//     esbuild): its exports.default when it sets __esModule, else module.exports. Node gives
+//     module.exports always, which breaks `import styled from "styled-components"`; the site's
+//     code is written for a bundler. Named imports are Node's (cjs-module-lexer) either way.
 // Everything else, npm packages included, is left to Node's own resolution and loading, so the
 // packages are what Node picks for them (conditions node, import).
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -140,11 +144,53 @@ export async function resolve(specifier, context, next) {
       throw new Error(`cannot resolve "${specifier}" imported by ${parent} (tried ${candidates.join(", ")})`);
     }
   }
-  return next(specifier, context);
+  const resolved = await next(specifier, context);
+  if (parentURL && parentURL.startsWith("file:") && isSiteFile(fileURLToPath(parentURL)) &&
+      resolved.url.startsWith("file:") && isCommonJs(fileURLToPath(resolved.url))) {
+    return { ...resolved, url: resolved.url + interopQuery, format: "module" };
+  }
+  return resolved;
+}
+
+// Node's own rule for what a file is: .cjs CommonJS, .mjs ESM, .js as the nearest package.json's
+// "type" says (CommonJS without one).
+const packageTypes = new Map();
+function packageType(dir) {
+  if (packageTypes.has(dir)) return packageTypes.get(dir);
+  let type = "commonjs";
+  const file = path.join(dir, "package.json");
+  if (existsSync(file)) {
+    try {
+      type = JSON.parse(readFileSync(file, "utf8")).type === "module" ? "module" : "commonjs";
+    } catch {}
+  } else if (path.dirname(dir) !== dir) {
+    type = packageType(path.dirname(dir));
+  }
+  packageTypes.set(dir, type);
+  return type;
+}
+function isCommonJs(file) {
+  if (file.endsWith(".cjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  return packageType(path.dirname(file)) === "commonjs";
+}
+
+// A site file's import of a CommonJS package goes through this wrapper (see the top).
+const interopQuery = "?compat-interop";
+function interopSource(url) {
+  const target = JSON.stringify(url);
+  return `import * as ns from ${target};
+export * from ${target};
+const m = ns.default;
+export default m !== null && (typeof m === "object" || typeof m === "function") && m.__esModule ? m.default : m;
+`;
 }
 
 export async function load(url, context, next) {
   if (!url.startsWith("file:")) return next(url, context);
+  if (url.endsWith(interopQuery)) {
+    return { format: "module", source: interopSource(url.slice(0, -interopQuery.length)), shortCircuit: true };
+  }
   const file = fileURLToPath(url);
   if (!isSiteFile(file)) return next(url, context);
   const ext = path.extname(file).toLowerCase();
