@@ -78,8 +78,12 @@ for site in "${sites[@]}"; do
         not_ok "$what: the Node reference failed (exit $nrc): the site or the harness is wrong"
         first_lines "$WORK/node.err"
       elif [ "$rc" -ne 0 ]; then
-        not_ok "$what: ssrd failed (exit $rc): $(head -n 1 "$WORK/ssrd.err" | cut -c1-300)"
-        tail -n +2 "$WORK/ssrd.err" | grep -v "^[[:space:]]*$" | head -n 8 | cut -c1-400 | sed "s/^/      /"
+        # ssrd's own message ("ssrd: rendering / failed: ...") and what follows it; the log lines
+        # before it (ts=... level=error) are about other routes.
+        awk 'found || /^ssrd: / { found = 1; print } END { if (!found) exit 1 }' "$WORK/ssrd.err" >"$WORK/ssrd.why" ||
+          cp "$WORK/ssrd.err" "$WORK/ssrd.why"
+        not_ok "$what: ssrd failed (exit $rc): $(head -n 1 "$WORK/ssrd.why" | cut -c1-300)"
+        tail -n +2 "$WORK/ssrd.why" | grep -v "^[[:space:]]*$" | head -n 8 | cut -c1-300 | sed "s/^/      /"
       elif cmp -s "$WORK/ssrd.html" "$WORK/node.html"; then
         ok "$what: identical ($(wc -c <"$WORK/ssrd.html") bytes)"
       else
