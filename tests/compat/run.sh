@@ -18,6 +18,8 @@ sites=("$@")
 if [ ${#sites[@]} -eq 0 ]; then
   for d in "$here"/sites/*/; do [ -f "$d/routes.json" ] && sites+=("$(basename "$d")"); done
 fi
+# Both renderers in one time zone: date-fns formats in the process's own (sites/dates).
+export TZ=UTC
 set -- "$ssrd_bin"
 . "$here/../e2e/lib.sh"
 
