@@ -109,6 +109,7 @@ async function main() {
 }
 
 main().then(
-  (html) => process.stdout.write(html),
+  // Exits at once: the module hooks' thread and esbuild's service would hold the process a while.
+  (html) => process.stdout.write(html, () => process.exit(0)),
   (err) => fail(`render failed: ${err && err.stack ? err.stack : err}`),
 );
