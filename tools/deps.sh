@@ -67,4 +67,15 @@ if [ ! -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || [ ! -f js/node_mod
   ( cd js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
   [ -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || { echo "[deps] error: npm ci did not install esbuild's linux-x64 binary" >&2; exit 1; }
 fi
+# The compatibility suite's packages (tests/compat/: styled-components, Emotion, MUI, ...), pinned by
+# tests/compat/package-lock.json; its tests render with them in Node 20 and ssrd. Tests only.
+if [ "${1:-}" = "--tests" ]; then
+  if [ ! -f tests/compat/node_modules/react-dom/package.json ] ||
+     [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
+    command -v npm >/dev/null || { echo "[deps] error: npm is needed to fetch the compat suite's packages (install Node.js 20)" >&2; exit 1; }
+    say "npm ci in tests/compat/ (the compatibility suite's packages, pinned by its package-lock.json)"
+    ( cd tests/compat && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
+    [ -f tests/compat/node_modules/react-dom/package.json ] || { echo "[deps] error: npm ci in tests/compat did not install its packages" >&2; exit 1; }
+  fi
+fi
 say "all dependencies present"

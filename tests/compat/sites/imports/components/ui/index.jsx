@@ -1,0 +1,3 @@
+export { default as Badge } from "./Badge";
+export { default as Card } from "./Card";
+export { NavLink } from "./NavLink";

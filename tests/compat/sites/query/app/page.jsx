@@ -1,0 +1,11 @@
+import { HydrationBoundary } from "@tanstack/react-query";
+import TodoList from "../components/TodoList.jsx";
+
+// The app server prefetched the todos and passes the dehydrated cache as props.
+export default function Home({ dehydratedState }) {
+  return (
+    <HydrationBoundary state={dehydratedState}>
+      <TodoList />
+    </HydrationBoundary>
+  );
+}

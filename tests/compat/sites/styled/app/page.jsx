@@ -1,0 +1,42 @@
+import styled, { keyframes } from "styled-components";
+import Button from "../components/Button.jsx";
+import { Card, CardGrid } from "../components/Card.jsx";
+
+const fadeIn = keyframes`
+  from { opacity: 0; transform: translateY(4px); }
+  to { opacity: 1; transform: none; }
+`;
+
+const Hero = styled.section`
+  padding: ${({ theme }) => theme.space(10)} ${({ theme }) => theme.space(4)};
+  background: linear-gradient(135deg, ${({ theme }) => theme.colors.primary}, ${({ theme }) => theme.colors.accent});
+  color: white;
+  animation: ${fadeIn} 0.3s ease-out;
+`;
+
+const Title = styled.h1`
+  font-size: ${({ $size }) => $size}rem;
+  margin: 0 0 ${({ theme }) => theme.space(2)};
+`;
+
+export default function Home({ headline = "Welcome", products = [] }) {
+  return (
+    <>
+      <Hero>
+        <Title $size={2.5}>{headline}</Title>
+        <Button $variant="primary">Shop now</Button> <Button>Learn more</Button>
+      </Hero>
+      <CardGrid $min={240}>
+        {products.map((p) => (
+          <Card key={p.id}>
+            <h2>{p.name}</h2>
+            <p>{p.price}</p>
+            <Button as="a" href={`/products/${p.id}`}>
+              View
+            </Button>
+          </Card>
+        ))}
+      </CardGrid>
+    </>
+  );
+}
