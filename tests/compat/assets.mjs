@@ -3,21 +3,27 @@
 //
 //   /_ssrd/assets/<name>.<hash>.<ext>
 //
-// where <name> is the file's base name without its extension, <hash> the first 16 hex digits of
-// the SHA-256 of the file's bytes, and <ext> its extension without the dot, as it was spelled:
-// components/logo.svg holding "<svg/>" is /_ssrd/assets/logo.1a2b3c4d5e6f7a8b.svg. The URL names
-// the content, so a server may send it with immutable caching; two files with the same bytes and
-// name share it.
-import { createHash } from "node:crypto";
+// where <name> is the file's base name without its extension and <hash> esbuild's content hash
+// of the file (its "file" loader with --asset-names=assets/[name].[hash] and --public-path=/_ssrd/,
+// as ssrd builds every layer: src/bundle_site.c). The URL names the content, so ssrd serves it with
+// immutable caching. The reference asks esbuild for the name (the same pinned version) rather
+// than computing esbuild's hash itself.
 import path from "node:path";
 
-// The extensions whose imports become URLs.
-export const assetExtensions = [".svg", ".png", ".jpg", ".webp", ".woff2"];
+// The extensions whose imports become URLs (ssrd's list: ESBUILD_ASSETS in src/bundle_site.c).
+export const assetExtensions = [".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif", ".ico",
+  ".woff", ".woff2", ".ttf", ".otf"];
 
-// assetUrl(file, bytes): the URL of the asset at path `file` whose contents are `bytes` (a Buffer).
-export function assetUrl(file, bytes) {
-  const ext = path.extname(file);
-  const name = path.basename(file, ext);
-  const hash = createHash("sha256").update(bytes).digest("hex").slice(0, 16);
-  return `/_ssrd/assets/${name}.${hash}.${ext.slice(1)}`;
+// assetUrl(esbuild, file): the URL of the asset at absolute path `file`.
+export async function assetUrl(esbuild, file) {
+  const loader = Object.fromEntries(assetExtensions.map((e) => [e, "file"]));
+  const out = await esbuild.build({
+    stdin: { contents: `export { default } from ${JSON.stringify(file)};`, resolveDir: path.dirname(file) },
+    bundle: true, write: false, format: "esm", outdir: "/nonexistent", loader,
+    publicPath: "/_ssrd/", assetNames: "assets/[name].[hash]", logLevel: "silent",
+  });
+  const js = out.outputFiles.find((f) => f.path.endsWith(".js")).text;
+  const m = js.match(/"(\/_ssrd\/assets\/[^"]+)"/);
+  if (!m) throw new Error(`assets.mjs: esbuild gave no URL for ${file}`);
+  return m[1];
 }

@@ -195,7 +195,7 @@ export async function load(url, context, next) {
   if (!isSiteFile(file)) return next(url, context);
   const ext = path.extname(file).toLowerCase();
   if (assetExtensions.includes(ext)) {
-    const source = `export default ${JSON.stringify(assetUrl(file, readFileSync(file)))};\n`;
+    const source = `export default ${JSON.stringify(await assetUrl(esbuild, file))};\n`;
     return { format: "module", source, shortCircuit: true };
   }
   if (ext === ".json") {
