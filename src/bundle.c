@@ -183,27 +183,33 @@ ssrd__bundle_read(const char *js_path, int has_map, ssrd_bundle *out)
 static uint64_t
 esbuild_key(const char *name, const struct esbuild_job *job)
 {
-	const char *parts[64];
-	size_t      n      = 0;
-	char        id[64] = "";
-	struct stat sb;
+	size_t nargs = 0;
+	while (job->args[nargs] != NULL) {
+		nargs++;
+	}
+	const char **parts  = malloc((nargs + 2) * sizeof(char *));
+	char         id[64] = "";
+	struct stat  sb;
+	if (parts == NULL) {
+		return 0; /* matches no record: the layer is built */
+	}
 	if (stat(job->esbuild, &sb) == 0) {
 		snprintf(id, sizeof(id), "%lld:%lld", (long long) sb.st_size,
 		    (long long) sb.st_mtim.tv_sec);
 	}
-	parts[n++] = name;
-	parts[n++] = id;
-	for (const char **a = job->args; *a != NULL && n < 64; a++) {
-		parts[n++] = *a;
-	}
-	return ssrd__layer_key(parts, n);
+	parts[0] = name;
+	parts[1] = id;
+	memcpy(parts + 2, job->args, nargs * sizeof(char *));
+	uint64_t key = ssrd__layer_key(parts, nargs + 2);
+	free(parts);
+	return key;
 }
 
 /* Adds the files esbuild's metafile names (relative to cwd) to rec's inputs. */
 static int
 record_inputs(const char *meta, const char *cwd, ssrd_layer_record *rec)
 {
-	ssrd_metafile m;
+	ssrd_metafile m = { 0 };
 	int           rv = ssrd__metafile_read(meta, &m);
 	for (size_t i = 0; rv == SSRD_OK && i < m.ninputs; i++) {
 		char *abs = ssrd__path_join(cwd, m.inputs[i]);
@@ -222,20 +228,29 @@ esbuild_build(const ssrd_layer_spec *spec, ssrd_layer_record *rec, char *errbuf,
 {
 	const struct esbuild_job *job = spec->arg;
 	char outarg[PATH_MAX + 16], metaarg[PATH_MAX + 32], meta[PATH_MAX + 16];
-	const char *argv[64];
-	size_t      n = 0;
+	size_t nargs = 0;
+	while (job->args[nargs] != NULL) {
+		nargs++;
+	}
+	const char **argv = malloc((nargs + 4) * sizeof(char *));
+	size_t       n    = 0;
+	if (argv == NULL) {
+		snprintf(errbuf, errlen, "out of memory");
+		return SSRD_ENOMEM;
+	}
 	snprintf(outarg, sizeof(outarg), "--outfile=%s", spec->outfile);
 	snprintf(meta, sizeof(meta), "%s.meta.json", spec->outfile);
 	snprintf(metaarg, sizeof(metaarg), "--metafile=%s", meta);
 	argv[n++] = job->esbuild;
-	for (const char **a = job->args; *a != NULL && n < 60; a++) {
-		argv[n++] = *a;
+	for (size_t i = 0; i < nargs; i++) {
+		argv[n++] = job->args[i];
 	}
 	argv[n++] = outarg;
 	argv[n++] = metaarg;
 	argv[n]   = NULL;
-	int rv    = esbuild_run((char *const *) argv, job->cwd, job->stdin_path,
-	       errbuf, errlen);
+	int rv = esbuild_run((char *const *) argv, job->cwd, job->stdin_path,
+	    errbuf, errlen);
+	free(argv);
 	if (rv == SSRD_OK && spec->manifest != NULL
 	    && record_inputs(meta, job->cwd, rec) != SSRD_OK) {
 		/* Built fine, but without its inputs it cannot be trusted

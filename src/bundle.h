@@ -87,12 +87,24 @@ int ssrd__bundle_site_dir(const ssrd_config *cfg, const char *site_root,
  * site file imports a Node built-in no render can use (fs, http, ...).
  */
 int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_route *route, ssrd_bundle *out,
-    ssrd_names *packages, char *errbuf, size_t errlen);
+    const char *site_root, const ssrd_route *route, const ssrd_names *shared,
+    ssrd_bundle *out, ssrd_names *packages, char *errbuf, size_t errlen);
 
 /*
- * Gets a site's shell: its layout, every module under components/ and every
- * package of packages (what the pages import), with React kept external
+ * Finds the site's own files the shell holds besides components/ (what the
+ * layout imports from app/, say), as paths relative to site_root, into
+ * files: pages take them from the shell (ssrd__bundle_get_page()'s shared)
+ * so that a module the layout and a page both import exists once. Built
+ * by esbuild with packages left out, and cached like the shell. Returns
+ * SSRD_OK, or SSRD_EBUILD with esbuild's message.
+ */
+int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
+    ssrd_manifest *manifest, const char *site_root, ssrd_names *files,
+    char *errbuf, size_t errlen);
+
+/*
+ * Gets a site's shell: its layout, every module under components/, the site
+ * files of shared, and every package of packages (what the pages import), with React kept external
  * (the base provides it), as <cache_dir>/sites/<hash of root>/shell.js,
  * cached like the base: each package exists once per context, shared by the
  * layout, components and pages. Packages that cannot be found are added to
@@ -100,8 +112,9 @@ int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
  * SSRD_EBUILD with esbuild's message (file, line, column) in errbuf.
  */
 int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_names *packages, ssrd_bundle *out,
-    ssrd_names *missing, char *errbuf, size_t errlen);
+    const char *site_root, const ssrd_names *shared,
+    const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
+    char *errbuf, size_t errlen);
 
 /*
  * Gets the site's browser bundle (React, the layout and every page of routes

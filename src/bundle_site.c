@@ -206,8 +206,8 @@ cmp_str(const void *a, const void *b)
  * file the layout's imports get, so one instance), all but those in skip.
  */
 static int
-shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *packages,
-    const ssrd_names *skip)
+shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *shared,
+    const ssrd_names *packages, const ssrd_names *skip)
 {
 	ssrd_strbuf registry = { 0 };
 	size_t      count    = 0;
@@ -220,6 +220,18 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *packages,
 		ssrd__strbuf_puts(e, ";\n");
 	}
 	import_components(e, &registry, site_root, "components", &count, 0);
+	/* The site files the layout imports that pages import too (app/...):
+	 * the pages take them from here, so that there is one of each. */
+	for (size_t i = 0; shared != NULL && i < shared->n; i++) {
+		char abs[PATH_MAX * 2];
+		snprintf(abs, sizeof(abs), "%s/%s", site_root, shared->v[i]);
+		ssrd__strbuf_printf(e, "import * as s%zu from ", i);
+		ssrd__strbuf_json_string(e, abs, strlen(abs));
+		ssrd__strbuf_puts(e, ";\n");
+		ssrd__strbuf_json_string(
+		    &registry, shared->v[i], strlen(shared->v[i]));
+		ssrd__strbuf_printf(&registry, ": s%zu,\n", i);
+	}
 	/* Sorted: the entry's bytes, and so the layer's key, do not depend
 	 * on the order pages were built in. */
 	char **names = packages->n ? malloc(packages->n * sizeof(char *)) : NULL;
@@ -251,6 +263,61 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *packages,
 	return ssrd__strbuf_failed(e) ? SSRD_ENOMEM : SSRD_OK;
 }
 
+int
+ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *site_root, ssrd_names *files, char *errbuf, size_t errlen)
+{
+	char dir[PATH_MAX], entry[PATH_MAX + 32], outfile[PATH_MAX + 32];
+	char esbuild[PATH_MAX + 16], name[PATH_MAX + 16], meta[PATH_MAX + 48];
+	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	ssrd__bundle_abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
+	snprintf(entry, sizeof(entry), "%s/shell-files-entry.js", dir);
+	snprintf(outfile, sizeof(outfile), "%s/shell-files.js", dir);
+	snprintf(name, sizeof(name), "shell-files:%s", site_root);
+	ssrd_names  none = { 0 };
+	ssrd_strbuf e    = { 0 };
+	rv               = shell_entry(&e, site_root, NULL, &none, &none);
+	if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
+		    strerror(errno));
+	}
+	ssrd__strbuf_free(&e);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	/* Only the site's own files matter here: packages stay out. */
+	char sourcefile[PATH_MAX + 48];
+	snprintf(sourcefile, sizeof(sourcefile), "--sourcefile=%s", entry);
+	const char        *args[] = { ESBUILD_SITE, "--packages=external",
+		       sourcefile, NULL };
+	struct esbuild_job job    = { site_root, esbuild, args, entry };
+	ssrd_bundle        probe  = { 0 };
+	rv = ssrd__bundle_esbuild_layer(
+	    manifest, name, outfile, &job, &probe, errbuf, errlen);
+	ssrd__bundle_clear(&probe);
+	ssrd_metafile m = { 0 };
+	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
+	if (rv == SSRD_OK && (rv = ssrd__metafile_read(meta, &m)) != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot read esbuild's metafile %s",
+		    meta);
+		return rv;
+	}
+	for (size_t i = 0; rv == SSRD_OK && i < m.ninputs; i++) {
+		const char *f = m.inputs[i];
+		if (strncmp(f, "../", 3) != 0 && f[0] != '/'
+		    && strstr(f, "shell-files-entry.js") == NULL
+		    && strncmp(f, "components/", 11) != 0
+		    && strstr(f, "node_modules/") == NULL) {
+			rv = ssrd__names_add(files, f);
+		}
+	}
+	ssrd__metafile_free(&m);
+	return rv;
+}
+
 /* Adds to skip each package of packages that esbuild's message says it
  * could not resolve; returns how many. */
 static size_t
@@ -277,8 +344,9 @@ unresolved(const char *msg, const ssrd_names *packages, ssrd_names *skip)
 
 int
 ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_names *packages, ssrd_bundle *out,
-    ssrd_names *missing, char *errbuf, size_t errlen)
+    const char *site_root, const ssrd_names *shared,
+    const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
+    char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
 	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8];
@@ -301,7 +369,7 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd_names skip = { 0 };
 	for (int pass = 0; pass < 2; pass++) {
 		ssrd_strbuf e = { 0 };
-		rv            = shell_entry(&e, site_root, packages, &skip);
+		rv = shell_entry(&e, site_root, shared, packages, &skip);
 		if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 			    strerror(errno));
@@ -439,7 +507,7 @@ static int
 page_imports(const char *meta, const char *site_root, ssrd_names *packages,
     char *errbuf, size_t errlen)
 {
-	ssrd_metafile m;
+	ssrd_metafile m = { 0 };
 	int           rv = ssrd__metafile_read(meta, &m);
 	if (rv != SSRD_OK) {
 		snprintf(errbuf, errlen,
@@ -476,8 +544,8 @@ page_imports(const char *meta, const char *site_root, ssrd_names *packages,
 
 int
 ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_route *route, ssrd_bundle *out,
-    ssrd_names *packages, char *errbuf, size_t errlen)
+    const char *site_root, const ssrd_route *route, const ssrd_names *shared,
+    ssrd_bundle *out, ssrd_names *packages, char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], outfile[PATH_MAX + 64], esbuild[PATH_MAX + 16];
 	char name[PATH_MAX * 2], meta[PATH_MAX + 96];
@@ -494,12 +562,43 @@ ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
 	/* The page alone: React, npm packages and the shell's components stay
 	 * external and come from the base and the shell at run time (see
 	 * base.js require), so that each exists once per context. */
-	const char *args[] = { route->page_key, ESBUILD_SITE,
+	static const char *const fixed[] = { ESBUILD_SITE,
 		"--packages=external", "--external:./components/*",
-		"--global-name=__ssrd_page", NULL };
-	struct esbuild_job job = { site_root, esbuild, args, NULL };
-	rv = ssrd__bundle_esbuild_layer(
-	    manifest, name, outfile, &job, out, errbuf, errlen);
+		"--global-name=__ssrd_page" };
+	size_t       nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	size_t       nshared = shared != NULL ? shared->n : 0;
+	const char **args = calloc(nfixed + nshared + 2, sizeof(char *));
+	char       **ext  = calloc(nshared + 1, sizeof(char *));
+	size_t       n    = 0;
+	rv                = args != NULL && ext != NULL ? SSRD_OK : SSRD_ENOMEM;
+	if (rv == SSRD_OK) {
+		args[n++] = route->page_key;
+		for (size_t i = 0; i < nfixed; i++) {
+			args[n++] = fixed[i];
+		}
+	}
+	for (size_t i = 0; rv == SSRD_OK && i < nshared; i++) {
+		if (asprintf(&ext[i], "--external:%s/%s", site_root,
+		        shared->v[i])
+		    < 0) {
+			ext[i] = NULL;
+			rv     = SSRD_ENOMEM;
+		} else {
+			args[n++] = ext[i];
+		}
+	}
+	if (rv == SSRD_OK) {
+		struct esbuild_job job = { site_root, esbuild, args, NULL };
+		rv = ssrd__bundle_esbuild_layer(
+		    manifest, name, outfile, &job, out, errbuf, errlen);
+	} else {
+		snprintf(errbuf, errlen, "out of memory");
+	}
+	for (size_t i = 0; ext != NULL && i < nshared; i++) {
+		free(ext[i]);
+	}
+	free(ext);
+	free(args);
 	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
 	if (rv == SSRD_OK
 	    && (rv = page_imports(meta, site_root, packages, errbuf, errlen))

@@ -71,7 +71,11 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	/* The pages first: the packages they import go into the shell, so
 	 * that each exists once, whoever imports it. */
 	size_t      page_bytes = 0, broken = 0;
-	ssrd_names  packages = { 0 }, missing = { 0 };
+	ssrd_names  packages = { 0 }, missing = { 0 }, shared = { 0 };
+	if (rv == SSRD_OK) {
+		rv = ssrd__bundle_get_shell_files(
+		    cfg, manifest, site->root, &shared, errbuf, errlen);
+	}
 	ssrd_names *page_packages
 	    = rv == SSRD_OK ? calloc(site->routes.n, sizeof(ssrd_names)) : NULL;
 	if (rv == SSRD_OK && page_packages == NULL) {
@@ -80,8 +84,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
 		char why[8192];
 		int  prv = ssrd__bundle_get_page(cfg, manifest, site->root,
-		     &site->routes.v[i], &site->pages[i], &page_packages[i], why,
-		     sizeof(why));
+		     &site->routes.v[i], &shared, &site->pages[i],
+		     &page_packages[i], why, sizeof(why));
 		if (prv == SSRD_EBUILD) {
 			/* Only this route is down; the others serve. */
 			site->page_errors[i] = strdup(why);
@@ -95,7 +99,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		}
 	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
+		rv = ssrd__bundle_get_shell(cfg, manifest, site->root, &shared,
 		    &packages, &site->shell, &missing, errbuf, errlen);
 	}
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
@@ -135,6 +139,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	    site->root, packages.n);
 	ssrd__names_free(&packages);
 	ssrd__names_free(&missing);
+	ssrd__names_free(&shared);
 	if (rv != SSRD_OK) {
 		site_free(site);
 		return rv;

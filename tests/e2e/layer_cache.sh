@@ -6,16 +6,17 @@
 C="$WORK/cache"
 cp -r "$SRC/js/demo" "$WORK/site"
 R() { "$SSRD" render-local /products --site "$WORK/site" --cache-dir "$C" --log-level info "$@" >"$WORK/out" 2>"$WORK/err"; }
-# The demo's pages, counted from its tree: base + snapshot + shell + one delta each.
+# The demo's pages, counted from its tree: base + snapshot + the shell's file list (what the
+# layout imports, which pages take from the shell) + shell + one delta each.
 npages=$(find "$WORK/site/app" \( -name 'page.jsx' -o -name 'not-found.jsx' \) | wc -l)
-nlayers=$((npages + 3))
+nlayers=$((npages + 4))
 launches() { sed -nE 's/.*compiler_launches=([0-9]+).*/\1/p' "$WORK/err"; }
 # The file of a layer, from the manifest: page_js app/products/page.jsx
 page_js() { sqlite3 "$C/manifest.sqlite" "select file from layer where name like 'page:%:$1'"; }
 
 check "cold start renders" R
 cp "$WORK/out" "$WORK/want.html"
-check "cold start builds base, snapshot, shell and $npages pages" [ "$(launches)" = "$nlayers" ]
+check "cold start builds base, snapshot, shell files, shell and $npages pages" [ "$(launches)" = "$nlayers" ]
 check "cold start made a snapshot" grep -q 'event=layer name=snapshot:base source=ssrd-snapshot-make' "$WORK/err"
 check "the worker started from it" grep -q 'event=worker_ready worker=0 sites=1 from_snapshot=1' "$WORK/err"
 check "the manifest exists" test -s "$C/manifest.sqlite"
@@ -120,11 +121,12 @@ check "changed page: reason names the file" grep -q 'layer_stale name=page:.*app
 check "changed page: the page shows the change" grep -q '<h1>All products</h1>' "$WORK/out"
 cp "$WORK/out" "$WORK/want.html"
 
-# Changing a shared component rebuilds the shell only: pages keep components external.
+# Changing a shared component rebuilds the shell (and its file list) only: pages keep
+# components external.
 sed -i 's/Out of stock/Sold out/' "$WORK/site/components/ProductRow.jsx"
 check "the component really changed" grep -q 'Sold out' "$WORK/site/components/ProductRow.jsx"
 check "changed component: renders" R
-check "changed component: one launch (the shell)" [ "$(launches)" = 1 ]
+check "changed component: two launches (the shell, its file list)" [ "$(launches)" = 2 ]
 check "changed component: the shell was rebuilt" grep -q 'layer_stale name=shell:.* reason="changed: .*components/ProductRow.jsx"' "$WORK/err"
 check "changed component: the page shows it" grep -q 'Sold out' "$WORK/out"
 
