@@ -124,6 +124,9 @@ ssrd__metafile_read(const char *path, ssrd_metafile *out)
 	ssrd_json j;
 	ssrd__json_init(&j, text, len);
 	rv = ssrd__json_object(&j, top, out);
+	if (rv == SSRD_OK) {
+		rv = ssrd__json_end(&j);
+	}
 	free(text);
 	if (rv != SSRD_OK) {
 		ssrd__metafile_free(out);
