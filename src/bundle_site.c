@@ -242,7 +242,9 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *shared,
 	for (size_t i = 0; i < packages->n; i++) {
 		names[i] = packages->v[i];
 	}
-	qsort(names, packages->n, sizeof(char *), cmp_str);
+	if (packages->n > 1) {
+		qsort(names, packages->n, sizeof(char *), cmp_str);
+	}
 	ssrd_strbuf reg = { 0 };
 	for (size_t i = 0; i < packages->n; i++) {
 		if (ssrd__names_has(skip, names[i])) {
