@@ -2,6 +2,7 @@
 import { css, keyframes } from "@emotion/react";
 import PostCard from "../components/PostCard.jsx";
 import { posts } from "../components/posts.js";
+import LikeButton from "../components/LikeButton.jsx";
 
 const pulse = keyframes`
   0%, 100% { opacity: 1; }
@@ -22,6 +23,7 @@ export default function Home({ lead: text = "All the styles that fit." }) {
       {posts.map((post) => (
         <PostCard key={post.slug} post={post} />
       ))}
+      <LikeButton />
     </>
   );
 }

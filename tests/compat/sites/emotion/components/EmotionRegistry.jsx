@@ -1,6 +1,10 @@
 // Emotion in a root layout, as the App Router guides (and MUI's AppRouterCacheProvider) do it:
 // a cache of our own key in compat mode, so emotion does not write a <style> before each
 // element, and every style the children inserted written out once they have rendered.
+// In the browser the cache takes the server's <style data-emotion="gz ..."> over when it is
+// made (it moves it into <head>), so the styles are not rendered there: the hydrated document
+// no longer holds them.
+import { useState } from "react";
 import { CacheProvider } from "@emotion/react";
 import createCache from "@emotion/cache";
 
@@ -12,12 +16,15 @@ function InsertedStyles({ cache }) {
 }
 
 export default function EmotionRegistry({ cacheKey = "shop", children }) {
-  const cache = createCache({ key: cacheKey });
-  cache.compat = true;
+  const [cache] = useState(() => {
+    const c = createCache({ key: cacheKey });
+    c.compat = true;
+    return c;
+  });
   return (
     <CacheProvider value={cache}>
       {children}
-      <InsertedStyles cache={cache} />
+      {typeof window === "undefined" ? <InsertedStyles cache={cache} /> : null}
     </CacheProvider>
   );
 }

@@ -1,4 +1,4 @@
-import { Badge, Card } from "@/components/ui";
+import { Badge, Card, Counter } from "@/components/ui";
 import { formatPrice, iconSize } from "@/components/format";
 import hero from "./hero.png";
 import site from "./site.json";
@@ -22,6 +22,7 @@ export default function Home({ items = [], params }: HomeProps) {
           </li>
         ))}
       </ul>
+      <Counter start={1} unit="item" />
     </>
   );
 }

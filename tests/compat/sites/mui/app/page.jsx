@@ -3,6 +3,7 @@ import Typography from "@mui/material/Typography";
 import Button from "@mui/material/Button";
 import StatCard from "../components/StatCard.jsx";
 import OrdersTable from "../components/OrdersTable.jsx";
+import FollowButton from "../components/FollowButton.jsx";
 import { orders } from "../components/orders.js";
 
 export default function Dashboard({ stats = [] }) {
@@ -22,6 +23,7 @@ export default function Dashboard({ stats = [] }) {
         <Button variant="outlined" color="secondary" disabled>
           Archive
         </Button>
+        <FollowButton />
       </Stack>
     </>
   );

@@ -1,3 +1,4 @@
+import { useState } from "react";
 import styled, { keyframes } from "styled-components";
 import Button from "../components/Button.jsx";
 import { Card, CardGrid } from "../components/Card.jsx";
@@ -19,6 +20,25 @@ const Title = styled.h1`
   margin: 0 0 ${({ theme }) => theme.space(2)};
 `;
 
+// Interactive after hydration (tests/compat/hydrate.mjs clicks it): its style follows its state.
+// Defined here, not in components/: styled-components numbers its components in the order
+// they are made, and ssrd's shell makes every one of components/ before any page.
+const CountButton = styled.button`
+  padding: ${({ theme }) => theme.space(2)};
+  border: 2px solid ${({ theme }) => theme.colors.accent};
+  border-radius: ${({ theme }) => theme.radius};
+  background: ${({ $count }) => ($count > 0 ? "#fef3c7" : "white")};
+`;
+
+function ClickCounter() {
+  const [count, setCount] = useState(0);
+  return (
+    <CountButton id="clicks" type="button" $count={count} onClick={() => setCount(count + 1)}>
+      Clicked {count} {count === 1 ? "time" : "times"}
+    </CountButton>
+  );
+}
+
 export default function Home({ headline = "Welcome", products = [] }) {
   return (
     <>
@@ -37,6 +57,7 @@ export default function Home({ headline = "Welcome", products = [] }) {
           </Card>
         ))}
       </CardGrid>
+      <ClickCounter />
     </>
   );
 }

@@ -1,4 +1,5 @@
 import { FormattedMessage, FormattedNumber, FormattedList, FormattedPlural } from "react-intl";
+import VisitCounter from "../../components/VisitCounter.jsx";
 
 export default function Home({ name = "guest", count = 0, gender = "other", product = "", total = 0, tags = [] }) {
   return (
@@ -23,6 +24,7 @@ export default function Home({ name = "guest", count = 0, gender = "other", prod
         <FormattedList type="conjunction" value={tags} />{" "}
         (<FormattedPlural value={tags.length} one="one tag" other="several tags" />)
       </p>
+      <VisitCounter />
     </>
   );
 }

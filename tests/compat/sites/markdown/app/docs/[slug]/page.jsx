@@ -1,5 +1,6 @@
 import Markdown from "../../../components/Markdown.jsx";
 import docs from "../../../components/docs.json";
+import DoneCounter from "../../../components/DoneCounter.jsx";
 
 export default function Doc({ params }) {
   const doc = docs[params.slug];
@@ -10,6 +11,7 @@ export default function Doc({ params }) {
         <h1>{doc.title}</h1>
       </header>
       <Markdown>{doc.body}</Markdown>
+      <DoneCounter />
     </article>
   );
 }
