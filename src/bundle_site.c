@@ -320,10 +320,19 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 	return rv;
 }
 
-/* Adds to skip each package of packages that esbuild's message says it
- * could not resolve; returns how many. */
+static int is_node_builtin(const char *name);
+
+/* A package name, not a path. */
+static int
+is_bare(const char *name)
+{
+	return name[0] != '.' && name[0] != '/';
+}
+
+/* Adds to skip each name that esbuild's message says it could not resolve
+ * and that wanted(name) accepts; returns how many. */
 static size_t
-unresolved(const char *msg, const ssrd_names *packages, ssrd_names *skip)
+unresolved(const char *msg, int (*wanted)(const char *name), ssrd_names *skip)
 {
 	static const char pat[] = "Could not resolve \"";
 	size_t            found = 0;
@@ -336,7 +345,7 @@ unresolved(const char *msg, const ssrd_names *packages, ssrd_names *skip)
 		char spec[PATH_MAX];
 		memcpy(spec, p, (size_t) (q - p));
 		spec[q - p] = '\0';
-		if (ssrd__names_has(packages, spec) && !ssrd__names_has(skip, spec)
+		if (wanted(spec) && !ssrd__names_has(skip, spec)
 		    && ssrd__names_add(skip, spec) == SSRD_OK) {
 			found++;
 		}
@@ -382,12 +391,14 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 			    manifest, name, outfile, &job, out, errbuf, errlen);
 		}
 		if (rv != SSRD_EBUILD || pass > 0
-		    || unresolved(errbuf, packages, &skip) == 0) {
+		    || unresolved(errbuf, is_bare, &skip) == 0) {
 			break;
 		}
 	}
 	for (size_t i = 0; rv == SSRD_OK && missing != NULL && i < skip.n; i++) {
-		rv = ssrd__names_add(missing, skip.v[i]);
+		if (ssrd__names_has(packages, skip.v[i])) {
+			rv = ssrd__names_add(missing, skip.v[i]);
+		}
 	}
 	ssrd__names_free(&skip);
 	return rv;
@@ -691,11 +702,51 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	/* React comes from ssrd's own node_modules: the aliases resolve in
 	 * esbuild's working directory, the runtime's. The host bridge is
 	 * server-only: client-ssrd.js stands in for it. */
-	const char        *args[] = { entry, ESBUILD_COMMON, "--minify",
-		       "--jsx=automatic", "--loader:.js=jsx",
-		       "--alias:react=react", "--alias:react-dom=react-dom",
-		       "--alias:ssrd=./client-ssrd.js", ESBUILD_ASSETS, NULL };
-	struct esbuild_job job    = { runtime, esbuild, args, NULL };
-	return ssrd__bundle_esbuild_layer(
-	    manifest, name, outfile, &job, out, errbuf, errlen);
+	/* A Node built-in the browser cannot resolve (a server-only package
+	 * a page imports requires "stream", say) is left to run time, as
+	 * webpack's `resolve.fallback: false` does: the package loads, and
+	 * fails only if called. One that resolves (npm's "events", "buffer")
+	 * is bundled as usual. */
+	static const char *const fixed[] = { ESBUILD_COMMON, "--minify",
+		"--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
+		"--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
+		ESBUILD_ASSETS, "--loader:.css=empty" };
+	size_t     nfixed = sizeof(fixed) / sizeof(fixed[0]);
+	ssrd_names builtins = { 0 };
+	for (int pass = 0; pass < 2; pass++) {
+		const char **args = calloc(nfixed + builtins.n + 2, sizeof(char *));
+		char       **ext  = calloc(builtins.n + 1, sizeof(char *));
+		size_t       n    = 0;
+		rv = args != NULL && ext != NULL ? SSRD_OK : SSRD_ENOMEM;
+		if (rv == SSRD_OK) {
+			args[n++] = entry;
+			for (size_t i = 0; i < nfixed; i++) {
+				args[n++] = fixed[i];
+			}
+		}
+		for (size_t i = 0; rv == SSRD_OK && i < builtins.n; i++) {
+			if (asprintf(&ext[i], "--external:%s", builtins.v[i]) < 0) {
+				ext[i] = NULL;
+				rv     = SSRD_ENOMEM;
+			} else {
+				args[n++] = ext[i];
+			}
+		}
+		if (rv == SSRD_OK) {
+			struct esbuild_job job = { runtime, esbuild, args, NULL };
+			rv = ssrd__bundle_esbuild_layer(
+			    manifest, name, outfile, &job, out, errbuf, errlen);
+		}
+		for (size_t i = 0; ext != NULL && i < builtins.n; i++) {
+			free(ext[i]);
+		}
+		free(ext);
+		free(args);
+		if (rv != SSRD_EBUILD || pass > 0
+		    || unresolved(errbuf, is_node_builtin, &builtins) == 0) {
+			break;
+		}
+	}
+	ssrd__names_free(&builtins);
+	return rv;
 }
