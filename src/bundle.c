@@ -330,8 +330,7 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 		       "--banner:js=\"use strict\";",
 		       "--alias:util=./node-shims/util.js",
 		       "--alias:crypto=./node-shims/empty.js",
-		       "--alias:stream=./node-shims/stream.js",
-		       "--define:Buffer=__ssrd_Buffer", NULL };
+		       "--alias:stream=./node-shims/stream.js", NULL };
 	struct esbuild_job job    = { runtime, esbuild, args };
 	return esbuild_layer(
 	    manifest, "base", outfile, &job, out, errbuf, errlen);
