@@ -20,7 +20,7 @@ import "./web/crypto.js";
 import "./web/buffer.js";
 import "./web/blob.js";
 import "./web/fetch.js";
-import "./web/process.js";
+import { runTicks } from "./web/process.js";
 import { alsState } from "./web/als.js";
 
 const native = globalThis.__ssrd_native;
@@ -134,6 +134,7 @@ function runImmediates() {
     native.timerStop(id);
     try {
       native.runAs(t.render, t.fn, t.args, t.stores);
+      runTicks();
     } catch (e) {
       native.log(LEVEL.error, "uncaught exception in setImmediate: " + formatValue(e, 0));
     }
@@ -151,6 +152,7 @@ function fireTimer(id) {
   if (t.interval >= 0) native.timerStart(id, t.interval);
   else forget(id, t);
   native.runAs(t.render, t.fn, t.args, t.stores);
+  runTicks();
 }
 
 // A render has ended: the timers it left (an interval, a timeout not yet due)

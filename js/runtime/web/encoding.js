@@ -1,6 +1,6 @@
 // encoding.js: TextEncoder and TextDecoder. UTF-8 is encoded and decoded in
-// C (the natives); windows-1252 (what the labels latin1 and iso-8859-1 mean
-// on the web) and UTF-16LE are decoded here. Node's errors: a fatal decoder
+// C (the natives); latin1 (labelled windows-1252, as the web names it) and
+// UTF-16LE are decoded here. Node's errors: a fatal decoder
 // throws a TypeError with code ERR_ENCODING_INVALID_ENCODED_DATA, an unknown
 // label a RangeError with code ERR_ENCODING_NOT_SUPPORTED.
 
@@ -43,10 +43,6 @@ const LABELS = {
 const ENCODING_OF = new Map();
 for (const [enc, labels] of Object.entries(LABELS)) for (const l of labels) ENCODING_OF.set(l, enc);
 
-// windows-1252's 0x80..0x9F; the rest of its bytes are their code points.
-const CP1252 = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
-  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
-  0x153, 0x9d, 0x17e, 0x178];
 
 function bytesOf(input) {
   if (input === undefined) return new Uint8Array(0);
@@ -146,12 +142,10 @@ export class TextDecoder {
       if (this.#fatal && !isWellFormed(s)) throw invalid("utf-16le");
       if (!this.#fatal) s = toWellFormed(s);
     } else {
-      const units = new Uint16Array(b.length);
-      for (let i = 0; i < b.length; i++) {
-        const c = b[i];
-        units[i] = c >= 0x80 && c < 0xa0 ? CP1252[c - 0x80] : c;
-      }
-      s = chunked(units, b.length);
+      // Each byte its own code point, as Node 20 decodes every latin1 label
+      // (the Encoding Standard maps 0x80..0x9F as windows-1252 does, to
+      // "€", "™", ...: browsers and Deno do; Node, and so ssrd, do not).
+      s = chunked(b, b.length);
     }
     if (!this.#ignoreBOM && !this.#bomSeen && this.#encoding !== "windows-1252" && s.charCodeAt(0) === 0xfeff) {
       s = s.slice(1);

@@ -122,7 +122,9 @@ export class EventTarget {
 }
 
 // ---- AbortController / AbortSignal: how ssrd stops a render React is streaming ----
-const controllerSignal = Symbol("ssrd.abort");
+// (an object, not a Symbol: a Symbol made as the base loads takes a random
+// hash, which in-process snapshots without a fixed seed would not repeat)
+const controllerSignal = Object.freeze({});
 
 function abortSignal(signal, reason) {
   if (signal._aborted) return;
@@ -130,15 +132,6 @@ function abortSignal(signal, reason) {
   signal._reason = reason === undefined ? new DOMException("This operation was aborted", "AbortError") : reason;
   const event = new Event("abort");
   event._trusted = true;
-  if (typeof signal.onabort === "function") {
-    try {
-      signal.onabort.call(signal, event);
-    } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
-    }
-  }
   signal.dispatchEvent(event);
   for (const dep of signal._dependents || []) abortSignal(dep, signal._reason);
 }
@@ -149,7 +142,21 @@ export class AbortSignal extends EventTarget {
     super();
     this._aborted = false;
     this._reason = undefined;
-    this.onabort = null;
+    this._onabort = null;
+  }
+  // An event handler attribute: its listener takes its place among the
+  // others when first set, as the DOM (and Node) order them.
+  get onabort() {
+    return this._onabort;
+  }
+  set onabort(fn) {
+    if (this._onabort === null && !this._onabortAdded) {
+      this._onabortAdded = true;
+      this.addEventListener("abort", (e) => {
+        if (typeof this._onabort === "function") this._onabort.call(this, e);
+      });
+    }
+    this._onabort = typeof fn === "function" ? fn : null;
   }
   get aborted() { return this._aborted; }
   get reason() { return this._reason; }

@@ -7,13 +7,21 @@
 
 const native = globalThis.__ssrd_native;
 
-// process.nextTick: a queue run in one microtask, in order. Node runs it
-// before the promise jobs already queued; here it runs after them.
+import { alsState } from "./als.js";
+
+// process.nextTick: a queue, run as Node runs it after a timer's or an
+// immediate's callback (polyfills.js calls runTicks then, before the promise
+// jobs), else in a microtask queued with the first tick (from inside a
+// promise job Node runs ticks after the other jobs; here they may run
+// first). Each tick runs as part of the render, and with the stores, that
+// queued it.
 let ticks = [];
-function runTicks() {
-  const list = ticks;
-  ticks = [];
-  for (const t of list) t.fn(...t.args);
+export function runTicks() {
+  while (ticks.length > 0) {
+    const list = ticks;
+    ticks = [];
+    for (const t of list) native.runAs(t.render, t.fn, t.args, t.stores);
+  }
 }
 function nextTick(fn, ...args) {
   if (typeof fn !== "function") {
@@ -21,7 +29,7 @@ function nextTick(fn, ...args) {
     e.code = "ERR_INVALID_ARG_TYPE";
     throw e;
   }
-  ticks.push({ fn, args });
+  ticks.push({ fn, args, render: native.renderId(), stores: alsState.used ? native.alsStores() : undefined });
   if (ticks.length === 1) queueMicrotask(runTicks);
 }
 
