@@ -8,6 +8,12 @@ import { EventEmitter } from "./events.js";
 
 const tick = (fn, ...args) => process.nextTick(fn, ...args);
 
+// The options' implementations as own properties: the prototypes are
+// frozen (the lockdown), so plain assignment would not shadow theirs.
+function own(obj, key, value) {
+  Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
 export class Stream extends EventEmitter {
   pipe(dest, options) {
     return Readable.prototype.pipe.call(this, dest, options);
@@ -33,8 +39,8 @@ export class Readable extends Stream {
     this._encoding = options.encoding || null;
     this.destroyed = false;
     this.readable = true;
-    if (typeof options.read === "function") this._read = options.read;
-    if (typeof options.destroy === "function") this._destroy = options.destroy;
+    if (typeof options.read === "function") own(this, "_read", options.read);
+    if (typeof options.destroy === "function") own(this, "_destroy", options.destroy);
   }
   _read() {}
   push(chunk, encoding) {
@@ -190,10 +196,10 @@ export class Writable extends Stream {
     this.writableFinished = false;
     this.destroyed = false;
     this._pending = 0;
-    if (typeof options.write === "function") this._write = options.write;
-    if (typeof options.writev === "function") this._writev = options.writev;
-    if (typeof options.final === "function") this._final = options.final;
-    if (typeof options.destroy === "function") this._destroy = options.destroy;
+    if (typeof options.write === "function") own(this, "_write", options.write);
+    if (typeof options.writev === "function") own(this, "_writev", options.writev);
+    if (typeof options.final === "function") own(this, "_final", options.final);
+    if (typeof options.destroy === "function") own(this, "_destroy", options.destroy);
   }
   _write(chunk, encoding, cb) {
     cb();
@@ -262,10 +268,10 @@ export class Duplex extends Readable {
   constructor(options = {}) {
     super(options);
     const w = new Writable(options);
-    for (const k of Object.keys(w)) if (!(k in this) || k.startsWith("_") || k.startsWith("writ")) this[k] = w[k];
+    for (const k of Object.keys(w)) if (!(k in this) || k.startsWith("_") || k.startsWith("writ")) own(this, k, w[k]);
     this._objectMode = !!(options.objectMode || options.readableObjectMode);
-    if (typeof options.write === "function") this._write = options.write;
-    if (typeof options.final === "function") this._final = options.final;
+    if (typeof options.write === "function") own(this, "_write", options.write);
+    if (typeof options.final === "function") own(this, "_final", options.final);
   }
 }
 for (const k of ["write", "end", "_finish", "cork", "uncork", "setDefaultEncoding", "_write"]) {
@@ -275,8 +281,8 @@ for (const k of ["write", "end", "_finish", "cork", "uncork", "setDefaultEncodin
 export class Transform extends Duplex {
   constructor(options = {}) {
     super(options);
-    if (typeof options.transform === "function") this._transform = options.transform;
-    if (typeof options.flush === "function") this._flush = options.flush;
+    if (typeof options.transform === "function") own(this, "_transform", options.transform);
+    if (typeof options.flush === "function") own(this, "_flush", options.flush);
   }
   _transform(chunk, encoding, cb) {
     cb(null, chunk);

@@ -122,8 +122,13 @@ export function format(...args) {
             }
             break;
           case "o":
+            // showHidden, as Node's %o: an array shows its length
+            rep = Array.isArray(a)
+              ? `[ ${[...a.map((x) => inspect(x, { depth: 4 })), `[length]: ${a.length}`].join(", ")} ]`
+              : inspect(a, { depth: 4 });
+            break;
           case "O":
-            rep = inspect(a, { depth: c === "o" ? 4 : 2 });
+            rep = inspect(a, { depth: 2 });
             break;
           case "c":
             rep = "";
