@@ -293,10 +293,9 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 	 * reach a shared context's global (isolation = page). */
 	const char        *args[] = { entry, ESBUILD_COMMON, "--minify",
 		       "--banner:js=\"use strict\";",
-		       "--alias:util=./node-shims/util.js",
-		       "--alias:crypto=./node-shims/empty.js",
-		       "--alias:stream=./node-shims/stream.js",
-		       "--define:Buffer=__ssrd_Buffer", NULL };
+		       "--alias:util=./node/util.js",
+		       "--alias:crypto=./node/crypto.js",
+		       "--alias:stream=./node/stream.js", NULL };
 	struct esbuild_job job    = { runtime, esbuild, args, NULL };
 	return ssrd__bundle_esbuild_layer(
 	    manifest, "base", outfile, &job, out, errbuf, errlen);

@@ -80,12 +80,14 @@ ssrd__snapshot_get(ssrd_manifest *manifest, const ssrd_bundle *base,
 {
 	char outfile[PATH_MAX + 32];
 	snprintf(outfile, sizeof(outfile), "%s/base.snapshot", base->map_dir);
-	/* A blob is only good for the V8 that wrote it. */
-	const char *parts[]
-	    = { "snapshot:base", ssrd__engine_v8_version(), SNAPSHOT_FLAGS };
+	/* A blob is only good for the V8 that wrote it, and for the natives
+	 * it maps by position (a blob from a binary with other natives
+	 * crashes the isolate made from it). */
+	const char *parts[] = { "snapshot:base", ssrd__engine_v8_version(),
+		SNAPSHOT_FLAGS, ssrd__engine_natives_id() };
 	struct maker    mk = { base, program };
 	ssrd_layer_spec spec
-	    = { "snapshot:base", outfile, 0, ssrd__layer_key(parts, 3),
+	    = { "snapshot:base", outfile, 0, ssrd__layer_key(parts, 4),
 		      manifest, snapshot_build, &mk, "ssrd-snapshot-make" };
 	return ssrd__layer_get(&spec, out, errbuf, errlen);
 }

@@ -12,7 +12,7 @@ say() { printf '[deps] %s\n' "$*"; }
 apt_packages=(
   build-essential cmake pkg-config
   libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
-  libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3
+  libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 libssl-dev
 )
 # What only the test suite needs (tools/test.sh asks with --tests): clang for the libFuzzer
 # targets, nginx to put in front, Chromium to load pages and watch them hydrate.

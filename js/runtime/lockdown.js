@@ -36,7 +36,10 @@ const { ownKeys } = Reflect;
 const hasOwn = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 const isView = ArrayBuffer.isView;
 
-const TAMED = new Set(["constructor", "toString", "toLocaleString", "valueOf", "name", "message", "toJSON"]);
+// (and the hooks a Node stream's subclass or options may set on an instance:
+// node:stream's prototypes are the base's, so frozen)
+const TAMED = new Set(["constructor", "toString", "toLocaleString", "valueOf", "name", "message", "toJSON",
+  "_read", "_write", "_writev", "_final", "_transform", "_flush", "_destroy"]);
 
 // Prototypes whose constructor V8 guards with a "species protector": made an
 // accessor, it turns the fast paths of every array map/filter/slice (or

@@ -1,8 +1,27 @@
-// polyfills.js: the web APIs React's server build expects and bare V8 lacks.
+// polyfills.js: the web APIs React's server build and pages expect and bare
+// V8 lacks (the WinterTC Minimum Common API, README "Web APIs"), and the
+// part of Node's globals server libraries use.
 //
 // Everything that touches bytes or time is native (globalThis.__ssrd_native,
-// installed by src/engine/v8_shim.cc); this file only gives it the shape the
-// web platform specifies. It runs first in every context, before React.
+// installed by src/engine/v8_shim.cc); the JS only gives it the shape the
+// web platform specifies. Console, timers, MessageChannel, performance and
+// ReadableStream are here; each other API is a module of web/ with one job.
+// It runs first in every context, before React. Nothing here reads the
+// clock or randomness as it loads: the base's snapshot must not depend on
+// when it was made.
+import "./web/es2023.js";
+import "./web/dom-exception.js";
+import "./web/url.js";
+import "./web/encoding.js";
+import "./web/base64.js";
+import "./web/events.js";
+import "./web/clone.js";
+import "./web/crypto.js";
+import "./web/buffer.js";
+import "./web/blob.js";
+import "./web/fetch.js";
+import { runTicks } from "./web/process.js";
+import { alsState } from "./web/als.js";
 
 const native = globalThis.__ssrd_native;
 
@@ -60,7 +79,7 @@ consoleObject.assert = (cond, ...args) => {
 globalThis.console = consoleObject;
 
 // ---- timers: callbacks live here, the schedule lives in C (the worker's loop) ----
-const timers = new Map(); // id -> { fn, args, interval, render }
+const timers = new Map(); // id -> { fn, args, interval, render, stores, immediate }
 const byRender = new Map(); // render id -> Set of its timers' ids
 let nextTimerId = 1;
 
@@ -73,7 +92,9 @@ function startTimer(fn, delay, args, repeat) {
   if (nextTimerId > 0x7fffffff) nextTimerId = 1;
   const ms = Math.max(0, Number(delay) || 0);
   const render = native.renderId();
-  timers.set(id, { fn, args, interval: repeat ? ms : -1, render });
+  // the AsyncLocalStorage stores it was set under, once any exists
+  const stores = alsState.used ? native.alsStores() : undefined;
+  timers.set(id, { fn, args, interval: repeat ? ms : -1, render, stores, immediate: false });
   if (render !== 0) {
     let ids = byRender.get(render);
     if (ids === undefined) byRender.set(render, (ids = new Set()));
@@ -85,6 +106,7 @@ function startTimer(fn, delay, args, repeat) {
 
 function forget(id, t) {
   timers.delete(id);
+  if (t.immediate) immediates.delete(id);
   const ids = t.render !== 0 ? byRender.get(t.render) : undefined;
   if (ids !== undefined) {
     ids.delete(id);
@@ -99,13 +121,38 @@ function clearTimer(id) {
   native.timerStop(id);
 }
 
+// setImmediate: a 0 ms timer that runs before any other timer that fires
+// after it was set (Node's check phase comes before the next timers), so
+// setTimeout(a, 0); setImmediate(b) runs b, then a, as Node does in a
+// callback. immediates holds their ids in the order they were set.
+const immediates = new Set();
+
+function runImmediates() {
+  for (const id of [...immediates]) {
+    const t = timers.get(id);
+    forget(id, t);
+    native.timerStop(id);
+    try {
+      native.runAs(t.render, t.fn, t.args, t.stores);
+      runTicks();
+    } catch (e) {
+      native.log(LEVEL.error, "uncaught exception in setImmediate: " + formatValue(e, 0));
+    }
+  }
+}
+
 // ssrd's loop calls this with each due timer's id.
 function fireTimer(id) {
   const t = timers.get(id);
   if (t === undefined) return;
+  if (immediates.size > 0) {
+    if (t.immediate) return runImmediates();
+    runImmediates();
+  }
   if (t.interval >= 0) native.timerStart(id, t.interval);
   else forget(id, t);
-  native.runAs(t.render, t.fn, t.args);
+  native.runAs(t.render, t.fn, t.args, t.stores);
+  runTicks();
 }
 
 // A render has ended: the timers it left (an interval, a timeout not yet due)
@@ -117,6 +164,7 @@ function endRenderTimers(render) {
   byRender.delete(render);
   for (const id of ids) {
     timers.delete(id);
+    immediates.delete(id);
     native.timerStop(id);
   }
   return ids.size;
@@ -130,14 +178,13 @@ globalThis.setTimeout = (fn, delay, ...args) => startTimer(fn, delay, args, fals
 globalThis.setInterval = (fn, delay, ...args) => startTimer(fn, delay, args, true);
 globalThis.clearTimeout = clearTimer;
 globalThis.clearInterval = clearTimer;
-globalThis.setImmediate = (fn, ...args) => startTimer(fn, 0, args, false);
+globalThis.setImmediate = (fn, ...args) => {
+  const id = startTimer(fn, 0, args, false);
+  timers.get(id).immediate = true;
+  immediates.add(id);
+  return id;
+};
 globalThis.clearImmediate = clearTimer;
-
-if (typeof globalThis.queueMicrotask !== "function") {
-  globalThis.queueMicrotask = (fn) => {
-    Promise.resolve().then(fn);
-  };
-}
 
 // ---- MessageChannel: each message is a task of its own, as in browsers ----
 class MessagePort {
@@ -170,99 +217,6 @@ globalThis.performance = {
   timeOrigin: Date.now() - native.now(),
   mark() {},
   measure() {},
-};
-
-// ---- TextEncoder / TextDecoder: UTF-8 only, encoded and decoded in C ----
-globalThis.TextEncoder = class TextEncoder {
-  get encoding() {
-    return "utf-8";
-  }
-  encode(input = "") {
-    const s = String(input);
-    // React encodes many short pieces (tags, attributes, text): for those a
-    // loop here is several times faster than a call into C, whose backing
-    // store costs more than the copy (measured: a 240-row page streamed in
-    // 4.1 ms with every piece encoded in C). Long strings go to C.
-    if (s.length > 256) return native.utf8Encode(s);
-    const n = s.length;
-    let bytes = n;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        bytes = -1;
-        break;
-      }
-    }
-    if (bytes < 0) return native.utf8Encode(s);
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
-  encodeInto(input, dest) {
-    const [read, written] = native.utf8EncodeInto(String(input), dest);
-    return { read, written };
-  }
-};
-
-globalThis.TextDecoder = class TextDecoder {
-  constructor(label = "utf-8", options = {}) {
-    const l = String(label).trim().toLowerCase();
-    if (l !== "utf-8" && l !== "utf8" && l !== "unicode-1-1-utf-8") {
-      throw new RangeError(`TextDecoder: encoding "${label}" is not supported (only utf-8)`);
-    }
-    if (options.fatal) throw new RangeError("TextDecoder: fatal mode is not supported");
-    this.ignoreBOM = Boolean(options.ignoreBOM);
-  }
-  get encoding() {
-    return "utf-8";
-  }
-  decode(input, options) {
-    if (options && options.stream) throw new RangeError("TextDecoder: stream mode is not supported");
-    const s = native.utf8Decode(input);
-    return !this.ignoreBOM && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
-  }
-};
-
-// ---- process.env.NODE_ENV: libraries branch on it ----
-if (typeof globalThis.process === "undefined") globalThis.process = { env: { NODE_ENV: "production" } };
-
-// ---- AbortController / AbortSignal: how ssrd stops a render React is streaming ----
-class AbortSignal {
-  constructor() {
-    this.aborted = false;
-    this.reason = undefined;
-    this.onabort = null;
-    this._listeners = [];
-  }
-  addEventListener(type, fn) {
-    if (type === "abort" && typeof fn === "function") this._listeners.push(fn);
-  }
-  removeEventListener(type, fn) {
-    if (type === "abort") this._listeners = this._listeners.filter((f) => f !== fn);
-  }
-  throwIfAborted() {
-    if (this.aborted) throw this.reason;
-  }
-  static abort(reason) {
-    const c = new AbortController();
-    c.abort(reason);
-    return c.signal;
-  }
-}
-globalThis.AbortSignal = AbortSignal;
-globalThis.AbortController = class AbortController {
-  constructor() {
-    this.signal = new AbortSignal();
-  }
-  abort(reason = new Error("This operation was aborted")) {
-    const s = this.signal;
-    if (s.aborted) return;
-    s.aborted = true;
-    s.reason = reason;
-    const event = { type: "abort", target: s };
-    if (typeof s.onabort === "function") s.onabort(event);
-    for (const fn of s._listeners.slice()) fn(event);
-  }
 };
 
 // ---- ReadableStream: the part of WHATWG streams renderToReadableStream uses ----
@@ -452,20 +406,6 @@ globalThis.ReadableStream = class ReadableStream {
   }
 };
 
-// ---- the one piece of Node's Buffer React's "bun" build uses (esbuild
-// --define maps Buffer to this in the base, so pages see no Buffer) ----
-globalThis.__ssrd_Buffer = {
-  byteLength(s) {
-    let n = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) n += 1;
-      else if (c < 0x800) n += 2;
-      else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-        n += 4;
-        i++;
-      } else n += 3;
-    }
-    return n;
-  },
-};
+// core-js keeps its shared state in a global; its modules hold the object
+// itself, so the global goes: pages that bundle their own core-js get their own.
+delete globalThis["__core-js_shared__"];

@@ -120,6 +120,12 @@ int ssrd__engine_init(const char *v8_flags, size_t page_cache_bytes);
  * thread. */
 const char *ssrd__engine_v8_version(void);
 
+/* The names of the natives every context gets, comma-separated: a snapshot
+ * blob maps them by position, so it is only good for a binary with the same
+ * list (part of the snapshot's cache key). Static storage; any thread once
+ * ssrd__engine_init() has run. */
+const char *ssrd__engine_natives_id(void);
+
 /* Sizes of an isolate's heap (0 means V8's default), and where it starts from.
  */
 typedef struct ssrd_isolate_opts {

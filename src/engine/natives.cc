@@ -1,8 +1,10 @@
 // natives.cc: the functions behind globalThis.__ssrd_native, which the JS
-// polyfills (js/runtime/polyfills.js) give the web's shape: console, timers,
-// the clock and UTF-8.
+// polyfills (js/runtime/polyfills.js, js/runtime/web/) give the web's shape:
+// console, timers, the clock and UTF-8 here; random bytes, digests,
+// structuredClone and AsyncLocalStorage's frame in natives_web.cc.
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -12,6 +14,7 @@ extern "C" {
 #include "../utf8.h"
 }
 
+#include "natives_web.h"
 #include "shim.h"
 
 struct timespec ssrd_time_origin;
@@ -40,15 +43,14 @@ throw_type_error(v8::Isolate *isolate, const char *msg)
 
 // The render the running code belongs to: the continuation-preserved
 // embedder data, which ssrd sets when it starts a render and V8 carries
-// into every promise reaction made under it. 0 outside any render.
+// into every promise reaction made under it (inside an AsyncLocalStorage's
+// run(), a frame that also holds its stores: natives_web.cc). 0 outside any
+// render.
 static uint64_t
 current_render(v8::Isolate *isolate)
 {
-	v8::Local<v8::Value> v = isolate->GetCurrentContext()
-	                             ->GetContinuationPreservedEmbedderData();
-	return v->IsNumber()
-	    ? static_cast<uint64_t>(v.As<v8::Number>()->Value())
-	    : 0;
+	return ssrd_frame_render(isolate,
+	    isolate->GetCurrentContext()->GetContinuationPreservedEmbedderData());
 }
 
 static uint64_t
@@ -98,8 +100,9 @@ native_render_id(const v8::FunctionCallbackInfo<v8::Value> &info)
 	    static_cast<double>(current_render(info.GetIsolate())));
 }
 
-// runAs(renderId, fn, argsArray): calls fn as part of that render (timers
-// use it: a timer's callback belongs to the render that set it).
+// runAs(renderId, fn, argsArray[, stores]): calls fn as part of that render
+// (timers use it: a timer's callback belongs to the render that set it),
+// with the AsyncLocalStorage stores it was set under, if any.
 static void
 native_run_as(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
@@ -124,10 +127,10 @@ native_run_as(const v8::FunctionCallbackInfo<v8::Value> &info)
 	v8::Local<v8::Value> saved
 	    = context->GetContinuationPreservedEmbedderData();
 	uint64_t id = render_arg(isolate, info[0]);
-	context->SetContinuationPreservedEmbedderData(id > 0
-	        ? v8::Local<v8::Value>(
-	            v8::Number::New(isolate, static_cast<double>(id)))
-	        : v8::Local<v8::Value>(v8::Undefined(isolate)));
+	context->SetContinuationPreservedEmbedderData(ssrd_frame_new(isolate,
+	    id,
+	    info.Length() >= 4 ? info[3]
+	                       : v8::Local<v8::Value>(v8::Undefined(isolate))));
 	v8::MaybeLocal<v8::Value> r = info[1].As<v8::Function>()->Call(
 	    context, v8::Undefined(isolate), argc, argv);
 	// A stopped callback leaves its id for ssrd__context_last_render(): the
@@ -490,6 +493,11 @@ static const struct {
 	{ "utf8EncodeInto", native_utf8_encode_into },
 	{ "utf8Decode", native_utf8_decode },
 	{ "setHooks", native_set_hooks },
+	{ "randomFill", ssrd_native_random_fill },
+	{ "digest", ssrd_native_digest },
+	{ "clone", ssrd_native_clone },
+	{ "alsStores", ssrd_native_als_stores },
+	{ "alsRun", ssrd_native_als_run },
 };
 #define NNATIVES (sizeof(natives) / sizeof(natives[0]))
 
@@ -510,9 +518,23 @@ ssrd_global_template(v8::Isolate *isolate)
 	return global;
 }
 
+static char natives_id[512];
+
+extern "C" const char *
+ssrd__engine_natives_id(void)
+{
+	return natives_id;
+}
+
 void
 ssrd_natives_init(void)
 {
+	size_t at = 0;
+	for (size_t i = 0; i < NNATIVES && at < sizeof(natives_id); i++) {
+		int n = snprintf(natives_id + at, sizeof(natives_id) - at,
+		    "%s%s", i > 0 ? "," : "", natives[i].name);
+		at += n > 0 ? static_cast<size_t>(n) : 0;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ssrd_time_origin);
 	for (size_t i = 0; i < NNATIVES; i++) {
 		ssrd_external_refs[i]

@@ -25,6 +25,7 @@ extern "C" {
 }
 
 #include "platform.h"
+#include "natives_web.h"
 #include "shim.h"
 
 static std::unique_ptr<SsrdPlatform> platform;
@@ -836,11 +837,8 @@ extern "C" uint64_t
 ssrd__context_last_render(ssrd_context *ctx)
 {
 	SSRD_ENTER(ctx);
-	v8::Local<v8::Value> v
-	    = context->GetContinuationPreservedEmbedderData();
-	return v->IsNumber()
-	    ? static_cast<uint64_t>(v.As<v8::Number>()->Value())
-	    : 0;
+	return ssrd_frame_render(
+	    isolate, context->GetContinuationPreservedEmbedderData());
 }
 
 extern "C" int

@@ -1,2 +1,0 @@
-// A Node module React's "bun" server build imports for nothing (crypto).
-export default {};
