@@ -146,7 +146,11 @@ globalThis.require = function require(name) {
   if (name === "ssrd") return modules.ssrd;
   const m = (hooks.sharedModules || modules)[name];
   if (m !== undefined) return m;
-  if (Object.prototype.hasOwnProperty.call(nodeModules, name)) return nodeModules[name];
+  // A built-in as require() gives it in Node: its module.exports (the
+  // default export), e.g. Stream itself with Readable on it, so that
+  // CommonJS packages (`util.inherits(X, require("stream"))`) and ESM
+  // importers (esbuild's interop copies its properties) both see Node's.
+  if (Object.prototype.hasOwnProperty.call(nodeModules, name)) return nodeModules[name].default;
   if (name.startsWith("./") || name.startsWith("../")) {
     if (loading !== null) {
       const abs = normalize(loading.dir + "/" + name);

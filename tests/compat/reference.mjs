@@ -108,7 +108,21 @@ async function main() {
   return html;
 }
 
-main().then(
+// Node exits when its event loop is empty, and some of what a render waits on does not hold
+// the loop (AbortSignal.timeout's timer is unref'd): an interval holds it until the render ends,
+// and one that never ends is a failure, not an empty page with exit 0.
+const keepAlive = setInterval(() => {}, 1000);
+process.on("exit", (code) => {
+  if (code === 0 && !finished) {
+    process.stderr.write("reference: the render never finished\n");
+    process.exitCode = 1;
+  }
+});
+let finished = false;
+main().finally(() => {
+  finished = true;
+  clearInterval(keepAlive);
+}).then(
   // Exits at once: the module hooks' thread and esbuild's service would hold the process a while.
   (html) => process.stdout.write(html, () => process.exit(0)),
   (err) => fail(`render failed: ${err && err.stack ? err.stack : err}`),
