@@ -654,6 +654,11 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 		ssrd__strbuf_json_string(&e, layout, strlen(layout));
 		ssrd__strbuf_puts(&e, ";\n");
 	}
+	/* Each page's modules are evaluated only on its own pages (esbuild
+	 * wraps what require() names to run when first called): a page that
+	 * imports what a browser cannot run (a server-only package) does not
+	 * stop the others hydrating. */
+	ssrd__strbuf_puts(&e, "const pages = {\n");
 	for (size_t i = 0; i < routes->n; i++) {
 		char page[PATH_MAX];
 		if (page_errors != NULL && page_errors[i] != NULL) {
@@ -661,25 +666,18 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 		}
 		snprintf(page, sizeof(page), "%s/%s", site_root,
 		    routes->v[i].page_key);
-		ssrd__strbuf_printf(&e, "import P%zu from ", i);
-		ssrd__strbuf_json_string(&e, page, strlen(page));
-		ssrd__strbuf_puts(&e, ";\n");
-	}
-	ssrd__strbuf_puts(&e, "const pages = {\n");
-	for (size_t i = 0; i < routes->n; i++) {
-		if (page_errors != NULL && page_errors[i] != NULL) {
-			continue;
-		}
 		ssrd__strbuf_json_string(
 		    &e, routes->v[i].page_key, strlen(routes->v[i].page_key));
-		ssrd__strbuf_printf(&e, ": P%zu,\n", i);
+		ssrd__strbuf_puts(&e, ": () => require(");
+		ssrd__strbuf_json_string(&e, page, strlen(page));
+		ssrd__strbuf_puts(&e, ").default,\n");
 	}
 	/* A page the server could not render (d.fallback) is rendered here
 	 * from scratch; any other is hydrated. */
 	ssrd__strbuf_printf(&e,
 	    "};\n"
 	    "const d = window.__SSRD__;\n"
-	    "const Page = d && pages[d.page];\n"
+	    "const Page = d && pages[d.page] && pages[d.page]();\n"
 	    "if (Page) {\n"
 	    "  const page = jsx(Page, d.props);\n"
 	    "  const tree = %s;\n"
@@ -703,10 +701,10 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	 * esbuild's working directory, the runtime's. The host bridge is
 	 * server-only: client-ssrd.js stands in for it. */
 	/* A Node built-in the browser cannot resolve (a server-only package
-	 * a page imports requires "stream", say) is left to run time, as
-	 * webpack's `resolve.fallback: false` does: the package loads, and
-	 * fails only if called. One that resolves (npm's "events", "buffer")
-	 * is bundled as usual. */
+	 * a page imports requires "stream", say) becomes an empty module, as
+	 * webpack's `resolve.fallback: false` makes it: the package loads, and
+	 * fails only if used. One that resolves (npm's "events", "buffer") is
+	 * bundled as usual. */
 	static const char *const fixed[] = { ESBUILD_COMMON, "--minify",
 		"--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
 		"--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
@@ -725,7 +723,9 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 			}
 		}
 		for (size_t i = 0; rv == SSRD_OK && i < builtins.n; i++) {
-			if (asprintf(&ext[i], "--external:%s", builtins.v[i]) < 0) {
+			if (asprintf(&ext[i], "--alias:%s=./client-empty.js",
+			        builtins.v[i])
+			    < 0) {
 				ext[i] = NULL;
 				rv     = SSRD_ENOMEM;
 			} else {

@@ -214,6 +214,7 @@ hooks.endPage = function (pageKey) {
   }
   pages[pageKey] = Page;
   policies[pageKey] = mod && mod.cache;
+  serverOnly[pageKey] = mod && mod.hydrate === false;
   return "";
 };
 
@@ -221,6 +222,10 @@ hooks.endPage = function (pageKey) {
 // cached) or { ttl, swr } in seconds; "" when it says nothing (the daemon's
 // defaults). As text for C: "off", or "ttl,swr" with -1 for a default.
 const policies = {};
+// Pages that say `export const hydrate = false`: sent without the browser's
+// bundle (what they import need not run in a browser: a server-only package,
+// a renderToString of their own).
+const serverOnly = {};
 hooks.pageCache = function (pageKey) {
   const c = policies[pageKey];
   if (c === false) return "off";
@@ -352,7 +357,8 @@ hooks.streamWith = streamWith;
 hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
   const Page = pages[pageKey];
   if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
-  return (hooks.sharedStreamWith || streamWith)(Number(id), shell.layout, Page, pageKey, path, paramsJson, propsJson, clientUrl);
+  const url = serverOnly[pageKey] ? "" : clientUrl;
+  return (hooks.sharedStreamWith || streamWith)(Number(id), shell.layout, Page, pageKey, path, paramsJson, propsJson, url);
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending

@@ -106,7 +106,10 @@ async function load(route) {
   } catch (e) {
     seen.errors.push(`loading failed: ${String(e.message || e).split("\n")[0]}`);
   }
-  return { page, seen, status, attached };
+  const scripts = status === 200
+    ? await page.$$eval("script[src]", (els) => els.map((e) => e.getAttribute("src")).filter((u) => u.startsWith("/_ssrd/")))
+    : [];
+  return { page, seen, status, attached, scripts };
 }
 
 function verdict(route, r) {
@@ -126,7 +129,12 @@ function verdict(route, r) {
   const missing = seen.failed.filter((f) => / \/_ssrd\//.test(f));
   const problems = [];
   if (r.status !== 200) problems.push(`status ${r.status}`);
-  if (r.status === 200 && !r.attached) problems.push("React never attached to the page (not hydrated in 10 s)");
+  // A route that says `export const hydrate = false` (routes.json: "hydrate": false) must come
+  // without ssrd's bundle, and React must not attach; any other must hydrate.
+  if (route.hydrate === false) {
+    if (r.scripts.length) problems.push(`a server-only page loaded ssrd's bundle: ${r.scripts.join(", ")}`);
+    if (r.attached) problems.push("React attached to a server-only page");
+  } else if (r.status === 200 && !r.attached) problems.push("React never attached to the page (not hydrated in 10 s)");
   for (const e of seen.errors) problems.push(`pageerror: ${e}`);
   for (const e of reactErrors) problems.push(`console: ${e}`);
   for (const e of otherErrors) problems.push(`console error: ${e}`);
@@ -170,7 +178,11 @@ try {
     // the path field names a page that loaded but did not hydrate cleanly: hydrate.sh loads it
     // again with React's development build (a page that did not load has nothing to hydrate)
     const diagnose = r.status === 200 ? route.path : "-";
-    if (problems.length === 0) line(true, route.path, `${what}: 200, hydrated, no React error${propsNote(route)}`);
+    if (problems.length === 0) {
+      line(true, route.path, route.hydrate === false
+        ? `${what}: 200, server-only (export const hydrate = false): no bundle, no React in the page, no error`
+        : `${what}: 200, hydrated, no React error${propsNote(route)}`);
+    }
     else line(false, diagnose, `${what}: ${problems.join("; ")}`);
     if (interaction && interaction.path === route.path) {
       const label = `${site} ${route.path}: after hydration, clicking ${interaction.click} gives ${interaction.expect}${interaction.text ? ` "${interaction.text}"` : ""}`;

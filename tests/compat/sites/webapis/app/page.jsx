@@ -5,6 +5,10 @@
 import { Suspense, use } from "react";
 import { asyncCases, syncCases } from "../components/cases.js";
 
+// Node's globals (process, Buffer, setImmediate) are the server's: this page
+// is rendered on the server only, and sent without the browser's bundle.
+export const hydrate = false;
+
 let pending = null;
 
 function AsyncResults() {

@@ -8,6 +8,10 @@ import createCache from "@emotion/cache";
 import createEmotionServer from "@emotion/server/create-instance";
 import styled from "@emotion/styled";
 
+// Rendered on the server only: what it imports (@emotion/server, its own
+// renderToString) is not for a browser, so ssrd sends it without its bundle.
+export const hydrate = false;
+
 const Mail = styled.table`
   width: 100%;
   max-width: 600px;
