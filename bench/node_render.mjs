@@ -4,6 +4,7 @@
 // Prints one JSON line: median_ms (render + UTF-8 bytes) and render_only_ms.
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
+import { createHash as nodeCreateHash } from "node:crypto";
 
 const [baseJs, shellJs, pageJs, siteRoot, pageKey, path, params, props, iterArg, warmArg] = process.argv.slice(2);
 const iterations = Number(iterArg || 2000);
@@ -15,6 +16,8 @@ const nodeDecoder = new TextDecoder();
 const nodeNow = performance.now.bind(performance);
 const nodeProcess = process;
 const timers = new Map();
+const nodeCrypto = globalThis.crypto;
+const nodeClone = globalThis.structuredClone;
 // The base registers its entry points (render, ...) through setHooks.
 let hooks = null;
 globalThis.__ssrd_native = {
@@ -28,7 +31,14 @@ globalThis.__ssrd_native = {
   utf8Encode: (s) => nodeEncoder.encode(s),
   utf8EncodeInto: (s, u8) => { const r = nodeEncoder.encodeInto(s, u8); return [r.read, r.written]; },
   utf8Decode: (u8) => nodeDecoder.decode(u8),
+  randomFill: (a) => nodeCrypto.getRandomValues(a),
+  digest: (alg, bytes) => new Uint8Array(nodeCreateHash(alg.replace("-", "").toLowerCase()).update(bytes).digest()),
+  clone: (v) => nodeClone(v),
+  alsStores: () => undefined,
+  alsRun: (stores, fn) => fn(),
 };
+// The base defines these globals itself; Node's own are getters it could not replace.
+delete globalThis.crypto;
 const savedConsole = globalThis.console;
 vm.runInThisContext(readFileSync(baseJs, "utf8"), { filename: baseJs });
 vm.runInThisContext(readFileSync(shellJs, "utf8"), { filename: shellJs });
