@@ -19,11 +19,13 @@ export default function Layout({ children }) {
 }
 JS
 printf '.x { color: red }\n' >"$S/app/page.css"
+printf '<svg xmlns="http://www.w3.org/2000/svg"/>' >"$S/app/logo.svg"
 cat >"$S/app/page.jsx" <<'JS'
 import { use } from "react";
 import "./page.css";
 import { Theme } from "./ctx.js";
-export default function Home() { return <p>theme: {use(Theme)}</p>; }
+import logo from "./logo.svg";
+export default function Home() { return <p data-logo={logo}>theme: {use(Theme)}</p>; }
 JS
 cat >"$S/app/fs/page.jsx" <<'JS'
 import { useState } from "react";
@@ -46,7 +48,7 @@ JS
 L() { "$SSRD" render-local "$1" --site "$S" --cache-dir "$WORK/cache" --streaming 0 --hydrate 0; }
 
 expect_exit 0 "the home page renders beside broken routes" -- L /
-check "a context module the layout and the page import is one module" grep -q '<p>theme: <!-- -->from the layout</p>' "$WORK/out"
+check "a context module the layout and the page import is one module" grep -q '>theme: <!-- -->from the layout</p>' "$WORK/out"
 check "and the other routes' build errors are not printed" sh -c "! grep -q 'page_build_failed\|left-pad' '$WORK/err'"
 
 expect_exit 4 "a page importing node:fs does not build" -- L /fs
@@ -76,4 +78,17 @@ bundle=$(grep -o '/_ssrd/client-[0-9a-f]\{16\}\.js' "$WORK/home.html" | head -1)
 check "a page that fails to build leaves hydration on for the others ($bundle)" [ -n "$bundle" ]
 check "the broken routes are logged by the server" grep -q 'event=page_build_failed route=/fs' "$WORK/serve.log"
 check "no client_bundle_failed" sh -c "! grep -q client_bundle_failed '$WORK/serve.log'"
+
+# An imported image is served under its content-named URL, for good; nothing else of the
+# layer directory is, whatever the spelling or depth.
+asset=$(grep -o '/_ssrd/assets/logo\.[A-Z0-9]*\.svg' "$WORK/home.html" | head -1)
+check "the image's URL is in the page ($asset)" [ -n "$asset" ]
+curl -s -D "$WORK/ah" -o "$WORK/asset" "$url$asset"
+check "it is served, immutable" sh -c "grep -q '^HTTP/1.1 200' '$WORK/ah' && grep -qi 'cache-control: public, max-age=31536000, immutable' '$WORK/ah' && grep -q '<svg' '$WORK/asset'"
+for p in ../shell.js ..%2Fshell.js %2e%2e/shell.js .%2e/shell.js ..%5Cshell.js '..\shell.js' \
+  ../../manifest.sqlite ../../../../../../etc/passwd %2e%2e%2f%2e%2e%2fmanifest.sqlite \
+  .hidden logo.svg/ "$(basename "$asset")/../../shell.js" ''; do
+  code=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$url/_ssrd/assets/$p")
+  check "/_ssrd/assets/$p is refused ($code)" [ "$code" = 404 ]
+done
 finish
