@@ -555,6 +555,53 @@ page_imports(const char *meta, const char *site_root, ssrd_names *packages,
 	return rv;
 }
 
+/*
+ * Gets the esbuild layer built by job (its args are filled here) from first,
+ * the nfixed flags of fixed, and one flag per name of extra (may be NULL):
+ * fmt with prefix and the name (two %s). Returns as ssrd__layer_get().
+ */
+static int
+esbuild_layer_with(ssrd_manifest *manifest, const char *name,
+    const char *outfile, struct esbuild_job *job, const char *first,
+    const char *const *fixed, size_t nfixed, const ssrd_names *extra,
+    const char *fmt, const char *prefix, ssrd_bundle *out, char *errbuf,
+    size_t errlen)
+{
+	size_t       nextra = extra != NULL ? extra->n : 0;
+	const char **args   = calloc(nfixed + nextra + 2, sizeof(char *));
+	char       **flags  = calloc(nextra + 1, sizeof(char *));
+	size_t       n      = 0;
+	int          rv = args != NULL && flags != NULL ? SSRD_OK : SSRD_ENOMEM;
+	if (rv == SSRD_OK) {
+		args[n++] = first;
+		for (size_t i = 0; i < nfixed; i++) {
+			args[n++] = fixed[i];
+		}
+	}
+	for (size_t i = 0; rv == SSRD_OK && i < nextra; i++) {
+		if (asprintf(&flags[i], fmt, prefix, extra->v[i]) < 0) {
+			flags[i] = NULL;
+			rv       = SSRD_ENOMEM;
+		} else {
+			args[n++] = flags[i];
+		}
+	}
+	if (rv == SSRD_OK) {
+		job->args = args;
+		rv        = ssrd__bundle_esbuild_layer(
+                    manifest, name, outfile, job, out, errbuf, errlen);
+		job->args = NULL;
+	} else {
+		snprintf(errbuf, errlen, "out of memory");
+	}
+	for (size_t i = 0; flags != NULL && i < nextra; i++) {
+		free(flags[i]);
+	}
+	free(flags);
+	free(args);
+	return rv;
+}
+
 int
 ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_route *route, const ssrd_names *shared,
@@ -578,40 +625,10 @@ ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
 	static const char *const fixed[] = { ESBUILD_SITE,
 		"--packages=external", "--external:./components/*",
 		"--global-name=__ssrd_page" };
-	size_t       nfixed = sizeof(fixed) / sizeof(fixed[0]);
-	size_t       nshared = shared != NULL ? shared->n : 0;
-	const char **args = calloc(nfixed + nshared + 2, sizeof(char *));
-	char       **ext  = calloc(nshared + 1, sizeof(char *));
-	size_t       n    = 0;
-	rv                = args != NULL && ext != NULL ? SSRD_OK : SSRD_ENOMEM;
-	if (rv == SSRD_OK) {
-		args[n++] = route->page_key;
-		for (size_t i = 0; i < nfixed; i++) {
-			args[n++] = fixed[i];
-		}
-	}
-	for (size_t i = 0; rv == SSRD_OK && i < nshared; i++) {
-		if (asprintf(&ext[i], "--external:%s/%s", site_root,
-		        shared->v[i])
-		    < 0) {
-			ext[i] = NULL;
-			rv     = SSRD_ENOMEM;
-		} else {
-			args[n++] = ext[i];
-		}
-	}
-	if (rv == SSRD_OK) {
-		struct esbuild_job job = { site_root, esbuild, args, NULL };
-		rv = ssrd__bundle_esbuild_layer(
-		    manifest, name, outfile, &job, out, errbuf, errlen);
-	} else {
-		snprintf(errbuf, errlen, "out of memory");
-	}
-	for (size_t i = 0; ext != NULL && i < nshared; i++) {
-		free(ext[i]);
-	}
-	free(ext);
-	free(args);
+	struct esbuild_job job = { site_root, esbuild, NULL, NULL };
+	rv = esbuild_layer_with(manifest, name, outfile, &job, route->page_key,
+	    fixed, sizeof(fixed) / sizeof(fixed[0]), shared,
+	    "--external:%s/%s", site_root, out, errbuf, errlen);
 	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
 	if (rv == SSRD_OK
 	    && (rv = page_imports(meta, site_root, packages, errbuf, errlen))
@@ -709,39 +726,12 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 		"--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
 		"--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
 		ESBUILD_ASSETS, "--loader:.css=empty" };
-	size_t     nfixed = sizeof(fixed) / sizeof(fixed[0]);
-	ssrd_names builtins = { 0 };
+	ssrd_names         builtins = { 0 };
+	struct esbuild_job job      = { runtime, esbuild, NULL, NULL };
 	for (int pass = 0; pass < 2; pass++) {
-		const char **args = calloc(nfixed + builtins.n + 2, sizeof(char *));
-		char       **ext  = calloc(builtins.n + 1, sizeof(char *));
-		size_t       n    = 0;
-		rv = args != NULL && ext != NULL ? SSRD_OK : SSRD_ENOMEM;
-		if (rv == SSRD_OK) {
-			args[n++] = entry;
-			for (size_t i = 0; i < nfixed; i++) {
-				args[n++] = fixed[i];
-			}
-		}
-		for (size_t i = 0; rv == SSRD_OK && i < builtins.n; i++) {
-			if (asprintf(&ext[i], "--alias:%s=./client-empty.js",
-			        builtins.v[i])
-			    < 0) {
-				ext[i] = NULL;
-				rv     = SSRD_ENOMEM;
-			} else {
-				args[n++] = ext[i];
-			}
-		}
-		if (rv == SSRD_OK) {
-			struct esbuild_job job = { runtime, esbuild, args, NULL };
-			rv = ssrd__bundle_esbuild_layer(
-			    manifest, name, outfile, &job, out, errbuf, errlen);
-		}
-		for (size_t i = 0; ext != NULL && i < builtins.n; i++) {
-			free(ext[i]);
-		}
-		free(ext);
-		free(args);
+		rv = esbuild_layer_with(manifest, name, outfile, &job, entry,
+		    fixed, sizeof(fixed) / sizeof(fixed[0]), &builtins,
+		    "--alias:%s%s=./client-empty.js", "", out, errbuf, errlen);
 		if (rv != SSRD_EBUILD || pass > 0
 		    || unresolved(errbuf, is_node_builtin, &builtins) == 0) {
 			break;
