@@ -99,11 +99,13 @@ int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
  * SSRD_OK, or SSRD_EBUILD with esbuild's message.
  */
 int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
-    ssrd_manifest *manifest, const char *site_root, ssrd_names *files,
-    char *errbuf, size_t errlen);
+    ssrd_manifest *manifest, const char *site_root,
+    const ssrd_routes *routes, ssrd_names *files, char *errbuf,
+    size_t errlen);
 
 /*
- * Gets a site's shell: its layout, every module under components/, the site
+ * Gets a site's shell: every segment file of routes (layouts, templates,
+ * error, loading and not-found files), every module under components/, the site
  * files of shared, and every package of packages (what the pages import), with React kept external
  * (the base provides it), as <cache_dir>/sites/<hash of root>/shell.js,
  * cached like the base: each package exists once per context, shared by the
@@ -112,7 +114,7 @@ int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
  * SSRD_EBUILD with esbuild's message (file, line, column) in errbuf.
  */
 int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_names *shared,
+    const char *site_root, const ssrd_routes *routes, const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen);
 

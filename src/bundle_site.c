@@ -37,11 +37,12 @@
 	    "--asset-names=assets/[name].[hash]"
 
 /* React stays external in site layers: `require("react")` resolves to the
- * base's copy. */
+ * base's copy; so do ssrd's bridge and its next/navigation. */
 #define ESBUILD_SITE                                                           \
 	ESBUILD_FLAGS, "--platform=node", "--jsx=automatic",                   \
 	    "--external:react", "--external:react/*", "--external:react-dom",  \
-	    "--external:react-dom/*", "--external:ssrd", "--minify-syntax",    \
+	    "--external:react-dom/*", "--external:ssrd",                       \
+	    "--external:next/navigation", "--minify-syntax",                   \
 	    "--minify-whitespace", "--loader:.js=jsx", "--loader:.css=empty",  \
 	    ESBUILD_ASSETS
 
@@ -199,6 +200,43 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* The keys tree.js reads a segment's files by, in ssrd_seg_file's order. */
+static const char *const seg_keys[SSRD_SEGF_COUNT]
+    = { "layout", "template", "error", "loading", "notFound" };
+
+/*
+ * Adds `import * as gN from "<file>"` to imports for every segment file of
+ * routes (layouts, templates, error, loading and not-found files of each
+ * directory of app/), and to segments the entries of the object
+ * tree.js's chainOf() reads: `"app/blog": { layout: gN, ... },`.
+ */
+static void
+segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
+    const char *site_root, const ssrd_routes *routes)
+{
+	size_t count = 0;
+	for (size_t i = 0; routes != NULL && i < routes->nsegments; i++) {
+		const ssrd_segment *g = &routes->segments[i];
+		ssrd__strbuf_json_string(segments, g->dir, strlen(g->dir));
+		ssrd__strbuf_puts(segments, ": {");
+		for (int f = 0; f < SSRD_SEGF_COUNT; f++) {
+			if (g->files[f] == NULL) {
+				continue;
+			}
+			char abs[PATH_MAX * 2];
+			snprintf(abs, sizeof(abs), "%s/%s", site_root,
+			    g->files[f]);
+			ssrd__strbuf_printf(
+			    imports, "import * as g%zu from ", count);
+			ssrd__strbuf_json_string(imports, abs, strlen(abs));
+			ssrd__strbuf_puts(imports, ";\n");
+			ssrd__strbuf_printf(
+			    segments, " %s: g%zu,", seg_keys[f], count++);
+		}
+		ssrd__strbuf_puts(segments, " },\n");
+	}
+}
+
 /*
  * The shell's entry, read by esbuild from stdin so that packages resolve
  * from the site's root as a page's imports do. Packages are imported as the
@@ -206,19 +244,13 @@ cmp_str(const void *a, const void *b)
  * file the layout's imports get, so one instance), all but those in skip.
  */
 static int
-shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *shared,
-    const ssrd_names *packages, const ssrd_names *skip)
+shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
+    const ssrd_names *shared, const ssrd_names *packages,
+    const ssrd_names *skip)
 {
-	ssrd_strbuf registry = { 0 };
+	ssrd_strbuf registry = { 0 }, segments = { 0 };
 	size_t      count    = 0;
-	char        layout[PATH_MAX];
-	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
-	int has_layout = access(layout, R_OK) == 0;
-	if (has_layout) {
-		ssrd__strbuf_puts(e, "import Layout from ");
-		ssrd__strbuf_json_string(e, layout, strlen(layout));
-		ssrd__strbuf_puts(e, ";\n");
-	}
+	segments_import(e, &segments, site_root, routes);
 	import_components(e, &registry, site_root, "components", &count, 0);
 	/* The site files the layout imports that pages import too (app/...):
 	 * the pages take them from here, so that there is one of each. */
@@ -257,17 +289,19 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_names *shared,
 		ssrd__strbuf_printf(&reg, ": p%zu,\n", i);
 	}
 	free(names);
-	ssrd__strbuf_printf(e, "__ssrd_register_shell(%s, {\n%s}, {\n%s});\n",
-	    has_layout ? "Layout" : "null", registry.ptr ? registry.ptr : "",
+	ssrd__strbuf_printf(e, "__ssrd_register_shell({\n%s}, {\n%s}, {\n%s});\n",
+	    segments.ptr ? segments.ptr : "", registry.ptr ? registry.ptr : "",
 	    reg.ptr ? reg.ptr : "");
 	ssrd__strbuf_free(&reg);
+	ssrd__strbuf_free(&segments);
 	ssrd__strbuf_free(&registry);
 	return ssrd__strbuf_failed(e) ? SSRD_ENOMEM : SSRD_OK;
 }
 
 int
 ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, ssrd_names *files, char *errbuf, size_t errlen)
+    const char *site_root, const ssrd_routes *routes, ssrd_names *files,
+    char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 32], outfile[PATH_MAX + 32];
 	char esbuild[PATH_MAX + 16], name[PATH_MAX + 16], meta[PATH_MAX + 48];
@@ -281,7 +315,7 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 	snprintf(name, sizeof(name), "shell-files:%s", site_root);
 	ssrd_names  none = { 0 };
 	ssrd_strbuf e    = { 0 };
-	rv               = shell_entry(&e, site_root, NULL, &none, &none);
+	rv = shell_entry(&e, site_root, routes, NULL, &none, &none);
 	if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 		    strerror(errno));
@@ -355,7 +389,7 @@ unresolved(const char *msg, int (*wanted)(const char *name), ssrd_names *skip)
 
 int
 ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_names *shared,
+    const char *site_root, const ssrd_routes *routes, const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen)
 {
@@ -380,7 +414,7 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd_names skip = { 0 };
 	for (int pass = 0; pass < 2; pass++) {
 		ssrd_strbuf e = { 0 };
-		rv = shell_entry(&e, site_root, shared, packages, &skip);
+		rv = shell_entry(&e, site_root, routes, shared, packages, &skip);
 		if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 			    strerror(errno));
@@ -508,7 +542,8 @@ is_base_module(const char *name)
 	return strcmp(name, "react") == 0 || strncmp(name, "react/", 6) == 0
 	    || strcmp(name, "react-dom") == 0
 	    || strncmp(name, "react-dom/", 10) == 0
-	    || strcmp(name, "ssrd") == 0;
+	    || strcmp(name, "ssrd") == 0
+	    || strcmp(name, "next/navigation") == 0;
 }
 
 /*
@@ -645,8 +680,7 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
-	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], layout[PATH_MAX];
-	char runtime[PATH_MAX + 16];
+	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], runtime[PATH_MAX + 16];
 	int  rv = site_dir(cfg, site_root, dir, sizeof(dir), errbuf, errlen);
 	if (rv != SSRD_OK) {
 		return rv;
@@ -657,20 +691,17 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	snprintf(outfile, sizeof(outfile), "%s/client.js", dir);
 	snprintf(name, sizeof(name), "client:%s", site_root);
 
-	/* The browser's copy of the site: React, the layout and every page
-	 * that built for the server, hydrating the document the server sent
-	 * with the props it embedded (window.__SSRD__, see base.js). */
-	ssrd_strbuf e = { 0 };
-	ssrd__strbuf_puts(&e,
-	    "import { createRoot, hydrateRoot } from \"react-dom/client\";\n"
-	    "import { jsx } from \"react/jsx-runtime\";\n");
-	snprintf(layout, sizeof(layout), "%s/app/layout.jsx", site_root);
-	int has_layout = access(layout, R_OK) == 0;
-	if (has_layout) {
-		ssrd__strbuf_puts(&e, "import Layout from ");
-		ssrd__strbuf_json_string(&e, layout, strlen(layout));
-		ssrd__strbuf_puts(&e, ";\n");
-	}
+	/* The browser's copy of the site: React, every segment's files and
+	 * every page that built for the server; client-main.js builds the
+	 * server's tree from what it embedded (window.__SSRD__, see base.js)
+	 * and hydrates the document with it. */
+	ssrd_strbuf e = { 0 }, segments = { 0 };
+	char        start[PATH_MAX + 32];
+	snprintf(start, sizeof(start), "%s/client-main.js", runtime);
+	ssrd__strbuf_puts(&e, "import { start } from ");
+	ssrd__strbuf_json_string(&e, start, strlen(start));
+	ssrd__strbuf_puts(&e, ";\n");
+	segments_import(&e, &segments, site_root, routes);
 	/* Each page's modules are evaluated only on its own pages (esbuild
 	 * wraps what require() names to run when first called): a page that
 	 * imports what a browser cannot run (a server-only package) does not
@@ -689,20 +720,9 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 		ssrd__strbuf_json_string(&e, page, strlen(page));
 		ssrd__strbuf_puts(&e, ").default,\n");
 	}
-	/* A page the server could not render (d.fallback) is rendered here
-	 * from scratch; any other is hydrated. */
-	ssrd__strbuf_printf(&e,
-	    "};\n"
-	    "const d = window.__SSRD__;\n"
-	    "const Page = d && pages[d.page] && pages[d.page]();\n"
-	    "if (Page) {\n"
-	    "  const page = jsx(Page, d.props);\n"
-	    "  const tree = %s;\n"
-	    "  if (d.fallback) createRoot(document).render(tree);\n"
-	    "  else hydrateRoot(document, tree);\n"
-	    "}\n",
-	    has_layout ? "jsx(Layout, { path: d.path, children: page })"
-	               : "page");
+	ssrd__strbuf_printf(&e, "};\nstart({\n%s}, pages);\n",
+	    segments.ptr ? segments.ptr : "");
+	ssrd__strbuf_free(&segments);
 	if (ssrd__strbuf_failed(&e)) {
 		ssrd__strbuf_free(&e);
 		return SSRD_ENOMEM;
@@ -725,6 +745,7 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	static const char *const fixed[] = { ESBUILD_COMMON, "--minify",
 		"--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
 		"--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
+		"--alias:next/navigation=./next/navigation.js",
 		ESBUILD_ASSETS, "--loader:.css=empty" };
 	ssrd_names         builtins = { 0 };
 	struct esbuild_job job      = { runtime, esbuild, NULL, NULL };

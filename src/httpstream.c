@@ -502,7 +502,9 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 	pthread_mutex_lock(&s->mu);
 	if (!s->started) {
 		status_line(s, job->status,
-		    job->status == 404 ? "Not Found" : "OK",
+		    job->status == 404       ? "Not Found"
+		        : job->status == 500 ? "Internal Server Error"
+		                             : "OK",
 		    "text/html; charset=utf-8", 1, 0);
 		cache_headers(s, job);
 	}

@@ -439,6 +439,35 @@ cmd_render(struct app *app)
 	return rc;
 }
 
+/* One line of `ssrd routes`: the pattern, the page, and what wraps it from
+ * the root down: "app/layout.tsx > app/blog/layout.tsx", then the nearest
+ * loading, error and not-found files. */
+static void
+print_route(const ssrd_routes *routes, const ssrd_route *r)
+{
+	printf("%-28s %-36s", r->pattern, r->page_key);
+	const char *nearest[SSRD_SEGF_COUNT] = { 0 };
+	int         layouts                  = 0;
+	for (size_t k = 0; k < r->nchain; k++) {
+		const ssrd_segment *g = &routes->segments[r->chain[k]];
+		if (g->files[SSRD_SEGF_LAYOUT] != NULL) {
+			printf("%s%s", layouts++ ? " > " : " layouts: ",
+			    g->files[SSRD_SEGF_LAYOUT]);
+		}
+		for (int f = SSRD_SEGF_TEMPLATE; f < SSRD_SEGF_COUNT; f++) {
+			if (g->files[f] != NULL) {
+				nearest[f] = g->files[f];
+			}
+		}
+	}
+	for (int f = SSRD_SEGF_TEMPLATE; f < SSRD_SEGF_COUNT; f++) {
+		if (nearest[f] != NULL) {
+			printf("; %s: %s", ssrd__seg_file_name(f), nearest[f]);
+		}
+	}
+	putchar('\n');
+}
+
 /* Lists each site's routes; with several sites, under a line naming each. */
 static int
 cmd_routes(struct app *app)
@@ -469,8 +498,11 @@ cmd_routes(struct app *app)
 			    root);
 		}
 		for (size_t i = 0; i < routes.n; i++) {
-			printf("%-28s %s\n", routes.v[i].pattern,
-			    routes.v[i].page_key);
+			print_route(&routes, &routes.v[i]);
+		}
+		for (size_t i = 0; i < routes.nwarnings; i++) {
+			fprintf(stderr, "ssrd: warning: %s\n",
+			    routes.warnings[i]);
 		}
 		ssrd__routes_free(&routes);
 		free(root);

@@ -56,6 +56,13 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		return SSRD_EIO;
 	}
 	int rv = ssrd__routes_scan(site->root, &site->routes, errbuf, errlen);
+	for (size_t i = 0; rv == SSRD_OK && i < site->routes.nwarnings; i++) {
+		char *q = ssrd__log_quote(site->routes.warnings[i],
+		    strlen(site->routes.warnings[i]));
+		ssrd__log(SSRD_LOG_WARN, "app_file_ignored", "root=%s why=%s",
+		    site->root, q ? q : "\"\"");
+		free(q);
+	}
 	if (rv == SSRD_OK && site->routes.n == 0) {
 		snprintf(errbuf, errlen,
 		    "site %s has no pages: add app/page.jsx", site->root);
@@ -73,8 +80,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	size_t      page_bytes = 0, broken = 0;
 	ssrd_names  packages = { 0 }, missing = { 0 }, shared = { 0 };
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_shell_files(
-		    cfg, manifest, site->root, &shared, errbuf, errlen);
+		rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
+		    &site->routes, &shared, errbuf, errlen);
 	}
 	ssrd_names *page_packages
 	    = rv == SSRD_OK ? calloc(site->routes.n, sizeof(ssrd_names)) : NULL;
@@ -99,7 +106,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		}
 	}
 	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_shell(cfg, manifest, site->root, &shared,
+		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
+		    &site->routes, &shared,
 		    &packages, &site->shell, &missing, errbuf, errlen);
 	}
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {

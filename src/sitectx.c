@@ -134,6 +134,15 @@ hook_end(void *arg, uint64_t render, const ssrd_js_error *err)
 }
 
 static void
+hook_status(void *arg, uint64_t render, int code)
+{
+	ssrd_sitectx *sc = arg;
+	if (sc->loop != NULL && sc->loop->status != NULL) {
+		sc->loop->status(sc->loop->arg, render, code);
+	}
+}
+
+static void
 hook_report(void *arg, uint64_t render, const ssrd_js_error *err,
     const char *component_stack)
 {
@@ -285,6 +294,7 @@ ssrd__sitectx_open(ssrd_sitectx *sc, ssrd_isolate *iso, int from_snapshot,
 	ssrd_context_hooks hooks = { .arg = sc,
 		.console                  = hook_console,
 		.chunk                    = hook_chunk,
+		.status                   = hook_status,
 		.end                      = hook_end,
 		.report                   = hook_report,
 		.host_call                = hook_host_call,
@@ -449,7 +459,11 @@ ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		    &job->html, &job->html_len, &err);
 		set_render(sc, 0);
 	}
-	if (job->error_text == NULL && job->err == SSRD_EJS) {
+	if (job->err == SSRD_EJS && err.name != NULL
+	    && strcmp(err.name, "NeedsStream") == 0) {
+		job->err          = SSRD_OK;
+		job->needs_stream = 1;
+	} else if (job->error_text == NULL && job->err == SSRD_EJS) {
 		ssrd__sitectx_job_error(sc, job, &err);
 	} else if (job->error_text == NULL && job->err != SSRD_OK) {
 		job->error_text = strdup(ssrd_strerror(job->err));

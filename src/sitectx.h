@@ -24,6 +24,7 @@ typedef struct ssrd_sitectx_loop {
 	void *arg;
 	void (*chunk)(void *arg, uint64_t render, const char *data, size_t len);
 	void (*end)(void *arg, uint64_t render, const ssrd_js_error *err);
+	void (*status)(void *arg, uint64_t render, int code);
 	void (*report)(void *arg, uint64_t render, const ssrd_js_error *err,
 	    const char *component_stack);
 	/* after the line is logged: the render may keep it */

@@ -664,8 +664,10 @@ render_abort(struct worker *w, struct render *r, int err, const char *why)
 	}
 }
 
-/* A synchronous render (renderToString): one call, under the watchdog. */
-static void
+/* A synchronous render (renderToString): one call, under the watchdog.
+ * Returns 0 when the job is complete, or the render's id when the page
+ * must be streamed instead (job->needs_stream). */
+static uint64_t
 job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
     double timeout)
 {
@@ -674,6 +676,21 @@ job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
 	sc->users++;
 	slice_begin(w, t0 + timeout);
 	ssrd__sitectx_render(sc, job, rid);
+	if (job->needs_stream) {
+		/* renderToString cannot wait or start over: job_start streams
+		 * the page instead, on the same clock and under the same id,
+		 * so that what this attempt started (a fetch, a timer, a
+		 * promise a module keeps) goes on for the streaming one */
+		int how = slice_end(w);
+		if (how == SSRD_OK) {
+			sc->users--; /* job_start takes it again */
+			return rid;
+		}
+		job_stopped(w, job, sc, how, ssrd__now_ms() - t0, timeout);
+		context_release(w, sc);
+		job_complete(w, job);
+		return 0;
+	}
 	/* nothing the page set going outlives its render */
 	if (left_timers(w, sc, rid)) {
 		ssrd__sitectx_end_render(sc, rid);
@@ -704,6 +721,7 @@ job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
 		job->chunk(job, job->html, job->html_len, job->arg);
 	}
 	job_complete(w, job);
+	return 0;
 }
 
 /* Starts a job: synchronously to the end (stream = 0) or as a render in
@@ -740,8 +758,8 @@ job_start(struct worker *w, ssrd_job *job)
 		return;
 	}
 	int stream = job->stream < 0 ? p->opts.stream : job->stream;
-	if (!stream) {
-		job_render_sync(w, job, sc, t0, timeout);
+	uint64_t rid = 0;
+	if (!stream && (rid = job_render_sync(w, job, sc, t0, timeout)) == 0) {
 		return;
 	}
 	struct render *r = calloc(1, sizeof(*r));
@@ -753,7 +771,7 @@ job_start(struct worker *w, ssrd_job *job)
 		job_complete(w, job);
 		return;
 	}
-	r->rid      = ++w->next_rid;
+	r->rid      = rid != 0 ? rid : ++w->next_rid;
 	r->job      = job;
 	r->sc       = sc;
 	r->start_ms = r->last_ms = t0;
@@ -795,6 +813,16 @@ on_chunk(void *arg, uint64_t rid, const char *data, size_t len)
 	}
 	r->last_ms = now;
 	ssrd__strbuf_append(&r->out, data, len);
+}
+
+/* Only before the first chunk: after it the status line may be out. */
+static void
+on_status(void *arg, uint64_t rid, int code)
+{
+	struct render *r = render_find(arg, rid);
+	if (r != NULL && !r->ended && r->out_total == 0) {
+		r->job->status = code;
+	}
 }
 
 static void
@@ -1129,6 +1157,7 @@ worker_boot(struct worker *w)
 	w->loop  = (ssrd_sitectx_loop) { .arg = w,
 		 .chunk                       = on_chunk,
 		 .end                         = on_end,
+		 .status                      = on_status,
 		 .report                      = on_report,
 		 .console                     = on_console,
 		 .host_call                   = on_host_call };

@@ -21,6 +21,9 @@ import ReactDOMServer from "react-dom/server.bun";
 import ReactDOM from "react-dom";
 import compilerRuntime from "react/compiler-runtime";
 import { nodeBuiltins, nodeModules } from "./node/index.js";
+import { awaitable, chainOf, composeTree, isNotFound, notFound } from "./tree.js";
+import * as nextNavigation from "./next/navigation.js";
+import { metadataTags, resolveMetadata, wantsMetadata } from "./metadata.js";
 
 // The host bridge: what config lets pages reach (files under the site's
 // root, named SQLite databases, allowlisted hosts and variables), each call
@@ -60,6 +63,7 @@ const ssrdHost = Object.freeze({
     })),
   env: Object.freeze({ get: (name) => host("env.get", [name]) }),
   log: Object.freeze({ debug: pageLog(0), info: pageLog(1), warn: pageLog(2), error: pageLog(3) }),
+  notFound,
 });
 
 const modules = {
@@ -75,6 +79,8 @@ const modules = {
   "react/compiler-runtime": compilerRuntime,
   "react-dom": ReactDOM,
   "react-dom/client": browserOnly("react-dom/client", ["createRoot", "hydrateRoot"]),
+  // Next.js's own modules pages import most (no `next` package needed)
+  "next/navigation": nextNavigation,
 };
 
 // A module that exists for the browser: importing it on the server works
@@ -177,15 +183,19 @@ class BadPropsError extends Error {
   }
 }
 
-// The site's shell: its layout, its components/ modules keyed
-// "components/Nav.jsx", and the npm packages pages import, by name.
-const shell = { layout: null, modules: {}, packages: {}, registered: false };
-// Page components by page key ("app/products/[id]/page.jsx"), as their deltas are evaluated.
+// The site's shell: its segments (the layout, template, error, loading and
+// not-found modules of each directory of app/ that has any, by directory:
+// "app", "app/blog"), its components/ modules keyed "components/Nav.jsx",
+// and the npm packages pages import, by name.
+const shell = { segments: {}, modules: {}, packages: {}, registered: false };
+// Page components by page key ("app/products/[id]/page.jsx"), as their deltas are evaluated,
+// and their modules (what else they export: metadata, generateMetadata).
 const pages = {};
+const pageModules = {};
 
 // Called by the shell bundle when it is evaluated: once per context, so that
 // no later code can put another layout under every page.
-globalThis.__ssrd_register_shell = function (layout, mods, packages) {
+globalThis.__ssrd_register_shell = function (segments, mods, packages) {
   if (shell.registered) throw new Error("ssrd: the site's shell is registered once per context");
   shell.registered = true;
   // A page imports these through esbuild's CommonJS interop (__toESM), which
@@ -193,7 +203,7 @@ globalThis.__ssrd_register_shell = function (layout, mods, packages) {
   for (const m of [...Object.values(mods), ...Object.values(packages)]) {
     if (!m.__esModule) Object.defineProperty(m, "__esModule", { value: true });
   }
-  shell.layout = layout;
+  shell.segments = segments || {};
   shell.modules = mods;
   shell.packages = packages;
 };
@@ -213,6 +223,7 @@ hooks.endPage = function (pageKey) {
     throw new Error(`ssrd: ${pageKey} has no default export to render`);
   }
   pages[pageKey] = Page;
+  pageModules[pageKey] = mod;
   policies[pageKey] = mod && mod.cache;
   serverOnly[pageKey] = mod && mod.hydrate === false;
   return "";
@@ -277,21 +288,106 @@ hooks.warmup = function () {
   return n;
 };
 
-// Renders one page inside the site's layout and returns the whole document.
-// Renders Page inside layout (either may come from another context of this
-// isolate: with isolation = page, the fresh context calls a warm one's copy).
-function renderWith(layout, Page, path, paramsJson, propsJson) {
+// What a page is rendered from: its props (the request's, with params and
+// searchParams as Next.js 15 gives them: awaitable objects) and the route
+// its segments and next/navigation's hooks see.
+function pageInput(path, paramsJson, propsJson) {
   const props = parseObject(propsJson, "props");
-  props.params = parseObject(paramsJson, "route params");
-  const page = jsx(Page, props);
-  return "<!DOCTYPE html>" + renderToString(layout ? jsx(layout, { path, children: page }) : page);
+  const params = parseObject(paramsJson, "route params");
+  const query = props.query && typeof props.query === "object" ? props.query : {};
+  props.params = awaitable(params);
+  props.searchParams = awaitable(query);
+  return { props, route: { path, params, query } };
+}
+
+// A render that threw before its shell: if a segment of the chain catches
+// it (not-found.jsx for notFound(), error.jsx for anything else), the state
+// that renders that segment's file in place of what is below it, and the
+// status; otherwise null (the render fails, as before).
+function caught(segs, error) {
+  const nf = isNotFound(error);
+  for (let i = segs.length - 1; i >= 0; i--) {
+    if (nf && segs[i].notFound) return { notFoundAt: segs[i].dir, status: 404 };
+    if (!nf && segs[i].error) return { errorAt: segs[i].dir, error: clientError(error), status: 500 };
+  }
+  return null;
+}
+
+// The error an error.jsx is shown, as Next.js shows it in production: the
+// message stays in the log (with its stack), the page gets a digest to
+// quote. The same object goes to the browser, which shows the same UI.
+function clientError(error) {
+  const text = String((error && error.stack) || error);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  const e = new Error("An error occurred while rendering this page on the server. The server's log has the details.");
+  e.digest = h.toString(16);
+  return e;
+}
+
+function documentTree(segs, Page, input, state) {
+  return composeTree(segs, jsx(Page, input.props), input.route, state, input.tags);
+}
+
+// The route's metadata tags into input.tags (null without metadata); a
+// promise when a level generates its metadata.
+function withMetadata(segs, pageMod, input) {
+  const levels = [...segs.map((s) => s.layout), pageMod];
+  input.tags = null;
+  if (!wantsMetadata(levels)) return null;
+  const md = resolveMetadata(levels, input.props);
+  if (typeof md.then !== "function") {
+    input.tags = metadataTags(md);
+    return null;
+  }
+  return md.then((m) => {
+    input.tags = metadataTags(m);
+  });
+}
+
+// Renders one page inside its segments and returns the whole document.
+// segs and Page may come from another context of this isolate: with
+// isolation = page, the fresh context calls a warm one's copy. A page that
+// suspends (an async component) or whose render a segment must catch
+// throws NeedsStream: C renders it with the streaming renderer, which can
+// wait and start over (renderToString can do neither).
+function renderWith(segs, Page, pageMod, path, paramsJson, propsJson) {
+  const input = pageInput(path, paramsJson, propsJson);
+  if (withMetadata(segs, pageMod, input) !== null) throw new NeedsStream();
+  let html;
+  try {
+    html = renderToString(documentTree(segs, Page, input, {}));
+  } catch (error) {
+    if (caught(segs, error) === null && !isSuspend(error)) throw error;
+    throw new NeedsStream();
+  }
+  // a boundary React left to the client, where a segment's error file
+  // may have to catch what it threw: the streaming renderer can tell
+  // (elsewhere such a boundary is renderToString's fallback, as in Node)
+  if (html.includes("<!--$!-->") && segs.some((s) => s.error)) throw new NeedsStream();
+  return "<!DOCTYPE html>" + html;
 }
 hooks.renderWith = renderWith;
 
-hooks.render = function (pageKey, path, paramsJson, propsJson) {
+// React's "suspended while responding to synchronous input" (#426) and
+// its Suspense exception: renderToString met an async component.
+const isSuspend = (e) => e instanceof Error && /(?:#426|[Ss]uspen)/.test(e.message);
+class NeedsStream extends Error {
+  constructor() {
+    super("the page suspends: rendered with the streaming renderer");
+    this.name = "NeedsStream";
+  }
+}
+
+function pageOf(pageKey) {
   const Page = pages[pageKey];
   if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
-  return (hooks.sharedRenderWith || renderWith)(shell.layout, Page, path, paramsJson, propsJson);
+  return Page;
+}
+
+hooks.render = function (pageKey, path, paramsJson, propsJson) {
+  const segs = chainOf(shell.segments, pageKey);
+  return (hooks.sharedRenderWith || renderWith)(segs, pageOf(pageKey), pageModules[pageKey], path, paramsJson, propsJson);
 };
 
 // For measurements (bench/render_bench.c --mode js): renders one page n times
@@ -314,16 +410,37 @@ hooks.timeRenders = function (pageKey, path, paramsJson, propsJson, n, w) {
 // retried on the client) go to native.report with the component stack.
 const streaming = new Map();
 
-function streamWith(id, layout, Page, pageKey, path, paramsJson, propsJson, clientUrl) {
-  const props = parseObject(propsJson, "props");
-  props.params = parseObject(paramsJson, "route params");
-  const page = jsx(Page, props);
+// Streams one page. An error before the shell is sent that a segment
+// catches (see caught) starts the render over with that segment's
+// not-found or error file in place, and the status that goes with it;
+// the first attempt's output is never read. After the shell, errors are
+// React's to handle: the boundary is retried in the browser.
+function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl) {
+  const input = pageInput(path, paramsJson, propsJson);
   const controller = new AbortController();
   streaming.set(id, controller);
+  const start = () => attempt(id, segs, Page, pageKey, input, clientUrl, controller, {});
+  const pending = withMetadata(segs, pageMod, input);
+  if (pending === null) start();
+  else {
+    // the head is in the shell: generateMetadata finishes first
+    pending.then(start, (error) => {
+      native.end(id, error);
+      streaming.delete(id);
+    });
+  }
+  return "";
+}
+
+function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state) {
+  let redo = null; // the state to start over with
+  let shellSent = false;
   const options = {
     signal: controller.signal,
     onError(error, info) {
-      native.report(id, error, (info && info.componentStack) || "");
+      const c = !shellSent && state.status === undefined ? caught(segs, error) : null;
+      if (c !== null && redo === null) redo = c;
+      if (c === null || !isNotFound(error)) native.report(id, error, (info && info.componentStack) || "");
     },
   };
   if (clientUrl) {
@@ -331,15 +448,23 @@ function streamWith(id, layout, Page, pageKey, path, paramsJson, propsJson, clie
     // tree. The JSON goes inside a <script>: every "<" is escaped so that no
     // prop can close it ("</script>"), and so are the two line separators
     // JavaScript strings may not hold.
-    const data = JSON.stringify({ page: pageKey, path, props })
+    const data = JSON.stringify({ page: pageKey, path: input.route.path, props: input.props, state: browserState(state), meta: input.tags || undefined })
       .replace(/</g, "\\u003c")
       .replace(/\u2028/g, "\\u2028")
       .replace(/\u2029/g, "\\u2029");
     options.bootstrapScriptContent = `window.__SSRD__=${data};`;
     options.bootstrapScripts = [clientUrl];
   }
-  renderToReadableStream(layout ? jsx(layout, { path, children: page }) : page, options)
+  const again = () => {
+    if (redo === null) return false;
+    native.status(id, redo.status);
+    attempt(id, segs, Page, pageKey, input, clientUrl, controller, redo);
+    return true;
+  };
+  renderToReadableStream(documentTree(segs, Page, input, state), options)
     .then(async (stream) => {
+      if (again()) return stream.cancel();
+      shellSent = true;
       const reader = stream.getReader();
       for (;;) {
         const { value, done } = await reader.read();
@@ -347,18 +472,28 @@ function streamWith(id, layout, Page, pageKey, path, paramsJson, propsJson, clie
         native.emit(id, value);
       }
       native.end(id);
+      streaming.delete(id);
     })
-    .catch((error) => native.end(id, error))
-    .finally(() => streaming.delete(id));
-  return "";
+    .catch((error) => {
+      if (again()) return;
+      native.end(id, error);
+      streaming.delete(id);
+    });
+}
+
+// What the browser needs of a segment shown in error or not found, to
+// build the same tree: plain data.
+function browserState(state) {
+  if (state.errorAt !== undefined) return { errorAt: state.errorAt, digest: state.error.digest, message: state.error.message };
+  if (state.notFoundAt !== undefined) return { notFoundAt: state.notFoundAt };
+  return undefined;
 }
 hooks.streamWith = streamWith;
 
 hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
-  const Page = pages[pageKey];
-  if (Page === undefined) throw new Error(`ssrd: page "${pageKey}" has not been loaded in this context`);
   const url = serverOnly[pageKey] ? "" : clientUrl;
-  return (hooks.sharedStreamWith || streamWith)(Number(id), shell.layout, Page, pageKey, path, paramsJson, propsJson, url);
+  const segs = chainOf(shell.segments, pageKey);
+  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url);
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending

@@ -9,4 +9,6 @@ export const env = Object.freeze({ get: pending });
 export const fetch = pending;
 const quiet = () => {};
 export const log = Object.freeze({ debug: quiet, info: quiet, warn: quiet, error: quiet });
-export default { files, db, env, fetch, log };
+import { notFound as nf } from "./tree.js";
+export default { files, db, env, fetch, log, notFound: nf };
+export { notFound } from "./tree.js";

@@ -89,6 +89,10 @@ typedef struct ssrd_context_hooks {
 	/* A chunk of a streaming render's output (bytes valid during the call).
 	 */
 	void (*chunk)(void *arg, uint64_t render, const char *data, size_t len);
+	/* A streaming render's HTTP status, set before its first chunk (a
+	 * page that called notFound(): 404; one shown in its error file:
+	 * 500). */
+	void (*status)(void *arg, uint64_t render, int code);
 	/* A streaming render ended: completely (err NULL) or with err. */
 	void (*end)(void *arg, uint64_t render, const ssrd_js_error *err);
 	/* React's onError: err failed in a Suspense boundary (retried on the

@@ -181,6 +181,24 @@ native_emit(const v8::FunctionCallbackInfo<v8::Value> &info)
 	    v->ByteLength());
 }
 
+// status(renderId, code): the streaming render's HTTP status, before its
+// first chunk
+static void
+native_status(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	const ssrd_context_hooks *hooks   = native_hooks(info);
+	v8::Isolate              *isolate = info.GetIsolate();
+	if (hooks->status == nullptr || info.Length() < 2
+	    || !info[1]->IsInt32()) {
+		return;
+	}
+	uint64_t id   = own_render_arg(isolate, info[0]);
+	int      code = info[1].As<v8::Int32>()->Value();
+	if (id != 0 && code >= 200 && code <= 599) {
+		hooks->status(hooks->arg, id, code);
+	}
+}
+
 // end(renderId[, error]): the stream finished, or failed with error
 static void
 native_end(const v8::FunctionCallbackInfo<v8::Value> &info)
@@ -484,6 +502,7 @@ static const struct {
 	{ "runAs", native_run_as },
 	{ "emit", native_emit },
 	{ "end", native_end },
+	{ "status", native_status },
 	{ "report", native_report },
 	{ "hostCall", native_host_call },
 	{ "timerStart", native_timer_start },

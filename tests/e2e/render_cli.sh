@@ -52,5 +52,5 @@ stderr_has 'app/page.jsx:2:'
 expect_exit 0 "version" -- "$SSRD" version
 check "version prints ssrd and a number" grep -qE '^ssrd [0-9]+\.[0-9]+\.[0-9]+$' "$WORK/out"
 expect_exit 0 "routes lists the demo's routes" -- "$SSRD" routes
-check "routes shows the dynamic route" grep -qE '^/products/:id +app/products/\[id\]/page.jsx$' "$WORK/out"
+check "routes shows the dynamic route and its layout" grep -qE '^/products/:id +app/products/\[id\]/page.jsx +layouts: app/layout.jsx; not-found: app/not-found.jsx$' "$WORK/out"
 finish

@@ -429,9 +429,14 @@ check_path(const ssrd_http_request *r, const char *uri)
 	/* one route of exactly those segments (one starting with ':' is a
 	 * dynamic one): the URI matches it, its params an object of strings
 	 * (the bytes as decoded: V8 reads ill-formed UTF-8 as U+FFFD) */
+	unsigned char kinds[64];
+	for (size_t i = 0; i < nsegs; i++) {
+		kinds[i] = segs[i][0] == ':' ? SSRD_SEG_DYNAMIC : SSRD_SEG_STATIC;
+	}
 	ssrd_route        route  = { .pattern = "(fuzz)",
 		        .page_key             = "app/page.jsx",
 		        .segs                 = segs,
+		        .kinds                = kinds,
 		        .nsegs                = nsegs };
 	ssrd_routes       routes = { .v = &route, .n = 1 };
 	const ssrd_route *hit    = NULL;

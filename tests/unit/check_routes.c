@@ -552,7 +552,8 @@ static const char *const bad_segment_names[] = {
 	"[a b]",
 	"[a.b]",
 	"[[x]]",
-	"[...slug]",
+	"[....x]",
+	"[[...x]",
 };
 
 START_TEST(test_scan_bad_segment)
@@ -651,6 +652,169 @@ START_TEST(test_free_safe)
 }
 END_TEST
 
+/* Builds a site of files and scans it into *rt. */
+static void
+site_of(const char *const *files, size_t n, ssrd_routes *rt)
+{
+	char site[256];
+	site_new(site, sizeof(site));
+	for (size_t i = 0; i < n; i++) {
+		touch(site, files[i]);
+	}
+	scan_ok(site, rt);
+}
+
+START_TEST(test_groups_and_catch_alls)
+{
+	static const char *const files[] = {
+		"app/layout.tsx",
+		"app/page.tsx",
+		"app/(shop)/layout.jsx",
+		"app/(shop)/cart/page.jsx",
+		"app/docs/[...slug]/page.jsx",
+		"app/docs/[id]/page.jsx",
+		"app/docs/intro/page.jsx",
+		"app/shop/[[...path]]/page.jsx",
+	};
+	ssrd_routes rt;
+	site_of(files, N(files), &rt);
+	expect_match(&rt, "/cart", "/cart", "{}");
+	expect_error(&rt, "/(shop)/cart", SSRD_ENOROUTE);
+	/* static > dynamic > catch-all */
+	expect_match(&rt, "/docs/intro", "/docs/intro", "{}");
+	expect_match(&rt, "/docs/7", "/docs/:id", "{\"id\":\"7\"}");
+	expect_match(&rt, "/docs/a/b%20c", "/docs/:slug+",
+	    "{\"slug\":[\"a\",\"b c\"]}");
+	expect_error(&rt, "/docs", SSRD_ENOROUTE); /* one or more */
+	/* an optional catch-all answers its own URL, without the param */
+	expect_match(&rt, "/shop", "/shop/:path*", "{}");
+	expect_match(&rt, "/shop/x/y/z", "/shop/:path*",
+	    "{\"path\":[\"x\",\"y\",\"z\"]}");
+	/* the group's layout is in /cart's chain, under the root's */
+	const ssrd_route *cart = find_route(&rt, "/cart");
+	ck_assert_ptr_nonnull(cart);
+	ck_assert_uint_eq(cart->nchain, 2);
+	ck_assert_str_eq(rt.segments[cart->chain[0]].files[SSRD_SEGF_LAYOUT],
+	    "app/layout.tsx");
+	ck_assert_str_eq(rt.segments[cart->chain[1]].files[SSRD_SEGF_LAYOUT],
+	    "app/(shop)/layout.jsx");
+	ck_assert_str_eq(rt.segments[cart->chain[1]].dir, "app/(shop)");
+	ck_assert_uint_eq(find_route(&rt, "/docs/intro")->nchain, 1);
+	ssrd__routes_free(&rt);
+}
+END_TEST
+
+START_TEST(test_segment_files)
+{
+	static const char *const files[] = {
+		"app/layout.js",
+		"app/not-found.ts",
+		"app/a/error.tsx",
+		"app/a/loading.jsx",
+		"app/a/template.js",
+		"app/a/b/page.tsx",
+		"app/a/b/not-found.jsx",
+	};
+	ssrd_routes rt;
+	site_of(files, N(files), &rt);
+	const ssrd_route *b = find_route(&rt, "/a/b");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_uint_eq(b->nchain, 3); /* app, app/a, app/a/b */
+	const ssrd_segment *a = &rt.segments[b->chain[1]];
+	ck_assert_str_eq(a->dir, "app/a");
+	ck_assert_str_eq(a->files[SSRD_SEGF_ERROR], "app/a/error.tsx");
+	ck_assert_str_eq(a->files[SSRD_SEGF_LOADING], "app/a/loading.jsx");
+	ck_assert_str_eq(a->files[SSRD_SEGF_TEMPLATE], "app/a/template.js");
+	ck_assert_ptr_null(a->files[SSRD_SEGF_LAYOUT]);
+	ck_assert_str_eq(rt.segments[b->chain[2]].files[SSRD_SEGF_NOT_FOUND],
+	    "app/a/b/not-found.jsx");
+	/* the root's not-found file is the page for paths with no route */
+	const ssrd_route *nf = ssrd__routes_not_found(&rt);
+	ck_assert_ptr_nonnull(nf);
+	ck_assert_str_eq(nf->page_key, "app/not-found.ts");
+	ssrd__routes_free(&rt);
+}
+END_TEST
+
+/* Two pages that answer the same URLs: an error naming both files. */
+static const char *const same_url_sites[][2] = {
+	{ "app/(a)/x/page.jsx", "app/(b)/x/page.jsx" },
+	{ "app/x/[id]/page.jsx", "app/(g)/x/[slug]/page.jsx" },
+	{ "app/docs/page.jsx", "app/docs/[[...p]]/page.jsx" },
+	{ "app/d/[...a]/page.jsx", "app/d/[[...b]]/page.jsx" },
+	{ "app/page.jsx", "app/(home)/page.tsx" },
+};
+
+START_TEST(test_same_url_conflict)
+{
+	char errbuf[512];
+	expect_scan_error(same_url_sites[_i], 2, SSRD_EINVAL, errbuf,
+	    sizeof(errbuf));
+	ck_assert_msg(strstr(errbuf, same_url_sites[_i][0]) != NULL
+	        && strstr(errbuf, same_url_sites[_i][1]) != NULL
+	        && strstr(errbuf, "both answer") != NULL,
+	    "the error does not name both files: %s", errbuf);
+}
+END_TEST
+
+START_TEST(test_catch_all_not_last)
+{
+	static const char *const files[] = { "app/d/[...a]/edit/page.jsx" };
+	char errbuf[512];
+	expect_scan_error(files, 1, SSRD_EINVAL, errbuf, sizeof(errbuf));
+	ck_assert_msg(strstr(errbuf, "app/d/[...a]/edit/page.jsx: a catch-all "
+	                             "segment ([...a]) must be the last")
+	        != NULL,
+	    "%s", errbuf);
+	static const char *const two[] = { "app/x/layout.jsx",
+		"app/x/layout.tsx", "app/x/page.jsx" };
+	expect_scan_error(two, 3, SSRD_EINVAL, errbuf, sizeof(errbuf));
+	ck_assert_msg(strstr(errbuf, "app/x/ has two layout files (layout.jsx "
+	                             "and layout.tsx); keep one")
+	        != NULL,
+	    "%s", errbuf);
+	static const char *const bad[] = { "app/[...1a]/page.jsx" };
+	expect_scan_error(bad, 1, SSRD_EINVAL, errbuf, sizeof(errbuf));
+	ck_assert_msg(strstr(errbuf, "must be an identifier") != NULL, "%s",
+	    errbuf);
+}
+END_TEST
+
+START_TEST(test_lookalike_warnings)
+{
+	static const char *const files[] = {
+		"app/page.jsx",
+		"app/a/Page.jsx",
+		"app/a/layout.mjs",
+		"app/a/layout.css", /* a stylesheet: fine */
+		"app/a/page.test.tsx", /* not a convention: fine */
+		"app/api/route.ts",
+		"app/@modal/page.jsx",
+		"app/(.)photo/page.jsx",
+	};
+	ssrd_routes rt;
+	site_of(files, N(files), &rt);
+	ck_assert_uint_eq(rt.n, 1);
+	static const char *const want[] = {
+		"app/a/Page.jsx: not read as a convention file: ssrd reads "
+		"page.jsx, page.tsx, page.js or page.ts (lower case)",
+		"app/a/layout.mjs: not read as a convention file",
+		"app/api/route.ts: route handlers are not supported",
+		"app/@modal: parallel routes",
+		"app/(.)photo: intercepting routes",
+	};
+	ck_assert_uint_eq(rt.nwarnings, N(want));
+	for (size_t k = 0; k < N(want); k++) {
+		int found = 0;
+		for (size_t i = 0; i < rt.nwarnings; i++) {
+			found |= strstr(rt.warnings[i], want[k]) != NULL;
+		}
+		ck_assert_msg(found, "no warning like \"%s\"", want[k]);
+	}
+	ssrd__routes_free(&rt);
+}
+END_TEST
+
 static Suite *
 routes_suite(void)
 {
@@ -679,6 +843,12 @@ routes_suite(void)
 	tcase_add_test(tc, test_scan_sibling_dynamic_segments);
 	tcase_add_test(tc, test_scan_colon_directory);
 	tcase_add_test(tc, test_free_safe);
+	tcase_add_test(tc, test_groups_and_catch_alls);
+	tcase_add_test(tc, test_segment_files);
+	tcase_add_loop_test(
+	    tc, test_same_url_conflict, 0, (int) N(same_url_sites));
+	tcase_add_test(tc, test_catch_all_not_last);
+	tcase_add_test(tc, test_lookalike_warnings);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# e2e: a site laid out with the App Router's conventions (tests/fixtures/appsite): layouts
+# nested three deep, a route group, catch-alls, template, loading streamed before the page's
+# data, error caught with status 500 while the other routes serve, notFound() giving the
+# segment's not-found page with 404, params and searchParams awaitable, the warnings for
+# files that look like conventions, metadata merged from the root down, and `ssrd routes`
+# showing each route's layout chain.
+# Over HTTP, with the renderer streaming (the default) and with streaming = 0.
+. "$(dirname "$0")/lib.sh"
+S="$WORK/site"
+cp -r "$SRC/tests/fixtures/appsite" "$S"
+
+expect_exit 0 "ssrd routes lists the App Router site" -- "$SSRD" routes --site "$S"
+check "a group shapes layouts, not URLs" grep -q '^/pricing  .*app/(marketing)/pricing/page.tsx .*layouts: app/layout.tsx > app/(marketing)/layout.tsx;' "$WORK/out"
+check "a catch-all is /docs/:slug+" grep -q '^/docs/:slug+ ' "$WORK/out"
+check "an optional catch-all under two layouts" grep -q '^/docs/guide/:rest\* .*layouts: app/layout.tsx > app/docs/layout.jsx > app/docs/guide/layout.jsx' "$WORK/out"
+check "loading, error and not-found files show on their routes" sh -c "grep -q '^/shop .*loading: app/shop/loading.jsx' '$WORK/out' && grep -q '^/fail .*error: app/fail/error.jsx' '$WORK/out' && grep -q '^/items/:id .*not-found: app/items/not-found.jsx' '$WORK/out'"
+check "_private folders are never routes" sh -c "! grep -q _private '$WORK/out'"
+stderr_has "app/misc/Page.jsx: not read as a convention file: ssrd reads page.jsx, page.tsx, page.js or page.ts (lower case)"
+stderr_has "app/misc/layout.mjs: not read as a convention file"
+
+serve() { # serve NAME [options]: starts a daemon on the site, sets url
+  local name=$1
+  shift
+  local port
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  "$SSRD" serve --site "$S" --http "$url" --ipc "ipc://$WORK/$name.sock" --workers 1 --watch-ms 0 \
+    --cache-dir "$WORK/cache" "$@" >"$WORK/$name.log" 2>&1 &
+  pid=$!
+  cleanup_hooks+=("kill $pid 2>/dev/null")
+  for _ in $(seq 1 300); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+}
+get() { # get PATH: body in $WORK/body (without what loads the browser bundle), status in $code
+  code=$(curl -s -o "$WORK/raw" -w '%{http_code}' "$url$1")
+  page_only <"$WORK/raw" >"$WORK/body"
+}
+body_has() { grep -qF -- "$1" "$WORK/body"; }
+
+for streaming in 1 0; do
+  serve "s$streaming" --streaming "$streaming"
+  m="(streaming = $streaming)"
+  get /docs/guide/a/b
+  check "3 nested layouts wrap the page $m" sh -c "[ $code = 200 ] && grep -qF '<header>root layout</header><section data-level=\"docs\"><article data-level=\"guide\"><p>guide <!-- -->a/b</p></article></section>' '$WORK/body'"
+  get /docs/guide
+  check "an optional catch-all with nothing is absent from params $m" body_has 'guide <!-- -->index'
+  get /docs/x/y
+  check "a catch-all's params are an array $m" body_has '<p>doc <!-- -->[&quot;x&quot;,&quot;y&quot;]</p>'
+  get /docs
+  check "a catch-all needs one segment: /docs is not found ($code) $m" [ "$code" = 404 ]
+  check "and gets the root not-found page $m" body_has '<h1>root not found</h1>'
+  get /pricing
+  check "/pricing is the group's page $m" sh -c "[ $code = 200 ] && grep -qF '<div class=\"marketing\"><p>pricing page</p></div>' '$WORK/body'"
+  get "/(marketing)/pricing"
+  check "the group's name is not in the URL ($code) $m" [ "$code" = 404 ]
+  get /tpl
+  check "a template wraps its page $m" body_has '<div class="template"><p>templated</p></div>'
+  get "/params/1/2?q=z"
+  check "params and searchParams can be awaited or read $m" body_has '<p>a=<!-- -->1<!-- --> b=<!-- -->2<!-- --> sync=<!-- -->1<!-- --> q=<!-- -->z</p>'
+  get /fail
+  check "a page that throws gets its segment's error file, status 500 ($code) $m" sh -c "[ $code = 500 ] && grep -qF '<div role=\"alert\">fail segment error: <!-- -->digest</div>' '$WORK/body'"
+  check "inside the root layout $m" body_has '<header>root layout</header>'
+  check "the message stays on the server $m" sh -c "! grep -q 'the fail page broke' '$WORK/body'"
+  check "and is logged with its source-mapped stack $m" grep -q 'the fail page broke.*app/fail/page.jsx:2:' "$WORK/s$streaming.log"
+  get /late
+  check "an async page that rejects, before the shell: 500 and the error file ($code) $m" sh -c "[ $code = 500 ] && grep -qF 'late segment error' '$WORK/body'"
+  get /items/missing
+  check "notFound() gives the segment's not-found page with 404 ($code) $m" sh -c "[ $code = 404 ] && grep -qF '<p>no such item</p>' '$WORK/body' && grep -qF '<header>root layout</header>' '$WORK/body'"
+  get /items/7
+  check "the same route serves other items ($code) $m" sh -c "[ $code = 200 ] && grep -qF 'item <!-- -->7' '$WORK/body'"
+  get /docs/guide
+  check "metadata merged across 3 levels into <head> $m" grep -qF '<head><meta charSet="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>Guide | App</title><meta name="description" content="root description"/><meta name="keywords" content="guide,Docs | App"/><meta name="robots" content="noindex, follow"/><link rel="canonical" href="/docs/guide"/><meta property="og:title" content="Docs OG"/><meta property="og:image" content="/og.png"/><link rel="icon" href="data:,"/></head>' "$WORK/body"
+  get /docs/a
+  check "a title put in the root's template, a default where none $m" sh -c "grep -qF '<title>Docs | App</title>' '$WORK/body' && curl -s '$url/' | grep -qF '<title>App</title>'"
+  get /
+  check "the other routes serve ($code) $m" sh -c "[ $code = 200 ] && grep -qF '<h1>home</h1>' '$WORK/body'"
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+done
+
+# loading.jsx is streamed first: its fallback comes in the shell, ~300 ms before the data.
+serve stream
+python3 - "$url/shop" >"$WORK/chunks" <<'PY'
+import sys, time, urllib.request
+t0 = time.time()
+r = urllib.request.urlopen(sys.argv[1])
+first = r.read1(65536).decode()
+t1 = time.time()
+rest = r.read().decode()
+t2 = time.time()
+print("FIRST", int((t1 - t0) * 1000), "loading the shop" in first, "shop data ready" in first)
+print("REST", int((t2 - t0) * 1000), "shop data ready" in rest)
+PY
+check "the loading fallback comes first, without the data: $(head -1 "$WORK/chunks")" grep -q '^FIRST [0-9]* True False$' "$WORK/chunks"
+check "the data follows: $(tail -1 "$WORK/chunks")" grep -q '^REST [0-9]* True$' "$WORK/chunks"
+# The browser builds the same tree (tree.js): nested layouts, a template, metadata in <head>
+# and a segment shown in its error file all hydrate without a mismatch.
+export SSRD_JS_DIR="$SRC/js"
+for page in /docs/a /pricing /tpl; do
+  node "$SRC/tests/e2e/hydrate.mjs" "$url$page" --load-only >"$WORK/h" 2>&1
+  check "Chromium: $page hydrates without a mismatch or error ($(cut -c1-160 "$WORK/h"))" \
+    sh -c "grep -q '\"status\":200' '$WORK/h' && grep -q '\"mismatch\":\[\]' '$WORK/h' && grep -q '\"errors\":\[\],\"console\":\[\]' '$WORK/h'"
+done
+node "$SRC/tests/e2e/hydrate.mjs" "$url/fail" --wait '[role=alert]' >"$WORK/h" 2>&1
+check "Chromium: the error file the server showed is hydrated as is ($(cut -c1-200 "$WORK/h"))" \
+  sh -c "grep -q '\"status\":500' '$WORK/h' && grep -q 'fail segment error' '$WORK/h' && grep -q '\"title\":\"App\"' '$WORK/h' && grep -q '\"mismatch\":\[\"error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)\"\]' '$WORK/h' && grep -q '\"errors\":\[\"500 [^\"]*/fail\"\],\"console\":\[\"error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)\"\]' '$WORK/h'"
+check "the warnings are logged once at start" sh -c "[ \$(grep -c 'event=app_file_ignored' '$WORK/stream.log') = 2 ]"
+finish
