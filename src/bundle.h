@@ -105,7 +105,9 @@ int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
 
 /*
  * Gets a site's shell: every segment file of routes (layouts, templates,
- * error, loading and not-found files), every module under components/, the site
+ * error, loading and not-found files), every module under components/, the
+ * site's "use client" files (clients, relative paths: the shell tells
+ * base.js which they are), the site
  * files of shared, and every package of packages (what the pages import), with React kept external
  * (the base provides it), as <cache_dir>/sites/<hash of root>/shell.js,
  * cached like the base: each package exists once per context, shared by the
@@ -114,20 +116,23 @@ int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
  * SSRD_EBUILD with esbuild's message (file, line, column) in errbuf.
  */
 int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes, const ssrd_names *shared,
+    const char *site_root, const ssrd_routes *routes,
+    const ssrd_names *clients, const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen);
 
 /*
- * Gets the site's browser bundle (React, the layout and every page of routes
- * whose page_errors entry is NULL (page_errors may be NULL), hydrating the
- * server's document from window.__SSRD__), like the shell: from the cache
- * or built by esbuild. Returns as ssrd__bundle_get_shell().
+ * Gets the site's browser bundle, like the shell: from the cache or built
+ * by esbuild. Without "use client" files (clients NULL or empty): React,
+ * the segment files and every page of routes whose page_errors entry is
+ * NULL (page_errors may be NULL), hydrating the whole document from
+ * window.__SSRD__. With them: React and those files, hydrating each
+ * island the server rendered. Returns as ssrd__bundle_get_shell().
  */
 int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
-    const char *const *page_errors, ssrd_bundle *out, char *errbuf,
-    size_t errlen);
+    const char *const *page_errors, const ssrd_names *clients,
+    ssrd_bundle *out, char *errbuf, size_t errlen);
 
 /*
  * Formats a JS error as "message\n    at fn (file:line:col)…", mapping

@@ -208,11 +208,12 @@ static const char *const seg_keys[SSRD_SEGF_COUNT]
  * Adds `import * as gN from "<file>"` to imports for every segment file of
  * routes (layouts, templates, error, loading and not-found files of each
  * directory of app/), and to segments the entries of the object
- * tree.js's chainOf() reads: `"app/blog": { layout: gN, ... },`.
+ * tree.js's chainOf() reads: `"app/blog": { layout: gN, ... },`; and to
+ * registry (may be NULL) `"app/blog/layout.jsx": gN,` for each file.
  */
 static void
 segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
-    const char *site_root, const ssrd_routes *routes)
+    ssrd_strbuf *registry, const char *site_root, const ssrd_routes *routes)
 {
 	size_t count = 0;
 	for (size_t i = 0; routes != NULL && i < routes->nsegments; i++) {
@@ -230,6 +231,11 @@ segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
 			    imports, "import * as g%zu from ", count);
 			ssrd__strbuf_json_string(imports, abs, strlen(abs));
 			ssrd__strbuf_puts(imports, ";\n");
+			if (registry != NULL) {
+				ssrd__strbuf_json_string(registry, g->files[f],
+				    strlen(g->files[f]));
+				ssrd__strbuf_printf(registry, ": g%zu,\n", count);
+			}
 			ssrd__strbuf_printf(
 			    segments, " %s: g%zu,", seg_keys[f], count++);
 		}
@@ -245,12 +251,12 @@ segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
  */
 static int
 shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
-    const ssrd_names *shared, const ssrd_names *packages,
-    const ssrd_names *skip)
+    const ssrd_names *clients, const ssrd_names *shared,
+    const ssrd_names *packages, const ssrd_names *skip)
 {
 	ssrd_strbuf registry = { 0 }, segments = { 0 };
 	size_t      count    = 0;
-	segments_import(e, &segments, site_root, routes);
+	segments_import(e, &segments, &registry, site_root, routes);
 	import_components(e, &registry, site_root, "components", &count, 0);
 	/* The site files the layout imports that pages import too (app/...):
 	 * the pages take them from here, so that there is one of each. */
@@ -289,9 +295,21 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
 		ssrd__strbuf_printf(&reg, ": p%zu,\n", i);
 	}
 	free(names);
-	ssrd__strbuf_printf(e, "__ssrd_register_shell({\n%s}, {\n%s}, {\n%s});\n",
+	/* The "use client" files, by key: base.js marks what they export as
+	 * client components (islands). */
+	ssrd_strbuf cl = { 0 };
+	ssrd__strbuf_puts(&cl, "[");
+	for (size_t i = 0; clients != NULL && i < clients->n; i++) {
+		ssrd__strbuf_puts(&cl, i ? "," : "");
+		ssrd__strbuf_json_string(
+		    &cl, clients->v[i], strlen(clients->v[i]));
+	}
+	ssrd__strbuf_puts(&cl, "]");
+	ssrd__strbuf_printf(e,
+	    "__ssrd_register_shell({\n%s}, {\n%s}, {\n%s}, %s);\n",
 	    segments.ptr ? segments.ptr : "", registry.ptr ? registry.ptr : "",
-	    reg.ptr ? reg.ptr : "");
+	    reg.ptr ? reg.ptr : "", cl.ptr ? cl.ptr : "[]");
+	ssrd__strbuf_free(&cl);
 	ssrd__strbuf_free(&reg);
 	ssrd__strbuf_free(&segments);
 	ssrd__strbuf_free(&registry);
@@ -315,7 +333,7 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 	snprintf(name, sizeof(name), "shell-files:%s", site_root);
 	ssrd_names  none = { 0 };
 	ssrd_strbuf e    = { 0 };
-	rv = shell_entry(&e, site_root, routes, NULL, &none, &none);
+	rv = shell_entry(&e, site_root, routes, NULL, NULL, &none, &none);
 	if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 		    strerror(errno));
@@ -389,7 +407,8 @@ unresolved(const char *msg, int (*wanted)(const char *name), ssrd_names *skip)
 
 int
 ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes, const ssrd_names *shared,
+    const char *site_root, const ssrd_routes *routes,
+    const ssrd_names *clients, const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen)
 {
@@ -414,7 +433,8 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd_names skip = { 0 };
 	for (int pass = 0; pass < 2; pass++) {
 		ssrd_strbuf e = { 0 };
-		rv = shell_entry(&e, site_root, routes, shared, packages, &skip);
+		rv = shell_entry(
+		    &e, site_root, routes, clients, shared, packages, &skip);
 		if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 			    strerror(errno));
@@ -673,11 +693,71 @@ ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
 	return rv;
 }
 
+/* `"key": () => require("<root>/key"),`: a module evaluated when first
+ * asked for. */
+static void
+lazy_require(ssrd_strbuf *e, const char *site_root, const char *key)
+{
+	char abs[PATH_MAX * 2];
+	snprintf(abs, sizeof(abs), "%s/%s", site_root, key);
+	ssrd__strbuf_json_string(e, key, strlen(key));
+	ssrd__strbuf_puts(e, ": () => require(");
+	ssrd__strbuf_json_string(e, abs, strlen(abs));
+	ssrd__strbuf_puts(e, "),\n");
+}
+
+/* The browser's copy of a site hydrated whole: React, every segment's
+ * files and every page that built for the server; client-main.js builds
+ * the server's tree from what it embedded (window.__SSRD__, see base.js)
+ * and hydrates the document with it. */
+static void
+whole_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
+    const ssrd_routes *routes, const char *const *page_errors)
+{
+	ssrd_strbuf segments = { 0 };
+	char        start[PATH_MAX + 32];
+	snprintf(start, sizeof(start), "%s/client-main.js", runtime);
+	ssrd__strbuf_puts(e, "import { start } from ");
+	ssrd__strbuf_json_string(e, start, strlen(start));
+	ssrd__strbuf_puts(e, ";\n");
+	segments_import(e, &segments, NULL, site_root, routes);
+	/* Each page's modules are evaluated only on its own pages (esbuild
+	 * wraps what require() names to run when first called): a page that
+	 * imports what a browser cannot run (a server-only package) does not
+	 * stop the others hydrating. */
+	ssrd__strbuf_puts(e, "const pages = {\n");
+	for (size_t i = 0; i < routes->n; i++) {
+		if (page_errors == NULL || page_errors[i] == NULL) {
+			lazy_require(e, site_root, routes->v[i].page_key);
+		}
+	}
+	ssrd__strbuf_printf(e, "};\nstart({\n%s}, pages);\n",
+	    segments.ptr ? segments.ptr : "");
+	ssrd__strbuf_free(&segments);
+}
+
+/* The browser's copy of a site with "use client" files: React and those
+ * files alone, each loaded when an island of it is on the page. */
+static void
+islands_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
+    const ssrd_names *clients)
+{
+	char start[PATH_MAX + 32];
+	snprintf(start, sizeof(start), "%s/client-main.js", runtime);
+	ssrd__strbuf_puts(e, "import { startIslands } from ");
+	ssrd__strbuf_json_string(e, start, strlen(start));
+	ssrd__strbuf_puts(e, ";\nstartIslands({\n");
+	for (size_t i = 0; i < clients->n; i++) {
+		lazy_require(e, site_root, clients->v[i]);
+	}
+	ssrd__strbuf_puts(e, "});\n");
+}
+
 int
 ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
-    const char *const *page_errors, ssrd_bundle *out, char *errbuf,
-    size_t errlen)
+    const char *const *page_errors, const ssrd_names *clients,
+    ssrd_bundle *out, char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
 	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], runtime[PATH_MAX + 16];
@@ -691,38 +771,12 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	snprintf(outfile, sizeof(outfile), "%s/client.js", dir);
 	snprintf(name, sizeof(name), "client:%s", site_root);
 
-	/* The browser's copy of the site: React, every segment's files and
-	 * every page that built for the server; client-main.js builds the
-	 * server's tree from what it embedded (window.__SSRD__, see base.js)
-	 * and hydrates the document with it. */
-	ssrd_strbuf e = { 0 }, segments = { 0 };
-	char        start[PATH_MAX + 32];
-	snprintf(start, sizeof(start), "%s/client-main.js", runtime);
-	ssrd__strbuf_puts(&e, "import { start } from ");
-	ssrd__strbuf_json_string(&e, start, strlen(start));
-	ssrd__strbuf_puts(&e, ";\n");
-	segments_import(&e, &segments, site_root, routes);
-	/* Each page's modules are evaluated only on its own pages (esbuild
-	 * wraps what require() names to run when first called): a page that
-	 * imports what a browser cannot run (a server-only package) does not
-	 * stop the others hydrating. */
-	ssrd__strbuf_puts(&e, "const pages = {\n");
-	for (size_t i = 0; i < routes->n; i++) {
-		char page[PATH_MAX];
-		if (page_errors != NULL && page_errors[i] != NULL) {
-			continue;
-		}
-		snprintf(page, sizeof(page), "%s/%s", site_root,
-		    routes->v[i].page_key);
-		ssrd__strbuf_json_string(
-		    &e, routes->v[i].page_key, strlen(routes->v[i].page_key));
-		ssrd__strbuf_puts(&e, ": () => require(");
-		ssrd__strbuf_json_string(&e, page, strlen(page));
-		ssrd__strbuf_puts(&e, ").default,\n");
+	ssrd_strbuf e = { 0 };
+	if (clients != NULL && clients->n > 0) {
+		islands_entry(&e, runtime, site_root, clients);
+	} else {
+		whole_entry(&e, runtime, site_root, routes, page_errors);
 	}
-	ssrd__strbuf_printf(&e, "};\nstart({\n%s}, pages);\n",
-	    segments.ptr ? segments.ptr : "");
-	ssrd__strbuf_free(&segments);
 	if (ssrd__strbuf_failed(&e)) {
 		ssrd__strbuf_free(&e);
 		return SSRD_ENOMEM;

@@ -10,11 +10,43 @@
 
 #include <ssrd/errors.h>
 
+#include "directive.h"
 #include "fsutil.h"
 #include "log.h"
 #include "site.h"
 
 static void site_free(ssrd_site *site);
+
+/* Whether key is one of the site's page files. */
+static int
+is_page(const ssrd_site *site, const char *key)
+{
+	for (size_t i = 0; i < site->routes.n; i++) {
+		if (strcmp(site->routes.v[i].page_key, key) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Finds the site's "use client" files (site->clients). Those the shell
+ * does not hold already (components/ and segment files it does) go into
+ * shared, so that pages take them from the shell: one instance, which
+ * base.js marks as client components. A page file stays its delta's.
+ */
+static int
+client_files(ssrd_site *site, ssrd_names *shared)
+{
+	int rv = ssrd__directive_client_files(site->root, &site->clients);
+	for (size_t i = 0; rv == SSRD_OK && i < site->clients.n; i++) {
+		const char *f = site->clients.v[i];
+		if (strncmp(f, "components/", 11) != 0 && !is_page(site, f)) {
+			rv = ssrd__names_add(shared, f);
+		}
+	}
+	return rv == SSRD_OK ? SSRD_OK : SSRD_ENOMEM;
+}
 
 /* render-local prints its own route's build error, not the others'. */
 static int quiet_pages;
@@ -83,6 +115,9 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
 		    &site->routes, &shared, errbuf, errlen);
 	}
+	if (rv == SSRD_OK) {
+		rv = client_files(site, &shared);
+	}
 	ssrd_names *page_packages
 	    = rv == SSRD_OK ? calloc(site->routes.n, sizeof(ssrd_names)) : NULL;
 	if (rv == SSRD_OK && page_packages == NULL) {
@@ -107,7 +142,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	}
 	if (rv == SSRD_OK) {
 		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
-		    &site->routes, &shared,
+		    &site->routes, &site->clients, &shared,
 		    &packages, &site->shell, &missing, errbuf, errlen);
 	}
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
@@ -158,7 +193,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		char why[8192];
 		if (ssrd__bundle_get_client(cfg, manifest, site->root,
 		        &site->routes, (const char *const *) site->page_errors,
-		        &site->client, why, sizeof(why))
+		        &site->clients, &site->client, why, sizeof(why))
 		    == SSRD_OK) {
 			snprintf(site->client_url, sizeof(site->client_url),
 			    "/_ssrd/client-%016llx.js",
@@ -209,6 +244,7 @@ site_free(ssrd_site *site)
 	ssrd__bundle_clear(&site->shell);
 	ssrd__bundle_clear(&site->client);
 	ssrd__routes_free(&site->routes);
+	ssrd__names_free(&site->clients);
 	free(site->root);
 	free(site->layer_dir);
 	free(site);

@@ -24,6 +24,7 @@ import { nodeBuiltins, nodeModules } from "./node/index.js";
 import { awaitable, chainOf, composeTree, isNotFound, notFound } from "./tree.js";
 import * as nextNavigation from "./next/navigation.js";
 import { metadataTags, resolveMetadata, wantsMetadata } from "./metadata.js";
+import { el, islandRuntime, markClient } from "./islands.js";
 
 // The host bridge: what config lets pages reach (files under the site's
 // root, named SQLite databases, allowlisted hosts and variables), each call
@@ -69,8 +70,9 @@ const ssrdHost = Object.freeze({
 const modules = {
   ssrd: ssrdHost,
   react: React,
-  "react/jsx-runtime": jsxRuntime,
-  "react/jsx-dev-runtime": jsxRuntime,
+  // what sites are compiled against: a client component becomes an island
+  "react/jsx-runtime": islandRuntime(jsxRuntime),
+  "react/jsx-dev-runtime": islandRuntime(jsxRuntime),
   "react-dom/server": ReactDOMServer,
   "react-dom/server.browser": ReactDOMServer,
   "react-dom/server.bun": ReactDOMServer,
@@ -187,7 +189,9 @@ class BadPropsError extends Error {
 // not-found modules of each directory of app/ that has any, by directory:
 // "app", "app/blog"), its components/ modules keyed "components/Nav.jsx",
 // and the npm packages pages import, by name.
-const shell = { segments: {}, modules: {}, packages: {}, registered: false };
+const shell = { segments: {}, modules: {}, packages: {}, registered: false, islands: false };
+// Page files that say "use client": their exports are marked as they load.
+const clientPages = new Set();
 // Page components by page key ("app/products/[id]/page.jsx"), as their deltas are evaluated,
 // and their modules (what else they export: metadata, generateMetadata).
 const pages = {};
@@ -195,7 +199,7 @@ const pageModules = {};
 
 // Called by the shell bundle when it is evaluated: once per context, so that
 // no later code can put another layout under every page.
-globalThis.__ssrd_register_shell = function (segments, mods, packages) {
+globalThis.__ssrd_register_shell = function (segments, mods, packages, clients) {
   if (shell.registered) throw new Error("ssrd: the site's shell is registered once per context");
   shell.registered = true;
   // A page imports these through esbuild's CommonJS interop (__toESM), which
@@ -206,6 +210,12 @@ globalThis.__ssrd_register_shell = function (segments, mods, packages) {
   shell.segments = segments || {};
   shell.modules = mods;
   shell.packages = packages;
+  // a site with "use client" files hydrates islands (islands.js)
+  shell.islands = Array.isArray(clients) && clients.length > 0;
+  for (const key of shell.islands ? clients : []) {
+    if (mods[key] !== undefined) markClient(mods[key], key);
+    else clientPages.add(key);
+  }
 };
 
 // ssrd calls these around evaluating a page delta, which leaves its exports in
@@ -222,6 +232,7 @@ hooks.endPage = function (pageKey) {
   if (typeof Page !== "function" && (typeof Page !== "object" || Page === null)) {
     throw new Error(`ssrd: ${pageKey} has no default export to render`);
   }
+  if (clientPages.has(pageKey)) markClient(mod, pageKey);
   pages[pageKey] = Page;
   pageModules[pageKey] = mod;
   policies[pageKey] = mod && mod.cache;
@@ -326,7 +337,7 @@ function clientError(error) {
 }
 
 function documentTree(segs, Page, input, state) {
-  return composeTree(segs, jsx(Page, input.props), input.route, state, input.tags);
+  return composeTree(segs, el(Page, input.props), input.route, state, input.tags);
 }
 
 // The route's metadata tags into input.tags (null without metadata); a
@@ -415,11 +426,11 @@ const streaming = new Map();
 // not-found or error file in place, and the status that goes with it;
 // the first attempt's output is never read. After the shell, errors are
 // React's to handle: the boundary is retried in the browser.
-function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl) {
+function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl, islands) {
   const input = pageInput(path, paramsJson, propsJson);
   const controller = new AbortController();
   streaming.set(id, controller);
-  const start = () => attempt(id, segs, Page, pageKey, input, clientUrl, controller, {});
+  const start = () => attempt(id, segs, Page, pageKey, input, clientUrl, controller, {}, islands);
   const pending = withMetadata(segs, pageMod, input);
   if (pending === null) start();
   else {
@@ -432,7 +443,7 @@ function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJso
   return "";
 }
 
-function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state) {
+function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state, islands) {
   let redo = null; // the state to start over with
   let shellSent = false;
   const options = {
@@ -448,7 +459,10 @@ function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state) {
     // tree. The JSON goes inside a <script>: every "<" is escaped so that no
     // prop can close it ("</script>"), and so are the two line separators
     // JavaScript strings may not hold.
-    const data = JSON.stringify({ page: pageKey, path: input.route.path, props: input.props, state: browserState(state), meta: input.tags || undefined })
+    // islands: each carries its props; the page needs only the route
+    const data = JSON.stringify(islands
+      ? { islands: true, path: input.route.path, props: { params: input.route.params, query: input.route.query } }
+      : { page: pageKey, path: input.route.path, props: input.props, state: browserState(state), meta: input.tags || undefined })
       .replace(/</g, "\\u003c")
       .replace(/\u2028/g, "\\u2028")
       .replace(/\u2029/g, "\\u2029");
@@ -458,7 +472,7 @@ function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state) {
   const again = () => {
     if (redo === null) return false;
     native.status(id, redo.status);
-    attempt(id, segs, Page, pageKey, input, clientUrl, controller, redo);
+    attempt(id, segs, Page, pageKey, input, clientUrl, controller, redo, islands);
     return true;
   };
   renderToReadableStream(documentTree(segs, Page, input, state), options)
@@ -490,10 +504,20 @@ function browserState(state) {
 }
 hooks.streamWith = streamWith;
 
+// Whether a page hydrated whole would break in the browser: it, or a layout
+// above it, is an async server component, which only the server can render.
+const AsyncFunction = (async () => {}).constructor;
+const isAsync = (f) => f instanceof AsyncFunction || (f != null && f.constructor != null && f.constructor.name === "AsyncFunction");
+function asyncTree(segs, Page) {
+  return isAsync(Page) || segs.some((s) => s.layout && isAsync(s.layout.default));
+}
+
 hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
-  const url = serverOnly[pageKey] ? "" : clientUrl;
   const segs = chainOf(shell.segments, pageKey);
-  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url);
+  // Sent without the browser's bundle: a page that says so, and, in a
+  // site hydrated whole, one the browser could not render.
+  const url = serverOnly[pageKey] || (!shell.islands && asyncTree(segs, pageOf(pageKey))) ? "" : clientUrl;
+  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url, shell.islands);
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending

@@ -5,12 +5,35 @@
 // hydrates the document with it.
 import { createRoot, hydrateRoot } from "react-dom/client";
 import { jsx } from "react/jsx-runtime";
-import { awaitable, chainOf, composeTree } from "./tree.js";
+import { islandProps } from "./islands.js";
+import { awaitable, chainOf, composeTree, RouteContext } from "./tree.js";
+
+// A site with "use client" files: each <ssrd-island> the server rendered is
+// hydrated on its own with the props it carries (islands.js); the rest of
+// the page is the server's HTML, left as it is. clients: a loader per
+// "use client" file, by key.
+export function startIslands(clients) {
+  const d = window.__SSRD__ || {};
+  const p = d.props || {};
+  const route = { path: d.path || window.location.pathname, params: p.params || {}, query: p.query || {} };
+  for (const el of document.querySelectorAll("ssrd-island")) {
+    const id = el.dataset.c || "";
+    const at = id.lastIndexOf("#");
+    const load = clients[id.slice(0, at)];
+    const C = load && load()[id.slice(at + 1)];
+    if (C === undefined) {
+      console.error(`ssrd: no client component ${id} in the browser's bundle`);
+      continue;
+    }
+    hydrateRoot(el, jsx(RouteContext.Provider, { value: route, children: jsx(C, islandProps(el)) }));
+  }
+}
 
 export function start(segments, pages) {
   const d = window.__SSRD__;
   const load = d && pages[d.page];
-  const Page = load && load();
+  const mod = load && load();
+  const Page = mod && mod.default;
   if (!Page) return;
   const params = (d.props && d.props.params) || {};
   const query = (d.props && d.props.query) || {};

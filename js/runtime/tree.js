@@ -8,6 +8,7 @@
 // children is the next segment's layout, or the page.
 import React from "react";
 import { Metadata } from "./metadata.js";
+import { el, reloadReset } from "./islands.js";
 
 const { createElement: h, createContext, Component, Fragment, Suspense, useContext } = React;
 
@@ -58,17 +59,18 @@ export function awaitable(values) {
 export class ErrorBoundary extends Component {
   constructor(props) {
     super(props);
-    this.state = { error: props.initial || null };
-    this.reset = () => this.setState({ error: null });
+    // an error the server showed: a reload is the retry
+    this.state = { error: props.initial || null, fromServer: !!props.initial };
+    this.reset = () => this.setState({ error: null, fromServer: false });
   }
   static getDerivedStateFromError(error) {
-    return { error };
+    return { error, fromServer: false };
   }
   render() {
-    const { error } = this.state;
+    const { error, fromServer } = this.state;
     if (error === null) return this.props.children;
     if (isNotFound(error)) throw error; // for the not-found boundary above
-    return h(this.props.fallback, { error, reset: this.reset });
+    return el(this.props.fallback, { error, reset: fromServer ? reloadReset : this.reset });
   }
 }
 
@@ -83,7 +85,7 @@ export class NotFoundBoundary extends Component {
     return { notFound: true };
   }
   render() {
-    return this.state.notFound ? h(this.props.fallback, {}) : this.props.children;
+    return this.state.notFound ? el(this.props.fallback, {}) : this.props.children;
   }
 }
 
@@ -102,16 +104,16 @@ export function composeTree(segs, page, route, state, tags) {
   for (let i = segs.length - 1; i >= 0; i--) {
     const s = segs[i];
     if (s.notFound) node = h(NotFoundBoundary, { fallback: def(s.notFound), initial: state.notFoundAt === s.dir }, node);
-    if (s.loading) node = h(Suspense, { fallback: h(def(s.loading), {}) }, node);
+    if (s.loading) node = h(Suspense, { fallback: el(def(s.loading), {}) }, node);
     if (s.error) {
       const initial = state.errorAt === s.dir ? state.error : null;
       node = h(ErrorBoundary, { fallback: def(s.error), initial }, node);
     }
-    if (s.template) node = h(def(s.template), { children: node });
+    if (s.template) node = el(def(s.template), { children: node });
     if (i === 0) node = withTags(node);
     if (s.layout) {
       const params = layoutParams(s.dir, route.params);
-      node = h(def(s.layout), { path: route.path, params: awaitable(params), children: node });
+      node = el(def(s.layout), { path: route.path, params: awaitable(params), children: node });
     }
   }
   return h(RouteContext.Provider, { value: route }, node);

@@ -104,5 +104,29 @@ done
 node "$SRC/tests/e2e/hydrate.mjs" "$url/fail" --wait '[role=alert]' >"$WORK/h" 2>&1
 check "Chromium: the error file the server showed is hydrated as is ($(cut -c1-200 "$WORK/h"))" \
   sh -c "grep -q '\"status\":500' '$WORK/h' && grep -q 'fail segment error' '$WORK/h' && grep -q '\"title\":\"App\"' '$WORK/h' && grep -q '\"mismatch\":\[\"error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)\"\]' '$WORK/h' && grep -q '\"errors\":\[\"500 [^\"]*/fail\"\],\"console\":\[\"error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)\"\]' '$WORK/h'"
+# An async page (a server component awaiting its data) with "use client" components inside:
+# each hydrates as an island and counts clicks, one nested in another's server-rendered
+# children too; nothing of the async page is run in the browser.
+get /counter
+check "client components are islands with their props (server HTML)" grep -qF '<ssrd-island data-c="components/Counter.tsx#default" data-p="{&quot;label&quot;:&quot;first&quot;,&quot;start&quot;:0}" style="display:contents"><button class="counter" data-label="first">first<!-- -->: <!-- -->0</button></ssrd-island>' "$WORK/body"
+check "a client component's server children go in its slot, islands again" grep -qF '<ssrd-slot style="display:contents"><p class="stock">stock for <!-- -->x1<!-- -->: 7</p><ssrd-island data-c="components/Counter.tsx#default"' "$WORK/body"
+check "the page sends the route, not its props" grep -qF 'window.__SSRD__={"islands":true,"path":"/counter","props":{"params":{},"query":{}}}' "$WORK/raw"
+node "$SRC/tests/e2e/hydrate.mjs" "$url/counter" --click '[data-label=first]' --click '[data-label=nested]' --click '.panel h2' >"$WORK/h" 2>&1
+check "Chromium: the islands of an async page count clicks, no warning ($(cut -c1-400 "$WORK/h"))" \
+  sh -c "grep -q '\"before\":\"first: 0\",\"after\":\"first: 1\",\"after_two\":\"first: 2\"' '$WORK/h' && grep -q '\"before\":\"nested: 0\",\"after\":\"nested: 1\"' '$WORK/h' && grep -q '\"before\":\"details (open)\",\"after\":\"details (closed)\"' '$WORK/h' && grep -q '\"errors\":\[\],\"console\":\[\]' '$WORK/h' && grep -q '\"mismatch\":\[\]' '$WORK/h'"
+curl -s "$url$(grep -o '/_ssrd/client-[0-9a-f]*\.js' "$WORK/raw" | head -1)" >"$WORK/bundle.js"
+check "the browser's bundle holds the client components, not the async page" sh -c "grep -q 'nested\|data-label' '$WORK/bundle.js' && ! grep -q 'stock for' '$WORK/bundle.js' && ! grep -q 'async page' '$WORK/bundle.js'"
+# A site with no "use client" file is hydrated whole, as a plain React SSR app, except a page
+# the browser could not render: an async page (or layout) is sent without the bundle.
+W="$WORK/whole"
+mkdir -p "$W/app/sync" "$W/app/async"
+printf 'export default function L({ children }) { return <html><body>{children}</body></html>; }\n' >"$W/app/layout.jsx"
+printf 'export default function P() { return <p>sync</p>; }\n' >"$W/app/sync/page.jsx"
+printf 'export default async function P() { await null; return <p>async</p>; }\n' >"$W/app/async/page.jsx"
+S="$W" serve whole
+get /sync
+check "a site without \"use client\": a sync page is hydrated whole" sh -c "grep -q '/_ssrd/client-' '$WORK/raw' && grep -qF '\"page\":\"app/sync/page.jsx\"' '$WORK/raw'"
+get /async
+check "and an async page is sent without the bundle ($code)" sh -c "[ $code = 200 ] && grep -qF '<p>async</p>' '$WORK/raw' && ! grep -q '/_ssrd/client-' '$WORK/raw'"
 check "the warnings are logged once at start" sh -c "[ \$(grep -c 'event=app_file_ignored' '$WORK/stream.log') = 2 ]"
 finish

@@ -4,6 +4,8 @@
 //   node tests/e2e/hydrate.mjs URL [--load-only]   (SSRD_JS_DIR: where js/package.json is)
 // --load-only: no counter to click; the page must load and settle without errors.
 // --wait SELECTOR: no counter either; SELECTOR must appear (its text is reported).
+// --click SELECTOR (one or more): instead of the demo's counter, each SELECTOR is clicked
+// until its text changes, then once more; "clicks" reports each one's texts.
 import { createRequire } from "node:module";
 
 const require = createRequire(`${process.env.SSRD_JS_DIR || new URL("../../js", import.meta.url).pathname}/package.json`);
@@ -12,6 +14,7 @@ const { chromium } = require("playwright-core");
 const url = process.argv[2];
 const loadOnly = process.argv.includes("--load-only");
 const waitFor = process.argv.includes("--wait") ? process.argv[process.argv.indexOf("--wait") + 1] : null;
+const clicks = process.argv.flatMap((a, i) => (a === "--click" ? [process.argv[i + 1]] : []));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -30,6 +33,24 @@ async function run() {
     await page.waitForSelector(waitFor, { timeout: 10000 });
     result.text = await page.textContent(waitFor);
     result.clicks_to_count = true;
+    result.title = await page.title();
+    return;
+  }
+  if (clicks.length > 0) {
+    result.clicks = [];
+    for (const sel of clicks) {
+      const c = { selector: sel, before: await page.textContent(sel) };
+      for (let i = 0; i < 50; i++) {
+        await page.click(sel);
+        c.after = await page.textContent(sel);
+        if (c.after !== c.before) break;
+        await page.waitForTimeout(100);
+      }
+      await page.click(sel);
+      c.after_two = await page.textContent(sel);
+      result.clicks.push(c);
+    }
+    result.clicks_to_count = result.clicks.every((c) => c.after !== c.before);
     result.title = await page.title();
     return;
   }
