@@ -135,6 +135,17 @@ int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     ssrd_bundle *out, char *errbuf, size_t errlen);
 
 /*
+ * The stylesheet esbuild wrote beside layer b (b's path with .css for .js:
+ * the CSS its modules import, global stylesheets and CSS modules alike),
+ * copied into layer_dir/assets/ under a name of its content, as its URL
+ * ("/_ssrd/assets/shell.<hash>.css") into url (len bytes; "" when b
+ * imports no CSS). Returns SSRD_OK, or SSRD_EIO if it cannot be read or
+ * copied.
+ */
+int ssrd__bundle_stylesheet(const ssrd_bundle *b, const char *layer_dir,
+    char *url, size_t len);
+
+/*
  * Formats a JS error as "message\n    at fn (file:line:col)…", mapping
  * each frame that lies in one of the nb bundles back to its source file;
  * paths under display_root are shown relative to it. Returns a malloc'd

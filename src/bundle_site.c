@@ -23,8 +23,10 @@
 
 /* Server layers resolve packages as Node does (their "node" and "main"
  * builds, not the browser's, which touch `document`) and leave Node's
- * built-ins to the base (see js/runtime/node/). CSS has no use on the
- * server. Images and fonts become URLs of content-hashed copies that ssrd
+ * built-ins to the base (see js/runtime/node/). The CSS they import
+ * (global, and .module.css as local names) is written beside each layer,
+ * from the very build that named its classes, and linked from the page
+ * (ssrd__bundle_stylesheet). Images and fonts become URLs of content-hashed copies that ssrd
  * serves from the cache (/_ssrd/assets/); the browser's bundle names them
  * alike, so that hydration sees the same URL. */
 #define ESBUILD_ASSETS                                                         \
@@ -43,8 +45,7 @@
 	    "--external:react", "--external:react/*", "--external:react-dom",  \
 	    "--external:react-dom/*", "--external:ssrd",                       \
 	    "--external:next/navigation", "--minify-syntax",                   \
-	    "--minify-whitespace", "--loader:.js=jsx", "--loader:.css=empty",  \
-	    ESBUILD_ASSETS
+	    "--minify-whitespace", "--loader:.js=jsx", ESBUILD_ASSETS
 
 int
 ssrd__names_add(ssrd_names *s, const char *name)
@@ -751,6 +752,53 @@ islands_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
 		lazy_require(e, site_root, clients->v[i]);
 	}
 	ssrd__strbuf_puts(e, "});\n");
+}
+
+int
+ssrd__bundle_stylesheet(const ssrd_bundle *b, const char *layer_dir,
+    char *url, size_t len)
+{
+	char        css[PATH_MAX + 8];
+	struct stat js_st, css_st;
+	size_t      n = strlen(b->path);
+	url[0]        = '\0';
+	if (n < 3 || strcmp(b->path + n - 3, ".js") != 0) {
+		return SSRD_OK;
+	}
+	snprintf(css, sizeof(css), "%.*s.css", (int) (n - 3), b->path);
+	if (stat(css, &css_st) != 0 || stat(b->path, &js_st) != 0) {
+		return SSRD_OK;
+	}
+	/* esbuild writes both at once; a stylesheet older than its script
+	 * is from an earlier build that imported CSS where this one does
+	 * not */
+	if (css_st.st_mtime + 2 < js_st.st_mtime) {
+		unlink(css);
+		return SSRD_OK;
+	}
+	char  *text = NULL;
+	size_t tlen;
+	if (ssrd__file_read(css, &text, &tlen) != SSRD_OK) {
+		return SSRD_EIO;
+	}
+	/* served with the images and fonts: under a name of its content,
+	 * cached for good (/_ssrd/assets/) */
+	const char *base = strrchr(css, '/') + 1;
+	char        name[128], dst[PATH_MAX + 160];
+	snprintf(name, sizeof(name), "%.*s.%016llx.css",
+	    (int) (strlen(base) - 4 > 40 ? 40 : strlen(base) - 4), base,
+	    (unsigned long long) XXH3_64bits(text, tlen));
+	snprintf(dst, sizeof(dst), "%s/assets", layer_dir);
+	int rv = ssrd__mkdirs(dst);
+	snprintf(dst, sizeof(dst), "%s/assets/%s", layer_dir, name);
+	if (rv == SSRD_OK && access(dst, R_OK) != 0) {
+		rv = ssrd__file_write(dst, text, tlen);
+	}
+	free(text);
+	if (rv == SSRD_OK) {
+		snprintf(url, len, "/_ssrd/assets/%s", name);
+	}
+	return rv == SSRD_OK ? SSRD_OK : SSRD_EIO;
 }
 
 int

@@ -660,6 +660,17 @@ serve_public(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 	}
 }
 
+/* Whether a route of site matches path (canonical). */
+static int
+route_answers(const ssrd_site *site, const char *path)
+{
+	const ssrd_route *route;
+	char             *params = NULL;
+	int rv = ssrd__routes_match(&site->routes, path, &route, &params);
+	free(params);
+	return rv == SSRD_OK;
+}
+
 static void
 serve(ssrd_http *http, nng_aio *aio)
 {
@@ -747,6 +758,17 @@ serve(ssrd_http *http, nng_aio *aio)
 	/* The generation current now serves this request to the end, even if
 	 * a reload swaps in a newer one meanwhile. */
 	ssrd_site *site = ssrd__reloader_site(rq.site);
+	/* A file of public/ at its own path, when no route answers it (as
+	 * Next.js serves public/ at /): from the public threads. */
+	if (ssrd__site_public_file(site, rq.path)
+	    && !route_answers(site, path)) {
+		ssrd__site_unref(site);
+		free(props);
+		free(path);
+		serve_public(http, aio, req, &rq, rq.path, rq.path + 1, 0);
+		ssrd__http_request_clear(&rq);
+		return;
+	}
 	/* The response cache's key: the site's generation, then the request's
 	 * (the path and query, and what the page sees of the headers). */
 	char *key  = NULL;

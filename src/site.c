@@ -17,6 +17,104 @@
 
 static void site_free(ssrd_site *site);
 
+/* Each route's stylesheets (site->styles): the shell's CSS (its layouts'
+ * and components'), then its page's own, as Next.js orders them. */
+static int
+route_styles(ssrd_site *site)
+{
+	char shell[160];
+	site->styles = calloc(site->routes.n, sizeof(char *));
+	if (site->styles == NULL) {
+		return SSRD_ENOMEM;
+	}
+	int rv = ssrd__bundle_stylesheet(
+	    &site->shell, site->layer_dir, shell, sizeof(shell));
+	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
+		char page[160] = "";
+		if (site->page_errors[i] == NULL) {
+			rv = ssrd__bundle_stylesheet(&site->pages[i],
+			    site->layer_dir, page, sizeof(page));
+		}
+		if (rv == SSRD_OK
+		    && asprintf(&site->styles[i], "%s%s%s", shell,
+		           shell[0] && page[0] ? " " : "", page)
+		        < 0) {
+			site->styles[i] = NULL;
+			rv              = SSRD_ENOMEM;
+		}
+	}
+	return rv;
+}
+
+#define PUBLIC_MAX_FILES 100000
+
+/* Adds the regular files under root/public/rel to site->public_files. */
+static int
+public_scan(ssrd_site *site, const char *rel, int depth, size_t *cap)
+{
+	char            dir[PATH_MAX];
+	struct dirent **ents;
+	snprintf(dir, sizeof(dir), "%s/public%s%s", site->root, rel[0] ? "/" : "",
+	    rel);
+	int n  = depth > 16 ? -1 : scandir(dir, &ents, NULL, alphasort);
+	int rv = SSRD_OK;
+	for (int i = 0; i < n; i++) {
+		const char *name = ents[i]->d_name;
+		char        sub[PATH_MAX], abs[PATH_MAX * 2];
+		struct stat st;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
+		snprintf(abs, sizeof(abs), "%s/%s", dir, name);
+		if (rv == SSRD_OK && name[0] != '.' && lstat(abs, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				rv = public_scan(site, sub, depth + 1, cap);
+			} else if (S_ISREG(st.st_mode)
+			    && site->npublic < PUBLIC_MAX_FILES) {
+				if (site->npublic == *cap) {
+					size_t nc = *cap ? *cap * 2 : 16;
+					char **v  = realloc(site->public_files,
+					     nc * sizeof(char *));
+					if (v == NULL) {
+						rv = SSRD_ENOMEM;
+						free(ents[i]);
+						continue;
+					}
+					site->public_files = v;
+					*cap               = nc;
+				}
+				if ((site->public_files[site->npublic] = strdup(sub))
+				    == NULL) {
+					rv = SSRD_ENOMEM;
+				} else {
+					site->npublic++;
+				}
+			}
+		}
+		free(ents[i]);
+	}
+	if (n >= 0) {
+		free(ents);
+	}
+	return rv;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+ssrd__site_public_file(const ssrd_site *site, const char *path)
+{
+	if (path == NULL || path[0] != '/' || site->npublic == 0) {
+		return 0;
+	}
+	const char *key = path + 1;
+	return bsearch(&key, site->public_files, site->npublic, sizeof(char *),
+	           cmp_name)
+	    != NULL;
+}
+
 /* Whether key is one of the site's page files. */
 static int
 is_page(const ssrd_site *site, const char *key)
@@ -187,6 +285,16 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		site_free(site);
 		return rv;
 	}
+	size_t cap = 0;
+	if ((rv = public_scan(site, "", 0, &cap)) == SSRD_OK && site->npublic > 1) {
+		qsort(site->public_files, site->npublic, sizeof(char *), cmp_name);
+	}
+	if (rv == SSRD_OK && (rv = route_styles(site)) != SSRD_OK) {
+		snprintf(errbuf, errlen, "cannot copy the stylesheets of %s into %s",
+		    site->root, site->layer_dir);
+		site_free(site);
+		return rv;
+	}
 	if (cfg->hydrate) {
 		/* The browser's bundle: without it pages still render, they
 		 * just do not come alive in the browser. */
@@ -238,9 +346,17 @@ site_free(ssrd_site *site)
 		if (site->page_errors != NULL) {
 			free(site->page_errors[i]);
 		}
+		if (site->styles != NULL) {
+			free(site->styles[i]);
+		}
 	}
 	free(site->pages);
 	free(site->page_errors);
+	free(site->styles);
+	for (size_t i = 0; i < site->npublic; i++) {
+		free(site->public_files[i]);
+	}
+	free(site->public_files);
 	ssrd__bundle_clear(&site->shell);
 	ssrd__bundle_clear(&site->client);
 	ssrd__routes_free(&site->routes);

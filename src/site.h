@@ -34,6 +34,13 @@ typedef struct ssrd_site {
 	                    images and fonts they import (/_ssrd/assets/) */
 	ssrd_names clients; /* its "use client" files, relative to root: with
 	                       any, its pages hydrate as islands */
+	char **public_files; /* the regular files under public/, relative to
+	                        it ("robots.txt", "img/a.png"), sorted; no
+	                        dotfiles */
+	size_t npublic;
+	char **styles; /* routes.n: the stylesheets each route links, in
+	                  order (the shell's, then the page's), separated by
+	                  spaces; "" for none */
 } ssrd_site;
 
 /*
@@ -49,6 +56,11 @@ int ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 /* 1: ssrd__site_load() does not log each route that failed to build (the
  * caller reports the one it needs). Process-wide; set before loading. */
 void ssrd__site_quiet_pages(int on);
+
+/* Whether path ("/robots.txt", decoded) names a file of the site's public/
+ * (as it was when the site loaded): HTTP serves it at that path when no
+ * route answers it. */
+int ssrd__site_public_file(const ssrd_site *site, const char *path);
 
 /* Returns route i's page delta, or NULL with its build error in *why. */
 const ssrd_bundle *ssrd__site_page(

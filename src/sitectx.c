@@ -439,15 +439,25 @@ apply_policy(const ssrd_sitectx *sc, ssrd_job *job)
 	}
 }
 
+/* The stylesheets the job's route links ("" for none). */
+static const char *
+route_styles(const ssrd_sitectx *sc, const ssrd_job *job)
+{
+	const char *s = sc->site->styles ? sc->site->styles[job->route] : NULL;
+	return s != NULL ? s : "";
+}
+
 void
 ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 {
 	ssrd_js_error err    = { 0 };
+	const char   *styles = route_styles(sc, job);
 	ssrd_str      args[] = {
 		     { job->page_key, strlen(job->page_key) },
 		     { job->path, strlen(job->path) },
 		     { job->params_json, strlen(job->params_json) },
 		     { job->props_json, job->props_json ? job->props_len : 0 },
+		     { styles, strlen(styles) },
 	};
 	sc->current_id = job->id;
 	job->err       = load_page(sc, job, &job->error_text);
@@ -455,7 +465,7 @@ ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		apply_policy(sc, job);
 		/* what the page's code sets going (a timer) is the render's */
 		set_render(sc, render);
-		job->err = ssrd__context_call(sc->ctx, "render", args, 4,
+		job->err = ssrd__context_call(sc->ctx, "render", args, 5,
 		    &job->html, &job->html_len, &err);
 		set_render(sc, 0);
 	}
@@ -504,6 +514,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 	snprintf(rid, sizeof(rid), "%llu", (unsigned long long) render);
 	/* hydration: the browser bundle the page will load, when asked for */
 	const char *url    = job->hydrate ? sc->site->client_url : "";
+	const char *styles = route_styles(sc, job);
 	ssrd_str    args[] = {
 		   { rid, strlen(rid) },
 		   { job->page_key, strlen(job->page_key) },
@@ -511,6 +522,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		   { job->params_json, strlen(job->params_json) },
 		   { job->props_json, job->props_json ? job->props_len : 0 },
 		   { url, strlen(url) },
+		   { styles, strlen(styles) },
 	};
 	sc->current_id = job->id;
 	int rv         = load_page(sc, job, &job->error_text);
@@ -522,7 +534,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		 * (and set the job's outcome) when it returns. */
 		set_render(sc, render);
 		rv = ssrd__context_call(
-		    sc->ctx, "stream", args, 6, &out, &n, &err);
+		    sc->ctx, "stream", args, 7, &out, &n, &err);
 		set_render(sc, 0);
 		free(out);
 	}

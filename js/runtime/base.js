@@ -340,20 +340,22 @@ function documentTree(segs, Page, input, state) {
   return composeTree(segs, el(Page, input.props), input.route, state, input.tags);
 }
 
-// The route's metadata tags into input.tags (null without metadata); a
-// promise when a level generates its metadata.
-function withMetadata(segs, pageMod, input) {
+// What goes into <head> into input.tags (null for nothing): the route's
+// metadata, then its stylesheets (styles: URLs separated by spaces) as
+// React 19 stylesheet resources, which it writes into <head> in order
+// and which the browser's render of the same tags finds there. A promise
+// when a level generates its metadata.
+function withMetadata(segs, pageMod, input, styles) {
   const levels = [...segs.map((s) => s.layout), pageMod];
-  input.tags = null;
-  if (!wantsMetadata(levels)) return null;
+  const links = styles ? styles.split(" ").map((href) => ["link", { rel: "stylesheet", href, precedence: "default" }]) : [];
+  const set = (md) => {
+    const tags = [...(md !== null ? metadataTags(md) : []), ...links];
+    input.tags = tags.length > 0 ? tags : null;
+  };
+  if (!wantsMetadata(levels)) return set(null), null;
   const md = resolveMetadata(levels, input.props);
-  if (typeof md.then !== "function") {
-    input.tags = metadataTags(md);
-    return null;
-  }
-  return md.then((m) => {
-    input.tags = metadataTags(m);
-  });
+  if (typeof md.then !== "function") return set(md), null;
+  return md.then(set);
 }
 
 // Renders one page inside its segments and returns the whole document.
@@ -362,9 +364,9 @@ function withMetadata(segs, pageMod, input) {
 // suspends (an async component) or whose render a segment must catch
 // throws NeedsStream: C renders it with the streaming renderer, which can
 // wait and start over (renderToString can do neither).
-function renderWith(segs, Page, pageMod, path, paramsJson, propsJson) {
+function renderWith(segs, Page, pageMod, path, paramsJson, propsJson, styles) {
   const input = pageInput(path, paramsJson, propsJson);
-  if (withMetadata(segs, pageMod, input) !== null) throw new NeedsStream();
+  if (withMetadata(segs, pageMod, input, styles) !== null) throw new NeedsStream();
   let html;
   try {
     html = renderToString(documentTree(segs, Page, input, {}));
@@ -396,9 +398,9 @@ function pageOf(pageKey) {
   return Page;
 }
 
-hooks.render = function (pageKey, path, paramsJson, propsJson) {
+hooks.render = function (pageKey, path, paramsJson, propsJson, styles) {
   const segs = chainOf(shell.segments, pageKey);
-  return (hooks.sharedRenderWith || renderWith)(segs, pageOf(pageKey), pageModules[pageKey], path, paramsJson, propsJson);
+  return (hooks.sharedRenderWith || renderWith)(segs, pageOf(pageKey), pageModules[pageKey], path, paramsJson, propsJson, styles);
 };
 
 // For measurements (bench/render_bench.c --mode js): renders one page n times
@@ -426,12 +428,12 @@ const streaming = new Map();
 // not-found or error file in place, and the status that goes with it;
 // the first attempt's output is never read. After the shell, errors are
 // React's to handle: the boundary is retried in the browser.
-function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl, islands) {
+function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl, islands, styles) {
   const input = pageInput(path, paramsJson, propsJson);
   const controller = new AbortController();
   streaming.set(id, controller);
   const start = () => attempt(id, segs, Page, pageKey, input, clientUrl, controller, {}, islands);
-  const pending = withMetadata(segs, pageMod, input);
+  const pending = withMetadata(segs, pageMod, input, styles);
   if (pending === null) start();
   else {
     // the head is in the shell: generateMetadata finishes first
@@ -512,12 +514,12 @@ function asyncTree(segs, Page) {
   return isAsync(Page) || segs.some((s) => s.layout && isAsync(s.layout.default));
 }
 
-hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl) {
+hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl, styles) {
   const segs = chainOf(shell.segments, pageKey);
   // Sent without the browser's bundle: a page that says so, and, in a
   // site hydrated whole, one the browser could not render.
   const url = serverOnly[pageKey] || (!shell.islands && asyncTree(segs, pageOf(pageKey))) ? "" : clientUrl;
-  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url, shell.islands);
+  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url, shell.islands, styles);
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending

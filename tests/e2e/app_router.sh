@@ -69,6 +69,7 @@ for streaming in 1 0; do
   get /items/7
   check "the same route serves other items ($code) $m" sh -c "[ $code = 200 ] && grep -qF 'item <!-- -->7' '$WORK/body'"
   get /docs/guide
+  sed -i -E 's#<link rel="stylesheet" href="/_ssrd/assets/[^"]*" data-precedence="default"/>##g' "$WORK/body"
   check "metadata merged across 3 levels into <head> $m" grep -qF '<head><meta charSet="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>Guide | App</title><meta name="description" content="root description"/><meta name="keywords" content="guide,Docs | App"/><meta name="robots" content="noindex, follow"/><link rel="canonical" href="/docs/guide"/><meta property="og:title" content="Docs OG"/><meta property="og:image" content="/og.png"/><link rel="icon" href="data:,"/></head>' "$WORK/body"
   get /docs/a
   check "a title put in the root's template, a default where none $m" sh -c "grep -qF '<title>Docs | App</title>' '$WORK/body' && curl -s '$url/' | grep -qF '<title>App</title>'"
@@ -104,14 +105,44 @@ done
 node "$SRC/tests/e2e/hydrate.mjs" "$url/fail" --wait '[role=alert]' >"$WORK/h" 2>&1
 check "Chromium: the error file the server showed is hydrated as is ($(cut -c1-200 "$WORK/h"))" \
   sh -c "grep -q '\"status\":500' '$WORK/h' && grep -q 'fail segment error' '$WORK/h' && grep -q '\"title\":\"App\"' '$WORK/h' && grep -q '\"mismatch\":\[\"error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)\"\]' '$WORK/h' && grep -q '\"errors\":\[\"500 [^\"]*/fail\"\],\"console\":\[\"error: Failed to load resource: the server responded with a status of 500 (Internal Server Error)\"\]' '$WORK/h'"
+# Stylesheets: the shell's (layouts' and components' CSS) before the page's, in <head>, under
+# content-named URLs cached for good; another route links only the shell's.
+get /counter
+css=$(grep -o '<link rel="stylesheet" href="/_ssrd/assets/[^"]*" data-precedence="default"/>' "$WORK/body" | grep -o '/_ssrd/assets/[^"]*')
+check "the route links the shell's stylesheet, then the page's ($(echo $css))" sh -c "[ \$(echo '$css' | wc -w) = 2 ] && echo '$css' | head -1 | grep -q '/shell\.' && echo '$css' | tail -1 | grep -q '/page-'"
+first=$(echo "$css" | head -1)
+curl -s -D "$WORK/ch" -o "$WORK/shell.css" "$url$first"
+check "the shell's stylesheet is served, immutable, with the layout's global CSS and the component's module" \
+  sh -c "grep -q '^HTTP/1.1 200' '$WORK/ch' && grep -qi 'cache-control: public, max-age=31536000, immutable' '$WORK/ch' && grep -qi 'content-type: text/css' '$WORK/ch' && grep -q 'header{color:#010203}' '$WORK/shell.css' && grep -q 'Counter_button' '$WORK/shell.css'"
+get /pricing
+check "a route importing no CSS of its own links the shell's alone" sh -c "[ \$(grep -o 'rel=\"stylesheet\"' '$WORK/body' | wc -l) = 1 ] && grep -qF '$first' '$WORK/body'"
+
+# public/ at /, as Next.js serves it, where no route answers: with ETag and cache headers.
+curl -s -D "$WORK/ph" -o "$WORK/robots" "$url/robots.txt"
+check "public/robots.txt is /robots.txt, with ETag and Cache-Control" sh -c "grep -q '^HTTP/1.1 200' '$WORK/ph' && grep -qi '^etag: ' '$WORK/ph' && grep -qi '^cache-control: public, max-age=3600' '$WORK/ph' && grep -q 'User-agent' '$WORK/robots'"
+etag=$(grep -i '^etag:' "$WORK/ph" | cut -d' ' -f2 | tr -d '\r')
+check "and answers its ETag with 304" [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$url/robots.txt")" = 304 ]
+check "a file in a subdirectory too" sh -c "curl -s '$url/img/logo.svg' | grep -q '<svg'"
+check "and still under /public/" sh -c "curl -s '$url/public/img/logo.svg' | grep -q '<svg'"
+get /pricing
+check "a route beats a public file of its name" body_has 'pricing page'
+for p in /.env /img/../.env /img/%2e%2e/.env /%2e%2e/app/page.tsx /../app/page.tsx /img /img/ /nope.txt; do
+  c=$(curl -s --path-as-is -o "$WORK/pb" -w '%{http_code}' "$url$p")
+  check "$p is no public file ($c)" sh -c "[ '$c' = 404 ] || [ '$c' = 400 ]; ! grep -q 'secret\|export default' '$WORK/pb'"
+done
+
 # An async page (a server component awaiting its data) with "use client" components inside:
 # each hydrates as an island and counts clicks, one nested in another's server-rendered
 # children too; nothing of the async page is run in the browser.
 get /counter
-check "client components are islands with their props (server HTML)" grep -qF '<ssrd-island data-c="components/Counter.tsx#default" data-p="{&quot;label&quot;:&quot;first&quot;,&quot;start&quot;:0}" style="display:contents"><button class="counter" data-label="first">first<!-- -->: <!-- -->0</button></ssrd-island>' "$WORK/body"
+check "client components are islands with their props (server HTML)" grep -qF '<ssrd-island data-c="components/Counter.tsx#default" data-p="{&quot;label&quot;:&quot;first&quot;,&quot;start&quot;:0}" style="display:contents"><button class="counter Counter_button" data-label="first">first<!-- -->: <!-- -->0</button></ssrd-island>' "$WORK/body"
 check "a client component's server children go in its slot, islands again" grep -qF '<ssrd-slot style="display:contents"><p class="stock">stock for <!-- -->x1<!-- -->: 7</p><ssrd-island data-c="components/Counter.tsx#default"' "$WORK/body"
 check "the page sends the route, not its props" grep -qF 'window.__SSRD__={"islands":true,"path":"/counter","props":{"params":{},"query":{}}}' "$WORK/raw"
-node "$SRC/tests/e2e/hydrate.mjs" "$url/counter" --click '[data-label=first]' --click '[data-label=nested]' --click '.panel h2' >"$WORK/h" 2>&1
+node "$SRC/tests/e2e/hydrate.mjs" "$url/counter" --style header color --style h1 letter-spacing \
+  --style '[data-label=first]' border-top-width \
+  --click '[data-label=first]' --click '[data-label=nested]' --click '.panel h2' >"$WORK/h" 2>&1
+check "Chromium: the root layout's global CSS, the page's and a client component's CSS modules apply ($(grep -o '"styles":{[^}]*}' "$WORK/h"))" \
+  grep -qF '"styles":{"header color":"rgb(1, 2, 3)","h1 letter-spacing":"3px","[data-label=first] border-top-width":"4px"}' "$WORK/h"
 check "Chromium: the islands of an async page count clicks, no warning ($(cut -c1-400 "$WORK/h"))" \
   sh -c "grep -q '\"before\":\"first: 0\",\"after\":\"first: 1\",\"after_two\":\"first: 2\"' '$WORK/h' && grep -q '\"before\":\"nested: 0\",\"after\":\"nested: 1\"' '$WORK/h' && grep -q '\"before\":\"details (open)\",\"after\":\"details (closed)\"' '$WORK/h' && grep -q '\"errors\":\[\],\"console\":\[\]' '$WORK/h' && grep -q '\"mismatch\":\[\]' '$WORK/h'"
 curl -s "$url$(grep -o '/_ssrd/client-[0-9a-f]*\.js' "$WORK/raw" | head -1)" >"$WORK/bundle.js"

@@ -4,6 +4,7 @@
 //   node tests/e2e/hydrate.mjs URL [--load-only]   (SSRD_JS_DIR: where js/package.json is)
 // --load-only: no counter to click; the page must load and settle without errors.
 // --wait SELECTOR: no counter either; SELECTOR must appear (its text is reported).
+// --style SELECTOR PROPERTY (one or more): reports the computed style in "styles".
 // --click SELECTOR (one or more): instead of the demo's counter, each SELECTOR is clicked
 // until its text changes, then once more; "clicks" reports each one's texts.
 import { createRequire } from "node:module";
@@ -15,6 +16,7 @@ const url = process.argv[2];
 const loadOnly = process.argv.includes("--load-only");
 const waitFor = process.argv.includes("--wait") ? process.argv[process.argv.indexOf("--wait") + 1] : null;
 const clicks = process.argv.flatMap((a, i) => (a === "--click" ? [process.argv[i + 1]] : []));
+const styles = process.argv.flatMap((a, i) => (a === "--style" ? [[process.argv[i + 1], process.argv[i + 2]]] : []));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -29,6 +31,12 @@ async function run() {
   });
   const response = await page.goto(url, { waitUntil: "load" });
   result.status = response.status();
+  if (styles.length > 0) {
+    result.styles = {};
+    for (const [sel, prop] of styles) {
+      result.styles[`${sel} ${prop}`] = await page.$eval(sel, (e, p) => getComputedStyle(e).getPropertyValue(p), prop);
+    }
+  }
   if (waitFor) {
     await page.waitForSelector(waitFor, { timeout: 10000 });
     result.text = await page.textContent(waitFor);
