@@ -317,8 +317,9 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 
 	ssrd__log(SSRD_LOG_INFO, "site_loaded",
 	    "root=%s routes=%zu shell_bytes=%zu page_bytes=%zu "
-	    "broken_routes=%zu",
-	    site->root, site->routes.n, site->shell.len, page_bytes, broken);
+	    "broken_routes=%zu islands=%d public_files=%zu layers=%s",
+	    site->root, site->routes.n, site->shell.len, page_bytes, broken,
+	    site->clients.n > 0, site->npublic, site->layer_dir);
 	*out = site;
 	return SSRD_OK;
 }

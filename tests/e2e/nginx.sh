@@ -17,8 +17,20 @@ for port in "$pa" "$pb"; do
   for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/healthz" && break; sleep 0.1; done
 done
 mkdir -p "$WORK/nginx/logs"
+# nginx serves files from disk: a public/ with traps (a dotfile, a symlink out, a directory), and
+# the layer directory of the demo the daemons loaded
+P="$WORK/pubsite"
+chmod a+rx "$WORK" # nginx's workers run as nobody: the scratch directory is theirs to read too
+mkdir -p "$P/public/sub" "$P/public/.git"
+printf 'PUBLIC-FROM-DISK\n' >"$P/public/hello.txt"
+printf 'SECRET-DOTFILE-7c1\n' >"$P/public/.env"
+printf 'SECRET-GIT-7c1\n' >"$P/public/.git/config"
+printf 'SECRET-BESIDE-7c1\n' >"$P/secret.txt"
+ln -s /etc/passwd "$P/public/passwd"
+ln -s ../secret.txt "$P/public/sub/up.txt"
+layers=$(grep -o 'event=site_loaded .*layers=[^ ]*' "$WORK/a.log" | sed 's/.*layers=//')
 sed -e "s/listen 8000;/listen 127.0.0.1:$pn;/" -e "s/127.0.0.1:8080 /127.0.0.1:$pa /" -e "s/127.0.0.1:8081 /127.0.0.1:$pb /" \
-  "$SRC/config/nginx.conf" >"$WORK/nginx/nginx.conf"
+  -e "s#/srv/ssrd/site#$P#" -e "s#/srv/ssrd/layers#$layers#" "$SRC/config/nginx.conf" >"$WORK/nginx/nginx.conf"
 check "config/nginx.conf is valid" nginx -t -q -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log"
 nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" -g 'daemon off;' &
 npid=$!
@@ -40,6 +52,25 @@ check "each security header once, not twice" sh -c "[ \$(grep -ci '^x-content-ty
 # what nginx answers itself (a request with no Host) carries them too
 printf 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n' | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$pn; cat >&3; cat <&3" >"$WORK/nohost" 2>/dev/null
 check "nginx's own 400 (no Host) has the security headers" sh -c "grep -q '^HTTP/1.1 400' '$WORK/nohost' && grep -qi '^x-content-type-options: nosniff' '$WORK/nohost' && grep -qi '^x-frame-options: SAMEORIGIN' '$WORK/nohost'"
+# from disk: public/ at /, the layers' assets; nothing else, however it is spelled
+get "$url/hello.txt"
+check "nginx serves public/hello.txt from disk ($(code), $(hdr etag))" sh -c "[ '$(code)' = 200 ] && grep -q PUBLIC-FROM-DISK '$WORK/b' && [ '$(hdr x-content-type-options)' = nosniff ]"
+# (the demo imports no stylesheet or image: one is put where its layers' would be)
+mkdir -p "$layers/assets"
+printf '.probe{color:red}\n' >"$layers/assets/probe.0123456789abcdef.css"
+get "$url/_ssrd/assets/probe.0123456789abcdef.css"
+check "and a layer's asset, immutable ($(code), $(hdr cache-control))" sh -c "[ '$(code)' = 200 ] && grep -q probe '$WORK/b' && [ '$(hdr cache-control)' = 'public, max-age=31536000, immutable' ] && [ '$(hdr x-frame-options)' = SAMEORIGIN ]"
+kill -STOP "$pid_a" "$pid_b"
+check "from disk: it answers with both daemons stopped" sh -c "curl -s --max-time 3 '$url/_ssrd/assets/probe.0123456789abcdef.css' | grep -q probe && curl -s --max-time 3 '$url/hello.txt' | grep -q PUBLIC-FROM-DISK"
+kill -CONT "$pid_a" "$pid_b"
+get "$url/_ssrd/assets/nope.css"
+check "an asset that is not there goes to ssrd: 404 ($(code))" [ "$(code)" = 404 ]
+for p in /.env /.git/config /sub/../.env /%2e%2e/secret.txt /sub/%2e%2e/%2e%2e/secret.txt /passwd /sub/up.txt \
+  /../secret.txt /..%2fsecret.txt /sub /_ssrd/assets/../../../secret.txt /_ssrd/assets/%2e%2e%2fshell.js; do
+  c=$(curl -s --path-as-is -o "$WORK/b" -w '%{http_code}' "$url$p")
+  check "from disk, $p gives nothing ($c)" sh -c "[ '$c' = 404 ] || [ '$c' = 400 ]; ! grep -q 'SECRET-\|root:x:0' '$WORK/b'"
+done
+
 get "$url/nope"
 check "an unknown path is a 404 with the site's page" sh -c "[ '$(code)' = 404 ] && grep -q 'Page not found' '$WORK/b'"
 get "$url/metrics"
