@@ -72,6 +72,17 @@ int ssrd__names_add(ssrd_names *s, const char *name);
 int ssrd__names_has(const ssrd_names *s, const char *name);
 void ssrd__names_free(ssrd_names *s);
 
+/* The segment files (layouts, templates, ...) that failed to build, as
+ * keys ("app/blog/layout.jsx"), each with esbuild's message (why[i] for
+ * files.v[i]): the routes under them fail, the others serve. */
+typedef struct ssrd_broken {
+	ssrd_names files;
+	char     **why;
+} ssrd_broken;
+
+/* Frees b's contents. */
+void ssrd__broken_free(ssrd_broken *b);
+
 /* Writes the directory of site_root's layers (<cache_dir>/sites/<hash>,
  * created if missing) into dir. Returns SSRD_OK or SSRD_EIO. */
 int ssrd__bundle_site_dir(const ssrd_config *cfg, const char *site_root,
@@ -95,13 +106,15 @@ int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
  * layout imports from app/, say), as paths relative to site_root, into
  * files: pages take them from the shell (ssrd__bundle_get_page()'s shared)
  * so that a module the layout and a page both import exists once. Built
- * by esbuild with packages left out, and cached like the shell. Returns
- * SSRD_OK, or SSRD_EBUILD with esbuild's message.
+ * by esbuild with packages left out, and cached like the shell. A segment
+ * file that does not build is left out and added to broken. Returns
+ * SSRD_OK, or SSRD_EBUILD with esbuild's message (a failure it cannot put
+ * on a segment file: a component's, say).
  */
 int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
     ssrd_manifest *manifest, const char *site_root,
-    const ssrd_routes *routes, ssrd_names *files, char *errbuf,
-    size_t errlen);
+    const ssrd_routes *routes, ssrd_names *files, ssrd_broken *broken,
+    char *errbuf, size_t errlen);
 
 /*
  * Gets a site's shell: every segment file of routes (layouts, templates,
@@ -117,7 +130,8 @@ int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
  */
 int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
-    const ssrd_names *clients, const ssrd_names *shared,
+    const ssrd_broken *broken, const ssrd_names *clients,
+    const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen);
 
@@ -131,8 +145,9 @@ int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
  */
 int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
-    const char *const *page_errors, const ssrd_names *clients,
-    ssrd_bundle *out, char *errbuf, size_t errlen);
+    const char *const *page_errors, const ssrd_broken *broken,
+    const ssrd_names *clients, ssrd_bundle *out, char *errbuf,
+    size_t errlen);
 
 /*
  * The stylesheet esbuild wrote beside layer b (b's path with .css for .js:

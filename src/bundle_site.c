@@ -79,6 +79,17 @@ ssrd__names_has(const ssrd_names *s, const char *name)
 }
 
 void
+ssrd__broken_free(ssrd_broken *b)
+{
+	for (size_t i = 0; i < b->files.n; i++) {
+		free(b->why[i]);
+	}
+	free(b->why);
+	b->why = NULL;
+	ssrd__names_free(&b->files);
+}
+
+void
 ssrd__names_free(ssrd_names *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
@@ -210,11 +221,13 @@ static const char *const seg_keys[SSRD_SEGF_COUNT]
  * routes (layouts, templates, error, loading and not-found files of each
  * directory of app/), and to segments the entries of the object
  * tree.js's chainOf() reads: `"app/blog": { layout: gN, ... },`; and to
- * registry (may be NULL) `"app/blog/layout.jsx": gN,` for each file.
+ * registry (may be NULL) `"app/blog/layout.jsx": gN,` for each file. The
+ * files of broken (may be NULL) are left out.
  */
 static void
 segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
-    ssrd_strbuf *registry, const char *site_root, const ssrd_routes *routes)
+    ssrd_strbuf *registry, const char *site_root, const ssrd_routes *routes,
+    const ssrd_names *broken)
 {
 	size_t count = 0;
 	for (size_t i = 0; routes != NULL && i < routes->nsegments; i++) {
@@ -222,8 +235,10 @@ segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
 		ssrd__strbuf_json_string(segments, g->dir, strlen(g->dir));
 		ssrd__strbuf_puts(segments, ": {");
 		for (int f = 0; f < SSRD_SEGF_COUNT; f++) {
-			if (g->files[f] == NULL) {
-				continue;
+			if (g->files[f] == NULL
+			    || (broken != NULL
+			        && ssrd__names_has(broken, g->files[f]))) {
+				continue; /* its routes fail (site.c) */
 			}
 			char abs[PATH_MAX * 2];
 			snprintf(abs, sizeof(abs), "%s/%s", site_root,
@@ -252,12 +267,13 @@ segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
  */
 static int
 shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
-    const ssrd_names *clients, const ssrd_names *shared,
-    const ssrd_names *packages, const ssrd_names *skip)
+    const ssrd_names *broken, const ssrd_names *clients,
+    const ssrd_names *shared, const ssrd_names *packages,
+    const ssrd_names *skip)
 {
 	ssrd_strbuf registry = { 0 }, segments = { 0 };
 	size_t      count    = 0;
-	segments_import(e, &segments, &registry, site_root, routes);
+	segments_import(e, &segments, &registry, site_root, routes, broken);
 	import_components(e, &registry, site_root, "components", &count, 0);
 	/* The site files the layout imports that pages import too (app/...):
 	 * the pages take them from here, so that there is one of each. */
@@ -317,10 +333,45 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
 	return ssrd__strbuf_failed(e) ? SSRD_ENOMEM : SSRD_OK;
 }
 
+/* Adds to broken each segment file of routes that esbuild's message msg
+ * names ("app/blog/layout.jsx:3:9:"), with msg; returns how many. */
+static size_t
+segment_failures(
+    const char *msg, const ssrd_routes *routes, ssrd_broken *broken)
+{
+	size_t found = 0;
+	for (size_t i = 0; i < routes->nsegments; i++) {
+		for (int f = 0; f < SSRD_SEGF_COUNT; f++) {
+			const char *key = routes->segments[i].files[f];
+			char        at[PATH_MAX];
+			if (key == NULL || ssrd__names_has(&broken->files, key)) {
+				continue;
+			}
+			snprintf(at, sizeof(at), "%s:", key);
+			if (strstr(msg, at) == NULL) {
+				continue;
+			}
+			char **why = realloc(broken->why,
+			    (broken->files.n + 1) * sizeof(char *));
+			if (why == NULL) {
+				return found;
+			}
+			broken->why = why;
+			if ((why[broken->files.n] = strdup(msg)) == NULL
+			    || ssrd__names_add(&broken->files, key) != SSRD_OK) {
+				free(why[broken->files.n]);
+				return found;
+			}
+			found++;
+		}
+	}
+	return found;
+}
+
 int
 ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes, ssrd_names *files,
-    char *errbuf, size_t errlen)
+    ssrd_broken *broken, char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 32], outfile[PATH_MAX + 32];
 	char esbuild[PATH_MAX + 16], name[PATH_MAX + 16], meta[PATH_MAX + 48];
@@ -332,27 +383,38 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 	snprintf(entry, sizeof(entry), "%s/shell-files-entry.js", dir);
 	snprintf(outfile, sizeof(outfile), "%s/shell-files.js", dir);
 	snprintf(name, sizeof(name), "shell-files:%s", site_root);
-	ssrd_names  none = { 0 };
-	ssrd_strbuf e    = { 0 };
-	rv = shell_entry(&e, site_root, routes, NULL, NULL, &none, &none);
-	if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot write %s: %s", entry,
-		    strerror(errno));
-	}
-	ssrd__strbuf_free(&e);
-	if (rv != SSRD_OK) {
-		return rv;
-	}
+	ssrd_names none = { 0 };
 	/* Only the site's own files matter here: packages stay out. */
 	char sourcefile[PATH_MAX + 48];
 	snprintf(sourcefile, sizeof(sourcefile), "--sourcefile=%s", entry);
 	const char        *args[] = { ESBUILD_SITE, "--packages=external",
 		       sourcefile, NULL };
 	struct esbuild_job job    = { site_root, esbuild, args, entry };
-	ssrd_bundle        probe  = { 0 };
-	rv = ssrd__bundle_esbuild_layer(
-	    manifest, name, outfile, &job, &probe, errbuf, errlen);
-	ssrd__bundle_clear(&probe);
+	/* A layout, template, error, loading or not-found file that does not
+	 * build fails the routes under it, not the site: built again
+	 * without it (up to 8 such files). */
+	for (int pass = 0; pass < 8; pass++) {
+		ssrd_strbuf e = { 0 };
+		rv = shell_entry(
+		    &e, site_root, routes, &broken->files, NULL, NULL, &none, &none);
+		if (rv == SSRD_OK
+		    && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
+			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
+			    strerror(errno));
+		}
+		ssrd__strbuf_free(&e);
+		if (rv != SSRD_OK) {
+			return rv;
+		}
+		ssrd_bundle probe = { 0 };
+		rv                = ssrd__bundle_esbuild_layer(
+                    manifest, name, outfile, &job, &probe, errbuf, errlen);
+		ssrd__bundle_clear(&probe);
+		if (rv != SSRD_EBUILD
+		    || segment_failures(errbuf, routes, broken) == 0) {
+			break;
+		}
+	}
 	ssrd_metafile m = { 0 };
 	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
 	if (rv == SSRD_OK && (rv = ssrd__metafile_read(meta, &m)) != SSRD_OK) {
@@ -409,7 +471,8 @@ unresolved(const char *msg, int (*wanted)(const char *name), ssrd_names *skip)
 int
 ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
-    const ssrd_names *clients, const ssrd_names *shared,
+    const ssrd_broken *broken, const ssrd_names *clients,
+    const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen)
 {
@@ -434,8 +497,8 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd_names skip = { 0 };
 	for (int pass = 0; pass < 2; pass++) {
 		ssrd_strbuf e = { 0 };
-		rv = shell_entry(
-		    &e, site_root, routes, clients, shared, packages, &skip);
+		rv = shell_entry(&e, site_root, routes, &broken->files, clients,
+		    shared, packages, &skip);
 		if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 			    strerror(errno));
@@ -713,7 +776,8 @@ lazy_require(ssrd_strbuf *e, const char *site_root, const char *key)
  * and hydrates the document with it. */
 static void
 whole_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
-    const ssrd_routes *routes, const char *const *page_errors)
+    const ssrd_routes *routes, const char *const *page_errors,
+    const ssrd_names *broken)
 {
 	ssrd_strbuf segments = { 0 };
 	char        start[PATH_MAX + 32];
@@ -721,7 +785,7 @@ whole_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
 	ssrd__strbuf_puts(e, "import { start } from ");
 	ssrd__strbuf_json_string(e, start, strlen(start));
 	ssrd__strbuf_puts(e, ";\n");
-	segments_import(e, &segments, NULL, site_root, routes);
+	segments_import(e, &segments, NULL, site_root, routes, broken);
 	/* Each page's modules are evaluated only on its own pages (esbuild
 	 * wraps what require() names to run when first called): a page that
 	 * imports what a browser cannot run (a server-only package) does not
@@ -804,8 +868,8 @@ ssrd__bundle_stylesheet(const ssrd_bundle *b, const char *layer_dir,
 int
 ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
-    const char *const *page_errors, const ssrd_names *clients,
-    ssrd_bundle *out, char *errbuf, size_t errlen)
+    const char *const *page_errors, const ssrd_broken *broken,
+    const ssrd_names *clients, ssrd_bundle *out, char *errbuf, size_t errlen)
 {
 	char dir[PATH_MAX], entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
 	char esbuild[PATH_MAX + 16], name[PATH_MAX + 8], runtime[PATH_MAX + 16];
@@ -823,7 +887,8 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	if (clients != NULL && clients->n > 0) {
 		islands_entry(&e, runtime, site_root, clients);
 	} else {
-		whole_entry(&e, runtime, site_root, routes, page_errors);
+		whole_entry(&e, runtime, site_root, routes, page_errors,
+		    &broken->files);
 	}
 	if (ssrd__strbuf_failed(&e)) {
 		ssrd__strbuf_free(&e);

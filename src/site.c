@@ -115,6 +115,31 @@ ssrd__site_public_file(const ssrd_site *site, const char *path)
 	    != NULL;
 }
 
+/* A route's error when a segment file of its chain did not build (NULL
+ * when none): which file, and esbuild's message. */
+static char *
+segment_error(const ssrd_site *site, const ssrd_route *r)
+{
+	for (size_t k = 0; k < r->nchain; k++) {
+		const ssrd_segment *g = &site->routes.segments[r->chain[k]];
+		for (int f = 0; f < SSRD_SEGF_COUNT; f++) {
+			for (size_t b = 0; g->files[f] != NULL
+			     && b < site->broken.files.n;
+			     b++) {
+				char *e;
+				if (strcmp(site->broken.files.v[b], g->files[f]) == 0
+				    && asprintf(&e, "%s, above %s, does not build: %s",
+				           g->files[f], r->page_key,
+				           site->broken.why[b])
+				        >= 0) {
+					return e;
+				}
+			}
+		}
+	}
+	return NULL;
+}
+
 /* Whether key is one of the site's page files. */
 static int
 is_page(const ssrd_site *site, const char *key)
@@ -211,7 +236,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd_names  packages = { 0 }, missing = { 0 }, shared = { 0 };
 	if (rv == SSRD_OK) {
 		rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
-		    &site->routes, &shared, errbuf, errlen);
+		    &site->routes, &shared, &site->broken, errbuf, errlen);
 	}
 	if (rv == SSRD_OK) {
 		rv = client_files(site, &shared);
@@ -240,7 +265,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	}
 	if (rv == SSRD_OK) {
 		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
-		    &site->routes, &site->clients, &shared,
+		    &site->routes, &site->broken, &site->clients, &shared,
 		    &packages, &site->shell, &missing, errbuf, errlen);
 	}
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
@@ -257,6 +282,9 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 			        < 0) {
 				site->page_errors[i] = NULL;
 			}
+		}
+		if (site->page_errors[i] == NULL) {
+			site->page_errors[i] = segment_error(site, &site->routes.v[i]);
 		}
 		if (site->page_errors[i] != NULL) {
 			broken++;
@@ -301,7 +329,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		char why[8192];
 		if (ssrd__bundle_get_client(cfg, manifest, site->root,
 		        &site->routes, (const char *const *) site->page_errors,
-		        &site->clients, &site->client, why, sizeof(why))
+		        &site->broken, &site->clients, &site->client, why,
+		        sizeof(why))
 		    == SSRD_OK) {
 			snprintf(site->client_url, sizeof(site->client_url),
 			    "/_ssrd/client-%016llx.js",
@@ -362,6 +391,7 @@ site_free(ssrd_site *site)
 	ssrd__bundle_clear(&site->client);
 	ssrd__routes_free(&site->routes);
 	ssrd__names_free(&site->clients);
+	ssrd__broken_free(&site->broken);
 	free(site->root);
 	free(site->layer_dir);
 	free(site);

@@ -32,6 +32,8 @@ typedef struct ssrd_site {
 	char client_url[64]; /* "/_ssrd/client-<hash>.js", or "" without one */
 	char *layer_dir; /* where its layers are built: assets/ holds the
 	                    images and fonts they import (/_ssrd/assets/) */
+	ssrd_broken broken; /* segment files that did not build: their routes
+	                       fail with the message */
 	ssrd_names clients; /* its "use client" files, relative to root: with
 	                       any, its pages hydrate as islands */
 	char **public_files; /* the regular files under public/, relative to

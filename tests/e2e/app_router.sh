@@ -147,6 +147,45 @@ check "Chromium: the islands of an async page count clicks, no warning ($(cut -c
   sh -c "grep -q '\"before\":\"first: 0\",\"after\":\"first: 1\",\"after_two\":\"first: 2\"' '$WORK/h' && grep -q '\"before\":\"nested: 0\",\"after\":\"nested: 1\"' '$WORK/h' && grep -q '\"before\":\"details (open)\",\"after\":\"details (closed)\"' '$WORK/h' && grep -q '\"errors\":\[\],\"console\":\[\]' '$WORK/h' && grep -q '\"mismatch\":\[\]' '$WORK/h'"
 curl -s "$url$(grep -o '/_ssrd/client-[0-9a-f]*\.js' "$WORK/raw" | head -1)" >"$WORK/bundle.js"
 check "the browser's bundle holds the client components, not the async page" sh -c "grep -q 'nested\|data-label' '$WORK/bundle.js' && ! grep -q 'stock for' '$WORK/bundle.js' && ! grep -q 'async page' '$WORK/bundle.js'"
+# Hot reload of a nested layout: the shell (which holds the layouts) is built again, no page
+# delta is; its routes show the change. A nested layout that does not build fails the routes
+# under it, with the file and esbuild's message; every other route serves.
+R="$WORK/reload"
+cp -r "$SRC/tests/fixtures/appsite" "$R"
+port=$(free_port)
+url="http://127.0.0.1:$port"
+"$SSRD" serve --site "$R" --http "$url" --ipc "ipc://$WORK/reload.sock" --workers 1 --watch-ms 200 \
+  --cache-dir "$WORK/cache" >"$WORK/reload.log" 2>&1 &
+pid=$!
+cleanup_hooks+=("kill $pid 2>/dev/null")
+for _ in $(seq 1 300); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+wait_reload() { # N: until the Nth site_reloaded or site_reload_failed line
+  for _ in $(seq 1 100); do
+    [ "$(grep -c 'event=site_reload' "$WORK/reload.log")" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+lines=$(wc -l <"$WORK/reload.log")
+sed -i 's/data-level="docs"/data-level="docs-v2"/' "$R/app/docs/layout.jsx"
+wait_reload 1
+tail -n +"$((lines + 1))" "$WORK/reload.log" >"$WORK/rebuilt"
+check "a nested layout's change reloads the site" grep -q 'event=site_reloaded' "$WORK/rebuilt"
+check "the shell is built again ($(grep -c 'source=esbuild' "$WORK/rebuilt") layers by esbuild)" grep -q 'event=layer name=shell:.* source=esbuild' "$WORK/rebuilt"
+check "and not one page delta ($(grep -c 'name=page:.*source=cache' "$WORK/rebuilt") from the cache)" sh -c "! grep -q 'name=page:.* source=esbuild' '$WORK/rebuilt' && grep -q 'name=page:.* source=cache' '$WORK/rebuilt'"
+get /docs/a
+check "the route under it shows the change" body_has '<section data-level="docs-v2">'
+printf 'export default function GuideLayout({ children ) {\n  return children;\n}\n' >"$R/app/docs/guide/layout.jsx"
+wait_reload 2
+get /docs/guide/x
+check "a nested layout that does not build fails its routes ($code)" sh -c "[ $code = 500 ] || [ $code = 503 ]"
+check "and the log names the file and esbuild's error" grep -q 'app/docs/guide/layout.jsx, above app/docs/guide/\[\[...rest\]\]/page.jsx, does not build: .*Expected' "$WORK/reload.log"
+get /docs/a
+check "the routes beside it serve ($code)" sh -c "[ $code = 200 ] && grep -qF 'data-level=\"docs-v2\"' '$WORK/body'"
+get /
+check "and the others ($code)" [ "$code" = 200 ]
+kill "$pid"
+
 # A site with no "use client" file is hydrated whole, as a plain React SSR app, except a page
 # the browser could not render: an async page (or layout) is sent without the bundle.
 W="$WORK/whole"
