@@ -81,3 +81,43 @@ echo
 "$bin/bench/render_bench" --mode first --path "$path" --iterations 10 2>/dev/null | tail -1 |
   tr ',{}' '\n\n\n' | sed -n 's/^"later_\([a-z0-9_]*\)_ms":\(.*\)/| \1 | \2 ms |/p' |
   { echo "| step | median |"; echo "|---|---:|"; cat; }
+
+# The layout chain's cost: one page (a 200-row table) under the root layout alone (/flat) and
+# under it and three nested layouts (/a/b/c/deep), in one site, rounds alternating: nested
+# layouts live in the shell, so a warm context pays only React's work for the wrappers.
+lsite="$work/layouts"
+mkdir -p "$lsite/app/flat" "$lsite/app/a/b/c/deep" "$lsite/components"
+cat >"$lsite/components/Table.jsx" <<'JS'
+export default function Table() {
+  const rows = [];
+  for (let i = 0; i < 200; i++) rows.push(<tr key={i}><td>{i}</td><td className="n">row {i}</td><td>{i * 3}</td></tr>);
+  return <table><tbody>{rows}</tbody></table>;
+}
+JS
+printf 'export default function L({ children }) { return <html><body>{children}</body></html>; }\n' >"$lsite/app/layout.jsx"
+for d in a a/b a/b/c; do
+  printf 'export default function L({ children }) { return <div className="%s">{children}</div>; }\n' "${d//\//-}" >"$lsite/app/$d/layout.jsx"
+done
+for p in flat a/b/c/deep; do
+  printf 'import Table from "%scomponents/Table.jsx";\nexport default function P() { return <main><Table /></main>; }\n' \
+    "$(printf '../%.0s' $(seq 1 $(($(tr -cd / <<<"$p" | wc -c) + 2))))" >"$lsite/app/$p/page.jsx"
+done
+declare -A chain
+for r in $(seq 1 "$rounds"); do
+  printf '[bench] layouts round %d/%d\n' "$r" "$rounds" >&2
+  for p in /flat /a/b/c/deep; do
+    for mode in pool js; do
+      out=$("$bin/bench/render_bench" --mode "$mode" --site "$lsite" --path "$p" --iterations "$iters" 2>/dev/null | tail -1)
+      chain[$mode$p]+=" $(printf '%s' "$out" | sed -E 's/.*"median_ms":([0-9.]+).*/\1/')"
+    done
+  done
+done
+echo
+echo "The same page under 1 layout and under 4 (three nested), $rounds rounds x $iters renders:"
+echo
+echo "| route | layouts | pool, median ms | js-loop, median ms | per-round pool medians |"
+echo "|---|---:|---:|---:|---|"
+for p in /flat /a/b/c/deep; do
+  printf '| %s | %s | %.3f | %.3f |%s |\n' "$p" "$([ "$p" = /flat ] && echo 1 || echo 4)" \
+    "$(echo "${chain[pool$p]}" | median)" "$(echo "${chain[js$p]}" | median)" "${chain[pool$p]}"
+done
