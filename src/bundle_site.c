@@ -39,12 +39,12 @@
 	    "--asset-names=assets/[name].[hash]"
 
 /* React stays external in site layers: `require("react")` resolves to the
- * base's copy; so do ssrd's bridge and its next/navigation. */
+ * base's copy; so do ssrd's bridge and its next/ modules. */
 #define ESBUILD_SITE                                                           \
 	ESBUILD_FLAGS, "--platform=node", "--jsx=automatic",                   \
 	    "--external:react", "--external:react/*", "--external:react-dom",  \
 	    "--external:react-dom/*", "--external:ssrd",                       \
-	    "--external:next/navigation", "--minify-syntax",                   \
+	    "--external:next/*", "--minify-syntax",                            \
 	    "--minify-whitespace", "--loader:.js=jsx", ESBUILD_ASSETS
 
 int
@@ -322,10 +322,15 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
 		    &cl, clients->v[i], strlen(clients->v[i]));
 	}
 	ssrd__strbuf_puts(&cl, "]");
+	/* app/favicon.ico: every page links it, as Next.js's file convention */
+	char fav[PATH_MAX + 32];
+	snprintf(fav, sizeof(fav), "%s/app/favicon.ico", site_root);
 	ssrd__strbuf_printf(e,
-	    "__ssrd_register_shell({\n%s}, {\n%s}, {\n%s}, %s);\n",
+	    "__ssrd_register_shell({\n%s}, {\n%s}, {\n%s}, %s, { favicon: "
+	    "%s });\n",
 	    segments.ptr ? segments.ptr : "", registry.ptr ? registry.ptr : "",
-	    reg.ptr ? reg.ptr : "", cl.ptr ? cl.ptr : "[]");
+	    reg.ptr ? reg.ptr : "", cl.ptr ? cl.ptr : "[]",
+	    access(fav, R_OK) == 0 ? "true" : "false");
 	ssrd__strbuf_free(&cl);
 	ssrd__strbuf_free(&reg);
 	ssrd__strbuf_free(&segments);
@@ -619,15 +624,16 @@ locate_import(const char *file, const char *spec, int *line, int *col)
 	free(text);
 }
 
-/* Whether the base provides name to every layer (React, ssrd's bridge). */
+/* Whether the base provides name to every layer (React, ssrd's bridge, and
+ * the modules of Next.js's that js/runtime/next/ stands in for: the others
+ * fail when required, saying so). */
 static int
 is_base_module(const char *name)
 {
 	return strcmp(name, "react") == 0 || strncmp(name, "react/", 6) == 0
 	    || strcmp(name, "react-dom") == 0
 	    || strncmp(name, "react-dom/", 10) == 0
-	    || strcmp(name, "ssrd") == 0
-	    || strcmp(name, "next/navigation") == 0;
+	    || strcmp(name, "ssrd") == 0 || strncmp(name, "next/", 5) == 0;
 }
 
 /*
@@ -912,7 +918,7 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	static const char *const fixed[] = { ESBUILD_COMMON, "--minify",
 		"--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
 		"--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
-		"--alias:next/navigation=./next/navigation.js",
+		"--alias:next=./next",
 		ESBUILD_ASSETS, "--loader:.css=empty" };
 	ssrd_names         builtins = { 0 };
 	struct esbuild_job job      = { runtime, esbuild, NULL, NULL };

@@ -632,13 +632,14 @@ is_asset_path(const char *uri, size_t len)
 
 static void
 serve_public(ssrd_http *http, nng_aio *aio, nng_http_req *req,
-    const ssrd_http_request *rq, const char *path, const char *file,
-    int immutable)
+    const ssrd_http_request *rq, const char *path, const char *subdir,
+    const char *file, int immutable)
 {
 	ssrd_site            *site = ssrd__reloader_site(rq->site);
 	const ssrd_public_req pr   = {
 		  .root          = immutable ? site->layer_dir : site->root,
 		  .path          = path,
+		  .subdir        = subdir,
 		  .file          = file,
 		  .immutable     = immutable,
 		  .if_none_match = nng_http_req_get_header(req, "If-None-Match"),
@@ -707,7 +708,7 @@ serve(ssrd_http *http, nng_aio *aio)
 	/* The site's browser bundle, under a URL that names its content: it
 	 * never changes, so browsers and proxies keep it for a year. */
 	if (rq.target == SSRD_HTTP_ASSET && is_asset_path(uri, plen)) {
-		serve_public(http, aio, req, &rq, uri, uri + 14, 1);
+		serve_public(http, aio, req, &rq, uri, NULL, uri + 14, 1);
 		return;
 	}
 	if (rq.target == SSRD_HTTP_ASSET) {
@@ -742,7 +743,7 @@ serve(ssrd_http *http, nng_aio *aio)
 
 	/* A file of the public/ directory of the site the Host names. */
 	if (rq.target == SSRD_HTTP_PUBLIC) {
-		serve_public(http, aio, req, &rq, rq.path, rq.file, 0);
+		serve_public(http, aio, req, &rq, rq.path, NULL, rq.file, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}
@@ -759,13 +760,17 @@ serve(ssrd_http *http, nng_aio *aio)
 	 * a reload swaps in a newer one meanwhile. */
 	ssrd_site *site = ssrd__reloader_site(rq.site);
 	/* A file of public/ at its own path, when no route answers it (as
-	 * Next.js serves public/ at /): from the public threads. */
-	if (ssrd__site_public_file(site, rq.path)
-	    && !route_answers(site, path)) {
+	 * Next.js serves public/ at /), and app/favicon.ico at /favicon.ico:
+	 * from the public threads. */
+	int in_public = ssrd__site_public_file(site, rq.path);
+	int favicon   = !in_public && site->app_favicon
+	    && strcmp(rq.path, "/favicon.ico") == 0;
+	if ((in_public || favicon) && !route_answers(site, path)) {
 		ssrd__site_unref(site);
 		free(props);
 		free(path);
-		serve_public(http, aio, req, &rq, rq.path, rq.path + 1, 0);
+		serve_public(http, aio, req, &rq, rq.path, favicon ? "app" : NULL,
+		    rq.path + 1, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}

@@ -294,8 +294,10 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 {
 	ssrd_public_file f;
 	const char      *why = NULL;
-	int rv = ssrd__public_open_in(rq->root,
-	    rq->immutable ? "assets" : "public", rq->file, &p->opts, &f, &why);
+	const char *dir = rq->subdir != NULL ? rq->subdir
+	    : rq->immutable                 ? "assets"
+	                                    : "public";
+	int rv = ssrd__public_open_in(rq->root, dir, rq->file, &p->opts, &f, &why);
 	int nm = rv == SSRD_OK && not_modified(rq, &f);
 	if (rv == SSRD_OK && !nm && !rq->head) {
 		rv = ssrd__public_read(&f, &why);
@@ -425,6 +427,7 @@ ssrd__public_submit(ssrd_public *p, nng_aio *aio, const ssrd_public_req *rq,
 	t->rq.if_modified_since = put(&at, rq->if_modified_since);
 	t->rq.head              = rq->head;
 	t->rq.immutable         = rq->immutable;
+	t->rq.subdir            = rq->subdir; /* static: "app" or NULL */
 	int rv                  = ssrd__hostpool_submit(p->pool, &t->task);
 	if (rv != SSRD_OK) {
 		atomic_fetch_sub(&p->queued, 1);

@@ -94,6 +94,9 @@ typedef struct ssrd_public_req {
 	const char *if_none_match;     /* the request's header, or NULL */
 	const char *if_modified_since; /* the request's header, or NULL */
 	int         head;              /* HEAD: no body */
+	const char *subdir; /* the directory of root it is in, a string that
+	                       outlives the request ("app"); NULL: assets/ or
+	                       public/, as immutable says */
 	int immutable; /* 1: a file of root/assets/ named by its content
 	                  (the site's images and fonts, in the cache):
 	                  browsers keep it a year; 0: root/public/ */

@@ -313,6 +313,10 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		site_free(site);
 		return rv;
 	}
+	char        fav[PATH_MAX + 32];
+	struct stat fst;
+	snprintf(fav, sizeof(fav), "%s/app/favicon.ico", site->root);
+	site->app_favicon = lstat(fav, &fst) == 0 && S_ISREG(fst.st_mode);
 	size_t cap = 0;
 	if ((rv = public_scan(site, "", 0, &cap)) == SSRD_OK && site->npublic > 1) {
 		qsort(site->public_files, site->npublic, sizeof(char *), cmp_name);

@@ -40,6 +40,8 @@ typedef struct ssrd_site {
 	                        it ("robots.txt", "img/a.png"), sorted; no
 	                        dotfiles */
 	size_t npublic;
+	int    app_favicon; /* app/favicon.ico is a file: served at
+	                       /favicon.ico, linked from every page */
 	char **styles; /* routes.n: the stylesheets each route links, in
 	                  order (the shell's, then the page's), separated by
 	                  spaces; "" for none */

@@ -23,6 +23,10 @@ import compilerRuntime from "react/compiler-runtime";
 import { nodeBuiltins, nodeModules } from "./node/index.js";
 import { awaitable, chainOf, composeTree, isNotFound, notFound } from "./tree.js";
 import * as nextNavigation from "./next/navigation.js";
+import * as nextLink from "./next/link.js";
+import * as nextImage from "./next/image.js";
+import * as nextFontGoogle from "./next/font/google.js";
+import * as nextFontLocal from "./next/font/local.js";
 import { metadataTags, resolveMetadata, wantsMetadata } from "./metadata.js";
 import { el, islandRuntime, markClient } from "./islands.js";
 
@@ -67,6 +71,7 @@ const ssrdHost = Object.freeze({
   notFound,
 });
 
+const esm = (ns) => Object.freeze({ __esModule: true, ...ns });
 const modules = {
   ssrd: ssrdHost,
   react: React,
@@ -82,7 +87,12 @@ const modules = {
   "react-dom": ReactDOM,
   "react-dom/client": browserOnly("react-dom/client", ["createRoot", "hydrateRoot"]),
   // Next.js's own modules pages import most (no `next` package needed)
-  "next/navigation": nextNavigation,
+  // (marked __esModule: a page's `import Link from "next/link"` is the default)
+  "next/navigation": esm(nextNavigation),
+  "next/link": esm(nextLink),
+  "next/image": esm(nextImage),
+  "next/font/google": esm(nextFontGoogle),
+  "next/font/local": esm(nextFontLocal),
 };
 
 // A module that exists for the browser: importing it on the server works
@@ -199,7 +209,7 @@ const pageModules = {};
 
 // Called by the shell bundle when it is evaluated: once per context, so that
 // no later code can put another layout under every page.
-globalThis.__ssrd_register_shell = function (segments, mods, packages, clients) {
+globalThis.__ssrd_register_shell = function (segments, mods, packages, clients, files) {
   if (shell.registered) throw new Error("ssrd: the site's shell is registered once per context");
   shell.registered = true;
   // A page imports these through esbuild's CommonJS interop (__toESM), which
@@ -208,6 +218,7 @@ globalThis.__ssrd_register_shell = function (segments, mods, packages, clients) 
     if (!m.__esModule) Object.defineProperty(m, "__esModule", { value: true });
   }
   shell.segments = segments || {};
+  shell.favicon = !!(files && files.favicon);
   shell.modules = mods;
   shell.packages = packages;
   // a site with "use client" files hydrates islands (islands.js)
@@ -348,6 +359,7 @@ function documentTree(segs, Page, input, state) {
 function withMetadata(segs, pageMod, input, styles) {
   const levels = [...segs.map((s) => s.layout), pageMod];
   const links = styles ? styles.split(" ").map((href) => ["link", { rel: "stylesheet", href, precedence: "default" }]) : [];
+  if (shell.favicon) links.push(["link", { rel: "icon", href: "/favicon.ico", type: "image/x-icon", sizes: "16x16" }]);
   const set = (md) => {
     const tags = [...(md !== null ? metadataTags(md) : []), ...links];
     input.tags = tags.length > 0 ? tags : null;
