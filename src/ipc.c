@@ -160,7 +160,7 @@ single_done(ssrd_job *job, void *arg)
 	if (job->err == SSRD_OK) {
 		ssrd_strbuf        b = { 0 };
 		ssrd_proto_timings t = job_timings(job);
-		ssrd__proto_reply_page(&b, s->id, "render", &t,
+		ssrd__proto_reply_page(&b, s->id, "render", job->status, &t,
 		    job->capture_console ? (job->console ? job->console : "")
 		                         : NULL,
 		    job->html_len);
@@ -261,8 +261,8 @@ batch_finish(struct batch *bt)
 		ssrd__strbuf_puts(&b, i ? ",{" : "{");
 		if (err == SSRD_OK) {
 			ssrd_proto_timings t = job_timings(job);
-			ssrd__proto_batch_item(
-			    &b, 1, 200, NULL, NULL, NULL, &t, job->html_len);
+			ssrd__proto_batch_item(&b, 1, job->status, NULL, NULL,
+			    NULL, &t, job->html_len);
 			total += job->html_len;
 		} else {
 			const char *text = job ? job->error_text : bt->whys[i];

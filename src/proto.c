@@ -693,12 +693,14 @@ error_members(ssrd_strbuf *b, int status, const char *code, const char *message,
 
 void
 ssrd__proto_reply_page(ssrd_strbuf *b, const char *id, const char *kind,
-    const ssrd_proto_timings *t, const char *console, size_t body_len)
+    int status, const ssrd_proto_timings *t, const char *console,
+    size_t body_len)
 {
 	head(b, id, kind);
-	ssrd__strbuf_puts(b,
-	    ",\"ok\":true,\"status\":200,\"headers\":{"
-	    "\"content-type\":\"text/html; charset=utf-8\"},");
+	ssrd__strbuf_printf(b,
+	    ",\"ok\":true,\"status\":%d,\"headers\":{"
+	    "\"content-type\":\"text/html; charset=utf-8\"},",
+	    status);
 	timings(b, t);
 	if (console != NULL) {
 		ssrd__strbuf_puts(b, ",\"console\":");
@@ -748,7 +750,7 @@ ssrd__proto_batch_item(ssrd_strbuf *b, int ok, int status, const char *code,
     size_t body_len)
 {
 	if (ok) {
-		ssrd__strbuf_puts(b, "\"ok\":true,\"status\":200,");
+		ssrd__strbuf_printf(b, "\"ok\":true,\"status\":%d,", status);
 		timings(b, t);
 	} else {
 		error_members(b, status, code, message, stack);

@@ -95,10 +95,12 @@ typedef struct ssrd_proto_timings {
 	double queue_ms, first_ms, render_ms, total_ms;
 } ssrd_proto_timings;
 
-/* A rendered page: status 200, its headers, timings, and console lines
- * ("LEVEL message\n" text, or NULL). */
+/* A rendered page: its status (200; 404 for a not-found page, 500 for a
+ * segment shown in its error file), its headers, timings, and console
+ * lines ("LEVEL message\n" text, or NULL). */
 void ssrd__proto_reply_page(ssrd_strbuf *b, const char *id, const char *kind,
-    const ssrd_proto_timings *t, const char *console, size_t body_len);
+    int status, const ssrd_proto_timings *t, const char *console,
+    size_t body_len);
 
 /* A failure: HTTP-like status, the error's stable code (ssrd_err_name()),
  * a message and, when the page threw, its source-mapped stack (may be

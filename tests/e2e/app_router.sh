@@ -73,6 +73,13 @@ for streaming in 1 0; do
   check "metadata merged across 3 levels into <head> $m" grep -qF '<head><meta charSet="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/><title>Guide | App</title><meta name="description" content="root description"/><meta name="keywords" content="guide,Docs | App"/><meta name="robots" content="noindex, follow"/><link rel="canonical" href="/docs/guide"/><meta property="og:title" content="Docs OG"/><meta property="og:image" content="/og.png"/><link rel="icon" href="data:,"/></head>' "$WORK/body"
   get /docs/a
   check "a title put in the root's template, a default where none $m" sh -c "grep -qF '<title>Docs | App</title>' '$WORK/body' && curl -s '$url/' | grep -qF '<title>App</title>'"
+  # over the render protocol too: the reply's status is the page's
+  nngcat --req --dial "ipc://$WORK/s$streaming.sock" --data '{"v":1,"kind":"render","id":"nf","url":"/items/missing"}' \
+    --format raw 2>/dev/null | head -1 >"$WORK/ipc"
+  check "the protocol's reply for a notFound() page says 404 $m" grep -q '"id":"nf","kind":"render","ok":true,"status":404,' "$WORK/ipc"
+  nngcat --req --dial "ipc://$WORK/s$streaming.sock" --data '{"v":1,"kind":"render","id":"e","url":"/fail"}' \
+    --format raw 2>/dev/null | head -1 >"$WORK/ipc"
+  check "and 500 for a page shown in its error file $m" grep -q '"id":"e","kind":"render","ok":true,"status":500,' "$WORK/ipc"
   get /
   check "the other routes serve ($code) $m" sh -c "[ $code = 200 ] && grep -qF '<h1>home</h1>' '$WORK/body'"
   kill "$pid" 2>/dev/null

@@ -253,9 +253,10 @@ START_TEST(test_replies_are_one_json_line)
 	ssrd_strbuf        b = { 0 };
 	ssrd_proto_timings t = { 0.01, 0.5, 1.25, 1.3 };
 	ssrd__proto_reply_page(
-	    &b, "\"a-7\"", "render", &t, "info hi \"x\"\n", 1234);
+	    &b, "\"a-7\"", "render", 404, &t, "info hi \"x\"\n", 1234);
 	valid_header(&b);
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"id\":\"a-7\""));
+	ck_assert_ptr_nonnull(strstr(b.ptr, "\"ok\":true,\"status\":404,"));
 	ck_assert_ptr_nonnull(strstr(b.ptr, "\"body_len\":1234}"));
 	ck_assert_ptr_nonnull(
 	    strstr(b.ptr, "\"console\":\"info hi \\\"x\\\"\\n\""));
