@@ -238,6 +238,15 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
 		    &site->routes, &shared, &site->broken, errbuf, errlen);
 	}
+	/* A root segment file (app/layout.tsx) that does not build fails
+	 * every route: that is the site failing, and a reload keeps the last
+	 * good generation serving. */
+	for (size_t i = 0; rv == SSRD_OK && i < site->broken.files.n; i++) {
+		if (strchr(site->broken.files.v[i] + 4, '/') == NULL) {
+			snprintf(errbuf, errlen, "%s", site->broken.why[i]);
+			rv = SSRD_EBUILD;
+		}
+	}
 	if (rv == SSRD_OK) {
 		rv = client_files(site, &shared);
 	}
