@@ -6,10 +6,11 @@
  * not counted (a reply counts when it ends inside the measured window).
  *   load --transport http --target 127.0.0.1:PORT --url /path?q [--clients 1]
  *        [--seconds 2] [--warmup 0.5]
- *   load --transport ipc  --target ipc:///tmp/s.sock --url /path [--props JSON] [--stream 1]
- * Prints one JSON line: requests (in the measured window), ok, errors, rps,
- * p50_ms, p99_ms, first_p50_ms (first body byte / first chunk), bytes_per_reply,
- * cache_hits (HTTP replies with X-Ssrd-Cache: hit), first_error. */
+ *   load --transport ipc  --target ipc:///tmp/s.sock --url /path [--props JSON]
+ * [--stream 1] Prints one JSON line: requests (in the measured window), ok,
+ * errors, rps, p50_ms, p99_ms, first_p50_ms (first body byte / first chunk),
+ * bytes_per_reply, cache_hits (HTTP replies with X-Ssrd-Cache: hit),
+ * first_error. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,7 +31,7 @@
 #include "measure.h"
 
 static const char *transport = "http", *target = "127.0.0.1:8080", *url = "/";
-static const char *props     = NULL;
+static const char *props = NULL;
 static int         stream, clients = 1;
 static double      seconds = 2, warmup = 0.5;
 static double      t_start, t_measure, t_end;
@@ -51,14 +52,16 @@ record(double t0, double t_first, double t1, int ok, size_t bytes, int hit,
 {
 	pthread_mutex_lock(&mu);
 	/* replies that end in the measured window count (however long ago they
-	 * were asked for: at 64 clients a reply may take longer than the window);
-	 * failures count from the window on, even when they end after it */
+	 * were asked for: at 64 clients a reply may take longer than the
+	 * window); failures count from the window on, even when they end after
+	 * it */
 	if (ok ? (t1 >= t_measure && t1 <= t_end) : t1 >= t_measure) {
 		if (ok) {
 			if (n_lat == cap_lat) {
 				cap_lat = cap_lat ? cap_lat * 2 : 4096;
-				lat     = realloc(lat, cap_lat * sizeof(double));
-				first = realloc(first, cap_lat * sizeof(double));
+				lat = realloc(lat, cap_lat * sizeof(double));
+				first
+				    = realloc(first, cap_lat * sizeof(double));
 			}
 			lat[n_lat]     = t1 - t0;
 			first[n_lat++] = t_first - t0;
@@ -136,9 +139,10 @@ conn_skip(conn *c, size_t n)
 	while (done < n) {
 		if (c->pos == c->len) {
 			c->pos = c->len = 0;
-			int r      = conn_fill(c);
+			int r           = conn_fill(c);
 			if (r <= 0) {
-				return n == SIZE_MAX && r == 0 ? (long) done : -1;
+				return n == SIZE_MAX && r == 0 ? (long) done
+				                               : -1;
 			}
 		}
 		size_t k = c->len - c->pos;
@@ -160,7 +164,8 @@ conn_open(conn *c)
 	}
 	int one = 1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* a server that stops answering fails the request instead of hanging the run */
+	/* a server that stops answering fails the request instead of hanging
+	 * the run */
 	struct timeval tv = { .tv_sec = 5 };
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -211,16 +216,18 @@ http_get(conn *c, size_t *bytes, int *hit, char *err, size_t errsz)
 		if (line == NULL) {
 			conn_close(c);
 			if (reused) {
-				continue; /* the server closed an idle connection */
+				continue; /* the server closed an idle
+				             connection */
 			}
-			snprintf(err, errsz, "connection closed before a reply");
+			snprintf(
+			    err, errsz, "connection closed before a reply");
 			return 0;
 		}
 		int status = 0;
 		sscanf(line, "HTTP/1.%*d %d", &status);
-		size_t clen = SIZE_MAX;
+		size_t clen    = SIZE_MAX;
 		int    chunked = 0, close_after = 0;
-		*hit           = 0;
+		*hit = 0;
 		while ((line = conn_line(c)) != NULL && line[0] != '\0') {
 			if (strncasecmp(line, "content-length:", 15) == 0) {
 				clen = strtoull(line + 15, NULL, 10);
@@ -238,7 +245,8 @@ http_get(conn *c, size_t *bytes, int *hit, char *err, size_t errsz)
 		}
 		if (line == NULL) {
 			conn_close(c);
-			snprintf(err, errsz, "connection closed in the headers");
+			snprintf(
+			    err, errsz, "connection closed in the headers");
 			return 0;
 		}
 		long got = 0;
@@ -252,11 +260,11 @@ http_get(conn *c, size_t *bytes, int *hit, char *err, size_t errsz)
 				size_t k = strtoull(sz, NULL, 16);
 				if (k == 0) {
 					while ((sz = conn_line(c)) != NULL
-					    && sz[0] != '\0') {
-					}
+					    && sz[0] != '\0') { }
 					break;
 				}
-				if (conn_skip(c, k) < 0 || conn_line(c) == NULL) {
+				if (conn_skip(c, k) < 0
+				    || conn_line(c) == NULL) {
 					got = -1;
 					break;
 				}
@@ -324,11 +332,13 @@ ipc_get(double *t_first, size_t *bytes, char *err, size_t errsz)
 		*bytes   = r.body_len;
 		ok       = rv == SSRD_OK && r.ok;
 		if (rv != SSRD_OK) {
-			snprintf(err, errsz, "client library error %d (is the daemon up?)", rv);
+			snprintf(err, errsz,
+			    "client library error %d (is the daemon up?)", rv);
 		}
 	}
 	if (!ok && r.code != NULL && err[0] == '\0') {
-		snprintf(err, errsz, "%s: %s", r.code, r.message ? r.message : "");
+		snprintf(
+		    err, errsz, "%s: %s", r.code, r.message ? r.message : "");
 	}
 	ssrd_reply_clear(&r);
 	return ok;
@@ -343,7 +353,7 @@ run(void *arg)
 	while (measure_now_ms() < t_end) {
 		char   err[256] = "";
 		size_t bytes    = 0;
-		int    hit = 0, ok;
+		int    hit      = 0, ok;
 		double t0 = measure_now_ms(), tf = 0;
 		if (strcmp(transport, "http") == 0) {
 			ok = http_get(c, &bytes, &hit, err, sizeof(err));
@@ -392,13 +402,15 @@ main(int argc, char **argv)
 		char host[64];
 		int  port = 0;
 		if (sscanf(target, "%63[^:]:%d", host, &port) != 2) {
-			fprintf(stderr, "load: --target must be HOST:PORT for http\n");
+			fprintf(stderr,
+			    "load: --target must be HOST:PORT for http\n");
 			return 2;
 		}
 		addr.sin_family = AF_INET;
 		addr.sin_port   = htons((uint16_t) port);
 		if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-			fprintf(stderr, "load: %s is not an IPv4 address\n", host);
+			fprintf(
+			    stderr, "load: %s is not an IPv4 address\n", host);
 			return 2;
 		}
 	} else if (strcmp(transport, "ipc") == 0) {
@@ -423,11 +435,13 @@ main(int argc, char **argv)
 	}
 	measure_sort(lat, n_lat);
 	measure_sort(first, n_lat);
-	char esc[256];
+	char   esc[256];
 	size_t j = 0;
 	for (size_t i = 0; first_error[i] != '\0' && j + 2 < sizeof(esc); i++) {
-		char ch = first_error[i];
-		esc[j++] = (ch == '"' || ch == '\\' || (unsigned char) ch < 32) ? ' ' : ch;
+		char ch  = first_error[i];
+		esc[j++] = (ch == '"' || ch == '\\' || (unsigned char) ch < 32)
+		    ? ' '
+		    : ch;
 	}
 	esc[j] = '\0';
 	printf("{\"transport\":\"%s\",\"url\":\"%s\",\"clients\":%d,"
@@ -436,9 +450,9 @@ main(int argc, char **argv)
 	       "\"bytes_per_reply\":%.0f,\"cache_hits\":%ld,"
 	       "\"first_error\":\"%s\"}\n",
 	    transport, url, clients, n_ok + n_err, n_ok, n_err,
-	    (double) n_ok / seconds, measure_pct(lat, n_lat, 0.5), measure_pct(lat, n_lat, 0.99),
-	    measure_pct(first, n_lat, 0.5), n_ok ? bytes_total / (double) n_ok : 0.0,
-	    n_hits, esc);
+	    (double) n_ok / seconds, measure_pct(lat, n_lat, 0.5),
+	    measure_pct(lat, n_lat, 0.99), measure_pct(first, n_lat, 0.5),
+	    n_ok ? bytes_total / (double) n_ok : 0.0, n_hits, esc);
 	if (client != NULL) {
 		ssrd_client_close(client);
 	}

@@ -130,7 +130,8 @@ esbuild_run(char *const argv[], const char *cwd, const char *stdin_path,
  * directory, so a relative path from the config would point elsewhere.
  */
 void
-ssrd__bundle_abs_path(char *out, size_t outlen, const char *dir, const char *name)
+ssrd__bundle_abs_path(
+    char *out, size_t outlen, const char *dir, const char *name)
 {
 	char cwd[PATH_MAX] = ".";
 	if (dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL) {
@@ -209,11 +210,12 @@ esbuild_key(const char *name, const struct esbuild_job *job)
 static int
 record_inputs(const char *meta, const char *cwd, ssrd_layer_record *rec)
 {
-	ssrd_metafile m = { 0 };
+	ssrd_metafile m  = { 0 };
 	int           rv = ssrd__metafile_read(meta, &m);
 	for (size_t i = 0; rv == SSRD_OK && i < m.ninputs; i++) {
 		char *abs = ssrd__path_join(cwd, m.inputs[i]);
-		rv = abs != NULL ? ssrd__layer_add_input(rec, abs) : SSRD_ENOMEM;
+		rv        = abs != NULL ? ssrd__layer_add_input(rec, abs)
+		                        : SSRD_ENOMEM;
 		free(abs);
 	}
 	ssrd__metafile_free(&m);
@@ -248,8 +250,8 @@ esbuild_build(const ssrd_layer_spec *spec, ssrd_layer_record *rec, char *errbuf,
 	argv[n++] = outarg;
 	argv[n++] = metaarg;
 	argv[n]   = NULL;
-	int rv = esbuild_run((char *const *) argv, job->cwd, job->stdin_path,
-	    errbuf, errlen);
+	int rv    = esbuild_run(
+	       (char *const *) argv, job->cwd, job->stdin_path, errbuf, errlen);
 	free(argv);
 	if (rv == SSRD_OK && spec->manifest != NULL
 	    && record_inputs(meta, job->cwd, rec) != SSRD_OK) {
@@ -263,9 +265,9 @@ esbuild_build(const ssrd_layer_spec *spec, ssrd_layer_record *rec, char *errbuf,
 }
 
 int
-ssrd__bundle_esbuild_layer(ssrd_manifest *manifest, const char *name, const char *outfile,
-    const struct esbuild_job *job, ssrd_bundle *out, char *errbuf,
-    size_t errlen)
+ssrd__bundle_esbuild_layer(ssrd_manifest *manifest, const char *name,
+    const char *outfile, const struct esbuild_job *job, ssrd_bundle *out,
+    char *errbuf, size_t errlen)
 {
 	ssrd_layer_spec spec = { name, outfile, 1, esbuild_key(name, job),
 		manifest, esbuild_build, (void *) job, "esbuild" };
@@ -278,9 +280,11 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 {
 	char entry[PATH_MAX + 16], outfile[PATH_MAX + 16];
 	char esbuild[PATH_MAX + 16], runtime[PATH_MAX + 16];
-	ssrd__bundle_abs_path(entry, sizeof(entry), cfg->runtime_dir, "base.js");
+	ssrd__bundle_abs_path(
+	    entry, sizeof(entry), cfg->runtime_dir, "base.js");
 	ssrd__bundle_abs_path(runtime, sizeof(runtime), cfg->runtime_dir, "");
-	ssrd__bundle_abs_path(outfile, sizeof(outfile), cfg->cache_dir, "base.js");
+	ssrd__bundle_abs_path(
+	    outfile, sizeof(outfile), cfg->cache_dir, "base.js");
 	ssrd__bundle_abs_path(esbuild, sizeof(esbuild), cfg->esbuild, "");
 	if (ssrd__mkdirs(cfg->cache_dir) != SSRD_OK) {
 		snprintf(errbuf, errlen, "cannot create cache directory %s: %s",
@@ -292,8 +296,7 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 	 * formatter (CallSite.getThis), which a page could otherwise use to
 	 * reach a shared context's global (isolation = page). */
 	const char        *args[] = { entry, ESBUILD_COMMON, "--minify",
-		       "--banner:js=\"use strict\";",
-		       "--alias:util=./node/util.js",
+		       "--banner:js=\"use strict\";", "--alias:util=./node/util.js",
 		       "--alias:crypto=./node/crypto.js",
 		       "--alias:stream=./node/stream.js", NULL };
 	struct esbuild_job job    = { runtime, esbuild, args, NULL };

@@ -68,8 +68,8 @@ typedef struct ssrd_names {
 } ssrd_names;
 
 /* Adds name unless it is there. Returns SSRD_OK or SSRD_ENOMEM. */
-int ssrd__names_add(ssrd_names *s, const char *name);
-int ssrd__names_has(const ssrd_names *s, const char *name);
+int  ssrd__names_add(ssrd_names *s, const char *name);
+int  ssrd__names_has(const ssrd_names *s, const char *name);
 void ssrd__names_free(ssrd_names *s);
 
 /* The segment files (layouts, templates, ...) that failed to build, as
@@ -85,8 +85,8 @@ void ssrd__broken_free(ssrd_broken *b);
 
 /* Writes the directory of site_root's layers (<cache_dir>/sites/<hash>,
  * created if missing) into dir. Returns SSRD_OK or SSRD_EIO. */
-int ssrd__bundle_site_dir(const ssrd_config *cfg, const char *site_root,
-    char *dir, size_t len);
+int ssrd__bundle_site_dir(
+    const ssrd_config *cfg, const char *site_root, char *dir, size_t len);
 
 /*
  * Gets one route's page delta: its page and the site files it imports,
@@ -112,26 +112,24 @@ int ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
  * on a segment file: a component's, say).
  */
 int ssrd__bundle_get_shell_files(const ssrd_config *cfg,
-    ssrd_manifest *manifest, const char *site_root,
-    const ssrd_routes *routes, ssrd_names *files, ssrd_broken *broken,
-    char *errbuf, size_t errlen);
+    ssrd_manifest *manifest, const char *site_root, const ssrd_routes *routes,
+    ssrd_names *files, ssrd_broken *broken, char *errbuf, size_t errlen);
 
 /*
  * Gets a site's shell: every segment file of routes (layouts, templates,
  * error, loading and not-found files), every module under components/, the
  * site's "use client" files (clients, relative paths: the shell tells
  * base.js which they are), the site
- * files of shared, and every package of packages (what the pages import), with React kept external
- * (the base provides it), as <cache_dir>/sites/<hash of root>/shell.js,
- * cached like the base: each package exists once per context, shared by the
- * layout, components and pages. Packages that cannot be found are added to
- * missing (may be NULL). site_root must be absolute. Returns SSRD_OK, or
- * SSRD_EBUILD with esbuild's message (file, line, column) in errbuf.
+ * files of shared, and every package of packages (what the pages import), with
+ * React kept external (the base provides it), as <cache_dir>/sites/<hash of
+ * root>/shell.js, cached like the base: each package exists once per context,
+ * shared by the layout, components and pages. Packages that cannot be found are
+ * added to missing (may be NULL). site_root must be absolute. Returns SSRD_OK,
+ * or SSRD_EBUILD with esbuild's message (file, line, column) in errbuf.
  */
 int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes,
-    const ssrd_broken *broken, const ssrd_names *clients,
-    const ssrd_names *shared,
+    const char *site_root, const ssrd_routes *routes, const ssrd_broken *broken,
+    const ssrd_names *clients, const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen);
 
@@ -146,8 +144,7 @@ int ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *site_root, const ssrd_routes *routes,
     const char *const *page_errors, const ssrd_broken *broken,
-    const ssrd_names *clients, ssrd_bundle *out, char *errbuf,
-    size_t errlen);
+    const ssrd_names *clients, ssrd_bundle *out, char *errbuf, size_t errlen);
 
 /*
  * The stylesheet esbuild wrote beside layer b (b's path with .css for .js:
@@ -157,8 +154,8 @@ int ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
  * imports no CSS). Returns SSRD_OK, or SSRD_EIO if it cannot be read or
  * copied.
  */
-int ssrd__bundle_stylesheet(const ssrd_bundle *b, const char *layer_dir,
-    char *url, size_t len);
+int ssrd__bundle_stylesheet(
+    const ssrd_bundle *b, const char *layer_dir, char *url, size_t len);
 
 /*
  * Formats a JS error as "message\n    at fn (file:line:col)…", mapping

@@ -26,9 +26,9 @@
  * built-ins to the base (see js/runtime/node/). The CSS they import
  * (global, and .module.css as local names) is written beside each layer,
  * from the very build that named its classes, and linked from the page
- * (ssrd__bundle_stylesheet). Images and fonts become URLs of content-hashed copies that ssrd
- * serves from the cache (/_ssrd/assets/); the browser's bundle names them
- * alike, so that hydration sees the same URL. */
+ * (ssrd__bundle_stylesheet). Images and fonts become URLs of content-hashed
+ * copies that ssrd serves from the cache (/_ssrd/assets/); the browser's bundle
+ * names them alike, so that hydration sees the same URL. */
 #define ESBUILD_ASSETS                                                         \
 	"--loader:.svg=file", "--loader:.png=file", "--loader:.jpg=file",      \
 	    "--loader:.jpeg=file", "--loader:.gif=file",                       \
@@ -43,9 +43,9 @@
 #define ESBUILD_SITE                                                           \
 	ESBUILD_FLAGS, "--platform=node", "--jsx=automatic",                   \
 	    "--external:react", "--external:react/*", "--external:react-dom",  \
-	    "--external:react-dom/*", "--external:ssrd",                       \
-	    "--external:next/*", "--minify-syntax",                            \
-	    "--minify-whitespace", "--loader:.js=jsx", ESBUILD_ASSETS
+	    "--external:react-dom/*", "--external:ssrd", "--external:next/*",  \
+	    "--minify-syntax", "--minify-whitespace", "--loader:.js=jsx",      \
+	    ESBUILD_ASSETS
 
 int
 ssrd__names_add(ssrd_names *s, const char *name)
@@ -118,8 +118,8 @@ site_dir(const ssrd_config *cfg, const char *site_root, char *dir, size_t len,
 }
 
 int
-ssrd__bundle_site_dir(const ssrd_config *cfg, const char *site_root,
-    char *dir, size_t len)
+ssrd__bundle_site_dir(
+    const ssrd_config *cfg, const char *site_root, char *dir, size_t len)
 {
 	char why[PATH_MAX + 64];
 	return site_dir(cfg, site_root, dir, len, why, sizeof(why));
@@ -241,16 +241,17 @@ segments_import(ssrd_strbuf *imports, ssrd_strbuf *segments,
 				continue; /* its routes fail (site.c) */
 			}
 			char abs[PATH_MAX * 2];
-			snprintf(abs, sizeof(abs), "%s/%s", site_root,
-			    g->files[f]);
+			snprintf(
+			    abs, sizeof(abs), "%s/%s", site_root, g->files[f]);
 			ssrd__strbuf_printf(
 			    imports, "import * as g%zu from ", count);
 			ssrd__strbuf_json_string(imports, abs, strlen(abs));
 			ssrd__strbuf_puts(imports, ";\n");
 			if (registry != NULL) {
-				ssrd__strbuf_json_string(registry, g->files[f],
-				    strlen(g->files[f]));
-				ssrd__strbuf_printf(registry, ": g%zu,\n", count);
+				ssrd__strbuf_json_string(
+				    registry, g->files[f], strlen(g->files[f]));
+				ssrd__strbuf_printf(
+				    registry, ": g%zu,\n", count);
 			}
 			ssrd__strbuf_printf(
 			    segments, " %s: g%zu,", seg_keys[f], count++);
@@ -272,7 +273,7 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
     const ssrd_names *skip)
 {
 	ssrd_strbuf registry = { 0 }, segments = { 0 };
-	size_t      count    = 0;
+	size_t      count = 0;
 	segments_import(e, &segments, &registry, site_root, routes, broken);
 	import_components(e, &registry, site_root, "components", &count, 0);
 	/* The site files the layout imports that pages import too (app/...):
@@ -289,7 +290,8 @@ shell_entry(ssrd_strbuf *e, const char *site_root, const ssrd_routes *routes,
 	}
 	/* Sorted: the entry's bytes, and so the layer's key, do not depend
 	 * on the order pages were built in. */
-	char **names = packages->n ? malloc(packages->n * sizeof(char *)) : NULL;
+	char **names
+	    = packages->n ? malloc(packages->n * sizeof(char *)) : NULL;
 	if (packages->n > 0 && names == NULL) {
 		ssrd__strbuf_free(&registry);
 		return SSRD_ENOMEM;
@@ -349,7 +351,8 @@ segment_failures(
 		for (int f = 0; f < SSRD_SEGF_COUNT; f++) {
 			const char *key = routes->segments[i].files[f];
 			char        at[PATH_MAX];
-			if (key == NULL || ssrd__names_has(&broken->files, key)) {
+			if (key == NULL
+			    || ssrd__names_has(&broken->files, key)) {
 				continue;
 			}
 			snprintf(at, sizeof(at), "%s:", key);
@@ -363,7 +366,8 @@ segment_failures(
 			}
 			broken->why = why;
 			if ((why[broken->files.n] = strdup(msg)) == NULL
-			    || ssrd__names_add(&broken->files, key) != SSRD_OK) {
+			    || ssrd__names_add(&broken->files, key)
+			        != SSRD_OK) {
 				free(why[broken->files.n]);
 				return found;
 			}
@@ -392,16 +396,16 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 	/* Only the site's own files matter here: packages stay out. */
 	char sourcefile[PATH_MAX + 48];
 	snprintf(sourcefile, sizeof(sourcefile), "--sourcefile=%s", entry);
-	const char        *args[] = { ESBUILD_SITE, "--packages=external",
-		       sourcefile, NULL };
-	struct esbuild_job job    = { site_root, esbuild, args, entry };
+	const char *args[]
+	    = { ESBUILD_SITE, "--packages=external", sourcefile, NULL };
+	struct esbuild_job job = { site_root, esbuild, args, entry };
 	/* A layout, template, error, loading or not-found file that does not
 	 * build fails the routes under it, not the site: built again
 	 * without it (up to 8 such files). */
 	for (int pass = 0; pass < 8; pass++) {
 		ssrd_strbuf e = { 0 };
-		rv = shell_entry(
-		    &e, site_root, routes, &broken->files, NULL, NULL, &none, &none);
+		rv = shell_entry(&e, site_root, routes, &broken->files, NULL,
+		    NULL, &none, &none);
 		if (rv == SSRD_OK
 		    && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
@@ -413,7 +417,7 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 		}
 		ssrd_bundle probe = { 0 };
 		rv                = ssrd__bundle_esbuild_layer(
-                    manifest, name, outfile, &job, &probe, errbuf, errlen);
+		                   manifest, name, outfile, &job, &probe, errbuf, errlen);
 		ssrd__bundle_clear(&probe);
 		if (rv != SSRD_EBUILD
 		    || segment_failures(errbuf, routes, broken) == 0) {
@@ -423,8 +427,8 @@ ssrd__bundle_get_shell_files(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd_metafile m = { 0 };
 	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
 	if (rv == SSRD_OK && (rv = ssrd__metafile_read(meta, &m)) != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot read esbuild's metafile %s",
-		    meta);
+		snprintf(
+		    errbuf, errlen, "cannot read esbuild's metafile %s", meta);
 		return rv;
 	}
 	for (size_t i = 0; rv == SSRD_OK && i < m.ninputs; i++) {
@@ -475,9 +479,8 @@ unresolved(const char *msg, int (*wanted)(const char *name), ssrd_names *skip)
 
 int
 ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *site_root, const ssrd_routes *routes,
-    const ssrd_broken *broken, const ssrd_names *clients,
-    const ssrd_names *shared,
+    const char *site_root, const ssrd_routes *routes, const ssrd_broken *broken,
+    const ssrd_names *clients, const ssrd_names *shared,
     const ssrd_names *packages, ssrd_bundle *out, ssrd_names *missing,
     char *errbuf, size_t errlen)
 {
@@ -504,7 +507,8 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 		ssrd_strbuf e = { 0 };
 		rv = shell_entry(&e, site_root, routes, &broken->files, clients,
 		    shared, packages, &skip);
-		if (rv == SSRD_OK && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
+		if (rv == SSRD_OK
+		    && (rv = write_if_changed(entry, &e)) != SSRD_OK) {
 			snprintf(errbuf, errlen, "cannot write %s: %s", entry,
 			    strerror(errno));
 		}
@@ -518,7 +522,8 @@ ssrd__bundle_get_shell(const ssrd_config *cfg, ssrd_manifest *manifest,
 			break;
 		}
 	}
-	for (size_t i = 0; rv == SSRD_OK && missing != NULL && i < skip.n; i++) {
+	for (size_t i = 0; rv == SSRD_OK && missing != NULL && i < skip.n;
+	     i++) {
 		if (ssrd__names_has(packages, skip.v[i])) {
 			rv = ssrd__names_add(missing, skip.v[i]);
 		}
@@ -559,14 +564,18 @@ builtin_advice(const char *name)
 	static const struct {
 		const char *mod, *advice;
 	} table[] = {
-		{ "fs", "read files with `import { files } from \"ssrd\"` "
-		        "(files under the site's root)" },
+		{ "fs",
+		    "read files with `import { files } from \"ssrd\"` "
+		    "(files under the site's root)" },
 		{ "http", "fetch data with fetch() (the hosts config allows)" },
-		{ "https", "fetch data with fetch() (the hosts config allows)" },
-		{ "http2", "fetch data with fetch() (the hosts config allows)" },
+		{ "https",
+		    "fetch data with fetch() (the hosts config allows)" },
+		{ "http2",
+		    "fetch data with fetch() (the hosts config allows)" },
 		{ "net", "fetch data with fetch() (the hosts config allows)" },
 		{ "tls", "fetch data with fetch() (the hosts config allows)" },
-		{ "dgram", "fetch data with fetch() (the hosts config allows)" },
+		{ "dgram",
+		    "fetch data with fetch() (the hosts config allows)" },
 		{ "dns", "fetch data with fetch() (the hosts config allows)" },
 		{ "child_process", "a render cannot start processes" },
 		{ "cluster", "a render cannot start processes" },
@@ -609,7 +618,7 @@ locate_import(const char *file, const char *spec, int *line, int *col)
 		if ((text[i] == '"' || text[i] == '\'')
 		    && memcmp(text + i + 1, spec, sl) == 0
 		    && text[i + 1 + sl] == text[i]) {
-			*line = 1;
+			*line      = 1;
 			size_t bol = 0;
 			for (size_t k = 0; k < i; k++) {
 				if (text[k] == '\n') {
@@ -632,8 +641,8 @@ is_base_module(const char *name)
 {
 	return strcmp(name, "react") == 0 || strncmp(name, "react/", 6) == 0
 	    || strcmp(name, "react-dom") == 0
-	    || strncmp(name, "react-dom/", 10) == 0
-	    || strcmp(name, "ssrd") == 0 || strncmp(name, "next/", 5) == 0;
+	    || strncmp(name, "react-dom/", 10) == 0 || strcmp(name, "ssrd") == 0
+	    || strncmp(name, "next/", 5) == 0;
 }
 
 /*
@@ -645,7 +654,7 @@ static int
 page_imports(const char *meta, const char *site_root, ssrd_names *packages,
     char *errbuf, size_t errlen)
 {
-	ssrd_metafile m = { 0 };
+	ssrd_metafile m  = { 0 };
 	int           rv = ssrd__metafile_read(meta, &m);
 	if (rv != SSRD_OK) {
 		snprintf(errbuf, errlen,
@@ -661,7 +670,8 @@ page_imports(const char *meta, const char *site_root, ssrd_names *packages,
 			continue;
 		}
 		const char *advice = builtin_advice(spec);
-		if (advice != NULL && strstr(x->importer, "node_modules/") == NULL) {
+		if (advice != NULL
+		    && strstr(x->importer, "node_modules/") == NULL) {
 			char file[PATH_MAX * 2];
 			int  line, col;
 			snprintf(file, sizeof(file), "%s/%s", site_root,
@@ -714,7 +724,7 @@ esbuild_layer_with(ssrd_manifest *manifest, const char *name,
 	if (rv == SSRD_OK) {
 		job->args = args;
 		rv        = ssrd__bundle_esbuild_layer(
-                    manifest, name, outfile, job, out, errbuf, errlen);
+		           manifest, name, outfile, job, out, errbuf, errlen);
 		job->args = NULL;
 	} else {
 		snprintf(errbuf, errlen, "out of memory");
@@ -750,10 +760,10 @@ ssrd__bundle_get_page(const ssrd_config *cfg, ssrd_manifest *manifest,
 	static const char *const fixed[] = { ESBUILD_SITE,
 		"--packages=external", "--external:./components/*",
 		"--global-name=__ssrd_page" };
-	struct esbuild_job job = { site_root, esbuild, NULL, NULL };
+	struct esbuild_job       job     = { site_root, esbuild, NULL, NULL };
 	rv = esbuild_layer_with(manifest, name, outfile, &job, route->page_key,
-	    fixed, sizeof(fixed) / sizeof(fixed[0]), shared,
-	    "--external:%s/%s", site_root, out, errbuf, errlen);
+	    fixed, sizeof(fixed) / sizeof(fixed[0]), shared, "--external:%s/%s",
+	    site_root, out, errbuf, errlen);
 	snprintf(meta, sizeof(meta), "%s.meta.json", outfile);
 	if (rv == SSRD_OK
 	    && (rv = page_imports(meta, site_root, packages, errbuf, errlen))
@@ -802,8 +812,8 @@ whole_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
 			lazy_require(e, site_root, routes->v[i].page_key);
 		}
 	}
-	ssrd__strbuf_printf(e, "};\nstart({\n%s}, pages);\n",
-	    segments.ptr ? segments.ptr : "");
+	ssrd__strbuf_printf(
+	    e, "};\nstart({\n%s}, pages);\n", segments.ptr ? segments.ptr : "");
 	ssrd__strbuf_free(&segments);
 }
 
@@ -825,8 +835,8 @@ islands_entry(ssrd_strbuf *e, const char *runtime, const char *site_root,
 }
 
 int
-ssrd__bundle_stylesheet(const ssrd_bundle *b, const char *layer_dir,
-    char *url, size_t len)
+ssrd__bundle_stylesheet(
+    const ssrd_bundle *b, const char *layer_dir, char *url, size_t len)
 {
 	char        css[PATH_MAX + 8];
 	struct stat js_st, css_st;
@@ -915,13 +925,12 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 	 * webpack's `resolve.fallback: false` makes it: the package loads, and
 	 * fails only if used. One that resolves (npm's "events", "buffer") is
 	 * bundled as usual. */
-	static const char *const fixed[] = { ESBUILD_COMMON, "--minify",
-		"--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
-		"--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
-		"--alias:next=./next",
-		ESBUILD_ASSETS, "--loader:.css=empty" };
-	ssrd_names         builtins = { 0 };
-	struct esbuild_job job      = { runtime, esbuild, NULL, NULL };
+	static const char *const fixed[]  = { ESBUILD_COMMON, "--minify",
+		 "--jsx=automatic", "--loader:.js=jsx", "--alias:react=react",
+		 "--alias:react-dom=react-dom", "--alias:ssrd=./client-ssrd.js",
+		 "--alias:next=./next", ESBUILD_ASSETS, "--loader:.css=empty" };
+	ssrd_names               builtins = { 0 };
+	struct esbuild_job       job      = { runtime, esbuild, NULL, NULL };
 	for (int pass = 0; pass < 2; pass++) {
 		rv = esbuild_layer_with(manifest, name, outfile, &job, entry,
 		    fixed, sizeof(fixed) / sizeof(fixed[0]), &builtins,

@@ -30,7 +30,7 @@ enum { SSRD_CACHE_MISS, SSRD_CACHE_HIT, SSRD_CACHE_STALE, SSRD_CACHE_STATES };
  * "page:/srv/a:app/page.jsx", "client:…", "snapshot:base"). */
 int ssrd__layer_kind(const char *name);
 
-const char *ssrd__layer_kind_name(int kind);  /* "base", ... */
+const char *ssrd__layer_kind_name(int kind);   /* "base", ... */
 const char *ssrd__cache_level_name(int level); /* "memory", ... */
 const char *ssrd__cache_state_name(int state); /* "miss", "hit", "stale" */
 

@@ -18,16 +18,17 @@ ask(ssrd_client *c, const ssrd_render_cmd *cmd, int json)
 	char       *reply = NULL;
 	size_t      len   = 0;
 	ssrd_strbuf req   = { 0 };
-	ssrd__strbuf_printf(&req, "{\"v\":1,\"kind\":\"diagnose\",\"format\":\"%s\"",
+	ssrd__strbuf_printf(&req,
+	    "{\"v\":1,\"kind\":\"diagnose\",\"format\":\"%s\"",
 	    json ? "json" : "text");
 	if (cmd->token != NULL && cmd->token[0] != '\0') {
 		ssrd__strbuf_puts(&req, ",\"token\":");
 		ssrd__strbuf_json_string(&req, cmd->token, strlen(cmd->token));
 	}
 	ssrd__strbuf_puts(&req, "}");
-	int rv = ssrd__strbuf_failed(&req) ? SSRD_ENOMEM
-	                    : ssrd_client_request(
-	                          c, req.ptr, req.len, &reply, &len);
+	int rv = ssrd__strbuf_failed(&req)
+	    ? SSRD_ENOMEM
+	    : ssrd_client_request(c, req.ptr, req.len, &reply, &len);
 	ssrd__strbuf_free(&req);
 	if (rv != SSRD_OK) {
 		fprintf(stderr,

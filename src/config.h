@@ -21,11 +21,11 @@ typedef struct ssrd_config {
 	long  http_security_headers; /* 1: X-Frame-Options, Referrer-Policy */
 	long  http_buffer_mb; /* unsent output all HTTP replies may hold */
 	long  http_send_timeout_ms; /* a write taking nothing this long ends */
-	long  public_dotfiles;       /* 1: /public/ serves .names too */
-	long  public_max_kb;         /* /public/ refuses bigger files */
-	long  public_max_age;        /* /public/'s Cache-Control max-age, s */
-	long  cache_mb;  /* the HTTP response cache's size; 0: off */
-	long  cache_ttl; /* s a page stays fresh there; 0: off */
+	long  public_dotfiles;      /* 1: /public/ serves .names too */
+	long  public_max_kb;        /* /public/ refuses bigger files */
+	long  public_max_age;       /* /public/'s Cache-Control max-age, s */
+	long  cache_mb;             /* the HTTP response cache's size; 0: off */
+	long  cache_ttl;            /* s a page stays fresh there; 0: off */
 	long  cache_swr; /* s it is then served stale while rendered again */
 	char *client_fallback; /* routes rendered in the browser on failure */
 	char *ipc; /* protocol listen addresses (ipc://, tcp://), comma-sep. */

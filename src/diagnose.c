@@ -47,8 +47,7 @@ worker_json(ssrd_strbuf *b, long i, const ssrd_worker_stats *st)
 	    "\"detached_contexts\":%zu}",
 	    i ? "," : "", i, st->inflight, st->renders, st->recycles,
 	    st->timeouts, st->heap_limits, h->used, h->total, h->limit,
-	    h->external, h->malloced, h->native_contexts,
-	    h->detached_contexts);
+	    h->external, h->malloced, h->native_contexts, h->detached_contexts);
 	gc_json(b, h);
 	ssrd__strbuf_puts(b, "}");
 }
@@ -113,8 +112,8 @@ route_text(const ssrd_route_stats *rs, void *arg)
 	struct route_walk *w = arg;
 	char               name[160];
 	snprintf(name, sizeof(name), "%s %s", rs->route, rs->outcome);
-	ssrd__strbuf_printf(w->b, "  %-28s %7llu", name,
-	    (unsigned long long) rs->phase[0].n);
+	ssrd__strbuf_printf(
+	    w->b, "  %-28s %7llu", name, (unsigned long long) rs->phase[0].n);
 	for (int p = 0; p < SSRD_PHASES; p++) {
 		ssrd__strbuf_printf(w->b, " %6.2f/%-7.2f",
 		    ssrd__hist_quantile(&rs->phase[p], 0.5),
@@ -201,8 +200,8 @@ ssrd__diagnose(const ssrd_diagnose_src *src, int text, ssrd_strbuf *b)
 	long   n = ssrd__pool_workers(src->pool);
 	size_t queued, queue_max;
 	ssrd__pool_queue(src->pool, &queued, &queue_max);
-	double uptime = (ssrd__now_ms() - src->started_ms) / 1000.0;
-	ssrd_worker_stats *st = calloc((size_t) n + 1, sizeof(*st));
+	double             uptime = (ssrd__now_ms() - src->started_ms) / 1000.0;
+	ssrd_worker_stats *st     = calloc((size_t) n + 1, sizeof(*st));
 	if (st == NULL) {
 		ssrd__strbuf_puts(b, text ? "out of memory\n" : "{}\n");
 		return;

@@ -13,8 +13,8 @@
 typedef struct ssrd_diagnose_src {
 	ssrd_pool      *pool;
 	double          started_ms; /* ssrd__now_ms() at start */
-	const char     *config;     /* a JSON object: the options worth showing */
-	ssrd_respcache *respcache;  /* the HTTP response cache, or NULL */
+	const char     *config; /* a JSON object: the options worth showing */
+	ssrd_respcache *respcache; /* the HTTP response cache, or NULL */
 } ssrd_diagnose_src;
 
 /* Appends the report to b: JSON (text 0) or text for a terminal (1). Any

@@ -230,8 +230,8 @@ open_inside(const ssrd_host_req *req, const char *op, const char *path,
 	}
 	const char *rel = real[n] == '/' ? real + n + 1 : real + n;
 	if (*rel == '\0') {
-		ssrd__host_reject(
-		    r, "%s: \"%s\" is not a regular file (a directory)", op, path);
+		ssrd__host_reject(r,
+		    "%s: \"%s\" is not a regular file (a directory)", op, path);
 		return -1;
 	}
 	int dirfd = open(req->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -241,7 +241,7 @@ open_inside(const ssrd_host_req *req, const char *op, const char *path,
 	}
 	int         fd = -1;
 	const char *why;
-	int         rv = ssrd__open_beneath(dirfd, rel, &fd, st, &why);
+	int         rv  = ssrd__open_beneath(dirfd, rel, &fd, st, &why);
 	int         err = errno;
 	close(dirfd);
 	if (rv == SSRD_OK) {

@@ -769,8 +769,8 @@ serve(ssrd_http *http, nng_aio *aio)
 		ssrd__site_unref(site);
 		free(props);
 		free(path);
-		serve_public(http, aio, req, &rq, rq.path, favicon ? "app" : NULL,
-		    rq.path + 1, 0);
+		serve_public(http, aio, req, &rq, rq.path,
+		    favicon ? "app" : NULL, rq.path + 1, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}

@@ -294,10 +294,11 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 {
 	ssrd_public_file f;
 	const char      *why = NULL;
-	const char *dir = rq->subdir != NULL ? rq->subdir
-	    : rq->immutable                 ? "assets"
-	                                    : "public";
-	int rv = ssrd__public_open_in(rq->root, dir, rq->file, &p->opts, &f, &why);
+	const char      *dir = rq->subdir != NULL ? rq->subdir
+	         : rq->immutable                  ? "assets"
+	                                          : "public";
+	int              rv
+	    = ssrd__public_open_in(rq->root, dir, rq->file, &p->opts, &f, &why);
 	int nm = rv == SSRD_OK && not_modified(rq, &f);
 	if (rv == SSRD_OK && !nm && !rq->head) {
 		rv = ssrd__public_read(&f, &why);

@@ -53,9 +53,8 @@ int ssrd__public_open(const char *root, const char *file,
     const ssrd_public_opts *o, ssrd_public_file *out, const char **why);
 
 /* As ssrd__public_open(), in root/subdir instead of root/public. */
-int ssrd__public_open_in(const char *root, const char *subdir,
-    const char *file, const ssrd_public_opts *o, ssrd_public_file *out,
-    const char **why);
+int ssrd__public_open_in(const char *root, const char *subdir, const char *file,
+    const ssrd_public_opts *o, ssrd_public_file *out, const char **why);
 
 /*
  * Reads f's bytes into f->data: exactly f->len of them (a file that shrank
@@ -97,9 +96,9 @@ typedef struct ssrd_public_req {
 	const char *subdir; /* the directory of root it is in, a string that
 	                       outlives the request ("app"); NULL: assets/ or
 	                       public/, as immutable says */
-	int immutable; /* 1: a file of root/assets/ named by its content
-	                  (the site's images and fonts, in the cache):
-	                  browsers keep it a year; 0: root/public/ */
+	int immutable;      /* 1: a file of root/assets/ named by its content
+	                       (the site's images and fonts, in the cache):
+	                       browsers keep it a year; 0: root/public/ */
 } ssrd_public_req;
 
 /*

@@ -19,9 +19,9 @@ typedef struct ssrd_http_request_opts {
 	/* the header names pages get (http_headers), lowercase */
 	char *const          *pass;
 	size_t                npass;
-	ssrd_reloader *const *sites;  /* the sites; the first is the default */
-	char *const          *hosts;  /* the Host each answers, or NULL */
-	size_t                nsites; /* at least 1 */
+	ssrd_reloader *const *sites;   /* the sites; the first is the default */
+	char *const          *hosts;   /* the Host each answers, or NULL */
+	size_t                nsites;  /* at least 1 */
 	int                   metrics; /* 1: /metrics answers */
 	/* when not NULL or "", /metrics needs "Authorization: Bearer
 	 * <admin_token>" */
@@ -70,8 +70,8 @@ typedef struct ssrd_http_request {
 	 * ("/ab%6fut?b=2&a=1", "//about/?a=1&b=2") share one entry */
 	char  *key;
 	size_t key_len;
-	int    status; /* refused: 400 (a bad path), 401 (/metrics without
-	                  the admin token) or 405 (not GET or HEAD) */
+	int    status;      /* refused: 400 (a bad path), 401 (/metrics without
+	                       the admin token) or 405 (not GET or HEAD) */
 	const char *reason; /* refused: the reply's text body; static */
 } ssrd_http_request;
 

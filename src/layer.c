@@ -139,8 +139,8 @@ load_verified(const ssrd_layer_spec *spec, const ssrd_layer_record *rec,
  * with *out filled, or 0 and logs why not when log_stale.
  */
 static int
-try_cached(const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale,
-    int *state)
+try_cached(
+    const ssrd_layer_spec *spec, ssrd_bundle *out, int log_stale, int *state)
 {
 	ssrd_layer_record rec = { 0 };
 	const char       *why = "not cached", *changed = NULL;
@@ -221,7 +221,7 @@ build_layer(
 	ssrd_layer_record rec  = { 0 };
 	int               lock = build_lock(spec);
 	int               rv   = SSRD_OK;
-	int state;
+	int               state;
 	if (lock >= 0 && try_cached(spec, out, 0, &state)) {
 		goto done; /* another process built it while this one waited */
 	}

@@ -19,7 +19,7 @@ int ssrd__log_level_parse(const char *name);
 
 enum ssrd_log_format {
 	SSRD_LOG_LOGFMT = 0, /* ts=… level=… event=… key=value … */
-	SSRD_LOG_JSON   = 1, /* {"ts":"…","level":"…","event":"…","key":…} */
+	SSRD_LOG_JSON = 1, /* {"ts":"…","level":"…","event":"…","key":…} */
 };
 
 /* Sets how lines are written. Any thread; takes effect at once. */

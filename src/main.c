@@ -501,8 +501,8 @@ cmd_routes(struct app *app)
 			print_route(&routes, &routes.v[i]);
 		}
 		for (size_t i = 0; i < routes.nwarnings; i++) {
-			fprintf(stderr, "ssrd: warning: %s\n",
-			    routes.warnings[i]);
+			fprintf(
+			    stderr, "ssrd: warning: %s\n", routes.warnings[i]);
 		}
 		ssrd__routes_free(&routes);
 		free(root);
@@ -861,8 +861,7 @@ cmd_serve(struct app *app)
 			.report      = app->cfg.metrics ? &app->diagnose : NULL,
 			.admin_token = app->cfg.admin_token,
 			.buffer_max  = (size_t) app->cfg.http_buffer_mb << 20,
-			.send_timeout_ms
-			= (int) app->cfg.http_send_timeout_ms,
+			.send_timeout_ms  = (int) app->cfg.http_send_timeout_ms,
 			.public_dotfiles  = (int) app->cfg.public_dotfiles,
 			.public_max_bytes = (size_t) app->cfg.public_max_kb
 			    << 10,

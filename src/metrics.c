@@ -142,16 +142,17 @@ workers(const ssrd_diagnose_src *src, ssrd_strbuf *b)
 	for (size_t k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
 		help(b, m[k].name, m[k].type, m[k].help);
 		for (long i = 0; i < n; i++) {
-			const ssrd_heap_stats *h = &st[i].heap;
-			double v[] = { (double) st[i].renders,
-				(double) st[i].recycles, (double) st[i].timeouts,
-				(double) st[i].heap_limits,
-				(double) st[i].inflight, (double) h->used,
-				(double) h->total, (double) h->limit,
-				(double) h->external,
-				(double) h->native_contexts,
-				(double) h->detached_contexts,
-				(double) h->gc_count, h->gc_total_ms / 1000 };
+			const ssrd_heap_stats *h   = &st[i].heap;
+			double                 v[] = { (double) st[i].renders,
+				                (double) st[i].recycles,
+				                (double) st[i].timeouts,
+				                (double) st[i].heap_limits,
+				                (double) st[i].inflight, (double) h->used,
+				                (double) h->total, (double) h->limit,
+				                (double) h->external,
+				                (double) h->native_contexts,
+				                (double) h->detached_contexts,
+				                (double) h->gc_count, h->gc_total_ms / 1000 };
 			ssrd__strbuf_printf(b, "%s{worker=\"%ld\"} %.15g\n",
 			    m[k].name, i, v[k]);
 		}
@@ -172,7 +173,8 @@ caches(const ssrd_diagnose_src *src, ssrd_strbuf *b)
 		for (int l = 0; l < SSRD_LEVELS; l++) {
 			for (int s = 0; s < SSRD_CACHE_STATES; s++) {
 				ssrd__strbuf_printf(b,
-				    "ssrd_layer_cache_lookups_total{layer=\"%s\","
+				    "ssrd_layer_cache_lookups_total{layer=\"%"
+				    "s\","
 				    "level=\"%s\",result=\"%s\"} %lu\n",
 				    ssrd__layer_kind_name(k),
 				    ssrd__cache_level_name(l),

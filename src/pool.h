@@ -56,13 +56,13 @@ struct ssrd_job {
 	ssrd_job_done done;
 	void         *arg;
 	/* outputs */
-	int err;     /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
+	int err; /* SSRD_OK, SSRD_EJS, SSRD_EBADPROPS, SSRD_ECLOSED, ... */
 	int needs_stream; /* set by a renderToString render that cannot finish
 	                     (the page suspends, or a segment must catch an
 	                     error): the worker streams it instead */
-	int status;  /* the HTTP status of a rendered page: 200, or 404 for
-	                the not-found page */
-	char  *html; /* the document when err is SSRD_OK (malloc'd) */
+	int status;       /* the HTTP status of a rendered page: 200, or 404 for
+	                     the not-found page */
+	char  *html;      /* the document when err is SSRD_OK (malloc'd) */
 	size_t html_len;
 	char  *error_text; /* message and source-mapped stack otherwise
 	                      (malloc'd) */

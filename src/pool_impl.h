@@ -38,7 +38,7 @@ struct worker {
 	 * static string), or NULL; no new render starts meanwhile */
 	const char *recycle_why;
 	long        renders_since_boot;
-	double      idle_since; /* when it last had nothing in flight */
+	double      idle_since;   /* when it last had nothing in flight */
 	double      heap_seen_ms; /* when stats.heap was last filled */
 	int         idle_gc_done;
 	/* under pool->wd_mu: the JavaScript it runs now (a slice) must end

@@ -20,12 +20,12 @@
 #define SSRD_PROTO_VERSION 1
 
 typedef enum ssrd_msg_kind {
-	SSRD_MSG_RENDER, /* one render, the whole page in one reply */
-	SSRD_MSG_BATCH,  /* several renders, their results in one reply */
-	SSRD_MSG_STREAM, /* one render; the first reply carries the shell */
-	SSRD_MSG_PULL,   /* the next chunk of a stream */
-	SSRD_MSG_CANCEL, /* stop a stream and free its worker */
-	SSRD_MSG_PING,   /* liveness: replies with the version */
+	SSRD_MSG_RENDER,   /* one render, the whole page in one reply */
+	SSRD_MSG_BATCH,    /* several renders, their results in one reply */
+	SSRD_MSG_STREAM,   /* one render; the first reply carries the shell */
+	SSRD_MSG_PULL,     /* the next chunk of a stream */
+	SSRD_MSG_CANCEL,   /* stop a stream and free its worker */
+	SSRD_MSG_PING,     /* liveness: replies with the version */
 	SSRD_MSG_DIAGNOSE, /* the daemon's state (ipc:// only): "format"
 	                      "text" or "json" (the default) */
 } ssrd_msg_kind;
@@ -51,7 +51,7 @@ typedef struct ssrd_msg {
 	ssrd_render_req *renders; /* render, stream: 1; batch: n */
 	size_t           nrenders;
 	char            *stream; /* pull, cancel: the stream's id */
-	int text; /* diagnose: 1 for "format": "text" (people), 0: JSON */
+	int   text;  /* diagnose: 1 for "format": "text" (people), 0: JSON */
 	char *token; /* diagnose: the admin token a tcp:// caller gives */
 } ssrd_msg;
 
@@ -75,8 +75,8 @@ int ssrd__proto_decode(const char *buf, size_t len, size_t max_batch,
  * the JSON text (malloc'd) with its length in *out_len, or NULL for want of
  * memory. For the protocol and for HTTP alike.
  */
-char *ssrd__proto_page_props(const char *url, const char *headers,
-    size_t hlen, const char *props, size_t plen, size_t *out_len);
+char *ssrd__proto_page_props(const char *url, const char *headers, size_t hlen,
+    const char *props, size_t plen, size_t *out_len);
 
 /* Frees what m holds and zeroes it. NULL is a no-op. */
 void ssrd__proto_msg_clear(ssrd_msg *m);

@@ -54,15 +54,16 @@ public_scan(ssrd_site *site, const char *rel, int depth, size_t *cap)
 {
 	char            dir[PATH_MAX];
 	struct dirent **ents;
-	snprintf(dir, sizeof(dir), "%s/public%s%s", site->root, rel[0] ? "/" : "",
-	    rel);
+	snprintf(dir, sizeof(dir), "%s/public%s%s", site->root,
+	    rel[0] ? "/" : "", rel);
 	int n  = depth > 16 ? -1 : scandir(dir, &ents, NULL, alphasort);
 	int rv = SSRD_OK;
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		char        sub[PATH_MAX], abs[PATH_MAX * 2];
 		struct stat st;
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
+		snprintf(
+		    sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", name);
 		snprintf(abs, sizeof(abs), "%s/%s", dir, name);
 		if (rv == SSRD_OK && name[0] != '.' && lstat(abs, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
@@ -81,7 +82,8 @@ public_scan(ssrd_site *site, const char *rel, int depth, size_t *cap)
 					site->public_files = v;
 					*cap               = nc;
 				}
-				if ((site->public_files[site->npublic] = strdup(sub))
+				if ((site->public_files[site->npublic]
+				        = strdup(sub))
 				    == NULL) {
 					rv = SSRD_ENOMEM;
 				} else {
@@ -123,12 +125,14 @@ segment_error(const ssrd_site *site, const ssrd_route *r)
 	for (size_t k = 0; k < r->nchain; k++) {
 		const ssrd_segment *g = &site->routes.segments[r->chain[k]];
 		for (int f = 0; f < SSRD_SEGF_COUNT; f++) {
-			for (size_t b = 0; g->files[f] != NULL
-			     && b < site->broken.files.n;
+			for (size_t b = 0;
+			     g->files[f] != NULL && b < site->broken.files.n;
 			     b++) {
 				char *e;
-				if (strcmp(site->broken.files.v[b], g->files[f]) == 0
-				    && asprintf(&e, "%s, above %s, does not build: %s",
+				if (strcmp(site->broken.files.v[b], g->files[f])
+				        == 0
+				    && asprintf(&e,
+				           "%s, above %s, does not build: %s",
 				           g->files[f], r->page_key,
 				           site->broken.why[b])
 				        >= 0) {
@@ -204,16 +208,18 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	if (ssrd__bundle_site_dir(cfg, site->root, layer_dir, sizeof(layer_dir))
 	        != SSRD_OK
 	    || (site->layer_dir = strdup(layer_dir)) == NULL) {
-		snprintf(errbuf, errlen, "cannot create the cache directory for %s "
-		    "under %s", site->root, cfg->cache_dir);
+		snprintf(errbuf, errlen,
+		    "cannot create the cache directory for %s "
+		    "under %s",
+		    site->root, cfg->cache_dir);
 		free(site->root);
 		free(site);
 		return SSRD_EIO;
 	}
 	int rv = ssrd__routes_scan(site->root, &site->routes, errbuf, errlen);
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.nwarnings; i++) {
-		char *q = ssrd__log_quote(site->routes.warnings[i],
-		    strlen(site->routes.warnings[i]));
+		char *q = ssrd__log_quote(
+		    site->routes.warnings[i], strlen(site->routes.warnings[i]));
 		ssrd__log(SSRD_LOG_WARN, "app_file_ignored", "root=%s why=%s",
 		    site->root, q ? q : "\"\"");
 		free(q);
@@ -232,8 +238,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	}
 	/* The pages first: the packages they import go into the shell, so
 	 * that each exists once, whoever imports it. */
-	size_t      page_bytes = 0, broken = 0;
-	ssrd_names  packages = { 0 }, missing = { 0 }, shared = { 0 };
+	size_t     page_bytes = 0, broken = 0;
+	ssrd_names packages = { 0 }, missing = { 0 }, shared = { 0 };
 	if (rv == SSRD_OK) {
 		rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
 		    &site->routes, &shared, &site->broken, errbuf, errlen);
@@ -278,8 +284,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		    &packages, &site->shell, &missing, errbuf, errlen);
 	}
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
-		for (size_t k = 0; k < page_packages[i].n
-		     && site->page_errors[i] == NULL;
+		for (size_t k = 0;
+		     k < page_packages[i].n && site->page_errors[i] == NULL;
 		     k++) {
 			if (ssrd__names_has(&missing, page_packages[i].v[k])
 			    && asprintf(&site->page_errors[i],
@@ -293,7 +299,8 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 			}
 		}
 		if (site->page_errors[i] == NULL) {
-			site->page_errors[i] = segment_error(site, &site->routes.v[i]);
+			site->page_errors[i]
+			    = segment_error(site, &site->routes.v[i]);
 		}
 		if (site->page_errors[i] != NULL) {
 			broken++;
@@ -326,13 +333,16 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	struct stat fst;
 	snprintf(fav, sizeof(fav), "%s/app/favicon.ico", site->root);
 	site->app_favicon = lstat(fav, &fst) == 0 && S_ISREG(fst.st_mode);
-	size_t cap = 0;
-	if ((rv = public_scan(site, "", 0, &cap)) == SSRD_OK && site->npublic > 1) {
-		qsort(site->public_files, site->npublic, sizeof(char *), cmp_name);
+	size_t cap        = 0;
+	if ((rv = public_scan(site, "", 0, &cap)) == SSRD_OK
+	    && site->npublic > 1) {
+		qsort(site->public_files, site->npublic, sizeof(char *),
+		    cmp_name);
 	}
 	if (rv == SSRD_OK && (rv = route_styles(site)) != SSRD_OK) {
-		snprintf(errbuf, errlen, "cannot copy the stylesheets of %s into %s",
-		    site->root, site->layer_dir);
+		snprintf(errbuf, errlen,
+		    "cannot copy the stylesheets of %s into %s", site->root,
+		    site->layer_dir);
 		site_free(site);
 		return rv;
 	}

@@ -28,23 +28,23 @@ typedef struct ssrd_site {
 	ssrd_bundle  shell;
 	ssrd_bundle *pages;       /* routes.n of them */
 	char       **page_errors; /* routes.n; NULL where the page built */
-	ssrd_bundle  client; /* the browser bundle (hydration); len 0: none */
-	char client_url[64]; /* "/_ssrd/client-<hash>.js", or "" without one */
-	char *layer_dir; /* where its layers are built: assets/ holds the
-	                    images and fonts they import (/_ssrd/assets/) */
-	ssrd_broken broken; /* segment files that did not build: their routes
-	                       fail with the message */
-	ssrd_names clients; /* its "use client" files, relative to root: with
-	                       any, its pages hydrate as islands */
-	char **public_files; /* the regular files under public/, relative to
-	                        it ("robots.txt", "img/a.png"), sorted; no
-	                        dotfiles */
+	ssrd_bundle  client;  /* the browser bundle (hydration); len 0: none */
+	char  client_url[64]; /* "/_ssrd/client-<hash>.js", or "" without one */
+	char *layer_dir;      /* where its layers are built: assets/ holds the
+	                         images and fonts they import (/_ssrd/assets/) */
+	ssrd_broken broken;   /* segment files that did not build: their routes
+	                         fail with the message */
+	ssrd_names clients;   /* its "use client" files, relative to root: with
+	                         any, its pages hydrate as islands */
+	char **public_files;  /* the regular files under public/, relative to
+	                         it ("robots.txt", "img/a.png"), sorted; no
+	                         dotfiles */
 	size_t npublic;
 	int    app_favicon; /* app/favicon.ico is a file: served at
 	                       /favicon.ico, linked from every page */
-	char **styles; /* routes.n: the stylesheets each route links, in
-	                  order (the shell's, then the page's), separated by
-	                  spaces; "" for none */
+	char **styles;      /* routes.n: the stylesheets each route links, in
+	                       order (the shell's, then the page's), separated by
+	                       spaces; "" for none */
 } ssrd_site;
 
 /*

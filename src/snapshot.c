@@ -83,9 +83,9 @@ ssrd__snapshot_get(ssrd_manifest *manifest, const ssrd_bundle *base,
 	/* A blob is only good for the V8 that wrote it, and for the natives
 	 * it maps by position (a blob from a binary with other natives
 	 * crashes the isolate made from it). */
-	const char *parts[] = { "snapshot:base", ssrd__engine_v8_version(),
-		SNAPSHOT_FLAGS, ssrd__engine_natives_id() };
-	struct maker    mk = { base, program };
+	const char     *parts[] = { "snapshot:base", ssrd__engine_v8_version(),
+		    SNAPSHOT_FLAGS, ssrd__engine_natives_id() };
+	struct maker    mk      = { base, program };
 	ssrd_layer_spec spec
 	    = { "snapshot:base", outfile, 0, ssrd__layer_key(parts, 4),
 		      manifest, snapshot_build, &mk, "ssrd-snapshot-make" };

@@ -16,16 +16,16 @@
  * several ways) are counted under one "(other)" row: memory stays bounded. */
 #define MAX_ROWS 2048
 
-static const char *const phase_names[SSRD_PHASES] = { "queue", "context",
-	"shell", "delta", "render", "drain", "total" };
+static const char *const phase_names[SSRD_PHASES]
+    = { "queue", "context", "shell", "delta", "render", "drain", "total" };
 
 static pthread_mutex_t   mu = PTHREAD_MUTEX_INITIALIZER;
 static ssrd_route_stats *rows, **rows_tail = &rows;
 static size_t            nrows;
 static atomic_int        log_level = SSRD_LOG_DEBUG;
 
-static double          bounds[SSRD_HIST_BUCKETS];
-static pthread_once_t  bounds_once = PTHREAD_ONCE_INIT;
+static double         bounds[SSRD_HIST_BUCKETS];
+static pthread_once_t bounds_once = PTHREAD_ONCE_INIT;
 
 static void
 bounds_init(void)
@@ -111,12 +111,13 @@ outcome_of(const ssrd_job *job)
 }
 
 static void
-names(ssrd_render_rec *r, const ssrd_site *site, size_t route,
-    const char *path)
+names(ssrd_render_rec *r, const ssrd_site *site, size_t route, const char *path)
 {
 	const char *slash = site ? strrchr(site->root, '/') : NULL;
 	snprintf(r->site, sizeof(r->site), "%s",
-	    slash ? slash + 1 : site ? site->root : "");
+	    slash      ? slash + 1
+	        : site ? site->root
+	               : "");
 	snprintf(r->route, sizeof(r->route), "%s",
 	    site && route < site->routes.n ? site->routes.v[route].pattern
 	                                   : "(none)");
@@ -129,24 +130,24 @@ ssrd__render_rec_job(
 {
 	memset(r, 0, sizeof(*r));
 	names(r, job->site, job->route, job->path);
-	r->outcome   = outcome_of(job);
-	r->transport = transport;
-	r->id        = job->id;
-	r->worker    = job->worker;
-	r->done_ms   = job->done_ms ? job->done_ms : ssrd__now_ms();
-	r->ms[SSRD_PHASE_QUEUE]   = job->queue_ms;
+	r->outcome              = outcome_of(job);
+	r->transport            = transport;
+	r->id                   = job->id;
+	r->worker               = job->worker;
+	r->done_ms              = job->done_ms ? job->done_ms : ssrd__now_ms();
+	r->ms[SSRD_PHASE_QUEUE] = job->queue_ms;
 	r->ms[SSRD_PHASE_CONTEXT] = job->context_ms;
 	r->ms[SSRD_PHASE_SHELL]   = job->shell_ms;
 	r->ms[SSRD_PHASE_DELTA]   = job->delta_ms;
-	double react = job->render_ms - job->context_ms - job->shell_ms
-	    - job->delta_ms;
+	double react
+	    = job->render_ms - job->context_ms - job->shell_ms - job->delta_ms;
 	r->ms[SSRD_PHASE_RENDER] = react > 0 ? react : 0;
 	r->ms[SSRD_PHASE_DRAIN]  = -1; /* unknown until finished */
 }
 
 void
-ssrd__render_rec_cached(ssrd_render_rec *r, const ssrd_site *site,
-    size_t route, const char *path, const char *outcome, double since_ms)
+ssrd__render_rec_cached(ssrd_render_rec *r, const ssrd_site *site, size_t route,
+    const char *path, const char *outcome, double since_ms)
 {
 	memset(r, 0, sizeof(*r));
 	names(r, site, route, path);
@@ -217,8 +218,8 @@ ssrd__stats_finish(ssrd_render_rec *r)
 		    "transport=%s worker=%d queue_ms=%.3f context_ms=%.3f "
 		    "shell_ms=%.3f delta_ms=%.3f render_ms=%.3f drain_ms=%.3f "
 		    "total_ms=%.3f",
-		    (unsigned long long) r->id, r->site,
-		    route ? route : "\"\"", path ? path : "\"\"", r->outcome, r->transport, r->worker,
+		    (unsigned long long) r->id, r->site, route ? route : "\"\"",
+		    path ? path : "\"\"", r->outcome, r->transport, r->worker,
 		    r->ms[0], r->ms[1], r->ms[2], r->ms[3], r->ms[4], r->ms[5],
 		    r->ms[6]);
 		free(path);
@@ -233,8 +234,7 @@ ssrd__stats_set_log_level(int level)
 }
 
 void
-ssrd__stats_each(
-    void (*fn)(const ssrd_route_stats *rs, void *arg), void *arg)
+ssrd__stats_each(void (*fn)(const ssrd_route_stats *rs, void *arg), void *arg)
 {
 	pthread_mutex_lock(&mu);
 	for (const ssrd_route_stats *s = rows; s != NULL; s = s->next) {

@@ -44,11 +44,11 @@ double ssrd__hist_quantile(const ssrd_hist *h, double q);
 
 /* One row of the table. */
 typedef struct ssrd_route_stats {
-	char      site[64];  /* the site directory's name */
-	char      route[128]; /* the route's pattern, "/products/:id" */
-	char      outcome[24]; /* "ok", "not_found", "cached", "stale", or the
-	                          error's name ("timeout", ...) */
-	ssrd_hist phase[SSRD_PHASES];
+	char site[64];    /* the site directory's name */
+	char route[128];  /* the route's pattern, "/products/:id" */
+	char outcome[24]; /* "ok", "not_found", "cached", "stale", or the
+	                     error's name ("timeout", ...) */
+	ssrd_hist                phase[SSRD_PHASES];
 	struct ssrd_route_stats *next; /* private */
 } ssrd_route_stats;
 
@@ -89,8 +89,8 @@ void ssrd__stats_set_log_level(int level);
 
 /* Calls fn on every row, in the order they were first seen, holding the
  * table's lock: fn must not call into stats. */
-void ssrd__stats_each(void (*fn)(const ssrd_route_stats *rs, void *arg),
-    void *arg);
+void ssrd__stats_each(
+    void (*fn)(const ssrd_route_stats *rs, void *arg), void *arg);
 
 /* Forgets every row (tests). */
 void ssrd__stats_reset(void);

@@ -757,8 +757,8 @@ job_start(struct worker *w, ssrd_job *job)
 		job_complete(w, job);
 		return;
 	}
-	int stream = job->stream < 0 ? p->opts.stream : job->stream;
-	uint64_t rid = 0;
+	int      stream = job->stream < 0 ? p->opts.stream : job->stream;
+	uint64_t rid    = 0;
 	if (!stream && (rid = job_render_sync(w, job, sc, t0, timeout)) == 0) {
 		return;
 	}

@@ -15,9 +15,10 @@ apt_packages=(
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 libssl-dev
 )
 # What only the test suite needs (tools/test.sh asks with --tests): clang for the libFuzzer
-# targets, nginx to put in front, Chromium to load pages and watch them hydrate.
+# targets, clang-format for the formatting check, nginx to put in front, Chromium to load
+# pages and watch them hydrate.
 if [ "${1:-}" = "--tests" ]; then
-  apt_packages+=(clang nginx chromium)
+  apt_packages+=(clang clang-format nginx chromium)
 fi
 # What only the benchmark suite needs (bench/suite.sh asks with --bench): gnuplot for its chart.
 if [ "${1:-}" = "--bench" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# README command 2: installs what is missing, builds, and runs the whole test suite:
-# every unit and end-to-end test in a normal build, then again under ASan + UBSan.
+# README command 2: installs what is missing, checks the C and C++ files' formatting
+# (tools/format.sh), builds, and runs the whole test suite: every unit and end-to-end test
+# in a normal build, then again under ASan + UBSan.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -23,6 +24,8 @@ summaries() {
 
 echo "== build"
 bash tools/deps.sh --tests
+echo "== format"
+bash tools/format.sh --check
 bash tools/build.sh
 echo "== tests (release build)"
 ctest --test-dir build --output-on-failure --timeout 300 -j2

@@ -50,7 +50,8 @@ static uint64_t
 current_render(v8::Isolate *isolate)
 {
 	return ssrd_frame_render(isolate,
-	    isolate->GetCurrentContext()->GetContinuationPreservedEmbedderData());
+	    isolate->GetCurrentContext()
+	        ->GetContinuationPreservedEmbedderData());
 }
 
 static uint64_t

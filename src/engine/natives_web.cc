@@ -17,8 +17,8 @@
 #include <openssl/evp.h>
 #include <sys/random.h>
 
-#include "shim.h"
 #include "natives_web.h"
+#include "shim.h"
 
 static void
 throw_error(v8::Isolate *isolate, const char *msg, bool type)
@@ -33,7 +33,8 @@ static bool
 bytes_of(v8::Local<v8::Value> v, uint8_t **p, size_t *n)
 {
 	if (v->IsArrayBufferView()) {
-		v8::Local<v8::ArrayBufferView> view = v.As<v8::ArrayBufferView>();
+		v8::Local<v8::ArrayBufferView> view
+		    = v.As<v8::ArrayBufferView>();
 		*p = static_cast<uint8_t *>(view->Buffer()->Data())
 		    + view->ByteOffset();
 		*n = view->ByteLength();
@@ -140,13 +141,16 @@ ssrd_native_digest(const v8::FunctionCallbackInfo<v8::Value> &info)
 
 // V8's serializer reports what it cannot clone here: thrown as an Error
 // named DataCloneError, which the JS side turns into a DOMException.
-class clone_delegate : public v8::ValueSerializer::Delegate {
-      public:
-	explicit clone_delegate(v8::Isolate *isolate) : isolate_(isolate) {}
-	void
-	ThrowDataCloneError(v8::Local<v8::String> message) override
+class clone_delegate : public v8::ValueSerializer::Delegate
+{
+    public:
+	explicit clone_delegate(v8::Isolate *isolate)
+	    : isolate_(isolate)
 	{
-		v8::Local<v8::Value> e = v8::Exception::Error(message);
+	}
+	void ThrowDataCloneError(v8::Local<v8::String> message) override
+	{
+		v8::Local<v8::Value>   e       = v8::Exception::Error(message);
 		v8::Local<v8::Context> context = isolate_->GetCurrentContext();
 		(void) e.As<v8::Object>()->Set(context,
 		    ssrd_v8_str(isolate_, "name", 4),
@@ -154,7 +158,7 @@ class clone_delegate : public v8::ValueSerializer::Delegate {
 		isolate_->ThrowException(e);
 	}
 
-      private:
+    private:
 	v8::Isolate *isolate_;
 };
 
@@ -166,9 +170,9 @@ ssrd_native_clone(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 	v8::Isolate           *isolate = info.GetIsolate();
 	v8::Local<v8::Context> context = isolate->GetCurrentContext();
-	v8::Local<v8::Value>   v = info.Length() > 0
-	      ? info[0]
-	      : v8::Local<v8::Value>(v8::Undefined(isolate));
+	v8::Local<v8::Value>   v       = info.Length() > 0
+	            ? info[0]
+	            : v8::Local<v8::Value>(v8::Undefined(isolate));
 	clone_delegate         delegate(isolate);
 	v8::ValueSerializer    ser(isolate, &delegate);
 	ser.WriteHeader();
@@ -215,7 +219,8 @@ ssrd_frame_render(v8::Isolate *isolate, v8::Local<v8::Value> v)
 }
 
 v8::Local<v8::Value>
-ssrd_frame_new(v8::Isolate *isolate, uint64_t render, v8::Local<v8::Value> stores)
+ssrd_frame_new(
+    v8::Isolate *isolate, uint64_t render, v8::Local<v8::Value> stores)
 {
 	v8::Local<v8::Value> id = render > 0
 	    ? v8::Local<v8::Value>(

@@ -24,8 +24,8 @@ extern "C" {
 #include "../pagecache.h"
 }
 
-#include "platform.h"
 #include "natives_web.h"
+#include "platform.h"
 #include "shim.h"
 
 static std::unique_ptr<SsrdPlatform> platform;
@@ -501,10 +501,10 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 			v8::Local<v8::Context> context = v8::Context::New(
 			    isolate, nullptr, ssrd_global_template(isolate));
 			v8::Context::Scope context_scope(context);
-			// No ssrd_context while the snapshot is made: say so, so
-			// that the natives find none (the hooks go in the slot
-			// after it, which would otherwise leave this one holding
-			// a value they would take for a pointer).
+			// No ssrd_context while the snapshot is made: say so,
+			// so that the natives find none (the hooks go in the
+			// slot after it, which would otherwise leave this one
+			// holding a value they would take for a pointer).
 			context->SetAlignedPointerInEmbedderData(
 			    SSRD_CONTEXT_SLOT, nullptr);
 			ssrd_snapshot_clock = 0;

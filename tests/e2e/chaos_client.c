@@ -766,7 +766,8 @@ main(int argc, char **argv)
 		    kinds[k].name, kinds[k].url, ks->n, ks->by[O_OK],
 		    unexpected_of(ks), ks->by[O_LOST], kinds[k].want, timeout,
 		    measure_pct(ks->lat, (size_t) ks->nlat, 0.5),
-		    measure_pct(ks->lat, (size_t) ks->nlat, 0.99), ks->max, own, limit);
+		    measure_pct(ks->lat, (size_t) ks->nlat, 0.99), ks->max, own,
+		    limit);
 	}
 	long sent, succeeded, failed, unexpected, lost;
 	totals(&sent, &succeeded, &failed, &unexpected, &lost);

@@ -354,7 +354,8 @@ check_canon(const ssrd_http_request *r)
 			}
 			dec[o++] = (char) (hi * 16 + lo);
 			i += 2;
-		} else if (b <= ' ' || b >= 0x7f || strchr("\"#<>?[\\]^`{|}", b)) {
+		} else if (b <= ' ' || b >= 0x7f
+		    || strchr("\"#<>?[\\]^`{|}", b)) {
 			abort(); /* a byte that may not stand for itself */
 		} else {
 			dec[o++] = (char) b;
@@ -431,7 +432,8 @@ check_path(const ssrd_http_request *r, const char *uri)
 	 * (the bytes as decoded: V8 reads ill-formed UTF-8 as U+FFFD) */
 	unsigned char kinds[64];
 	for (size_t i = 0; i < nsegs; i++) {
-		kinds[i] = segs[i][0] == ':' ? SSRD_SEG_DYNAMIC : SSRD_SEG_STATIC;
+		kinds[i]
+		    = segs[i][0] == ':' ? SSRD_SEG_DYNAMIC : SSRD_SEG_STATIC;
 	}
 	ssrd_route        route  = { .pattern = "(fuzz)",
 		        .page_key             = "app/page.jsx",

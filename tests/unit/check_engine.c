@@ -9,8 +9,8 @@
 
 #include <ssrd/errors.h>
 
-#include "engine/natives_web.h"
 #include "engine/engine.h"
+#include "engine/natives_web.h"
 #include "fsutil.h"
 
 #include "check_run.h"
@@ -119,9 +119,7 @@ setup(void)
 	char  *src;
 	size_t len;
 	ck_assert_int_eq(
-	    ssrd__file_read(
-	        SSRD_POLYFILLS_JS, &src, &len),
-	    SSRD_OK);
+	    ssrd__file_read(SSRD_POLYFILLS_JS, &src, &len), SSRD_OK);
 	ssrd_js_error err = { 0 };
 	int rv = ssrd__context_eval(ctx, src, len, "polyfills.js", &err);
 	ck_assert_msg(
@@ -417,14 +415,20 @@ START_TEST(test_web_globals)
 	    "true");
 	expect_str("typeof queueMicrotask", "function");
 	/* ES2023 and ES2024 that V8 10.2 lacks (core-js) */
-	expect_str("[3, 1, 2].toSorted().join() + [1, 2].with(0, 9).join() + "
-	           "[1, 2, 3].toSpliced(1, 1).join() + [1, 2].toReversed().join()",
+	expect_str(
+	    "[3, 1, 2].toSorted().join() + [1, 2].with(0, 9).join() + "
+	    "[1, 2, 3].toSpliced(1, 1).join() + [1, 2].toReversed().join()",
 	    "1,2,39,21,32,1");
-	expect_str("JSON.stringify(Object.groupBy([1, 2, 3], (x) => x % 2 ? 'o' : 'e'))",
+	expect_str("JSON.stringify(Object.groupBy([1, 2, 3], (x) => x % 2 ? "
+	           "'o' : 'e'))",
 	    "{\"o\":[1,3],\"e\":[2]}");
-	expect_str("[...Map.groupBy([1, 2], (x) => x > 1).keys()].join()", "false,true");
-	expect_str("typeof Promise.withResolvers().resolve + typeof Array.fromAsync", "functionfunction");
-	expect_str("'a\\ud800'.isWellFormed() + ',' + 'ab'.isWellFormed()", "false,true");
+	expect_str("[...Map.groupBy([1, 2], (x) => x > 1).keys()].join()",
+	    "false,true");
+	expect_str(
+	    "typeof Promise.withResolvers().resolve + typeof Array.fromAsync",
+	    "functionfunction");
+	expect_str("'a\\ud800'.isWellFormed() + ',' + 'ab'.isWellFormed()",
+	    "false,true");
 	expect_str("Array.from(Uint8Array.of(3, 1).toSorted()).join()", "1,3");
 }
 END_TEST
@@ -445,17 +449,27 @@ START_TEST(test_random_bytes)
 	uint8_t a[64] = { 0 }, b[64] = { 0 }, zero[64] = { 0 };
 	ck_assert_int_eq(ssrd__random_bytes(a, sizeof(a)), 0);
 	ck_assert_int_eq(ssrd__random_bytes(b, sizeof(b)), 0);
-	ck_assert_msg(memcmp(a, zero, sizeof(a)) != 0, "64 random bytes all zero");
-	ck_assert_msg(memcmp(a, b, sizeof(a)) != 0, "two calls gave the same bytes");
+	ck_assert_msg(
+	    memcmp(a, zero, sizeof(a)) != 0, "64 random bytes all zero");
+	ck_assert_msg(
+	    memcmp(a, b, sizeof(a)) != 0, "two calls gave the same bytes");
 	/* and through JS: getRandomValues fills, randomUUID is a v4 UUID */
-	expect_str("crypto.getRandomValues(new Uint32Array(8)).some((x) => x !== 0)", "true");
+	expect_str(
+	    "crypto.getRandomValues(new Uint32Array(8)).some((x) => x !== 0)",
+	    "true");
 	expect_str("crypto.randomUUID() !== crypto.randomUUID()", "true");
-	expect_str("/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/"
-	           ".test(crypto.randomUUID())", "true");
-	expect_str("(() => { try { crypto.getRandomValues(new Uint8Array(65537)); } "
-	           "catch (e) { return e.name; } })()", "QuotaExceededError");
-	expect_str("(() => { try { crypto.getRandomValues(new Float32Array(1)); } "
-	           "catch (e) { return e.name; } })()", "TypeMismatchError");
+	expect_str("/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-["
+	           "0-9a-f]{12}$/"
+	           ".test(crypto.randomUUID())",
+	    "true");
+	expect_str(
+	    "(() => { try { crypto.getRandomValues(new Uint8Array(65537)); } "
+	    "catch (e) { return e.name; } })()",
+	    "QuotaExceededError");
+	expect_str(
+	    "(() => { try { crypto.getRandomValues(new Float32Array(1)); } "
+	    "catch (e) { return e.name; } })()",
+	    "TypeMismatchError");
 }
 END_TEST
 
@@ -467,33 +481,42 @@ START_TEST(test_digests_known_vectors)
 	} v[] = {
 		{ "SHA-1", "abc", "a9993e364706816aba3e25717850c26c9cd0d89d" },
 		{ "SHA-256", "abc",
-		    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2"
+		    "0015ad" },
 		{ "SHA-384", "abc",
-		    "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
+		    "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43"
+		    "ff5bed"
 		    "8086072ba1e7cc2358baeca134c825a7" },
 		{ "SHA-512", "abc",
-		    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-		    "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f" },
+		    "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b"
+		    "55d39a"
+		    "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa5"
+		    "4ca49f" },
 		{ "SHA-256", "",
-		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b78"
+		    "52b855" },
 		{ "MD5", "abc", "900150983cd24fb0d6963f7d28e17f72" },
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		uint8_t  md[64];
 		unsigned n = 0;
 		char     got[129];
-		ck_assert_int_eq(ssrd__digest(v[i].alg, v[i].in, strlen(v[i].in), md, &n), 0);
+		ck_assert_int_eq(
+		    ssrd__digest(v[i].alg, v[i].in, strlen(v[i].in), md, &n),
+		    0);
 		hex(md, n, got);
-		ck_assert_msg(strcmp(got, v[i].want) == 0, "%s(\"%s\"): got %s, want %s",
-		    v[i].alg, v[i].in, got, v[i].want);
+		ck_assert_msg(strcmp(got, v[i].want) == 0,
+		    "%s(\"%s\"): got %s, want %s", v[i].alg, v[i].in, got,
+		    v[i].want);
 	}
 	uint8_t  md[64];
 	unsigned n;
 	ck_assert_int_eq(ssrd__digest("SHA-3", "x", 1, md, &n), -1);
 	/* crypto.subtle.digest settles with the same bytes */
-	eval_ok("crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'))"
-	        ".then((b) => { globalThis.__d = Array.from(new Uint8Array(b), "
-	        "(x) => x.toString(16).padStart(2, '0')).join(''); });");
+	eval_ok(
+	    "crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'))"
+	    ".then((b) => { globalThis.__d = Array.from(new Uint8Array(b), "
+	    "(x) => x.toString(16).padStart(2, '0')).join(''); });");
 	expect_str("globalThis.__d",
 	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
@@ -501,13 +524,17 @@ END_TEST
 
 START_TEST(test_structured_clone)
 {
-	expect_str("(() => { const o = { d: new Date(5), m: new Map([[1, [2]]]), s: new Set(['x']), "
-	           "u: new Uint8Array([1, 2]), e: new RangeError('r') }; o.o = o; const c = structuredClone(o); "
-	           "return [c !== o, c.o === c, c.d.getTime(), c.m.get(1)[0], c.s.has('x'), c.u[1], "
+	expect_str("(() => { const o = { d: new Date(5), m: new Map([[1, "
+	           "[2]]]), s: new Set(['x']), "
+	           "u: new Uint8Array([1, 2]), e: new RangeError('r') }; o.o = "
+	           "o; const c = structuredClone(o); "
+	           "return [c !== o, c.o === c, c.d.getTime(), c.m.get(1)[0], "
+	           "c.s.has('x'), c.u[1], "
 	           "c.e instanceof RangeError, c.e.message].join(); })()",
 	    "true,true,5,2,true,2,true,r");
 	expect_str("(() => { try { structuredClone(() => 1); } catch (e) { "
-	           "return e.name + ' ' + (e instanceof DOMException) + ' ' + e.code; } })()",
+	           "return e.name + ' ' + (e instanceof DOMException) + ' ' + "
+	           "e.code; } })()",
 	    "DataCloneError true 25");
 }
 END_TEST
@@ -564,8 +591,7 @@ START_TEST(test_snapshot_deterministic_and_restored)
 	char  *poly;
 	size_t poly_len;
 	ck_assert_int_eq(
-	    ssrd__file_read(
-	        SSRD_POLYFILLS_SNAPSHOT_JS, &poly, &poly_len),
+	    ssrd__file_read(SSRD_POLYFILLS_SNAPSHOT_JS, &poly, &poly_len),
 	    SSRD_OK);
 	const char   *app       = "globalThis.bootTime = Date.now(); "
 	                          "globalThis.bootRandom = Math.random();"
@@ -632,9 +658,9 @@ START_TEST(test_snapshot_deterministic_and_restored)
 	free(a);
 	free(b);
 	free(poly);
-	const char *clocks = "globalThis.bootTime = Date.now(); "
-	                     "globalThis.bootRandom = Math.random();"
-	                     "globalThis.bootDate = String(new Date(0));";
+	const char *clocks  = "globalThis.bootTime = Date.now(); "
+	                      "globalThis.bootRandom = Math.random();"
+	                      "globalThis.bootDate = String(new Date(0));";
 	ssrd_str    alone[] = { { clocks, strlen(clocks) } };
 	ck_assert_int_eq(
 	    ssrd__snapshot_create(alone, names + 1, 1, &a, &alen, &err),

@@ -384,8 +384,8 @@ expect_failed(ssrd_job *job, int err, const char *names)
 	ck_assert_msg(job->err == err, "%s: got %s (%s), want %s", job->path,
 	    ssrd_err_name(job->err), job->error_text ? job->error_text : "",
 	    ssrd_err_name(err));
-	ck_assert_msg(job->error_text != NULL
-	        && strstr(job->error_text, names) != NULL,
+	ck_assert_msg(
+	    job->error_text != NULL && strstr(job->error_text, names) != NULL,
 	    "%s: \"%s\" does not name %s", job->path,
 	    job->error_text ? job->error_text : "", names);
 	ck_assert_ptr_null(job->html);
@@ -398,8 +398,8 @@ START_TEST(test_watchdog_stops_loops)
 	o.timeout_max_ms = 600;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	for (int stream = 0; stream <= 1; stream++) {
 		double    ms;
@@ -457,14 +457,14 @@ START_TEST(test_loop_spares_its_neighbours)
 	o.stream         = 1;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	int       by_err[32] = { 0 };
 	ssrd_job *loop       = job_for(errsite, "/loop", NULL);
-	loop->timeout_ms = 200;
-	loop->done       = count_done;
-	loop->arg        = by_err;
+	loop->timeout_ms     = 200;
+	loop->done           = count_done;
+	loop->arg            = by_err;
 	ck_assert_int_eq(ssrd__pool_submit(pool, loop), SSRD_OK);
 	for (int i = 0; i < 4; i++) {
 		char props[64], want[64];
@@ -481,21 +481,22 @@ END_TEST
 
 START_TEST(test_heap_limit_recycles_the_isolate)
 {
-	ssrd_pool_opts o           = one_worker;
-	o.isolate.heap_max_mb      = 32;
-	o.isolate.young_max_mb     = 8;
-	o.timeout_ms               = 20000;
+	ssrd_pool_opts o       = one_worker;
+	o.isolate.heap_max_mb  = 32;
+	o.isolate.young_max_mb = 8;
+	o.timeout_ms           = 20000;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	/* many small allocations, then one far bigger than the heap (which
 	 * once aborted the process) */
 	static const char *const pages[] = { "/alloc", "/alloc", "/bigalloc" };
 	for (int i = 0; i < 3; i++) {
 		double    ms;
-		ssrd_job *job = render_job(pool, pages[i], NULL, i == 1, 0, &ms);
+		ssrd_job *job
+		    = render_job(pool, pages[i], NULL, i == 1, 0, &ms);
 		expect_failed(job, SSRD_EOOM, "heap_max_mb");
 		ssrd__job_free(job);
 		char *ok = render(pool, errsite, "/", "{\"name\":\"fresh\"}");
@@ -516,8 +517,8 @@ START_TEST(test_output_limit)
 	o.max_output     = 1 << 20;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	for (int stream = 0; stream <= 1; stream++) {
 		double    ms;
@@ -537,8 +538,8 @@ START_TEST(test_recycle_after_renders)
 	o.recycle_renders = 3;
 	ssrd_pool *pool;
 	char       errbuf[1024];
-	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool,
-	                     errbuf, sizeof(errbuf)),
+	ck_assert_int_eq(ssrd__pool_start(&o, &base, &errsite, 1, &pool, errbuf,
+	                     sizeof(errbuf)),
 	    SSRD_OK);
 	for (int i = 0; i < 7; i++) {
 		char props[64], want[64];

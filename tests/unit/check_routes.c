@@ -683,8 +683,8 @@ START_TEST(test_groups_and_catch_alls)
 	/* static > dynamic > catch-all */
 	expect_match(&rt, "/docs/intro", "/docs/intro", "{}");
 	expect_match(&rt, "/docs/7", "/docs/:id", "{\"id\":\"7\"}");
-	expect_match(&rt, "/docs/a/b%20c", "/docs/:slug+",
-	    "{\"slug\":[\"a\",\"b c\"]}");
+	expect_match(
+	    &rt, "/docs/a/b%20c", "/docs/:slug+", "{\"slug\":[\"a\",\"b c\"]}");
 	expect_error(&rt, "/docs", SSRD_ENOROUTE); /* one or more */
 	/* an optional catch-all answers its own URL, without the param */
 	expect_match(&rt, "/shop", "/shop/:path*", "{}");
@@ -748,8 +748,8 @@ static const char *const same_url_sites[][2] = {
 START_TEST(test_same_url_conflict)
 {
 	char errbuf[512];
-	expect_scan_error(same_url_sites[_i], 2, SSRD_EINVAL, errbuf,
-	    sizeof(errbuf));
+	expect_scan_error(
+	    same_url_sites[_i], 2, SSRD_EINVAL, errbuf, sizeof(errbuf));
 	ck_assert_msg(strstr(errbuf, same_url_sites[_i][0]) != NULL
 	        && strstr(errbuf, same_url_sites[_i][1]) != NULL
 	        && strstr(errbuf, "both answer") != NULL,
@@ -760,23 +760,25 @@ END_TEST
 START_TEST(test_catch_all_not_last)
 {
 	static const char *const files[] = { "app/d/[...a]/edit/page.jsx" };
-	char errbuf[512];
+	char                     errbuf[512];
 	expect_scan_error(files, 1, SSRD_EINVAL, errbuf, sizeof(errbuf));
-	ck_assert_msg(strstr(errbuf, "app/d/[...a]/edit/page.jsx: a catch-all "
-	                             "segment ([...a]) must be the last")
+	ck_assert_msg(strstr(errbuf,
+	                  "app/d/[...a]/edit/page.jsx: a catch-all "
+	                  "segment ([...a]) must be the last")
 	        != NULL,
 	    "%s", errbuf);
-	static const char *const two[] = { "app/x/layout.jsx",
-		"app/x/layout.tsx", "app/x/page.jsx" };
+	static const char *const two[]
+	    = { "app/x/layout.jsx", "app/x/layout.tsx", "app/x/page.jsx" };
 	expect_scan_error(two, 3, SSRD_EINVAL, errbuf, sizeof(errbuf));
-	ck_assert_msg(strstr(errbuf, "app/x/ has two layout files (layout.jsx "
-	                             "and layout.tsx); keep one")
+	ck_assert_msg(strstr(errbuf,
+	                  "app/x/ has two layout files (layout.jsx "
+	                  "and layout.tsx); keep one")
 	        != NULL,
 	    "%s", errbuf);
 	static const char *const bad[] = { "app/[...1a]/page.jsx" };
 	expect_scan_error(bad, 1, SSRD_EINVAL, errbuf, sizeof(errbuf));
-	ck_assert_msg(strstr(errbuf, "must be an identifier") != NULL, "%s",
-	    errbuf);
+	ck_assert_msg(
+	    strstr(errbuf, "must be an identifier") != NULL, "%s", errbuf);
 }
 END_TEST
 
@@ -786,7 +788,7 @@ START_TEST(test_lookalike_warnings)
 		"app/page.jsx",
 		"app/a/Page.jsx",
 		"app/a/layout.mjs",
-		"app/a/layout.css", /* a stylesheet: fine */
+		"app/a/layout.css",    /* a stylesheet: fine */
 		"app/a/page.test.tsx", /* not a convention: fine */
 		"app/api/route.ts",
 		"app/@modal/page.jsx",

@@ -119,10 +119,10 @@ START_TEST(test_outlier_and_rows)
 	/* drain given as unknown (-1) is measured from done_ms */
 	ssrd_render_rec r = { 0 };
 	snprintf(r.route, sizeof(r.route), "/d");
-	r.outcome               = "ok";
-	r.transport             = "test";
+	r.outcome              = "ok";
+	r.transport            = "test";
 	r.ms[SSRD_PHASE_DRAIN] = -1;
-	r.done_ms               = 0; /* long ago */
+	r.done_ms              = 0; /* long ago */
 	ssrd__stats_finish(&r);
 	ck_assert_msg(r.ms[SSRD_PHASE_DRAIN] > 0, "drain measured");
 	ck_assert_double_eq(r.ms[SSRD_PHASE_TOTAL], r.ms[SSRD_PHASE_DRAIN]);
@@ -142,7 +142,8 @@ START_TEST(test_logfmt_to_json)
 	    "n=12 f=-0.5e3 s=abc q=\"a \\\"b\\\"\\n\\x01\" z=012 i=1. flag "
 	    "e= x=1e");
 	ck_assert_str_eq(b.ptr,
-	    ",\"n\":12,\"f\":-0.5e3,\"s\":\"abc\",\"q\":\"a \\\"b\\\"\\n\\u0001\","
+	    ",\"n\":12,\"f\":-0.5e3,\"s\":\"abc\",\"q\":\"a "
+	    "\\\"b\\\"\\n\\u0001\","
 	    "\"z\":\"012\",\"i\":\"1.\",\"flag\":true,\"e\":\"\",\"x\":\"1e\"");
 	ssrd__strbuf_free(&b);
 }
