@@ -1,6 +1,7 @@
 /* pool.c implements the worker pool: threads that each own one isolate and a
  * warm site context. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -217,6 +218,24 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	return SSRD_OK;
 }
 
+/* The queue's invariant, under p->mu: head and tail are both set or both
+ * NULL, tail ends the list, and it holds p->queued jobs. Used inside
+ * assert() only (it walks the queue). */
+#ifndef NDEBUG
+static int
+queue_sanity(const ssrd_pool *p)
+{
+	size_t          n    = 0;
+	const ssrd_job *last = NULL;
+	for (const ssrd_job *j = p->head; j != NULL; j = j->next) {
+		last = j;
+		n++;
+	}
+	return (p->head == NULL) == (p->tail == NULL) && last == p->tail
+	    && n == p->queued;
+}
+#endif
+
 int
 ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
 {
@@ -238,6 +257,7 @@ ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
 	}
 	p->tail = job;
 	p->queued++;
+	assert(queue_sanity(p));
 	ssrd__pool_wake_one(p);
 	pthread_mutex_unlock(&p->mu);
 	return SSRD_OK;

@@ -1,6 +1,7 @@
 /* routes.c implements file-system routing: scanning app/ with the App
  * Router's conventions and matching request paths. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -547,6 +548,35 @@ route_order(const void *a, const void *b)
 
 static int add_not_found(ssrd_routes *routes);
 
+/* What the table promises its readers: chains point into segments, only a
+ * route's last segment may be a catch-all, the not-found page is last and
+ * matched by nothing. Used inside assert() only. */
+#ifndef NDEBUG
+static int
+routes_sanity(const ssrd_routes *rt)
+{
+	if (rt->not_found_at > rt->n
+	    || (rt->not_found_at != 0 && rt->not_found_at != rt->n)) {
+		return 0;
+	}
+	for (size_t i = 0; i < rt->n; i++) {
+		const ssrd_route *r = &rt->v[i];
+		for (size_t k = 0; k < r->nchain; k++) {
+			if (r->chain[k] >= rt->nsegments
+			    || (k > 0 && r->chain[k] <= r->chain[k - 1])) {
+				return 0;
+			}
+		}
+		for (size_t k = 0; k + 1 < r->nsegs; k++) {
+			if (r->kinds[k] >= SSRD_SEG_CATCHALL) {
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+#endif
+
 int
 ssrd__routes_scan(
     const char *site_root, ssrd_routes *out, char *errbuf, size_t errlen)
@@ -577,6 +607,7 @@ ssrd__routes_scan(
 		ssrd__routes_free(&routes);
 		return rv;
 	}
+	assert(routes_sanity(&routes));
 	*out = routes;
 	return SSRD_OK;
 }

@@ -1,5 +1,6 @@
 /* timers.c implements a worker's timer heap. */
 #define _POSIX_C_SOURCE 200809L
+#include <assert.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -50,6 +51,24 @@ sift_down(ssrd_timers *t, size_t i)
 	}
 }
 
+/* The heap's invariant: no timer is due before its parent. Used inside
+ * assert() only (active in the sanitizer build). */
+#ifndef NDEBUG
+static int
+timers_sanity(const ssrd_timers *t)
+{
+	if (t->n > t->cap) {
+		return 0;
+	}
+	for (size_t i = 1; i < t->n; i++) {
+		if (before(&t->heap[i], &t->heap[(i - 1) / 2])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+#endif
+
 int
 ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms, uint64_t render)
 {
@@ -64,6 +83,7 @@ ssrd__timers_add(ssrd_timers *t, uint32_t id, double due_ms, uint64_t render)
 	}
 	t->heap[t->n] = (struct ssrd_timer) { due_ms, t->seq++, id, render };
 	sift_up(t, t->n++);
+	assert(timers_sanity(t));
 	return SSRD_OK;
 }
 
@@ -77,6 +97,7 @@ ssrd__timers_remove(ssrd_timers *t, uint32_t id)
 				sift_down(t, i);
 				sift_up(t, i);
 			}
+			assert(timers_sanity(t));
 			return;
 		}
 	}
