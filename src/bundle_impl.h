@@ -9,12 +9,14 @@
 #include "manifest.h"
 
 /* Flags every bundle shares: one script, production React, a source map for
- * errors. */
+ * errors, and every error reported (esbuild stops at 10 by default, in no
+ * fixed order: bundle_site.c reads which modules did not resolve from
+ * them). */
 #define ESBUILD_FLAGS                                                          \
 	"--bundle", "--format=iife", "--target=es2020",                        \
 	    "--define:process.env.NODE_ENV=\"production\"",                    \
 	    "--sourcemap=external", "--sources-content=false",                 \
-	    "--log-level=error", "--color=false"
+	    "--log-level=error", "--log-limit=0", "--color=false"
 
 /* The base and the browser's bundle: packages' browser builds. */
 #define ESBUILD_COMMON ESBUILD_FLAGS, "--platform=browser"

@@ -931,11 +931,12 @@ ssrd__bundle_get_client(const ssrd_config *cfg, ssrd_manifest *manifest,
 		 "--alias:next=./next", ESBUILD_ASSETS, "--loader:.css=empty" };
 	ssrd_names               builtins = { 0 };
 	struct esbuild_job       job      = { runtime, esbuild, NULL, NULL };
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 4; pass++) {
 		rv = esbuild_layer_with(manifest, name, outfile, &job, entry,
 		    fixed, sizeof(fixed) / sizeof(fixed[0]), &builtins,
 		    "--alias:%s%s=./client-empty.js", "", out, errbuf, errlen);
-		if (rv != SSRD_EBUILD || pass > 0
+		/* each pass may reach modules the last one could not */
+		if (rv != SSRD_EBUILD
 		    || unresolved(errbuf, is_node_builtin, &builtins) == 0) {
 			break;
 		}

@@ -26,7 +26,25 @@ const reactDev = {
 const assets = Object.fromEntries(
   ["svg", "png", "jpg", "jpeg", "gif", "webp", "avif", "ico", "woff", "woff2", "ttf", "otf"].map((e) => [`.${e}`, "file"]),
 );
-await esbuild.build({
+// As ssrd does: a Node built-in the browser cannot resolve becomes an empty module,
+// found by building again without it (and the site's CSS is not this bundle's).
+const builtins = new Set(require("node:module").builtinModules);
+const empty = {};
+for (let pass = 0; pass < 4; pass++) {
+  try {
+    await build();
+    break;
+  } catch (e) {
+    const missing = (e.errors || [])
+      .map((m) => /Could not resolve "([^"]+)"/.exec(m.text))
+      .filter((m) => m && builtins.has(m[1].replace(/^node:/, "").split("/")[0]) && !(m[1] in empty));
+    if (missing.length === 0 || pass === 3) throw e;
+    for (const m of missing) empty[m[1]] = "./client-empty.js";
+  }
+}
+
+function build() {
+  return esbuild.build({
   entryPoints: [entry],
   outfile,
   absWorkingDir: `${jsDir}/runtime`,
@@ -36,10 +54,12 @@ await esbuild.build({
   platform: "browser",
   define: { "process.env.NODE_ENV": '"production"' },
   jsx: "automatic",
-  loader: { ".js": "jsx", ...assets },
-  alias: { react: "react", "react-dom": "react-dom", ssrd: "./client-ssrd.js" },
+  loader: { ".js": "jsx", ".css": "empty", ...assets },
+  alias: { react: "react", "react-dom": "react-dom", ssrd: "./client-ssrd.js", next: "./next", ...empty },
   publicPath: "/_ssrd/",
   assetNames: "assets/[name].[hash]",
-  logLevel: "error",
+  logLevel: "silent",
+  logLimit: 0,
   plugins: [reactDev],
-});
+  });
+}
