@@ -8,14 +8,15 @@
 
 #include <ssrd/errors.h>
 
-#include "bundle.h"
-#include "config.h"
+#include "build/bundle.h"
+#include "build/esbuild.h"
+#include "config/config.h"
+#include "core/timers.h"
 #include "engine/engine.h"
-#include "pagecache.h"
-#include "pool.h"
-#include "site.h"
-#include "sitectx.h"
-#include "timers.h"
+#include "engine/pagecache.h"
+#include "render/pool.h"
+#include "render/sitectx.h"
+#include "site/site.h"
 
 static int
 cmp_double(const void *a, const void *b)

@@ -13,14 +13,15 @@
 
 #include <ssrd/errors.h>
 
-#include "bundle.h"
-#include "config.h"
+#include "build/bundle.h"
+#include "build/esbuild.h"
+#include "config/config.h"
+#include "core/timers.h"
 #include "engine/engine.h"
-#include "host.h"
-#include "hostpool.h"
-#include "pool.h"
-#include "site.h"
-#include "timers.h"
+#include "host/host.h"
+#include "host/hostpool.h"
+#include "render/pool.h"
+#include "site/site.h"
 
 static void
 die(const char *what, const char *why)

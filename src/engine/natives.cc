@@ -11,11 +11,11 @@
 #include <memory>
 
 extern "C" {
-#include "../utf8.h"
+#include "core/utf8.h"
 }
 
-#include "natives_web.h"
-#include "shim.h"
+#include "engine/natives_web.h"
+#include "engine/shim.h"
 
 struct timespec ssrd_time_origin;
 

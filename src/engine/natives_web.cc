@@ -17,8 +17,8 @@
 #include <openssl/evp.h>
 #include <sys/random.h>
 
-#include "natives_web.h"
-#include "shim.h"
+#include "engine/natives_web.h"
+#include "engine/shim.h"
 
 static void
 throw_error(v8::Isolate *isolate, const char *msg, bool type)

@@ -10,7 +10,7 @@
 #include <memory>
 
 extern "C" {
-#include "../pagecache.h"
+#include "engine/pagecache.h"
 }
 
 // Serves V8's data pages from ssrd__pagecache (see pagecache.h for why) and

@@ -10,7 +10,7 @@
 #include <unordered_map>
 
 extern "C" {
-#include "engine.h"
+#include "engine/engine.h"
 }
 
 struct ssrd_isolate {

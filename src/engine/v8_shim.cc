@@ -21,12 +21,12 @@
 extern "C" {
 #include <ssrd/errors.h>
 
-#include "../pagecache.h"
+#include "engine/pagecache.h"
 }
 
-#include "natives_web.h"
-#include "platform.h"
-#include "shim.h"
+#include "engine/natives_web.h"
+#include "engine/platform.h"
+#include "engine/shim.h"
 
 static std::unique_ptr<SsrdPlatform> platform;
 

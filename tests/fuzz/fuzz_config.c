@@ -6,39 +6,11 @@
 
 /* config.c whole, first (it sets the feature macros): its option table is
  * static, and the bounds a parsed config must keep are in it. */
-#include "../../src/config.c"
+#include "../../src/config/config.c"
 
 #include <stdint.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* pool.c's, which would bring the engine in; the same three names. */
-int
-ssrd__isolation_parse(const char *name)
-{
-	static const char *const names[] = { "site", "request", "page" };
-	for (int i = 0; i < 3; i++) {
-		if (strcmp(name, names[i]) == 0) {
-			return i;
-		}
-	}
-	return -1;
-}
-
-/* The host bridge's operations, which host.c names and config never runs:
- * linking them would bring in SQLite and nng. */
-#define NEVER(fn)                                                              \
-	void fn(const ssrd_host_req *req, ssrd_host_result *r)                 \
-	{                                                                      \
-		(void) req;                                                    \
-		(void) r;                                                      \
-		abort();                                                       \
-	}
-NEVER(ssrd__host_files_read)
-NEVER(ssrd__host_files_list)
-NEVER(ssrd__host_db_query)
-NEVER(ssrd__host_fetch)
-NEVER(ssrd__host_env_get)
 
 /* Every option holds a value its own row allows: in bounds, or a string
  * its check accepts. Holds after a refused line too (a refused value is

@@ -18,11 +18,11 @@
 
 #include <ssrd/errors.h>
 
-#include "http_request.h"
-#include "json.h"
-#include "routes.h"
-#include "strbuf.h"
-#include "utf8.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
+#include "http/http_request.h"
+#include "source/routes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

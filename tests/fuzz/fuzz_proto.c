@@ -8,7 +8,7 @@
 
 #include <ssrd/errors.h>
 
-#include "proto.h"
+#include "proto/proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 
 #include <ssrd/errors.h>
 
-#include "directive.h"
+#include "source/directive.h"
 
 #include "check_run.h"
 

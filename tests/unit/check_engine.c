@@ -9,9 +9,9 @@
 
 #include <ssrd/errors.h>
 
+#include "core/fsutil.h"
 #include "engine/engine.h"
 #include "engine/natives_web.h"
-#include "fsutil.h"
 
 #include "check_run.h"
 

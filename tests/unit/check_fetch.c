@@ -18,8 +18,8 @@
 #include <ssrd/errors.h>
 
 #include "check_run.h"
-#include "host.h"
-#include "json.h"
+#include "core/json.h"
+#include "host/host.h"
 
 #define CAP 1024     /* fetch_max_bytes in these tests */
 #define BIG 4096     /* /big's body, over CAP */

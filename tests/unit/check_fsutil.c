@@ -29,7 +29,7 @@
 
 #include <ssrd/errors.h>
 
-#include "fsutil.h"
+#include "core/fsutil.h"
 
 #include "check_run.h"
 #include "check_tree.h"

@@ -16,8 +16,8 @@
 #include <ssrd/errors.h>
 
 #include "check_run.h"
-#include "host.h"
-#include "strbuf.h"
+#include "core/strbuf.h"
+#include "host/host.h"
 
 /* db_max_kb's default, 4096, as bytes: the result cap and the longest
  * string or blob. */

@@ -12,7 +12,7 @@
 #include <ssrd/errors.h>
 
 #include "check_run.h"
-#include "hostpool.h"
+#include "host/hostpool.h"
 
 /* What the tests' tasks report, under mu. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;

@@ -16,7 +16,7 @@
 
 #include <ssrd/errors.h>
 
-#include "http_public.h"
+#include "http/http_public.h"
 
 #include "check_run.h"
 #include "check_tree.h"

@@ -9,7 +9,7 @@
 
 #include <ssrd/errors.h>
 
-#include "http_request.h"
+#include "http/http_request.h"
 
 #include "check_run.h"
 

@@ -14,8 +14,8 @@
 
 #include <ssrd/errors.h>
 
-#include "config.h"
-#include "lifecycle.h"
+#include "app/lifecycle.h"
+#include "config/config.h"
 
 #include "check_run.h"
 

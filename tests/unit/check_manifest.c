@@ -10,7 +10,7 @@
 
 #include <ssrd/errors.h>
 
-#include "manifest.h"
+#include "build/manifest.h"
 
 #include "check_run.h"
 

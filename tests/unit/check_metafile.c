@@ -8,9 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle.h"
-#include "fsutil.h"
-#include "metafile.h"
+#include "build/bundle.h"
+#include "build/metafile.h"
+#include "core/fsutil.h"
+#include "core/names.h"
 
 #include "check_run.h"
 #include <ssrd/errors.h>

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "pagecache.h"
+#include "engine/pagecache.h"
 
 #include "check_run.h"
 

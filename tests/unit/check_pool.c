@@ -10,12 +10,13 @@
 
 #include <ssrd/errors.h>
 
-#include "bundle.h"
-#include "config.h"
+#include "build/bundle.h"
+#include "build/esbuild.h"
+#include "config/config.h"
+#include "core/timers.h"
 #include "engine/engine.h"
-#include "pool.h"
-#include "site.h"
-#include "timers.h"
+#include "render/pool.h"
+#include "site/site.h"
 
 #include "check_run.h"
 

@@ -6,8 +6,8 @@
 
 #include <ssrd/errors.h>
 
-#include "json.h"
-#include "proto.h"
+#include "core/json.h"
+#include "proto/proto.h"
 
 #include "check_run.h"
 

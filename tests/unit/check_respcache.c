@@ -7,7 +7,7 @@
 
 #include <ssrd/errors.h>
 
-#include "respcache.h"
+#include "render/respcache.h"
 
 #include "check_run.h"
 

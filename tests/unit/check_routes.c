@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "routes.h"
+#include "source/routes.h"
 
 #include "check_run.h"
 #include <ssrd/errors.h>

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sourcemap.h"
+#include "build/sourcemap.h"
 
 #include "check_run.h"
 #include <ssrd/errors.h>

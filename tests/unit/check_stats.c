@@ -8,9 +8,9 @@
 
 #include <ssrd/errors.h>
 
-#include "log.h"
-#include "stats.h"
-#include "strbuf.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "diag/stats.h"
 
 #include "check_run.h"
 

@@ -12,15 +12,16 @@
 
 #include <ssrd/errors.h>
 
-#include "bundle.h"
-#include "config.h"
+#include "build/bundle.h"
+#include "build/esbuild.h"
+#include "config/config.h"
+#include "core/strbuf.h"
+#include "core/timers.h"
 #include "engine/engine.h"
-#include "host.h"
-#include "hostpool.h"
-#include "pool.h"
-#include "site.h"
-#include "strbuf.h"
-#include "timers.h"
+#include "host/host.h"
+#include "host/hostpool.h"
+#include "render/pool.h"
+#include "site/site.h"
 
 #include "check_run.h"
 

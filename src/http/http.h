@@ -1,0 +1,108 @@
+/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders
+ * it; /public/ serves the site's public/ files (http_public.h). */
+#ifndef SSRD_HTTP_H
+#define SSRD_HTTP_H
+
+#include <stddef.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+
+#include "render/pool.h"
+#include "site/reload.h"
+
+typedef struct ssrd_http ssrd_http;
+
+/*
+ * Starts serving url ("http://127.0.0.1:8080") with renders from pool for
+ * nsites sites: a request goes to the site whose hosts[i] equals its Host
+ * header (case aside, port ignored), else to sites[0]; hosts[i] may be NULL.
+ * Each request renders with its site's current generation. pool and the
+ * reloaders must outlive the server; hosts are copied. Stores it in *out and
+ * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
+ * taken). Renders run on the pool; nng's threads only queue and reply.
+ */
+/* What an HTTP server passes on and adds (NULL: the defaults). */
+typedef struct ssrd_http_opts {
+	/* request headers pages get as props.headers, comma-separated */
+	const char *pass_headers;
+	/* 1: X-Frame-Options and Referrer-Policy on every response (nosniff
+	 * always) */
+	int security_headers;
+	/* the response cache: its size (0: off), how long a page is fresh and
+	 * then served stale while it renders again, s (pages may say
+	 * otherwise: export const cache) */
+	size_t cache_bytes;
+	int    cache_ttl, cache_swr;
+	/* routes whose failed, timed-out or refused renders are sent for the
+	 * browser to render (route patterns, or "*"); NULL: none */
+	const char *client_fallback;
+	/* what /metrics reports (its respcache is this server's own); NULL:
+	 * no /metrics. Must outlive the server. */
+	const struct ssrd_diagnose_src *report;
+	/* /metrics needs "Authorization: Bearer <admin_token>"; NULL or "":
+	 * open (keep it behind the proxy) */
+	const char *admin_token;
+	/* the most output all streamed replies may hold unsent (0: no
+	 * limit), and how long a write may take nothing before the reply
+	 * ends, ms (0: no limit): what clients that do not read can hold */
+	size_t buffer_max;
+	int    send_timeout_ms;
+	/* /public/: 1 serves paths with a component starting with '.'; the
+	 * biggest file served, bytes; Cache-Control max-age, s */
+	int    public_dotfiles;
+	size_t public_max_bytes;
+	int    public_max_age;
+} ssrd_http_opts;
+
+/*
+ * The document that lets the browser render job's page itself when the
+ * server could not (its route is in client_fallback and its site has a
+ * browser bundle): the props embedded, the bundle loaded, nothing else.
+ * Returns it (malloc'd, *len bytes) or NULL when the route does not fall
+ * back. Any thread.
+ */
+char *ssrd__http_fallback_page(const ssrd_job *job, size_t *len);
+
+/* Returns 1 if the request's Accept-Encoding takes gzip (q=0 refuses it). */
+int ssrd__http_accepts_gzip(nng_http_req *req);
+
+/* Calls fn for each header every response carries (security headers). */
+void ssrd__http_each_header(
+    void (*fn)(const char *name, const char *value, void *arg), void *arg);
+
+int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
+    ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
+    ssrd_http **out, char *errbuf, size_t errlen);
+
+/*
+ * Starts the server's drain: from now on every request is answered 503
+ * (Retry-After: 1, Connection: close; /readyz says "draining", /healthz
+ * still 200) without reaching the pool, while replies already under way
+ * finish. The listener stays open: nng 1.5's HTTP server can only stop as
+ * a whole, closing every connection with it. NULL is a no-op. Any thread.
+ */
+void ssrd__http_drain(ssrd_http *http);
+
+/* The server's response cache, or NULL (off, or no server). */
+struct ssrd_respcache *ssrd__http_cache(ssrd_http *http);
+
+/* Returns how many replies are still under way: handlers running, buffered
+ * replies waiting for their render, streamed replies not yet fully written.
+ * 0 for NULL. Any thread. */
+size_t ssrd__http_busy(ssrd_http *http);
+
+/* Stops accepting and frees the server: a hard stop, which closes every
+ * connection nng still serves (streamed replies, whose connections are
+ * taken over, go on). Drain first to let replies finish. NULL is a no-op. */
+void ssrd__http_stop(ssrd_http *http);
+
+/* The short plain-text body for an error status ("504 render timed out\n");
+ * the details go to the log, not to the visitor. Static storage. */
+const char *ssrd__http_status_text(int status);
+
+/* Logs a finished render: render_failed with the details when it failed
+ * (streamed: whether part of it had been sent), and its timing at debug. */
+void ssrd__http_log_render(const ssrd_job *job, int streamed);
+
+#endif

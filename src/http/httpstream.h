@@ -1,0 +1,62 @@
+/* httpstream.h: a render's output streamed to an HTTP client as React
+ * produces it (chunked transfer encoding on a connection taken over from
+ * nng's HTTP server). */
+#ifndef SSRD_HTTPSTREAM_H
+#define SSRD_HTTPSTREAM_H
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+
+#include "render/pool.h"
+#include "render/respcache.h"
+
+/* What bounds a reply written on a taken-over connection. Borrowed: must
+ * outlive the replies. */
+typedef struct ssrd_httpstream_opts {
+	const char *vary; /* the Vary header's value, or NULL */
+	/* the most output all streamed replies together may hold unsent;
+	 * past it, the reply whose client has taken nothing for longest is cut
+	 * off, its render cancelled (0: no limit) */
+	size_t buffer_max;
+	/* a write that makes no progress for this long ends the reply, ms
+	 * (0: none) */
+	int send_timeout_ms;
+} ssrd_httpstream_opts;
+
+/*
+ * Submits job to pool and answers the request whose handler aio is aio by
+ * streaming: the connection is taken over (hijacked) from the server, the
+ * handler's aio finished, and the response written from the job's chunks.
+ * Headers go out with the first chunk (200, chunked, x-accel-buffering: no
+ * so that nginx passes each chunk on); a render that fails before any
+ * output gets a plain error status instead. A client that goes away cancels
+ * the render. head: answer a HEAD request (headers only). Returns SSRD_OK,
+ * or the pool's refusal (SSRD_EOVERLOAD, SSRD_ECLOSED) with nothing done:
+ * the caller still owns job and must answer aio. Called on nng's thread, in
+ * the handler. fill (may be NULL) gathers the page for the response cache
+ * and is consumed when the job is done (the caller keeps it on a refusal).
+ * Output goes out in pieces as the client takes it, within o's limits: a
+ * client that stops reading is cut off, and its render cancelled.
+ */
+int ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio,
+    int head, ssrd_cache_fill *fill, const ssrd_httpstream_opts *o);
+
+/*
+ * Answers the request whose handler aio is aio with res (a complete
+ * response whose data points at bytes it does not own: nng_http_res_set_data)
+ * on the connection, taken over from the server so that the write can be
+ * bounded: within o->send_timeout_ms, then the connection is closed. res
+ * should say Connection: close. When the write has ended, however it ended,
+ * res is freed and release(arg) is called (any thread; the bytes may go then).
+ * For big bodies shared between replies (the response cache's): no copy per
+ * connection. Returns SSRD_OK, or SSRD_ENOMEM with nothing done (the caller
+ * still owns res and answers aio). Called on nng's thread, in the handler.
+ */
+int ssrd__httpstream_send(nng_aio *aio, nng_http_res *res,
+    const ssrd_httpstream_opts *o, void (*release)(void *arg), void *arg);
+
+/* Returns how many streamed replies, process-wide, are still under way
+ * (submitted, not yet fully written or abandoned). Any thread. */
+size_t ssrd__httpstream_live(void);
+
+#endif

@@ -1,0 +1,330 @@
+/* pool.c implements the worker pool: threads that each own one isolate and a
+ * warm site context. */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ssrd/errors.h>
+
+#include "core/log.h"
+#include "core/timers.h"
+#include "render/pool_impl.h"
+#include "render/sitectx.h"
+
+/* ---- pool ---- */
+
+int
+ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
+    ssrd_site *const *sites, size_t nsites, ssrd_pool **out, char *errbuf,
+    size_t errlen)
+{
+	ssrd_pool *p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		return SSRD_ENOMEM;
+	}
+	p->workers = calloc((size_t) opts->workers, sizeof(struct worker));
+	p->sites   = calloc(nsites, sizeof(ssrd_site *));
+	if (p->workers == NULL || p->sites == NULL || nsites == 0) {
+		free(p->workers);
+		free(p->sites);
+		free(p);
+		return nsites == 0 ? SSRD_EINVAL : SSRD_ENOMEM;
+	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_mutex_init(&p->wd_mu, NULL);
+	pthread_cond_init(&p->cv_start, NULL);
+	pthread_cond_init(&p->cv_idle, &ca);
+	pthread_cond_init(&p->wd_cv, &ca);
+	for (long i = 0; i < opts->workers; i++) {
+		pthread_cond_init(&p->workers[i].cv, &ca);
+	}
+	pthread_condattr_destroy(&ca);
+	p->queue_max = opts->queue_max;
+	p->base      = base;
+	for (size_t i = 0; i < nsites; i++) {
+		p->sites[i] = ssrd__site_ref(sites[i]);
+	}
+	p->nsites = nsites;
+	p->opts   = *opts;
+	if (p->opts.stall_ms <= 0) {
+		p->opts.stall_ms = 5000;
+	}
+	if (p->opts.timeout_ms <= 0) {
+		p->opts.timeout_ms = 30000;
+	}
+	if (p->opts.timeout_max_ms <= 0) {
+		p->opts.timeout_max_ms = p->opts.timeout_ms;
+	}
+	if (p->opts.timeout_max_ms < p->opts.timeout_ms) {
+		snprintf(errbuf, errlen,
+		    "render_timeout_max_ms (%.0f) is below render_timeout_ms "
+		    "(%.0f): a request could only ask for less than the "
+		    "default; raise it, or lower render_timeout_ms",
+		    p->opts.timeout_max_ms, p->opts.timeout_ms);
+		ssrd__pool_stop(p);
+		return SSRD_ECONFIG;
+	}
+	if (p->opts.worker_renders <= 0) {
+		p->opts.worker_renders = 16;
+	}
+
+	int rv = SSRD_OK;
+	/* before the workers: their start-up runs JavaScript under it */
+	p->wd_next = -1;
+	if (pthread_create(&p->watchdog, NULL, ssrd__watchdog_main, p) != 0) {
+		snprintf(errbuf, errlen, "cannot start the watchdog thread: %s",
+		    strerror(errno));
+		rv = SSRD_ESYS;
+	} else {
+		p->watchdog_started = 1;
+	}
+	for (long i = 0; rv == SSRD_OK && i < opts->workers; i++) {
+		struct worker *w = &p->workers[i];
+		w->pool          = p;
+		w->index         = (int) i;
+		if (pthread_create(&w->thread, NULL, ssrd__worker_main, w)
+		    != 0) {
+			snprintf(errbuf, errlen,
+			    "cannot start worker thread %ld: %s", i,
+			    strerror(errno));
+			rv = SSRD_ESYS;
+			break;
+		}
+		p->nworkers++;
+	}
+	/* Wait for every started worker to report, and take the first failure.
+	 */
+	pthread_mutex_lock(&p->mu);
+	for (long i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		while (!w->started) {
+			pthread_cond_wait(&p->cv_start, &p->mu);
+		}
+		if (w->start_err != SSRD_OK && rv == SSRD_OK) {
+			rv = w->start_err;
+			snprintf(
+			    errbuf, errlen, "worker %ld: %s", i, w->start_msg);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rv != SSRD_OK) {
+		ssrd__pool_stop(p);
+		return rv;
+	}
+	*out = p;
+	return SSRD_OK;
+}
+
+/* The queue's invariant, under p->mu: head and tail are both set or both
+ * NULL, tail ends the list, and it holds p->queued jobs. Used inside
+ * assert() only (it walks the queue). */
+#ifndef NDEBUG
+static int
+queue_sanity(const ssrd_pool *p)
+{
+	size_t          n    = 0;
+	const ssrd_job *last = NULL;
+	for (const ssrd_job *j = p->head; j != NULL; j = j->next) {
+		last = j;
+		n++;
+	}
+	return (p->head == NULL) == (p->tail == NULL) && last == p->tail
+	    && n == p->queued;
+}
+#endif
+
+int
+ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->stopping || p->draining) {
+		pthread_mutex_unlock(&p->mu);
+		return SSRD_ECLOSED;
+	}
+	if (p->queued >= p->queue_max) {
+		pthread_mutex_unlock(&p->mu);
+		return SSRD_EOVERLOAD;
+	}
+	job->next        = NULL;
+	job->enqueued_ms = ssrd__now_ms();
+	if (p->tail != NULL) {
+		p->tail->next = job;
+	} else {
+		p->head = job;
+	}
+	p->tail = job;
+	p->queued++;
+	assert(queue_sanity(p));
+	ssrd__pool_wake_one(p);
+	pthread_mutex_unlock(&p->mu);
+	return SSRD_OK;
+}
+
+void
+ssrd__pool_wake_one(ssrd_pool *p)
+{
+	for (long i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		if (w->sleeping && w->accepting
+		    && w->inflight < p->opts.worker_renders) {
+			w->sleeping = 0; /* one wake per job */
+			pthread_cond_signal(&w->cv);
+			return;
+		}
+	}
+}
+
+void
+ssrd__pool_cancel(ssrd_pool *p, ssrd_job *job)
+{
+	__atomic_store_n(&job->cancelled, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&p->mu);
+	for (long i = 0; i < p->nworkers; i++) {
+		pthread_cond_signal(&p->workers[i].cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+struct sync_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t  cv;
+	int             done;
+};
+
+static void
+sync_done(ssrd_job *job, void *arg)
+{
+	(void) job;
+	struct sync_wait *s = arg;
+	pthread_mutex_lock(&s->mu);
+	s->done = 1;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int
+ssrd__pool_render(ssrd_pool *p, ssrd_job *job)
+{
+	struct sync_wait s
+	    = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	job->done = sync_done;
+	job->arg  = &s;
+	int rv    = ssrd__pool_submit(p, job);
+	if (rv != SSRD_OK) {
+		job->err = rv;
+		return rv;
+	}
+	pthread_mutex_lock(&s.mu);
+	while (!s.done) {
+		pthread_cond_wait(&s.cv, &s.mu);
+	}
+	pthread_mutex_unlock(&s.mu);
+	pthread_mutex_destroy(&s.mu);
+	pthread_cond_destroy(&s.cv);
+	return job->err;
+}
+
+size_t
+ssrd__pool_drain(ssrd_pool *p, double grace_ms)
+{
+	double deadline = ssrd__now_ms() + grace_ms;
+	pthread_mutex_lock(&p->mu);
+	p->draining = 1;
+	while ((p->queued > 0 || p->active > 0) && ssrd__now_ms() < deadline) {
+		ssrd__cv_wait_until(&p->cv_idle, &p->mu, deadline);
+	}
+	size_t left = p->queued + p->active;
+	pthread_mutex_unlock(&p->mu);
+	return left;
+}
+
+void
+ssrd__pool_worker_stats(ssrd_pool *p, long i, ssrd_worker_stats *st)
+{
+	const ssrd_worker_stats *s = &p->workers[i].stats;
+	st->renders     = __atomic_load_n(&s->renders, __ATOMIC_RELAXED);
+	st->recycles    = __atomic_load_n(&s->recycles, __ATOMIC_RELAXED);
+	st->timeouts    = __atomic_load_n(&s->timeouts, __ATOMIC_RELAXED);
+	st->heap_limits = __atomic_load_n(&s->heap_limits, __ATOMIC_RELAXED);
+	st->inflight    = __atomic_load_n(&s->inflight, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&p->mu);
+	st->heap = s->heap;
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+ssrd__pool_queue(ssrd_pool *p, size_t *queued, size_t *max)
+{
+	pthread_mutex_lock(&p->mu);
+	*queued = p->queued;
+	*max    = p->queue_max;
+	pthread_mutex_unlock(&p->mu);
+}
+
+int
+ssrd__pool_streams(const ssrd_pool *p)
+{
+	return p->opts.stream;
+}
+
+long
+ssrd__pool_workers(const ssrd_pool *p)
+{
+	return p->nworkers;
+}
+
+void
+ssrd__pool_stop(ssrd_pool *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->stopping   = 1;
+	ssrd_job *job = p->head;
+	p->head = p->tail = NULL;
+	p->queued         = 0;
+	for (long i = 0; i < p->nworkers; i++) {
+		pthread_cond_signal(&p->workers[i].cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	while (job != NULL) {
+		ssrd_job *next  = job->next;
+		job->err        = SSRD_ECLOSED;
+		job->error_text = strdup("ssrd is shutting down");
+		job->done(job, job->arg);
+		job = next;
+	}
+	for (long i = 0; i < p->nworkers; i++) {
+		pthread_join(p->workers[i].thread, NULL);
+	}
+	if (p->watchdog_started) {
+		pthread_mutex_lock(&p->wd_mu);
+		p->wd_stop = 1;
+		pthread_cond_signal(&p->wd_cv);
+		pthread_mutex_unlock(&p->wd_mu);
+		pthread_join(p->watchdog, NULL);
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		ssrd__site_unref(p->sites[i]);
+	}
+	free(p->sites);
+	pthread_mutex_destroy(&p->mu);
+	for (long i = 0; i < p->opts.workers; i++) {
+		pthread_cond_destroy(&p->workers[i].cv);
+	}
+	pthread_cond_destroy(&p->cv_start);
+	pthread_cond_destroy(&p->cv_idle);
+	pthread_cond_destroy(&p->wd_cv);
+	pthread_mutex_destroy(&p->wd_mu);
+	free(p->workers);
+	free(p);
+}

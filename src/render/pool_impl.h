@@ -1,0 +1,102 @@
+/* pool_impl.h: the pool's and the workers' insides, shared by pool.c (the
+ * queue) and worker.c (the threads and their event loops). Internal. */
+#ifndef SSRD_POOL_IMPL_H
+#define SSRD_POOL_IMPL_H
+
+#include <pthread.h>
+
+#include "render/pool.h"
+#include "render/sitectx.h"
+
+struct render;
+struct host_done;
+
+/*
+ * A worker. Everything in it but the fields marked "under pool->mu" belongs
+ * to its thread: the isolate and the contexts are never touched from
+ * anywhere else.
+ */
+struct worker {
+	ssrd_pool        *pool;
+	int               index;
+	pthread_t         thread;
+	ssrd_isolate     *iso;
+	ssrd_sitectx_loop loop; /* the hooks its contexts report through */
+	/* isolation = site: the warm context of each site (by slot) */
+	ssrd_sitectx **slots;
+	/* isolation = page: the context whose React every render uses */
+	ssrd_sitectx *warm;
+	/* every open context, for timers: slots, warm, renders' own, and
+	 * retired ones still in use */
+	ssrd_sitectx **live;
+	size_t         nlive, caplive;
+	struct render *renders; /* in flight */
+	long           inflight;
+	long           host_outstanding; /* host calls not yet completed */
+	uint64_t       next_rid;
+	/* why the isolate is to be replaced once its renders are done (a
+	 * static string), or NULL; no new render starts meanwhile */
+	const char *recycle_why;
+	long        renders_since_boot;
+	double      idle_since;   /* when it last had nothing in flight */
+	double      heap_seen_ms; /* when stats.heap was last filled */
+	int         idle_gc_done;
+	/* under pool->wd_mu: the JavaScript it runs now (a slice) must end
+	 * by js_deadline (0: it runs none); js_stopped: the watchdog stopped
+	 * it */
+	double js_deadline;
+	int    js_stopped;
+	/* counters, written by the thread, read by anyone (atomics) */
+	ssrd_worker_stats stats;
+	/* under pool->mu */
+	pthread_cond_t    cv;        /* work, a completion, a cancel, stop */
+	int               sleeping;  /* waiting on cv */
+	int               accepting; /* takes new jobs (not recycling) */
+	struct host_done *done_head; /* host calls completed, to settle */
+	/* set once at start-up, under pool->mu */
+	int  started;
+	int  start_err;
+	char start_msg[1024];
+};
+
+struct ssrd_pool {
+	pthread_mutex_t    mu;
+	pthread_cond_t     cv_start; /* a worker finished starting */
+	ssrd_job          *head, *tail;
+	size_t             queued;
+	size_t             queue_max;
+	int                stopping;
+	int                draining; /* refusing jobs, finishing the rest */
+	size_t             active;   /* jobs taken by workers, not yet done */
+	pthread_cond_t     cv_idle;  /* draining, and nothing left */
+	long               nworkers; /* threads started */
+	struct worker     *workers;
+	const ssrd_bundle *base;
+	ssrd_site **
+	    sites; /* the generations workers boot with (references), by slot */
+	size_t         nsites;
+	ssrd_pool_opts opts; /* with the defaults filled in */
+	/* the watchdog: stops JavaScript that runs past its deadline */
+	pthread_t       watchdog;
+	int             watchdog_started;
+	pthread_mutex_t wd_mu;
+	pthread_cond_t  wd_cv;
+	double          wd_next; /* when it wakes next (-1: when told) */
+	int             wd_stop;
+};
+
+/* The watchdog thread's body (watchdog.c). */
+void *ssrd__watchdog_main(void *arg);
+
+/* Waits on cv (made with CLOCK_MONOTONIC) until deadline_ms on ssrd's
+ * clock, or for ever if it is negative. */
+void ssrd__cv_wait_until(
+    pthread_cond_t *cv, pthread_mutex_t *mu, double deadline_ms);
+
+/* The worker thread's body (worker.c). */
+void *ssrd__worker_main(void *arg);
+
+/* Wakes one sleeping worker with room for another render (pool->mu held). */
+void ssrd__pool_wake_one(ssrd_pool *p);
+
+#endif
