@@ -178,4 +178,3 @@ ssrd__bundle_get_base(const ssrd_config *cfg, ssrd_manifest *manifest,
 	return ssrd__bundle_esbuild_layer(
 	    manifest, "base", outfile, &job, out, errbuf, errlen);
 }
-
