@@ -80,6 +80,29 @@ v8::Local<v8::ObjectTemplate> ssrd_global_template(v8::Isolate *isolate);
 void ssrd_error_from_value(v8::Isolate *isolate, v8::Local<v8::Context> context,
     v8::Local<v8::Value> exc, v8::Local<v8::Message> msg, ssrd_js_error *err);
 void ssrd_natives_init(void);
+
+// v8_shim.cc: helpers of every part of the shim. A malloc'd copy of n bytes
+// of s, NUL-terminated (NULL when out of memory).
+char *ssrd_dup_bytes(const char *s, size_t n);
+// The one place a caught exception becomes an ssrd_js_error (err may be
+// NULL: nothing to fill).
+void ssrd_error_from_trycatch(v8::Isolate *isolate,
+    v8::Local<v8::Context> context, v8::TryCatch &tc, ssrd_js_error *err);
+// Compiles and runs src in the current context, with V8's code cache cc
+// (may be NULL); false with *err filled if it throws.
+bool ssrd_run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
+    const char *src, size_t len, const char *name, ssrd_code_cache *cc,
+    ssrd_js_error *err);
+
+// Sets up everything a call into a context needs, in the one order V8 wants.
+#define SSRD_ENTER(ctx)                                                        \
+	v8::Isolate           *isolate = (ctx)->iso->isolate;                  \
+	v8::Isolate::Scope     isolate_scope(isolate);                         \
+	v8::HandleScope        handle_scope(isolate);                          \
+	v8::Local<v8::Context> context = (ctx)->context.Get(isolate);          \
+	v8::Context::Scope     context_scope(context);                         \
+	v8::TryCatch           try_catch(isolate)
+
 extern intptr_t        ssrd_external_refs[];
 extern double          ssrd_snapshot_clock;
 extern struct timespec ssrd_time_origin;

@@ -1,6 +1,7 @@
-// v8_shim.cc implements engine.h: isolates, contexts, calls, errors and
-// snapshots. With natives.cc and platform.h it is the only code in ssrd that
-// includes V8.
+// v8_shim.cc implements engine.h's process and isolates, and the errors and
+// scripts every part of the shim shares (v8_context.cc: contexts and calls;
+// v8_snapshot.cc: snapshots). With natives.cc and platform.h it is the only
+// code in ssrd that includes V8.
 //
 // It stays thin on purpose: it moves bytes and errors across the boundary
 // and leaves every decision (what to evaluate, when timers fire, how errors
@@ -37,17 +38,8 @@ unmap_evicted(void *addr, size_t length)
 	platform->inner()->GetPageAllocator()->FreePages(addr, length);
 }
 
-// Sets up everything a call into a context needs, in the one order V8 wants.
-#define SSRD_ENTER(ctx)                                                        \
-	v8::Isolate           *isolate = (ctx)->iso->isolate;                  \
-	v8::Isolate::Scope     isolate_scope(isolate);                         \
-	v8::HandleScope        handle_scope(isolate);                          \
-	v8::Local<v8::Context> context = (ctx)->context.Get(isolate);          \
-	v8::Context::Scope     context_scope(context);                         \
-	v8::TryCatch           try_catch(isolate)
-
-static char *
-dup_bytes(const char *s, size_t n)
+char *
+ssrd_dup_bytes(const char *s, size_t n)
 {
 	char *p = static_cast<char *>(malloc(n + 1));
 	if (p != nullptr) {
@@ -90,15 +82,16 @@ static char *
 to_cstr(v8::Isolate *isolate, v8::Local<v8::Value> v)
 {
 	if (v.IsEmpty()) {
-		return dup_bytes("", 0);
+		return ssrd_dup_bytes("", 0);
 	}
 	v8::String::Utf8Value s(isolate, v);
-	return *s != nullptr ? dup_bytes(*s, s.length()) : dup_bytes("", 0);
+	return *s != nullptr ? ssrd_dup_bytes(*s, s.length())
+	                     : ssrd_dup_bytes("", 0);
 }
 
 // The one place a caught exception becomes an ssrd_js_error.
-static void
-error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
+void
+ssrd_error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
     v8::TryCatch &tc, ssrd_js_error *err)
 {
 	if (err == nullptr) {
@@ -107,8 +100,8 @@ error_from_trycatch(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	ssrd__js_error_clear(err);
 	if (tc.HasTerminated() || !tc.CanContinue()) {
 		err->terminated = 1;
-		err->name       = dup_bytes("", 0);
-		err->message    = dup_bytes("execution terminated", 20);
+		err->name       = ssrd_dup_bytes("", 0);
+		err->message    = ssrd_dup_bytes("execution terminated", 20);
 		return;
 	}
 	ssrd_error_from_value(
@@ -128,7 +121,7 @@ ssrd_error_from_value(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	    && name->IsString()) {
 		err->name = to_cstr(isolate, name);
 	} else {
-		err->name = dup_bytes("", 0);
+		err->name = ssrd_dup_bytes("", 0);
 	}
 
 	// Prefer the trace captured when the Error was created: React catches
@@ -163,7 +156,7 @@ ssrd_error_from_value(v8::Isolate *isolate, v8::Local<v8::Context> context,
 		if (err->frames == nullptr) {
 			return;
 		}
-		err->frames[0].function = dup_bytes("", 0);
+		err->frames[0].function = ssrd_dup_bytes("", 0);
 		err->frames[0].file
 		    = to_cstr(isolate, msg->GetScriptResourceName());
 		err->frames[0].line = msg->GetLineNumber(context).FromMaybe(0);
@@ -175,8 +168,8 @@ ssrd_error_from_value(v8::Isolate *isolate, v8::Local<v8::Context> context,
 
 // Compiles and runs src in the current context; false with *err filled if it
 // throws.
-static bool
-run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
+bool
+ssrd_run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
     const char *src, size_t len, const char *name, ssrd_code_cache *cc,
     ssrd_js_error *err)
 {
@@ -200,7 +193,7 @@ run_script(v8::Isolate *isolate, v8::Local<v8::Context> context,
 	if (!v8::ScriptCompiler::Compile(context, &source, options)
 	         .ToLocal(&script)
 	    || !script->Run(context).ToLocal(&result)) {
-		error_from_trycatch(isolate, context, tc, err);
+		ssrd_error_from_trycatch(isolate, context, tc, err);
 		return false;
 	}
 	isolate->PerformMicrotaskCheckpoint();
@@ -437,126 +430,6 @@ ssrd__isolate_new(const ssrd_isolate_opts *opts, ssrd_isolate **out)
 	return SSRD_OK;
 }
 
-// Seeded stand-ins for the clocks and the random source while a snapshot is
-// made; __ssrd_snapshot_restore() puts the real ones back before it is taken.
-static const char snapshot_prelude[]
-    = "(() => {"
-      " const now = Date.now, random = Math.random;"
-      " let t = 1700000000000, seed = 0x2545f491;"
-      " Date.now = () => (t += 1);"
-      " Math.random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> "
-      "0) / 4294967296);"
-      " globalThis.__ssrd_snapshot_restore = () => {"
-      "  Date.now = now; Math.random = random;"
-      "  delete globalThis.__ssrd_snapshot_restore; };"
-      "})();";
-static const char snapshot_epilogue[] = "__ssrd_snapshot_restore();";
-
-// Calls the base's hook name (none: nothing to do) while a snapshot is made,
-// then the microtasks it queued. A hook that throws, or one that reports
-// being done ("...Done") and returns "", fails the snapshot.
-static bool
-snapshot_hook(v8::Isolate *isolate, v8::Local<v8::Context> context,
-    const char *name, ssrd_js_error *err)
-{
-	v8::Local<v8::Function> fn;
-	if (!ssrd_hook(isolate, context, name, &fn)) {
-		return true;
-	}
-	v8::TryCatch         tc(isolate);
-	v8::Local<v8::Value> r;
-	if (!fn->Call(context, v8::Undefined(isolate), 0, nullptr)
-	         .ToLocal(&r)) {
-		error_from_trycatch(isolate, context, tc, err);
-		return false;
-	}
-	isolate->PerformMicrotaskCheckpoint();
-	size_t n = strlen(name);
-	if (n > 4 && strcmp(name + n - 4, "Done") == 0
-	    && !(r->IsString() && r.As<v8::String>()->Length() > 0)) {
-		if (err != nullptr) {
-			static const char why[]
-			    = "the base's lockdown did not finish";
-			ssrd__js_error_clear(err);
-			err->name    = dup_bytes("Error", 5);
-			err->message = dup_bytes(why, sizeof(why) - 1);
-		}
-		return false;
-	}
-	return true;
-}
-
-extern "C" int
-ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
-    size_t n, char **blob, size_t *len, ssrd_js_error *err)
-{
-	v8::StartupData data = { nullptr, 0 };
-	bool            ok   = true;
-	{
-		v8::SnapshotCreator creator(ssrd_external_refs);
-		v8::Isolate        *isolate = creator.GetIsolate();
-		isolate->SetMicrotasksPolicy(v8::MicrotasksPolicy::kExplicit);
-		{
-			v8::HandleScope        handle_scope(isolate);
-			v8::Local<v8::Context> context = v8::Context::New(
-			    isolate, nullptr, ssrd_global_template(isolate));
-			v8::Context::Scope context_scope(context);
-			// No ssrd_context while the snapshot is made: say so,
-			// so that the natives find none (the hooks go in the
-			// slot after it, which would otherwise leave this one
-			// holding a value they would take for a pointer).
-			context->SetAlignedPointerInEmbedderData(
-			    SSRD_CONTEXT_SLOT, nullptr);
-			ssrd_snapshot_clock = 0;
-			ok = run_script(isolate, context, snapshot_prelude,
-			    sizeof(snapshot_prelude) - 1,
-			    "ssrd:snapshot-prelude", nullptr, err);
-			for (size_t i = 0; ok && i < n; i++) {
-				ok = run_script(isolate, context,
-				    scripts[i].ptr, scripts[i].len, names[i],
-				    nullptr, err);
-			}
-			// The base's warm-up render, so that React's render
-			// code goes in compiled.
-			ok = ok
-			    && snapshot_hook(isolate, context, "warmup", err);
-			ok = ok
-			    && run_script(isolate, context, snapshot_epilogue,
-			        sizeof(snapshot_epilogue) - 1,
-			        "ssrd:snapshot-epilogue", nullptr, err);
-			// Then the base's lockdown, the real clocks back: every
-			// context made from the snapshot starts with its
-			// built-ins and React frozen, at no cost of its own.
-			ok = ok
-			    && snapshot_hook(isolate, context, "lockdown", err)
-			    && snapshot_hook(
-			        isolate, context, "lockdownDone", err);
-			ssrd_snapshot_clock = -1;
-			creator.SetDefaultContext(context);
-		}
-		// kKeep: the bytecode React compiled while loading goes in too,
-		// so a worker's first render does not compile it again.
-		data = creator.CreateBlob(
-		    v8::SnapshotCreator::FunctionCodeHandling::kKeep);
-	}
-	if (!ok) {
-		delete[] data.data;
-		return SSRD_EJS;
-	}
-	if (data.data == nullptr || data.raw_size <= 0) {
-		return SSRD_EENGINE;
-	}
-	*blob = static_cast<char *>(malloc(static_cast<size_t>(data.raw_size)));
-	if (*blob == nullptr) {
-		delete[] data.data;
-		return SSRD_ENOMEM;
-	}
-	memcpy(*blob, data.data, static_cast<size_t>(data.raw_size));
-	*len = static_cast<size_t>(data.raw_size);
-	delete[] data.data;
-	return SSRD_OK;
-}
-
 extern "C" void
 ssrd__isolate_free(ssrd_isolate *iso)
 {
@@ -626,257 +499,4 @@ ssrd__isolate_heap_stats(ssrd_isolate *iso, ssrd_heap_stats *st)
 		st->gc_last_ms[i]   = iso->gc_last_ms[at];
 		st->gc_last_kind[i] = iso->gc_last_kind[at];
 	}
-}
-
-extern "C" int
-ssrd__context_new(
-    ssrd_isolate *iso, const ssrd_context_hooks *hooks, ssrd_context **out)
-{
-	ssrd_context *ctx = new (std::nothrow) ssrd_context();
-	if (ctx == nullptr) {
-		return SSRD_ENOMEM;
-	}
-	ctx->iso = iso;
-	if (hooks != nullptr) {
-		ctx->hooks = *hooks;
-	}
-	v8::Isolate       *isolate = iso->isolate;
-	v8::Isolate::Scope isolate_scope(isolate);
-	v8::HandleScope    handle_scope(isolate);
-	// From a snapshot, the default context already holds the natives and
-	// whatever was evaluated into it (React); otherwise a bare one.
-	v8::Local<v8::Context> context = iso->snapshot.data != nullptr
-	    ? v8::Context::New(isolate)
-	    : v8::Context::New(isolate, nullptr, ssrd_global_template(isolate));
-	if (context.IsEmpty()) {
-		delete ctx;
-		return SSRD_EENGINE;
-	}
-	context->SetAlignedPointerInEmbedderData(SSRD_CONTEXT_SLOT, ctx);
-	// One security token per isolate: its contexts may use each other's
-	// objects (ssrd__context_link); other isolates are out of reach anyway.
-	context->SetSecurityToken(v8::Undefined(isolate));
-	ctx->context.Reset(isolate, context);
-	*out = ctx;
-	return SSRD_OK;
-}
-
-extern "C" int
-ssrd__context_link(ssrd_context *dst, const char *dst_name, ssrd_context *src,
-    const char *src_name)
-{
-	v8::Isolate           *isolate = dst->iso->isolate;
-	v8::Isolate::Scope     isolate_scope(isolate);
-	v8::HandleScope        handle_scope(isolate);
-	v8::Local<v8::Context> from = src->context.Get(isolate);
-	v8::Local<v8::Context> to   = dst->context.Get(isolate);
-	v8::Local<v8::Object>  fh   = ssrd_hooks(isolate, from);
-	v8::Local<v8::Object>  th   = ssrd_hooks(isolate, to);
-	v8::Local<v8::Value>   v;
-	if (fh.IsEmpty()) {
-		fh = from->Global();
-	}
-	if (th.IsEmpty()) {
-		th = to->Global();
-	}
-	if (!fh->Get(from, ssrd_v8_str(isolate, src_name, strlen(src_name)))
-	         .ToLocal(&v)
-	    || v->IsUndefined()) {
-		return SSRD_ENOENT;
-	}
-	return th->Set(to, ssrd_v8_str(isolate, dst_name, strlen(dst_name)), v)
-	           .FromMaybe(false)
-	    ? SSRD_OK
-	    : SSRD_EENGINE;
-}
-
-extern "C" void
-ssrd__context_forbid_eval(ssrd_context *ctx)
-{
-	v8::Isolate           *isolate = ctx->iso->isolate;
-	v8::Isolate::Scope     isolate_scope(isolate);
-	v8::HandleScope        handle_scope(isolate);
-	v8::Local<v8::Context> context = ctx->context.Get(isolate);
-	context->AllowCodeGenerationFromStrings(false);
-	// Without a message V8 throws an EvalError with none: say why.
-	static const char why[]
-	    = "ssrd: code generation from strings is off in this context";
-	context->SetErrorMessageForCodeGenerationFromStrings(
-	    ssrd_v8_str(isolate, why, sizeof(why) - 1));
-}
-
-extern "C" void
-ssrd__context_free(ssrd_context *ctx)
-{
-	if (ctx == nullptr) {
-		return;
-	}
-	ctx->timer_handler.Reset();
-	ctx->context.Reset();
-	delete ctx;
-}
-
-extern "C" int
-ssrd__context_eval(ssrd_context *ctx, const char *src, size_t len,
-    const char *filename, ssrd_js_error *err)
-{
-	return ssrd__context_eval_cached(ctx, src, len, filename, nullptr, err);
-}
-
-extern "C" int
-ssrd__context_eval_cached(ssrd_context *ctx, const char *src, size_t len,
-    const char *filename, ssrd_code_cache *cc, ssrd_js_error *err)
-{
-	SSRD_ENTER(ctx);
-	return run_script(isolate, context, src, len, filename, cc, err)
-	    ? SSRD_OK
-	    : SSRD_EJS;
-}
-
-extern "C" int
-ssrd__context_call(ssrd_context *ctx, const char *fn, const ssrd_str *args,
-    size_t nargs, char **out, size_t *out_len, ssrd_js_error *err)
-{
-	SSRD_ENTER(ctx);
-	v8::Local<v8::Function> fval;
-	if (!ssrd_hook(isolate, context, fn, &fval)) {
-		return SSRD_ENOENT;
-	}
-	v8::Local<v8::Value> argv[8];
-	if (nargs > sizeof(argv) / sizeof(argv[0])) {
-		return SSRD_EINVAL;
-	}
-	for (size_t i = 0; i < nargs; i++) {
-		if (args[i].ptr == nullptr) {
-			argv[i] = v8::Undefined(isolate);
-		} else if (!v8::String::NewFromUtf8(isolate, args[i].ptr,
-		               v8::NewStringType::kNormal,
-		               static_cast<int>(args[i].len))
-		                .ToLocal(&argv[i])) {
-			return SSRD_ENOMEM;
-		}
-	}
-	v8::Local<v8::Value> result;
-	if (!fval->Call(context, v8::Undefined(isolate),
-	             static_cast<int>(nargs), argv)
-	         .ToLocal(&result)) {
-		error_from_trycatch(isolate, context, try_catch, err);
-		return SSRD_EJS;
-	}
-	isolate->PerformMicrotaskCheckpoint();
-	if (!result->IsString()) {
-		if (err != nullptr) {
-			ssrd__js_error_clear(err);
-			err->name    = dup_bytes("TypeError", 9);
-			err->message = dup_bytes(
-			    "TypeError: the function did not return a string",
-			    47);
-		}
-		return SSRD_EJS;
-	}
-	v8::Local<v8::String> s   = result.As<v8::String>();
-	size_t                n   = static_cast<size_t>(s->Utf8Length(isolate));
-	char                 *buf = static_cast<char *>(malloc(n + 1));
-	if (buf == nullptr) {
-		return SSRD_ENOMEM;
-	}
-	s->WriteUtf8(isolate, buf, static_cast<int>(n), nullptr,
-	    v8::String::NO_NULL_TERMINATION | v8::String::REPLACE_INVALID_UTF8);
-	buf[n]   = '\0';
-	*out     = buf;
-	*out_len = n;
-	return SSRD_OK;
-}
-
-extern "C" void
-ssrd__context_fire_timers(ssrd_context *ctx, const uint32_t *ids, size_t n)
-{
-	SSRD_ENTER(ctx);
-	if (ctx->timer_handler.IsEmpty()) {
-		v8::Local<v8::Function> fn;
-		if (!ssrd_hook(isolate, context, "fireTimer", &fn)) {
-			return;
-		}
-		ctx->timer_handler.Reset(isolate, fn);
-	}
-	v8::Local<v8::Function> handler = ctx->timer_handler.Get(isolate);
-	for (size_t i = 0; i < n; i++) {
-		v8::Local<v8::Value> argv[1]
-		    = { v8::Number::New(isolate, ids[i]) };
-		if (handler->Call(context, v8::Undefined(isolate), 1, argv)
-		        .IsEmpty()) {
-			if (try_catch.HasTerminated()) {
-				return;
-			}
-			if (ctx->hooks.console != nullptr) {
-				v8::String::Utf8Value msg(
-				    isolate, try_catch.Exception());
-				const char *m = *msg != nullptr
-				    ? *msg
-				    : "uncaught exception in a timer";
-				ctx->hooks.console(
-				    ctx->hooks.arg, 0, 3, 0, m, strlen(m));
-			}
-			try_catch.Reset();
-		}
-	}
-	isolate->PerformMicrotaskCheckpoint();
-}
-
-extern "C" void
-ssrd__context_set_render(ssrd_context *ctx, uint64_t render)
-{
-	SSRD_ENTER(ctx);
-	context->SetContinuationPreservedEmbedderData(render > 0
-	        ? v8::Local<v8::Value>(
-	            v8::Number::New(isolate, static_cast<double>(render)))
-	        : v8::Local<v8::Value>(v8::Undefined(isolate)));
-}
-
-extern "C" uint64_t
-ssrd__context_last_render(ssrd_context *ctx)
-{
-	SSRD_ENTER(ctx);
-	return ssrd_frame_render(
-	    isolate, context->GetContinuationPreservedEmbedderData());
-}
-
-extern "C" int
-ssrd__context_settle(
-    ssrd_context *ctx, uint32_t promise, int ok, const char *text, size_t len)
-{
-	auto it = ctx->pending.find(promise);
-	if (it == ctx->pending.end()) {
-		return SSRD_ENOENT;
-	}
-	SSRD_ENTER(ctx);
-	v8::Local<v8::Promise::Resolver> resolver = it->second.Get(isolate);
-	ctx->pending.erase(it);
-	v8::Local<v8::Value>  value;
-	v8::Local<v8::String> s;
-	if (!v8::String::NewFromUtf8(isolate, text, v8::NewStringType::kNormal,
-	        static_cast<int>(len))
-	         .ToLocal(&s)) {
-		s  = ssrd_v8_str(isolate, "out of memory", 13);
-		ok = 0;
-	}
-	if (ok && !v8::JSON::Parse(context, s).ToLocal(&value)) {
-		s = ssrd_v8_str(
-		    isolate, "ssrd: a host result was not JSON", 32);
-		ok = 0;
-		try_catch.Reset();
-	}
-	if (ok) {
-		(void) resolver->Resolve(context, value);
-	} else {
-		(void) resolver->Reject(context, v8::Exception::Error(s));
-	}
-	isolate->PerformMicrotaskCheckpoint();
-	return SSRD_OK;
-}
-
-extern "C" size_t
-ssrd__context_pending(const ssrd_context *ctx)
-{
-	return ctx->pending.size();
 }

@@ -184,9 +184,11 @@ ssrd__site_quiet_pages(int on)
 	quiet_pages = on;
 }
 
-int
-ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *root, ssrd_site **out, char *errbuf, size_t errlen)
+/* A new site for root: its real path, its fingerprint and its layers'
+ * directory. */
+static int
+site_open(const ssrd_config *cfg, const char *root, ssrd_site **out,
+    char *errbuf, size_t errlen)
 {
 	ssrd_site *site = calloc(1, sizeof(*site));
 	if (site == NULL) {
@@ -216,6 +218,15 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		free(site);
 		return SSRD_EIO;
 	}
+	*out = site;
+	return SSRD_OK;
+}
+
+/* Scans the site's app/ into its route table, logging the files it ignores,
+ * and makes room for a bundle and an error per route. */
+static int
+site_routes(ssrd_site *site, char *errbuf, size_t errlen)
+{
 	int rv = ssrd__routes_scan(site->root, &site->routes, errbuf, errlen);
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.nwarnings; i++) {
 		char *q = ssrd__log_quote(
@@ -236,38 +247,24 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 			rv = SSRD_ENOMEM;
 		}
 	}
-	/* The pages first: the packages they import go into the shell, so
-	 * that each exists once, whoever imports it. */
-	size_t     page_bytes = 0, broken = 0;
-	ssrd_names packages = { 0 }, missing = { 0 }, shared = { 0 };
-	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
-		    &site->routes, &shared, &site->broken, errbuf, errlen);
-	}
-	/* A root segment file (app/layout.tsx) that does not build fails
-	 * every route: that is the site failing, and a reload keeps the last
-	 * good generation serving. */
-	for (size_t i = 0; rv == SSRD_OK && i < site->broken.files.n; i++) {
-		if (strchr(site->broken.files.v[i] + 4, '/') == NULL) {
-			snprintf(errbuf, errlen, "%s", site->broken.why[i]);
-			rv = SSRD_EBUILD;
-		}
-	}
-	if (rv == SSRD_OK) {
-		rv = client_files(site, &shared);
-	}
-	ssrd_names *page_packages
-	    = rv == SSRD_OK ? calloc(site->routes.n, sizeof(ssrd_names)) : NULL;
-	if (rv == SSRD_OK && page_packages == NULL) {
-		rv = SSRD_ENOMEM;
-	}
+	return rv;
+}
+
+/* Builds every route's page delta (page_packages[i]: what page i imports),
+ * gathering the packages they import into packages. A page that does not
+ * build only takes its own route down. */
+static int
+site_pages(const ssrd_config *cfg, ssrd_manifest *manifest, ssrd_site *site,
+    const ssrd_names *shared, ssrd_names *page_packages, ssrd_names *packages,
+    char *errbuf, size_t errlen)
+{
+	int rv = SSRD_OK;
 	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
 		char why[8192];
 		int  prv = ssrd__bundle_get_page(cfg, manifest, site->root,
-		     &site->routes.v[i], &shared, &site->pages[i],
+		     &site->routes.v[i], shared, &site->pages[i],
 		     &page_packages[i], why, sizeof(why));
 		if (prv == SSRD_EBUILD) {
-			/* Only this route is down; the others serve. */
 			site->page_errors[i] = strdup(why);
 		} else if (prv != SSRD_OK) {
 			snprintf(errbuf, errlen, "%s", why);
@@ -275,19 +272,26 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		}
 		for (size_t k = 0; rv == SSRD_OK && k < page_packages[i].n;
 		     k++) {
-			rv = ssrd__names_add(&packages, page_packages[i].v[k]);
+			rv = ssrd__names_add(packages, page_packages[i].v[k]);
 		}
 	}
-	if (rv == SSRD_OK) {
-		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
-		    &site->routes, &site->broken, &site->clients, &shared,
-		    &packages, &site->shell, &missing, errbuf, errlen);
-	}
-	for (size_t i = 0; rv == SSRD_OK && i < site->routes.n; i++) {
+	return rv;
+}
+
+/* Sets each route's error once the shell is built (a package it imports is
+ * missing, a segment file above it does not build) and logs it; adds the
+ * bytes of the pages that build to *page_bytes. Returns how many routes are
+ * down. */
+static size_t
+site_page_errors(ssrd_site *site, const ssrd_names *page_packages,
+    const ssrd_names *missing, size_t *page_bytes)
+{
+	size_t broken = 0;
+	for (size_t i = 0; i < site->routes.n; i++) {
 		for (size_t k = 0;
 		     k < page_packages[i].n && site->page_errors[i] == NULL;
 		     k++) {
-			if (ssrd__names_has(&missing, page_packages[i].v[k])
+			if (ssrd__names_has(missing, page_packages[i].v[k])
 			    && asprintf(&site->page_errors[i],
 			           "%s imports \"%s\", which is not installed: "
 			           "run npm install %s in %s",
@@ -313,8 +317,51 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 			    q ? q : "\"\"");
 			free(q);
 		} else if (site->page_errors[i] == NULL) {
-			page_bytes += site->pages[i].len;
+			*page_bytes += site->pages[i].len;
 		}
+	}
+	return broken;
+}
+
+/* Builds the site's server layers: the shell's own files first, then the
+ * pages (the packages they import go into the shell, so that each exists
+ * once, whoever imports it), then the shell. */
+static int
+site_layers(const ssrd_config *cfg, ssrd_manifest *manifest, ssrd_site *site,
+    size_t *page_bytes, size_t *broken, char *errbuf, size_t errlen)
+{
+	ssrd_names packages = { 0 }, missing = { 0 }, shared = { 0 };
+	int        rv = ssrd__bundle_get_shell_files(cfg, manifest, site->root,
+	           &site->routes, &shared, &site->broken, errbuf, errlen);
+	/* A root segment file (app/layout.tsx) that does not build fails
+	 * every route: that is the site failing, and a reload keeps the last
+	 * good generation serving. */
+	for (size_t i = 0; rv == SSRD_OK && i < site->broken.files.n; i++) {
+		if (strchr(site->broken.files.v[i] + 4, '/') == NULL) {
+			snprintf(errbuf, errlen, "%s", site->broken.why[i]);
+			rv = SSRD_EBUILD;
+		}
+	}
+	if (rv == SSRD_OK) {
+		rv = client_files(site, &shared);
+	}
+	ssrd_names *page_packages
+	    = rv == SSRD_OK ? calloc(site->routes.n, sizeof(ssrd_names)) : NULL;
+	if (rv == SSRD_OK && page_packages == NULL) {
+		rv = SSRD_ENOMEM;
+	}
+	if (rv == SSRD_OK) {
+		rv = site_pages(cfg, manifest, site, &shared, page_packages,
+		    &packages, errbuf, errlen);
+	}
+	if (rv == SSRD_OK) {
+		rv = ssrd__bundle_get_shell(cfg, manifest, site->root,
+		    &site->routes, &site->broken, &site->clients, &shared,
+		    &packages, &site->shell, &missing, errbuf, errlen);
+	}
+	if (rv == SSRD_OK) {
+		*broken = site_page_errors(
+		    site, page_packages, &missing, page_bytes);
 	}
 	for (size_t i = 0; page_packages != NULL && i < site->routes.n; i++) {
 		ssrd__names_free(&page_packages[i]);
@@ -325,17 +372,21 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	ssrd__names_free(&packages);
 	ssrd__names_free(&missing);
 	ssrd__names_free(&shared);
-	if (rv != SSRD_OK) {
-		site_free(site);
-		return rv;
-	}
+	return rv;
+}
+
+/* What the site serves besides its pages: app/favicon.ico, public/ and the
+ * routes' stylesheets. */
+static int
+site_statics(ssrd_site *site, char *errbuf, size_t errlen)
+{
 	char        fav[PATH_MAX + 32];
 	struct stat fst;
 	snprintf(fav, sizeof(fav), "%s/app/favicon.ico", site->root);
 	site->app_favicon = lstat(fav, &fst) == 0 && S_ISREG(fst.st_mode);
 	size_t cap        = 0;
-	if ((rv = public_scan(site, "", 0, &cap)) == SSRD_OK
-	    && site->npublic > 1) {
+	int    rv         = public_scan(site, "", 0, &cap);
+	if (rv == SSRD_OK && site->npublic > 1) {
 		qsort(site->public_files, site->npublic, sizeof(char *),
 		    cmp_name);
 	}
@@ -343,30 +394,53 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 		snprintf(errbuf, errlen,
 		    "cannot copy the stylesheets of %s into %s", site->root,
 		    site->layer_dir);
+	}
+	return rv;
+}
+
+/* The browser's bundle: without it pages still render, they just do not
+ * come alive in the browser, so a failure is logged, not returned. */
+static void
+site_client(const ssrd_config *cfg, ssrd_manifest *manifest, ssrd_site *site)
+{
+	char why[8192];
+	if (ssrd__bundle_get_client(cfg, manifest, site->root, &site->routes,
+	        (const char *const *) site->page_errors, &site->broken,
+	        &site->clients, &site->client, why, sizeof(why))
+	    == SSRD_OK) {
+		snprintf(site->client_url, sizeof(site->client_url),
+		    "/_ssrd/client-%016llx.js",
+		    (unsigned long long) XXH3_64bits(
+		        site->client.code, site->client.len));
+	} else {
+		char *q = ssrd__log_quote(why, strlen(why));
+		ssrd__log(SSRD_LOG_WARN, "client_bundle_failed",
+		    "root=%s error=%s", site->root, q ? q : "\"\"");
+		free(q);
+	}
+}
+
+int
+ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
+    const char *root, ssrd_site **out, char *errbuf, size_t errlen)
+{
+	ssrd_site *site;
+	int        rv = site_open(cfg, root, &site, errbuf, errlen);
+	if (rv != SSRD_OK) {
+		return rv;
+	}
+	size_t page_bytes = 0, broken = 0;
+	if ((rv = site_routes(site, errbuf, errlen)) != SSRD_OK
+	    || (rv = site_layers(
+	            cfg, manifest, site, &page_bytes, &broken, errbuf, errlen))
+	        != SSRD_OK
+	    || (rv = site_statics(site, errbuf, errlen)) != SSRD_OK) {
 		site_free(site);
 		return rv;
 	}
 	if (cfg->hydrate) {
-		/* The browser's bundle: without it pages still render, they
-		 * just do not come alive in the browser. */
-		char why[8192];
-		if (ssrd__bundle_get_client(cfg, manifest, site->root,
-		        &site->routes, (const char *const *) site->page_errors,
-		        &site->broken, &site->clients, &site->client, why,
-		        sizeof(why))
-		    == SSRD_OK) {
-			snprintf(site->client_url, sizeof(site->client_url),
-			    "/_ssrd/client-%016llx.js",
-			    (unsigned long long) XXH3_64bits(
-			        site->client.code, site->client.len));
-		} else {
-			char *q = ssrd__log_quote(why, strlen(why));
-			ssrd__log(SSRD_LOG_WARN, "client_bundle_failed",
-			    "root=%s error=%s", site->root, q ? q : "\"\"");
-			free(q);
-		}
+		site_client(cfg, manifest, site);
 	}
-
 	ssrd__log(SSRD_LOG_INFO, "site_loaded",
 	    "root=%s routes=%zu shell_bytes=%zu page_bytes=%zu "
 	    "broken_routes=%zu islands=%d public_files=%zu layers=%s",
