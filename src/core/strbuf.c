@@ -1,4 +1,5 @@
 /* strbuf.c implements the growable byte string. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -8,9 +9,24 @@
 #include "core/strbuf.h"
 #include "core/utf8.h"
 
+#ifndef NDEBUG
+/* The invariants of strbuf.h: a zeroed buffer is empty; otherwise len fits
+ * in cap with room for the NUL. (Callers shorten len to drop what they
+ * appended, so the NUL itself is only rewritten by the next append.) */
+static int
+strbuf_sanity(const ssrd_strbuf *b)
+{
+	if (b->ptr == NULL) {
+		return b->len == 0 && b->cap == 0;
+	}
+	return b->len < b->cap;
+}
+#endif
+
 static int
 reserve(ssrd_strbuf *b, size_t extra)
 {
+	assert(strbuf_sanity(b));
 	if (b->failed) {
 		return 0;
 	}

@@ -96,7 +96,8 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 			ok = ok
 			    && snapshot_hook(isolate, context, "warmup", err);
 			ok = ok
-			    && ssrd_run_script(isolate, context, snapshot_epilogue,
+			    && ssrd_run_script(isolate, context,
+			        snapshot_epilogue,
 			        sizeof(snapshot_epilogue) - 1,
 			        "ssrd:snapshot-epilogue", nullptr, err);
 			// Then the base's lockdown, the real clocks back: every
@@ -131,4 +132,3 @@ ssrd__snapshot_create(const ssrd_str *scripts, const char *const *names,
 	delete[] data.data;
 	return SSRD_OK;
 }
-

@@ -1,5 +1,6 @@
 /* site.c loads a site: its routes from app/, its shell and its page deltas. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -497,15 +498,23 @@ site_free(ssrd_site *site)
 ssrd_site *
 ssrd__site_ref(ssrd_site *site)
 {
-	__atomic_add_fetch(&site->refs, 1, __ATOMIC_RELAXED);
+	/* Only a holder may take another reference: a site at 0 is being
+	 * freed. */
+	int was = __atomic_fetch_add(&site->refs, 1, __ATOMIC_RELAXED);
+	assert(was > 0);
+	(void) was;
 	return site;
 }
 
 void
 ssrd__site_unref(ssrd_site *site)
 {
-	if (site != NULL
-	    && __atomic_sub_fetch(&site->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+	if (site == NULL) {
+		return;
+	}
+	int left = __atomic_sub_fetch(&site->refs, 1, __ATOMIC_ACQ_REL);
+	assert(left >= 0); /* one unref too many */
+	if (left == 0) {
 		site_free(site);
 	}
 }
