@@ -187,50 +187,6 @@ bind_one(sqlite3_stmt *st, int i, ssrd_json *j, ssrd_host_result *r)
 	}
 }
 
-/*
- * db.query [db, sql, params?] -> rows. Runs exactly one statement on the
- * database config names db, opened for this call only (read-only unless
- * config says NAME=PATH:rw; never created) and closed before returning.
- *
- * params, if given and not null, is an array bound by position: integral
- * numbers within int64 as INTEGER, other numbers as REAL, strings as TEXT,
- * true/false as 1/0, null as NULL; its length must match the statement's
- * parameter count (the highest ?NNN for numbered parameters).
- *
- * Refused before running: an unknown db, a missing database file, SQL
- * longer than SSRD_DB_SQL_MAX bytes or that does not compile, SQL holding
- * more than one statement (anything after the first but whitespace,
- * comments and semicolons) or none, a write to a database that is not :rw
- * (sqlite3_stmt_readonly()), a wrong parameter count and array or object
- * parameters; and what host_dbguard.c's authorizer refuses: PRAGMA and the
- * pragma functions, ATTACH, DETACH and VACUUM (and the attached-database
- * limit is 0), the virtual tables that read the file (dbstat), so a page
- * reaches only the tables of the file config names and never learns its
- * path; SQLITE_DBCONFIG_DEFENSIVE is on.
- *
- * Refused while running: a statement past db_timeout_ms (<= 0: no limit;
- * a progress handler looks at a monotonic deadline every few VM steps, and
- * the built-in functions that could outrun it in one call are guarded,
- * see host_dbguard.c), more than db_max_rows rows, a JSON result passing
- * db_max_bytes (both as soon as the rows read pass them, never
- * truncated), a string or blob longer than db_max_bytes, SQLite's heap
- * full (db_heap_mb, process-wide), and any SQLite error, as "db.query: "
- * and sqlite3_errmsg(). Messages name the database by its config name and
- * relative path, never the absolute path. The busy timeout is
- * db_timeout_ms too. A write that fails or times out part way is rolled
- * back by SQLite; but a write with RETURNING is made whole on the first
- * step, so one refused for returning too many rows is still made.
- *
- * The result, for a statement with result columns (SELECT, or a write with
- * RETURNING), is an array of objects {column name: value} in row order;
- * repeated column names repeat keys (the last wins in JSON.parse). Values:
- * INTEGER a number if |v| <= 2^53, else a string of its decimal digits;
- * REAL a number (null if not finite); TEXT a string (ill-formed UTF-8
- * becomes U+FFFD); BLOB a string of lowercase hex digits; NULL null. A
- * statement without result columns (INSERT, UPDATE, DELETE, DDL) resolves
- * with {"changes": N, "lastInsertRowid": N} (sqlite3_changes64() and
- * sqlite3_last_insert_rowid(), integers as above).
- */
 /* Opens the database cfg names, for db.query: one connection, bounded by
  * g (see host_dbguard.h); *path gets its absolute path. Returns the
  * connection, or NULL after rejecting r. */
@@ -345,134 +301,232 @@ read_rows(sqlite3_stmt *st, const ssrd_host_opts *o, ssrd_strbuf *b,
 	return rc;
 }
 
-void
-ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
-{
-	const ssrd_host_opts *o = req->opts;
-	ssrd_json             argv[3];
-	int                   argc = ssrd__host_args(req, argv, 3);
-	char                 *name = NULL, *sql = NULL, *path = NULL;
-	sqlite3              *db  = NULL;
-	sqlite3_stmt         *st  = NULL;
-	struct params         p   = { 0 };
-	ssrd_strbuf           b   = { 0 };
-	ssrd_dbguard          g   = { 0 };
-	const ssrd_host_db   *cfg = NULL;
+/*
+ * One db.query call, from its arguments to its result. name and sql are
+ * the page's, cfg the database config names name, path its absolute path
+ * and shown what SQLite's messages say instead; db, st and g are the
+ * connection, the statement and its bounds. Everything is freed by
+ * query_clear(), whatever was reached.
+ */
+struct query {
+	const ssrd_host_opts *o;
+	char                 *name;
+	char                 *sql;
+	char                 *path;
+	const ssrd_host_db   *cfg;
+	const char           *shown;
+	struct params         p;
+	sqlite3              *db;
+	sqlite3_stmt         *st;
+	ssrd_dbguard          g;
+};
 
-	if (argc < 2 || (name = ssrd__host_arg_string(&argv[0])) == NULL
-	    || (sql = ssrd__host_arg_string(&argv[1])) == NULL) {
+/* Reads the page's arguments into q and finds the database they name.
+ * Returns 1, or 0 after rejecting r. */
+static int
+read_args(const ssrd_host_req *req, struct query *q, ssrd_host_result *r)
+{
+	ssrd_json argv[3];
+	int       argc = ssrd__host_args(req, argv, 3);
+	if (argc < 2 || (q->name = ssrd__host_arg_string(&argv[0])) == NULL
+	    || (q->sql = ssrd__host_arg_string(&argv[1])) == NULL) {
 		ssrd__host_reject(r,
 		    "db.query: expects (db, sql, params?): db and sql strings "
 		    "and an optional array of parameters");
-		goto out;
+		return 0;
 	}
 	if (argc == 3 && !ssrd__json_is_null(&argv[2])) {
 		if (ssrd__json_peek(&argv[2]) != '['
-		    || ssrd__json_array(&argv[2], take_param, &p) != 0) {
+		    || ssrd__json_array(&argv[2], take_param, &q->p) != 0) {
 			ssrd__host_reject(r,
 			    "db.query: params must be an array of strings, "
 			    "numbers, booleans or null");
-			goto out;
+			return 0;
 		}
 	}
-	for (size_t i = 0; i < o->ndbs && cfg == NULL; i++) {
-		if (strcmp(o->dbs[i].name, name) == 0) {
-			cfg = &o->dbs[i];
+	for (size_t i = 0; i < q->o->ndbs && q->cfg == NULL; i++) {
+		if (strcmp(q->o->dbs[i].name, q->name) == 0) {
+			q->cfg = &q->o->dbs[i];
 		}
 	}
-	if (cfg == NULL) {
-		reject_no_db(r, o, name);
-		goto out;
+	if (q->cfg == NULL) {
+		reject_no_db(r, q->o, q->name);
+		return 0;
 	}
-	if (strlen(sql) > SSRD_DB_SQL_MAX) {
+	if (strlen(q->sql) > SSRD_DB_SQL_MAX) {
 		ssrd__host_reject(r,
 		    "db.query: the SQL is %zu bytes, more than %d; bind long "
 		    "values as parameters",
-		    strlen(sql), SSRD_DB_SQL_MAX);
-		goto out;
-	}
-	ssrd__dbguard_mem_begin(o->db_query_bytes);
-	if ((db = open_db(req, cfg, &path, &g, r)) == NULL) {
-		goto out;
+		    strlen(q->sql), SSRD_DB_SQL_MAX);
+		return 0;
 	}
 	/* what SQLite's messages say instead of the absolute path */
-	const char *shown = cfg->path[0] != '/' ? cfg->path : cfg->name;
+	q->shown = q->cfg->path[0] != '/' ? q->cfg->path : q->cfg->name;
+	return 1;
+}
 
+/* Compiles q->sql into q->st on q->db, refusing SQL that holds no
+ * statement or more than one, and a write to a database that is not :rw.
+ * Returns 1, or 0 after rejecting r. */
+static int
+prepare_one(struct query *q, ssrd_host_result *r)
+{
 	const char *tail = NULL;
-	int         rc   = sqlite3_prepare_v2(db, sql, -1, &st, &tail);
-	if (rc != SQLITE_OK || st == NULL) {
-		if (rc != SQLITE_OK) {
-			ssrd__dbguard_reject(&g, rc, 1, path, shown, r);
-		} else {
-			ssrd__host_reject(r, "db.query: no SQL statement");
-		}
-		goto out;
+	int         rc   = sqlite3_prepare_v2(q->db, q->sql, -1, &q->st, &tail);
+	if (rc != SQLITE_OK) {
+		ssrd__dbguard_reject(&q->g, rc, 1, q->path, q->shown, r);
+		return 0;
+	}
+	if (q->st == NULL) {
+		ssrd__host_reject(r, "db.query: no SQL statement");
+		return 0;
 	}
 	/* Compiling the rest tells comments and semicolons (no statement)
 	 * from a second statement, well-formed or not. */
 	if (tail != NULL && *tail != '\0') {
 		sqlite3_stmt *more = NULL;
-		rc = sqlite3_prepare_v2(db, tail, -1, &more, NULL);
+		rc = sqlite3_prepare_v2(q->db, tail, -1, &more, NULL);
 		sqlite3_finalize(more);
 		if (rc != SQLITE_OK || more != NULL) {
 			ssrd__host_reject(
 			    r, "db.query: one statement per call");
-			goto out;
+			return 0;
 		}
 	}
-	if (!cfg->writable && !sqlite3_stmt_readonly(st)) {
+	if (!q->cfg->writable && !sqlite3_stmt_readonly(q->st)) {
 		ssrd__host_reject(r,
 		    "db.query: database \"%s\" is read-only; a write needs "
 		    "NAME=PATH:rw in config [host] databases",
-		    name);
-		goto out;
+		    q->name);
+		return 0;
 	}
-	int want = sqlite3_bind_parameter_count(st);
-	if ((size_t) want != p.n) {
+	return 1;
+}
+
+/* Binds q->p to q->st, by position, once their counts match. Returns 1,
+ * or 0 after rejecting r. */
+static int
+bind_all(struct query *q, ssrd_host_result *r)
+{
+	int want = sqlite3_bind_parameter_count(q->st);
+	if ((size_t) want != q->p.n) {
 		ssrd__host_reject(r,
 		    "db.query: the statement takes %d parameter%s, %zu given",
-		    want, want == 1 ? "" : "s", p.n);
-		goto out;
+		    want, want == 1 ? "" : "s", q->p.n);
+		return 0;
 	}
-	for (size_t i = 0; i < p.n; i++) {
-		rc = bind_one(st, (int) i, &p.v[i], r);
+	for (size_t i = 0; i < q->p.n; i++) {
+		int rc = bind_one(q->st, (int) i, &q->p.v[i], r);
 		if (rc == -1) {
-			goto out;
+			return 0;
 		}
 		if (rc != SQLITE_OK) {
 			ssrd__host_reject(r, "db.query: parameter %zu: %s",
 			    i + 1, sqlite3_errstr(rc));
-			goto out;
+			return 0;
 		}
 	}
+	return 1;
+}
 
-	rc = read_rows(st, o, &b, r);
+/* Runs q->st to its end and resolves r with its rows, or with its changes
+ * if it has no result columns; or rejects r. */
+static void
+run(struct query *q, ssrd_host_result *r)
+{
+	ssrd_strbuf b  = { 0 };
+	int         rc = read_rows(q->st, q->o, &b, r);
 	if (rc == -1) {
-		goto out;
+		ssrd__strbuf_free(&b);
+		return;
 	}
 	if (rc != SQLITE_DONE) {
-		ssrd__dbguard_reject(&g, rc, 0, path, shown, r);
-		goto out;
+		ssrd__dbguard_reject(&q->g, rc, 0, q->path, q->shown, r);
+		ssrd__strbuf_free(&b);
+		return;
 	}
-	if (sqlite3_column_count(st) == 0) {
+	if (sqlite3_column_count(q->st) == 0) {
 		ssrd__strbuf_free(&b);
 		ssrd__strbuf_puts(&b, "{\"changes\":");
-		put_int(&b, sqlite3_changes64(db));
+		put_int(&b, sqlite3_changes64(q->db));
 		ssrd__strbuf_puts(&b, ",\"lastInsertRowid\":");
-		put_int(&b, sqlite3_last_insert_rowid(db));
+		put_int(&b, sqlite3_last_insert_rowid(q->db));
 		ssrd__strbuf_puts(&b, "}");
 	} else {
 		ssrd__strbuf_puts(&b, "]");
 	}
 	ssrd__host_resolve(r, ssrd__strbuf_take(&b));
-out:
-	ssrd__strbuf_free(&b);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	ssrd__dbguard_close(&g);
+}
+
+/* Frees what q holds, the statement before the connection before its
+ * bounds. */
+static void
+query_clear(struct query *q)
+{
+	sqlite3_finalize(q->st);
+	sqlite3_close(q->db);
+	ssrd__dbguard_close(&q->g);
 	ssrd__dbguard_mem_end();
-	free(p.v);
-	free(path);
-	free(sql);
-	free(name);
+	free(q->p.v);
+	free(q->path);
+	free(q->sql);
+	free(q->name);
+}
+
+/*
+ * db.query [db, sql, params?] -> rows. Runs exactly one statement on the
+ * database config names db, opened for this call only (read-only unless
+ * config says NAME=PATH:rw; never created) and closed before returning.
+ *
+ * params, if given and not null, is an array bound by position: integral
+ * numbers within int64 as INTEGER, other numbers as REAL, strings as TEXT,
+ * true/false as 1/0, null as NULL; its length must match the statement's
+ * parameter count (the highest ?NNN for numbered parameters).
+ *
+ * Refused before running: an unknown db, a missing database file, SQL
+ * longer than SSRD_DB_SQL_MAX bytes or that does not compile, SQL holding
+ * more than one statement (anything after the first but whitespace,
+ * comments and semicolons) or none, a write to a database that is not :rw
+ * (sqlite3_stmt_readonly()), a wrong parameter count and array or object
+ * parameters; and what host_dbguard.c's authorizer refuses: PRAGMA and the
+ * pragma functions, ATTACH, DETACH and VACUUM (and the attached-database
+ * limit is 0), the virtual tables that read the file (dbstat), so a page
+ * reaches only the tables of the file config names and never learns its
+ * path; SQLITE_DBCONFIG_DEFENSIVE is on.
+ *
+ * Refused while running: a statement past db_timeout_ms (<= 0: no limit;
+ * a progress handler looks at a monotonic deadline every few VM steps, and
+ * the built-in functions that could outrun it in one call are guarded,
+ * see host_dbguard_funcs.c), more than db_max_rows rows, a JSON result passing
+ * db_max_bytes (both as soon as the rows read pass them, never
+ * truncated), a string or blob longer than db_max_bytes, SQLite's heap
+ * full (db_heap_mb, process-wide), and any SQLite error, as "db.query: "
+ * and sqlite3_errmsg(). Messages name the database by its config name and
+ * relative path, never the absolute path. The busy timeout is
+ * db_timeout_ms too. A write that fails or times out part way is rolled
+ * back by SQLite; but a write with RETURNING is made whole on the first
+ * step, so one refused for returning too many rows is still made.
+ *
+ * The result, for a statement with result columns (SELECT, or a write with
+ * RETURNING), is an array of objects {column name: value} in row order;
+ * repeated column names repeat keys (the last wins in JSON.parse). Values:
+ * INTEGER a number if |v| <= 2^53, else a string of its decimal digits;
+ * REAL a number (null if not finite); TEXT a string (ill-formed UTF-8
+ * becomes U+FFFD); BLOB a string of lowercase hex digits; NULL null. A
+ * statement without result columns (INSERT, UPDATE, DELETE, DDL) resolves
+ * with {"changes": N, "lastInsertRowid": N} (sqlite3_changes64() and
+ * sqlite3_last_insert_rowid(), integers as above).
+ */
+void
+ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
+{
+	struct query q = { .o = req->opts };
+	if (read_args(req, &q, r)) {
+		ssrd__dbguard_mem_begin(q.o->db_query_bytes);
+		q.db = open_db(req, q.cfg, &q.path, &q.g, r);
+		if (q.db != NULL && prepare_one(&q, r) && bind_all(&q, r)) {
+			run(&q, r);
+		}
+	}
+	query_clear(&q);
 }

@@ -14,7 +14,7 @@
  * Compiling is not covered by the progress handler: this bounds it. */
 #define SSRD_DB_SQL_MAX 100000
 
-/* Built-in functions a guard stands in front of (see host_dbguard.c). */
+/* Built-in functions a guard stands in front of (see host_dbguard_funcs.c). */
 #define SSRD_DBGUARD_NFUNCS 11
 
 /* A prepared `SELECT fn(?1, ...)` on the helper connection. */
