@@ -169,6 +169,68 @@ ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
 }
 
 void
+ssrd__pool_started(ssrd_pool *p, struct worker *w, int err)
+{
+	pthread_mutex_lock(&p->mu);
+	w->started   = 1;
+	w->start_err = err;
+	pthread_cond_broadcast(&p->cv_start);
+	pthread_mutex_unlock(&p->mu);
+}
+
+int
+ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
+    struct host_done **done)
+{
+	pthread_mutex_lock(&p->mu);
+	/* ssrd__pool_wake_one() asks only the workers that accept */
+	w->accepting = accepting;
+	/* inflight changes on w's thread alone: not while it waits here */
+	int room = accepting && w->inflight < p->opts.worker_renders;
+	for (;;) {
+		double next;
+		if ((room && p->head != NULL)
+		    || ssrd__worker_wake(w, p->stopping, &next)) {
+			break;
+		}
+		w->sleeping = 1;
+		ssrd__cv_wait_until(&w->cv, &p->mu, next);
+		w->sleeping = 0;
+		if (next >= 0 && ssrd__now_ms() >= next) {
+			break;
+		}
+	}
+	*done        = w->done_head;
+	w->done_head = NULL;
+	*job         = NULL;
+	if (room && p->head != NULL) {
+		*job    = p->head;
+		p->head = (*job)->next;
+		if (p->head == NULL) {
+			p->tail = NULL;
+		}
+		p->queued--;
+		p->active++;
+		assert(queue_sanity(p));
+	}
+	int stopping = p->stopping;
+	pthread_mutex_unlock(&p->mu);
+	return stopping;
+}
+
+void
+ssrd__pool_done(ssrd_pool *p)
+{
+	pthread_mutex_lock(&p->mu);
+	assert(p->active > 0);
+	p->active--;
+	if (p->draining && p->active == 0 && p->queued == 0) {
+		pthread_cond_broadcast(&p->cv_idle);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
 ssrd__pool_wake_one(ssrd_pool *p)
 {
 	for (long i = 0; i < p->nworkers; i++) {
