@@ -62,31 +62,25 @@ struct worker {
 };
 
 /*
- * The pool. The queue (head to cv_idle) is pool.c's alone: workers take from
- * it with ssrd__pool_take() and report with ssrd__pool_done(). stopping is
- * set once, under mu, by ssrd__pool_stop(); workers may read it.
+ * What the workers and the watchdog see of the pool. The queue is pool.c's
+ * alone (struct pool there, which embeds this): workers take from it with
+ * ssrd__pool_take() and report with ssrd__pool_done(). Everything here but
+ * stopping and the watchdog's fields is set before the threads start and
+ * read-only after.
  */
 struct ssrd_pool {
 	pthread_mutex_t mu;
-	pthread_cond_t  cv_start; /* a worker finished starting */
-	/* the queue, under mu: jobs from head to tail, queued of them */
-	ssrd_job          *head, *tail;
-	size_t             queued;
-	size_t             queue_max;
-	int                draining; /* refusing jobs, finishing the rest */
-	size_t             active;   /* jobs taken by workers, not yet done */
-	pthread_cond_t     cv_idle;  /* draining, and nothing left */
+	/* set once, under mu, by ssrd__pool_stop(); workers read it, in
+	 * ssrd__worker_main() and ssrd__worker_check_renders() without mu */
 	int                stopping;
 	long               nworkers; /* threads started */
 	struct worker     *workers;
 	const ssrd_bundle *base;
-	ssrd_site **
-	    sites; /* the generations workers boot with (references), by slot */
+	/* the generations workers boot with (references), by slot */
+	ssrd_site    **sites;
 	size_t         nsites;
 	ssrd_pool_opts opts; /* with the defaults filled in */
 	/* the watchdog: stops JavaScript that runs past its deadline */
-	pthread_t       watchdog;
-	int             watchdog_started;
 	pthread_mutex_t wd_mu;
 	pthread_cond_t  wd_cv;
 	double          wd_next; /* when it wakes next (-1: when told) */
@@ -113,9 +107,6 @@ void *ssrd__worker_main(void *arg);
  * no time).
  */
 int ssrd__worker_wake(const struct worker *w, int stopping, double *next);
-
-/* Wakes one sleeping worker with room for another render (pool->mu held). */
-void ssrd__pool_wake_one(ssrd_pool *p);
 
 /* Worker w has started (err: SSRD_OK, or why not, with w->start_msg):
  * tells ssrd__pool_start(). Worker thread, once. */
