@@ -16,6 +16,33 @@
 #include "render/pool_impl.h"
 #include "render/sitectx.h"
 
+/*
+ * The pool as pool.c alone sees it: what the workers and the watchdog share
+ * (ssrd_pool, pool_impl.h), then what no other file touches: the queue, the
+ * start-up handshake and the watchdog thread. super comes first, so a
+ * ssrd_pool * is a struct pool *.
+ */
+struct pool {
+	ssrd_pool      super;
+	pthread_cond_t cv_start; /* a worker finished starting */
+	/* the queue, under super.mu: jobs from head to tail, queued of them,
+	 * at most queue_max */
+	ssrd_job      *head, *tail;
+	size_t         queued;
+	size_t         queue_max;
+	int            draining; /* refusing jobs, finishing the rest */
+	size_t         active;   /* jobs taken by workers, not yet done */
+	pthread_cond_t cv_idle;  /* draining, and nothing left */
+	pthread_t      watchdog;
+	int            watchdog_started;
+};
+
+static struct pool *
+pool_of(ssrd_pool *p)
+{
+	return (struct pool *) p;
+}
+
 /* ---- pool ---- */
 
 int
@@ -23,16 +50,17 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
     ssrd_site *const *sites, size_t nsites, ssrd_pool **out, char *errbuf,
     size_t errlen)
 {
-	ssrd_pool *p = calloc(1, sizeof(*p));
-	if (p == NULL) {
+	struct pool *pl = calloc(1, sizeof(*pl));
+	if (pl == NULL) {
 		return SSRD_ENOMEM;
 	}
-	p->workers = calloc((size_t) opts->workers, sizeof(struct worker));
-	p->sites   = calloc(nsites, sizeof(ssrd_site *));
+	ssrd_pool *p = &pl->super;
+	p->workers   = calloc((size_t) opts->workers, sizeof(struct worker));
+	p->sites     = calloc(nsites, sizeof(ssrd_site *));
 	if (p->workers == NULL || p->sites == NULL || nsites == 0) {
 		free(p->workers);
 		free(p->sites);
-		free(p);
+		free(pl);
 		return nsites == 0 ? SSRD_EINVAL : SSRD_ENOMEM;
 	}
 	pthread_condattr_t ca;
@@ -40,15 +68,15 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_mutex_init(&p->wd_mu, NULL);
-	pthread_cond_init(&p->cv_start, NULL);
-	pthread_cond_init(&p->cv_idle, &ca);
+	pthread_cond_init(&pl->cv_start, NULL);
+	pthread_cond_init(&pl->cv_idle, &ca);
 	pthread_cond_init(&p->wd_cv, &ca);
 	for (long i = 0; i < opts->workers; i++) {
 		pthread_cond_init(&p->workers[i].cv, &ca);
 	}
 	pthread_condattr_destroy(&ca);
-	p->queue_max = opts->queue_max;
-	p->base      = base;
+	pl->queue_max = opts->queue_max;
+	p->base       = base;
 	for (size_t i = 0; i < nsites; i++) {
 		p->sites[i] = ssrd__site_ref(sites[i]);
 	}
@@ -79,12 +107,12 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	int rv = SSRD_OK;
 	/* before the workers: their start-up runs JavaScript under it */
 	p->wd_next = -1;
-	if (pthread_create(&p->watchdog, NULL, ssrd__watchdog_main, p) != 0) {
+	if (pthread_create(&pl->watchdog, NULL, ssrd__watchdog_main, p) != 0) {
 		snprintf(errbuf, errlen, "cannot start the watchdog thread: %s",
 		    strerror(errno));
 		rv = SSRD_ESYS;
 	} else {
-		p->watchdog_started = 1;
+		pl->watchdog_started = 1;
 	}
 	for (long i = 0; rv == SSRD_OK && i < opts->workers; i++) {
 		struct worker *w = &p->workers[i];
@@ -106,7 +134,7 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	for (long i = 0; i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
 		while (!w->started) {
-			pthread_cond_wait(&p->cv_start, &p->mu);
+			pthread_cond_wait(&pl->cv_start, &p->mu);
 		}
 		if (w->start_err != SSRD_OK && rv == SSRD_OK) {
 			rv = w->start_err;
@@ -124,52 +152,26 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 }
 
 /* The queue's invariant, under p->mu: head and tail are both set or both
- * NULL, tail ends the list, and it holds p->queued jobs. Used inside
+ * NULL, tail ends the list, and it holds pl->queued jobs. Used inside
  * assert() only (it walks the queue). */
 #ifndef NDEBUG
 static int
-queue_sanity(const ssrd_pool *p)
+queue_sanity(const struct pool *pl)
 {
 	size_t          n    = 0;
 	const ssrd_job *last = NULL;
-	for (const ssrd_job *j = p->head; j != NULL; j = j->next) {
+	for (const ssrd_job *j = pl->head; j != NULL; j = j->next) {
 		last = j;
 		n++;
 	}
-	return (p->head == NULL) == (p->tail == NULL) && last == p->tail
-	    && n == p->queued;
+	return (pl->head == NULL) == (pl->tail == NULL) && last == pl->tail
+	    && n == pl->queued;
 }
 #endif
 
-int
-ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
-{
-	pthread_mutex_lock(&p->mu);
-	if (p->stopping || p->draining) {
-		pthread_mutex_unlock(&p->mu);
-		return SSRD_ECLOSED;
-	}
-	if (p->queued >= p->queue_max) {
-		pthread_mutex_unlock(&p->mu);
-		return SSRD_EOVERLOAD;
-	}
-	job->next        = NULL;
-	job->enqueued_ms = ssrd__now_ms();
-	if (p->tail != NULL) {
-		p->tail->next = job;
-	} else {
-		p->head = job;
-	}
-	p->tail = job;
-	p->queued++;
-	assert(queue_sanity(p));
-	ssrd__pool_wake_one(p);
-	pthread_mutex_unlock(&p->mu);
-	return SSRD_OK;
-}
-
-void
-ssrd__pool_wake_one(ssrd_pool *p)
+/* Wakes one sleeping worker with room for another render (p->mu held). */
+static void
+wake_one(ssrd_pool *p)
 {
 	for (long i = 0; i < p->nworkers; i++) {
 		struct worker *w = &p->workers[i];
@@ -180,6 +182,99 @@ ssrd__pool_wake_one(ssrd_pool *p)
 			return;
 		}
 	}
+}
+
+int
+ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&p->mu);
+	if (p->stopping || pl->draining) {
+		pthread_mutex_unlock(&p->mu);
+		return SSRD_ECLOSED;
+	}
+	if (pl->queued >= pl->queue_max) {
+		pthread_mutex_unlock(&p->mu);
+		return SSRD_EOVERLOAD;
+	}
+	job->next        = NULL;
+	job->enqueued_ms = ssrd__now_ms();
+	if (pl->tail != NULL) {
+		pl->tail->next = job;
+	} else {
+		pl->head = job;
+	}
+	pl->tail = job;
+	pl->queued++;
+	assert(queue_sanity(pl));
+	wake_one(p);
+	pthread_mutex_unlock(&p->mu);
+	return SSRD_OK;
+}
+
+void
+ssrd__pool_started(ssrd_pool *p, struct worker *w, int err)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&p->mu);
+	w->started   = 1;
+	w->start_err = err;
+	pthread_cond_broadcast(&pl->cv_start);
+	pthread_mutex_unlock(&p->mu);
+}
+
+int
+ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
+    struct host_done **done)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&p->mu);
+	/* wake_one() asks only the workers that accept */
+	w->accepting = accepting;
+	/* inflight changes on w's thread alone: not while it waits here */
+	int room = accepting && w->inflight < p->opts.worker_renders;
+	for (;;) {
+		double next;
+		if ((room && pl->head != NULL)
+		    || ssrd__worker_wake(w, p->stopping, &next)) {
+			break;
+		}
+		w->sleeping = 1;
+		ssrd__cv_wait_until(&w->cv, &p->mu, next);
+		w->sleeping = 0;
+		if (next >= 0 && ssrd__now_ms() >= next) {
+			break;
+		}
+	}
+	*done        = w->done_head;
+	w->done_head = NULL;
+	*job         = NULL;
+	if (room && pl->head != NULL) {
+		*job     = pl->head;
+		pl->head = (*job)->next;
+		if (pl->head == NULL) {
+			pl->tail = NULL;
+		}
+		pl->queued--;
+		pl->active++;
+		assert(queue_sanity(pl));
+	}
+	int stopping = p->stopping;
+	pthread_mutex_unlock(&p->mu);
+	return stopping;
+}
+
+void
+ssrd__pool_done(ssrd_pool *p)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&p->mu);
+	assert(pl->active > 0);
+	pl->active--;
+	if (pl->draining && pl->active == 0 && pl->queued == 0) {
+		pthread_cond_broadcast(&pl->cv_idle);
+	}
+	pthread_mutex_unlock(&p->mu);
 }
 
 void
@@ -235,13 +330,15 @@ ssrd__pool_render(ssrd_pool *p, ssrd_job *job)
 size_t
 ssrd__pool_drain(ssrd_pool *p, double grace_ms)
 {
-	double deadline = ssrd__now_ms() + grace_ms;
+	struct pool *pl       = pool_of(p);
+	double       deadline = ssrd__now_ms() + grace_ms;
 	pthread_mutex_lock(&p->mu);
-	p->draining = 1;
-	while ((p->queued > 0 || p->active > 0) && ssrd__now_ms() < deadline) {
-		ssrd__cv_wait_until(&p->cv_idle, &p->mu, deadline);
+	pl->draining = 1;
+	while (
+	    (pl->queued > 0 || pl->active > 0) && ssrd__now_ms() < deadline) {
+		ssrd__cv_wait_until(&pl->cv_idle, &p->mu, deadline);
 	}
-	size_t left = p->queued + p->active;
+	size_t left = pl->queued + pl->active;
 	pthread_mutex_unlock(&p->mu);
 	return left;
 }
@@ -263,9 +360,10 @@ ssrd__pool_worker_stats(ssrd_pool *p, long i, ssrd_worker_stats *st)
 void
 ssrd__pool_queue(ssrd_pool *p, size_t *queued, size_t *max)
 {
+	struct pool *pl = pool_of(p);
 	pthread_mutex_lock(&p->mu);
-	*queued = p->queued;
-	*max    = p->queue_max;
+	*queued = pl->queued;
+	*max    = pl->queue_max;
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -284,14 +382,15 @@ ssrd__pool_workers(const ssrd_pool *p)
 void
 ssrd__pool_stop(ssrd_pool *p)
 {
+	struct pool *pl = pool_of(p);
 	if (p == NULL) {
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
 	p->stopping   = 1;
-	ssrd_job *job = p->head;
-	p->head = p->tail = NULL;
-	p->queued         = 0;
+	ssrd_job *job = pl->head;
+	pl->head = pl->tail = NULL;
+	pl->queued          = 0;
 	for (long i = 0; i < p->nworkers; i++) {
 		pthread_cond_signal(&p->workers[i].cv);
 	}
@@ -306,12 +405,12 @@ ssrd__pool_stop(ssrd_pool *p)
 	for (long i = 0; i < p->nworkers; i++) {
 		pthread_join(p->workers[i].thread, NULL);
 	}
-	if (p->watchdog_started) {
+	if (pl->watchdog_started) {
 		pthread_mutex_lock(&p->wd_mu);
 		p->wd_stop = 1;
 		pthread_cond_signal(&p->wd_cv);
 		pthread_mutex_unlock(&p->wd_mu);
-		pthread_join(p->watchdog, NULL);
+		pthread_join(pl->watchdog, NULL);
 	}
 	for (size_t i = 0; i < p->nsites; i++) {
 		ssrd__site_unref(p->sites[i]);
@@ -321,10 +420,10 @@ ssrd__pool_stop(ssrd_pool *p)
 	for (long i = 0; i < p->opts.workers; i++) {
 		pthread_cond_destroy(&p->workers[i].cv);
 	}
-	pthread_cond_destroy(&p->cv_start);
-	pthread_cond_destroy(&p->cv_idle);
+	pthread_cond_destroy(&pl->cv_start);
+	pthread_cond_destroy(&pl->cv_idle);
 	pthread_cond_destroy(&p->wd_cv);
 	pthread_mutex_destroy(&p->wd_mu);
 	free(p->workers);
-	free(p);
+	free(pl);
 }

@@ -1,5 +1,6 @@
 /* pool_impl.h: the pool's and the workers' insides, shared by pool.c (the
- * queue) and worker.c (the threads and their event loops). Internal. */
+ * queue), the worker's files (worker_impl.h: the threads and their event
+ * loops) and watchdog.c. Internal. */
 #ifndef SSRD_POOL_IMPL_H
 #define SSRD_POOL_IMPL_H
 
@@ -48,37 +49,38 @@ struct worker {
 	int    js_stopped;
 	/* counters, written by the thread, read by anyone (atomics) */
 	ssrd_worker_stats stats;
-	/* under pool->mu */
+	/* under pool->mu: how the pool and the host threads reach the worker
+	 * (ssrd__pool_take() waits on cv and empties done_head) */
 	pthread_cond_t    cv;        /* work, a completion, a cancel, stop */
 	int               sleeping;  /* waiting on cv */
 	int               accepting; /* takes new jobs (not recycling) */
 	struct host_done *done_head; /* host calls completed, to settle */
-	/* set once at start-up, under pool->mu */
+	/* set once at start-up, under pool->mu (ssrd__pool_started()) */
 	int  started;
 	int  start_err;
 	char start_msg[1024];
 };
 
+/*
+ * What the workers and the watchdog see of the pool. The queue is pool.c's
+ * alone (struct pool there, which embeds this): workers take from it with
+ * ssrd__pool_take() and report with ssrd__pool_done(). Everything here but
+ * stopping and the watchdog's fields is set before the threads start and
+ * read-only after.
+ */
 struct ssrd_pool {
-	pthread_mutex_t    mu;
-	pthread_cond_t     cv_start; /* a worker finished starting */
-	ssrd_job          *head, *tail;
-	size_t             queued;
-	size_t             queue_max;
+	pthread_mutex_t mu;
+	/* set once, under mu, by ssrd__pool_stop(); workers read it, in
+	 * ssrd__worker_main() and ssrd__worker_check_renders() without mu */
 	int                stopping;
-	int                draining; /* refusing jobs, finishing the rest */
-	size_t             active;   /* jobs taken by workers, not yet done */
-	pthread_cond_t     cv_idle;  /* draining, and nothing left */
 	long               nworkers; /* threads started */
 	struct worker     *workers;
 	const ssrd_bundle *base;
-	ssrd_site **
-	    sites; /* the generations workers boot with (references), by slot */
+	/* the generations workers boot with (references), by slot */
+	ssrd_site    **sites;
 	size_t         nsites;
 	ssrd_pool_opts opts; /* with the defaults filled in */
 	/* the watchdog: stops JavaScript that runs past its deadline */
-	pthread_t       watchdog;
-	int             watchdog_started;
 	pthread_mutex_t wd_mu;
 	pthread_cond_t  wd_cv;
 	double          wd_next; /* when it wakes next (-1: when told) */
@@ -96,7 +98,34 @@ void ssrd__cv_wait_until(
 /* The worker thread's body (worker.c). */
 void *ssrd__worker_main(void *arg);
 
-/* Wakes one sleeping worker with room for another render (pool->mu held). */
-void ssrd__pool_wake_one(ssrd_pool *p);
+/*
+ * Whether worker w has to run its loop now rather than wait for a job
+ * (worker.c; its thread, pool->mu held): host calls came back, a render is
+ * to be aborted, a deadline of its loop has come, or it has nothing left in
+ * flight and the pool stops (stopping) or it no longer accepts jobs.
+ * Otherwise returns 0 with *next set to when its loop must run next (-1:
+ * no time).
+ */
+int ssrd__worker_wake(const struct worker *w, int stopping, double *next);
+
+/* Worker w has started (err: SSRD_OK, or why not, with w->start_msg):
+ * tells ssrd__pool_start(). Worker thread, once. */
+void ssrd__pool_started(ssrd_pool *p, struct worker *w, int err);
+
+/*
+ * The worker's wait for work (its thread; takes pool->mu). accepting:
+ * whether w takes a new job now (not when about to replace its isolate).
+ * Blocks until a job is queued that w has room for, or
+ * ssrd__worker_wake() says its loop must run; then takes that job into
+ * *job (NULL if none), active until ssrd__pool_done(), and the host calls
+ * that came back into *done (NULL if none; newest first). Returns 1 if the
+ * pool is stopping, else 0.
+ */
+int ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting,
+    ssrd_job **job, struct host_done **done);
+
+/* A job ssrd__pool_take() handed out has completed (its done called): wakes
+ * ssrd__pool_drain() when it was the last. Worker thread, once per job. */
+void ssrd__pool_done(ssrd_pool *p);
 
 #endif

@@ -34,7 +34,8 @@ ssrd__cv_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, double deadline_ms)
  * wd_mu) and signal only when a new deadline is earlier than this thread's
  * next wake-up, so it wakes about once per render timeout while renders
  * behave. A stopped worker clears js_stopped itself,
- * under the same lock, after V8 has returned (worker.c, slice_end), so a
+ * under the same lock, after V8 has returned (worker_slice.c,
+ * ssrd__worker_slice_end), so a
  * terminate can never land on the next slice.
  */
 void *
