@@ -1,5 +1,6 @@
 /* main.c: the ssrd command line — serve, render, routes, config, version. */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -526,16 +527,12 @@ sleep_ms(long ms)
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
 }
 
-/* A config value as `ssrd config` prints it (strings quoted, numbers not),
- * as a logfmt value (malloc'd). */
+/* A config value as a logfmt value (malloc'd): text quoted as the log
+ * quotes it, a number as it is. */
 static char *
-log_value(const char *printed)
+log_value(const ssrd_config_change *c, const char *v)
 {
-	size_t n = strlen(printed);
-	if (n >= 2 && printed[0] == '"' && printed[n - 1] == '"') {
-		return ssrd__log_quote(printed + 1, n - 2);
-	}
-	return strdup(printed);
+	return c->text ? ssrd__log_quote(v, strlen(v)) : strdup(v);
 }
 
 struct reload_apply {
@@ -543,38 +540,48 @@ struct reload_apply {
 	ssrd_config *fresh;
 };
 
-/* One option that differs in the reloaded config: applied at once if it
- * can be (log_level, drain_ms: only this thread reads them), else named
- * in a warning; the running value stays until a restart. */
+/* Puts the reloaded value of the live option called name into the running
+ * config, and into effect; returns 1, or 0 for an option it cannot apply.
+ * Only this thread reads these options. */
+static int
+apply_live(struct app *app, ssrd_config *fresh, const char *name)
+{
+	if (strcmp(name, "log_level") == 0) {
+		char *old          = app->cfg.log_level;
+		app->cfg.log_level = fresh->log_level;
+		fresh->log_level   = old; /* freed with fresh */
+		ssrd__log_set_level(ssrd__log_level_parse(app->cfg.log_level));
+	} else if (strcmp(name, "timing_log") == 0) {
+		char *old           = app->cfg.timing_log;
+		app->cfg.timing_log = fresh->timing_log;
+		fresh->timing_log   = old;
+		ssrd__stats_set_log_level(
+		    ssrd__log_level_parse(app->cfg.timing_log));
+	} else if (strcmp(name, "drain_ms") == 0) {
+		app->cfg.drain_ms = fresh->drain_ms;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* One option that differs in the reloaded config: applied at once if the
+ * table says it can be (.live), else named in a warning; the running value
+ * stays until a restart. */
 static void
-apply_change(const char *name, const char *before, const char *after, void *arg)
+apply_change(const ssrd_config_change *c, void *arg)
 {
 	struct reload_apply *ra = arg;
 	/* a secret's values are not for the log: that it changed is enough */
-	int   secret = ssrd__config_secret(name);
-	char *was    = secret ? strdup("(secret)") : log_value(before);
-	char *now = secret ? strdup("\"(secret, changed)\"") : log_value(after);
-	if (strcmp(name, "log_level") == 0) {
-		char *old              = ra->app->cfg.log_level;
-		ra->app->cfg.log_level = ra->fresh->log_level;
-		ra->fresh->log_level   = old; /* freed with fresh */
-		ssrd__log_set_level(
-		    ssrd__log_level_parse(ra->app->cfg.log_level));
-	} else if (strcmp(name, "timing_log") == 0) {
-		char *old               = ra->app->cfg.timing_log;
-		ra->app->cfg.timing_log = ra->fresh->timing_log;
-		ra->fresh->timing_log   = old;
-		ssrd__stats_set_log_level(
-		    ssrd__log_level_parse(ra->app->cfg.timing_log));
-	} else if (strcmp(name, "drain_ms") == 0) {
-		ra->app->cfg.drain_ms = ra->fresh->drain_ms;
-	}
-	int live = strcmp(name, "log_level") == 0
-	    || strcmp(name, "timing_log") == 0 || strcmp(name, "drain_ms") == 0;
+	char *was  = c->secret ? strdup("(secret)") : log_value(c, c->before);
+	char *now  = c->secret ? strdup("\"(secret, changed)\"")
+	                       : log_value(c, c->after);
+	int   live = c->live && apply_live(ra->app, ra->fresh, c->name);
+	assert(live == c->live); /* every live option has its applier */
 	ssrd__log(live ? SSRD_LOG_INFO : SSRD_LOG_WARN,
 	    live ? "config_applied" : "restart_needed",
-	    "option=%s running=%s configured=%s%s", name, live ? now : was, now,
-	    live ? "" : " msg=\"takes effect when ssrd restarts\"");
+	    "option=%s running=%s configured=%s%s", c->name, live ? now : was,
+	    now, live ? "" : " msg=\"takes effect when ssrd restarts\"");
 	free(was);
 	free(now);
 }
@@ -627,7 +634,7 @@ reload_all(struct app *app)
 		return;
 	}
 	struct reload_apply ra = { app, &fresh };
-	ssrd__lifecycle_config_changes(&app->cfg, &fresh, apply_change, &ra);
+	ssrd__config_diff(&app->cfg, &fresh, apply_change, &ra);
 	ssrd__config_clear(&fresh);
 	size_t failed = reload_sites(app, errbuf, sizeof(errbuf));
 	if (failed > 0) {
@@ -903,24 +910,16 @@ cmd_serve(struct app *app)
 	return serve_signals(app, &sigs);
 }
 
-/* The options diagnose shows, as a JSON object (malloc'd). */
+/* What diagnose shows as its config: every option (ssrd__config_json()),
+ * with workers as the number running rather than 0 for "one per core".
+ * malloc'd JSON, or NULL. */
 static char *
-diagnose_config(const ssrd_config *c, long workers)
+diagnose_config(const ssrd_config *cfg, long workers)
 {
-	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_printf(&b, "{\"workers\":%ld,\"isolation\":", workers);
-	ssrd__strbuf_json_string(&b, c->isolation, strlen(c->isolation));
-	ssrd__strbuf_printf(&b,
-	    ",\"streaming\":%ld,\"worker_renders\":%ld,\"queue_max\":%ld,"
-	    "\"heap_max_mb\":%ld,\"render_timeout_ms\":%ld,"
-	    "\"max_output_kb\":%ld,\"recycle_renders\":%ld,"
-	    "\"recycle_heap_mb\":%ld,\"cache_mb\":%ld,\"site\":",
-	    c->streaming, c->worker_renders, c->queue_max, c->heap_max_mb,
-	    c->render_timeout_ms, c->max_output_kb, c->recycle_renders,
-	    c->recycle_heap_mb, c->cache_mb);
-	ssrd__strbuf_json_string(&b, c->site, strlen(c->site));
-	ssrd__strbuf_puts(&b, "}");
-	return ssrd__strbuf_take(&b);
+	/* a shallow copy, only read: its strings stay cfg's */
+	ssrd_config shown = *cfg;
+	shown.workers     = workers;
+	return ssrd__config_json(&shown);
 }
 
 /* ssrd diagnose: the state of the daemon at --connect (else the config's
