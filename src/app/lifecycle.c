@@ -1,5 +1,4 @@
-/* lifecycle.c implements serve's start-up checks, its pid file and the
- * comparison of a reloaded config with the running one. */
+/* lifecycle.c implements serve's start-up checks and its pid file. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -377,72 +376,4 @@ ssrd__lifecycle_preflight(const ssrd_config *cfg, char *errbuf, size_t errlen)
 		rv = pidfile_check(cfg->pid_file, errbuf, errlen);
 	}
 	return rv;
-}
-
-/* ---- config changes ---- */
-
-/* cfg as `ssrd config` prints it (malloc'd), or NULL. */
-static char *
-config_text(const ssrd_config *cfg)
-{
-	char  *text = NULL;
-	size_t len  = 0;
-	FILE  *f    = open_memstream(&text, &len);
-	if (f == NULL) {
-		return NULL;
-	}
-	ssrd__config_print(cfg, f, 1); /* compared, never shown */
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
-/* The next `name = value` line of *p (section headers and blank lines
- * skipped), cut in place; NULL at the end. */
-static char *
-next_option(char **p, char **value)
-{
-	while (**p != '\0') {
-		char *line = *p;
-		char *nl   = strchr(line, '\n');
-		*p         = nl ? nl + 1 : line + strlen(line);
-		if (nl != NULL) {
-			*nl = '\0';
-		}
-		char *eq = strstr(line, " = ");
-		if (line[0] != '[' && eq != NULL) {
-			*eq    = '\0';
-			*value = eq + 3;
-			return line;
-		}
-	}
-	return NULL;
-}
-
-int
-ssrd__lifecycle_config_changes(const ssrd_config *before,
-    const ssrd_config *after, ssrd_lifecycle_change_fn fn, void *arg)
-{
-	char *a = config_text(before), *b = config_text(after);
-	int   n = 0;
-	if (a == NULL || b == NULL) {
-		free(a);
-		free(b);
-		return -1;
-	}
-	/* Both print the same table in the same order: line i is the same
-	 * option in both. */
-	char *pa = a, *pb = b, *va, *vb, *name;
-	while ((name = next_option(&pa, &va)) != NULL
-	    && next_option(&pb, &vb) != NULL) {
-		if (strcmp(va, vb) != 0) {
-			fn(name, va, vb, arg);
-			n++;
-		}
-	}
-	free(a);
-	free(b);
-	return n;
 }

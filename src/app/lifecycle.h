@@ -1,6 +1,6 @@
 /* lifecycle.h: what `ssrd serve` does around its run: the checks that make a
- * bad start fail before the slow part, the pid file, and what a reload of
- * the config changed. */
+ * bad start fail before the slow part, and the pid file. (What a reload of
+ * the config changed: ssrd__config_diff(), config/config.h.) */
 #ifndef SSRD_LIFECYCLE_H
 #define SSRD_LIFECYCLE_H
 
@@ -35,19 +35,5 @@ int ssrd__lifecycle_pidfile_write(
 /* Removes path if it still holds this process's id (never another's).
  * NULL or "" is a harmless no-op. */
 void ssrd__lifecycle_pidfile_remove(const char *path);
-
-/* Called for each option whose value differs between two configs, with
- * both values as `ssrd config` prints them. */
-typedef void (*ssrd_lifecycle_change_fn)(
-    const char *name, const char *before, const char *after, void *arg);
-
-/*
- * Calls fn for every option whose value differs between before and after
- * (compared as `ssrd config` prints them, so every option of the table
- * counts, those added later too). Returns how many differ, or -1 when out
- * of memory.
- */
-int ssrd__lifecycle_config_changes(const ssrd_config *before,
-    const ssrd_config *after, ssrd_lifecycle_change_fn fn, void *arg);
 
 #endif

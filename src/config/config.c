@@ -1,5 +1,6 @@
-/* config.c implements ssrd's configuration: one option table drives the file,
- * the flags and the help. */
+/* config.c implements ssrd's configuration: the option table (options.c)
+ * drives the file, the flags, the help, ssrd config, diagnose's list and
+ * the comparison of two configs. */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
 #include <errno.h>
@@ -10,83 +11,8 @@
 
 #include <ssrd/errors.h>
 
-#include "config/config.h"
-#include "config/values.h"
-#include "core/log.h"
+#include "config/config_impl.h"
 #include "core/strbuf.h"
-
-#ifndef SSRD_SOURCE_DIR
-#define SSRD_SOURCE_DIR "."
-#endif
-
-enum opt_type { OPT_LONG, OPT_STR };
-
-/* One option: where it lives, what it may hold, and what to tell people. */
-struct opt {
-	const char   *section;
-	const char   *name;
-	enum opt_type type;
-	size_t        offset;
-	const char   *def; /* default, as text, parsed like any other value */
-	long          min, max; /* bounds for OPT_LONG */
-	int (*check)(const char *value, char *errbuf, size_t errlen);
-	const char *help;
-	/* a secret: never printed (ssrd config shows "(set)"), never logged */
-	int secret;
-};
-
-/* A log level for the option called name. */
-static int
-check_level(const char *name, const char *v, char *errbuf, size_t errlen)
-{
-	if (ssrd__log_level_parse(v) < 0) {
-		snprintf(errbuf, errlen,
-		    "%s \"%s\" is not one of debug, info, warn, error, off",
-		    name, v);
-		return SSRD_ECONFIG;
-	}
-	return SSRD_OK;
-}
-
-static int
-check_log_level(const char *v, char *errbuf, size_t errlen)
-{
-	return check_level("log_level", v, errbuf, errlen);
-}
-
-static int
-check_timing_log(const char *v, char *errbuf, size_t errlen)
-{
-	return check_level("timing_log", v, errbuf, errlen);
-}
-
-static int
-check_log_format(const char *v, char *errbuf, size_t errlen)
-{
-	if (ssrd__log_format_parse(v) < 0) {
-		snprintf(errbuf, errlen,
-		    "log_format \"%s\" is not one of logfmt, json", v);
-		return SSRD_ECONFIG;
-	}
-	return SSRD_OK;
-}
-
-static int
-check_isolation(const char *v, char *errbuf, size_t errlen)
-{
-	if (ssrd__isolation_parse(v) < 0) {
-		snprintf(errbuf, errlen,
-		    "isolation \"%s\" is not one of site, page, request", v);
-		return SSRD_ECONFIG;
-	}
-	return SSRD_OK;
-}
-
-static int
-check_databases(const char *v, char *errbuf, size_t errlen)
-{
-	return ssrd__config_parse_dbs(v, NULL, NULL, errbuf, errlen);
-}
 
 static char *trim(char *s);
 
@@ -150,8 +76,8 @@ parse_sites(const char *v, ssrd_site_entry **out, size_t *n, char *errbuf,
 	return rv;
 }
 
-static int
-check_sites(const char *v, char *errbuf, size_t errlen)
+int
+ssrd__config_check_sites(const char *v, char *errbuf, size_t errlen)
 {
 	return parse_sites(v, NULL, NULL, errbuf, errlen);
 }
@@ -179,266 +105,6 @@ ssrd__config_sites_free(ssrd_site_entry *v, size_t n)
 	free(v);
 }
 
-static int
-check_http_url(const char *v, char *errbuf, size_t errlen)
-{
-	if (v[0] != '\0' && strncmp(v, "http://", 7) != 0) {
-		snprintf(errbuf, errlen,
-		    "http \"%s\" must start with http:// (e.g. "
-		    "http://127.0.0.1:8080), or be empty to turn HTTP off",
-		    v);
-		return SSRD_ECONFIG;
-	}
-	return SSRD_OK;
-}
-
-/* Every entry of a comma-separated address list is ipc:// or tcp://. */
-static int
-check_ipc(const char *v, char *errbuf, size_t errlen)
-{
-	const char *p = v, *item;
-	size_t      n;
-	while ((n = ssrd__list_next(&p, &item)) > 0) {
-		if (strncmp(item, "ipc://", 6) != 0
-		    && strncmp(item, "tcp://", 6) != 0) {
-			snprintf(errbuf, errlen,
-			    "ipc address \"%.*s\" must start with ipc:// or "
-			    "tcp:// (e.g. ipc:///run/ssrd.sock)",
-			    (int) n, item);
-			return SSRD_ECONFIG;
-		}
-	}
-	return SSRD_OK;
-}
-
-#define OFF(f) offsetof(ssrd_config, f)
-static const struct opt options[] = {
-	{ "server", "workers", OPT_LONG, OFF(workers), "0", 0, 256, NULL,
-	    "worker threads, each with its own V8 isolate; 0 = one per core" },
-	{ "server", "queue_max", OPT_LONG, OFF(queue_max), "1024", 1, 1000000,
-	    NULL,
-	    "renders waiting for a worker, at most; more are refused at once "
-	    "(HTTP 503, protocol overloaded)" },
-	{ "server", "http", OPT_STR, OFF(http), "http://127.0.0.1:8080", 0, 0,
-	    check_http_url, "HTTP listen URL; empty turns HTTP off" },
-	{ "server", "http_headers", OPT_STR, OFF(http_headers),
-	    "accept-language", 0, 0, NULL,
-	    "request headers pages get as props.headers (lowercase names), "
-	    "comma-separated" },
-	{ "server", "http_buffer_mb", OPT_LONG, OFF(http_buffer_mb), "128", 1,
-	    65536, NULL,
-	    "the most output HTTP replies may hold unsent, all together, MiB: "
-	    "past it the reply whose client has gone longest without reading "
-	    "is cut off and its render cancelled" },
-	{ "server", "http_send_timeout_ms", OPT_LONG, OFF(http_send_timeout_ms),
-	    "30000", 0, 3600000, NULL,
-	    "a reply whose client takes none of it for this long is ended "
-	    "(streamed pages, big cached ones), ms; 0: never" },
-	{ "server", "http_security_headers", OPT_LONG,
-	    OFF(http_security_headers), "1", 0, 1, NULL,
-	    "1: every response carries X-Frame-Options: SAMEORIGIN and "
-	    "Referrer-Policy: strict-origin-when-cross-origin "
-	    "(X-Content-Type-Options: nosniff always)" },
-	{ "server", "public_dotfiles", OPT_LONG, OFF(public_dotfiles), "0", 0,
-	    1, NULL,
-	    "1: /public/ also serves paths with a component starting with '.' "
-	    "(.well-known/...); 0: those are 404" },
-	{ "server", "public_max_kb", OPT_LONG, OFF(public_max_kb), "32768", 1,
-	    4194304, NULL,
-	    "/public/ refuses (404, logged) files bigger than this, KiB: each "
-	    "is held in memory while it is sent" },
-	{ "server", "public_max_age", OPT_LONG, OFF(public_max_age), "3600", 0,
-	    31536000, NULL,
-	    "seconds browsers and proxies may keep a /public/ file "
-	    "(Cache-Control: public, max-age); they revalidate it with its "
-	    "ETag after" },
-	{ "server", "cache_mb", OPT_LONG, OFF(cache_mb), "64", 0, 65536, NULL,
-	    "the HTTP response cache (rendered pages by route, query and the "
-	    "headers pages see; gzip kept), MiB; 0 turns it off" },
-	{ "server", "cache_ttl", OPT_LONG, OFF(cache_ttl), "10", 0, 31536000,
-	    NULL,
-	    "seconds a rendered page is served from the cache (and told to "
-	    "browsers and proxies: Cache-Control max-age); 0: never cached. A "
-	    "page may say otherwise: export const cache = false or { ttl, swr "
-	    "}" },
-	{ "server", "cache_swr", OPT_LONG, OFF(cache_swr), "30", 0, 31536000,
-	    NULL,
-	    "seconds after that it is still served, stale, while one request "
-	    "renders it again in the background" },
-	{ "server", "client_fallback", OPT_STR, OFF(client_fallback), "", 0, 0,
-	    NULL,
-	    "routes (as ssrd routes lists them, comma-separated, or *) whose "
-	    "render, when it fails, times out or is refused before anything "
-	    "is sent, is left to the browser: the page's props and the site's "
-	    "bundle, with X-Ssrd-Fallback: <reason>" },
-	{ "server", "ipc", OPT_STR, OFF(ipc), "ipc:///tmp/ssrd.sock", 0, 0,
-	    check_ipc,
-	    "render protocol listen addresses (ipc:///path, tcp://host:port), "
-	    "comma-separated; empty turns the protocol off" },
-	{ "server", "ipc_contexts", OPT_LONG, OFF(ipc_contexts), "128", 1,
-	    65536, NULL, "protocol requests in flight at once" },
-	{ "server", "max_message_kb", OPT_LONG, OFF(max_message_kb), "1024", 1,
-	    1048576, NULL,
-	    "bigger protocol requests are refused (bad_request), KiB" },
-	{ "server", "max_batch", OPT_LONG, OFF(max_batch), "64", 1, 4096, NULL,
-	    "renders in one batch request, at most" },
-	{ "server", "stream_idle_ms", OPT_LONG, OFF(stream_idle_ms), "10000", 1,
-	    3600000, NULL,
-	    "a stream whose caller stops pulling for this long is cancelled, "
-	    "freeing its worker" },
-	{ "server", "pid_file", OPT_STR, OFF(pid_file), "", 0, 0, NULL,
-	    "ssrd serve writes its process id here once it listens, and "
-	    "removes it at exit; start fails if a live process holds it; "
-	    "empty: no pid file" },
-	{ "server", "drain_ms", OPT_LONG, OFF(drain_ms), "10000", 0, 3600000,
-	    NULL,
-	    "on SIGTERM or SIGINT, how long queued and running renders may "
-	    "finish (new requests are refused) before they are stopped, ms" },
-	{ "server", "metrics", OPT_LONG, OFF(metrics), "1", 0, 1, NULL,
-	    "1: GET /metrics on the HTTP listener answers in Prometheus's "
-	    "text format" },
-	{ "server", "admin_token", OPT_STR, OFF(admin_token), "", 0, 0, NULL,
-	    "a secret that opens diagnose to tcp:// callers and /metrics to "
-	    "callers with Authorization: Bearer <token> (empty: diagnose on "
-	    "ipc:// only, /metrics open)",
-	    1 },
-	{ "site", "site", OPT_STR, OFF(site), SSRD_SOURCE_DIR "/js/demo", 0, 0,
-	    check_sites,
-	    "the site's root directory (with app/), or HOST=PATH entries, "
-	    "comma-separated; the first is the default" },
-	{ "site", "hydrate", OPT_LONG, OFF(hydrate), "1", 0, 1, NULL,
-	    "1: build each site's browser bundle; pages served over HTTP load "
-	    "it and hydrate (React takes over in the browser)" },
-	{ "site", "watch_ms", OPT_LONG, OFF(watch_ms), "1000", 0, 3600000, NULL,
-	    "how often ssrd serve looks for changed sources and rebuilds what "
-	    "changed, ms; 0 = never" },
-	{ "render", "heap_max_mb", OPT_LONG, OFF(heap_max_mb), "512", 16, 16384,
-	    NULL,
-	    "each isolate's old-generation heap limit, MiB, and its "
-	    "ArrayBuffer memory's; a render reaching it gets out_of_memory and "
-	    "the worker replaces its isolate" },
-	{ "render", "young_max_mb", OPT_LONG, OFF(young_max_mb), "32", 1, 1024,
-	    NULL,
-	    "each isolate's young generation, MiB (bigger = fewer scavenges "
-	    "during renders)" },
-	{ "render", "page_cache_mb", OPT_LONG, OFF(page_cache_mb), "16", 0,
-	    4096, NULL,
-	    "freed V8 heap pages kept resident for reuse, MiB, whole process "
-	    "(0 = off)" },
-	{ "render", "isolation", OPT_STR, OFF(isolation), "site", 0, 0,
-	    check_isolation,
-	    "site: one warm context per worker; page: a fresh context per "
-	    "render for the page's code, React shared; request: a fresh "
-	    "context per render for everything" },
-	{ "render", "streaming", OPT_LONG, OFF(streaming), "1", 0, 1, NULL,
-	    "1: render with renderToReadableStream (Suspense streams in as its "
-	    "data arrives); 0: renderToString, one synchronous call" },
-	{ "render", "streaming_stall_ms", OPT_LONG, OFF(streaming_stall_ms),
-	    "5000", 1, 3600000, NULL,
-	    "a streaming render that produces no chunk for this long is "
-	    "aborted: pending Suspense boundaries are left to the client" },
-	{ "render", "render_timeout_ms", OPT_LONG, OFF(render_timeout_ms),
-	    "30000", 1, 3600000, NULL,
-	    "a render's wall clock: a streaming render still running is "
-	    "aborted the same way; JavaScript that runs this long without "
-	    "yielding (a loop) is stopped by the watchdog; error timeout "
-	    "(formerly streaming_timeout_ms)" },
-	{ "render", "render_timeout_max_ms", OPT_LONG,
-	    OFF(render_timeout_max_ms), "60000", 1, 3600000, NULL,
-	    "the longest wall clock a request may ask for (the protocol's "
-	    "timeout_ms); longer requests get this" },
-	{ "render", "max_output_kb", OPT_LONG, OFF(max_output_kb), "32768", 0,
-	    4194304, NULL,
-	    "a render producing more HTML is stopped with output_too_large, "
-	    "KiB; 0: no limit" },
-	{ "render", "recycle_renders", OPT_LONG, OFF(recycle_renders), "0", 0,
-	    1000000000, NULL,
-	    "a worker replaces its isolate (from the snapshot, between "
-	    "renders) after this many renders; 0: never" },
-	{ "render", "recycle_heap_mb", OPT_LONG, OFF(recycle_heap_mb), "256", 0,
-	    16384, NULL,
-	    "... or when its heap stays above this after a full GC, MiB; 0: "
-	    "never. After a render reaches heap_max_mb it always does" },
-	{ "render", "idle_gc_ms", OPT_LONG, OFF(idle_gc_ms), "5000", 0, 3600000,
-	    NULL,
-	    "a worker with nothing to do for this long collects its garbage "
-	    "once (full GC, memory back to the system), ms; 0: never" },
-	{ "render", "worker_renders", OPT_LONG, OFF(worker_renders), "16", 1,
-	    1024, NULL,
-	    "renders one worker interleaves while they wait for data (timers, "
-	    "host calls)" },
-	{ "render", "snapshot", OPT_LONG, OFF(snapshot), "1", 0, 1, NULL,
-	    "1: workers start from a V8 snapshot with React loaded; 0: each "
-	    "evaluates the base" },
-	{ "render", "v8_flags", OPT_STR, OFF(v8_flags), "", 0, 0, NULL,
-	    "extra V8 flags for the whole process, e.g. --max-lazy" },
-	{ "host", "host_threads", OPT_LONG, OFF(host_threads), "4", 1, 64, NULL,
-	    "threads doing pages' blocking host work (files, SQLite, "
-	    "fetch)" },
-	{ "host", "host_render_inflight", OPT_LONG, OFF(host_render_inflight),
-	    "0", 0, 64, NULL,
-	    "host calls of one render running at once, at most; 0: half of "
-	    "host_threads (at least 1), so one render never holds every "
-	    "thread" },
-	{ "host", "host_render_queued", OPT_LONG, OFF(host_render_queued),
-	    "1000", 1, 1000000, NULL,
-	    "host calls of one render waiting for a thread, at most; more are "
-	    "refused (the promise rejects). Threads take renders in turn" },
-	{ "host", "files", OPT_LONG, OFF(files), "1", 0, 1, NULL,
-	    "1: pages may read files and list directories under their site's "
-	    "root" },
-	{ "host", "files_max_kb", OPT_LONG, OFF(files_max_kb), "8192", 1,
-	    1048576, NULL, "files.read refuses files bigger than this, KiB" },
-	{ "host", "databases", OPT_STR, OFF(databases), "blog=data/blog.sqlite",
-	    0, 0, check_databases,
-	    "SQLite databases pages may query: NAME=PATH[:rw], comma-separated "
-	    "(relative paths from the site's root; read-only unless :rw)" },
-	{ "host", "db_timeout_ms", OPT_LONG, OFF(db_timeout_ms), "1000", 1,
-	    3600000, NULL, "a statement running longer is interrupted, ms" },
-	{ "host", "db_max_rows", OPT_LONG, OFF(db_max_rows), "10000", 1,
-	    100000000, NULL, "a query returning more rows is refused" },
-	{ "host", "db_max_kb", OPT_LONG, OFF(db_max_kb), "4096", 1, 1048576,
-	    NULL,
-	    "a query's JSON result passing this is refused, KiB (never "
-	    "truncated); also the longest string or blob SQLite makes" },
-	{ "host", "db_heap_mb", OPT_LONG, OFF(db_heap_mb), "256", 8, 65536,
-	    NULL,
-	    "SQLite's memory, MiB: the whole process's (SQLite's own limit is "
-	    "process-wide: every query and the layer manifest together), and "
-	    "each query at most its share, db_heap_mb / host_threads; a query "
-	    "needing more fails with out of memory" },
-	{ "host", "fetch_allow", OPT_STR, OFF(fetch_allow), "127.0.0.1:8080", 0,
-	    0, NULL,
-	    "hosts fetch may reach, host or host:port, comma-separated; empty "
-	    "refuses every URL" },
-	{ "host", "fetch_timeout_ms", OPT_LONG, OFF(fetch_timeout_ms), "5000",
-	    1, 3600000, NULL, "a fetch taking longer is abandoned, ms" },
-	{ "host", "fetch_max_kb", OPT_LONG, OFF(fetch_max_kb), "4096", 1,
-	    1048576, NULL,
-	    "fetch refuses response bodies bigger than this, KiB" },
-	{ "host", "env_allow", OPT_STR, OFF(env_allow), "SSRD_DEMO_API", 0, 0,
-	    NULL, "environment variables env.get may read, comma-separated" },
-	{ "cache", "cache_dir", OPT_STR, OFF(cache_dir),
-	    SSRD_SOURCE_DIR "/cache", 0, 0, NULL,
-	    "directory for built bundles" },
-	{ "build", "esbuild", OPT_STR, OFF(esbuild),
-	    SSRD_SOURCE_DIR "/js/node_modules/@esbuild/linux-x64/bin/esbuild",
-	    0, 0, NULL, "the esbuild binary that builds bundles" },
-	{ "build", "runtime_dir", OPT_STR, OFF(runtime_dir),
-	    SSRD_SOURCE_DIR "/js/runtime", 0, 0, NULL,
-	    "ssrd's JavaScript runtime (base.js and polyfills.js)" },
-	{ "log", "log_level", OPT_STR, OFF(log_level), "info", 0, 0,
-	    check_log_level, "debug | info | warn | error | off" },
-	{ "log", "log_format", OPT_STR, OFF(log_format), "logfmt", 0, 0,
-	    check_log_format,
-	    "logfmt (key=value lines) | json (one JSON object per line)" },
-	{ "log", "timing_log", OPT_STR, OFF(timing_log), "debug", 0, 0,
-	    check_timing_log,
-	    "the level of the per-render timing line (event=timing): debug | "
-	    "info | warn | error | off" },
-};
-#define NOPTIONS (sizeof(options) / sizeof(options[0]))
-
 /* Finds an option by name, accepting dashes for underscores (flags use dashes).
  */
 static const struct opt *
@@ -457,39 +123,65 @@ opt_find(const char *name)
 	if (strcmp(norm, "streaming_timeout_ms") == 0) {
 		strcpy(norm, "render_timeout_ms");
 	}
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		if (strcmp(options[i].name, norm) == 0) {
-			return &options[i];
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		if (strcmp(ssrd__config_options[i].name, norm) == 0) {
+			return &ssrd__config_options[i];
 		}
 	}
 	return NULL;
 }
 
+/*
+ * Whether value may be o's, by the row's own rule: a whole number within
+ * its bounds (stored in *num), a word its parser knows, or text its check
+ * accepts. Returns SSRD_OK, or SSRD_ECONFIG with the reason in errbuf.
+ */
+static int
+opt_check(const struct opt *o, const char *value, long *num, char *errbuf,
+    size_t errlen)
+{
+	if (o->type == OPT_WORD && o->parse(value) < 0) {
+		snprintf(errbuf, errlen, "%s \"%s\" is not one of %s", o->name,
+		    value, o->one_of);
+		return SSRD_ECONFIG;
+	}
+	if (o->type == OPT_STR && o->check != NULL
+	    && o->check(value, errbuf, errlen) != SSRD_OK) {
+		return SSRD_ECONFIG;
+	}
+	if (o->type != OPT_LONG) {
+		return SSRD_OK;
+	}
+	char *end;
+	errno  = 0;
+	long v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0') {
+		snprintf(errbuf, errlen, "%s = \"%s\" is not a whole number",
+		    o->name, value);
+		return SSRD_ECONFIG;
+	}
+	if (v < o->min || v > o->max) {
+		snprintf(errbuf, errlen,
+		    "%s = %ld is out of range: use %ld to %ld", o->name, v,
+		    o->min, o->max);
+		return SSRD_ECONFIG;
+	}
+	*num = v;
+	return SSRD_OK;
+}
+
+/* Checks value and stores it in o's field of cfg (a string copied). */
 static int
 opt_apply(ssrd_config *cfg, const struct opt *o, const char *value,
     char *errbuf, size_t errlen)
 {
 	char *field = (char *) cfg + o->offset;
-	if (o->check != NULL && o->check(value, errbuf, errlen) != SSRD_OK) {
+	long  num   = 0;
+	if (opt_check(o, value, &num, errbuf, errlen) != SSRD_OK) {
 		return SSRD_ECONFIG;
 	}
 	if (o->type == OPT_LONG) {
-		char *end;
-		errno  = 0;
-		long v = strtol(value, &end, 10);
-		if (errno != 0 || end == value || *end != '\0') {
-			snprintf(errbuf, errlen,
-			    "%s = \"%s\" is not a whole number", o->name,
-			    value);
-			return SSRD_ECONFIG;
-		}
-		if (v < o->min || v > o->max) {
-			snprintf(errbuf, errlen,
-			    "%s = %ld is out of range: use %ld to %ld", o->name,
-			    v, o->min, o->max);
-			return SSRD_ECONFIG;
-		}
-		*(long *) field = v;
+		*(long *) field = num;
 		return SSRD_OK;
 	}
 	char *copy = strdup(value);
@@ -506,9 +198,9 @@ ssrd__config_init(ssrd_config *cfg)
 {
 	char errbuf[256];
 	memset(cfg, 0, sizeof(*cfg));
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		int rv = opt_apply(
-		    cfg, &options[i], options[i].def, errbuf, sizeof(errbuf));
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		int rv = opt_apply(cfg, &ssrd__config_options[i],
+		    ssrd__config_options[i].def, errbuf, sizeof(errbuf));
 		if (rv != SSRD_OK) {
 			ssrd__config_clear(cfg);
 			return rv;
@@ -523,9 +215,10 @@ ssrd__config_clear(ssrd_config *cfg)
 	if (cfg == NULL) {
 		return;
 	}
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		if (options[i].type == OPT_STR) {
-			char **f = (char **) ((char *) cfg + options[i].offset);
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		if (ssrd__config_options[i].type != OPT_LONG) {
+			char **f = (char **) ((char *) cfg
+			    + ssrd__config_options[i].offset);
 			free(*f);
 			*f = NULL;
 		}
@@ -694,8 +387,8 @@ ssrd__config_load_file(
 void
 ssrd__config_print_help(FILE *out)
 {
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct opt *o = &options[i];
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
 		char              flag[64];
 		snprintf(flag, sizeof(flag), "--%s", o->name);
 		for (char *p = flag + 2; *p; p++) {
@@ -715,29 +408,96 @@ ssrd__config_secret(const char *name)
 	return o != NULL && o->secret;
 }
 
+/* o's number in cfg (an OPT_LONG row). */
+static long
+opt_long(const ssrd_config *cfg, const struct opt *o)
+{
+	return *(const long *) ((const char *) cfg + o->offset);
+}
+
+/* o's text in cfg (a string row); a secret that is set as "(set)" unless
+ * secrets is set. */
+static const char *
+opt_str(const ssrd_config *cfg, const struct opt *o, int secrets)
+{
+	const char *v = *(char *const *) ((const char *) cfg + o->offset);
+	return o->secret && !secrets && v[0] != '\0' ? "(set)" : v;
+}
+
 void
 ssrd__config_print(const ssrd_config *cfg, FILE *out, int secrets)
 {
 	const char *section = "";
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct opt *o     = &options[i];
-		const char       *field = (const char *) cfg + o->offset;
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
 		if (strcmp(section, o->section) != 0) {
 			section = o->section;
 			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
 		}
 		if (o->type == OPT_LONG) {
-			fprintf(
-			    out, "%s = %ld\n", o->name, *(const long *) field);
+			fprintf(out, "%s = %ld\n", o->name, opt_long(cfg, o));
 		} else {
 			/* Quoted, so leading or trailing spaces and quotes
 			 * survive a reload. */
-			const char *v = *(char *const *) field;
 			fprintf(out, "%s = \"%s\"\n", o->name,
-			    o->secret && !secrets && v[0] != '\0' ? "(set)"
-			                                          : v);
+			    opt_str(cfg, o, secrets));
 		}
 	}
+}
+
+char *
+ssrd__config_json(const ssrd_config *cfg)
+{
+	ssrd_strbuf b = { 0 };
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
+		ssrd__strbuf_printf(&b, "%s\"%s\":", i ? "," : "{", o->name);
+		if (o->type == OPT_LONG) {
+			ssrd__strbuf_printf(&b, "%ld", opt_long(cfg, o));
+		} else {
+			const char *v = opt_str(cfg, o, 0);
+			ssrd__strbuf_json_string(&b, v, strlen(v));
+		}
+	}
+	ssrd__strbuf_puts(&b, "}");
+	return ssrd__strbuf_take(&b);
+}
+
+int
+ssrd__config_diff(const ssrd_config *a, const ssrd_config *b,
+    ssrd_config_change_fn fn, void *arg)
+{
+	int n = 0;
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt  *o = &ssrd__config_options[i];
+		char               x[32], y[32];
+		ssrd_config_change c = { .name = o->name,
+			.text                  = o->type != OPT_LONG,
+			.secret                = o->secret,
+			.live                  = o->live };
+		if (o->type == OPT_LONG) {
+			if (opt_long(a, o) == opt_long(b, o)) {
+				continue;
+			}
+			snprintf(x, sizeof(x), "%ld", opt_long(a, o));
+			snprintf(y, sizeof(y), "%ld", opt_long(b, o));
+			c.before = x;
+			c.after  = y;
+		} else {
+			/* compared, and handed on, whole: fn decides what of
+			 * a secret it shows (nothing) */
+			c.before = opt_str(a, o, 1);
+			c.after  = opt_str(b, o, 1);
+			if (strcmp(c.before, c.after) == 0) {
+				continue;
+			}
+		}
+		if (fn != NULL) {
+			fn(&c, arg);
+		}
+		n++;
+	}
+	return n;
 }
 
 long

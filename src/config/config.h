@@ -1,5 +1,5 @@
 /* config.h: ssrd's configuration, from one table of options used for the file,
- * the flags and --help. */
+ * the flags, --help, ssrd config, diagnose and reloads. */
 #ifndef SSRD_CONFIG_H
 #define SSRD_CONFIG_H
 
@@ -147,6 +147,36 @@ void ssrd__config_print(const ssrd_config *cfg, FILE *out, int secrets);
 /* Returns 1 if the option called name holds a secret (never to be logged
  * or shown), else 0. */
 int ssrd__config_secret(const char *name);
+
+/*
+ * Returns every option of cfg as one JSON object (malloc'd; the caller
+ * frees it), "name":value in the table's order: numbers as numbers, text
+ * as strings, a secret that is set as "(set)" (as ssrd config shows it).
+ * NULL when out of memory. What diagnose reports as its config.
+ */
+char *ssrd__config_json(const ssrd_config *cfg);
+
+/* One option whose value differs between two configs. The strings belong
+ * to ssrd__config_diff() and last until fn returns. */
+typedef struct ssrd_config_change {
+	const char *name;   /* the option's name, as in the file */
+	const char *before; /* its value in a: a number in decimal, or text */
+	const char *after;  /* its value in b, the same way */
+	int         text;   /* 1: a text option (ssrd config quotes it) */
+	int secret; /* 1: before and after are a secret: never log them */
+	int live;   /* 1: a reload applies it at once; 0: needs a restart */
+} ssrd_config_change;
+
+typedef void (*ssrd_config_change_fn)(
+    const ssrd_config_change *change, void *arg);
+
+/*
+ * Compares a and b option by option, from the table (so an option added
+ * later counts too), and calls fn (if not NULL) for each that differs, in
+ * the table's order. Returns how many differ. Allocates nothing.
+ */
+int ssrd__config_diff(const ssrd_config *a, const ssrd_config *b,
+    ssrd_config_change_fn fn, void *arg);
 
 /* Returns the number of workers to start: cfg->workers, or the core count for
  * 0. */

@@ -1,55 +1,64 @@
 /* fuzz_config.c: libFuzzer target for the config parser. Any bytes are
  * parsed as an INI file into fresh defaults; whatever comes back must hold
  * to the option table, print, split its sites and load again from its own
- * printout to the same values. Run by ctest for a bounded time
+ * printout to the same values (by ssrd__config_diff() too), and give valid
+ * JSON for diagnose. Run by ctest for a bounded time
  * (tests/CMakeLists.txt). */
 
-/* config.c whole, first (it sets the feature macros): its option table is
- * static, and the bounds a parsed config must keep are in it. */
+/* config.c whole, first (it sets the feature macros), for its static rule
+ * checker; then the option table, which holds the bounds and rules a
+ * parsed config must keep. (Both included, so tests/CMakeLists.txt lists
+ * neither among the target's sources.) */
 #include "../../src/config/config.c"
+#include "../../src/config/options.c"
 
 #include <stdint.h>
+
+#include "core/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Every option holds a value its own row allows: in bounds, or a string
- * its check accepts. Holds after a refused line too (a refused value is
- * never stored). */
+ * its words or its check accept. Holds after a refused line too (a refused
+ * value is never stored). */
 static void
 verify_table(const ssrd_config *cfg)
 {
 	char why[512];
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const struct opt *o     = &options[i];
-		const char       *field = (const char *) cfg + o->offset;
+	long num;
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
 		if (o->type == OPT_LONG) {
-			long v = *(const long *) field;
+			long v = opt_long(cfg, o);
 			if (v < o->min || v > o->max) {
 				abort();
 			}
 		} else {
-			const char *v = *(char *const *) field;
+			const char *v = opt_str(cfg, o, 1);
 			if (v == NULL
-			    || (o->check != NULL
-			        && o->check(v, why, sizeof(why)) != SSRD_OK)) {
+			    || opt_check(o, v, &num, why, sizeof(why))
+			        != SSRD_OK) {
 				abort();
 			}
 		}
 	}
 }
 
-/* a and b hold the same value for every option */
+/* a and b hold the same value for every option, field by field and by
+ * ssrd__config_diff(), which must agree */
 static void
 verify_same(const ssrd_config *a, const ssrd_config *b)
 {
-	for (size_t i = 0; i < NOPTIONS; i++) {
-		const char *x = (const char *) a + options[i].offset;
-		const char *y = (const char *) b + options[i].offset;
-		if (options[i].type == OPT_LONG
-		        ? *(const long *) x != *(const long *) y
-		        : strcmp(*(char *const *) x, *(char *const *) y) != 0) {
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
+		if (o->type == OPT_LONG
+		        ? opt_long(a, o) != opt_long(b, o)
+		        : strcmp(opt_str(a, o, 1), opt_str(b, o, 1)) != 0) {
 			abort();
 		}
+	}
+	if (ssrd__config_diff(a, b, NULL, NULL) != 0) {
+		abort();
 	}
 }
 
@@ -104,6 +113,36 @@ verify_print(const ssrd_config *cfg)
 	free(text);
 }
 
+static int
+count_member(ssrd_json *j, const char *key, size_t keylen, void *arg)
+{
+	size_t *n = arg;
+	if (*n >= ssrd__config_noptions
+	    || strcmp(key, ssrd__config_options[*n].name) != 0) {
+		abort(); /* every option, in the table's order */
+	}
+	(*n)++;
+	return ssrd__json_skip(j);
+}
+
+/* diagnose's form of cfg is one valid JSON object, every option in it. */
+static void
+verify_json(const ssrd_config *cfg)
+{
+	char     *text = ssrd__config_json(cfg);
+	size_t    n    = 0;
+	ssrd_json j;
+	if (text == NULL) {
+		abort();
+	}
+	ssrd__json_init(&j, text, strlen(text));
+	if (ssrd__json_object(&j, count_member, &n) != SSRD_OK
+	    || ssrd__json_end(&j) != SSRD_OK || n != ssrd__config_noptions) {
+		abort();
+	}
+	free(text);
+}
+
 /* The line a "NAME:LINE: reason" message names, or 0. */
 static long
 error_line(const char *msg)
@@ -151,6 +190,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	verify_table(&cfg);
 	verify_sites(&cfg);
 	verify_print(&cfg);
+	verify_json(&cfg);
 	ssrd__config_clear(&cfg);
 	free(text);
 	return 0;

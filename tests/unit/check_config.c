@@ -1,5 +1,6 @@
-/* check_config.c tests src/config.c: defaults, options by name, INI files
- * and their errors, and printing the configuration back out. */
+/* check_config.c tests src/config/: defaults, options by name, INI files
+ * and their errors, printing the configuration back out, the option table's
+ * own rules, the comparison of two configs and the JSON form. */
 #ifndef _DEFAULT_SOURCE
 #define _DEFAULT_SOURCE
 #endif
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/config_impl.h"
+#include "core/json.h"
 
 #include "check_run.h"
 #include <ssrd/errors.h>
@@ -633,6 +636,216 @@ START_TEST(test_clear_twice)
 }
 END_TEST
 
+/* The words an OPT_WORD row lists are the ones its parser takes, and
+ * other words get the row's message, exactly. */
+START_TEST(test_table_words)
+{
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
+		if (o->type != OPT_WORD) {
+			continue;
+		}
+		char words[128], *save = NULL;
+		snprintf(words, sizeof(words), "%s", o->one_of);
+		for (char *w = strtok_r(words, ", ", &save); w != NULL;
+		     w       = strtok_r(NULL, ", ", &save)) {
+			ck_assert_msg(o->parse(w) >= 0,
+			    "%s lists \"%s\", which its parser refuses",
+			    o->name, w);
+		}
+		ssrd_config cfg;
+		char        errbuf[512], want[512];
+		init_ok(&cfg);
+		ck_assert_int_eq(ssrd__config_set(&cfg, o->name, "loud", errbuf,
+		                     sizeof(errbuf)),
+		    SSRD_ECONFIG);
+		snprintf(want, sizeof(want), "%s \"loud\" is not one of %s",
+		    o->name, o->one_of);
+		ck_assert_str_eq(errbuf, want);
+		ssrd__config_clear(&cfg);
+	}
+}
+END_TEST
+
+/* The messages of the rules that were each a function before the table
+ * took them: the same text, word for word. */
+static const struct {
+	const char *name, *value, *message;
+} rule_messages[] = {
+	{ "log_level", "x",
+	    "log_level \"x\" is not one of debug, info, warn, error, off" },
+	{ "timing_log", "x",
+	    "timing_log \"x\" is not one of debug, info, warn, error, off" },
+	{ "log_format", "x", "log_format \"x\" is not one of logfmt, json" },
+	{ "isolation", "x",
+	    "isolation \"x\" is not one of site, page, request" },
+	{ "workers", "300", "workers = 300 is out of range: use 0 to 256" },
+	{ "workers", "x", "workers = \"x\" is not a whole number" },
+	{ "http", "ftp://x",
+	    "http \"ftp://x\" must start with http:// (e.g. "
+	    "http://127.0.0.1:8080), or be empty to turn HTTP off" },
+	{ "ipc", "ipc:///a, udp://b",
+	    "ipc address \"udp://b\" must start with ipc:// or tcp:// (e.g. "
+	    "ipc:///run/ssrd.sock)" },
+	{ "site", "", "site is empty: give a directory, or HOST=PATH entries" },
+};
+
+START_TEST(test_rule_messages)
+{
+	ssrd_config cfg;
+	char        errbuf[512] = "";
+	init_ok(&cfg);
+	ck_assert_int_eq(ssrd__config_set(&cfg, rule_messages[_i].name,
+	                     rule_messages[_i].value, errbuf, sizeof(errbuf)),
+	    SSRD_ECONFIG);
+	ck_assert_str_eq(errbuf, rule_messages[_i].message);
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
+struct changes {
+	int                n;
+	char               names[8][64];
+	ssrd_config_change v[8]; /* only the flags: the strings are gone */
+	char               before[8][64], after[8][64];
+};
+
+static void
+on_change(const ssrd_config_change *ch, void *arg)
+{
+	struct changes *c = arg;
+	ck_assert_str_ne(ch->before, ch->after);
+	if (c->n < 8) {
+		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", ch->name);
+		snprintf(
+		    c->before[c->n], sizeof(c->before[0]), "%s", ch->before);
+		snprintf(c->after[c->n], sizeof(c->after[0]), "%s", ch->after);
+		c->v[c->n] = *ch;
+	}
+	c->n++;
+}
+
+/* The comparison on reload: option by option, in the table's order, with
+ * the row's flags. */
+START_TEST(test_diff)
+{
+	ssrd_config    a, b;
+	struct changes c = { 0 };
+	init_ok(&a);
+	init_ok(&b);
+	ck_assert_int_eq(ssrd__config_diff(&a, &b, on_change, &c), 0);
+	ck_assert_int_eq(c.n, 0);
+	set_ok(&b, "log_level", "debug");
+	set_ok(&b, "workers", "3");
+	set_ok(&b, "drain_ms", "5");
+	set_ok(&b, "admin_token", "s3cret");
+	ck_assert_int_eq(ssrd__config_diff(&a, &b, on_change, &c), 4);
+	ck_assert_int_eq(ssrd__config_diff(&a, &b, NULL, NULL), 4);
+	ck_assert_int_eq(c.n, 4);
+	ck_assert_str_eq(c.names[0], "workers");
+	ck_assert_str_eq(c.before[0], "0");
+	ck_assert_str_eq(c.after[0], "3");
+	ck_assert_int_eq(c.v[0].text, 0);
+	ck_assert_int_eq(c.v[0].live, 0);
+	ck_assert_str_eq(c.names[1], "drain_ms");
+	ck_assert_int_eq(c.v[1].live, 1);
+	ck_assert_str_eq(c.names[2], "admin_token");
+	ck_assert_int_eq(c.v[2].secret, 1);
+	ck_assert_int_eq(c.v[2].text, 1);
+	ck_assert_str_eq(c.after[2], "s3cret"); /* the caller hides it */
+	ck_assert_str_eq(c.names[3], "log_level");
+	ck_assert_str_eq(c.before[3], "info");
+	ck_assert_str_eq(c.after[3], "debug");
+	ck_assert_int_eq(c.v[3].text, 1);
+	ck_assert_int_eq(c.v[3].live, 1);
+	ck_assert_int_eq(c.v[3].secret, 0);
+	ssrd__config_clear(&a);
+	ssrd__config_clear(&b);
+}
+END_TEST
+
+/* Every number option, moved to a bound it is not at, is the one change. */
+START_TEST(test_diff_every_number)
+{
+	for (size_t i = 0; i < ssrd__config_noptions; i++) {
+		const struct opt *o = &ssrd__config_options[i];
+		if (o->type != OPT_LONG) {
+			continue;
+		}
+		ssrd_config    a, b;
+		struct changes c = { 0 };
+		char           v[32];
+		init_ok(&a);
+		init_ok(&b);
+		long now = *(const long *) ((const char *) &b + o->offset);
+		snprintf(v, sizeof(v), "%ld", now == o->max ? o->min : o->max);
+		set_ok(&b, o->name, v);
+		ck_assert_int_eq(ssrd__config_diff(&a, &b, on_change, &c), 1);
+		ck_assert_str_eq(c.names[0], o->name);
+		ck_assert_str_eq(c.after[0], v);
+		ssrd__config_clear(&a);
+		ssrd__config_clear(&b);
+	}
+}
+END_TEST
+
+struct members {
+	size_t n;
+	int    bad; /* a key out of the table's order */
+	char   token[64];
+};
+
+static int
+on_member(ssrd_json *j, const char *key, size_t keylen, void *arg)
+{
+	struct members *m = arg;
+	if (m->n >= ssrd__config_noptions
+	    || strcmp(key, ssrd__config_options[m->n].name) != 0) {
+		m->bad = 1;
+	}
+	m->n++;
+	if (strcmp(key, "admin_token") == 0) {
+		char *v  = NULL;
+		int   rv = ssrd__json_string_dup(j, &v, NULL);
+		if (rv == SSRD_OK) {
+			snprintf(m->token, sizeof(m->token), "%s", v);
+		}
+		free(v);
+		return rv;
+	}
+	return ssrd__json_skip(j);
+}
+
+/* diagnose's config: every option, in order, as valid JSON; a secret that
+ * is set shows as "(set)", as in ssrd config. */
+START_TEST(test_json)
+{
+	ssrd_config cfg;
+	init_ok(&cfg);
+	for (int set = 0; set < 2; set++) {
+		if (set) {
+			set_ok(&cfg, "admin_token", "s3cret\"x");
+		}
+		char *text = ssrd__config_json(&cfg);
+		ck_assert_ptr_nonnull(text);
+		ck_assert_msg(strstr(text, "s3cret") == NULL,
+		    "the secret is in the JSON: %s", text);
+		ck_assert_ptr_nonnull(strstr(text, "{\"workers\":0,"));
+		ck_assert_ptr_nonnull(strstr(text, ",\"isolation\":\"site\","));
+		struct members m = { 0 };
+		ssrd_json      j;
+		ssrd__json_init(&j, text, strlen(text));
+		ck_assert_int_eq(ssrd__json_object(&j, on_member, &m), SSRD_OK);
+		ck_assert_int_eq(ssrd__json_end(&j), SSRD_OK);
+		ck_assert_int_eq(m.bad, 0);
+		ck_assert_uint_eq(m.n, ssrd__config_noptions);
+		ck_assert_str_eq(m.token, set ? "(set)" : "");
+		free(text);
+	}
+	ssrd__config_clear(&cfg);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -658,6 +871,11 @@ config_suite(void)
 	tcase_add_test(tc, test_print_help);
 	tcase_add_test(tc, test_workers);
 	tcase_add_test(tc, test_clear_twice);
+	tcase_add_test(tc, test_table_words);
+	tcase_add_loop_test(tc, test_rule_messages, 0, (int) N(rule_messages));
+	tcase_add_test(tc, test_diff);
+	tcase_add_test(tc, test_diff_every_number);
+	tcase_add_test(tc, test_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
-/* check_lifecycle.c tests src/lifecycle.c: the pid file, the start-up checks
- * and what a reloaded config changed. */
+/* check_lifecycle.c tests src/app/lifecycle.c: the pid file and the
+ * start-up checks. (What a reloaded config changed: check_config.c.) */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
@@ -254,45 +254,6 @@ START_TEST(test_preflight_pid_file_in_use)
 }
 END_TEST
 
-struct changes {
-	int  n;
-	char names[8][64];
-};
-
-static void
-on_change(const char *name, const char *before, const char *after, void *arg)
-{
-	struct changes *c = arg;
-	ck_assert_str_ne(before, after);
-	if (c->n < 8) {
-		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", name);
-	}
-	c->n++;
-}
-
-START_TEST(test_config_changes)
-{
-	ssrd_config    a, b;
-	char           why[256];
-	struct changes c = { 0 };
-	ck_assert_int_eq(ssrd__config_init(&a), SSRD_OK);
-	ck_assert_int_eq(ssrd__config_init(&b), SSRD_OK);
-	ck_assert_int_eq(
-	    ssrd__lifecycle_config_changes(&a, &b, on_change, &c), 0);
-	ck_assert_int_eq(
-	    ssrd__config_set(&b, "workers", "3", why, sizeof(why)), SSRD_OK);
-	ck_assert_int_eq(
-	    ssrd__config_set(&b, "log_level", "debug", why, sizeof(why)),
-	    SSRD_OK);
-	ck_assert_int_eq(
-	    ssrd__lifecycle_config_changes(&a, &b, on_change, &c), 2);
-	ck_assert_str_eq(c.names[0], "workers");
-	ck_assert_str_eq(c.names[1], "log_level");
-	ssrd__config_clear(&a);
-	ssrd__config_clear(&b);
-}
-END_TEST
-
 static Suite *
 lifecycle_suite(void)
 {
@@ -309,7 +270,6 @@ lifecycle_suite(void)
 	tcase_add_test(tc, test_preflight_ipc_paths);
 	tcase_add_test(tc, test_preflight_port_in_use);
 	tcase_add_test(tc, test_preflight_pid_file_in_use);
-	tcase_add_test(tc, test_config_changes);
 	suite_add_tcase(s, tc);
 	return s;
 }
