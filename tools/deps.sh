@@ -61,22 +61,29 @@ fi
 
 # JS side: react, react-dom, esbuild, pinned by the lockfile.
 # ssrd runs esbuild's native binary directly (no Node.js at run time), so no install scripts are needed.
+# Whether node_modules holds what the lockfile pins is told by the lockfile's hash, stamped in
+# node_modules after npm ci: a checkout's mtimes (a new clone, a git worktree beside this one)
+# say nothing about it.
+lock_stamp() { sha256sum "$1/package-lock.json" | cut -d' ' -f1; }
+installed() { [ -f "$1/node_modules/.ssrd-lock" ] && [ "$(cat "$1/node_modules/.ssrd-lock")" = "$(lock_stamp "$1")" ]; }
 if [ ! -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || [ ! -f js/node_modules/react-dom/package.json ] ||
-   [ js/package-lock.json -nt js/node_modules/.package-lock.json ]; then
+   ! installed js; then
   command -v npm >/dev/null || { echo "[deps] error: npm is needed to fetch react and esbuild (install Node.js 20)" >&2; exit 1; }
   say "npm ci in js/ (react, react-dom, esbuild, pinned by js/package-lock.json)"
   ( cd js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
   [ -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || { echo "[deps] error: npm ci did not install esbuild's linux-x64 binary" >&2; exit 1; }
+  lock_stamp js >js/node_modules/.ssrd-lock
 fi
 # The compatibility suite's packages (tests/compat/: styled-components, Emotion, MUI, ...), pinned by
 # tests/compat/package-lock.json; its tests render with them in Node 20 and ssrd. Tests only.
 if [ "${1:-}" = "--tests" ]; then
   if [ ! -f tests/compat/node_modules/react-dom/package.json ] ||
-     [ tests/compat/package-lock.json -nt tests/compat/node_modules/.package-lock.json ]; then
+     ! installed tests/compat; then
     command -v npm >/dev/null || { echo "[deps] error: npm is needed to fetch the compat suite's packages (install Node.js 20)" >&2; exit 1; }
     say "npm ci in tests/compat/ (the compatibility suite's packages, pinned by its package-lock.json)"
     ( cd tests/compat && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
     [ -f tests/compat/node_modules/react-dom/package.json ] || { echo "[deps] error: npm ci in tests/compat did not install its packages" >&2; exit 1; }
+    lock_stamp tests/compat >tests/compat/node_modules/.ssrd-lock
   fi
 fi
 say "all dependencies present"
