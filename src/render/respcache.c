@@ -1,6 +1,7 @@
 /* respcache.c: the HTTP response cache: a hash table of entries on an LRU
  * list, under one mutex (lookups are short; gzip runs outside it). */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,36 @@ ssrd__respcache_get(ssrd_respcache *c, const char *key, size_t klen,
 	return e;
 }
 
+#ifndef NDEBUG
+/* The invariants of struct ssrd_respcache (c->mu held): the LRU list links
+ * both ways and holds every entry once, each also in its bucket, with the
+ * cache's reference; entries and bytes are what the list holds; after an
+ * eviction the bytes fit. O(entries): for assert() only. */
+static int
+respcache_sanity(const ssrd_respcache *c)
+{
+	size_t             n = 0, bytes = 0;
+	const ssrd_cached *prev = NULL;
+	for (const ssrd_cached *e = c->lru_head; e != NULL; e = e->lru_next) {
+		if (e->lru_prev != prev || e->refs < 1) {
+			return 0;
+		}
+		const ssrd_cached *b = c->buckets[bucket_of(e->key, e->klen)];
+		while (b != NULL && b != e) {
+			b = b->hnext;
+		}
+		if (b == NULL) {
+			return 0;
+		}
+		n++;
+		bytes += e->len + e->gz_len;
+		prev = e;
+	}
+	return prev == c->lru_tail && n == c->entries && bytes == c->bytes
+	    && c->bytes <= c->max_bytes;
+}
+#endif
+
 static void
 evict_locked(ssrd_respcache *c)
 {
@@ -169,6 +200,7 @@ evict_locked(ssrd_respcache *c)
 		remove_locked(c, c->lru_tail);
 		c->st.evictions++;
 	}
+	assert(respcache_sanity(c));
 }
 
 void
