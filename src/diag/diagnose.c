@@ -85,7 +85,7 @@ config_member(ssrd_json *j, const char *key, size_t keylen, void *arg)
 	if (ssrd__json_skip(j) != SSRD_OK) {
 		return SSRD_EINVAL;
 	}
-	while (from < j->p && (*from == ' ' || *from == '\n')) {
+	while (from < j->p && strchr(" \t\r\n", *from) != NULL) {
 		from++;
 	}
 	char *raw = strndup(from, (size_t) (j->p - from));
@@ -99,16 +99,23 @@ config_member(ssrd_json *j, const char *key, size_t keylen, void *arg)
 static void
 config(ssrd_report *r, const ssrd_diagnose_src *src)
 {
-	ssrd_section *s = ssrd__report_section(r, "Config", "config");
-	ssrd_json     j;
+	static const ssrd_col whole = { .key = "config" };
+	ssrd_section         *s = ssrd__report_section(r, "Config", "config");
+	ssrd_json             j, probe;
 	ssrd__json_init(&j, src->config, strlen(src->config));
-	if (s != NULL && ssrd__json_object(&j, config_member, s) != SSRD_OK) {
-		/* not an object after all: shown whole, as it came */
-		static const ssrd_col whole = { .key = "config" };
-		s->key                      = NULL;
-		ssrd__section_field(
-		    s, &whole, ssrd__rv_json(src->config, NULL));
+	probe = j;
+	if (s == NULL) {
+		return;
 	}
+	if (ssrd__json_peek(&probe) != '{' || ssrd__json_skip(&probe) != SSRD_OK
+	    || ssrd__json_end(&probe) != SSRD_OK) {
+		/* not a JSON object after all: shown whole, as a string */
+		s->key = NULL;
+		ssrd__section_field(s, &whole, ssrd__rv_str(src->config));
+		return;
+	}
+	/* only running out of memory stops it now: fields are then missing */
+	(void) ssrd__json_object(&j, config_member, s);
 }
 
 /* ---- the queue ---- */
