@@ -1,258 +1,440 @@
-/* diagnose.c: the state `ssrd diagnose` shows, gathered from the pool's
- * counters, each worker's last published heap figures (no worker is
- * interrupted to answer), the render table and the cache counters. */
+/* diagnose.c: the generators of the diagnose report, one per subsystem
+ * (server, config, queue, workers and their GC, renders by route, layer
+ * caches, the response cache), and the entry points that render it as text,
+ * JSON (`ssrd diagnose`) or Prometheus's format (/metrics). Each generator
+ * only reads published figures: no worker is interrupted to answer. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <ssrd/errors.h>
 #include <ssrd/version.h>
 
 #include "core/cachestats.h"
+#include "core/json.h"
 #include "core/timers.h"
 #include "diag/diagnose.h"
+#include "diag/report.h"
 #include "diag/stats.h"
 #include "engine/engine.h"
 
-static double
-mib(size_t bytes)
-{
-	return (double) bytes / 1048576.0;
-}
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- workers ---- */
-
-static void
-gc_json(ssrd_strbuf *b, const ssrd_heap_stats *h)
-{
-	ssrd__strbuf_printf(b,
-	    ",\"gc\":{\"count\":%lu,\"total_ms\":%.3f,\"max_ms\":%.3f,"
-	    "\"last\":[",
-	    h->gc_count, h->gc_total_ms, h->gc_max_ms);
-	for (int i = 0; i < h->gc_last_n; i++) {
-		ssrd__strbuf_printf(b, "%s{\"kind\":\"%c\",\"ms\":%.3f}",
-		    i ? "," : "", h->gc_last_kind[i], h->gc_last_ms[i]);
+/* Fields with a metric of one value: key, metric, help. */
+#define COUNTER(k, m, h)                                                       \
+	{                                                                      \
+		.key = (k), .metric = (m), .type = "counter", .help = (h)      \
 	}
-	ssrd__strbuf_puts(b, "]}");
-}
-
-static void
-worker_json(ssrd_strbuf *b, long i, const ssrd_worker_stats *st)
-{
-	const ssrd_heap_stats *h = &st->heap;
-	ssrd__strbuf_printf(b,
-	    "%s{\"worker\":%ld,\"inflight\":%d,\"renders\":%lu,"
-	    "\"recycles\":%lu,\"timeouts\":%lu,\"heap_limits\":%lu,"
-	    "\"heap\":{\"used\":%zu,\"total\":%zu,\"limit\":%zu,"
-	    "\"external\":%zu,\"malloced\":%zu,\"contexts\":%zu,"
-	    "\"detached_contexts\":%zu}",
-	    i ? "," : "", i, st->inflight, st->renders, st->recycles,
-	    st->timeouts, st->heap_limits, h->used, h->total, h->limit,
-	    h->external, h->malloced, h->native_contexts, h->detached_contexts);
-	gc_json(b, h);
-	ssrd__strbuf_puts(b, "}");
-}
-
-static void
-worker_text(ssrd_strbuf *b, long i, const ssrd_worker_stats *st)
-{
-	const ssrd_heap_stats *h = &st->heap;
-	ssrd__strbuf_printf(b,
-	    "  %-3ld %8d %9lu %8lu %8lu %6lu   %6.1f / %6.1f / %6.0f  %6.1f "
-	    "%6.1f %5zu %5zu\n",
-	    i, st->inflight, st->renders, st->recycles, st->timeouts,
-	    st->heap_limits, mib(h->used), mib(h->total), mib(h->limit),
-	    mib(h->external), mib(h->malloced), h->native_contexts,
-	    h->detached_contexts);
-}
-
-static void
-gc_text(ssrd_strbuf *b, long i, const ssrd_heap_stats *h)
-{
-	ssrd__strbuf_printf(b, "  %-3ld %8lu %9.1f %7.2f   ", i, h->gc_count,
-	    h->gc_total_ms, h->gc_max_ms);
-	for (int k = 0; k < h->gc_last_n; k++) {
-		ssrd__strbuf_printf(
-		    b, " %c %.2f", h->gc_last_kind[k], h->gc_last_ms[k]);
+#define GAUGE(k, m, h)                                                         \
+	{                                                                      \
+		.key = (k), .metric = (m), .type = "gauge", .help = (h)        \
 	}
-	ssrd__strbuf_puts(b, "\n");
-}
+#define BYTES(k, m, h, f)                                                      \
+	{                                                                      \
+		.key = (k), .unit = SSRD_UNIT_BYTES, .flags = (f),             \
+		.metric = (m), .type = "gauge", .help = (h)                    \
+	}
 
-/* ---- renders by route ---- */
+/* ---- server ---- */
 
-struct route_walk {
-	ssrd_strbuf *b;
-	int          text, n;
+static const ssrd_col server_cols[] = {
+	{ .key = "version" },
+	{ .key = "v8" },
+	{ .key = "uptime_s" },
 };
 
 static void
-route_json(const ssrd_route_stats *rs, void *arg)
+server(ssrd_report *r, const ssrd_diagnose_src *src)
 {
-	struct route_walk *w = arg;
-	ssrd__strbuf_puts(w->b, w->n++ ? ",{\"site\":" : "{\"site\":");
-	ssrd__strbuf_json_string(w->b, rs->site, strlen(rs->site));
-	ssrd__strbuf_puts(w->b, ",\"route\":");
-	ssrd__strbuf_json_string(w->b, rs->route, strlen(rs->route));
-	ssrd__strbuf_printf(w->b, ",\"outcome\":\"%s\",\"count\":%llu",
-	    rs->outcome, (unsigned long long) rs->phase[0].n);
-	for (int p = 0; p < SSRD_PHASES; p++) {
-		const ssrd_hist *h = &rs->phase[p];
-		ssrd__strbuf_printf(w->b,
-		    ",\"%s_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,"
-		    "\"mean\":%.3f}",
-		    ssrd__phase_name(p), ssrd__hist_quantile(h, 0.5),
-		    ssrd__hist_quantile(h, 0.99), h->max,
-		    h->n ? h->sum / (double) h->n : 0);
+	double        up = (ssrd__now_ms() - src->started_ms) / 1000.0;
+	ssrd_section *s  = ssrd__report_section(r, "Server", NULL);
+	ssrd__section_field(s, &server_cols[0], ssrd__rv_str(ssrd_version()));
+	ssrd__section_field(
+	    s, &server_cols[1], ssrd__rv_str(ssrd__engine_v8_version()));
+	ssrd__section_field(s, &server_cols[2], ssrd__rv_num(up));
+}
+
+/* ---- config: src->config's members, one field each ---- */
+
+static int
+config_member(ssrd_json *j, const char *key, size_t keylen, void *arg)
+{
+	ssrd_section *s = arg;
+	ssrd_col      c = { .key = key, .prec = 3 };
+	(void) keylen;
+	if (ssrd__json_peek(j) == '"') {
+		char *v;
+		if (ssrd__json_string_dup(j, &v, NULL) != SSRD_OK) {
+			return SSRD_EINVAL;
+		}
+		ssrd__section_field(s, &c, ssrd__rv_str(v));
+		free(v);
+		return SSRD_OK;
 	}
-	ssrd__strbuf_puts(w->b, "}");
+	/* a number, as an integer when it is one; else its JSON as is */
+	ssrd_json at = *j;
+	double    d;
+	if (ssrd__json_number(&at, &d) == SSRD_OK && d == floor(d)
+	    && fabs(d) < 1e15) {
+		*j = at;
+		ssrd__section_field(s, &c, ssrd__rv_int((int64_t) d));
+		return SSRD_OK;
+	}
+	const char *from = j->p;
+	if (ssrd__json_skip(j) != SSRD_OK) {
+		return SSRD_EINVAL;
+	}
+	while (from < j->p && strchr(" \t\r\n", *from) != NULL) {
+		from++;
+	}
+	char *raw = strndup(from, (size_t) (j->p - from));
+	if (raw != NULL) {
+		ssrd__section_field(s, &c, ssrd__rv_json(raw, NULL));
+	}
+	free(raw);
+	return SSRD_OK;
 }
 
 static void
-route_text(const ssrd_route_stats *rs, void *arg)
+config(ssrd_report *r, const ssrd_diagnose_src *src)
 {
-	struct route_walk *w = arg;
-	char               name[160];
-	snprintf(name, sizeof(name), "%s %s", rs->route, rs->outcome);
-	ssrd__strbuf_printf(
-	    w->b, "  %-28s %7llu", name, (unsigned long long) rs->phase[0].n);
-	for (int p = 0; p < SSRD_PHASES; p++) {
-		ssrd__strbuf_printf(w->b, " %6.2f/%-7.2f",
-		    ssrd__hist_quantile(&rs->phase[p], 0.5),
-		    ssrd__hist_quantile(&rs->phase[p], 0.99));
+	static const ssrd_col whole = { .key = "config" };
+	ssrd_section         *s = ssrd__report_section(r, "Config", "config");
+	ssrd_json             j, probe;
+	ssrd__json_init(&j, src->config, strlen(src->config));
+	probe = j;
+	if (s == NULL) {
+		return;
 	}
-	ssrd__strbuf_puts(w->b, "\n");
-	w->n++;
+	if (ssrd__json_peek(&probe) != '{' || ssrd__json_skip(&probe) != SSRD_OK
+	    || ssrd__json_end(&probe) != SSRD_OK) {
+		/* not a JSON object after all: shown whole, as a string */
+		s->key = NULL;
+		ssrd__section_field(s, &whole, ssrd__rv_str(src->config));
+		return;
+	}
+	/* only running out of memory stops it now: fields are then missing */
+	(void) ssrd__json_object(&j, config_member, s);
 }
 
-/* ---- caches ---- */
+/* ---- the queue ---- */
+
+static const ssrd_col queue_cols[] = {
+	GAUGE("waiting", "ssrd_queue_depth", "Renders waiting for a worker."),
+	GAUGE("max", "ssrd_queue_max", "The queue's bound (queue_max)."),
+};
 
 static void
-caches_json(ssrd_strbuf *b, ssrd_respcache *rc)
+queue(ssrd_report *r, const ssrd_diagnose_src *src)
 {
+	size_t n, most;
+	ssrd__pool_queue(src->pool, &n, &most);
+	ssrd_section *s = ssrd__report_section(r, "Queue", "queue");
+	ssrd__section_field(s, &queue_cols[0], ssrd__rv_int((int64_t) n));
+	ssrd__section_field(s, &queue_cols[1], ssrd__rv_int((int64_t) most));
+}
+
+/* ---- workers, their heaps and GC ---- */
+
+static const ssrd_col worker_cols[] = {
+	{ .key = "worker", .flags = SSRD_COL_LABEL },
+	GAUGE("inflight", "ssrd_worker_inflight", "Renders in flight."),
+	COUNTER("renders", "ssrd_worker_renders_total",
+	    "Renders a worker completed."),
+	COUNTER("recycles", "ssrd_worker_recycles_total",
+	    "Isolates a worker replaced."),
+	COUNTER("timeouts", "ssrd_worker_timeouts_total",
+	    "JavaScript the watchdog stopped."),
+	COUNTER("heap_limits", "ssrd_worker_heap_limits_total",
+	    "Renders stopped at the heap limit."),
+	BYTES("heap.used", "ssrd_heap_used_bytes", "V8 heap used.",
+	    SSRD_COL_BREAK),
+	BYTES("heap.total", "ssrd_heap_total_bytes", "V8 heap reserved.", 0),
+	BYTES("heap.limit", "ssrd_heap_limit_bytes", "V8 heap limit.", 0),
+	BYTES("heap.external", "ssrd_heap_external_bytes",
+	    "Memory outside the heap held by JavaScript objects.", 0),
+	BYTES("heap.malloced", NULL, NULL, 0),
+	{ .key      = "heap.contexts",
+	    .flags  = SSRD_COL_BREAK,
+	    .metric = "ssrd_heap_contexts",
+	    .type   = "gauge",
+	    .help   = "Native contexts." },
+	GAUGE("heap.detached_contexts", "ssrd_heap_detached_contexts",
+	    "Contexts closed but not yet collected."),
+	COUNTER("gc.count", "ssrd_gc_total",
+	    "Garbage collections of the worker's isolate."),
+	{ .key      = "gc.total_ms",
+	    .unit   = SSRD_UNIT_MS,
+	    .prec   = 1,
+	    .metric = "ssrd_gc_pause_seconds_total",
+	    .type   = "counter",
+	    .help   = "Time JavaScript was paused by garbage collection." },
+	{ .key = "gc.max_ms", .unit = SSRD_UNIT_MS, .prec = 2 },
+	{ .key = "gc.last", .flags = SSRD_COL_BREAK },
+};
+
+/* The last GC pauses, newest first: JSON and text ("s 1.66 m 12.50"). */
+static ssrd_rv
+gc_last(const ssrd_heap_stats *h)
+{
+	ssrd_strbuf json = { 0 }, text = { 0 };
+	ssrd__strbuf_puts(&json, "[");
+	for (int i = 0; i < h->gc_last_n; i++) {
+		ssrd__strbuf_printf(&json, "%s{\"kind\":\"%c\",\"ms\":%.3f}",
+		    i ? "," : "", h->gc_last_kind[i], h->gc_last_ms[i]);
+		ssrd__strbuf_printf(&text, "%s%c %.2f", i ? " " : "",
+		    h->gc_last_kind[i], h->gc_last_ms[i]);
+	}
+	ssrd__strbuf_puts(&json, "]");
+	ssrd_rv v = { .kind = SSRD_RV_NONE };
+	if (!ssrd__strbuf_failed(&json) && !ssrd__strbuf_failed(&text)) {
+		v = ssrd__rv_json(json.ptr, text.ptr ? text.ptr : "");
+	}
+	ssrd__strbuf_free(&json);
+	ssrd__strbuf_free(&text);
+	return v;
+}
+
+static void
+worker_row(ssrd_table *t, long i, const ssrd_worker_stats *st)
+{
+	const ssrd_heap_stats *h   = &st->heap;
+	ssrd_rv               *row = ssrd__table_row(t);
+	if (row == NULL) {
+		return;
+	}
+	ssrd_rv v[] = { ssrd__rv_int(i), ssrd__rv_int(st->inflight),
+		ssrd__rv_int((int64_t) st->renders),
+		ssrd__rv_int((int64_t) st->recycles),
+		ssrd__rv_int((int64_t) st->timeouts),
+		ssrd__rv_int((int64_t) st->heap_limits),
+		ssrd__rv_int((int64_t) h->used),
+		ssrd__rv_int((int64_t) h->total),
+		ssrd__rv_int((int64_t) h->limit),
+		ssrd__rv_int((int64_t) h->external),
+		ssrd__rv_int((int64_t) h->malloced),
+		ssrd__rv_int((int64_t) h->native_contexts),
+		ssrd__rv_int((int64_t) h->detached_contexts),
+		ssrd__rv_int((int64_t) h->gc_count),
+		ssrd__rv_num(h->gc_total_ms), ssrd__rv_num(h->gc_max_ms),
+		gc_last(h) };
+	_Static_assert(NELEM(v) == NELEM(worker_cols), "a value per column");
+	memcpy(row, v, sizeof(v));
+}
+
+static void
+workers(ssrd_report *r, const ssrd_diagnose_src *src)
+{
+	ssrd_section *s = ssrd__report_section(r, "Workers", NULL);
+	ssrd_table   *t = ssrd__section_table(
+	      s, "workers", 0, worker_cols, NELEM(worker_cols));
+	long n = ssrd__pool_workers(src->pool);
+	for (long i = 0; i < n && t != NULL; i++) {
+		ssrd_worker_stats st;
+		ssrd__pool_worker_stats(src->pool, i, &st);
+		worker_row(t, i, &st);
+	}
+}
+
+/* ---- renders by route and outcome (stats.h) ---- */
+
+#define PHASE(k, p)                                                            \
+	{                                                                      \
+		.key = (k), .unit = SSRD_UNIT_MS, .prec = 2,                   \
+		.metric = "ssrd_render_phase_seconds_total",                   \
+		.type   = "counter",                                           \
+		.help   = "Time spent in each phase of a "                     \
+		          "render (queue, context, shell, "                    \
+		          "delta, render, drain).",                            \
+		.labels = "phase=\"" p "\""                                    \
+	}
+
+static const ssrd_col route_cols[] = {
+	{ .key = "site", .flags = SSRD_COL_LABEL },
+	{ .key = "route", .flags = SSRD_COL_LABEL },
+	{ .key = "outcome", .flags = SSRD_COL_LABEL },
+	{ .key = "count" },
+	/* in enum ssrd_phase's order */
+	PHASE("queue_ms", "queue"),
+	PHASE("context_ms", "context"),
+	PHASE("shell_ms", "shell"),
+	PHASE("delta_ms", "delta"),
+	PHASE("render_ms", "render"),
+	PHASE("drain_ms", "drain"),
+	{ .key      = "total_ms",
+	    .unit   = SSRD_UNIT_MS,
+	    .prec   = 2,
+	    .metric = "ssrd_render_duration_seconds",
+	    .type   = "histogram",
+	    .help   = "Renders by site, route and outcome, from the request's "
+	              "arrival to its last byte handed to the transport." },
+};
+_Static_assert(NELEM(route_cols) == 4 + SSRD_PHASES, "a column per phase");
+
+static void
+route_row(const ssrd_route_stats *rs, void *arg)
+{
+	ssrd_rv *row = ssrd__table_row(arg);
+	if (row == NULL) {
+		return;
+	}
+	row[0] = ssrd__rv_str(rs->site);
+	row[1] = ssrd__rv_str(rs->route);
+	row[2] = ssrd__rv_str(rs->outcome);
+	row[3] = ssrd__rv_int((int64_t) rs->phase[0].n);
+	for (int p = 0; p < SSRD_PHASES; p++) {
+		row[4 + p] = ssrd__rv_hist(&rs->phase[p]);
+	}
+}
+
+static void
+renders(ssrd_report *r)
+{
+	ssrd_section *s = ssrd__report_section(r, "Renders", NULL);
+	ssrd_table   *t = ssrd__section_table(
+	      s, "routes", 0, route_cols, NELEM(route_cols));
+	if (t != NULL) {
+		ssrd__stats_each(route_row, t);
+	}
+}
+
+/* ---- layer caches (cachestats.h) ---- */
+
+#define LOOKUP(k, level, result, f)                                            \
+	{                                                                      \
+		.key = (k), .flags = (f),                                      \
+		.metric = "ssrd_layer_cache_lookups_total", .type = "counter", \
+		.help   = "Layer look-ups by layer, cache level (memory: a "   \
+		          "warm context or a loaded page; disk: a built "      \
+		          "bundle; compile: V8's code cache) and result.",     \
+		.labels = "level=\"" level "\",result=\"" result "\""          \
+	}
+#define LOOKUPS(level, f)                                                      \
+	LOOKUP(level ".hit", level, "hit", f),                                 \
+	    LOOKUP(level ".miss", level, "miss", 0),                           \
+	    LOOKUP(level ".stale", level, "stale", 0)
+#define HELD(k, part)                                                          \
+	{                                                                      \
+		.key = (k), .unit = SSRD_UNIT_BYTES,                           \
+		.metric = "ssrd_layer_bytes", .type = "gauge",                 \
+		.help   = "Layer code and V8 code cache held in memory.",      \
+		.labels = "part=\"" part "\""                                  \
+	}
+
+/* The lookups in enum ssrd_cache_level's order, each hit, miss, stale. */
+static const ssrd_col layer_cols[] = {
+	{ .key = "layer", .flags = SSRD_COL_LABEL },
+	HELD("code_bytes", "code"),
+	HELD("code_cache_bytes", "code_cache"),
+	LOOKUPS("memory", 0),
+	LOOKUPS("disk", SSRD_COL_BREAK),
+	LOOKUPS("compile", 0),
+};
+_Static_assert(NELEM(layer_cols) == 3 + 3 * SSRD_LEVELS, "a column each");
+
+static void
+layers(ssrd_report *r)
+{
+	static const int results[]
+	    = { SSRD_CACHE_HIT, SSRD_CACHE_MISS, SSRD_CACHE_STALE };
 	ssrd_cachestats cs;
 	ssrd__cachestats_get(&cs);
-	ssrd__strbuf_puts(b, ",\"layers\":{");
+	ssrd_section *s = ssrd__report_section(r, "Layer caches", NULL);
+	ssrd_table   *t = ssrd__section_table(
+	      s, "layers", 1, layer_cols, NELEM(layer_cols));
 	for (int k = 0; k < SSRD_LAYER_KINDS; k++) {
-		ssrd__strbuf_printf(b,
-		    "%s\"%s\":{\"code_bytes\":%ld,\"code_cache_bytes\":%ld",
-		    k ? "," : "", ssrd__layer_kind_name(k), cs.code_bytes[k],
-		    cs.code_cache_bytes[k]);
-		for (int l = 0; l < SSRD_LEVELS; l++) {
-			ssrd__strbuf_printf(b,
-			    ",\"%s\":{\"hit\":%lu,\"miss\":%lu,\"stale\":%lu}",
-			    ssrd__cache_level_name(l),
-			    cs.n[k][l][SSRD_CACHE_HIT],
-			    cs.n[k][l][SSRD_CACHE_MISS],
-			    cs.n[k][l][SSRD_CACHE_STALE]);
+		ssrd_rv *row = ssrd__table_row(t);
+		if (row == NULL) {
+			return;
 		}
-		ssrd__strbuf_puts(b, "}");
+		row[0] = ssrd__rv_str(ssrd__layer_kind_name(k));
+		row[1] = ssrd__rv_int(cs.code_bytes[k]);
+		row[2] = ssrd__rv_int(cs.code_cache_bytes[k]);
+		for (int l = 0; l < SSRD_LEVELS; l++) {
+			for (int i = 0; i < 3; i++) {
+				row[3 + 3 * l + i] = ssrd__rv_int(
+				    (int64_t) cs.n[k][l][results[i]]);
+			}
+		}
 	}
-	ssrd__strbuf_puts(b, "},\"response_cache\":");
-	if (rc == NULL) {
-		ssrd__strbuf_puts(b, "null");
+}
+
+/* ---- the response cache (respcache.h) ---- */
+
+static const ssrd_col respcache_cols[] = {
+	GAUGE("entries", "ssrd_response_cache_entries", "Pages cached."),
+	BYTES("bytes", "ssrd_response_cache_bytes",
+	    "Bytes of cached pages (identity and gzip).", 0),
+	{ .key      = "hits",
+	    .metric = "ssrd_response_cache_lookups_total",
+	    .type   = "counter",
+	    .help   = "Response cache look-ups by result.",
+	    .labels = "result=\"hit\"" },
+	{ .key      = "stale",
+	    .metric = "ssrd_response_cache_lookups_total",
+	    .labels = "result=\"stale\"" },
+	{ .key      = "misses",
+	    .metric = "ssrd_response_cache_lookups_total",
+	    .labels = "result=\"miss\"" },
+	COUNTER("evictions", "ssrd_response_cache_evictions_total",
+	    "Pages evicted to stay within cache_mb."),
+};
+
+static void
+respcache(ssrd_report *r, const ssrd_diagnose_src *src)
+{
+	ssrd_section *s
+	    = ssrd__report_section(r, "Response cache", "response_cache");
+	if (s == NULL || src->respcache == NULL) {
+		if (s != NULL) {
+			s->absent = 1;
+		}
 		return;
 	}
 	ssrd_respcache_stats st;
-	ssrd__respcache_stats(rc, &st);
-	ssrd__strbuf_printf(b,
-	    "{\"entries\":%zu,\"bytes\":%zu,\"hits\":%lu,\"stale\":%lu,"
-	    "\"misses\":%lu,\"evictions\":%lu}",
-	    st.entries, st.bytes, st.hits, st.stale, st.misses, st.evictions);
+	ssrd__respcache_stats(src->respcache, &st);
+	int64_t v[] = { (int64_t) st.entries, (int64_t) st.bytes,
+		(int64_t) st.hits, (int64_t) st.stale, (int64_t) st.misses,
+		(int64_t) st.evictions };
+	_Static_assert(NELEM(v) == NELEM(respcache_cols), "a value each");
+	for (size_t i = 0; i < NELEM(v); i++) {
+		ssrd__section_field(s, &respcache_cols[i], ssrd__rv_int(v[i]));
+	}
 }
 
-static void
-caches_text(ssrd_strbuf *b, ssrd_respcache *rc)
+/* ---- the entry points ---- */
+
+void
+ssrd__diagnose_report(const ssrd_diagnose_src *src, ssrd_report *r)
 {
-	ssrd_cachestats cs;
-	ssrd__cachestats_get(&cs);
-	ssrd__strbuf_puts(b,
-	    "\nlayer caches   in memory: code KiB  code cache KiB   "
-	    "hit/miss/stale: memory          disk               compile\n");
-	for (int k = 0; k < SSRD_LAYER_KINDS; k++) {
-		ssrd__strbuf_printf(b, "  %-10s %16.0f %15.0f  ",
-		    ssrd__layer_kind_name(k), cs.code_bytes[k] / 1024.0,
-		    cs.code_cache_bytes[k] / 1024.0);
-		for (int l = 0; l < SSRD_LEVELS; l++) {
-			char cell[64];
-			snprintf(cell, sizeof(cell), "%lu/%lu/%lu",
-			    cs.n[k][l][SSRD_CACHE_HIT],
-			    cs.n[k][l][SSRD_CACHE_MISS],
-			    cs.n[k][l][SSRD_CACHE_STALE]);
-			ssrd__strbuf_printf(b, " %18s", cell);
-		}
-		ssrd__strbuf_puts(b, "\n");
-	}
-	if (rc == NULL) {
-		ssrd__strbuf_puts(b, "\nresponse cache: off\n");
-		return;
-	}
-	ssrd_respcache_stats st;
-	ssrd__respcache_stats(rc, &st);
-	ssrd__strbuf_printf(b,
-	    "\nresponse cache: %zu pages, %.1f MiB; %lu hits, %lu stale, "
-	    "%lu misses, %lu evicted\n",
-	    st.entries, mib(st.bytes), st.hits, st.stale, st.misses,
-	    st.evictions);
+	server(r, src);
+	config(r, src);
+	queue(r, src);
+	workers(r, src);
+	renders(r);
+	layers(r);
+	respcache(r, src);
 }
 
 void
 ssrd__diagnose(const ssrd_diagnose_src *src, int text, ssrd_strbuf *b)
 {
-	long   n = ssrd__pool_workers(src->pool);
-	size_t queued, queue_max;
-	ssrd__pool_queue(src->pool, &queued, &queue_max);
-	double             uptime = (ssrd__now_ms() - src->started_ms) / 1000.0;
-	ssrd_worker_stats *st     = calloc((size_t) n + 1, sizeof(*st));
-	if (st == NULL) {
-		ssrd__strbuf_puts(b, text ? "out of memory\n" : "{}\n");
-		return;
-	}
-	for (long i = 0; i < n; i++) {
-		ssrd__pool_worker_stats(src->pool, i, &st[i]);
-	}
-	struct route_walk w = { b, text, 0 };
+	ssrd_report r = { 0 };
+	ssrd__diagnose_report(src, &r);
 	if (text) {
-		ssrd__strbuf_printf(b,
-		    "ssrd %s, V8 %s, up %.0f s\nconfig: %s\nqueue: %zu waiting "
-		    "(at most %zu)\n\nworkers  in flight  renders recycles "
-		    "timeouts heap_limits  heap MiB used / total / limit  "
-		    "ext MiB malloc MiB contexts detached\n",
-		    ssrd_version(), ssrd__engine_v8_version(), uptime,
-		    src->config, queued, queue_max);
-		for (long i = 0; i < n; i++) {
-			worker_text(b, i, &st[i]);
-		}
-		ssrd__strbuf_puts(b,
-		    "\ngc       count  total ms  max ms    last pauses, newest "
-		    "first, ms (s scavenge, m mark-compact, i incremental)\n");
-		for (long i = 0; i < n; i++) {
-			gc_text(b, i, &st[i].heap);
-		}
-		ssrd__strbuf_printf(
-		    b, "\n%-30s %7s", "renders, ms p50/p99", "count");
-		for (int p = 0; p < SSRD_PHASES; p++) {
-			ssrd__strbuf_printf(b, " %-14s", ssrd__phase_name(p));
-		}
-		ssrd__strbuf_puts(b, "\n");
-		ssrd__stats_each(route_text, &w);
-		if (w.n == 0) {
-			ssrd__strbuf_puts(b, "  (none yet)\n");
-		}
-		caches_text(b, src->respcache);
+		ssrd__report_text(&r, b);
 	} else {
-		ssrd__strbuf_printf(b,
-		    "{\"version\":\"%s\",\"v8\":\"%s\",\"uptime_s\":%.3f,"
-		    "\"config\":%s,\"queue\":{\"waiting\":%zu,\"max\":%zu},"
-		    "\"workers\":[",
-		    ssrd_version(), ssrd__engine_v8_version(), uptime,
-		    src->config, queued, queue_max);
-		for (long i = 0; i < n; i++) {
-			worker_json(b, i, &st[i]);
-		}
-		ssrd__strbuf_puts(b, "],\"routes\":[");
-		ssrd__stats_each(route_json, &w);
-		ssrd__strbuf_puts(b, "]");
-		caches_json(b, src->respcache);
-		ssrd__strbuf_puts(b, "}\n");
+		ssrd__report_json(&r, b);
 	}
-	free(st);
+	ssrd__report_free(&r);
+}
+
+void
+ssrd__metrics(const ssrd_diagnose_src *src, ssrd_strbuf *b)
+{
+	ssrd_report r = { 0 };
+	ssrd__diagnose_report(src, &r);
+	ssrd__report_prom(&r, b);
+	ssrd__report_free(&r);
 }

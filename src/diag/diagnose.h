@@ -1,9 +1,11 @@
-/* diagnose.h: the daemon's state for `ssrd diagnose`, as JSON for machines
- * or text for people, from one snapshot. */
+/* diagnose.h: the daemon's state for `ssrd diagnose` and /metrics: one
+ * report (report.h) filled by a generator per subsystem, shown as text for
+ * people, JSON for machines or Prometheus's format for scrapers. */
 #ifndef SSRD_DIAGNOSE_H
 #define SSRD_DIAGNOSE_H
 
 #include "core/strbuf.h"
+#include "diag/report.h"
 #include "render/pool.h"
 #include "render/respcache.h"
 
@@ -16,6 +18,11 @@ typedef struct ssrd_diagnose_src {
 	const char     *config; /* a JSON object: the options worth showing */
 	ssrd_respcache *respcache; /* the HTTP response cache, or NULL */
 } ssrd_diagnose_src;
+
+/* Fills r (zeroed, or emptied by ssrd__report_free()) with the daemon's
+ * state: sections Server, Config, Queue, Workers, Renders, Layer caches and
+ * Response cache. The caller frees r with ssrd__report_free(). Any thread. */
+void ssrd__diagnose_report(const ssrd_diagnose_src *src, ssrd_report *r);
 
 /* Appends the report to b: JSON (text 0) or text for a terminal (1). Any
  * thread. */

@@ -117,7 +117,9 @@ check "B killed mid-run: 1200 renders, none lost or failed ($(cut -c1-160 "$WORK
 
 # --- ssrd diagnose: A's state, over its ipc:// address only ---
 expect_exit 0 "diagnose answers" -- "$SSRD" diagnose --connect "$A"
-check "diagnose shows the worker table" grep -qE '^  0 +[0-9]+ +[0-9]+' "$WORK/out"
+check "diagnose shows its sections, INFO-style" sh -c "for s in Server Config Queue Workers Renders 'Layer caches' 'Response cache'; do grep -qx \"# \$s\" '$WORK/out' || exit 1; done"
+check "with key:value fields (the queue's bound)" grep -qx 'max:1024' "$WORK/out"
+check "and the worker table: a header, worker 0's row" sh -c "grep -qE '^worker +inflight +renders +recycles' '$WORK/out' && grep -qE '^ +0 +[0-9]+ +[0-9]+ +[0-9]+' '$WORK/out'"
 expect_exit 0 "diagnose --format json answers" -- "$SSRD" diagnose --connect "$A" --format json
 renders_a=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); w=d["workers"]; print(len(w), w[0]["renders"], w[0]["heap"]["limit"] > w[0]["heap"]["used"] > 0, d["queue"]["max"])' "$WORK/out" 2>&1)
 check "its JSON: 1 worker, the renders A did (>= $a_n), a heap, the queue ($renders_a)" \
@@ -136,8 +138,8 @@ print(echo["count"], t["p50"] > 0 and t["p99"] >= t["p50"] and t["max"] >= t["p9
 check "its routes, caches and GC: /echo ok >= $a_n renders with ordered p50/p99, every phase, page deltas from memory, the shell from disk once, GC pauses, no response cache ($routes_a)" \
   python3 -c 'import sys; v = sys.argv[1].split(); sys.exit(not (int(v[0]) >= int(sys.argv[2]) and v[1:] == ["True"] * 6))' "$routes_a" "$a_n"
 expect_exit 0 "diagnose (text) shows the route table" -- "$SSRD" diagnose --connect "$A"
-check "with /echo's p50/p99 by phase" grep -qE '^  /echo ok +[0-9]+ +[0-9.]+/[0-9.]+' "$WORK/out"
-check "and the layer caches" grep -qE '^  page +[0-9]+ +[0-9]+ +[0-9]+/[0-9]+/[0-9]+' "$WORK/out"
+check "with /echo's p50/p99 by phase" sh -c "grep -qE '^site +route +outcome +count +queue_ms ' '$WORK/out' && grep -qE '^[^ ]+ +/echo +ok +[0-9]+ +[0-9.]+/[0-9.]+ ' '$WORK/out'"
+check "and the layer caches" sh -c "grep -qE '^layer +code_bytes +code_cache_bytes +memory.hit ' '$WORK/out' && grep -qE '^page +[0-9.]+[BKMG] +[0-9.]+[BKMG] +[1-9][0-9]* +[0-9]+ +[0-9]+$' '$WORK/out'"
 expect_exit 2 "diagnose --format xml is refused" -- "$SSRD" diagnose --connect "$A" --format xml
 port=$(free_port)
 check "daemon D starts on ipc:// and tcp://, with an admin token" start d "ipc://$WORK/d.sock,tcp://127.0.0.1:$port" --admin-token s3cret
@@ -145,7 +147,7 @@ expect_exit 4 "diagnose over tcp:// without the token is refused" -- "$SSRD" dia
 stderr_has "or on tcp:// with the configured admin_token"
 expect_exit 4 "and with a wrong token" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port" --admin-token s3creT
 expect_exit 0 "diagnose over tcp:// with the token is answered" -- "$SSRD" diagnose --connect "tcp://127.0.0.1:$port" --admin-token s3cret
-check "with the worker table" grep -qE '^  0 +[0-9]+ +[0-9]+' "$WORK/out"
+check "with the worker table" grep -qE '^ +0 +[0-9]+ +[0-9]+ +[0-9]+' "$WORK/out"
 expect_exit 0 "and answered on D's ipc:// address without one" -- "$SSRD" diagnose --connect "ipc://$WORK/d.sock"
 kill -TERM "$pid_d"
 wait "$pid_d"
