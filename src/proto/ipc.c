@@ -248,20 +248,15 @@ static void
 batch_finish(struct batch *bt)
 {
 	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-	if (bt->id != NULL) {
-		ssrd__strbuf_printf(&b, ",\"id\":%s", bt->id);
-	}
-	ssrd__strbuf_puts(&b, ",\"kind\":\"batch\",\"ok\":true,\"results\":[");
+	ssrd__proto_reply_batch_open(&b, bt->id);
 	size_t total = 0;
 	for (size_t i = 0; i < bt->n; i++) {
 		ssrd_job *job = bt->jobs[i];
 		int       err = job ? job->err : bt->errs[i];
-		ssrd__strbuf_puts(&b, i ? ",{" : "{");
 		if (err == SSRD_OK) {
 			ssrd_proto_timings t = job_timings(job);
-			ssrd__proto_batch_item(&b, 1, job->status, NULL, NULL,
-			    NULL, &t, job->html_len);
+			ssrd__proto_reply_batch_item(&b, i, 1, job->status,
+			    NULL, NULL, NULL, &t, job->html_len);
 			total += job->html_len;
 		} else {
 			const char *text = job ? job->error_text : bt->whys[i];
@@ -271,14 +266,14 @@ batch_finish(struct batch *bt)
 			/* a job that ran has timings; one refused did not */
 			ssrd_proto_timings t = job ? job_timings(job)
 			                           : (ssrd_proto_timings) { 0 };
-			ssrd__proto_batch_item(&b, 0, ssrd_err_http_status(err),
-			    ssrd_err_name(err), msg ? msg : "",
-			    err == SSRD_EJS ? stack : NULL, job ? &t : NULL, 0);
+			ssrd__proto_reply_batch_item(&b, i, 0,
+			    ssrd_err_http_status(err), ssrd_err_name(err),
+			    msg ? msg : "", err == SSRD_EJS ? stack : NULL,
+			    job ? &t : NULL, 0);
 			free(msg);
 		}
-		ssrd__strbuf_puts(&b, "}");
 	}
-	ssrd__strbuf_printf(&b, "],\"body_len\":%zu}\n", total);
+	ssrd__proto_reply_batch_close(&b, total);
 	/* the bodies, in order, after the header */
 	for (size_t i = 0; i < bt->n; i++) {
 		if (bt->jobs[i] != NULL && bt->jobs[i]->err == SSRD_OK) {
@@ -635,13 +630,7 @@ do_cancel(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 	stream_cancel(ic->ipc, st, "the stream was cancelled");
 	stream_unref(st);
 	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-	if (m->id != NULL) {
-		ssrd__strbuf_printf(&b, ",\"id\":%s", m->id);
-	}
-	ssrd__strbuf_puts(&b,
-	    ",\"kind\":\"cancel\",\"ok\":true,\"status\":200,\"body_len\":0}"
-	    "\n");
+	ssrd__proto_reply_ok(&b, m->id, "cancel", 0);
 	send_reply(ic, &b, NULL, 0);
 }
 
@@ -708,14 +697,7 @@ do_diagnose(struct ictx *ic, const ssrd_msg *m, int local)
 	}
 	ssrd_strbuf body = { 0 }, b = { 0 };
 	ssrd__diagnose(src, m->text, &body);
-	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-	if (m->id != NULL) {
-		ssrd__strbuf_printf(&b, ",\"id\":%s", m->id);
-	}
-	ssrd__strbuf_printf(&b,
-	    ",\"kind\":\"diagnose\",\"ok\":true,\"status\":200,"
-	    "\"body_len\":%zu}\n",
-	    body.len);
+	ssrd__proto_reply_ok(&b, m->id, "diagnose", body.len);
 	send_reply(ic, &b, body.ptr, body.len);
 	ssrd__strbuf_free(&body);
 }
@@ -775,13 +757,7 @@ handle(struct ictx *ic, const char *buf, size_t len, int local, uint32_t pipe)
 		break;
 	case SSRD_MSG_PING: {
 		ssrd_strbuf b = { 0 };
-		ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-		if (m.id != NULL) {
-			ssrd__strbuf_printf(&b, ",\"id\":%s", m.id);
-		}
-		ssrd__strbuf_puts(&b,
-		    ",\"kind\":\"ping\",\"ok\":true,"
-		    "\"status\":200,\"body_len\":0}\n");
+		ssrd__proto_reply_ok(&b, m.id, "ping", 0);
 		send_reply(ic, &b, NULL, 0);
 		break;
 	}
