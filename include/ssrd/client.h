@@ -1,5 +1,6 @@
-/* client.h: the C client of ssrd's render protocol (version 1), for app
- * servers and tools. Link with -lssrd_client (static or shared) and -lnng.
+/* client.h: the C client of ssrd's render protocol (SSRD_PROTO_VERSION, in
+ * ssrd/proto.h), for app servers and tools. Link with -lssrd_client (static
+ * or shared) and -lnng.
  *
  * Thread safety: one ssrd_client may be used from any number of threads at
  * once; every call runs on its own nng context. A stream (ssrd_stream)
@@ -12,6 +13,7 @@
 #include <stddef.h>
 
 #include <ssrd/errors.h>
+#include <ssrd/proto.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -11,8 +11,8 @@
 
 #include <ssrd/client.h>
 
-#include "core/json.h"
 #include "core/strbuf.h"
+#include "proto/proto.h"
 
 /*
  * One address's own socket, for streams: dialed to that address alone, it
@@ -221,152 +221,7 @@ ssrd_client_request(ssrd_client *c, const char *req, size_t len, char **reply,
 	return SSRD_OK;
 }
 
-/* ---- requests ---- */
-
-static void
-render_fields(ssrd_strbuf *b, const ssrd_render_args *a)
-{
-	ssrd__strbuf_puts(b, "\"url\":");
-	ssrd__strbuf_json_string(b, a->url, strlen(a->url));
-	if (a->props != NULL) {
-		ssrd__strbuf_printf(b, ",\"props\":%s", a->props);
-	}
-	if (a->headers != NULL) {
-		ssrd__strbuf_printf(b, ",\"headers\":%s", a->headers);
-	}
-	if (a->host != NULL) {
-		ssrd__strbuf_puts(b, ",\"host\":");
-		ssrd__strbuf_json_string(b, a->host, strlen(a->host));
-	}
-	ssrd__strbuf_puts(b, ",\"options\":{\"console\":");
-	ssrd__strbuf_puts(b, a->console ? "true" : "false");
-	if (a->stream != 0) {
-		ssrd__strbuf_puts(b,
-		    a->stream > 0 ? ",\"stream\":true" : ",\"stream\":false");
-	}
-	if (a->timeout_ms > 0) {
-		ssrd__strbuf_printf(b, ",\"timeout_ms\":%d", a->timeout_ms);
-	}
-	ssrd__strbuf_puts(b, "}");
-}
-
 /* ---- replies ---- */
-
-/* What a reply header holds, as read. */
-struct header {
-	ssrd_reply *r;
-	size_t      body_len;
-	char       *stream;
-	ssrd_json   results; /* batch: the array */
-	int         has_results;
-};
-
-static int
-take_string(ssrd_json *j, char **out)
-{
-	size_t len;
-	free(*out);
-	*out = NULL;
-	return ssrd__json_peek(j) == '"' ? ssrd__json_string_dup(j, out, &len)
-	                                 : ssrd__json_skip(j);
-}
-
-static int
-timing_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
-{
-	ssrd_reply *r = ctx;
-	double     *d = strcmp(key, "queue_ms") == 0 ? &r->queue_ms
-	        : strcmp(key, "first_ms") == 0       ? &r->first_ms
-	        : strcmp(key, "render_ms") == 0      ? &r->render_ms
-	        : strcmp(key, "total_ms") == 0       ? &r->total_ms
-	                                             : NULL;
-	(void) keylen;
-	return d ? ssrd__json_number(j, d) : ssrd__json_skip(j);
-}
-
-static int
-error_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
-{
-	ssrd_reply *r = ctx;
-	(void) keylen;
-	return strcmp(key, "code") == 0   ? take_string(j, &r->code)
-	    : strcmp(key, "message") == 0 ? take_string(j, &r->message)
-	    : strcmp(key, "stack") == 0   ? take_string(j, &r->stack)
-	                                  : ssrd__json_skip(j);
-}
-
-/* The members a reply and a batch result share. */
-static int
-reply_member(ssrd_json *j, const char *key, size_t keylen, void *ctx)
-{
-	struct header *h = ctx;
-	ssrd_reply    *r = h->r;
-	double         d;
-	(void) keylen;
-	if (strcmp(key, "ok") == 0 || strcmp(key, "end") == 0) {
-		return ssrd__json_bool(j, key[0] == 'o' ? &r->ok : &r->end);
-	}
-	if (strcmp(key, "status") == 0 || strcmp(key, "body_len") == 0) {
-		int rv = ssrd__json_number(j, &d);
-		if (rv == SSRD_OK && key[0] == 's') {
-			r->status = (int) d;
-		} else if (rv == SSRD_OK) {
-			h->body_len = d >= 0 ? (size_t) d : 0;
-		}
-		return rv;
-	}
-	if (strcmp(key, "error") == 0) {
-		return ssrd__json_object(j, error_member, r);
-	}
-	if (strcmp(key, "timings") == 0) {
-		return ssrd__json_object(j, timing_member, r);
-	}
-	if (strcmp(key, "console") == 0) {
-		return take_string(j, &r->console);
-	}
-	if (strcmp(key, "stream") == 0) {
-		return take_string(j, &h->stream);
-	}
-	if (strcmp(key, "results") == 0) {
-		h->results     = *j;
-		h->has_results = 1;
-	}
-	return ssrd__json_skip(j);
-}
-
-/* Reads a reply message: its header into h, and hands back where the body
- * starts. Returns SSRD_OK or SSRD_EBADREQ. */
-static int
-parse_reply(const char *buf, size_t len, struct header *h, const char **body)
-{
-	const char *nl = memchr(buf, '\n', len);
-	ssrd_json   j;
-	if (nl == NULL) {
-		return SSRD_EBADREQ;
-	}
-	ssrd__json_init(&j, buf, (size_t) (nl - buf));
-	if (ssrd__json_object(&j, reply_member, h) != SSRD_OK
-	    || ssrd__json_end(&j) != SSRD_OK
-	    || h->body_len > len - (size_t) (nl + 1 - buf)) {
-		return SSRD_EBADREQ;
-	}
-	h->r->header_json = strndup(buf, (size_t) (nl - buf));
-	*body             = nl + 1;
-	return SSRD_OK;
-}
-
-static int
-set_body(ssrd_reply *r, const char *body, size_t len)
-{
-	r->body = malloc(len + 1);
-	if (r->body == NULL) {
-		return SSRD_ENOMEM;
-	}
-	memcpy(r->body, body, len);
-	r->body[len] = '\0';
-	r->body_len  = len;
-	return SSRD_OK;
-}
 
 /* Sends req on sock and reads a one-page reply into out. */
 static int
@@ -384,11 +239,12 @@ one_reply(ssrd_client *c, nng_socket sock, ssrd_strbuf *req, ssrd_reply *out,
 	if (rv != SSRD_OK) {
 		return rv;
 	}
-	struct header h = { .r = out };
-	const char   *body;
-	rv = parse_reply(nng_msg_body(msg), nng_msg_len(msg), &h, &body);
+	ssrd_proto_head h = { .r = out };
+	const char     *body;
+	rv = ssrd__proto_reply_read(
+	    nng_msg_body(msg), nng_msg_len(msg), &h, &body);
 	if (rv == SSRD_OK) {
-		rv = set_body(out, body, h.body_len);
+		rv = ssrd__proto_reply_body(out, body, h.body_len);
 	}
 	if (stream != NULL) {
 		*stream = h.stream;
@@ -409,38 +265,8 @@ ssrd_client_render(ssrd_client *c, const ssrd_render_args *a, ssrd_reply *out)
 		return SSRD_EINVAL;
 	}
 	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_puts(&b, "{\"v\":1,\"kind\":\"render\",");
-	render_fields(&b, a);
-	ssrd__strbuf_puts(&b, "}");
+	ssrd__proto_request_render(&b, SSRD_MSG_RENDER, a);
 	return one_reply(c, c->all, &b, out, NULL);
-}
-
-/* A batch's results, read one by one into out[] with the bodies that
- * follow the header in order. */
-struct batch_read {
-	ssrd_reply *out;
-	size_t      n, got;
-	const char *body, *end;
-	int         err;
-};
-
-static int
-batch_result(ssrd_json *j, size_t index, void *ctx)
-{
-	struct batch_read *br = ctx;
-	if (index >= br->n) {
-		return SSRD_EBADREQ;
-	}
-	struct header h  = { .r = &br->out[index] };
-	int           rv = ssrd__json_object(j, reply_member, &h);
-	free(h.stream);
-	if (rv != SSRD_OK || h.body_len > (size_t) (br->end - br->body)) {
-		return SSRD_EBADREQ;
-	}
-	rv = set_body(&br->out[index], br->body, h.body_len);
-	br->body += h.body_len;
-	br->got = index + 1;
-	return rv;
 }
 
 int
@@ -451,18 +277,13 @@ ssrd_client_batch(
 		return SSRD_EINVAL;
 	}
 	memset(out, 0, n * sizeof(*out));
-	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_puts(&b, "{\"v\":1,\"kind\":\"batch\",\"renders\":[");
 	for (size_t i = 0; i < n; i++) {
 		if (a[i].url == NULL) {
-			ssrd__strbuf_free(&b);
 			return SSRD_EINVAL;
 		}
-		ssrd__strbuf_puts(&b, i ? ",{" : "{");
-		render_fields(&b, &a[i]);
-		ssrd__strbuf_puts(&b, "}");
 	}
-	ssrd__strbuf_puts(&b, "]}");
+	ssrd_strbuf b = { 0 };
+	ssrd__proto_request_batch(&b, a, n);
 	if (ssrd__strbuf_failed(&b)) {
 		ssrd__strbuf_free(&b);
 		return SSRD_ENOMEM;
@@ -473,10 +294,11 @@ ssrd_client_batch(
 	if (rv != SSRD_OK) {
 		return rv;
 	}
-	ssrd_reply    top = { 0 };
-	struct header h   = { .r = &top };
-	const char   *body;
-	rv = parse_reply(nng_msg_body(msg), nng_msg_len(msg), &h, &body);
+	ssrd_reply      top = { 0 };
+	ssrd_proto_head h   = { .r = &top };
+	const char     *body;
+	rv = ssrd__proto_reply_read(
+	    nng_msg_body(msg), nng_msg_len(msg), &h, &body);
 	if (rv == SSRD_OK && !top.ok) {
 		/* the whole batch was refused: every result says why */
 		for (size_t i = 0; i < n; i++) {
@@ -488,11 +310,7 @@ ssrd_client_batch(
 	} else if (rv == SSRD_OK && h.has_results) {
 		const char *end
 		    = (const char *) nng_msg_body(msg) + nng_msg_len(msg);
-		struct batch_read br = { out, n, 0, body, end, 0 };
-		rv = ssrd__json_array(&h.results, batch_result, &br);
-		if (rv == SSRD_OK && br.got != n) {
-			rv = SSRD_EBADREQ;
-		}
+		rv = ssrd__proto_reply_batch_read(&h, body, end, out, n);
 	} else if (rv == SSRD_OK) {
 		rv = SSRD_EBADREQ;
 	}
@@ -533,9 +351,7 @@ ssrd_client_stream(ssrd_client *c, const ssrd_render_args *a, ssrd_stream **out,
 	nng_socket sock = c->one[pick]->sock;
 	pthread_mutex_unlock(&c->mu);
 	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_puts(&b, "{\"v\":1,\"kind\":\"stream\",");
-	render_fields(&b, a);
-	ssrd__strbuf_puts(&b, "}");
+	ssrd__proto_request_render(&b, SSRD_MSG_STREAM, a);
 	char *id = NULL;
 	int   rv = one_reply(c, sock, &b, first, &id);
 	if (rv != SSRD_OK || !first->ok || id == NULL) {
@@ -556,15 +372,6 @@ ssrd_client_stream(ssrd_client *c, const ssrd_render_args *a, ssrd_stream **out,
 	return SSRD_OK;
 }
 
-/* pull or cancel, for s */
-static void
-stream_request(ssrd_strbuf *b, const ssrd_stream *s, const char *kind)
-{
-	ssrd__strbuf_printf(b, "{\"v\":1,\"kind\":\"%s\",\"stream\":", kind);
-	ssrd__strbuf_json_string(b, s->id, strlen(s->id));
-	ssrd__strbuf_puts(b, "}");
-}
-
 int
 ssrd_stream_next(ssrd_stream *s, ssrd_reply *chunk)
 {
@@ -576,7 +383,7 @@ ssrd_stream_next(ssrd_stream *s, ssrd_reply *chunk)
 		return SSRD_ECLOSED;
 	}
 	ssrd_strbuf b = { 0 };
-	stream_request(&b, s, "pull");
+	ssrd__proto_request_stream(&b, SSRD_MSG_PULL, s->id);
 	int rv = one_reply(s->c, s->sock, &b, chunk, NULL);
 	if (rv == SSRD_OK && (chunk->end || !chunk->ok)) {
 		s->ended = 1;
@@ -593,7 +400,7 @@ ssrd_stream_close(ssrd_stream *s)
 	if (!s->ended) {
 		ssrd_strbuf b = { 0 };
 		ssrd_reply  r;
-		stream_request(&b, s, "cancel");
+		ssrd__proto_request_stream(&b, SSRD_MSG_CANCEL, s->id);
 		(void) one_reply(s->c, s->sock, &b, &r, NULL);
 		ssrd_reply_clear(&r);
 	}

@@ -1,14 +1,13 @@
 /* ipc.c: the render protocol over an nng REP socket. Each of a fixed set of
  * contexts takes one request at a time: it decodes it, queues its jobs on
  * the pool, and replies from the worker thread when they complete, so
- * requests in flight cost no thread. Streams live in a table between a
- * caller's pulls. */
+ * requests in flight cost no thread (renders and batches in ipc_render.c,
+ * streams, kept in a table between a caller's pulls, in ipc_stream.c). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
@@ -17,40 +16,10 @@
 
 #include "core/log.h"
 #include "core/strbuf.h"
-#include "core/timers.h"
 #include "diag/diagnose.h"
-#include "diag/stats.h"
 #include "proto/ipc.h"
+#include "proto/ipc_impl.h"
 #include "proto/proto.h"
-
-struct ictx;
-struct stream;
-
-struct ssrd_ipc {
-	nng_socket      sock;
-	struct ictx    *ctxs;
-	long            nctxs;
-	ssrd_ipc_opts   opts;
-	ssrd_pool      *pool;
-	ssrd_reloader **sites;
-	char          **hosts;
-	size_t          nsites;
-	pthread_mutex_t mu;      /* streams, next_id */
-	struct stream  *streams; /* open streams */
-	unsigned long   next_id; /* render ids for logs (under mu) */
-	nng_aio        *reaper;  /* wakes to cancel idle streams */
-	int             closing;
-};
-
-/* One context: receives a request, replies to it, receives the next. */
-struct ictx {
-	ssrd_ipc *ipc;
-	nng_ctx   ctx;
-	nng_aio  *aio;
-	int       sending; /* the aio's operation: 0 receive, 1 send */
-	int       busy; /* atomic: a request taken and not yet answered (a drain
-	                   waits for it) */
-};
 
 /* Back to waiting for the next request: the last one is answered. */
 static void
@@ -61,37 +30,11 @@ recv_next(struct ictx *ic)
 	nng_ctx_recv(ic->ctx, ic->aio);
 }
 
-/*
- * A stream between pulls. Invariants (under mu): at most one context waits
- * for it (waiter); pending holds output not yet sent; the job pointer is
- * NULL once the render has ended. refs: one for the table, one for the job.
- * It belongs to the connection (nng pipe) that opened it: a pull or cancel
- * from any other is answered as for an unknown stream, and its id is 128
- * random bits, so it can be neither guessed nor met on another daemon.
- */
-struct stream {
-	pthread_mutex_t mu;
-	ssrd_ipc       *ipc;
-	char            id[40]; /* "s-" and 32 hex digits */
-	uint32_t        pipe;   /* the connection that opened it */
-	ssrd_job       *job;
-	ssrd_strbuf     pending;
-	unsigned long   seq;
-	int             ended, err;
-	char           *error_text;
-	struct ictx    *waiter;
-	char           *waiter_id; /* the waiting request's id (JSON) */
-	double          last_pull_ms;
-	int             refs;
-	struct stream  *next;
-	ssrd_render_rec rec; /* the render's figures, once ended */
-};
-
 /* ---- replies ---- */
 
-/* Sends header + body as ic's reply. Any thread. */
-static void
-send_reply(struct ictx *ic, ssrd_strbuf *header, const char *body, size_t len)
+void
+ssrd__ipc_send_reply(
+    struct ictx *ic, ssrd_strbuf *header, const char *body, size_t len)
 {
 	nng_msg *msg;
 	if (ssrd__strbuf_failed(header) || nng_msg_alloc(&msg, 0) != 0) {
@@ -113,10 +56,9 @@ send_reply(struct ictx *ic, ssrd_strbuf *header, const char *body, size_t len)
 	nng_ctx_send(ic->ctx, ic->aio);
 }
 
-/* An error reply; with the render's timings when t is not NULL. */
-static void
-reply_error_timed(struct ictx *ic, const char *id, const char *kind, int err,
-    const char *text, const ssrd_proto_timings *t)
+void
+ssrd__ipc_reply_error(struct ictx *ic, const char *id, const char *kind,
+    int err, const char *text, const ssrd_proto_timings *t)
 {
 	ssrd_strbuf b = { 0 };
 	const char *stack;
@@ -125,565 +67,7 @@ reply_error_timed(struct ictx *ic, const char *id, const char *kind, int err,
 	    ssrd_err_name(err), msg ? msg : "", err == SSRD_EJS ? stack : NULL,
 	    t);
 	free(msg);
-	send_reply(ic, &b, NULL, 0);
-}
-
-static void
-reply_error(struct ictx *ic, const char *id, const char *kind, int err,
-    const char *text)
-{
-	reply_error_timed(ic, id, kind, err, text, NULL);
-}
-
-static ssrd_proto_timings
-job_timings(const ssrd_job *job)
-{
-	ssrd_proto_timings t = { job->queue_ms, job->first_ms, job->render_ms,
-		job->queue_ms + job->render_ms };
-	return t;
-}
-
-/* ---- render ---- */
-
-struct single {
-	struct ictx *ic;
-	char        *id;
-};
-
-static void
-single_done(ssrd_job *job, void *arg)
-{
-	struct single  *s = arg;
-	ssrd_render_rec rec;
-	ssrd__render_rec_job(&rec, job, "ipc");
-	if (job->err == SSRD_OK) {
-		ssrd_strbuf        b = { 0 };
-		ssrd_proto_timings t = job_timings(job);
-		ssrd__proto_reply_page(&b, s->id, "render", job->status, &t,
-		    job->capture_console ? (job->console ? job->console : "")
-		                         : NULL,
-		    job->html_len);
-		send_reply(s->ic, &b, job->html, job->html_len);
-	} else {
-		ssrd_proto_timings t = job_timings(job);
-		reply_error_timed(
-		    s->ic, s->id, "render", job->err, job->error_text, &t);
-	}
-	ssrd__stats_finish(&rec);
-	free(s->id);
-	free(s);
-	ssrd__job_free(job);
-}
-
-/* Makes the job for one render request, or returns the error (with *why). */
-static int
-make_job(
-    ssrd_ipc *ipc, const ssrd_render_req *r, ssrd_job **out, const char **why)
-{
-	ssrd_site *site = ssrd__reloader_site(
-	    ssrd__reloader_pick(ipc->sites, ipc->hosts, ipc->nsites, r->host));
-	int rv = ssrd__job_new(site, r->url, r->props, r->props_len, out);
-	ssrd__site_unref(site);
-	*why = rv == SSRD_ENOROUTE ? "no route matches the url"
-	    : rv == SSRD_EINVAL    ? "the url is not a valid path"
-	                           : "out of memory";
-	if (rv != SSRD_OK) {
-		return rv;
-	}
-	pthread_mutex_lock(&ipc->mu);
-	(*out)->id = ++ipc->next_id;
-	pthread_mutex_unlock(&ipc->mu);
-	(*out)->stream          = r->stream;
-	(*out)->timeout_ms      = r->timeout_ms;
-	(*out)->capture_console = r->console;
-	return SSRD_OK;
-}
-
-static void
-do_render(struct ictx *ic, ssrd_msg *m)
-{
-	ssrd_job   *job;
-	const char *why;
-	int         rv = make_job(ic->ipc, &m->renders[0], &job, &why);
-	if (rv != SSRD_OK) {
-		reply_error(ic, m->id, "render", rv, why);
-		return;
-	}
-	struct single *s = calloc(1, sizeof(*s));
-	if (s == NULL) {
-		ssrd__job_free(job);
-		reply_error(ic, m->id, "render", SSRD_ENOMEM, "out of memory");
-		return;
-	}
-	s->ic     = ic;
-	s->id     = m->id;
-	m->id     = NULL;
-	job->done = single_done;
-	job->arg  = s;
-	rv        = ssrd__pool_submit(ic->ipc->pool, job);
-	if (rv != SSRD_OK) {
-		ssrd__job_free(job);
-		reply_error(ic, s->id, "render", rv,
-		    rv == SSRD_EOVERLOAD
-		        ? "too many renders queued; retry later"
-		        : "ssrd is shutting down");
-		free(s->id);
-		free(s);
-	}
-}
-
-/* ---- batch ---- */
-
-struct batch {
-	struct ictx    *ic;
-	char           *id;
-	pthread_mutex_t mu;
-	size_t          n, left;
-	ssrd_job      **jobs; /* NULL where the job could not be made */
-	int            *errs; /* the error of those */
-	const char    **whys;
-};
-
-static void
-batch_finish(struct batch *bt)
-{
-	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-	if (bt->id != NULL) {
-		ssrd__strbuf_printf(&b, ",\"id\":%s", bt->id);
-	}
-	ssrd__strbuf_puts(&b, ",\"kind\":\"batch\",\"ok\":true,\"results\":[");
-	size_t total = 0;
-	for (size_t i = 0; i < bt->n; i++) {
-		ssrd_job *job = bt->jobs[i];
-		int       err = job ? job->err : bt->errs[i];
-		ssrd__strbuf_puts(&b, i ? ",{" : "{");
-		if (err == SSRD_OK) {
-			ssrd_proto_timings t = job_timings(job);
-			ssrd__proto_batch_item(&b, 1, job->status, NULL, NULL,
-			    NULL, &t, job->html_len);
-			total += job->html_len;
-		} else {
-			const char *text = job ? job->error_text : bt->whys[i];
-			const char *stack;
-			char       *msg
-			    = ssrd__proto_split_error(text ? text : "", &stack);
-			/* a job that ran has timings; one refused did not */
-			ssrd_proto_timings t = job ? job_timings(job)
-			                           : (ssrd_proto_timings) { 0 };
-			ssrd__proto_batch_item(&b, 0, ssrd_err_http_status(err),
-			    ssrd_err_name(err), msg ? msg : "",
-			    err == SSRD_EJS ? stack : NULL, job ? &t : NULL, 0);
-			free(msg);
-		}
-		ssrd__strbuf_puts(&b, "}");
-	}
-	ssrd__strbuf_printf(&b, "],\"body_len\":%zu}\n", total);
-	/* the bodies, in order, after the header */
-	for (size_t i = 0; i < bt->n; i++) {
-		if (bt->jobs[i] != NULL && bt->jobs[i]->err == SSRD_OK) {
-			ssrd__strbuf_append(
-			    &b, bt->jobs[i]->html, bt->jobs[i]->html_len);
-		}
-	}
-	send_reply(bt->ic, &b, NULL, 0);
-	for (size_t i = 0; i < bt->n; i++) {
-		if (bt->jobs[i] != NULL) {
-			ssrd_render_rec rec;
-			ssrd__render_rec_job(&rec, bt->jobs[i], "ipc");
-			ssrd__stats_finish(&rec);
-		}
-		ssrd__job_free(bt->jobs[i]);
-	}
-	pthread_mutex_destroy(&bt->mu);
-	free(bt->jobs);
-	free(bt->errs);
-	free(bt->whys);
-	free(bt->id);
-	free(bt);
-}
-
-/* One fewer job to wait for; the last one sends the reply. */
-static void
-batch_release(struct batch *bt)
-{
-	pthread_mutex_lock(&bt->mu);
-	int last = --bt->left == 0;
-	pthread_mutex_unlock(&bt->mu);
-	if (last) {
-		batch_finish(bt);
-	}
-}
-
-static void
-batch_job_done(ssrd_job *job, void *arg)
-{
-	(void) job; /* kept in bt->jobs until the reply is sent */
-	batch_release(arg);
-}
-
-static void
-do_batch(struct ictx *ic, ssrd_msg *m)
-{
-	struct batch *bt = calloc(1, sizeof(*bt));
-	size_t        n  = m->nrenders;
-	if (bt == NULL || (bt->jobs = calloc(n, sizeof(*bt->jobs))) == NULL
-	    || (bt->errs = calloc(n, sizeof(int))) == NULL
-	    || (bt->whys = calloc(n, sizeof(char *))) == NULL) {
-		if (bt != NULL) {
-			free(bt->jobs);
-			free(bt->errs);
-		}
-		free(bt);
-		reply_error(ic, m->id, "batch", SSRD_ENOMEM, "out of memory");
-		return;
-	}
-	pthread_mutex_init(&bt->mu, NULL);
-	bt->ic   = ic;
-	bt->id   = m->id;
-	m->id    = NULL;
-	bt->n    = n;
-	bt->left = n + 1; /* + 1 until every job is submitted */
-	for (size_t i = 0; i < n; i++) {
-		ssrd_job *job;
-		int rv = make_job(ic->ipc, &m->renders[i], &job, &bt->whys[i]);
-		if (rv == SSRD_OK) {
-			job->done   = batch_job_done;
-			job->arg    = bt;
-			bt->jobs[i] = job;
-			rv          = ssrd__pool_submit(ic->ipc->pool, job);
-			if (rv != SSRD_OK) {
-				ssrd__job_free(job);
-				bt->jobs[i] = NULL;
-				bt->whys[i] = rv == SSRD_EOVERLOAD
-				    ? "too many renders queued; retry later"
-				    : "ssrd is shutting down";
-			}
-		}
-		if (rv != SSRD_OK) {
-			bt->errs[i] = rv;
-			batch_release(bt); /* this one is done already */
-		}
-	}
-	batch_release(bt);
-}
-
-/* ---- streams ---- */
-
-static void
-stream_unref(struct stream *st)
-{
-	pthread_mutex_lock(&st->mu);
-	int last = --st->refs == 0;
-	pthread_mutex_unlock(&st->mu);
-	if (last) {
-		ssrd__strbuf_free(&st->pending);
-		free(st->error_text);
-		free(st->waiter_id);
-		pthread_mutex_destroy(&st->mu);
-		free(st);
-	}
-}
-
-/* Takes st out of the table (once); drops the table's reference. */
-static void
-stream_remove(ssrd_ipc *ipc, struct stream *st)
-{
-	int found = 0;
-	pthread_mutex_lock(&ipc->mu);
-	for (struct stream **pp = &ipc->streams; *pp != NULL;
-	     pp                 = &(*pp)->next) {
-		if (*pp == st) {
-			*pp   = st->next;
-			found = 1;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&ipc->mu);
-	if (found) {
-		stream_unref(st);
-	}
-}
-
-/*
- * Answers the waiting pull (st->mu held) when there is output or the end.
- * Returns 1 if that was the stream's last reply (the caller removes it).
- */
-static int
-stream_flush(struct stream *st)
-{
-	if (st->waiter == NULL || (st->pending.len == 0 && !st->ended)) {
-		return 0;
-	}
-	struct ictx *ic = st->waiter;
-	char        *id = st->waiter_id;
-	st->waiter      = NULL;
-	st->waiter_id   = NULL;
-	if (st->seq == 0 && st->ended && st->err != SSRD_OK
-	    && st->pending.len == 0) {
-		/* failed before any output: a plain error reply */
-		reply_error(ic, id, "stream", st->err, st->error_text);
-		free(id);
-		ssrd__stats_finish(&st->rec);
-		return 1;
-	}
-	ssrd_strbuf b   = { 0 };
-	int         end = st->ended;
-	ssrd__proto_reply_chunk(&b, id, st->id, st->seq++, end,
-	    end && st->err != SSRD_OK ? ssrd_err_name(st->err) : NULL,
-	    st->error_text ? st->error_text : "", st->pending.len);
-	send_reply(ic, &b, st->pending.ptr, st->pending.len);
-	st->pending.len = 0;
-	free(id);
-	if (end) {
-		ssrd__stats_finish(&st->rec);
-	}
-	return end;
-}
-
-static void
-stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
-{
-	struct stream *st = arg;
-	pthread_mutex_lock(&st->mu);
-	ssrd__strbuf_append(&st->pending, data, len);
-	/* the last bytes wait for done, to leave with end set */
-	int last = job->final_chunk ? 0 : stream_flush(st);
-	pthread_mutex_unlock(&st->mu);
-	if (last) {
-		stream_remove(st->ipc, st);
-	}
-}
-
-static void
-stream_done(ssrd_job *job, void *arg)
-{
-	struct stream *st = arg;
-	pthread_mutex_lock(&st->mu);
-	st->ended = 1;
-	ssrd__render_rec_job(&st->rec, job, "ipc");
-	st->err         = job->err;
-	st->error_text  = job->error_text;
-	job->error_text = NULL;
-	st->job         = NULL;
-	int last        = stream_flush(st);
-	pthread_mutex_unlock(&st->mu);
-	ssrd__job_free(job);
-	if (last) {
-		stream_remove(st->ipc, st);
-	}
-	stream_unref(st); /* the job's reference */
-}
-
-/* A new stream id: "s-" and 128 bits from the kernel's random source, as 32
- * hex digits. Returns SSRD_OK, or SSRD_ESYS if there were none to be had. */
-static int
-stream_id(char *out, size_t len)
-{
-	unsigned char r[16];
-	size_t        got = 0;
-	while (got < sizeof(r)) {
-		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
-		if (n <= 0) {
-			return SSRD_ESYS;
-		}
-		got += (size_t) n;
-	}
-	size_t o = (size_t) snprintf(out, len, "s-");
-	for (size_t i = 0; i < sizeof(r) && o + 2 < len; i++) {
-		o += (size_t) snprintf(out + o, len - o, "%02x", r[i]);
-	}
-	return SSRD_OK;
-}
-
-static void
-do_stream(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
-{
-	ssrd_ipc      *ipc = ic->ipc;
-	ssrd_job      *job;
-	const char    *why;
-	struct stream *st = calloc(1, sizeof(*st));
-	if (st != NULL && stream_id(st->id, sizeof(st->id)) != SSRD_OK) {
-		free(st);
-		reply_error(ic, m->id, "stream", SSRD_ESYS,
-		    "no random bytes for a stream id (getrandom failed)");
-		return;
-	}
-	int rv = st ? make_job(ipc, &m->renders[0], &job, &why) : SSRD_ENOMEM;
-	if (rv != SSRD_OK) {
-		free(st);
-		reply_error(
-		    ic, m->id, "stream", rv, st ? why : "out of memory");
-		return;
-	}
-	pthread_mutex_init(&st->mu, NULL);
-	st->pipe         = pipe;
-	st->ipc          = ipc;
-	st->job          = job;
-	st->refs         = 2;
-	st->waiter       = ic; /* the first reply carries the shell */
-	st->waiter_id    = m->id;
-	m->id            = NULL;
-	st->last_pull_ms = ssrd__now_ms();
-	job->stream      = 1;
-	job->chunk       = stream_chunk;
-	job->done        = stream_done;
-	job->arg         = st;
-	pthread_mutex_lock(&ipc->mu);
-	st->next     = ipc->streams;
-	ipc->streams = st;
-	pthread_mutex_unlock(&ipc->mu);
-	rv = ssrd__pool_submit(ipc->pool, job);
-	if (rv != SSRD_OK) {
-		char *id      = st->waiter_id;
-		st->waiter    = NULL;
-		st->waiter_id = NULL;
-		st->job       = NULL;
-		ssrd__job_free(job);
-		stream_remove(ipc, st);
-		stream_unref(st); /* the job's */
-		reply_error(ic, id, "stream", rv,
-		    rv == SSRD_EOVERLOAD
-		        ? "too many renders queued; retry later"
-		        : "ssrd is shutting down");
-		free(id);
-	}
-}
-
-/* The stream named by id that the connection pipe opened, with a reference,
- * or NULL: another connection's stream is not found. */
-static struct stream *
-stream_find(ssrd_ipc *ipc, const char *id, uint32_t pipe)
-{
-	pthread_mutex_lock(&ipc->mu);
-	struct stream *st = ipc->streams;
-	while (st != NULL && (strcmp(st->id, id) != 0 || st->pipe != pipe)) {
-		st = st->next;
-	}
-	if (st != NULL) {
-		pthread_mutex_lock(&st->mu);
-		st->refs++;
-		pthread_mutex_unlock(&st->mu);
-	}
-	pthread_mutex_unlock(&ipc->mu);
-	return st;
-}
-
-/* What a pull or cancel of an unknown stream, or of another connection's,
- * is told: the same, so that no caller learns of others' streams. */
-#define NO_SUCH_STREAM                                                         \
-	"no such stream on this connection (it ended, was cancelled, never "   \
-	"began, or was opened on another connection: pull on the one that "    \
-	"opened it)"
-
-static void
-do_pull(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
-{
-	struct stream *st = stream_find(ic->ipc, m->stream, pipe);
-	if (st == NULL) {
-		reply_error(ic, m->id, "pull", SSRD_ENOENT, NO_SUCH_STREAM);
-		return;
-	}
-	pthread_mutex_lock(&st->mu);
-	if (st->waiter != NULL) {
-		pthread_mutex_unlock(&st->mu);
-		reply_error(ic, m->id, "pull", SSRD_EBADREQ,
-		    "a pull for this stream is already waiting");
-		stream_unref(st);
-		return;
-	}
-	st->waiter       = ic;
-	st->waiter_id    = m->id;
-	m->id            = NULL;
-	st->last_pull_ms = ssrd__now_ms();
-	int last         = stream_flush(st);
-	pthread_mutex_unlock(&st->mu);
-	if (last) {
-		stream_remove(ic->ipc, st);
-	}
-	stream_unref(st);
-}
-
-/* Stops a stream: its render is cancelled, its worker freed. */
-static void
-stream_cancel(ssrd_ipc *ipc, struct stream *st, const char *why)
-{
-	pthread_mutex_lock(&st->mu);
-	if (st->job != NULL) {
-		ssrd__pool_cancel(ipc->pool, st->job);
-	}
-	struct ictx *waiter = st->waiter;
-	char        *id     = st->waiter_id;
-	st->waiter          = NULL;
-	st->waiter_id       = NULL;
-	pthread_mutex_unlock(&st->mu);
-	if (waiter != NULL) {
-		reply_error(waiter, id, "pull", SSRD_ECLOSED, why);
-	}
-	free(id);
-	stream_remove(ipc, st);
-}
-
-static void
-do_cancel(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
-{
-	struct stream *st = stream_find(ic->ipc, m->stream, pipe);
-	if (st == NULL) {
-		reply_error(ic, m->id, "cancel", SSRD_ENOENT, NO_SUCH_STREAM);
-		return;
-	}
-	stream_cancel(ic->ipc, st, "the stream was cancelled");
-	stream_unref(st);
-	ssrd_strbuf b = { 0 };
-	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-	if (m->id != NULL) {
-		ssrd__strbuf_printf(&b, ",\"id\":%s", m->id);
-	}
-	ssrd__strbuf_puts(&b,
-	    ",\"kind\":\"cancel\",\"ok\":true,\"status\":200,\"body_len\":0}"
-	    "\n");
-	send_reply(ic, &b, NULL, 0);
-}
-
-/* Every half second: streams nobody has pulled for stream_idle_ms are
- * cancelled, so a caller that walked away frees its worker. */
-static void
-reap(void *arg)
-{
-	ssrd_ipc *ipc = arg;
-	if (nng_aio_result(ipc->reaper) != 0) {
-		return; /* stopped */
-	}
-	double now = ssrd__now_ms();
-	for (;;) {
-		struct stream *idle = NULL;
-		pthread_mutex_lock(&ipc->mu);
-		for (struct stream *st = ipc->streams; st != NULL;
-		     st                = st->next) {
-			pthread_mutex_lock(&st->mu);
-			int is_idle = st->waiter == NULL
-			    && now - st->last_pull_ms
-			        > ipc->opts.stream_idle_ms;
-			if (is_idle) {
-				st->refs++;
-				idle = st;
-			}
-			pthread_mutex_unlock(&st->mu);
-			if (idle != NULL) {
-				break;
-			}
-		}
-		pthread_mutex_unlock(&ipc->mu);
-		if (idle == NULL) {
-			break;
-		}
-		ssrd__log(SSRD_LOG_WARN, "stream_abandoned",
-		    "stream=%s idle_ms=%.0f", idle->id,
-		    now - idle->last_pull_ms);
-		stream_cancel(ipc, idle, "abandoned");
-		stream_unref(idle);
-	}
-	nng_sleep_aio(500, ipc->reaper);
+	ssrd__ipc_send_reply(ic, &b, NULL, 0);
 }
 
 /* ---- the contexts ---- */
@@ -699,24 +83,18 @@ do_diagnose(struct ictx *ic, const ssrd_msg *m, int local)
 	int                      admin = token != NULL && token[0] != '\0'
 	    && ssrd__secret_equal(token, m->token);
 	if (src == NULL || (!local && !admin)) {
-		reply_error(ic, m->id, "diagnose", SSRD_EBADREQ,
+		ssrd__ipc_reply_error(ic, m->id, "diagnose", SSRD_EBADREQ,
 		    "diagnose is answered on the daemon's ipc:// addresses, "
 		    "or on tcp:// with the configured admin_token: connect to "
 		    "one (ssrd diagnose --connect ipc:///PATH) or pass "
-		    "--token");
+		    "--token",
+		    NULL);
 		return;
 	}
 	ssrd_strbuf body = { 0 }, b = { 0 };
 	ssrd__diagnose(src, m->text, &body);
-	ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-	if (m->id != NULL) {
-		ssrd__strbuf_printf(&b, ",\"id\":%s", m->id);
-	}
-	ssrd__strbuf_printf(&b,
-	    ",\"kind\":\"diagnose\",\"ok\":true,\"status\":200,"
-	    "\"body_len\":%zu}\n",
-	    body.len);
-	send_reply(ic, &b, body.ptr, body.len);
+	ssrd__proto_reply_ok(&b, m->id, "diagnose", body.len);
+	ssrd__ipc_send_reply(ic, &b, body.ptr, body.len);
 	ssrd__strbuf_free(&body);
 }
 
@@ -742,7 +120,8 @@ handle(struct ictx *ic, const char *buf, size_t len, int local, uint32_t pipe)
 		    "the request is %zu bytes; max_message_kb allows %zu", len,
 		    ipc->opts.max_message);
 		ssrd__log(SSRD_LOG_WARN, "bad_request", "reason=\"%s\"", text);
-		reply_error(ic, NULL, "error", SSRD_EBADREQ, text);
+		ssrd__ipc_reply_error(
+		    ic, NULL, "error", SSRD_EBADREQ, text, NULL);
 		return;
 	}
 	int rv = ssrd__proto_decode(
@@ -752,37 +131,31 @@ handle(struct ictx *ic, const char *buf, size_t len, int local, uint32_t pipe)
 		ssrd__log(SSRD_LOG_WARN, "bad_request", "bytes=%zu reason=%s",
 		    len, q ? q : "\"\"");
 		free(q);
-		reply_error(ic, m.id, "error",
-		    rv == SSRD_ENOMEM ? SSRD_ENOMEM : SSRD_EBADREQ, why);
+		ssrd__ipc_reply_error(ic, m.id, "error",
+		    rv == SSRD_ENOMEM ? SSRD_ENOMEM : SSRD_EBADREQ, why, NULL);
 		ssrd__proto_msg_clear(&m);
 		return;
 	}
 	switch (m.kind) {
 	case SSRD_MSG_RENDER:
-		do_render(ic, &m);
+		ssrd__ipc_render(ic, &m);
 		break;
 	case SSRD_MSG_BATCH:
-		do_batch(ic, &m);
+		ssrd__ipc_batch(ic, &m);
 		break;
 	case SSRD_MSG_STREAM:
-		do_stream(ic, &m, pipe);
+		ssrd__ipc_stream(ic, &m, pipe);
 		break;
 	case SSRD_MSG_PULL:
-		do_pull(ic, &m, pipe);
+		ssrd__ipc_pull(ic, &m, pipe);
 		break;
 	case SSRD_MSG_CANCEL:
-		do_cancel(ic, &m, pipe);
+		ssrd__ipc_cancel(ic, &m, pipe);
 		break;
 	case SSRD_MSG_PING: {
 		ssrd_strbuf b = { 0 };
-		ssrd__strbuf_printf(&b, "{\"v\":%d", SSRD_PROTO_VERSION);
-		if (m.id != NULL) {
-			ssrd__strbuf_printf(&b, ",\"id\":%s", m.id);
-		}
-		ssrd__strbuf_puts(&b,
-		    ",\"kind\":\"ping\",\"ok\":true,"
-		    "\"status\":200,\"body_len\":0}\n");
-		send_reply(ic, &b, NULL, 0);
+		ssrd__proto_reply_ok(&b, m.id, "ping", 0);
+		ssrd__ipc_send_reply(ic, &b, NULL, 0);
 		break;
 	}
 	case SSRD_MSG_DIAGNOSE:
@@ -885,7 +258,7 @@ ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
 		}
 	}
 	if (rv == 0) {
-		rv = nng_aio_alloc(&ipc->reaper, reap, ipc);
+		rv = nng_aio_alloc(&ipc->reaper, ssrd__ipc_reap, ipc);
 	}
 	if (rv != 0) {
 		snprintf(errbuf, errlen, "cannot open the protocol socket: %s",
@@ -931,12 +304,7 @@ ssrd__ipc_busy(ssrd_ipc *ipc)
 		n += (size_t) __atomic_load_n(
 		    &ipc->ctxs[i].busy, __ATOMIC_ACQUIRE);
 	}
-	pthread_mutex_lock(&ipc->mu);
-	for (struct stream *st = ipc->streams; st != NULL; st = st->next) {
-		n++;
-	}
-	pthread_mutex_unlock(&ipc->mu);
-	return n;
+	return n + ssrd__ipc_streams_count(ipc);
 }
 
 void
@@ -964,11 +332,7 @@ ssrd__ipc_free(ssrd_ipc *ipc)
 	}
 	nng_aio_free(ipc->reaper);
 	/* streams left: their jobs have completed (the pool is stopped) */
-	while (ipc->streams != NULL) {
-		struct stream *st = ipc->streams;
-		ipc->streams      = st->next;
-		stream_unref(st);
-	}
+	ssrd__ipc_streams_free(ipc);
 	for (size_t i = 0; ipc->hosts != NULL && i < ipc->nsites; i++) {
 		free(ipc->hosts[i]);
 	}
