@@ -1,5 +1,7 @@
 /* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders
- * it; /public/ serves the site's public/ files (http_public.h). */
+ * it (http_page.h); /public/ serves the site's public/ files
+ * (http_public.h); every reply's head comes from one builder (response.h),
+ * under the server's response policy. */
 #ifndef SSRD_HTTP_H
 #define SSRD_HTTP_H
 
@@ -13,15 +15,6 @@
 
 typedef struct ssrd_http ssrd_http;
 
-/*
- * Starts serving url ("http://127.0.0.1:8080") with renders from pool for
- * nsites sites: a request goes to the site whose hosts[i] equals its Host
- * header (case aside, port ignored), else to sites[0]; hosts[i] may be NULL.
- * Each request renders with its site's current generation. pool and the
- * reloaders must outlive the server; hosts are copied. Stores it in *out and
- * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
- * taken). Renders run on the pool; nng's threads only queue and reply.
- */
 /* What an HTTP server passes on and adds (NULL: the defaults). */
 typedef struct ssrd_http_opts {
 	/* request headers pages get as props.headers, comma-separated */
@@ -56,21 +49,14 @@ typedef struct ssrd_http_opts {
 } ssrd_http_opts;
 
 /*
- * The document that lets the browser render job's page itself when the
- * server could not (its route is in client_fallback and its site has a
- * browser bundle): the props embedded, the bundle loaded, nothing else.
- * Returns it (malloc'd, *len bytes) or NULL when the route does not fall
- * back. Any thread.
+ * Starts serving url ("http://127.0.0.1:8080") with renders from pool for
+ * nsites sites: a request goes to the site whose hosts[i] equals its Host
+ * header (case aside, port ignored), else to sites[0]; hosts[i] may be NULL.
+ * Each request renders with its site's current generation. pool and the
+ * reloaders must outlive the server; hosts are copied. Stores it in *out and
+ * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
+ * taken). Renders run on the pool; nng's threads only queue and reply.
  */
-char *ssrd__http_fallback_page(const ssrd_job *job, size_t *len);
-
-/* Returns 1 if the request's Accept-Encoding takes gzip (q=0 refuses it). */
-int ssrd__http_accepts_gzip(nng_http_req *req);
-
-/* Calls fn for each header every response carries (security headers). */
-void ssrd__http_each_header(
-    void (*fn)(const char *name, const char *value, void *arg), void *arg);
-
 int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
     ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
     ssrd_http **out, char *errbuf, size_t errlen);
@@ -96,13 +82,5 @@ size_t ssrd__http_busy(ssrd_http *http);
  * connection nng still serves (streamed replies, whose connections are
  * taken over, go on). Drain first to let replies finish. NULL is a no-op. */
 void ssrd__http_stop(ssrd_http *http);
-
-/* The short plain-text body for an error status ("504 render timed out\n");
- * the details go to the log, not to the visitor. Static storage. */
-const char *ssrd__http_status_text(int status);
-
-/* Logs a finished render: render_failed with the details when it failed
- * (streamed: whether part of it had been sent), and its timing at debug. */
-void ssrd__http_log_render(const ssrd_job *job, int streamed);
 
 #endif

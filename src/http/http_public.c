@@ -21,9 +21,10 @@
 #include "core/fsutil.h"
 #include "core/log.h"
 #include "host/hostpool.h"
-#include "http/http.h"
 #include "http/http_public.h"
+#include "http/http_reply.h"
 #include "http/http_request.h"
+#include "http/response.h"
 
 /* Content types by extension (lowercase, without the dot). Text gets its
  * charset: browsers would otherwise guess, and nosniff forbids guessing. */
@@ -231,48 +232,34 @@ struct ssrd_public {
 	atomic_size_t    queued;
 };
 
-static void
-set_header(const char *name, const char *value, void *res)
-{
-	nng_http_res_set_header(res, name, value);
-}
-
 /*
  * Finishes aio with status and the headers every reply of public/ has: the
- * content type, the security headers, caching. A 200 sends body (len
- * bytes, copied); HEAD and 304 send none, but say the file's length, as
- * nng's server does for a HEAD: data NULL, size len.
+ * content type, the security headers (p's policy), caching (and f's
+ * validators). A 200 sends body (len bytes, copied); HEAD and 304 send
+ * none, but say the file's length, as nng's server does for a HEAD: data
+ * NULL, size len.
  */
 static void
-finish(nng_aio *aio, uint16_t status, const char *type, const char *cache,
-    const ssrd_public_file *f, const char *body, size_t len, int head)
+finish(const ssrd_public *p, nng_aio *aio, uint16_t status, const char *type,
+    ssrd_http_caching caching, int max_age, const ssrd_public_file *f,
+    const char *body, size_t len, int head)
 {
+	const ssrd_http_reply r = {
+		.status        = status,
+		.type          = type,
+		.caching       = caching,
+		.max_age       = max_age,
+		.etag          = f != NULL ? f->etag : NULL,
+		.last_modified = f != NULL ? f->last_modified : NULL,
+	};
 	nng_http_res *res;
-	int           rv = nng_http_res_alloc(&res);
-	if (rv != 0) {
-		nng_aio_finish(aio, rv);
-		return;
-	}
-	nng_http_res_set_status(res, status);
-	nng_http_res_set_header(res, "Content-Type", type);
-	ssrd__http_each_header(set_header, res);
-	nng_http_res_set_header(res, "Cache-Control", cache);
-	if (f != NULL) {
-		nng_http_res_set_header(res, "ETag", f->etag);
-		nng_http_res_set_header(res, "Last-Modified", f->last_modified);
-	}
-	if (head || status == 304) {
+	int           rv = ssrd__http_res_new(p->opts.policy, &r, &res);
+	if (rv == 0 && (head || status == 304)) {
 		rv = nng_http_res_set_data(res, NULL, len);
-	} else {
+	} else if (rv == 0) {
 		rv = nng_http_res_copy_data(res, body, len);
 	}
-	if (rv != 0) {
-		nng_http_res_free(res);
-		nng_aio_finish(aio, rv);
-		return;
-	}
-	nng_aio_set_output(aio, 0, res);
-	nng_aio_finish(aio, 0);
+	ssrd__http_res_finish(aio, res, rv);
 }
 
 /* Whether the client has this version: If-None-Match decides when it came
@@ -304,12 +291,10 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 		rv = ssrd__public_read(&f, &why);
 	}
 	if (rv == SSRD_OK) {
-		char cache[48];
-		snprintf(cache, sizeof(cache), "public, max-age=%d%s",
-		    rq->immutable ? 31536000 : p->opts.max_age,
-		    rq->immutable ? ", immutable" : "");
-		finish(aio, nm ? 304 : 200, f.type, cache, &f, f.data, f.len,
-		    rq->head);
+		finish(p, aio, nm ? 304 : 200, f.type,
+		    rq->immutable ? SSRD_HTTP_CACHE_IMMUTABLE
+		                  : SSRD_HTTP_CACHE_PUBLIC,
+		    p->opts.max_age, &f, f.data, f.len, rq->head);
 		ssrd__public_close(&f);
 		return;
 	}
@@ -334,8 +319,8 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 		free(q);
 	}
 	ssrd__public_close(&f);
-	finish(aio, 404, "text/plain; charset=utf-8", "no-cache", NULL,
-	    "404 not found\n", 14, rq->head);
+	finish(p, aio, 404, "text/plain; charset=utf-8",
+	    SSRD_HTTP_CACHE_NO_CACHE, 0, NULL, "404 not found\n", 14, rq->head);
 }
 
 static void
@@ -353,8 +338,9 @@ task_done(ssrd_host_task *task, void *arg)
 	(void) task;
 	if (!t->answered) {
 		/* withdrawn unrun: the pool is stopping */
-		finish(t->aio, 503, "text/plain; charset=utf-8", "no-store",
-		    NULL, "503 shutting down\n", 18, t->rq.head);
+		finish(t->p, t->aio, 503, "text/plain; charset=utf-8",
+		    SSRD_HTTP_CACHE_NO_STORE, 0, NULL, "503 shutting down\n",
+		    18, t->rq.head);
 	}
 	t->done(t->arg);
 	atomic_fetch_sub(&t->p->queued, 1);

@@ -15,6 +15,9 @@ typedef struct ssrd_public_opts {
 	                     served too ([server] public_dotfiles) */
 	size_t max_bytes; /* bigger files are refused (public_max_kb) */
 	int    max_age;   /* Cache-Control: public, max-age=this, s */
+	/* the server's response policy (security headers): borrowed, must
+	 * outlive the threads; NULL: the defaults */
+	const struct ssrd_http_policy *policy;
 } ssrd_public_opts;
 
 /*

@@ -18,8 +18,9 @@
 #include "core/strbuf.h"
 #include "core/timers.h"
 #include "diag/stats.h"
-#include "http/http.h"
+#include "http/http_request.h"
 #include "http/httpstream.h"
+#include "http/response.h"
 
 /* The most one write hands nng: the send timeout is then a bound on how
  * long a client may take no part of the reply. */
@@ -67,8 +68,8 @@ struct stream {
 	int      gzip;
 	int      z_ready;
 	z_stream z;
-	/* the server's limits and Vary, copied: a stopping server may be
-	 * freed while a render still streams here (vary is ours, malloc'd) */
+	/* the server's limits, copied, and its policy, retained: a stopping
+	 * server may be freed while a render still streams here */
 	ssrd_httpstream_opts        opts;
 	const ssrd_httpstream_opts *o;   /* &opts */
 	ssrd_render_rec             rec; /* the render's figures, once done */
@@ -88,63 +89,44 @@ ssrd__httpstream_live(void)
 	return n > 0 ? (size_t) n : 0;
 }
 
+/* Queues the head of the reply r says (the one builder's, response.h),
+ * on a connection that closes after it. */
 static void
-header_line(const char *name, const char *value, void *arg)
+queue_head(struct stream *s, ssrd_http_reply *r)
 {
-	ssrd__strbuf_printf(arg, "%s: %s\r\n", name, value);
-}
-
-static void
-status_line(struct stream *s, int status, const char *reason, const char *ctype,
-    int chunked, size_t len)
-{
-	ssrd__strbuf_printf(&s->queued,
-	    "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-	    "X-Accel-Buffering: no\r\nConnection: close\r\n",
-	    status, reason, ctype);
-	if (status == 503) {
-		/* refused (overloaded, shutting down): ask again soon */
-		ssrd__strbuf_puts(&s->queued, "Retry-After: 1\r\n");
-	}
-	ssrd__http_each_header(header_line, &s->queued);
-	if (chunked) {
-		/* the caller adds its cache headers and ends the block */
-		ssrd__strbuf_puts(&s->queued, "Transfer-Encoding: chunked\r\n");
-	} else {
-		ssrd__strbuf_printf(&s->queued,
-		    "Cache-Control: no-store\r\nContent-Length: %zu\r\n\r\n",
-		    len);
-	}
+	ssrd_http_head h;
+	r->close = 1;
+	ssrd__http_head_build(s->o->policy, r, &h);
+	ssrd__http_head_write(&h, &s->queued);
 	s->started = 1;
 }
 
-/* What a streamed page says of caching: the page's policy, whether ssrd's
- * cache was asked (a miss, since this one renders), and the Vary header. */
+/* The page's head, with its first chunk: its status, what it says of
+ * caching (the page's policy, and whether ssrd's cache was asked: a miss,
+ * since this one renders), Vary, and gzip when the client takes it. */
 static void
-cache_headers(struct stream *s, const ssrd_job *job)
+page_head(struct stream *s, const ssrd_job *job)
 {
-	if (job->cache_ttl > 0) {
-		ssrd__strbuf_printf(&s->queued,
-		    "Cache-Control: public, max-age=%d, "
-		    "stale-while-revalidate=%d\r\n",
-		    job->cache_ttl, job->cache_swr);
-	} else {
-		ssrd__strbuf_puts(&s->queued, "Cache-Control: no-store\r\n");
-	}
-	if (s->fill != NULL && job->cache_ttl > 0) {
-		ssrd__strbuf_puts(&s->queued, "X-Ssrd-Cache: miss\r\n");
-	}
-	if (s->o->vary != NULL) {
-		ssrd__strbuf_printf(&s->queued, "Vary: %s\r\n", s->o->vary);
-	}
 	if (s->gzip
 	    && deflateInit2(
 	           &s->z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
 	        == Z_OK) {
 		s->z_ready = 1;
-		ssrd__strbuf_puts(&s->queued, "Content-Encoding: gzip\r\n");
 	}
-	ssrd__strbuf_puts(&s->queued, "\r\n");
+	ssrd_http_reply r = {
+		.status     = job->status,
+		.type       = "text/html; charset=utf-8",
+		.unbuffered = 1,
+		.caching    = SSRD_HTTP_CACHE_PAGE,
+		.max_age    = job->cache_ttl,
+		.swr        = job->cache_swr,
+		.cache_state
+		= s->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
+		.vary    = 1,
+		.gzip    = s->z_ready,
+		.framing = SSRD_HTTP_CHUNKED,
+	};
+	queue_head(s, &r);
 }
 
 /* Appends len bytes as HTTP chunks, through gzip when on (flush: Z_SYNC_FLUSH
@@ -353,7 +335,7 @@ stream_destroy(struct stream *s)
 	nng_aio_reap(s->aio); /* may still be in its own callback */
 	ssrd__strbuf_free(&s->queued);
 	ssrd__strbuf_free(&s->writing);
-	free((char *) s->opts.vary);
+	ssrd__http_policy_release(s->opts.policy);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	atomic_fetch_sub(&live_streams, 1);
@@ -501,12 +483,7 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
 	if (!s->started) {
-		status_line(s, job->status,
-		    job->status == 404       ? "Not Found"
-		        : job->status == 500 ? "Internal Server Error"
-		                             : "OK",
-		    "text/html; charset=utf-8", 1, 0);
-		cache_headers(s, job);
+		page_head(s, job);
 	}
 	if (s->fill != NULL) {
 		ssrd__cache_fill_chunk(s->fill, data, len);
@@ -536,21 +513,19 @@ stream_done(ssrd_job *job, void *arg)
 	}
 	size_t fb_len;
 	char  *fb = !s->started && job->err != SSRD_OK
-	     ? ssrd__http_fallback_page(job, &fb_len)
+	     ? ssrd__http_fallback_page(s->o->policy, job, &fb_len)
 	     : NULL;
 	if (fb != NULL) {
 		/* Nothing sent yet, and the route falls back: the browser
 		 * renders the page itself. */
-		ssrd__strbuf_printf(&s->queued,
-		    "HTTP/1.1 200 OK\r\nContent-Type: text/html; "
-		    "charset=utf-8\r\n"
-		    "Connection: close\r\nCache-Control: no-store\r\n"
-		    "X-Ssrd-Fallback: %s\r\n",
-		    ssrd_err_name(job->err));
-		ssrd__http_each_header(header_line, &s->queued);
-		ssrd__strbuf_printf(
-		    &s->queued, "Content-Length: %zu\r\n\r\n", fb_len);
-		s->started = 1;
+		ssrd_http_reply r = {
+			.type     = "text/html; charset=utf-8",
+			.caching  = SSRD_HTTP_CACHE_NO_STORE,
+			.fallback = ssrd_err_name(job->err),
+			.framing  = SSRD_HTTP_LENGTH,
+			.length   = fb_len,
+		};
+		queue_head(s, &r);
 		if (!s->head) {
 			ssrd__strbuf_append(&s->queued, fb, fb_len);
 		}
@@ -559,12 +534,16 @@ stream_done(ssrd_job *job, void *arg)
 		/* Nothing sent yet: a proper status. */
 		int         status = ssrd_err_http_status(job->err);
 		const char *text   = ssrd__http_status_text(status);
-		status_line(s, status,
-		    status == 400       ? "Bad Request"
-		        : status == 503 ? "Service Unavailable"
-		        : status == 504 ? "Gateway Timeout"
-		                        : "Internal Server Error",
-		    "text/plain; charset=utf-8", 0, strlen(text));
+
+		ssrd_http_reply r = {
+			.status     = status,
+			.type       = "text/plain; charset=utf-8",
+			.unbuffered = 1,
+			.caching    = SSRD_HTTP_CACHE_NO_STORE,
+			.framing    = SSRD_HTTP_LENGTH,
+			.length     = strlen(text),
+		};
+		queue_head(s, &r);
 		if (!s->head) {
 			ssrd__strbuf_puts(&s->queued, text);
 		}
@@ -596,18 +575,16 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		return SSRD_ENOMEM;
 	}
 	pthread_mutex_init(&s->mu, NULL);
-	s->fill      = fill;
-	s->opts      = *o;
-	s->opts.vary = o->vary != NULL ? strdup(o->vary) : NULL;
-	s->o         = &s->opts;
-	s->pool      = pool;
-	s->job       = job;
-	s->head      = head;
-	s->id        = job->id;
+	s->fill = fill;
+	s->opts = *o;
+	s->o    = &s->opts;
+	s->pool = pool;
+	s->job  = job;
+	s->head = head;
+	s->id   = job->id;
 	if (nng_aio_alloc(&s->aio, stream_write_done, s) != 0
 	    || nng_aio_alloc(&s->raio, stream_read_done, s) != 0) {
 		nng_aio_free(s->aio);
-		free((char *) s->opts.vary);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return SSRD_ENOMEM;
@@ -620,7 +597,9 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	 * the connection ours; a refused job gives it back untouched. */
 	nng_http_conn *conn = nng_aio_get_input(aio, 2);
 	nng_http_req  *req  = nng_aio_get_input(aio, 0);
-	s->gzip             = !head && ssrd__http_accepts_gzip(req);
+	s->gzip             = !head
+	    && ssrd__http_request_accepts_gzip(
+	        nng_http_req_get_header(req, "Accept-Encoding"));
 	pthread_mutex_lock(&s->mu);
 	atomic_fetch_add(&live_streams, 1); /* before the job can end */
 	int rv = ssrd__pool_submit(pool, job);
@@ -631,10 +610,13 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		job->done  = NULL;
 		nng_aio_free(s->aio);
 		nng_aio_free(s->raio);
-		free((char *) s->opts.vary);
 		pthread_mutex_destroy(&s->mu);
 		free(s);
 		return rv;
+	}
+	if (s->opts.policy != NULL) {
+		/* the stream's own, from now on: released by stream_destroy */
+		ssrd__http_policy_retain(s->opts.policy);
 	}
 	nng_http_hijack(conn);
 	s->conn = conn;

@@ -7,13 +7,16 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
+#include "http/response.h"
 #include "render/pool.h"
 #include "render/respcache.h"
 
-/* What bounds a reply written on a taken-over connection. Borrowed: must
- * outlive the replies. */
+/* What bounds a reply written on a taken-over connection, and what its
+ * head says (copied by each reply, which retains policy). */
 typedef struct ssrd_httpstream_opts {
-	const char *vary; /* the Vary header's value, or NULL */
+	/* the server's response policy (security headers, Vary, fallback
+	 * routes); NULL: the defaults */
+	ssrd_http_policy *policy;
 	/* the most output all streamed replies together may hold unsent;
 	 * past it, the reply whose client has taken nothing for longest is cut
 	 * off, its render cancelled (0: no limit) */

@@ -88,7 +88,7 @@ ssrd__ipc_render(struct ictx *ic, ssrd_msg *m)
 {
 	ssrd_job   *job;
 	const char *why;
-	int         rv = ssrd__ipc_make_job(ic->ipc, &m->renders[0], &job, &why);
+	int rv = ssrd__ipc_make_job(ic->ipc, &m->renders[0], &job, &why);
 	if (rv != SSRD_OK) {
 		ssrd__ipc_reply_error(ic, m->id, "render", rv, why, NULL);
 		return;
@@ -108,8 +108,8 @@ ssrd__ipc_render(struct ictx *ic, ssrd_msg *m)
 	rv        = ssrd__pool_submit(ic->ipc->pool, job);
 	if (rv != SSRD_OK) {
 		ssrd__job_free(job);
-		ssrd__ipc_reply_error(ic, s->id, "render", rv,
-		    ssrd__ipc_refused_why(rv), NULL);
+		ssrd__ipc_reply_error(
+		    ic, s->id, "render", rv, ssrd__ipc_refused_why(rv), NULL);
 		free(s->id);
 		free(s);
 	}
@@ -225,7 +225,8 @@ ssrd__ipc_batch(struct ictx *ic, ssrd_msg *m)
 	bt->left = n + 1; /* + 1 until every job is submitted */
 	for (size_t i = 0; i < n; i++) {
 		ssrd_job *job;
-		int rv = ssrd__ipc_make_job(ic->ipc, &m->renders[i], &job, &bt->whys[i]);
+		int       rv = ssrd__ipc_make_job(
+		          ic->ipc, &m->renders[i], &job, &bt->whys[i]);
 		if (rv == SSRD_OK) {
 			job->done   = batch_job_done;
 			job->arg    = bt;

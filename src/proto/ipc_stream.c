@@ -98,7 +98,8 @@ stream_flush(struct stream *st)
 	if (st->seq == 0 && st->ended && st->err != SSRD_OK
 	    && st->pending.len == 0) {
 		/* failed before any output: a plain error reply */
-		ssrd__ipc_reply_error(ic, id, "stream", st->err, st->error_text, NULL);
+		ssrd__ipc_reply_error(
+		    ic, id, "stream", st->err, st->error_text, NULL);
 		free(id);
 		ssrd__stats_finish(&st->rec);
 		return 1;
@@ -185,7 +186,8 @@ ssrd__ipc_stream(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 		    "no random bytes for a stream id (getrandom failed)", NULL);
 		return;
 	}
-	int rv = st ? ssrd__ipc_make_job(ipc, &m->renders[0], &job, &why) : SSRD_ENOMEM;
+	int rv = st ? ssrd__ipc_make_job(ipc, &m->renders[0], &job, &why)
+	            : SSRD_ENOMEM;
 	if (rv != SSRD_OK) {
 		free(st);
 		ssrd__ipc_reply_error(
@@ -218,8 +220,8 @@ ssrd__ipc_stream(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 		ssrd__job_free(job);
 		stream_remove(ipc, st);
 		stream_unref(st); /* the job's */
-		ssrd__ipc_reply_error(ic, id, "stream", rv,
-		    ssrd__ipc_refused_why(rv), NULL);
+		ssrd__ipc_reply_error(
+		    ic, id, "stream", rv, ssrd__ipc_refused_why(rv), NULL);
 		free(id);
 	}
 }
@@ -255,7 +257,8 @@ ssrd__ipc_pull(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 {
 	struct stream *st = stream_find(ic->ipc, m->stream, pipe);
 	if (st == NULL) {
-		ssrd__ipc_reply_error(ic, m->id, "pull", SSRD_ENOENT, NO_SUCH_STREAM, NULL);
+		ssrd__ipc_reply_error(
+		    ic, m->id, "pull", SSRD_ENOENT, NO_SUCH_STREAM, NULL);
 		return;
 	}
 	pthread_mutex_lock(&st->mu);
@@ -292,7 +295,8 @@ stream_cancel(ssrd_ipc *ipc, struct stream *st, const char *why)
 	st->waiter_id       = NULL;
 	pthread_mutex_unlock(&st->mu);
 	if (waiter != NULL) {
-		ssrd__ipc_reply_error(waiter, id, "pull", SSRD_ECLOSED, why, NULL);
+		ssrd__ipc_reply_error(
+		    waiter, id, "pull", SSRD_ECLOSED, why, NULL);
 	}
 	free(id);
 	stream_remove(ipc, st);
@@ -303,7 +307,8 @@ ssrd__ipc_cancel(struct ictx *ic, ssrd_msg *m, uint32_t pipe)
 {
 	struct stream *st = stream_find(ic->ipc, m->stream, pipe);
 	if (st == NULL) {
-		ssrd__ipc_reply_error(ic, m->id, "cancel", SSRD_ENOENT, NO_SUCH_STREAM, NULL);
+		ssrd__ipc_reply_error(
+		    ic, m->id, "cancel", SSRD_ENOENT, NO_SUCH_STREAM, NULL);
 		return;
 	}
 	stream_cancel(ic->ipc, st, "the stream was cancelled");

@@ -1,0 +1,427 @@
+/* http_page.c implements a page's request (http_page.h): the response
+ * cache, the render on the pool, and the page's reply. */
+#define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+
+#include <ssrd/errors.h>
+
+#include "core/timers.h"
+#include "diag/stats.h"
+#include "http/http_page.h"
+#include "http/http_reply.h"
+#include "http/http_request.h"
+#include "http/http_server.h"
+#include "http/httpstream.h"
+#include "http/response.h"
+#include "render/respcache.h"
+#include "source/routes.h"
+
+/* A buffered render's reply, waiting for its render. */
+struct pending {
+	nng_aio         *aio;
+	int              head;
+	ssrd_cache_fill *fill; /* the response cache's, or NULL */
+	ssrd_http       *http;
+};
+
+/* Frees a fill that never reached a job. */
+static void
+cache_fill_free(ssrd_cache_fill *f)
+{
+	if (f != NULL) {
+		ssrd_job none = { .err = SSRD_ECLOSED };
+		ssrd__cache_fill_done(f, &none); /* stores nothing, frees */
+	}
+}
+
+/* The browser-rendered stand-in for a page the server could not render. */
+static void
+reply_fallback(const ssrd_http *http, nng_aio *aio, int err, const char *body,
+    size_t len, int head)
+{
+	const ssrd_http_reply r = {
+		.type     = "text/html; charset=utf-8",
+		.caching  = SSRD_HTTP_CACHE_NO_STORE,
+		.fallback = ssrd_err_name(err),
+	};
+	ssrd__http_reply(aio, http->policy, &r, body, len, head);
+}
+
+/* A page's reply: its caching headers (and where it came from: x-ssrd-cache
+ * hit, stale or miss, or NULL), its ETag if known, Content-Encoding: gzip
+ * when gz is set (the body given is then the gzip form). */
+static ssrd_http_reply
+page_reply(uint16_t status, int ttl, int swr, const char *cache_state,
+    const char *etag, int gz)
+{
+	const ssrd_http_reply r = {
+		.status      = status,
+		.type        = "text/html; charset=utf-8",
+		.caching     = SSRD_HTTP_CACHE_PAGE,
+		.max_age     = ttl,
+		.swr         = swr,
+		.cache_state = cache_state,
+		.vary        = 1,
+		.etag        = etag,
+		.gzip        = gz,
+	};
+	return r;
+}
+
+/* Cached pages bigger than this are written from the cache itself, not
+ * copied for each connection: a client that does not read holds no copy. */
+#define SHARED_REPLY_MIN (64 * 1024)
+
+/* What a shared reply releases when it is written: its cache entry. */
+struct shared_ref {
+	ssrd_respcache *cache;
+	ssrd_cached    *e;
+};
+
+static void
+shared_release(void *arg)
+{
+	struct shared_ref *ref = arg;
+	ssrd__respcache_release(ref->cache, ref->e);
+	free(ref);
+}
+
+/* Answers a GET for a big cached page from the entry's own bytes, on a
+ * connection taken over and closed after (see ssrd__httpstream_send).
+ * Returns 1 if it took the reference to e, 0 if the caller should answer
+ * (and release) as usual. */
+static int
+reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
+    size_t len, const char *state, const char *etag, int gz)
+{
+	struct shared_ref *ref = malloc(sizeof(*ref));
+	nng_http_res      *res;
+
+	ssrd_http_reply r
+	    = page_reply(200, e->ttl_s, e->swr_s, state, etag, gz);
+	r.close = 1; /* the connection is taken over, then closed */
+	if (ref == NULL || ssrd__http_res_new(http->policy, &r, &res) != 0) {
+		free(ref);
+		return 0;
+	}
+	ref->cache = http->cache;
+	ref->e     = e;
+	if (nng_http_res_set_data(res, body, len) != 0
+	    || ssrd__httpstream_send(
+	           aio, res, &http->stream_opts, shared_release, ref)
+	        != SSRD_OK) {
+		nng_http_res_free(res);
+		free(ref);
+		return 0;
+	}
+	return 1;
+}
+
+/* Answers from the cache: 304 when If-None-Match names this version,
+ * else the page, gzip'd when the client takes it. Returns 1 if the reply
+ * took the reference to e (it releases it when written), 0 if the caller
+ * still holds it. */
+static int
+reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
+    int state, int head)
+{
+	const char *body = e->body, *etag = e->etag;
+	size_t      len = e->len;
+	int         gz  = 0;
+	if (ssrd__http_request_accepts_gzip(
+	        nng_http_req_get_header(req, "Accept-Encoding"))) {
+		size_t      n;
+		const char *g = ssrd__respcache_gzip(http->cache, e, &n);
+		if (g != NULL) {
+			body = g;
+			len  = n;
+			etag = e->etag_gz;
+			gz   = 1;
+		}
+	}
+	int not_modified = ssrd__http_request_not_modified(
+	    nng_http_req_get_header(req, "If-None-Match"), etag);
+	const char *from = state == SSRD_CACHE_HIT ? "hit" : "stale";
+	if (!not_modified && !head && len >= SHARED_REPLY_MIN
+	    && reply_shared(http, aio, e, body, len, from, etag, gz)) {
+		return 1;
+	}
+	const ssrd_http_reply r = page_reply(
+	    not_modified ? 304 : 200, e->ttl_s, e->swr_s, from, etag, gz);
+	ssrd__http_reply(aio, http->policy, &r, body, len, head);
+	return 0;
+}
+
+/* The job that renders a stale page again, with nobody waiting for it. */
+static void
+revalidate_done(ssrd_job *job, void *arg)
+{
+	ssrd__cache_fill_done(arg, job);
+	if (job->err != SSRD_OK) {
+		ssrd__http_log_render(job, 0);
+	}
+	ssrd__job_free(job);
+}
+
+static void
+revalidate_in_background(ssrd_http *http, ssrd_site *site, const char *uri,
+    const char *props, size_t props_len, const char *key, int klen,
+    ssrd_cached *stale)
+{
+	ssrd_job        *job;
+	ssrd_cache_fill *f
+	    = ssrd__cache_fill_new(http->cache, key, (size_t) klen, stale);
+	if (f == NULL
+	    || ssrd__job_new(site, uri, props, props_len, &job) != SSRD_OK) {
+		if (f != NULL) {
+			cache_fill_free(f); /* releases stale */
+		} else {
+			ssrd__respcache_revalidated(http->cache, stale);
+			ssrd__respcache_release(http->cache, stale);
+		}
+		return;
+	}
+	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->cache_ttl = http->cache_ttl;
+	job->cache_swr = http->cache_swr;
+	job->stream    = 1; /* as the page it replaces was made */
+	job->hydrate   = 1;
+	job->done      = revalidate_done;
+	job->arg       = f;
+	if (ssrd__pool_submit(http->pool, job) != SSRD_OK) {
+		ssrd__job_free(job);
+		cache_fill_free(f);
+	}
+}
+
+/* A buffered render is over (on the pool's thread): its reply. */
+static void
+render_done(ssrd_job *job, void *arg)
+{
+	struct pending *pd   = arg;
+	ssrd_http      *http = pd->http;
+	ssrd_render_rec rec;
+	ssrd__render_rec_job(&rec, job, "http");
+	ssrd__http_log_render(job, 0);
+	if (pd->fill != NULL) {
+		ssrd__cache_fill_done(pd->fill, job);
+	}
+	size_t fb_len;
+	char  *fb = job->err != SSRD_OK
+	     ? ssrd__http_fallback_page(http->policy, job, &fb_len)
+	     : NULL;
+	if (fb != NULL) {
+		reply_fallback(http, pd->aio, job->err, fb, fb_len, pd->head);
+		free(fb);
+	} else if (job->err == SSRD_OK) {
+		const ssrd_http_reply r = page_reply((uint16_t) job->status,
+		    job->cache_ttl, job->cache_swr,
+		    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
+		    NULL, 0);
+		ssrd__http_reply(pd->aio, http->policy, &r, job->html,
+		    job->html_len, pd->head);
+	} else {
+		/* The stack is for the log, not for the visitor. */
+		int status = ssrd_err_http_status(job->err);
+		ssrd__http_reply_text(pd->aio, http->policy, status,
+		    ssrd__http_status_text(status), pd->head, 0);
+	}
+	ssrd__stats_finish(&rec);
+	atomic_fetch_sub(&http->busy, 1);
+	free(pd);
+	ssrd__job_free(job);
+}
+
+/* The figures of a page served from the response cache, under its route
+ * (path: canonical, as the page was rendered for). */
+static void
+cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
+    double t0)
+{
+	const ssrd_route *route  = NULL;
+	char             *params = NULL;
+	if (ssrd__routes_match(&site->routes, uri, &route, &params)
+	    != SSRD_OK) {
+		route = ssrd__routes_not_found(&site->routes);
+	}
+	free(params);
+	ssrd__render_rec_cached(rec, site,
+	    route ? (size_t) (route - site->routes.v) : (size_t) -1, uri,
+	    state == SSRD_CACHE_STALE ? "stale" : "cached", t0);
+}
+
+/* Answers from the response cache if it holds key (a stale entry is
+ * served, and rendered again in the background). Returns 1 if it
+ * answered, 0 if the page is to be rendered. */
+static int
+from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
+    const char *path, const char *props, size_t props_len, const char *key,
+    int klen, int head, double t0)
+{
+	int          state, revalidate;
+	ssrd_cached *e = ssrd__respcache_get(http->cache, key, (size_t) klen,
+	    ssrd__now_ms(), &state, &revalidate);
+	if (e == NULL) {
+		return 0;
+	}
+	ssrd_render_rec rec;
+	cached_rec(&rec, site, path, state, t0);
+	/* revalidation keeps a reference of its own */
+	if (revalidate) {
+		ssrd__respcache_retain(http->cache, e);
+	}
+	if (!reply_cached(http, aio, req, e, state, head)) {
+		ssrd__respcache_release(http->cache, e);
+	}
+	ssrd__stats_finish(&rec);
+	if (revalidate) {
+		revalidate_in_background(
+		    http, site, path, props, props_len, key, klen, e);
+	}
+	return 1;
+}
+
+/* A render the pool refused (overloaded, shutting down): the browser's
+ * fallback if the route has one, else 503. Frees job. */
+static void
+reply_refused(ssrd_http *http, nng_aio *aio, ssrd_job *job, int rv, int head)
+{
+	size_t          fb_len;
+	ssrd_render_rec rec;
+	job->err = rv;
+	ssrd__render_rec_job(&rec, job, "http");
+	ssrd__stats_finish(&rec);
+	char *fb = ssrd__http_fallback_page(http->policy, job, &fb_len);
+	if (fb != NULL) {
+		/* refused (overloaded): the browser renders it */
+		ssrd__http_log_render(job, 0);
+		reply_fallback(http, aio, rv, fb, fb_len, head);
+		free(fb);
+	} else if (rv == SSRD_EOVERLOAD) {
+		ssrd__http_reply_text(
+		    aio, http->policy, 503, "503 overloaded\n", head, 0);
+	} else {
+		ssrd__http_reply_text(
+		    aio, http->policy, 503, "503 shutting down\n", head, 1);
+	}
+	ssrd__job_free(job);
+}
+
+/* Renders the page at path on the pool, its reply streamed or buffered as
+ * the pool does. Takes site's reference and fill. */
+static void
+render(ssrd_http *http, nng_aio *aio, ssrd_site *site, const char *path,
+    const char *props, size_t props_len, ssrd_cache_fill *fill, int head)
+{
+	ssrd_job *job = NULL;
+	int       rv  = ssrd__job_new(site, path, props, props_len, &job);
+	if (rv == SSRD_ENOROUTE) {
+		/* the site's not-found page, if any: a 404 with a body */
+		rv = ssrd__job_new_not_found(
+		    site, path, props, props_len, &job);
+	}
+	ssrd__site_unref(site); /* the job holds its own reference */
+	if (rv != SSRD_OK) {
+		cache_fill_free(fill);
+	}
+	if (rv == SSRD_ENOROUTE) {
+		ssrd__http_reply_text(
+		    aio, http->policy, 404, "404 not found\n", head, 0);
+		return;
+	}
+	if (rv == SSRD_EINVAL) {
+		ssrd__http_reply_text(
+		    aio, http->policy, 400, "400 bad request path\n", head, 0);
+		return;
+	}
+	struct pending *pd = calloc(1, sizeof(*pd));
+	if (rv != SSRD_OK || pd == NULL) {
+		free(pd);
+		if (rv == SSRD_OK) {
+			cache_fill_free(fill);
+		}
+		ssrd__job_free(job);
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
+	job->hydrate   = 1;
+	job->cache_ttl = http->cache != NULL ? http->cache_ttl : 0;
+	job->cache_swr = http->cache_swr;
+	if (ssrd__pool_streams(http->pool)) {
+		free(pd);
+		rv = ssrd__httpstream_submit(
+		    http->pool, job, aio, head, fill, &http->stream_opts);
+	} else {
+		pd->aio   = aio;
+		pd->head  = head;
+		pd->fill  = fill;
+		pd->http  = http;
+		job->done = render_done;
+		job->arg  = pd;
+		atomic_fetch_add(&http->busy, 1); /* until render_done */
+		rv = ssrd__pool_submit(http->pool, job);
+		if (rv != SSRD_OK) {
+			atomic_fetch_sub(&http->busy, 1);
+			free(pd);
+		}
+	}
+	if (rv != SSRD_OK) {
+		cache_fill_free(fill);
+		reply_refused(http, aio, job, rv, head);
+	}
+}
+
+void
+ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
+    ssrd_http_request *rq, ssrd_site *site, double t0)
+{
+	/* The page's props (its query string, the request headers config
+	 * passes on) and its path as the page sees it (canonical), now this
+	 * function's. */
+	int    head      = rq->head;
+	size_t props_len = rq->props_len;
+	char  *props     = rq->props;
+	char  *path      = rq->canon;
+	rq->props        = NULL;
+	rq->canon        = NULL;
+	/* The response cache's key: the site's generation, then the request's
+	 * (the path and query, and what the page sees of the headers). */
+	char *key  = NULL;
+	int   klen = http->cache == NULL ? -1
+	                                 : asprintf(&key, "%zu:%u:%s", site->slot,
+	                                     site->generation, rq->key);
+	ssrd__http_request_clear(rq);
+	if (props == NULL || path == NULL
+	    || (http->cache != NULL && klen < 0)) {
+		ssrd__site_unref(site);
+		free(props);
+		free(path);
+		free(key);
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	ssrd_cache_fill *fill = NULL;
+	if (key != NULL) {
+		if (from_cache(http, aio, req, site, path, props, props_len,
+		        key, klen, head, t0)) {
+			ssrd__site_unref(site);
+			free(path);
+			free(props);
+			free(key);
+			return;
+		}
+		fill = ssrd__cache_fill_new(
+		    http->cache, key, (size_t) klen, NULL);
+		free(key);
+	}
+	render(http, aio, site, path, props, props_len, fill, head);
+	free(props);
+	free(path);
+}
