@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: installs what is missing, checks the C and C++ files' formatting
-# (tools/format.sh), builds, and runs the whole test suite: every unit and end-to-end test
+# (tools/format.sh), the include graph (tools/layers.sh) and the sizes of files and functions
+# (tools/sizes.sh), builds, and runs the whole test suite: every unit and end-to-end test
 # in a normal build, then again under ASan + UBSan.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,8 +25,10 @@ summaries() {
 
 echo "== build"
 bash tools/deps.sh --tests
-echo "== format"
+echo "== format, include graph, sizes"
 bash tools/format.sh --check
+bash tools/layers.sh
+bash tools/sizes.sh
 bash tools/build.sh
 echo "== tests (release build)"
 ctest --test-dir build --output-on-failure --timeout 300 -j2

@@ -176,6 +176,8 @@ ssrd__app_close(ssrd_app *app)
 	free(app->reloaders);
 	ssrd__pool_stop(app->pool);
 	ssrd__ipc_free(app->ipc); /* after the pool: no job left to reply */
+	ssrd__sites_free(
+	    app->sites); /* after both fronts, which pick from it */
 	free(app->diagnose_config);
 	ssrd__hostpool_stop(app->hostpool); /* after the workers: they wait
 	                                       for their host calls */

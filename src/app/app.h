@@ -17,6 +17,7 @@
 #include "render/pool.h"
 #include "site/reload.h"
 #include "site/site.h"
+#include "site/sites.h"
 
 /* Exit codes, documented in the README. */
 enum {
@@ -41,6 +42,7 @@ typedef struct ssrd_app {
 	ssrd_site       **site_v; /* one loaded site per entry (references) */
 	ssrd_site        *site;   /* site_v[0], the default */
 	ssrd_reloader   **reloaders; /* serve: one per site */
+	ssrd_sites       *sites;     /* serve: the reloaders by Host */
 	ssrd_host_opts    host;      /* what pages may reach */
 	ssrd_hostpool    *hostpool;  /* the threads that reach it */
 	ssrd_pool        *pool;

@@ -51,7 +51,7 @@ start_watchers(ssrd_app *app)
 
 /* The HTTP listener, serving hosts[i] from site i (NULL: any Host). */
 static int
-start_http(ssrd_app *app, const char **hosts)
+start_http(ssrd_app *app)
 {
 	char           errbuf[512];
 	ssrd_http_opts ho = { .pass_headers = app->cfg.http_headers,
@@ -67,15 +67,16 @@ start_http(ssrd_app *app, const char **hosts)
 		.public_dotfiles  = (int) app->cfg.public_dotfiles,
 		.public_max_bytes = (size_t) app->cfg.public_max_kb << 10,
 		.public_max_age   = (int) app->cfg.public_max_age };
-	if (ssrd__http_start(app->cfg.http, app->pool, hosts, app->reloaders,
-	        app->nsites, &ho, &app->http, errbuf, sizeof(errbuf))
+	if (ssrd__http_start(app->cfg.http, app->pool, app->sites, &ho,
+	        &app->http, errbuf, sizeof(errbuf))
 	    != SSRD_OK) {
 		fprintf(stderr, "ssrd: %s\n", errbuf);
 		return SSRD_EXIT_START;
 	}
 	for (size_t i = 0; i < app->nsites; i++) {
 		ssrd__log(SSRD_LOG_INFO, "listening", "http=%s host=%s site=%s",
-		    app->cfg.http, hosts[i] ? hosts[i] : "*",
+		    app->cfg.http,
+		    app->sites->hosts[i] ? app->sites->hosts[i] : "*",
 		    app->site_v[i]->root);
 	}
 	return 0;
@@ -83,7 +84,7 @@ start_http(ssrd_app *app, const char **hosts)
 
 /* The render protocol's listeners (diagnose is answered there too). */
 static int
-start_ipc(ssrd_app *app, const char **hosts)
+start_ipc(ssrd_app *app)
 {
 	char errbuf[512];
 	app->diagnose.respcache = ssrd__http_cache(app->http);
@@ -94,8 +95,8 @@ start_ipc(ssrd_app *app, const char **hosts)
 		       .stream_idle_ms     = (double) app->cfg.stream_idle_ms,
 		       .diagnose           = &app->diagnose,
 		       .admin_token        = app->cfg.admin_token };
-	if (ssrd__ipc_start(&io, app->pool, hosts, app->reloaders, app->nsites,
-	        &app->ipc, errbuf, sizeof(errbuf))
+	if (ssrd__ipc_start(
+	        &io, app->pool, app->sites, &app->ipc, errbuf, sizeof(errbuf))
 	    != SSRD_OK) {
 		fprintf(stderr, "ssrd: %s\n", errbuf);
 		return SSRD_EXIT_START;
@@ -135,21 +136,25 @@ ssrd__cmd_serve(ssrd_app *app)
 	    = diagnose_config(&app->cfg, ssrd__pool_workers(app->pool));
 	app->diagnose = (ssrd_diagnose_src) { app->pool, started_ms,
 		app->diagnose_config ? app->diagnose_config : "{}", NULL };
-	/* the Host each site answers, for both fronts (NULL: the default) */
+	/* the Host each site answers, one table for both fronts (NULL: the
+	 * default) */
 	const char **hosts = calloc(app->nsites, sizeof(char *));
-	if (hosts == NULL) {
+	for (size_t i = 0; hosts != NULL && i < app->nsites; i++) {
+		hosts[i] = app->entries[i].host;
+	}
+	if (hosts == NULL
+	    || ssrd__sites_new(hosts, app->reloaders, app->nsites, &app->sites)
+	        != SSRD_OK) {
+		free(hosts);
 		fprintf(stderr, "ssrd: out of memory\n");
 		return SSRD_EXIT_START;
 	}
-	for (size_t i = 0; i < app->nsites; i++) {
-		hosts[i] = app->entries[i].host;
-	}
+	free(hosts);
 	if (app->cfg.http[0] != '\0') {
-		rc = start_http(app, hosts);
+		rc = start_http(app);
 	}
 	if (rc == 0 && app->cfg.ipc[0] != '\0') {
-		rc = start_ipc(app, hosts);
+		rc = start_ipc(app);
 	}
-	free(hosts);
 	return rc == 0 ? ssrd__serve_signals(app, &sigs) : rc;
 }

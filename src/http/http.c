@@ -50,8 +50,6 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 		.pass        = p->pass,
 		.npass       = p->npass,
 		.sites       = http->sites,
-		.hosts       = http->hosts,
-		.nsites      = http->nsites,
 		.metrics     = http->report != NULL,
 		.admin_token = http->admin_token,
 	};
@@ -291,11 +289,6 @@ http_free(ssrd_http *http)
 	ssrd__public_stop(http->public);
 	ssrd__respcache_free(http->cache);
 	free(http->admin_token);
-	for (size_t i = 0; http->hosts != NULL && i < http->nsites; i++) {
-		free(http->hosts[i]);
-	}
-	free(http->hosts);
-	free(http->sites);
 	/* after the public threads, which read it; streams keep their own */
 	ssrd__http_policy_release(http->policy);
 	free(http);
@@ -306,9 +299,8 @@ http_free(ssrd_http *http)
  * threads and the sites. Returns SSRD_OK, or an error with errbuf filled
  * when there is more to say than the code. */
 static int
-http_setup(ssrd_http *http, const char *const *hosts,
-    ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
-    char *errbuf, size_t errlen)
+http_setup(
+    ssrd_http *http, const ssrd_http_opts *opts, char *errbuf, size_t errlen)
 {
 	const ssrd_http_policy_opts po = {
 		.security_headers = opts == NULL || opts->security_headers,
@@ -349,16 +341,6 @@ http_setup(ssrd_http *http, const char *const *hosts,
 		    ssrd_strerror(rv));
 		return rv;
 	}
-	http->sites  = calloc(nsites, sizeof(*http->sites));
-	http->hosts  = calloc(nsites, sizeof(*http->hosts));
-	http->nsites = nsites;
-	if (http->sites == NULL || http->hosts == NULL || nsites == 0) {
-		return SSRD_ENOMEM;
-	}
-	for (size_t i = 0; i < nsites; i++) {
-		http->sites[i] = sites[i];
-		http->hosts[i] = hosts[i] ? strdup(hosts[i]) : NULL;
-	}
 	return SSRD_OK;
 }
 
@@ -395,16 +377,16 @@ http_listen(ssrd_http *http, const char *url, char *errbuf, size_t errlen)
 }
 
 int
-ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
-    ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
-    ssrd_http **out, char *errbuf, size_t errlen)
+ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_sites *sites,
+    const ssrd_http_opts *opts, ssrd_http **out, char *errbuf, size_t errlen)
 {
 	ssrd_http *http = calloc(1, sizeof(*http));
 	if (http == NULL) {
 		return SSRD_ENOMEM;
 	}
-	http->pool = pool;
-	int rv = http_setup(http, hosts, sites, nsites, opts, errbuf, errlen);
+	http->pool  = pool;
+	http->sites = sites;
+	int rv      = http_setup(http, opts, errbuf, errlen);
 	if (rv != SSRD_OK) {
 		http_free(http);
 		return rv;

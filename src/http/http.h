@@ -12,6 +12,7 @@
 
 #include "render/pool.h"
 #include "site/reload.h"
+#include "site/sites.h"
 
 typedef struct ssrd_http ssrd_http;
 
@@ -50,16 +51,14 @@ typedef struct ssrd_http_opts {
 
 /*
  * Starts serving url ("http://127.0.0.1:8080") with renders from pool for
- * nsites sites: a request goes to the site whose hosts[i] equals its Host
- * header (case aside, port ignored), else to sites[0]; hosts[i] may be NULL.
- * Each request renders with its site's current generation. pool and the
- * reloaders must outlive the server; hosts are copied. Stores it in *out and
- * returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port is
- * taken). Renders run on the pool; nng's threads only queue and reply.
+ * the sites of sites, each request going to the one its Host header picks
+ * (ssrd__sites_pick()), rendered with that site's current generation. pool
+ * and sites (and their reloaders) must outlive the server. Stores it in *out
+ * and returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port
+ * is taken). Renders run on the pool; nng's threads only queue and reply.
  */
-int ssrd__http_start(const char *url, ssrd_pool *pool, const char *const *hosts,
-    ssrd_reloader *const *sites, size_t nsites, const ssrd_http_opts *opts,
-    ssrd_http **out, char *errbuf, size_t errlen);
+int ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_sites *sites,
+    const ssrd_http_opts *opts, ssrd_http **out, char *errbuf, size_t errlen);
 
 /*
  * Starts the server's drain: from now on every request is answered 503

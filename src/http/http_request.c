@@ -2,6 +2,7 @@
  * method, the path, the query and headers a page gets, the Host, and the
  * cache's conditional and encoding headers. */
 #define _GNU_SOURCE
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -183,8 +184,8 @@ ssrd__http_request_parse(const ssrd_http_request_opts *opts, const char *method,
 	r->uri      = uri;
 	r->head     = strcmp(method, "HEAD") == 0;
 	r->path_len = strcspn(uri, "?#");
-	r->site = ssrd__reloader_pick(opts->sites, opts->hosts, opts->nsites,
-	    header(headers, nheaders, "Host"));
+	r->site
+	    = ssrd__sites_pick(opts->sites, header(headers, nheaders, "Host"));
 	if (!r->head && strcmp(method, "GET") != 0) {
 		return refuse(r, 405, "405 method not allowed\n");
 	}

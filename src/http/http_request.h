@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "site/reload.h"
+#include "site/sites.h"
 
 /* One request header as received: its name in any case, its value. */
 typedef struct ssrd_http_header {
@@ -17,12 +17,10 @@ typedef struct ssrd_http_header {
 /* What the server's configuration says about requests. All borrowed. */
 typedef struct ssrd_http_request_opts {
 	/* the header names pages get (http_headers), lowercase */
-	char *const          *pass;
-	size_t                npass;
-	ssrd_reloader *const *sites;   /* the sites; the first is the default */
-	char *const          *hosts;   /* the Host each answers, or NULL */
-	size_t                nsites;  /* at least 1 */
-	int                   metrics; /* 1: /metrics answers */
+	char *const      *pass;
+	size_t            npass;
+	const ssrd_sites *sites;   /* the sites by Host */
+	int               metrics; /* 1: /metrics answers */
 	/* when not NULL or "", /metrics needs "Authorization: Bearer
 	 * <admin_token>" */
 	const char *admin_token;

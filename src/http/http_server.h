@@ -16,6 +16,7 @@
 #include "render/pool.h"
 #include "render/respcache.h"
 #include "site/reload.h"
+#include "site/sites.h"
 
 /*
  * One HTTP server (http.h's ssrd_http; that header is not included here,
@@ -29,9 +30,7 @@ struct ssrd_http {
 	nng_http_server  *server;
 	nng_http_handler *handler;
 	ssrd_pool        *pool;
-	ssrd_reloader   **sites; /* by slot */
-	char            **hosts; /* by slot; NULL entries match no Host */
-	size_t            nsites;
+	const ssrd_sites *sites; /* borrowed: outlives the server */
 	atomic_ullong     next_id;
 	/* what every reply says (security headers, Vary, the headers pages
 	 * see, the fallback routes): one reference, the server's */

@@ -219,27 +219,20 @@ listen_hint(int rv)
 
 int
 ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
-    const char *const *hosts, ssrd_reloader *const *sites, size_t nsites,
-    ssrd_ipc **out, char *errbuf, size_t errlen)
+    const ssrd_sites *sites, ssrd_ipc **out, char *errbuf, size_t errlen)
 {
 	ssrd_ipc *ipc = calloc(1, sizeof(*ipc));
 	if (ipc == NULL) {
 		return SSRD_ENOMEM;
 	}
 	pthread_mutex_init(&ipc->mu, NULL);
-	ipc->opts   = *opts;
-	ipc->pool   = pool;
-	ipc->nsites = nsites;
-	ipc->sites  = calloc(nsites, sizeof(*ipc->sites));
-	ipc->hosts  = calloc(nsites, sizeof(*ipc->hosts));
-	ipc->ctxs   = calloc((size_t) opts->contexts, sizeof(*ipc->ctxs));
-	if (ipc->sites == NULL || ipc->hosts == NULL || ipc->ctxs == NULL) {
+	ipc->opts  = *opts;
+	ipc->pool  = pool;
+	ipc->sites = sites;
+	ipc->ctxs  = calloc((size_t) opts->contexts, sizeof(*ipc->ctxs));
+	if (ipc->ctxs == NULL) {
 		ssrd__ipc_free(ipc);
 		return SSRD_ENOMEM;
-	}
-	for (size_t i = 0; i < nsites; i++) {
-		ipc->sites[i] = sites[i];
-		ipc->hosts[i] = hosts[i] ? strdup(hosts[i]) : NULL;
 	}
 	int rv = nng_rep0_open(&ipc->sock);
 	if (rv == 0) {
@@ -333,11 +326,6 @@ ssrd__ipc_free(ssrd_ipc *ipc)
 	nng_aio_free(ipc->reaper);
 	/* streams left: their jobs have completed (the pool is stopped) */
 	ssrd__ipc_streams_free(ipc);
-	for (size_t i = 0; ipc->hosts != NULL && i < ipc->nsites; i++) {
-		free(ipc->hosts[i]);
-	}
-	free(ipc->hosts);
-	free(ipc->sites);
 	free(ipc->ctxs);
 	pthread_mutex_destroy(&ipc->mu);
 	free(ipc);

@@ -7,6 +7,7 @@
 
 #include "render/pool.h"
 #include "site/reload.h"
+#include "site/sites.h"
 
 typedef struct ssrd_ipc ssrd_ipc;
 
@@ -26,14 +27,13 @@ typedef struct ssrd_ipc_opts {
 
 /*
  * Listens on every address and serves requests with renders from pool; a
- * request's "host" picks the site as HTTP's Host header does (hosts[i] for
- * sites[i], NULL entries match nothing). pool and the reloaders must
- * outlive the server. Returns SSRD_OK, or SSRD_ENNG / SSRD_ECONFIG with the
+ * request's "host" picks the site of sites as HTTP's Host header does
+ * (ssrd__sites_pick()). pool and sites (and their reloaders) must outlive
+ * the server. Returns SSRD_OK, or SSRD_ENNG / SSRD_ECONFIG with the
  * reason in errbuf (an address in use, a socket path that cannot be made).
  */
 int ssrd__ipc_start(const ssrd_ipc_opts *opts, ssrd_pool *pool,
-    const char *const *hosts, ssrd_reloader *const *sites, size_t nsites,
-    ssrd_ipc **out, char *errbuf, size_t errlen);
+    const ssrd_sites *sites, ssrd_ipc **out, char *errbuf, size_t errlen);
 
 /*
  * Returns how many requests are still being answered: contexts that took a

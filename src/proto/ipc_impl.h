@@ -17,19 +17,17 @@ struct ictx;
 struct stream;
 
 struct ssrd_ipc {
-	nng_socket      sock;
-	struct ictx    *ctxs;
-	long            nctxs;
-	ssrd_ipc_opts   opts;
-	ssrd_pool      *pool;
-	ssrd_reloader **sites;
-	char          **hosts;
-	size_t          nsites;
-	pthread_mutex_t mu;      /* streams, next_id */
-	struct stream  *streams; /* open streams (ipc_stream.c's) */
-	unsigned long   next_id; /* render ids for logs (under mu) */
-	nng_aio        *reaper;  /* wakes to cancel idle streams */
-	int             closing;
+	nng_socket        sock;
+	struct ictx      *ctxs;
+	long              nctxs;
+	ssrd_ipc_opts     opts;
+	ssrd_pool        *pool;
+	const ssrd_sites *sites;   /* borrowed: outlives the server */
+	pthread_mutex_t   mu;      /* streams, next_id */
+	struct stream    *streams; /* open streams (ipc_stream.c's) */
+	unsigned long     next_id; /* render ids for logs (under mu) */
+	nng_aio          *reaper;  /* wakes to cancel idle streams */
+	int               closing;
 };
 
 /* One context: receives a request, replies to it, receives the next. */

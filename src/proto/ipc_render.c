@@ -57,8 +57,8 @@ int
 ssrd__ipc_make_job(
     ssrd_ipc *ipc, const ssrd_render_req *r, ssrd_job **out, const char **why)
 {
-	ssrd_site *site = ssrd__reloader_site(
-	    ssrd__reloader_pick(ipc->sites, ipc->hosts, ipc->nsites, r->host));
+	ssrd_site *site
+	    = ssrd__reloader_site(ssrd__sites_pick(ipc->sites, r->host));
 	int rv = ssrd__job_new(site, r->url, r->props, r->props_len, out);
 	ssrd__site_unref(site);
 	*why = rv == SSRD_ENOROUTE ? "no route matches the url"

@@ -174,19 +174,3 @@ ssrd__reloader_stop(ssrd_reloader *r)
 	pthread_cond_destroy(&r->cv);
 	free(r);
 }
-
-ssrd_reloader *
-ssrd__reloader_pick(
-    ssrd_reloader *const *sites, char *const *hosts, size_t n, const char *host)
-{
-	if (host != NULL && n > 1) {
-		size_t len = strcspn(host, ":");
-		for (size_t i = 0; i < n; i++) {
-			if (hosts[i] != NULL && strlen(hosts[i]) == len
-			    && strncasecmp(hosts[i], host, len) == 0) {
-				return sites[i];
-			}
-		}
-	}
-	return sites[0];
-}

@@ -43,12 +43,4 @@ int ssrd__reloader_reload_now(ssrd_reloader *r, char *errbuf, size_t errlen);
 /* Stops watching and drops the current generation. NULL is a harmless no-op. */
 void ssrd__reloader_stop(ssrd_reloader *r);
 
-/*
- * The site a request names by host (an HTTP Host header, the protocol's
- * "host"): the entry of sites whose hosts[i] equals it, case aside and any
- * :port ignored; else sites[0]. host and hosts[i] may be NULL. Any thread.
- */
-ssrd_reloader *ssrd__reloader_pick(ssrd_reloader *const *sites,
-    char *const *hosts, size_t n, const char *host);
-
 #endif

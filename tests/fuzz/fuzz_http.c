@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,38 +27,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* What reload.c names besides ssrd__reloader_pick(), which is all this
- * target calls: loading and watching sites would bring in the engine. */
-ssrd_site *
-ssrd__site_ref(ssrd_site *site)
-{
-	(void) site;
-	abort();
-}
-
-void
-ssrd__site_unref(ssrd_site *site)
-{
-	(void) site;
-	abort();
-}
-
-int
-ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
-    const char *root, ssrd_site **out, char *errbuf, size_t errlen)
-{
-	(void) cfg, (void) manifest, (void) root, (void) out, (void) errbuf,
-	    (void) errlen;
-	abort();
-}
-
-uint64_t
-ssrd__site_fingerprint(const char *root)
-{
-	(void) root;
-	abort();
-}
-
 /* The server's side: headers passed to pages, three sites by Host (the
  * reloaders are never looked into, only picked). */
 static char *pass[] = { "accept-language", "user-agent", "x-long", "host" };
@@ -65,12 +34,15 @@ static char  site_mem[3];
 static ssrd_reloader *const sites[] = { (ssrd_reloader *) &site_mem[0],
 	(ssrd_reloader *) &site_mem[1], (ssrd_reloader *) &site_mem[2] };
 static char *hosts[] = { NULL, "shop.example.com", "blog.example.com" };
+static const ssrd_sites table = {
+	.n     = 3,
+	.v     = (ssrd_reloader **) sites,
+	.hosts = hosts,
+};
 static const ssrd_http_request_opts opts = {
-	.pass   = pass,
-	.npass  = 4,
-	.sites  = sites,
-	.hosts  = hosts,
-	.nsites = 3,
+	.pass  = pass,
+	.npass = 4,
+	.sites = &table,
 };
 
 #define MAX_HEADERS 32

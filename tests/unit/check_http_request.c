@@ -17,14 +17,13 @@
 static char           site_mem[2];
 static ssrd_reloader *sites[]
     = { (ssrd_reloader *) &site_mem[0], (ssrd_reloader *) &site_mem[1] };
-static char *hosts[]                     = { NULL, "shop.example.com" };
-static char *pass[]                      = { "accept-language", "user-agent" };
+static char            *hosts[] = { NULL, "shop.example.com" };
+static char            *pass[]  = { "accept-language", "user-agent" };
+static const ssrd_sites table   = { .n = 2, .v = sites, .hosts = hosts };
 static const ssrd_http_request_opts opts = {
-	.pass   = pass,
-	.npass  = 2,
-	.sites  = sites,
-	.hosts  = hosts,
-	.nsites = 2,
+	.pass  = pass,
+	.npass = 2,
+	.sites = &table,
 };
 
 /* Reads GET uri with the given headers into *r; returns the result. */
