@@ -323,8 +323,10 @@ on_console(
 	if (job != NULL && job->capture_console) {
 		static const char *names[]
 		    = { "debug", "info", "warn", "error" };
-		ssrd_strbuf b
-		    = { job->console, job->console_len, job->console_len, 0 };
+		/* job->console is a strbuf's taken buffer: room for its
+		 * bytes and the NUL after them */
+		ssrd_strbuf b = { job->console, job->console_len,
+			job->console != NULL ? job->console_len + 1 : 0, 0 };
 		ssrd__strbuf_printf(&b, "%s %.*s\n",
 		    level >= 0 && level <= 3 ? names[level] : "info", (int) len,
 		    msg);
