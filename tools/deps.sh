@@ -20,9 +20,10 @@ apt_packages=(
 if [ "${1:-}" = "--tests" ]; then
   apt_packages+=(clang clang-format nginx chromium)
 fi
-# What only the benchmark suite needs (bench/suite.sh asks with --bench): gnuplot for its chart.
+# What only the benchmarks need (bench/suite.sh and bench/front.sh ask with --bench): gnuplot for
+# the chart, wrk (a load generator we did not write), h2o's library for the transport floor.
 if [ "${1:-}" = "--bench" ]; then
-  apt_packages+=(gnuplot-nox)
+  apt_packages+=(gnuplot-nox wrk libh2o-evloop-dev)
 fi
 
 missing=()
