@@ -26,6 +26,7 @@
 struct pending {
 	nng_aio         *aio;
 	int              head;
+	int              gzip; /* the client takes gzip */
 	ssrd_cache_fill *fill; /* the response cache's, or NULL */
 	ssrd_http       *http;
 };
@@ -38,40 +39,6 @@ cache_fill_free(ssrd_cache_fill *f)
 		ssrd_job none = { .err = SSRD_ECLOSED };
 		ssrd__cache_fill_done(f, &none); /* stores nothing, frees */
 	}
-}
-
-/* The browser-rendered stand-in for a page the server could not render. */
-static void
-reply_fallback(const ssrd_http *http, nng_aio *aio, int err, const char *body,
-    size_t len, int head)
-{
-	const ssrd_http_reply r = {
-		.type     = "text/html; charset=utf-8",
-		.caching  = SSRD_HTTP_CACHE_NO_STORE,
-		.fallback = ssrd_err_name(err),
-	};
-	ssrd__http_reply(aio, http->policy, &r, body, len, head);
-}
-
-/* A page's reply: its caching headers (and where it came from: x-ssrd-cache
- * hit, stale or miss, or NULL), its ETag if known, Content-Encoding: gzip
- * when gz is set (the body given is then the gzip form). */
-static ssrd_http_reply
-page_reply(uint16_t status, int ttl, int swr, const char *cache_state,
-    const char *etag, int gz)
-{
-	const ssrd_http_reply r = {
-		.status      = status,
-		.type        = "text/html; charset=utf-8",
-		.caching     = SSRD_HTTP_CACHE_PAGE,
-		.max_age     = ttl,
-		.swr         = swr,
-		.cache_state = cache_state,
-		.vary        = 1,
-		.etag        = etag,
-		.gzip        = gz,
-	};
-	return r;
 }
 
 /* Cached pages bigger than this are written from the cache itself, not
@@ -104,7 +71,7 @@ reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
 	nng_http_res      *res;
 
 	ssrd_http_reply r
-	    = page_reply(200, e->ttl_s, e->swr_s, state, etag, gz);
+	    = ssrd__http_page_reply(200, e->ttl_s, e->swr_s, state, etag, gz);
 	r.close = 1; /* the connection is taken over, then closed */
 	if (ref == NULL || ssrd__http_res_new(http->policy, &r, &res) != 0) {
 		free(ref);
@@ -152,7 +119,7 @@ reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
 	    && reply_shared(http, aio, e, body, len, from, etag, gz)) {
 		return 1;
 	}
-	const ssrd_http_reply r = page_reply(
+	const ssrd_http_reply r = ssrd__http_page_reply(
 	    not_modified ? 304 : 200, e->ttl_s, e->swr_s, from, etag, gz);
 	ssrd__http_reply(aio, http->policy, &r, body, len, head);
 	return 0;
@@ -212,26 +179,9 @@ render_done(ssrd_job *job, void *arg)
 	if (pd->fill != NULL) {
 		ssrd__cache_fill_done(pd->fill, job);
 	}
-	size_t fb_len;
-	char  *fb = job->err != SSRD_OK
-	     ? ssrd__http_fallback_page(http->policy, job, &fb_len)
-	     : NULL;
-	if (fb != NULL) {
-		reply_fallback(http, pd->aio, job->err, fb, fb_len, pd->head);
-		free(fb);
-	} else if (job->err == SSRD_OK) {
-		const ssrd_http_reply r = page_reply((uint16_t) job->status,
-		    job->cache_ttl, job->cache_swr,
-		    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
-		    NULL, 0);
-		ssrd__http_reply(pd->aio, http->policy, &r, job->html,
-		    job->html_len, pd->head);
-	} else {
-		/* The stack is for the log, not for the visitor. */
-		int status = ssrd_err_http_status(job->err);
-		ssrd__http_reply_text(pd->aio, http->policy, status,
-		    ssrd__http_status_text(status), pd->head, 0);
-	}
+	ssrd__http_reply_render(pd->aio, http->policy, job, job->html,
+	    job->html_len, pd->gzip,
+	    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL, pd->head);
 	ssrd__stats_finish(&rec);
 	atomic_fetch_sub(&http->busy, 1);
 	free(pd);
@@ -301,7 +251,8 @@ reply_refused(ssrd_http *http, nng_aio *aio, ssrd_job *job, int rv, int head)
 	if (fb != NULL) {
 		/* refused (overloaded): the browser renders it */
 		ssrd__http_log_render(job, 0);
-		reply_fallback(http, aio, rv, fb, fb_len, head);
+		ssrd__http_reply_fallback(
+		    aio, http->policy, rv, fb, fb_len, head);
 		free(fb);
 	} else if (rv == SSRD_EOVERLOAD) {
 		ssrd__http_reply_text(
@@ -359,8 +310,11 @@ render(ssrd_http *http, nng_aio *aio, ssrd_site *site, const char *path,
 		rv = ssrd__httpstream_submit(
 		    http->pool, job, aio, head, fill, &http->stream_opts);
 	} else {
-		pd->aio   = aio;
-		pd->head  = head;
+		pd->aio  = aio;
+		pd->head = head;
+		pd->gzip
+		    = ssrd__http_request_accepts_gzip(nng_http_req_get_header(
+		        nng_aio_get_input(aio, 0), "Accept-Encoding"));
 		pd->fill  = fill;
 		pd->http  = http;
 		job->done = render_done;

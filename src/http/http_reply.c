@@ -1,9 +1,13 @@
 /* http_reply.c implements buffered HTTP replies on nng (http_reply.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
+#include <ssrd/errors.h>
+
+#include "core/compress.h"
 #include "http/http_reply.h"
 #include "http/response.h"
 
@@ -68,4 +72,68 @@ ssrd__http_reply_text(nng_aio *aio, const ssrd_http_policy *p, int status,
 		.close  = close,
 	};
 	ssrd__http_reply(aio, p, &r, text, strlen(text), head);
+}
+
+ssrd_http_reply
+ssrd__http_page_reply(int status, int ttl, int swr, const char *cache_state,
+    const char *etag, int gz)
+{
+	const ssrd_http_reply r = {
+		.status      = status,
+		.type        = "text/html; charset=utf-8",
+		.caching     = SSRD_HTTP_CACHE_PAGE,
+		.max_age     = ttl,
+		.swr         = swr,
+		.cache_state = cache_state,
+		.vary        = 1,
+		.etag        = etag,
+		.gzip        = gz,
+	};
+	return r;
+}
+
+void
+ssrd__http_reply_fallback(nng_aio *aio, const ssrd_http_policy *p, int err,
+    const char *body, size_t len, int head)
+{
+	const ssrd_http_reply r = {
+		.type     = "text/html; charset=utf-8",
+		.caching  = SSRD_HTTP_CACHE_NO_STORE,
+		.fallback = ssrd_err_name(err),
+	};
+	ssrd__http_reply(aio, p, &r, body, len, head);
+}
+
+/* The level of a page compressed as it is sent: fast, as the streamed
+ * replies' deflate (a cached page keeps a smaller form, made once). */
+#define LIVE_GZIP_LEVEL 4
+
+void
+ssrd__http_reply_render(nng_aio *aio, const ssrd_http_policy *p,
+    const ssrd_job *job, const char *body, size_t len, int gzip,
+    const char *cache_state, int head)
+{
+	if (job->err == SSRD_OK) {
+		size_t                zlen = 0;
+		char                 *z    = gzip && len > 0
+		                       ? ssrd__gzip(body, len, LIVE_GZIP_LEVEL, &zlen)
+		                       : NULL;
+		const ssrd_http_reply r
+		    = ssrd__http_page_reply(job->status, job->cache_ttl,
+		        job->cache_swr, cache_state, NULL, z != NULL);
+		ssrd__http_reply(aio, p, &r, z != NULL ? z : body,
+		    z != NULL ? zlen : len, head);
+		free(z);
+		return;
+	}
+	size_t fb_len;
+	char  *fb = ssrd__http_fallback_page(p, job, &fb_len);
+	if (fb != NULL) {
+		ssrd__http_reply_fallback(aio, p, job->err, fb, fb_len, head);
+		free(fb);
+		return;
+	}
+	int status = ssrd_err_http_status(job->err);
+	ssrd__http_reply_text(
+	    aio, p, status, ssrd__http_status_text(status), head, 0);
 }

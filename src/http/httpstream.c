@@ -1,4 +1,5 @@
-/* httpstream.c: chunked HTTP responses written as a render streams. The
+/* httpstream.c: HTTP responses written as a render streams: one sized reply
+ * when the page comes whole, else chunked on a connection taken over. The
  * worker thread queues bytes; one nng write at a time drains them, so a slow
  * client never blocks a worker (its bytes wait here instead, up to a bound:
  * a client that stops reading is cut off). And big shared replies (cached
@@ -18,6 +19,7 @@
 #include "core/strbuf.h"
 #include "core/timers.h"
 #include "diag/stats.h"
+#include "http/http_reply.h"
 #include "http/http_request.h"
 #include "http/httpstream.h"
 #include "http/response.h"
@@ -25,6 +27,12 @@
 /* The most one write hands nng: the send timeout is then a bound on how
  * long a client may take no part of the reply. */
 #define WRITE_PIECE (64 * 1024)
+
+/* A page that comes whole is sent whole, through nng's server, up to this
+ * size; a bigger one is written here, within the budget and send timeout,
+ * since nng's own writes have neither: a client that does not read would
+ * hold the whole page. */
+#define WHOLE_REPLY_MAX (64 * 1024)
 
 /*
  * One streamed response. Invariants: at most one write is in flight
@@ -34,26 +42,32 @@
  */
 struct stream {
 	pthread_mutex_t mu;
-	nng_http_conn  *conn;
-	nng_http_req   *req; /* ours after the hijack */
-	nng_aio        *aio; /* the write in flight */
-	ssrd_pool      *pool;
-	ssrd_job       *job;      /* NULL once done */
-	ssrd_strbuf     queued;   /* not yet written */
-	ssrd_strbuf     writing;  /* being written */
-	size_t          woff;     /* bytes of writing written */
-	int             inflight; /* a write is under way */
+	/* The request's handler aio, until the reply is sent whole through
+	 * it or the connection is taken over (then conn is set, and req is
+	 * ours) */
+	nng_aio       *haio;
+	nng_http_conn *conn;
+	nng_http_req  *req;
+	nng_aio       *aio; /* the write in flight */
+	ssrd_pool     *pool;
+	ssrd_job      *job;      /* NULL once done */
+	ssrd_strbuf    queued;   /* not yet written */
+	ssrd_strbuf    writing;  /* being written */
+	size_t         woff;     /* bytes of writing written */
+	int            inflight; /* a write is under way */
 	/* the budget of unsent output (under budget_mu): on its list while it
 	 * holds some (charged bytes), when the client last took any, and
 	 * whether it was picked to be cut off */
-	struct stream   *bprev, *bnext;
-	int              listed;
-	size_t           charged;
-	double           progress_ms;
-	int              cut;
-	int              head;    /* HEAD: headers only */
-	int              started; /* the status line has been queued */
-	int              done;   /* the render is over, the last bytes queued */
+	struct stream *bprev, *bnext;
+	int            listed;
+	size_t         charged;
+	double         progress_ms;
+	int            cut;
+	int            head;    /* HEAD: headers only, sized (never streamed) */
+	int            started; /* the status line has been queued */
+	int            whole;   /* the page came in one batch: queued holds
+	                           it, unframed, for one sized reply */
+	int              done;  /* the render is over, the last bytes queued */
 	int              failed; /* the client went away */
 	uint64_t         id;
 	ssrd_cache_fill *fill; /* the response cache's copy, or NULL */
@@ -326,12 +340,16 @@ stream_destroy(struct stream *s)
 	/* The pending read first: closing the connection frees it, and a
 	 * read still queued on it would be completed on freed memory. */
 	nng_aio_stop(s->raio); /* waits for its callback: see stream_free */
-	nng_http_conn_close(s->conn);
+	if (s->conn != NULL) {
+		nng_http_conn_close(s->conn);
+	}
 	nng_aio_free(s->raio);
 	if (s->z_ready) {
 		deflateEnd(&s->z);
 	}
-	nng_http_req_free(s->req);
+	if (s->req != NULL) {
+		nng_http_req_free(s->req);
+	}
 	nng_aio_reap(s->aio); /* may still be in its own callback */
 	ssrd__strbuf_free(&s->queued);
 	ssrd__strbuf_free(&s->writing);
@@ -390,6 +408,12 @@ stream_free(struct stream *s)
 {
 	if (s->counted) {
 		ssrd__stats_finish(&s->rec);
+	}
+	if (s->conn == NULL) {
+		/* never took the connection over: no read pending on it, and
+		 * nothing to wait for */
+		stream_destroy(s);
+		return;
 	}
 	pthread_once(&reap_once, reaper_start);
 	if (!reaper_up) {
@@ -476,19 +500,48 @@ stream_write_done(void *arg)
 	}
 }
 
+/* Takes the connection over from nng's server (s->mu held) for a reply
+ * streamed as the page renders: the handler's aio is finished with no
+ * response, the request is ours, and a read kept pending on the connection
+ * notices the client going away. */
+static void
+take_over(struct stream *s)
+{
+	s->conn = nng_aio_get_input(s->haio, 2);
+	s->req  = nng_aio_get_input(s->haio, 0);
+	nng_http_hijack(s->conn);
+	nng_aio_set_output(s->haio, 0, NULL);
+	nng_aio_finish(s->haio, 0);
+	s->haio     = NULL;
+	nng_iov iov = { s->rbuf, sizeof(s->rbuf) };
+	nng_aio_set_iov(s->raio, 1, &iov);
+	nng_http_conn_read(s->conn, s->raio);
+}
+
 /* Worker thread: a batch of output. */
 static void
 stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 {
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
-	if (!s->started) {
-		page_head(s, job);
-	}
 	if (s->fill != NULL) {
 		ssrd__cache_fill_chunk(s->fill, data, len);
 	}
-	if (!s->head && !s->failed && len > 0) {
+	if (!s->started && s->haio != NULL
+	    && ((job->final_chunk && len <= WHOLE_REPLY_MAX) || s->head)) {
+		/* The whole page at once (it did not suspend), or a HEAD
+		 * request (it waits for the whole, to say its length): kept
+		 * for one sized reply on a connection that stays open. */
+		ssrd__strbuf_append(&s->queued, data, len);
+		s->whole = 1;
+		pthread_mutex_unlock(&s->mu);
+		return;
+	}
+	if (!s->started) {
+		take_over(s);
+		page_head(s, job);
+	}
+	if (!s->failed && len > 0) {
 		body_chunk(s, data, len, Z_SYNC_FLUSH);
 	}
 	(void) kick(s);
@@ -504,6 +557,11 @@ stream_done(ssrd_job *job, void *arg)
 {
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
+	if (s->whole && s->queued.failed && job->err == SSRD_OK) {
+		job->err = SSRD_ENOMEM; /* the page did not fit in memory */
+	}
+	const char *state
+	    = s->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL;
 	ssrd__http_log_render(job, s->started);
 	ssrd__render_rec_job(&s->rec, job, "http");
 	s->counted = 1;
@@ -511,51 +569,26 @@ stream_done(ssrd_job *job, void *arg)
 		ssrd__cache_fill_done(s->fill, job);
 		s->fill = NULL;
 	}
-	size_t fb_len;
-	char  *fb = !s->started && job->err != SSRD_OK
-	     ? ssrd__http_fallback_page(s->o->policy, job, &fb_len)
-	     : NULL;
-	if (fb != NULL) {
-		/* Nothing sent yet, and the route falls back: the browser
-		 * renders the page itself. */
-		ssrd_http_reply r = {
-			.type     = "text/html; charset=utf-8",
-			.caching  = SSRD_HTTP_CACHE_NO_STORE,
-			.fallback = ssrd_err_name(job->err),
-			.framing  = SSRD_HTTP_LENGTH,
-			.length   = fb_len,
-		};
-		queue_head(s, &r);
-		if (!s->head) {
-			ssrd__strbuf_append(&s->queued, fb, fb_len);
-		}
-		free(fb);
-	} else if (!s->started) {
-		/* Nothing sent yet: a proper status. */
-		int         status = ssrd_err_http_status(job->err);
-		const char *text   = ssrd__http_status_text(status);
-
-		ssrd_http_reply r = {
-			.status     = status,
-			.type       = "text/plain; charset=utf-8",
-			.unbuffered = 1,
-			.caching    = SSRD_HTTP_CACHE_NO_STORE,
-			.framing    = SSRD_HTTP_LENGTH,
-			.length     = strlen(text),
-		};
-		queue_head(s, &r);
-		if (!s->head) {
-			ssrd__strbuf_puts(&s->queued, text);
-		}
-	} else if (!s->head) {
-		/* The end of the body. A render stopped part-way (timeout)
-		 * still ends cleanly: React has closed its markup and left
-		 * the pending boundaries to the client. */
-		if (s->z_ready && !s->failed) {
-			body_chunk(s, NULL, 0, Z_FINISH);
-		}
-		ssrd__strbuf_puts(&s->queued, "0\r\n\r\n");
+	if (s->haio != NULL) {
+		/* Nothing sent yet and the connection still the server's: the
+		 * reply goes whole, sized, and the connection stays open. */
+		ssrd__http_reply_render(s->haio, s->o->policy, job,
+		    s->queued.ptr, s->queued.len, s->gzip, state, s->head);
+		s->haio = NULL;
+		s->job  = NULL;
+		s->done = 1;
+		ssrd__job_free(job);
+		pthread_mutex_unlock(&s->mu);
+		stream_free(s);
+		return;
 	}
+	/* The end of the body. A render stopped part-way (timeout) still
+	 * ends cleanly: React has closed its markup and left the pending
+	 * boundaries to the client. */
+	if (s->z_ready && !s->failed) {
+		body_chunk(s, NULL, 0, Z_FINISH);
+	}
+	ssrd__strbuf_puts(&s->queued, "0\r\n\r\n");
 	s->job  = NULL;
 	s->done = 1;
 	ssrd__job_free(job);
@@ -589,17 +622,13 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		free(s);
 		return SSRD_ENOMEM;
 	}
-	job->chunk  = stream_chunk;
-	job->done   = stream_done;
-	job->arg    = s;
-	job->stream = 1;
-	/* Taken over before the job can complete, so that its callbacks find
-	 * the connection ours; a refused job gives it back untouched. */
-	nng_http_conn *conn = nng_aio_get_input(aio, 2);
-	nng_http_req  *req  = nng_aio_get_input(aio, 0);
-	s->gzip             = !head
-	    && ssrd__http_request_accepts_gzip(
-	        nng_http_req_get_header(req, "Accept-Encoding"));
+	job->chunk        = stream_chunk;
+	job->done         = stream_done;
+	job->arg          = s;
+	job->stream       = 1;
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	s->gzip           = ssrd__http_request_accepts_gzip(
+	              nng_http_req_get_header(req, "Accept-Encoding"));
 	pthread_mutex_lock(&s->mu);
 	atomic_fetch_add(&live_streams, 1); /* before the job can end */
 	int rv = ssrd__pool_submit(pool, job);
@@ -618,15 +647,10 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		/* the stream's own, from now on: released by stream_destroy */
 		ssrd__http_policy_retain(s->opts.policy);
 	}
-	nng_http_hijack(conn);
-	s->conn = conn;
-	s->req  = req;
-	nng_aio_set_output(aio, 0, NULL);
-	nng_aio_finish(aio, 0);
-	nng_iov iov = { s->rbuf, sizeof(s->rbuf) };
-	nng_aio_set_iov(s->raio, 1, &iov);
-	nng_http_conn_read(s->conn, s->raio);
-	(void) kick(s);
+	/* The connection stays the server's until the render's first
+	 * output shows whether the page comes whole (one sized reply, the
+	 * connection kept open) or in parts (the connection taken over). */
+	s->haio = aio;
 	pthread_mutex_unlock(&s->mu);
 	return SSRD_OK;
 }

@@ -1,6 +1,6 @@
-/* httpstream.h: a render's output streamed to an HTTP client as React
- * produces it (chunked transfer encoding on a connection taken over from
- * nng's HTTP server). */
+/* httpstream.h: a render's output sent to an HTTP client as React produces
+ * it: whole and sized when it comes at once, else streamed (chunked transfer
+ * encoding on a connection taken over from nng's HTTP server). */
 #ifndef SSRD_HTTPSTREAM_H
 #define SSRD_HTTPSTREAM_H
 
@@ -27,19 +27,25 @@ typedef struct ssrd_httpstream_opts {
 } ssrd_httpstream_opts;
 
 /*
- * Submits job to pool and answers the request whose handler aio is aio by
- * streaming: the connection is taken over (hijacked) from the server, the
- * handler's aio finished, and the response written from the job's chunks.
- * Headers go out with the first chunk (200, chunked, x-accel-buffering: no
- * so that nginx passes each chunk on); a render that fails before any
- * output gets a plain error status instead. A client that goes away cancels
- * the render. head: answer a HEAD request (headers only). Returns SSRD_OK,
- * or the pool's refusal (SSRD_EOVERLOAD, SSRD_ECLOSED) with nothing done:
- * the caller still owns job and must answer aio. Called on nng's thread, in
- * the handler. fill (may be NULL) gathers the page for the response cache
- * and is consumed when the job is done (the caller keeps it on a refusal).
- * Output goes out in pieces as the client takes it, within o's limits: a
- * client that stops reading is cut off, and its render cancelled.
+ * Submits job to pool and answers the request whose handler aio is aio as
+ * the render's output shows it should be. A page that comes whole in the
+ * render's first batch (it did not suspend), up to 64 KiB, gets one sized reply
+ * through aio, gzip'd when the client takes it, on a connection that stays
+ * open. A page that comes in parts is streamed: at its first batch the
+ * connection is taken over (hijacked) from the server, aio finished, and the
+ * head (200, chunked, x-accel-buffering: no so that nginx passes each chunk on)
+ * goes out with that batch; a client that goes away then cancels the render
+ * (one that goes before the first batch is not seen: the render ends at its
+ * limits). A render that fails before any output gets a plain error status,
+ * or the browser's fallback. head: answer a HEAD request: after the whole
+ * render, headers only, with the length the page's sized reply would have.
+ * Returns SSRD_OK, or the pool's refusal (SSRD_EOVERLOAD, SSRD_ECLOSED)
+ * with nothing done: the caller still owns job and must answer aio. Called
+ * on nng's thread, in the handler. fill (may be NULL) gathers the page for
+ * the response cache and is consumed when the job is done (the caller
+ * keeps it on a refusal). Streamed output goes out in pieces as the client
+ * takes it, within o's limits: a client that stops reading is cut off, and
+ * its render cancelled.
  */
 int ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio,
     int head, ssrd_cache_fill *fill, const ssrd_httpstream_opts *o);

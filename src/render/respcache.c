@@ -8,10 +8,10 @@
 #include <string.h>
 
 #include <xxhash.h>
-#include <zlib.h>
 
 #include <ssrd/errors.h>
 
+#include "core/compress.h"
 #include "core/timers.h"
 #include "render/respcache.h"
 
@@ -262,35 +262,6 @@ ssrd__respcache_revalidated(ssrd_respcache *c, ssrd_cached *e)
 	pthread_mutex_unlock(&c->mu);
 }
 
-/* gzip of len bytes (level 6), malloc'd; NULL on failure. */
-static char *
-gzip_bytes(const char *src, size_t len, size_t *out_len)
-{
-	z_stream z = { 0 };
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
-	    != Z_OK) {
-		return NULL;
-	}
-	size_t cap = deflateBound(&z, (uLong) len);
-	char  *out = malloc(cap);
-	if (out == NULL) {
-		deflateEnd(&z);
-		return NULL;
-	}
-	z.next_in   = (Bytef *) src;
-	z.avail_in  = (uInt) len;
-	z.next_out  = (Bytef *) out;
-	z.avail_out = (uInt) cap;
-	int rv      = deflate(&z, Z_FINISH);
-	*out_len    = z.total_out;
-	deflateEnd(&z);
-	if (rv != Z_STREAM_END) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 const char *
 ssrd__respcache_gzip(ssrd_respcache *c, ssrd_cached *e, size_t *len)
 {
@@ -304,7 +275,7 @@ ssrd__respcache_gzip(ssrd_respcache *c, ssrd_cached *e, size_t *len)
 	/* Compressed outside the lock; two first requests at once may both
 	 * compress, and the second result is dropped. */
 	size_t n;
-	char  *made = gzip_bytes(e->body, e->len, &n);
+	char  *made = ssrd__gzip(e->body, e->len, 6, &n);
 	if (made == NULL) {
 		return NULL;
 	}

@@ -52,11 +52,26 @@ pos() { grep -bo -- "$1" "$WORK/body" | head -1 | cut -d: -f1; }
 body_has() { if grep -qF -- "$1" "$WORK/body"; then ok "$2"; else not_ok "$2: body lacks $1"; fi; }
 log_has() { if grep -qF -- "$1" "$WORK/serve.log"; then ok "$2"; else not_ok "$2: log lacks $1"; fi; }
 
+# --- a page that does not suspend comes whole: sized, on a connection kept open ---
+curl -s -D "$WORK/h2" -o "$WORK/b2" -o "$WORK/b3" -w '%{num_connects} ' "$url/" "$url/" >"$WORK/conns"
+check "a page that does not suspend is sized ($(grep -i '^content-length' "$WORK/h2" | head -1 | tr -d '\r'))" \
+  sh -c "grep -qi '^content-length: $(wc -c <"$WORK/b2")' '$WORK/h2' && ! grep -qi '^transfer-encoding' '$WORK/h2'"
+check "and its connection is kept for the next request (connects: $(cat "$WORK/conns"))" [ "$(cat "$WORK/conns")" = "1 0 " ]
+check "both got the page" sh -c "grep -q 'stream fixture home' '$WORK/b2' && cmp -s '$WORK/b2' '$WORK/b3'"
+curl -s -I "$url/" >"$WORK/hh"
+check "HEAD says the GET's Content-Length ($(grep -i '^content-length' "$WORK/hh" | tr -d '\r'))" \
+  grep -qi "^content-length: $(wc -c <"$WORK/b2")" "$WORK/hh"
+curl -s -H 'Accept-Encoding: gzip' -D "$WORK/hz" -o "$WORK/bz" "$url/"
+check "gzip'd when asked, and sized" sh -c "grep -qi '^content-encoding: gzip' '$WORK/hz' && grep -qi '^content-length: $(wc -c <"$WORK/bz")' '$WORK/hz' && gunzip -c '$WORK/bz' | cmp -s - '$WORK/b2'"
+
 # --- the shell first, boundaries in order of resolution (slow 600 ms, fast 300 ms) ---
 get /order
 check "/order is 200" [ "$(code)" = 200 ]
 check "streamed: chunked, x-accel-buffering: no" sh -c "grep -qi '^transfer-encoding: chunked' '$WORK/headers' && grep -qi '^x-accel-buffering: no' '$WORK/headers'"
 check "first byte ($(ttfb) s) came before the fast data (0.3 s)" lt "$(ttfb)" 0.25
+curl -s -I "$url/order" >"$WORK/hh"
+check "HEAD of a page that streams waits for it and says its length ($(grep -i '^content-length' "$WORK/hh" | tr -d '\r'))" \
+  sh -c "grep -qi '^content-length: $(wc -c <"$WORK/body")' '$WORK/hh' && ! grep -qi '^transfer-encoding' '$WORK/hh'"
 check "the last byte ($(total) s) waited for the slow data (0.6 s)" lt 0.59 "$(total)"
 check "the shell comes first" lt "$(pos SHELL-READY)" "$(pos FAST-CONTENT)"
 check "FAST streamed before SLOW although SLOW is first in the page" lt "$(pos FAST-CONTENT)" "$(pos SLOW-CONTENT)"
