@@ -22,6 +22,7 @@
 #include "http/http_reply.h"
 #include "http/http_request.h"
 #include "http/httpstream.h"
+#include "http/httpstream_impl.h"
 #include "http/response.h"
 
 /* The most one write hands nng: the send timeout is then a bound on how
@@ -94,12 +95,12 @@ static void stream_write_done(void *arg);
 
 /* Streams submitted and not yet freed (their last byte written or their
  * client gone), process-wide: a drain waits for them. */
-static atomic_long live_streams;
+atomic_long ssrd__httpstream_count;
 
 size_t
 ssrd__httpstream_live(void)
 {
-	long n = atomic_load(&live_streams);
+	long n = atomic_load(&ssrd__httpstream_count);
 	return n > 0 ? (size_t) n : 0;
 }
 
@@ -175,9 +176,8 @@ body_chunk(struct stream *s, const char *data, size_t len, int flush)
 	} while (s->z.avail_out == 0 || s->z.avail_in > 0);
 }
 
-/* The send timeout for one write. */
-static nng_duration
-send_timeout(const ssrd_httpstream_opts *o)
+nng_duration
+ssrd__httpstream_send_timeout(const ssrd_httpstream_opts *o)
 {
 	return o->send_timeout_ms > 0 ? o->send_timeout_ms
 	                              : NNG_DURATION_INFINITE;
@@ -209,7 +209,7 @@ kick(struct stream *s)
 	nng_iov iov
 	    = { s->writing.ptr + s->woff, n < WRITE_PIECE ? n : WRITE_PIECE };
 	nng_aio_set_iov(s->aio, 1, &iov);
-	nng_aio_set_timeout(s->aio, send_timeout(s->o));
+	nng_aio_set_timeout(s->aio, ssrd__httpstream_send_timeout(s->o));
 	s->inflight = 1;
 	nng_http_conn_write(s->conn, s->aio);
 	return 0;
@@ -356,7 +356,7 @@ stream_destroy(struct stream *s)
 	ssrd__http_policy_release(s->opts.policy);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
-	atomic_fetch_sub(&live_streams, 1);
+	atomic_fetch_sub(&ssrd__httpstream_count, 1);
 }
 
 /*
@@ -630,10 +630,11 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	s->gzip           = ssrd__http_request_accepts_gzip(
 	              nng_http_req_get_header(req, "Accept-Encoding"));
 	pthread_mutex_lock(&s->mu);
-	atomic_fetch_add(&live_streams, 1); /* before the job can end */
+	atomic_fetch_add(
+	    &ssrd__httpstream_count, 1); /* before the job can end */
 	int rv = ssrd__pool_submit(pool, job);
 	if (rv != SSRD_OK) {
-		atomic_fetch_sub(&live_streams, 1);
+		atomic_fetch_sub(&ssrd__httpstream_count, 1);
 		pthread_mutex_unlock(&s->mu);
 		job->chunk = NULL;
 		job->done  = NULL;
@@ -652,56 +653,5 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 	 * connection kept open) or in parts (the connection taken over). */
 	s->haio = aio;
 	pthread_mutex_unlock(&s->mu);
-	return SSRD_OK;
-}
-
-/* ---- a shared reply, written whole ---- */
-
-/* One reply of ssrd__httpstream_send(): its own write, then the end. */
-struct sent {
-	nng_http_conn *conn;
-	nng_http_req  *req;
-	nng_http_res  *res;
-	nng_aio       *aio;
-	void (*release)(void *arg);
-	void *arg;
-};
-
-static void
-sent_done(void *arg)
-{
-	struct sent *t = arg;
-	if (nng_aio_result(t->aio) == NNG_ETIMEDOUT) {
-		ssrd__log(SSRD_LOG_WARN, "client_stalled", "reply=cached");
-	}
-	nng_http_res_free(t->res); /* its data was never its own */
-	t->release(t->arg);
-	nng_http_conn_close(t->conn);
-	nng_http_req_free(t->req);
-	nng_aio_reap(t->aio); /* we are in its callback */
-	free(t);
-	atomic_fetch_sub(&live_streams, 1);
-}
-
-int
-ssrd__httpstream_send(nng_aio *aio, nng_http_res *res,
-    const ssrd_httpstream_opts *o, void (*release)(void *arg), void *arg)
-{
-	struct sent *t = calloc(1, sizeof(*t));
-	if (t == NULL || nng_aio_alloc(&t->aio, sent_done, t) != 0) {
-		free(t);
-		return SSRD_ENOMEM;
-	}
-	t->conn    = nng_aio_get_input(aio, 2);
-	t->req     = nng_aio_get_input(aio, 0);
-	t->res     = res;
-	t->release = release;
-	t->arg     = arg;
-	atomic_fetch_add(&live_streams, 1);
-	nng_http_hijack(t->conn);
-	nng_aio_set_output(aio, 0, NULL);
-	nng_aio_finish(aio, 0);
-	nng_aio_set_timeout(t->aio, send_timeout(o));
-	nng_http_conn_write_res(t->conn, t->res, t->aio);
 	return SSRD_OK;
 }
