@@ -51,24 +51,23 @@ struct stream {
 	nng_http_req  *req;
 	nng_aio       *aio; /* the write in flight */
 	ssrd_pool     *pool;
-	ssrd_job      *job;      /* NULL once done */
-	ssrd_strbuf    queued;   /* not yet written */
-	ssrd_strbuf    writing;  /* being written */
-	size_t         woff;     /* bytes of writing written */
-	int            inflight; /* a write is under way */
+	ssrd_job      *job;    /* NULL once done */
+	ssrd_strbuf    queued; /* not yet written (before the take-over: the
+	                          page so far, unframed, for a sized reply) */
+	ssrd_strbuf writing;   /* being written */
+	size_t      woff;      /* bytes of writing written */
+	int         inflight;  /* a write is under way */
 	/* the budget of unsent output (under budget_mu): on its list while it
 	 * holds some (charged bytes), when the client last took any, and
 	 * whether it was picked to be cut off */
-	struct stream *bprev, *bnext;
-	int            listed;
-	size_t         charged;
-	double         progress_ms;
-	int            cut;
-	int            head;    /* HEAD: headers only, sized (never streamed) */
-	int            started; /* the status line has been queued */
-	int            whole;   /* the page came in one batch: queued holds
-	                           it, unframed, for one sized reply */
-	int              done;  /* the render is over, the last bytes queued */
+	struct stream   *bprev, *bnext;
+	int              listed;
+	size_t           charged;
+	double           progress_ms;
+	int              cut;
+	int              head; /* HEAD: headers only, sized (never streamed) */
+	int              started; /* the status line has been queued */
+	int              done;   /* the render is over, the last bytes queued */
 	int              failed; /* the client went away */
 	uint64_t         id;
 	ssrd_cache_fill *fill; /* the response cache's copy, or NULL */
@@ -174,6 +173,16 @@ body_chunk(struct stream *s, const char *data, size_t len, int flush)
 			break;
 		}
 	} while (s->z.avail_out == 0 || s->z.avail_in > 0);
+}
+
+void
+ssrd__httpstream_take(nng_aio *aio, nng_http_conn **conn, nng_http_req **req)
+{
+	*conn = nng_aio_get_input(aio, 2);
+	*req  = nng_aio_get_input(aio, 0);
+	nng_http_hijack(*conn);
+	nng_aio_set_output(aio, 0, NULL);
+	nng_aio_finish(aio, 0);
 }
 
 nng_duration
@@ -507,11 +516,7 @@ stream_write_done(void *arg)
 static void
 take_over(struct stream *s)
 {
-	s->conn = nng_aio_get_input(s->haio, 2);
-	s->req  = nng_aio_get_input(s->haio, 0);
-	nng_http_hijack(s->conn);
-	nng_aio_set_output(s->haio, 0, NULL);
-	nng_aio_finish(s->haio, 0);
+	ssrd__httpstream_take(s->haio, &s->conn, &s->req);
 	s->haio     = NULL;
 	nng_iov iov = { s->rbuf, sizeof(s->rbuf) };
 	nng_aio_set_iov(s->raio, 1, &iov);
@@ -527,17 +532,17 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 	if (s->fill != NULL) {
 		ssrd__cache_fill_chunk(s->fill, data, len);
 	}
-	if (!s->started && s->haio != NULL
+	if (s->haio != NULL
 	    && ((job->final_chunk && len <= WHOLE_REPLY_MAX) || s->head)) {
 		/* The whole page at once (it did not suspend), or a HEAD
 		 * request (it waits for the whole, to say its length): kept
 		 * for one sized reply on a connection that stays open. */
 		ssrd__strbuf_append(&s->queued, data, len);
-		s->whole = 1;
 		pthread_mutex_unlock(&s->mu);
 		return;
 	}
-	if (!s->started) {
+	if (s->haio != NULL) {
+		/* the page comes in parts: streamed from this batch on */
 		take_over(s);
 		page_head(s, job);
 	}
@@ -557,8 +562,9 @@ stream_done(ssrd_job *job, void *arg)
 {
 	struct stream *s = arg;
 	pthread_mutex_lock(&s->mu);
-	if (s->whole && s->queued.failed && job->err == SSRD_OK) {
-		job->err = SSRD_ENOMEM; /* the page did not fit in memory */
+	if (s->haio != NULL && s->queued.failed && job->err == SSRD_OK) {
+		/* the page, kept for one sized reply, did not fit in memory */
+		job->err = SSRD_ENOMEM;
 	}
 	const char *state
 	    = s->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL;

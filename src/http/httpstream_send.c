@@ -13,8 +13,6 @@
 #include "http/httpstream.h"
 #include "http/httpstream_impl.h"
 
-/* ---- a shared reply, written whole ---- */
-
 /* One reply of ssrd__httpstream_send(): its own write, then the end. */
 struct sent {
 	nng_http_conn *conn;
@@ -50,15 +48,11 @@ ssrd__httpstream_send(nng_aio *aio, nng_http_res *res,
 		free(t);
 		return SSRD_ENOMEM;
 	}
-	t->conn    = nng_aio_get_input(aio, 2);
-	t->req     = nng_aio_get_input(aio, 0);
 	t->res     = res;
 	t->release = release;
 	t->arg     = arg;
 	atomic_fetch_add(&ssrd__httpstream_count, 1);
-	nng_http_hijack(t->conn);
-	nng_aio_set_output(aio, 0, NULL);
-	nng_aio_finish(aio, 0);
+	ssrd__httpstream_take(aio, &t->conn, &t->req);
 	nng_aio_set_timeout(t->aio, ssrd__httpstream_send_timeout(o));
 	nng_http_conn_write_res(t->conn, t->res, t->aio);
 	return SSRD_OK;
