@@ -10,8 +10,8 @@
 #   bun          Bun.serve, 2 processes on reusePort, the same bytes (no React)
 #   ssrd-cached  ssrd serve, the page from its response cache: ssrd's handler without a render
 #   ssrd-string  ssrd serve, streaming = 0: a render on a worker, replied by nng (keep-alive)
-#   ssrd-stream  ssrd serve, streaming = 1 (the default): a render streamed on a taken-over
-#                connection, which nng cannot hand back: every reply closes its connection
+#   ssrd-stream  ssrd serve, streaming = 1 (the default): renderToReadableStream; a page that
+#                comes whole (this one) is one sized reply on a connection kept open
 # The first five send 83 bytes; ssrd sends its fixture's page (tests/fixtures/streamsite, /).
 # Prints medians over rounds of req/s, p50 and p99 at 1 and 32 connections.
 set -euo pipefail
