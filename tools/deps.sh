@@ -7,22 +7,32 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 say() { printf '[deps] %s\n' "$*"; }
+# --tests and --bench add what the test suite and the benchmarks need; both may be given.
+want_tests=0
+want_bench=0
+for a in "$@"; do
+  case $a in
+    --tests) want_tests=1 ;;
+    --bench) want_bench=1 ;;
+    *) echo "[deps] error: unknown option $a (use --tests, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 # Packages the build, the tests and libnode's own runtime need.
 apt_packages=(
   build-essential cmake pkg-config
-  libnng-dev nng-utils zlib1g-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
+  libnng-dev nng-utils zlib1g-dev libbrotli-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 libssl-dev
 )
 # What only the test suite needs (tools/test.sh asks with --tests): clang for the libFuzzer
 # targets, clang-format for the formatting check, nginx to put in front, Chromium to load
 # pages and watch them hydrate.
-if [ "${1:-}" = "--tests" ]; then
+if [ "$want_tests" = 1 ]; then
   apt_packages+=(clang clang-format nginx chromium)
 fi
 # What only the benchmarks need (bench/suite.sh and bench/front.sh ask with --bench): gnuplot for
 # the chart, wrk (a load generator we did not write), h2o's library for the transport floor.
-if [ "${1:-}" = "--bench" ]; then
+if [ "$want_bench" = 1 ]; then
   apt_packages+=(gnuplot-nox wrk libh2o-evloop-dev)
 fi
 
@@ -77,7 +87,7 @@ if [ ! -x js/node_modules/@esbuild/linux-x64/bin/esbuild ] || [ ! -f js/node_mod
 fi
 # The compatibility suite's packages (tests/compat/: styled-components, Emotion, MUI, ...), pinned by
 # tests/compat/package-lock.json; its tests render with them in Node 20 and ssrd. Tests only.
-if [ "${1:-}" = "--tests" ]; then
+if [ "$want_tests" = 1 ]; then
   if [ ! -f tests/compat/node_modules/react-dom/package.json ] ||
      ! installed tests/compat; then
     command -v npm >/dev/null || { echo "[deps] error: npm is needed to fetch the compat suite's packages (install Node.js 20)" >&2; exit 1; }

@@ -128,6 +128,7 @@ start_workers(ssrd_app *app, long workers, char *errbuf, size_t errlen)
 		.recycle_renders = app->cfg.recycle_renders,
 		.recycle_heap_mb = app->cfg.recycle_heap_mb,
 		.idle_gc_ms      = (double) app->cfg.idle_gc_ms,
+		.warmup_ms       = (double) app->cfg.warmup_ms,
 		.worker_renders  = app->cfg.worker_renders,
 		.host            = &app->host,
 		.hostpool        = app->hostpool,

@@ -25,7 +25,9 @@ ssrd__cmd_render_local(ssrd_app *app)
 	/* In-process output is for scripts and tools: no browser bundle, so
 	 * none is built. */
 	app->cfg.hydrate = 0;
-	int rc           = ssrd__app_start(app, 1);
+	/* and one render: warming the worker up first would only delay it */
+	app->cfg.warmup_ms = 0;
+	int rc             = ssrd__app_start(app, 1);
 	if (rc != 0) {
 		return rc;
 	}

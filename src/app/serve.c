@@ -27,6 +27,13 @@ diagnose_config(const ssrd_config *cfg, long workers)
 	return ssrd__config_json(&shown);
 }
 
+/* A reloader's hook: the workers warm a new generation before it serves. */
+static void
+warm_generation(void *arg, ssrd_site *fresh)
+{
+	ssrd__pool_adopt(arg, fresh);
+}
+
 /* A reloader per site: watches its sources (every watch_ms) and loads it
  * again on a change or on SIGHUP. */
 static int
@@ -39,7 +46,8 @@ start_watchers(ssrd_app *app)
 	}
 	for (size_t i = 0; i < app->nsites; i++) {
 		if (ssrd__reloader_start(&app->cfg, app->manifest,
-		        app->site_v[i], app->cfg.watch_ms, &app->reloaders[i])
+		        app->site_v[i], app->cfg.watch_ms, warm_generation,
+		        app->pool, &app->reloaders[i])
 		    != SSRD_OK) {
 			fprintf(
 			    stderr, "ssrd: cannot start the site watcher\n");

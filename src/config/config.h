@@ -57,7 +57,8 @@ typedef struct ssrd_config {
 	long  recycle_renders; /* a worker's renders per isolate; 0: no limit */
 	long  recycle_heap_mb; /* heap after a full GC that means recycling */
 	long  idle_gc_ms;      /* idle this long: one full GC; 0: never */
-	long  worker_renders;  /* renders one worker runs at once (async) */
+	long  warmup_ms; /* a worker warms its code this long first; 0: never */
+	long  worker_renders; /* renders one worker runs at once (async) */
 	/* [host]: what pages may reach through the `ssrd` module */
 	long  host_threads;         /* threads doing the blocking host work */
 	long  host_render_inflight; /* one render's calls running; 0: auto */

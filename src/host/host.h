@@ -94,6 +94,9 @@ typedef struct ssrd_host_req {
 	const char           *op;
 	const char           *args;
 	size_t                args_len;
+	/* 1: nothing that changes the world (a worker's warm-up render, which
+	 * nobody asked for): writes refused even to a :rw database */
+	int no_writes;
 } ssrd_host_req;
 
 /*

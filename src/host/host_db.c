@@ -314,6 +314,7 @@ struct query {
 	char                 *sql;
 	char                 *path;
 	const ssrd_host_db   *cfg;
+	int                   no_writes; /* the request's: a warm-up */
 	const char           *shown;
 	struct params         p;
 	sqlite3              *db;
@@ -392,6 +393,13 @@ prepare_one(struct query *q, ssrd_host_result *r)
 			    r, "db.query: one statement per call");
 			return 0;
 		}
+	}
+	if (q->no_writes && !sqlite3_stmt_readonly(q->st)) {
+		ssrd__host_reject(r,
+		    "db.query: a warm-up render does not write (the worker "
+		    "renders pages before it takes requests; writes run for "
+		    "requests only)");
+		return 0;
 	}
 	if (!q->cfg->writable && !sqlite3_stmt_readonly(q->st)) {
 		ssrd__host_reject(r,
@@ -520,7 +528,7 @@ query_clear(struct query *q)
 void
 ssrd__host_db_query(const ssrd_host_req *req, ssrd_host_result *r)
 {
-	struct query q = { .o = req->opts };
+	struct query q = { .o = req->opts, .no_writes = req->no_writes };
 	if (read_args(req, &q, r)) {
 		ssrd__dbguard_mem_begin(q.o->db_query_bytes);
 		q.db = open_db(req, q.cfg, &q.path, &q.g, r);

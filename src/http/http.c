@@ -27,13 +27,14 @@
 #include "source/routes.h"
 
 /* Reads req's untrusted parts into *rq (http_request.c). nng cannot list
- * a request's headers: the ones read are those the reading looks at, the
- * Host and the ones config passes to pages (http_headers). */
+ * a request's headers: the ones read are those the reading looks at (Host,
+ * Authorization, Accept-Encoding) and the ones config passes to pages
+ * (http_headers). */
 static int
 read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 {
 	const ssrd_http_policy *p  = http->policy;
-	ssrd_http_header       *hv = calloc(p->npass + 2, sizeof(*hv));
+	ssrd_http_header       *hv = calloc(p->npass + 3, sizeof(*hv));
 	if (hv == NULL) {
 		memset(rq, 0, sizeof(*rq));
 		return SSRD_ENOMEM;
@@ -42,9 +43,11 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 	hv[0].value = nng_http_req_get_header(req, "Host");
 	hv[1].name  = "Authorization";
 	hv[1].value = nng_http_req_get_header(req, "Authorization");
+	hv[2].name  = "Accept-Encoding";
+	hv[2].value = nng_http_req_get_header(req, "Accept-Encoding");
 	for (size_t i = 0; i < p->npass; i++) {
-		hv[i + 2].name  = p->pass[i];
-		hv[i + 2].value = nng_http_req_get_header(req, p->pass[i]);
+		hv[i + 3].name  = p->pass[i];
+		hv[i + 3].value = nng_http_req_get_header(req, p->pass[i]);
 	}
 	const ssrd_http_request_opts o = {
 		.pass        = p->pass,
@@ -54,7 +57,7 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 		.admin_token = http->admin_token,
 	};
 	int rv = ssrd__http_request_parse(&o, nng_http_req_get_method(req),
-	    nng_http_req_get_uri(req), hv, p->npass + 2, rq);
+	    nng_http_req_get_uri(req), hv, p->npass + 3, rq);
 	free(hv);
 	return rv;
 }

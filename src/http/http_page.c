@@ -26,8 +26,8 @@
 struct pending {
 	nng_aio         *aio;
 	int              head;
-	int              gzip; /* the client takes gzip */
-	ssrd_cache_fill *fill; /* the response cache's, or NULL */
+	ssrd_coding      coding; /* what the client takes */
+	ssrd_cache_fill *fill;   /* the response cache's, or NULL */
 	ssrd_http       *http;
 };
 
@@ -65,13 +65,13 @@ shared_release(void *arg)
  * (and release) as usual. */
 static int
 reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
-    size_t len, const char *state, const char *etag, int gz)
+    size_t len, const char *state, const char *etag, ssrd_coding coding)
 {
 	struct shared_ref *ref = malloc(sizeof(*ref));
 	nng_http_res      *res;
 
-	ssrd_http_reply r
-	    = ssrd__http_page_reply(200, e->ttl_s, e->swr_s, state, etag, gz);
+	ssrd_http_reply r = ssrd__http_page_reply(
+	    200, e->ttl_s, e->swr_s, state, etag, coding);
 	r.close = 1; /* the connection is taken over, then closed */
 	if (ref == NULL || ssrd__http_res_new(http->policy, &r, &res) != 0) {
 		free(ref);
@@ -91,36 +91,29 @@ reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
 }
 
 /* Answers from the cache: 304 when If-None-Match names this version,
- * else the page, gzip'd when the client takes it. Returns 1 if the reply
- * took the reference to e (it releases it when written), 0 if the caller
- * still holds it. */
+ * else the page, in the coding the client takes best (identity if that
+ * form cannot be made). Returns 1 if the reply took the reference to e (it
+ * releases it when written), 0 if the caller still holds it. */
 static int
 reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
-    int state, int head)
+    int state, int head, ssrd_coding coding)
 {
-	const char *body = e->body, *etag = e->etag;
-	size_t      len = e->len;
-	int         gz  = 0;
-	if (ssrd__http_request_accepts_gzip(
-	        nng_http_req_get_header(req, "Accept-Encoding"))) {
-		size_t      n;
-		const char *g = ssrd__respcache_gzip(http->cache, e, &n);
-		if (g != NULL) {
-			body = g;
-			len  = n;
-			etag = e->etag_gz;
-			gz   = 1;
-		}
+	size_t      len;
+	const char *body = ssrd__respcache_form(http->cache, e, coding, &len);
+	if (body == NULL) {
+		coding = SSRD_CODING_IDENTITY;
+		body   = ssrd__respcache_form(http->cache, e, coding, &len);
 	}
-	int not_modified = ssrd__http_request_not_modified(
-	    nng_http_req_get_header(req, "If-None-Match"), etag);
+	const char *etag         = e->etag[coding];
+	int         not_modified = ssrd__http_request_not_modified(
+	            nng_http_req_get_header(req, "If-None-Match"), etag);
 	const char *from = state == SSRD_CACHE_HIT ? "hit" : "stale";
 	if (!not_modified && !head && len >= SHARED_REPLY_MIN
-	    && reply_shared(http, aio, e, body, len, from, etag, gz)) {
+	    && reply_shared(http, aio, e, body, len, from, etag, coding)) {
 		return 1;
 	}
 	const ssrd_http_reply r = ssrd__http_page_reply(
-	    not_modified ? 304 : 200, e->ttl_s, e->swr_s, from, etag, gz);
+	    not_modified ? 304 : 200, e->ttl_s, e->swr_s, from, etag, coding);
 	ssrd__http_reply(aio, http->policy, &r, body, len, head);
 	return 0;
 }
@@ -180,7 +173,7 @@ render_done(ssrd_job *job, void *arg)
 		ssrd__cache_fill_done(pd->fill, job);
 	}
 	ssrd__http_reply_render(pd->aio, http->policy, job, job->html,
-	    job->html_len, pd->gzip,
+	    job->html_len, pd->coding,
 	    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL, pd->head);
 	ssrd__stats_finish(&rec);
 	atomic_fetch_sub(&http->busy, 1);
@@ -212,7 +205,7 @@ cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
 static int
 from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
     const char *path, const char *props, size_t props_len, const char *key,
-    int klen, int head, double t0)
+    int klen, int head, ssrd_coding coding, double t0)
 {
 	int          state, revalidate;
 	ssrd_cached *e = ssrd__respcache_get(http->cache, key, (size_t) klen,
@@ -226,7 +219,7 @@ from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
 	if (revalidate) {
 		ssrd__respcache_retain(http->cache, e);
 	}
-	if (!reply_cached(http, aio, req, e, state, head)) {
+	if (!reply_cached(http, aio, req, e, state, head, coding)) {
 		ssrd__respcache_release(http->cache, e);
 	}
 	ssrd__stats_finish(&rec);
@@ -268,7 +261,8 @@ reply_refused(ssrd_http *http, nng_aio *aio, ssrd_job *job, int rv, int head)
  * the pool does. Takes site's reference and fill. */
 static void
 render(ssrd_http *http, nng_aio *aio, ssrd_site *site, const char *path,
-    const char *props, size_t props_len, ssrd_cache_fill *fill, int head)
+    const char *props, size_t props_len, ssrd_cache_fill *fill, int head,
+    ssrd_coding coding)
 {
 	ssrd_job *job = NULL;
 	int       rv  = ssrd__job_new(site, path, props, props_len, &job);
@@ -307,18 +301,16 @@ render(ssrd_http *http, nng_aio *aio, ssrd_site *site, const char *path,
 	job->cache_swr = http->cache_swr;
 	if (ssrd__pool_streams(http->pool)) {
 		free(pd);
-		rv = ssrd__httpstream_submit(
-		    http->pool, job, aio, head, fill, &http->stream_opts);
+		rv = ssrd__httpstream_submit(http->pool, job, aio, head, coding,
+		    fill, &http->stream_opts);
 	} else {
-		pd->aio  = aio;
-		pd->head = head;
-		pd->gzip
-		    = ssrd__http_request_accepts_gzip(nng_http_req_get_header(
-		        nng_aio_get_input(aio, 0), "Accept-Encoding"));
-		pd->fill  = fill;
-		pd->http  = http;
-		job->done = render_done;
-		job->arg  = pd;
+		pd->aio    = aio;
+		pd->head   = head;
+		pd->coding = coding;
+		pd->fill   = fill;
+		pd->http   = http;
+		job->done  = render_done;
+		job->arg   = pd;
 		atomic_fetch_add(&http->busy, 1); /* until render_done */
 		rv = ssrd__pool_submit(http->pool, job);
 		if (rv != SSRD_OK) {
@@ -339,12 +331,13 @@ ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 	/* The page's props (its query string, the request headers config
 	 * passes on) and its path as the page sees it (canonical), now this
 	 * function's. */
-	int    head      = rq->head;
-	size_t props_len = rq->props_len;
-	char  *props     = rq->props;
-	char  *path      = rq->canon;
-	rq->props        = NULL;
-	rq->canon        = NULL;
+	int         head      = rq->head;
+	ssrd_coding coding    = rq->coding;
+	size_t      props_len = rq->props_len;
+	char       *props     = rq->props;
+	char       *path      = rq->canon;
+	rq->props             = NULL;
+	rq->canon             = NULL;
 	/* The response cache's key: the site's generation, then the request's
 	 * (the path and query, and what the page sees of the headers). */
 	char *key  = NULL;
@@ -364,7 +357,7 @@ ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 	ssrd_cache_fill *fill = NULL;
 	if (key != NULL) {
 		if (from_cache(http, aio, req, site, path, props, props_len,
-		        key, klen, head, t0)) {
+		        key, klen, head, coding, t0)) {
 			ssrd__site_unref(site);
 			free(path);
 			free(props);
@@ -375,7 +368,7 @@ ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 		    http->cache, key, (size_t) klen, NULL);
 		free(key);
 	}
-	render(http, aio, site, path, props, props_len, fill, head);
+	render(http, aio, site, path, props, props_len, fill, head, coding);
 	free(props);
 	free(path);
 }

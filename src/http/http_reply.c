@@ -76,7 +76,7 @@ ssrd__http_reply_text(nng_aio *aio, const ssrd_http_policy *p, int status,
 
 ssrd_http_reply
 ssrd__http_page_reply(int status, int ttl, int swr, const char *cache_state,
-    const char *etag, int gz)
+    const char *etag, ssrd_coding coding)
 {
 	const ssrd_http_reply r = {
 		.status      = status,
@@ -87,7 +87,7 @@ ssrd__http_page_reply(int status, int ttl, int swr, const char *cache_state,
 		.cache_state = cache_state,
 		.vary        = 1,
 		.etag        = etag,
-		.gzip        = gz,
+		.coding      = coding,
 	};
 	return r;
 }
@@ -104,23 +104,21 @@ ssrd__http_reply_fallback(nng_aio *aio, const ssrd_http_policy *p, int err,
 	ssrd__http_reply(aio, p, &r, body, len, head);
 }
 
-/* The level of a page compressed as it is sent: fast, as the streamed
- * replies' deflate (a cached page keeps a smaller form, made once). */
-#define LIVE_GZIP_LEVEL 4
-
 void
 ssrd__http_reply_render(nng_aio *aio, const ssrd_http_policy *p,
-    const ssrd_job *job, const char *body, size_t len, int gzip,
+    const ssrd_job *job, const char *body, size_t len, ssrd_coding coding,
     const char *cache_state, int head)
 {
 	if (job->err == SSRD_OK) {
+		/* compressed as it is sent: fast (a cached page keeps a smaller
+		 * form, made once) */
 		size_t                zlen = 0;
-		char                 *z    = gzip && len > 0
-		                       ? ssrd__gzip(body, len, LIVE_GZIP_LEVEL, &zlen)
+		char                 *z    = len > 0
+		                       ? ssrd__compress(coding, SSRD_EFFORT_LIVE, body, len, &zlen)
 		                       : NULL;
-		const ssrd_http_reply r
-		    = ssrd__http_page_reply(job->status, job->cache_ttl,
-		        job->cache_swr, cache_state, NULL, z != NULL);
+		const ssrd_http_reply r    = ssrd__http_page_reply(job->status,
+		       job->cache_ttl, job->cache_swr, cache_state, NULL,
+                    z != NULL ? coding : SSRD_CODING_IDENTITY);
 		ssrd__http_reply(aio, p, &r, z != NULL ? z : body,
 		    z != NULL ? zlen : len, head);
 		free(z);

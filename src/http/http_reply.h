@@ -42,9 +42,9 @@ void ssrd__http_reply_text(nng_aio *aio, const ssrd_http_policy *p, int status,
 
 /* A page's reply head: its status, its caching headers (and where it came
  * from: X-Ssrd-Cache hit, stale or miss, or NULL), its ETag if known, and
- * Content-Encoding: gzip when gz is set (the body is then the gzip form). */
+ * its Content-Encoding (the body is then in that coding). */
 ssrd_http_reply ssrd__http_page_reply(int status, int ttl, int swr,
-    const char *cache_state, const char *etag, int gz);
+    const char *cache_state, const char *etag, ssrd_coding coding);
 
 /* Finishes aio with the browser-rendered stand-in for a page the server
  * could not render (err: why; body: ssrd__http_fallback_page()'s). */
@@ -53,13 +53,13 @@ void ssrd__http_reply_fallback(nng_aio *aio, const ssrd_http_policy *p, int err,
 
 /*
  * Finishes aio with the whole reply to a finished render: on success the
- * page (len bytes of body; gzip'd when gzip is set, unless zlib fails) with
+ * page (len bytes of body; compressed in coding, unless that fails) with
  * its status and caching; on failure the browser's fallback when the
  * route has one, else the error's status as text (the stack is for the
  * log, not the visitor). cache_state: X-Ssrd-Cache, or NULL. Any thread.
  */
 void ssrd__http_reply_render(nng_aio *aio, const ssrd_http_policy *p,
-    const ssrd_job *job, const char *body, size_t len, int gzip,
+    const ssrd_job *job, const char *body, size_t len, ssrd_coding coding,
     const char *cache_state, int head);
 
 #endif

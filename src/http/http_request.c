@@ -2,6 +2,7 @@
  * method, the path, the query and headers a page gets, the Host, and the
  * cache's conditional and encoding headers. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,8 @@ ssrd__http_request_parse(const ssrd_http_request_opts *opts, const char *method,
 	r->uri      = uri;
 	r->head     = strcmp(method, "HEAD") == 0;
 	r->path_len = strcspn(uri, "?#");
+	r->coding   = ssrd__http_request_coding(
+	      header(headers, nheaders, "Accept-Encoding"));
 	r->site
 	    = ssrd__sites_pick(opts->sites, header(headers, nheaders, "Host"));
 	if (!r->head && strcmp(method, "GET") != 0) {
@@ -271,16 +274,106 @@ ssrd__http_request_clear(ssrd_http_request *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int
-ssrd__http_request_accepts_gzip(const char *ae)
+/* RFC 9110's optional white space. */
+static const char *
+skip_ows(const char *p)
 {
-	const char *g = ae ? strstr(ae, "gzip") : NULL;
-	if (g == NULL) {
-		return 0;
+	while (*p == ' ' || *p == '\t') {
+		p++;
 	}
-	const char *q = strstr(g, "q=");
-	size_t      n = strcspn(g, ",");
-	return !(q != NULL && (size_t) (q - g) < n && atof(q + 2) == 0);
+	return p;
+}
+
+/* A qvalue ("0", "0.5", "1.000") in thousandths, or -1 if it is not one.
+ * *p moves past it. */
+static int
+parse_q(const char **p)
+{
+	const char *s = *p;
+	if (*s != '0' && *s != '1') {
+		return -1;
+	}
+	int q = (*s++ - '0') * 1000;
+	if (*s == '.') {
+		s++;
+		for (int scale = 100; scale > 0 && isdigit((unsigned char) *s);
+		     scale /= 10) {
+			q += (*s++ - '0') * scale;
+		}
+	}
+	*p = s;
+	return q <= 1000 ? q : -1;
+}
+
+/* Reads one element of an Accept-Encoding list from *p (its coding's name,
+ * lowercased, into name; its q, thousandths) and moves *p past it and its
+ * comma. Returns 1, or 0 for an element that does not parse (passed
+ * over). */
+static int
+next_coding(const char **p, char *name, size_t cap, int *q)
+{
+	const char *s    = skip_ows(*p);
+	size_t      n    = 0;
+	int         good = 1;
+	while (
+	    *s != '\0' && *s != ',' && *s != ';' && *s != ' ' && *s != '\t') {
+		if (n + 1 < cap) {
+			name[n++] = (char) tolower((unsigned char) *s);
+		} else {
+			good = 0;
+		}
+		s++;
+	}
+	name[n] = '\0';
+	*q      = 1000;
+	for (s = skip_ows(s); *s == ';'; s = skip_ows(s)) {
+		s = skip_ows(s + 1);
+		if ((s[0] == 'q' || s[0] == 'Q') && skip_ows(s + 1)[0] == '=') {
+			s  = skip_ows(skip_ows(s + 1) + 1);
+			*q = parse_q(&s);
+			s  = skip_ows(s);
+			good &= *q >= 0
+			    && (*s == ';' || *s == ',' || *s == '\0');
+		}
+		while (*s != '\0' && *s != ',' && *s != ';') {
+			s++; /* another parameter, or what follows a q */
+		}
+	}
+	if (*s != '\0' && *s != ',') {
+		good = 0;
+	}
+	while (*s != '\0' && *s != ',') {
+		s++;
+	}
+	*p = *s == ',' ? s + 1 : s;
+	return good && n > 0;
+}
+
+ssrd_coding
+ssrd__http_request_coding(const char *ae)
+{
+	/* each coding's q, -1 where the list does not name it */
+	int q_gzip = -1, q_br = -1, q_star = -1;
+	for (const char *p = ae; p != NULL && *p != '\0';) {
+		char name[16];
+		int  q;
+		if (!next_coding(&p, name, sizeof(name), &q)) {
+			continue;
+		}
+		if (strcmp(name, "gzip") == 0 || strcmp(name, "x-gzip") == 0) {
+			q_gzip = q > q_gzip ? q : q_gzip;
+		} else if (strcmp(name, "br") == 0) {
+			q_br = q > q_br ? q : q_br;
+		} else if (strcmp(name, "*") == 0) {
+			q_star = q;
+		}
+	}
+	int gzip = q_gzip >= 0 ? q_gzip : q_star > 0 ? q_star : 0;
+	int br   = q_br >= 0 ? q_br : q_star > 0 ? q_star : 0;
+	if (br > 0 && br >= gzip) {
+		return SSRD_CODING_BR;
+	}
+	return gzip > 0 ? SSRD_CODING_GZIP : SSRD_CODING_IDENTITY;
 }
 
 int

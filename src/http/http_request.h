@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "core/compress.h"
 #include "site/sites.h"
 
 /* One request header as received: its name in any case, its value. */
@@ -45,10 +46,13 @@ typedef enum ssrd_http_target {
  */
 typedef struct ssrd_http_request {
 	ssrd_http_target target;
-	int              head;     /* HEAD: the reply without its body */
-	const char      *uri;      /* as received (the caller's) */
-	size_t           path_len; /* bytes of uri before any '?' or '#' */
-	ssrd_reloader   *site;     /* the one its Host names, else the first */
+	int              head; /* HEAD: the reply without its body */
+	/* the content coding to answer in (its Accept-Encoding, negotiated:
+	 * ssrd__http_request_coding()) */
+	ssrd_coding    coding;
+	const char    *uri;      /* as received (the caller's) */
+	size_t         path_len; /* bytes of uri before any '?' or '#' */
+	ssrd_reloader *site;     /* the one its Host names, else the first */
 	/* the path decoded and normalised ("/a/b" from "//a/%62/", or "/"):
 	 * no empty, "." or ".." segment */
 	char *path;
@@ -95,9 +99,15 @@ int ssrd__http_request_parse(const ssrd_http_request_opts *opts,
 /* Frees what r holds and zeroes it. NULL is a harmless no-op. */
 void ssrd__http_request_clear(ssrd_http_request *r);
 
-/* Returns 1 if an Accept-Encoding value (or NULL: none sent) takes gzip: it
- * names gzip without q=0. */
-int ssrd__http_request_accepts_gzip(const char *accept_encoding);
+/*
+ * The coding to answer an Accept-Encoding value with (NULL: none sent, so
+ * identity), as RFC 9110 has it: each coding with its q (1 unless said;
+ * "*" for those not named; q=0: not acceptable); the acceptable one of br
+ * and gzip ("x-gzip" too) with the highest q, br on a tie (smaller, as
+ * fast to decode); identity when neither is. An element that does not
+ * parse is passed over.
+ */
+ssrd_coding ssrd__http_request_coding(const char *accept_encoding);
 
 /* Returns 1 if an If-None-Match value (or NULL: none sent) names etag (a
  * quoted ETag, as the response cache makes them) or is "*": the client

@@ -11,10 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include <ssrd/errors.h>
 
+#include "core/compress.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timers.h"
@@ -77,11 +76,11 @@ struct stream {
 	nng_aio       *raio;
 	char           rbuf[256];
 	struct stream *reap_next; /* on the destroying thread's list */
-	/* gzip, when the client takes it: one deflate stream over the chunks,
-	 * flushed at each so the browser can show what has come */
-	int      gzip;
-	int      z_ready;
-	z_stream z;
+	/* the coding the client takes best, and once streaming in one, one
+	 * coded stream over the chunks, flushed at each so the browser can
+	 * show what has come (NULL: identity) */
+	ssrd_coding   coding;
+	ssrd_zstream *z;
 	/* the server's limits, copied, and its policy, retained: a stopping
 	 * server may be freed while a render still streams here */
 	ssrd_httpstream_opts        opts;
@@ -121,12 +120,7 @@ queue_head(struct stream *s, ssrd_http_reply *r)
 static void
 page_head(struct stream *s, const ssrd_job *job)
 {
-	if (s->gzip
-	    && deflateInit2(
-	           &s->z, 4, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
-	        == Z_OK) {
-		s->z_ready = 1;
-	}
+	s->z              = ssrd__zstream_new(s->coding);
 	ssrd_http_reply r = {
 		.status     = job->status,
 		.type       = "text/html; charset=utf-8",
@@ -137,42 +131,41 @@ page_head(struct stream *s, const ssrd_job *job)
 		.cache_state
 		= s->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
 		.vary    = 1,
-		.gzip    = s->z_ready,
+		.coding  = s->z != NULL ? s->coding : SSRD_CODING_IDENTITY,
 		.framing = SSRD_HTTP_CHUNKED,
 	};
 	queue_head(s, &r);
 }
 
-/* Appends len bytes as HTTP chunks, through gzip when on (flush: Z_SYNC_FLUSH
- * after each batch, Z_FINISH at the end). */
+/* Appends len bytes to s's queue as one HTTP chunk. */
 static void
-body_chunk(struct stream *s, const char *data, size_t len, int flush)
+queue_chunk(void *arg, const char *data, size_t len)
 {
-	if (!s->z_ready) {
-		if (len > 0) {
-			ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);
-			ssrd__strbuf_append(&s->queued, data, len);
-			ssrd__strbuf_puts(&s->queued, "\r\n");
-		}
-		return;
+	struct stream *s = arg;
+	if (len > 0) {
+		ssrd__strbuf_printf(&s->queued, "%zx\r\n", len);
+		ssrd__strbuf_append(&s->queued, data, len);
+		ssrd__strbuf_puts(&s->queued, "\r\n");
 	}
-	char out[16384];
-	s->z.next_in  = (Bytef *) data;
-	s->z.avail_in = (uInt) len;
-	do {
-		s->z.next_out  = (Bytef *) out;
-		s->z.avail_out = sizeof(out);
-		int    rv      = deflate(&s->z, flush);
-		size_t n       = sizeof(out) - s->z.avail_out;
-		if (n > 0) {
-			ssrd__strbuf_printf(&s->queued, "%zx\r\n", n);
-			ssrd__strbuf_append(&s->queued, out, n);
-			ssrd__strbuf_puts(&s->queued, "\r\n");
-		}
-		if (rv == Z_STREAM_END || rv == Z_STREAM_ERROR) {
-			break;
-		}
-	} while (s->z.avail_out == 0 || s->z.avail_in > 0);
+}
+
+static void give_up(struct stream *s);
+
+/* Appends len bytes as HTTP chunks, coded when the reply is (flushed after
+ * each batch; finish: the coded stream's end). s->mu held. */
+static void
+body_chunk(struct stream *s, const char *data, size_t len, int finish)
+{
+	if (s->z == NULL) {
+		queue_chunk(s, data, len);
+	} else if (ssrd__zstream_write(s->z, data, len, finish, queue_chunk, s)
+	    != 0) {
+		/* the coder failed (memory): what follows could not be read */
+		ssrd__log(SSRD_LOG_ERROR, "compress_failed",
+		    "render=%llu coding=%s", (unsigned long long) s->id,
+		    ssrd__coding_name(s->coding));
+		give_up(s);
+	}
 }
 
 void
@@ -327,6 +320,15 @@ cut_off(struct stream *s)
 	    "render=%llu unsent_kb=%zu budget_mb=%zu",
 	    (unsigned long long) s->id, backlog(s) >> 10,
 	    s->o->buffer_max >> 20);
+	give_up(s);
+}
+
+/* Ends s's reply where it is (s->mu held): its render cancelled, what
+ * waited to be sent freed, the connection closed once the write in flight
+ * is stopped. */
+static void
+give_up(struct stream *s)
+{
 	s->failed = 1;
 	if (s->job != NULL) {
 		ssrd__pool_cancel(s->pool, s->job);
@@ -353,9 +355,7 @@ stream_destroy(struct stream *s)
 		nng_http_conn_close(s->conn);
 	}
 	nng_aio_free(s->raio);
-	if (s->z_ready) {
-		deflateEnd(&s->z);
-	}
+	ssrd__zstream_free(s->z);
 	if (s->req != NULL) {
 		nng_http_req_free(s->req);
 	}
@@ -547,7 +547,7 @@ stream_chunk(ssrd_job *job, const char *data, size_t len, void *arg)
 		page_head(s, job);
 	}
 	if (!s->failed && len > 0) {
-		body_chunk(s, data, len, Z_SYNC_FLUSH);
+		body_chunk(s, data, len, 0);
 	}
 	(void) kick(s);
 	if (budget_update(s)) {
@@ -579,7 +579,7 @@ stream_done(ssrd_job *job, void *arg)
 		/* Nothing sent yet and the connection still the server's: the
 		 * reply goes whole, sized, and the connection stays open. */
 		ssrd__http_reply_render(s->haio, s->o->policy, job,
-		    s->queued.ptr, s->queued.len, s->gzip, state, s->head);
+		    s->queued.ptr, s->queued.len, s->coding, state, s->head);
 		s->haio = NULL;
 		s->job  = NULL;
 		s->done = 1;
@@ -591,8 +591,8 @@ stream_done(ssrd_job *job, void *arg)
 	/* The end of the body. A render stopped part-way (timeout) still
 	 * ends cleanly: React has closed its markup and left the pending
 	 * boundaries to the client. */
-	if (s->z_ready && !s->failed) {
-		body_chunk(s, NULL, 0, Z_FINISH);
+	if (s->z != NULL && !s->failed) {
+		body_chunk(s, NULL, 0, 1);
 	}
 	ssrd__strbuf_puts(&s->queued, "0\r\n\r\n");
 	s->job  = NULL;
@@ -607,7 +607,7 @@ stream_done(ssrd_job *job, void *arg)
 
 int
 ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
-    ssrd_cache_fill *fill, const ssrd_httpstream_opts *o)
+    ssrd_coding coding, ssrd_cache_fill *fill, const ssrd_httpstream_opts *o)
 {
 	struct stream *s = calloc(1, sizeof(*s));
 	if (s == NULL) {
@@ -628,13 +628,11 @@ ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio, int head,
 		free(s);
 		return SSRD_ENOMEM;
 	}
-	job->chunk        = stream_chunk;
-	job->done         = stream_done;
-	job->arg          = s;
-	job->stream       = 1;
-	nng_http_req *req = nng_aio_get_input(aio, 0);
-	s->gzip           = ssrd__http_request_accepts_gzip(
-	              nng_http_req_get_header(req, "Accept-Encoding"));
+	job->chunk  = stream_chunk;
+	job->done   = stream_done;
+	job->arg    = s;
+	job->stream = 1;
+	s->coding   = coding;
 	pthread_mutex_lock(&s->mu);
 	atomic_fetch_add(
 	    &ssrd__httpstream_count, 1); /* before the job can end */

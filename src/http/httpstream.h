@@ -30,7 +30,8 @@ typedef struct ssrd_httpstream_opts {
  * Submits job to pool and answers the request whose handler aio is aio as
  * the render's output shows it should be. A page that comes whole in the
  * render's first batch (it did not suspend), up to 64 KiB, gets one sized reply
- * through aio, gzip'd when the client takes it, on a connection that stays
+ * through aio, in coding (the client's Accept-Encoding, negotiated), on a
+ * connection that stays
  * open. A page that comes in parts is streamed: at its first batch the
  * connection is taken over (hijacked) from the server, aio finished, and the
  * head (200, chunked, x-accel-buffering: no so that nginx passes each chunk on)
@@ -48,7 +49,8 @@ typedef struct ssrd_httpstream_opts {
  * its render cancelled.
  */
 int ssrd__httpstream_submit(ssrd_pool *pool, ssrd_job *job, nng_aio *aio,
-    int head, ssrd_cache_fill *fill, const ssrd_httpstream_opts *o);
+    int head, ssrd_coding coding, ssrd_cache_fill *fill,
+    const ssrd_httpstream_opts *o);
 
 /*
  * Answers the request whose handler aio is aio with res (a complete

@@ -198,8 +198,8 @@ ssrd__http_head_build(
 	if (r->last_modified != NULL) {
 		add(out, "Last-Modified", r->last_modified);
 	}
-	if (r->gzip && out->status != 304) {
-		add(out, "Content-Encoding", "gzip");
+	if (r->coding != SSRD_CODING_IDENTITY && out->status != 304) {
+		add(out, "Content-Encoding", ssrd__coding_name(r->coding));
 	}
 	if (r->framing == SSRD_HTTP_CHUNKED) {
 		add(out, "Transfer-Encoding", "chunked");

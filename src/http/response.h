@@ -89,10 +89,11 @@ typedef struct ssrd_http_reply {
 	int         vary;     /* 1: the policy's Vary (a page's reply) */
 	const char *etag;     /* ETag, or NULL */
 	const char *last_modified; /* Last-Modified, or NULL */
-	int         gzip;       /* 1: Content-Encoding: gzip (not on a 304) */
-	int         close;      /* 1: Connection: close */
-	int         unbuffered; /* 1: X-Accel-Buffering: no (nginx passes
-	                           each chunk on) */
+	ssrd_coding
+	    coding;     /* Content-Encoding (not on a 304); identity: none */
+	int close;      /* 1: Connection: close */
+	int unbuffered; /* 1: X-Accel-Buffering: no (nginx passes
+	                   each chunk on) */
 	ssrd_http_framing framing;
 	size_t            length; /* SSRD_HTTP_LENGTH: the body's bytes */
 } ssrd_http_reply;

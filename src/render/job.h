@@ -41,6 +41,8 @@ struct ssrd_job {
 	int    hydrate; /* 1: the page loads the site's browser bundle (when it
 	                   has one) with its props: streaming renders only */
 	int heap_stats; /* 1: after the render, a full GC, then fill heap */
+	int warmup;     /* 1: the worker's own warm-up render (no caller; not
+	                   counted, not handed to the pool) */
 	/* How long the reply may be cached, s (0: not at all), and served stale
 	 * while it is rendered again: the caller sets its defaults; the worker
 	 * applies the page's own `export const cache` (false, or {ttl, swr}).

@@ -33,8 +33,11 @@ struct pool {
 	int            draining; /* refusing jobs, finishing the rest */
 	size_t         active;   /* jobs taken by workers, not yet done */
 	pthread_cond_t cv_idle;  /* draining, and nothing left */
-	pthread_t      watchdog;
-	int            watchdog_started;
+	/* ssrd__pool_adopt(): one at a time; a worker warmed its generation */
+	pthread_mutex_t adopt_mu;
+	pthread_cond_t  cv_warm;
+	pthread_t       watchdog;
+	int             watchdog_started;
 };
 
 static struct pool *
@@ -57,9 +60,14 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	ssrd_pool *p = &pl->super;
 	p->workers   = calloc((size_t) opts->workers, sizeof(struct worker));
 	p->sites     = calloc(nsites, sizeof(ssrd_site *));
-	if (p->workers == NULL || p->sites == NULL || nsites == 0) {
+	p->warm_skip = calloc(nsites, sizeof(*p->warm_skip));
+	p->warm_skip_gen = calloc(nsites, sizeof(*p->warm_skip_gen));
+	if (p->workers == NULL || p->sites == NULL || p->warm_skip == NULL
+	    || p->warm_skip_gen == NULL || nsites == 0) {
 		free(p->workers);
 		free(p->sites);
+		free(p->warm_skip);
+		free(p->warm_skip_gen);
 		free(pl);
 		return nsites == 0 ? SSRD_EINVAL : SSRD_ENOMEM;
 	}
@@ -70,6 +78,8 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_mutex_init(&p->wd_mu, NULL);
 	pthread_cond_init(&pl->cv_start, NULL);
 	pthread_cond_init(&pl->cv_idle, &ca);
+	pthread_cond_init(&pl->cv_warm, &ca);
+	pthread_mutex_init(&pl->adopt_mu, NULL);
 	pthread_cond_init(&p->wd_cv, &ca);
 	for (long i = 0; i < opts->workers; i++) {
 		pthread_cond_init(&p->workers[i].cv, &ca);
@@ -221,6 +231,67 @@ ssrd__pool_started(ssrd_pool *p, struct worker *w, int err)
 	w->start_err = err;
 	pthread_cond_broadcast(&pl->cv_start);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* How long ssrd__pool_adopt() waits for a worker beyond warmup_ms: for its
+ * renders in flight to end, and its warm-up's to be cancelled. */
+#define ADOPT_GRACE_MS 1000.0
+
+void
+ssrd__pool_adopt(ssrd_pool *p, ssrd_site *site)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&pl->adopt_mu);
+	pthread_mutex_lock(&p->mu);
+	ssrd_site *old       = p->sites[site->slot];
+	p->sites[site->slot] = ssrd__site_ref(site);
+	/* One worker at a time: the others serve meanwhile. Only isolation =
+	 * site keeps a context per site, which a new generation replaces
+	 * cold; with page and request every render has a fresh one anyway,
+	 * and React's code, which they share, stays compiled across reloads. */
+	int warm
+	    = p->opts.warmup_ms > 0 && p->opts.isolation == SSRD_ISOLATION_SITE;
+	for (long i = 0; i < p->nworkers && warm; i++) {
+		struct worker *w     = &p->workers[i];
+		ssrd_site     *stale = w->warm_next; /* one it has not taken */
+		__atomic_store_n(
+		    &w->warm_next, ssrd__site_ref(site), __ATOMIC_RELEASE);
+		ssrd__site_unref(stale);
+		pthread_cond_signal(&w->cv);
+		double until
+		    = ssrd__now_ms() + p->opts.warmup_ms + ADOPT_GRACE_MS;
+		while (w->warmed != site && !p->stopping
+		    && ssrd__now_ms() < until) {
+			ssrd__cv_wait_until(&pl->cv_warm, &p->mu, until);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	pthread_mutex_unlock(&pl->adopt_mu);
+	ssrd__site_unref(old);
+}
+
+ssrd_site *
+ssrd__pool_warm_take(ssrd_pool *p, struct worker *w)
+{
+	if (__atomic_load_n(&w->warm_next, __ATOMIC_ACQUIRE) == NULL) {
+		return NULL; /* the common case, without the lock */
+	}
+	pthread_mutex_lock(&p->mu);
+	ssrd_site *site = w->warm_next;
+	__atomic_store_n(&w->warm_next, NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&p->mu);
+	return site;
+}
+
+void
+ssrd__pool_warmed(ssrd_pool *p, struct worker *w, ssrd_site *site)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&p->mu);
+	w->warmed = site;
+	pthread_cond_broadcast(&pl->cv_warm);
+	pthread_mutex_unlock(&p->mu);
+	ssrd__site_unref(site);
 }
 
 int
@@ -387,7 +458,8 @@ ssrd__pool_stop(ssrd_pool *p)
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
-	p->stopping   = 1;
+	p->stopping = 1;
+	pthread_cond_broadcast(&pl->cv_warm); /* ssrd__pool_adopt() */
 	ssrd_job *job = pl->head;
 	pl->head = pl->tail = NULL;
 	pl->queued          = 0;
@@ -414,6 +486,12 @@ ssrd__pool_stop(ssrd_pool *p)
 	}
 	for (size_t i = 0; i < p->nsites; i++) {
 		ssrd__site_unref(p->sites[i]);
+		free(p->warm_skip[i]);
+	}
+	free(p->warm_skip);
+	free(p->warm_skip_gen);
+	for (long i = 0; i < p->nworkers; i++) {
+		ssrd__site_unref(p->workers[i].warm_next);
 	}
 	free(p->sites);
 	pthread_mutex_destroy(&p->mu);
@@ -422,6 +500,8 @@ ssrd__pool_stop(ssrd_pool *p)
 	}
 	pthread_cond_destroy(&pl->cv_start);
 	pthread_cond_destroy(&pl->cv_idle);
+	pthread_cond_destroy(&pl->cv_warm);
+	pthread_mutex_destroy(&pl->adopt_mu);
 	pthread_cond_destroy(&p->wd_cv);
 	pthread_mutex_destroy(&p->wd_mu);
 	free(p->workers);

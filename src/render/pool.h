@@ -34,6 +34,10 @@ typedef struct ssrd_pool_opts {
 	/* a worker with nothing to do for this long collects its garbage once,
 	 * ms; 0: never */
 	double idle_gc_ms;
+	/* before it takes requests (at start, after replacing its isolate), a
+	 * worker renders its sites' pages for at most this long, so that the
+	 * first request of a route finds V8's code warm, ms; 0: not at all */
+	double warmup_ms;
 	/* the host bridge: what pages may reach, and the threads doing it;
 	 * NULL: every host call is refused. Both must outlive the pool. */
 	const struct ssrd_host_opts *host;
@@ -78,6 +82,20 @@ void ssrd__pool_cancel(ssrd_pool *pool, ssrd_job *job);
  * thread but a job's done callback.
  */
 size_t ssrd__pool_drain(ssrd_pool *pool, double grace_ms);
+
+/*
+ * Makes site (a new generation of the site in its slot) the one workers
+ * boot and recycle with, and warms it on each worker in turn, so that its
+ * first requests find their code warm: each, taking no new job meanwhile,
+ * renders the new generation's pages as at start (warmup_ms) in the context
+ * its requests will use, while the others serve. Returns when every worker
+ * has done so, or after warmup_ms and a second's grace for each worker
+ * that has not (it warms once it can). Only with isolation = site, whose
+ * warm contexts a new generation replaces. Call it before the generation
+ * becomes current. Any thread but a worker's; one call at a time is served,
+ * others wait.
+ */
+void ssrd__pool_adopt(ssrd_pool *pool, ssrd_site *site);
 
 /* What one worker has done, for logs and diagnose. */
 typedef struct ssrd_worker_stats {

@@ -25,6 +25,9 @@ struct worker {
 	ssrd_sitectx_loop loop; /* the hooks its contexts report through */
 	/* isolation = site: the warm context of each site (by slot) */
 	ssrd_sitectx **slots;
+	/* ... and, by slot, the one it had before a reload (NULL: none), for
+	 * the requests taken across the swap; retired when the worker idles */
+	ssrd_sitectx **older;
 	/* isolation = page: the context whose React every render uses */
 	ssrd_sitectx *warm;
 	/* every open context, for timers: slots, warm, renders' own, and
@@ -32,9 +35,13 @@ struct worker {
 	ssrd_sitectx **live;
 	size_t         nlive, caplive;
 	struct render *renders; /* in flight */
-	long           inflight;
-	long           host_outstanding; /* host calls not yet completed */
-	uint64_t       next_rid;
+	/* the job rendering synchronously now (renderToString), which is no
+	 * render in flight, and its render id; NULL, 0: none */
+	ssrd_job *sync_job;
+	uint64_t  sync_rid;
+	long      inflight;
+	long      host_outstanding; /* host calls not yet completed */
+	uint64_t  next_rid;
 	/* why the isolate is to be replaced once its renders are done (a
 	 * static string), or NULL; no new render starts meanwhile */
 	const char *recycle_why;
@@ -55,6 +62,12 @@ struct worker {
 	int               sleeping;  /* waiting on cv */
 	int               accepting; /* takes new jobs (not recycling) */
 	struct host_done *done_head; /* host calls completed, to settle */
+	/* a site's new generation to warm before it serves (a reference,
+	 * ssrd__pool_adopt(); written atomically, so that the worker may look
+	 * without mu); NULL: none. And the last one it warmed (only compared,
+	 * never followed). */
+	ssrd_site       *warm_next;
+	const ssrd_site *warmed;
 	/* set once at start-up, under pool->mu (ssrd__pool_started()) */
 	int  started;
 	int  start_err;
@@ -77,9 +90,13 @@ struct ssrd_pool {
 	struct worker     *workers;
 	const ssrd_bundle *base;
 	/* the generations workers boot with (references), by slot */
-	ssrd_site    **sites;
-	size_t         nsites;
-	ssrd_pool_opts opts; /* with the defaults filled in */
+	ssrd_site **sites;
+	size_t      nsites;
+	/* by slot, under mu: the routes of generation warm_skip_gen no warm-up
+	 * renders any more, one byte each (worker_warm.c), or NULL */
+	unsigned char **warm_skip;
+	unsigned       *warm_skip_gen;
+	ssrd_pool_opts  opts; /* with the defaults filled in */
 	/* the watchdog: stops JavaScript that runs past its deadline */
 	pthread_mutex_t wd_mu;
 	pthread_cond_t  wd_cv;
@@ -101,8 +118,9 @@ void *ssrd__worker_main(void *arg);
 /*
  * Whether worker w has to run its loop now rather than wait for a job
  * (worker.c; its thread, pool->mu held): host calls came back, a render is
- * to be aborted, a deadline of its loop has come, or it has nothing left in
- * flight and the pool stops (stopping) or it no longer accepts jobs.
+ * to be aborted, a deadline of its loop has come, a new generation waits to
+ * be warmed (warm_next), or it has nothing left in flight and the pool
+ * stops (stopping) or it no longer accepts jobs.
  * Otherwise returns 0 with *next set to when its loop must run next (-1:
  * no time).
  */
@@ -123,6 +141,14 @@ void ssrd__pool_started(ssrd_pool *p, struct worker *w, int err);
  */
 int ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting,
     ssrd_job **job, struct host_done **done);
+
+/* Takes the generation ssrd__pool_adopt() wants w to warm (its reference
+ * moves to the caller), or NULL. Worker thread. */
+ssrd_site *ssrd__pool_warm_take(ssrd_pool *p, struct worker *w);
+
+/* w has warmed site (ssrd__pool_warm_take()'s): tells ssrd__pool_adopt()
+ * and drops the reference. Worker thread. */
+void ssrd__pool_warmed(ssrd_pool *p, struct worker *w, ssrd_site *site);
 
 /* A job ssrd__pool_take() handed out has completed (its done called): wakes
  * ssrd__pool_drain() when it was the last. Worker thread, once per job. */

@@ -1,5 +1,5 @@
 /* respcache.c: the HTTP response cache: a hash table of entries on an LRU
- * list, under one mutex (lookups are short; gzip runs outside it). */
+ * list, under one mutex (lookups are short; compression runs outside it). */
 #define _GNU_SOURCE
 #include <assert.h>
 #include <pthread.h>
@@ -43,11 +43,24 @@ ssrd__respcache_new(size_t max_bytes, ssrd_respcache **out)
 	return SSRD_OK;
 }
 
+/* What e counts for against the bound: its body in every form made. */
+static size_t
+entry_bytes(const ssrd_cached *e)
+{
+	size_t n = e->len;
+	for (int i = 0; i < SSRD_CODINGS; i++) {
+		n += e->coded_len[i];
+	}
+	return n;
+}
+
 static void
 entry_free(ssrd_cached *e)
 {
 	free(e->body);
-	free(e->gz);
+	for (int i = 0; i < SSRD_CODINGS; i++) {
+		free(e->coded[i]);
+	}
 	free(e->key);
 	free(e);
 }
@@ -109,7 +122,7 @@ remove_locked(ssrd_respcache *c, ssrd_cached *e)
 		*pp = e->hnext;
 	}
 	lru_unlink(c, e);
-	c->bytes -= e->len + e->gz_len;
+	c->bytes -= entry_bytes(e);
 	c->entries--;
 	unref_locked(e);
 }
@@ -185,7 +198,7 @@ respcache_sanity(const ssrd_respcache *c)
 			return 0;
 		}
 		n++;
-		bytes += e->len + e->gz_len;
+		bytes += entry_bytes(e);
 		prev = e;
 	}
 	return prev == c->lru_tail && n == c->entries && bytes == c->bytes
@@ -231,8 +244,12 @@ ssrd__respcache_put(ssrd_respcache *c, const char *key, size_t klen,
 	e->ttl_ms            = ttl_s * 1000.0;
 	e->swr_ms            = swr_s * 1000.0;
 	unsigned long long h = (unsigned long long) XXH3_64bits(body, len);
-	snprintf(e->etag, sizeof(e->etag), "\"%016llx\"", h);
-	snprintf(e->etag_gz, sizeof(e->etag_gz), "\"%016llx-gz\"", h);
+	snprintf(e->etag[SSRD_CODING_IDENTITY], sizeof(e->etag[0]),
+	    "\"%016llx\"", h);
+	snprintf(
+	    e->etag[SSRD_CODING_GZIP], sizeof(e->etag[0]), "\"%016llx-gz\"", h);
+	snprintf(
+	    e->etag[SSRD_CODING_BR], sizeof(e->etag[0]), "\"%016llx-br\"", h);
 	pthread_mutex_lock(&c->mu);
 	if (c->closed) {
 		/* freed: a render finished after its server stopped */
@@ -263,38 +280,44 @@ ssrd__respcache_revalidated(ssrd_respcache *c, ssrd_cached *e)
 }
 
 const char *
-ssrd__respcache_gzip(ssrd_respcache *c, ssrd_cached *e, size_t *len)
+ssrd__respcache_form(
+    ssrd_respcache *c, ssrd_cached *e, ssrd_coding coding, size_t *len)
 {
+	if (coding == SSRD_CODING_IDENTITY) {
+		*len = e->len;
+		return e->body;
+	}
 	pthread_mutex_lock(&c->mu);
-	char *gz = e->gz;
-	*len     = e->gz_len;
+	char *form = e->coded[coding];
+	*len       = e->coded_len[coding];
 	pthread_mutex_unlock(&c->mu);
-	if (gz != NULL) {
-		return gz;
+	if (form != NULL) {
+		return form;
 	}
 	/* Compressed outside the lock; two first requests at once may both
 	 * compress, and the second result is dropped. */
 	size_t n;
-	char  *made = ssrd__gzip(e->body, e->len, 6, &n);
+	char  *made
+	    = ssrd__compress(coding, SSRD_EFFORT_STORED, e->body, e->len, &n);
 	if (made == NULL) {
 		return NULL;
 	}
 	pthread_mutex_lock(&c->mu);
-	if (e->gz == NULL) {
-		e->gz     = made;
-		e->gz_len = n;
-		made      = NULL;
+	if (e->coded[coding] == NULL) {
+		e->coded[coding]     = made;
+		e->coded_len[coding] = n;
+		made                 = NULL;
 		if (e->lru_prev != NULL
 		    || c->lru_head == e) { /* still cached */
 			c->bytes += n;
 			evict_locked(c);
 		}
 	}
-	gz   = e->gz;
-	*len = e->gz_len;
+	form = e->coded[coding];
+	*len = e->coded_len[coding];
 	pthread_mutex_unlock(&c->mu);
 	free(made);
-	return gz;
+	return form;
 }
 
 static void

@@ -1,33 +1,39 @@
 /* respcache.h: rendered pages kept in memory for HTTP, by route + query +
  * the request headers pages see, with a size bound (LRU), a time to live and
  * a stale-while-revalidate window; each with its ETag and, once asked for,
- * its gzip form. */
+ * its gzip and brotli forms. */
 #ifndef SSRD_RESPCACHE_H
 #define SSRD_RESPCACHE_H
 
 #include <stddef.h>
 
 #include "core/cachestats.h" /* SSRD_CACHE_HIT, ... */
+#include "core/compress.h"
 #include "core/strbuf.h"
 #include "render/job.h"
 
 typedef struct ssrd_respcache ssrd_respcache;
 
 /*
- * One cached page. Immutable once made except for gz, which is made once,
- * on the first request that accepts gzip (ssrd__respcache_gzip()). Held by
- * references: the cache's own and each reply's.
+ * One cached page. Immutable once made except for its coded forms, each
+ * made once, on the first request that takes that coding
+ * (ssrd__respcache_form()). Held by references: the cache's own and each
+ * reply's.
  */
 typedef struct ssrd_cached {
 	char  *body;
 	size_t len;
-	char   etag[24];    /* "0123456789abcdef" with the quotes */
-	char   etag_gz[28]; /* "0123456789abcdef-gz" */
+	/* each form's ETag, by coding: "0123456789abcdef" with the quotes,
+	 * then the same with -gz and -br: caches between ssrd and the browser
+	 * keep one per form */
+	char   etag[SSRD_CODINGS][28];
 	double created_ms;
 	double ttl_ms, swr_ms;
 	int    ttl_s, swr_s; /* for Cache-Control */
-	char  *gz;           /* gzip of body, or NULL until asked for */
-	size_t gz_len;
+	/* body in the other codings, or NULL until asked for ([IDENTITY]:
+	 * unused) */
+	char  *coded[SSRD_CODINGS];
+	size_t coded_len[SSRD_CODINGS];
 	/* private */
 	int                 refs;
 	int                 revalidating;
@@ -36,7 +42,7 @@ typedef struct ssrd_cached {
 	struct ssrd_cached *lru_prev, *lru_next, *hnext;
 } ssrd_cached;
 
-/* Makes a cache holding at most max_bytes of bodies (identity + gzip). */
+/* Makes a cache holding at most max_bytes of bodies (in every form). */
 int ssrd__respcache_new(size_t max_bytes, ssrd_respcache **out);
 
 /* Frees it; entries still referenced, and the cache with them, live until
@@ -62,10 +68,11 @@ void ssrd__respcache_put(ssrd_respcache *c, const char *key, size_t klen,
 /* Marks a stale entry's revalidation over (it failed: let another try). */
 void ssrd__respcache_revalidated(ssrd_respcache *c, ssrd_cached *e);
 
-/* Returns e's gzip form, making it the first time (thread-safe), or NULL
- * for want of memory. */
-const char *ssrd__respcache_gzip(
-    ssrd_respcache *c, ssrd_cached *e, size_t *len);
+/* Returns e's body in coding (identity: as stored), making the coded form
+ * the first time (thread-safe), its length in *len; or NULL when it could
+ * not be made (memory). */
+const char *ssrd__respcache_form(
+    ssrd_respcache *c, ssrd_cached *e, ssrd_coding coding, size_t *len);
 
 /* Takes one more reference to e (one from get is held). Any thread. */
 void ssrd__respcache_retain(ssrd_respcache *c, ssrd_cached *e);

@@ -117,7 +117,8 @@ ssrd__worker_wake(const struct worker *w, int stopping, double *next)
 	*next = -1;
 	if (w->done_head != NULL
 	    || (w->inflight == 0 && w->host_outstanding == 0
-	        && (stopping || !w->accepting))) {
+	        && (stopping || !w->accepting))
+	    || w->warm_next != NULL) {
 		return 1;
 	}
 	*next = loop_next_deadline(w);
@@ -141,6 +142,20 @@ pump_slice(struct worker *w)
 	}
 }
 
+void
+ssrd__worker_turn(struct worker *w, struct host_done *done, ssrd_job *job)
+{
+	/* renders past their limits are aborted before any other JavaScript
+	 * runs: they must not wait for it */
+	ssrd__worker_check_renders(w);
+	ssrd__worker_settle_host_calls(w, done);
+	if (job != NULL) {
+		ssrd__worker_job_start(w, job);
+	}
+	loop_turn(w);
+	pump_slice(w);
+}
+
 void *
 ssrd__worker_main(void *arg)
 {
@@ -152,6 +167,7 @@ ssrd__worker_main(void *arg)
 
 	int rv = ssrd__worker_boot(w);
 	if (rv == SSRD_OK) {
+		ssrd__worker_warm(w, NULL, "start");
 		ssrd__worker_heap_publish(w, 1);
 	}
 	ssrd__pool_started(p, w, rv);
@@ -160,6 +176,15 @@ ssrd__worker_main(void *arg)
 		int idle = w->inflight == 0 && w->host_outstanding == 0;
 		if (w->recycle_why != NULL && idle && !p->stopping) {
 			rv = ssrd__worker_recycle(w);
+			continue;
+		}
+		/* a site's new generation, warmed before it serves */
+		ssrd_site *fresh = ssrd__pool_warm_take(p, w);
+		if (fresh != NULL) {
+			if (!p->stopping) {
+				ssrd__worker_warm(w, fresh, "reload");
+			}
+			ssrd__pool_warmed(p, w, fresh);
 			continue;
 		}
 		if (idle && w->idle_since > 0 && !w->idle_gc_done
@@ -178,15 +203,7 @@ ssrd__worker_main(void *arg)
 		    && w->host_outstanding == 0) {
 			break;
 		}
-		/* renders past their limits are aborted before any other
-		 * JavaScript runs: they must not wait for it */
-		ssrd__worker_check_renders(w);
-		ssrd__worker_settle_host_calls(w, done);
-		if (job != NULL) {
-			ssrd__worker_job_start(w, job);
-		}
-		loop_turn(w);
-		pump_slice(w);
+		ssrd__worker_turn(w, done, job);
 		if (w->inflight == 0 && w->idle_since == 0) {
 			w->idle_since   = ssrd__now_ms();
 			w->idle_gc_done = 0;

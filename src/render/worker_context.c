@@ -91,6 +91,9 @@ ssrd__worker_context_retire(struct worker *w, ssrd_sitectx *sc)
 		if (w->slots[i] == sc) {
 			w->slots[i] = NULL;
 		}
+		if (w->older[i] == sc) {
+			w->older[i] = NULL;
+		}
 	}
 	if (sc->users == 0) {
 		ssrd__worker_live_close(w, sc);
@@ -105,8 +108,9 @@ context_counted(int state)
 	ssrd__cachestats_count(SSRD_LAYER_SHELL, SSRD_LEVEL_MEMORY, state);
 }
 
-/* The context job renders in: the site's warm one (made again when the site
- * has been reloaded since), or one of its own. */
+/* The context job renders in: the site's warm one (made again for a newer
+ * generation), the one before it for a request taken across a reload, or
+ * one of its own. */
 ssrd_sitectx *
 ssrd__worker_context_for(struct worker *w, ssrd_job *job)
 {
@@ -114,25 +118,44 @@ ssrd__worker_context_for(struct worker *w, ssrd_job *job)
 	char       msg[1024];
 	int        rv;
 	if (p->opts.isolation == SSRD_ISOLATION_SITE) {
-		ssrd_sitectx **slot  = &w->slots[job->site->slot];
-		int            state = *slot == NULL        ? SSRD_CACHE_MISS
-		               : (*slot)->site == job->site ? SSRD_CACHE_HIT
-		                                            : SSRD_CACHE_STALE;
-		context_counted(state);
-		if (state == SSRD_CACHE_HIT) {
-			return *slot;
+		size_t         i     = job->site->slot;
+		ssrd_sitectx **slot  = &w->slots[i];
+		ssrd_sitectx **older = &w->older[i];
+		if ((*slot != NULL && (*slot)->site == job->site)
+		    || (*older != NULL && (*older)->site == job->site)) {
+			context_counted(SSRD_CACHE_HIT);
+			return *slot != NULL && (*slot)->site == job->site
+			    ? *slot
+			    : *older;
 		}
-		if (*slot != NULL) {
-			/* renders still running on the old generation finish
+		context_counted(
+		    *slot == NULL ? SSRD_CACHE_MISS : SSRD_CACHE_STALE);
+		ssrd_sitectx *sc = NULL;
+		if (*slot != NULL
+		    && job->site->generation < (*slot)->site->generation) {
+			/* older than the warm one: a context of its own, which
+			 * leaves the warm one in place */
+			sc = ssrd__worker_context_open(
+			    w, job->site, msg, sizeof(msg), &rv);
+			if (sc != NULL) {
+				sc->retired = 1;
+			}
+		} else {
+			/* a newer generation: the one it replaces stays for
+			 * the requests taken before the swap, which finish
 			 * there */
-			ssrd__worker_context_retire(w, *slot);
+			if (*older != NULL) {
+				ssrd__worker_context_retire(w, *older);
+			}
+			*older = *slot;
+			*slot  = NULL;
+			sc = *slot = ssrd__worker_context_open(
+			    w, job->site, msg, sizeof(msg), &rv);
 		}
-		*slot = ssrd__worker_context_open(
-		    w, job->site, msg, sizeof(msg), &rv);
-		if (*slot != NULL) {
-			job->context_ms = (*slot)->open_ms;
-			job->shell_ms   = (*slot)->shell_ms;
-			return *slot;
+		if (sc != NULL) {
+			job->context_ms = sc->open_ms;
+			job->shell_ms   = sc->shell_ms;
+			return sc;
 		}
 	} else {
 		context_counted(SSRD_CACHE_MISS);

@@ -57,9 +57,14 @@ int
 ssrd__worker_host_call(void *arg, ssrd_sitectx *sc, uint64_t rid,
     uint32_t promise, const char *op, const char *args, size_t len)
 {
-	struct worker *w = arg;
-	ssrd_pool     *p = w->pool;
-	if (p->opts.host == NULL || p->opts.hostpool == NULL) {
+	struct worker  *w   = arg;
+	ssrd_pool      *p   = w->pool;
+	const ssrd_job *job = ssrd__worker_job_of(w, rid);
+	/* a warm-up's fetch would be a request nobody made, to a service that
+	 * may not expect it; it reads files and databases, writes none */
+	int warmup = job != NULL && job->warmup;
+	if (p->opts.host == NULL || p->opts.hostpool == NULL
+	    || (warmup && strcmp(op, "fetch") == 0)) {
 		return -1;
 	}
 	struct host_done *d = calloc(1, sizeof(*d));
@@ -76,8 +81,12 @@ ssrd__worker_host_call(void *arg, ssrd_sitectx *sc, uint64_t rid,
 	if (d->op == NULL || d->args == NULL || d->root == NULL) {
 		goto fail;
 	}
-	d->task.req
-	    = (ssrd_host_req) { p->opts.host, d->root, d->op, d->args, len };
+	d->task.req   = (ssrd_host_req) { .opts = p->opts.host,
+		  .root                         = d->root,
+		  .op                           = d->op,
+		  .args                         = d->args,
+		  .args_len                     = len,
+		  .no_writes                    = warmup };
 	d->task.done  = host_call_done;
 	d->task.arg   = d;
 	d->task.owner = host_owner(w, rid);

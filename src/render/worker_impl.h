@@ -42,7 +42,36 @@ struct render {
 	struct render *next;
 };
 
+/* ---- the loop (worker.c) ---- */
+
+/* One turn of the worker's loop, after a wait for work: aborts the renders
+ * past their limits, settles the host calls that came back (done), starts
+ * job (NULL: none), fires the timers due, hands output over, finishes the
+ * renders that ended and runs V8's own tasks. */
+void ssrd__worker_turn(struct worker *w, struct host_done *done, ssrd_job *job);
+
+/* ---- warming up (worker_warm.c) ---- */
+
+/*
+ * Renders the pages of site only (NULL: of every site the pool serves)
+ * that need no parameters, and the not-found page, WARM_ROUNDS_MAX times
+ * each, on the worker's own loop, for at most the pool's warmup_ms;
+ * renders still running then are cancelled. The worker takes no job
+ * meanwhile; the renders it had go on beside. Pages' fetch() is refused
+ * (nobody asked for those requests), their database writes too, their
+ * console lines and boundary errors are not logged, and none of it counts
+ * as a render; one line logs it, with why ("start", "reload", "recycle").
+ * A page that runs out of time or memory is not warmed again, by any
+ * worker, in this generation; one that reaches the heap limit also ends the
+ * warm-up (the isolate is replaced next). No-op with warmup_ms 0.
+ */
+void ssrd__worker_warm(struct worker *w, ssrd_site *only, const char *why);
+
 /* ---- the isolate (worker_isolate.c) ---- */
+
+/* The generation of the site in slot i that workers boot and warm with, as
+ * a new reference (ssrd__pool_adopt() may replace it at any time). */
+ssrd_site *ssrd__worker_site(ssrd_pool *p, size_t i);
 
 /* Creates the isolate and the contexts renders reuse. Returns SSRD_OK, or
  * an error with its message in w->start_msg. */
@@ -124,6 +153,9 @@ void ssrd__worker_job_complete(struct worker *w, ssrd_job *job);
 
 /* The render in flight with id rid, or NULL. */
 struct render *ssrd__worker_render_find(struct worker *w, uint64_t rid);
+
+/* The job render rid runs for, in flight or synchronous; NULL if none. */
+ssrd_job *ssrd__worker_job_of(struct worker *w, uint64_t rid);
 
 /* When r must be over: its deadline, or once aborted, the abort's grace. */
 double ssrd__worker_render_limit(const struct render *r);

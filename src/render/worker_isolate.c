@@ -18,6 +18,15 @@
 /* How often a working worker publishes its heap's figures (diagnose). */
 #define HEAP_STATS_EVERY_MS 250.0
 
+ssrd_site *
+ssrd__worker_site(ssrd_pool *p, size_t i)
+{
+	pthread_mutex_lock(&p->mu);
+	ssrd_site *site = ssrd__site_ref(p->sites[i]);
+	pthread_mutex_unlock(&p->mu);
+	return site;
+}
+
 /* The contexts a new isolate starts with. */
 static int
 boot_contexts(struct worker *w)
@@ -30,8 +39,10 @@ boot_contexts(struct worker *w)
 		 * and what React hands every render frozen), and with no eval
 		 * or Function() of its own, so that no page reaches its global
 		 * through a constructor of an object React gave it. */
-		w->warm = ssrd__worker_context_open(
-		    w, p->sites[0], w->start_msg, sizeof(w->start_msg), &rv);
+		ssrd_site *site = ssrd__worker_site(p, 0);
+		w->warm         = ssrd__worker_context_open(
+		            w, site, w->start_msg, sizeof(w->start_msg), &rv);
+		ssrd__site_unref(site);
 		if (w->warm == NULL) {
 			return rv;
 		}
@@ -40,8 +51,10 @@ boot_contexts(struct worker *w)
 		/* site: the contexts renders reuse; request: proof that one
 		 * can be made, closed again */
 		for (size_t i = 0; i < p->nsites; i++) {
-			w->slots[i] = ssrd__worker_context_open(w, p->sites[i],
-			    w->start_msg, sizeof(w->start_msg), &rv);
+			ssrd_site *site = ssrd__worker_site(p, i);
+			w->slots[i]     = ssrd__worker_context_open(
+			        w, site, w->start_msg, sizeof(w->start_msg), &rv);
+			ssrd__site_unref(site);
 			if (w->slots[i] == NULL) {
 				return rv;
 			}
@@ -72,7 +85,8 @@ ssrd__worker_boot(struct worker *w)
 	}
 	w->loop  = ssrd__worker_hooks(w);
 	w->slots = calloc(p->nsites, sizeof(*w->slots));
-	if (w->slots == NULL) {
+	w->older = calloc(p->nsites, sizeof(*w->older));
+	if (w->slots == NULL || w->older == NULL) {
 		snprintf(w->start_msg, sizeof(w->start_msg), "out of memory");
 		return SSRD_ENOMEM;
 	}
@@ -109,9 +123,11 @@ ssrd__worker_shutdown(struct worker *w)
 	}
 	free(w->live);
 	free(w->slots);
+	free(w->older);
 	w->caplive = 0;
 	w->live    = NULL;
 	w->slots   = NULL;
+	w->older   = NULL;
 	w->warm    = NULL;
 	ssrd__isolate_free(w->iso);
 	w->iso = NULL;
@@ -150,10 +166,13 @@ ssrd__worker_recycle(struct worker *w)
 			return rv;
 		}
 	}
+	/* cleared first: a warm-up that reaches the heap limit asks for the
+	 * next recycle itself */
 	w->recycle_why        = NULL;
 	w->renders_since_boot = 0;
-	w->idle_since         = ssrd__now_ms();
-	w->idle_gc_done       = 1; /* nothing to collect in a new isolate */
+	ssrd__worker_warm(w, NULL, "recycle");
+	w->idle_since   = ssrd__now_ms();
+	w->idle_gc_done = 1; /* nothing to collect in a new isolate */
 	__atomic_add_fetch(&w->stats.recycles, 1, __ATOMIC_RELAXED);
 	ssrd__worker_heap_publish(w, 1);
 	ssrd__log(SSRD_LOG_INFO, "isolate_recycled",
@@ -194,6 +213,12 @@ ssrd__worker_idle_gc(struct worker *w)
 	ssrd_pool      *p = w->pool;
 	ssrd_heap_stats before, after;
 	double          t0 = ssrd__now_ms();
+	/* requests taken across a reload are long done */
+	for (size_t i = 0; i < p->nsites && w->older != NULL; i++) {
+		if (w->older[i] != NULL) {
+			ssrd__worker_context_retire(w, w->older[i]);
+		}
+	}
 	ssrd__isolate_heap_stats(w->iso, &before);
 	ssrd__worker_slice_begin(w, t0 + p->opts.timeout_ms);
 	ssrd__isolate_gc(w->iso);

@@ -34,6 +34,10 @@ ssrd__worker_job_heap_stats(struct worker *w, ssrd_job *job)
 void
 ssrd__worker_job_complete(struct worker *w, ssrd_job *job)
 {
+	if (job->warmup) {
+		job->done(job, job->arg);
+		return;
+	}
 	/* counted first: a caller woken by done may read the stats */
 	__atomic_add_fetch(&w->stats.renders, 1, __ATOMIC_RELAXED);
 	job->done_ms = ssrd__now_ms();
@@ -53,7 +57,11 @@ job_render_sync(struct worker *w, ssrd_job *job, ssrd_sitectx *sc, double t0,
 	uint64_t   rid = ++w->next_rid;
 	sc->users++;
 	ssrd__worker_slice_begin(w, t0 + timeout);
+	w->sync_job = job;
+	w->sync_rid = rid;
 	ssrd__sitectx_render(sc, job, rid);
+	w->sync_job = NULL;
+	w->sync_rid = 0;
 	if (job->needs_stream) {
 		/* renderToString cannot wait or start over:
 		 * ssrd__worker_job_start streams the page instead, on the same

@@ -65,6 +65,16 @@ ssrd__worker_render_find(struct worker *w, uint64_t rid)
 	return NULL;
 }
 
+ssrd_job *
+ssrd__worker_job_of(struct worker *w, uint64_t rid)
+{
+	if (rid != 0 && rid == w->sync_rid) {
+		return w->sync_job;
+	}
+	struct render *r = ssrd__worker_render_find(w, rid);
+	return r != NULL ? r->job : NULL;
+}
+
 /* When r must be over: its deadline, or once aborted, the abort's grace. */
 double
 ssrd__worker_render_limit(const struct render *r)
@@ -166,7 +176,8 @@ ssrd__worker_render_finish(struct worker *w, struct render *r)
 	}
 	ssrd__strbuf_free(&r->out);
 	job->reported = r->reports != NULL;
-	reports_flush(w, r, job->err == SSRD_OK || r->abort_err != SSRD_OK);
+	reports_flush(w, r,
+	    !job->warmup && (job->err == SSRD_OK || r->abort_err != SSRD_OK));
 	free(r->abort_why);
 	job->render_ms = ssrd__now_ms() - r->start_ms;
 	render_end_work(w, r);
@@ -316,8 +327,10 @@ on_console(
     void *arg, uint64_t rid, int level, int kind, const char *msg, size_t len)
 {
 	struct worker *w   = arg;
-	struct render *r   = ssrd__worker_render_find(w, rid);
-	ssrd_job      *job = r != NULL ? r->job : NULL;
+	ssrd_job      *job = ssrd__worker_job_of(w, rid);
+	if (job != NULL && job->warmup) {
+		return; /* the worker's own render: nobody to tell */
+	}
 	ssrd__sitectx_log_console(
 	    w->index, job ? job->id : 0, level, kind, msg, len);
 	if (job != NULL && job->capture_console) {

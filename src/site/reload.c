@@ -24,6 +24,8 @@ struct ssrd_reloader {
 	pthread_mutex_t    reload_mu; /* one reload at a time */
 	pthread_cond_t     cv;        /* stop was asked */
 	ssrd_site         *current;   /* a reference; swapped under both */
+	ssrd_reloader_hook hook;      /* before a generation becomes current */
+	void              *hook_arg;
 	int                stopping;
 	int                watching;
 	pthread_t          thread;
@@ -64,12 +66,16 @@ reload(ssrd_reloader *r, ssrd_site *old, uint64_t fingerprint, char *errbuf,
 	}
 	fresh->generation = old->generation + 1;
 	fresh->slot       = old->slot;
+	double built      = ssrd__now_ms();
+	if (r->hook != NULL) {
+		r->hook(r->hook_arg, fresh);
+	}
 	pthread_mutex_lock(&r->mu);
 	r->current = fresh;
 	pthread_mutex_unlock(&r->mu);
 	ssrd__log(SSRD_LOG_INFO, "site_reloaded",
-	    "root=%s generation=%u reload_ms=%.1f", fresh->root,
-	    fresh->generation, ssrd__now_ms() - t0);
+	    "root=%s generation=%u reload_ms=%.1f build_ms=%.1f", fresh->root,
+	    fresh->generation, ssrd__now_ms() - t0, built - t0);
 	ssrd__site_unref(
 	    old); /* the holder's reference; renders may still hold theirs */
 	return SSRD_OK;
@@ -127,7 +133,8 @@ watch_main(void *arg)
 
 int
 ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
-    ssrd_site *site, long watch_ms, ssrd_reloader **out)
+    ssrd_site *site, long watch_ms, ssrd_reloader_hook hook, void *hook_arg,
+    ssrd_reloader **out)
 {
 	ssrd_reloader *r = calloc(1, sizeof(*r));
 	if (r == NULL) {
@@ -144,6 +151,8 @@ ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
 	r->cfg      = cfg;
 	r->manifest = manifest;
 	r->watch_ms = watch_ms;
+	r->hook     = hook;
+	r->hook_arg = hook_arg;
 	if (watch_ms > 0) {
 		if (pthread_create(&r->thread, NULL, watch_main, r) != 0) {
 			ssrd__reloader_stop(r);

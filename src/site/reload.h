@@ -18,13 +18,20 @@
  */
 typedef struct ssrd_reloader ssrd_reloader;
 
+/* Called with each new generation a reloader loaded, before it becomes
+ * current: what the generation's first requests need done first (ssrd
+ * serve warms the workers on it). On the thread that reloads. */
+typedef void (*ssrd_reloader_hook)(void *arg, ssrd_site *fresh);
+
 /*
- * Starts holding site (takes a reference) and, if watch_ms > 0, watching it.
- * cfg and manifest must outlive the reloader. Returns SSRD_OK, SSRD_ENOMEM or
- * SSRD_ESYS (no thread).
+ * Starts holding site (takes a reference) and, if watch_ms > 0, watching it;
+ * hook (NULL: none) is called with hook_arg for each new generation. cfg,
+ * manifest and hook_arg must outlive the reloader. Returns SSRD_OK,
+ * SSRD_ENOMEM or SSRD_ESYS (no thread).
  */
 int ssrd__reloader_start(const ssrd_config *cfg, ssrd_manifest *manifest,
-    ssrd_site *site, long watch_ms, ssrd_reloader **out);
+    ssrd_site *site, long watch_ms, ssrd_reloader_hook hook, void *hook_arg,
+    ssrd_reloader **out);
 
 /* Returns the current generation as a new reference (drop it with
  * ssrd__site_unref()). Any thread. */

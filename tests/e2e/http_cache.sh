@@ -48,6 +48,18 @@ check "gzip when asked: Content-Encoding $(hdr content-encoding), ETag $(hdr eta
 check "which unzips to the same page" sh -c "gunzip -c '$WORK/b' | cmp -s - '$WORK/first'"
 get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: gzip;q=0'
 check "gzip;q=0 refuses it" [ -z "$(hdr content-encoding)" ]
+gz_etag=$(hdr etag)
+get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: gzip, deflate, br'
+check "brotli when the client takes it as well as gzip: Content-Encoding $(hdr content-encoding), ETag $(hdr etag)" \
+  sh -c "[ '$(hdr content-encoding)' = br ] && [ '$(hdr etag)' != '$etag' ] && [ '$(hdr etag)' != '$gz_etag' ]"
+check "which decodes to the same page" sh -c "unbrotli '$WORK/b' | cmp -s - '$WORK/first'"
+br_etag=$(hdr etag)
+get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: br;q=0.5, gzip;q=0.9'
+check "the client's q-values choose (gzip at 0.9 over br at 0.5: $(hdr content-encoding))" [ "$(hdr content-encoding)" = gzip ]
+get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: br' -H "If-None-Match: $br_etag"
+check "the brotli form's ETag revalidates it: 304 ($(cat "$WORK/code"))" [ "$(cat "$WORK/code")" = 304 ]
+get /echo --data-urlencode x=1 -G -H 'Accept-Encoding: *;q=0'
+check "*;q=0 and nothing else: the page as is" [ -z "$(hdr content-encoding)" ]
 get /echo --data-urlencode x=2 -G
 check "another query is another entry (a miss)" [ "$(cache_state)" = miss ]
 cp "$WORK/b" "$WORK/x2"
@@ -55,6 +67,10 @@ get /order --data-urlencode x=gz -G -H 'Accept-Encoding: gzip'
 check "a streamed miss is gzip'd too when asked ($(cache_state), $(hdr content-encoding))" \
   sh -c "[ '$(cache_state)' = miss ] && [ '$(hdr content-encoding)' = gzip ] && grep -qi '^transfer-encoding: chunked' '$WORK/h'"
 check "and unzips to the whole page" sh -c "gunzip -c '$WORK/b' | grep -q 'SLOW-CONTENT'"
+get /order --data-urlencode x=br -G -H 'Accept-Encoding: br'
+check "a streamed miss in brotli ($(cache_state), $(hdr content-encoding))" \
+  sh -c "[ '$(cache_state)' = miss ] && [ '$(hdr content-encoding)' = br ] && grep -qi '^transfer-encoding: chunked' '$WORK/h'"
+check "decodes to the whole page" sh -c "unbrotli '$WORK/b' | grep -q 'SLOW-CONTENT'"
 get /order --data-urlencode x=gz -G
 check "whose cached copy is the page itself, not its gzip" grep -q 'SLOW-CONTENT' "$WORK/b"
 get /echo --data-urlencode x=1 -G -H 'Accept-Language: fr'

@@ -65,6 +65,16 @@ page_only() {
     -e 's#<script id="_R_">[^<]*</script><script src="/_ssrd/client-[0-9a-f]+\.js" async=""></script>##'
 }
 
+# unbrotli FILE (a command, for `sh -c` too): FILE's brotli decoded to stdout, by Node's zlib (a
+# decoder other than the one ssrd's own unit tests use).
+mkdir -p "$WORK/bin"
+cat >"$WORK/bin/unbrotli" <<'EOF'
+#!/bin/sh
+exec node -e 'process.stdout.write(require("zlib").brotliDecompressSync(require("fs").readFileSync(process.argv[1])))' "$1"
+EOF
+chmod +x "$WORK/bin/unbrotli"
+PATH="$WORK/bin:$PATH"
+
 finish() {
   # a failure with a daemon behind it: its log says why (a crash report, an error)
   if [ "$failed" -gt 0 ]; then

@@ -63,6 +63,8 @@ check "HEAD says the GET's Content-Length ($(grep -i '^content-length' "$WORK/hh
   grep -qi "^content-length: $(wc -c <"$WORK/b2")" "$WORK/hh"
 curl -s -H 'Accept-Encoding: gzip' -D "$WORK/hz" -o "$WORK/bz" "$url/"
 check "gzip'd when asked, and sized" sh -c "grep -qi '^content-encoding: gzip' '$WORK/hz' && grep -qi '^content-length: $(wc -c <"$WORK/bz")' '$WORK/hz' && gunzip -c '$WORK/bz' | cmp -s - '$WORK/b2'"
+curl -s -H 'Accept-Encoding: br' -D "$WORK/hb" -o "$WORK/bb" "$url/"
+check "in brotli when asked, and sized" sh -c "grep -qi '^content-encoding: br' '$WORK/hb' && grep -qi '^content-length: $(wc -c <"$WORK/bb")' '$WORK/hb' && unbrotli '$WORK/bb' | cmp -s - '$WORK/b2'"
 
 # --- the shell first, boundaries in order of resolution (slow 600 ms, fast 300 ms) ---
 get /order

@@ -534,9 +534,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ssrd__http_request_clear(&r);
 
 	/* the response cache's conditional and encoding headers */
+	/* a coding only when the header names it, or "*" */
 	const char *ae = get(&req, "Accept-Encoding");
-	int         gz = ssrd__http_request_accepts_gzip(ae);
-	if (gz != 0 && (gz != 1 || strstr(ae, "gzip") == NULL)) {
+	ssrd_coding cd = ssrd__http_request_coding(ae);
+	if ((cd == SSRD_CODING_GZIP && strcasestr(ae, "gzip") == NULL
+	        && strchr(ae, '*') == NULL)
+	    || (cd == SSRD_CODING_BR && strcasestr(ae, "br") == NULL
+	        && strchr(ae, '*') == NULL)
+	    || (cd != SSRD_CODING_IDENTITY && cd != SSRD_CODING_GZIP
+	        && cd != SSRD_CODING_BR)) {
 		abort();
 	}
 	const char *inm  = get(&req, "If-None-Match");

@@ -348,15 +348,53 @@ START_TEST(test_key_is_canonical)
 }
 END_TEST
 
-START_TEST(test_gzip_and_etags)
+START_TEST(test_codings_and_etags)
 {
-	ck_assert_int_eq(ssrd__http_request_accepts_gzip(NULL), 0);
-	ck_assert_int_eq(ssrd__http_request_accepts_gzip("br"), 0);
-	ck_assert_int_eq(ssrd__http_request_accepts_gzip("gzip, br"), 1);
-	ck_assert_int_eq(
-	    ssrd__http_request_accepts_gzip("br;q=1, gzip;q=0.5"), 1);
-	ck_assert_int_eq(ssrd__http_request_accepts_gzip("gzip;q=0"), 0);
-	ck_assert_int_eq(ssrd__http_request_accepts_gzip("gzip;q=0.0, br"), 0);
+	const ssrd_coding I = SSRD_CODING_IDENTITY, G = SSRD_CODING_GZIP,
+	                  B = SSRD_CODING_BR;
+	const struct {
+		const char *ae;
+		ssrd_coding want;
+	} cases[] = {
+		{ NULL, I },
+		{ "", I },
+		{ "identity", I },
+		{ "deflate", I },
+		{ "gzip", G },
+		{ "GZip", G },
+		{ "x-gzip", G },
+		{ "br", B },
+		{ "gzip, deflate, br", B }, /* a tie: br */
+		{ "br;q=1, gzip;q=0.5", B },
+		{ "br;q=0.5, gzip", G },
+		{ "gzip ; q=0.8 , br ; q=0.9", B },
+		{ "br;level=5;q=0.7, gzip;q=0.6", B },
+		{ "gzip;q=0", I },
+		{ "gzip;Q=0.000", I },
+		{ "gzip;q=0.0, br", B },
+		{ "br;q=0, gzip;q=0", I },
+		{ "gzip;q=0.001", G },
+		{ "gzip;q=1.000, br;q=0.999", G },
+		{ "*", B },
+		{ "*;q=0", I },
+		{ "gzip;q=0, *", B },
+		{ "br;q=0, *;q=0.5", G },
+		{ "deflate, *;q=0.1, gzip;q=0.05", B },
+		/* what does not parse is passed over */
+		{ "br;q=2, gzip", G },
+		{ "br;q=1.5, gzip", G },
+		{ "br;q=0.9x, gzip", G },
+		{ "br;q=, gzip;q=0.3", G },
+		{ "br junk, gzip", G },
+		{ ",,, ,br", B },
+		{ "verylongcodingname-br, gzip", G },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(
+		    ssrd__http_request_coding(cases[i].ae) == cases[i].want,
+		    "Accept-Encoding: %s",
+		    cases[i].ae ? cases[i].ae : "(none)");
+	}
 
 	const char *etag = "\"0123456789abcdef\"";
 	ck_assert_int_eq(ssrd__http_request_not_modified(NULL, etag), 0);
@@ -385,7 +423,7 @@ main(void)
 	tcase_add_test(tc, test_segment_limit);
 	tcase_add_test(tc, test_props_key_and_site);
 	tcase_add_test(tc, test_key_is_canonical);
-	tcase_add_test(tc, test_gzip_and_etags);
+	tcase_add_test(tc, test_codings_and_etags);
 	suite_add_tcase(s, tc);
 	return ssrd_check_run(s, CK_FORK);
 }

@@ -1,14 +1,14 @@
 /* check_respcache.c: the HTTP response cache: freshness, the stale window
- * with one revalidation, expiry, the LRU bound, ETags and gzip. */
+ * with one revalidation, expiry, the LRU bound, ETags, gzip and brotli
+ * forms. */
 #include <check.h>
+#include <ssrd/errors.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
-
-#include <ssrd/errors.h>
 
 #include "render/respcache.h"
 
+#include "check_decode.h"
 #include "check_run.h"
 
 static ssrd_respcache *
@@ -73,7 +73,8 @@ START_TEST(test_replace_and_references)
 	ssrd_cached *cur = ssrd__respcache_get(c, "k", 1, 3, &state, &reval);
 	ck_assert_str_eq(cur->body, "two");
 	ck_assert_str_eq(old->body, "one"); /* still ours until released */
-	ck_assert_str_ne(old->etag, cur->etag);
+	ck_assert_str_ne(
+	    old->etag[SSRD_CODING_IDENTITY], cur->etag[SSRD_CODING_IDENTITY]);
 	ssrd__respcache_release(c, old);
 	ssrd__respcache_release(c, cur);
 	ssrd__respcache_free(c);
@@ -141,31 +142,43 @@ START_TEST(test_lru_bound)
 }
 END_TEST
 
-START_TEST(test_gzip_made_once)
+START_TEST(test_forms_made_once)
 {
 	ssrd_respcache *c    = cache(1 << 20);
 	const char     *page = "<p>hello hello hello hello hello hello</p>";
 	int             state, reval;
 	ssrd__respcache_put(c, "g", 1, page, strlen(page), 10, 0, 0);
 	ssrd_cached *e = ssrd__respcache_get(c, "g", 1, 1, &state, &reval);
-	size_t       n1, n2;
-	const char  *g1 = ssrd__respcache_gzip(c, e, &n1);
-	const char  *g2 = ssrd__respcache_gzip(c, e, &n2);
-	ck_assert_ptr_nonnull(g1);
-	ck_assert_ptr_eq(g1, g2); /* the same bytes, not made again */
-	ck_assert_uint_eq(n1, n2);
-	char     out[256];
-	z_stream z = { 0 };
-	ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
-	z.next_in   = (Bytef *) g1;
-	z.avail_in  = (uInt) n1;
-	z.next_out  = (Bytef *) out;
-	z.avail_out = sizeof(out);
-	ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
-	ck_assert_uint_eq(z.total_out, strlen(page));
-	ck_assert(memcmp(out, page, strlen(page)) == 0);
-	inflateEnd(&z);
-	ck_assert_ptr_nonnull(strstr(e->etag_gz, "-gz\""));
+	size_t       n;
+	ck_assert_ptr_eq(
+	    ssrd__respcache_form(c, e, SSRD_CODING_IDENTITY, &n), e->body);
+	ck_assert_uint_eq(n, strlen(page));
+	const ssrd_coding codings[] = { SSRD_CODING_GZIP, SSRD_CODING_BR };
+	const char       *suffix[]  = { "-gz\"", "-br\"" };
+	for (int i = 0; i < 2; i++) {
+		size_t      n1, n2;
+		const char *f1 = ssrd__respcache_form(c, e, codings[i], &n1);
+		const char *f2 = ssrd__respcache_form(c, e, codings[i], &n2);
+		ck_assert_ptr_nonnull(f1);
+		ck_assert_ptr_eq(f1, f2); /* the same bytes, not made again */
+		ck_assert_uint_eq(n1, n2);
+		struct decoder d;
+		decoder_init(&d, codings[i]);
+		decoder_feed(&d, f1, n1);
+		ck_assert(!d.error && d.ended);
+		ck_assert_uint_eq(d.out.len, strlen(page));
+		ck_assert(memcmp(d.out.ptr, page, strlen(page)) == 0);
+		decoder_free(&d);
+		ck_assert_ptr_nonnull(strstr(e->etag[codings[i]], suffix[i]));
+		ck_assert_str_ne(
+		    e->etag[codings[i]], e->etag[SSRD_CODING_IDENTITY]);
+	}
+	/* each form counts against the bound */
+	ssrd_respcache_stats st;
+	ssrd__respcache_stats(c, &st);
+	ck_assert_uint_eq(st.bytes,
+	    strlen(page) + e->coded_len[SSRD_CODING_GZIP]
+	        + e->coded_len[SSRD_CODING_BR]);
 	ssrd__respcache_release(c, e);
 	ssrd__respcache_free(c);
 }
@@ -180,7 +193,7 @@ main(void)
 	tcase_add_test(tc, test_replace_and_references);
 	tcase_add_test(tc, test_free_while_held);
 	tcase_add_test(tc, test_lru_bound);
-	tcase_add_test(tc, test_gzip_made_once);
+	tcase_add_test(tc, test_forms_made_once);
 	suite_add_tcase(s, tc);
 	return ssrd_check_run(s, CK_FORK);
 }
