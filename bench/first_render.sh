@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/first_render.sh: how much a route's first render costs against a warm one, for each of the
-# demo's routes: right after `ssrd serve` says ready, with the warm-up (warmup_ms, the default) and
-# without it (warmup_ms = 0), and right after a reload. One worker, the response cache off, render_ms
+# demo's routes: right after `ssrd serve` says ready, with the warm-up (warmup_ms = 1000) and
+# without it (warmup_ms = 0, the default for now), and right after a reload. One worker, the response cache off, render_ms
 # read from the timing log; "warm" is the median of renders 8 to ROUNDS.
 #   bash bench/first_render.sh [ROUNDS]      (default: 20)
 set -euo pipefail
@@ -54,8 +54,8 @@ echo "[bench] warm-up off: ${#routes[@]} routes x $rounds requests after ready" 
 serve "$work/off.log" --warmup-ms 0 --watch-ms 0
 requests
 stop
-echo "[bench] warm-up on (the default): the same, then a reload and the same again" >&2
-serve "$work/on.log" --watch-ms 100
+echo "[bench] warm-up on (1000 ms): the same, then a reload and the same again" >&2
+serve "$work/on.log" --warmup-ms 1000 --watch-ms 100
 requests
 mark=$(wc -l <"$work/on.log")
 # a change to the layout: a new shell, so every route gets a new context
