@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/first_render.sh: how much a route's first render costs against a warm one, for each of the
 # demo's routes: right after `ssrd serve` says ready, with the warm-up (warmup_ms = 1000) and
-# without it (warmup_ms = 0, the default for now), and right after a reload. One worker, the response cache off, render_ms
+# without it (warmup_ms = 0), and right after a reload. One worker, the response cache off, render_ms
 # read from the timing log; "warm" is the median of renders 8 to ROUNDS.
 #   bash bench/first_render.sh [ROUNDS]      (default: 20)
 set -euo pipefail

@@ -216,7 +216,7 @@ const struct opt ssrd__config_options[] = {
 	LONG("render", idle_gc_ms, "5000", 0, 3600000,
 	    "a worker with nothing to do for this long collects its garbage "
 	    "once (full GC, memory back to the system), ms; 0: never"),
-	LONG("render", warmup_ms, "0", 0, 60000,
+	LONG("render", warmup_ms, "1000", 0, 60000,
 	    "before it takes requests (at start, after a reload, after "
 	    "replacing its isolate), each worker renders the site's pages "
 	    "without dynamic segments, ten rounds at most, for at most this "

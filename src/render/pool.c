@@ -458,7 +458,7 @@ ssrd__pool_stop(ssrd_pool *p)
 		return;
 	}
 	pthread_mutex_lock(&p->mu);
-	p->stopping = 1;
+	__atomic_store_n(&p->stopping, 1, __ATOMIC_RELEASE);
 	pthread_cond_broadcast(&pl->cv_warm); /* ssrd__pool_adopt() */
 	ssrd_job *job = pl->head;
 	pl->head = pl->tail = NULL;

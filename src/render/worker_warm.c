@@ -85,17 +85,23 @@ warm_job(const struct warm *wm, size_t k, ssrd_job **out)
 	return 1;
 }
 
-/* Starts the next warm renders while the worker has room for them: a page
- * that waits (for a timer, a host call) does not hold the others back. */
-static void
-warm_start(struct warm *wm)
+/* The next warm render to start, NULL when the worker has no room for one,
+ * the budget is spent or none is left. A page that waits (for a timer, a
+ * host call) does not hold the others back. */
+static ssrd_job *
+warm_next(struct warm *wm)
 {
 	struct worker *w = wm->w;
+	/* ssrd stopping is seen here too: renders that end at once never
+	 * bring warm_site() to wait in ssrd__pool_take() */
+	if (__atomic_load_n(&w->pool->stopping, __ATOMIC_ACQUIRE)) {
+		wm->stopped = 1;
+	}
 	while (!wm->stopped && wm->pending < w->pool->opts.worker_renders) {
 		ssrd_job *job;
 		double    left = wm->end - ssrd__now_ms();
 		if (left < 1 || !warm_job(wm, wm->next, &job)) {
-			return;
+			return NULL;
 		}
 		wm->next++;
 		if (job == NULL) {
@@ -112,8 +118,9 @@ warm_start(struct warm *wm)
 		job->done        = warm_done;
 		job->arg         = wm;
 		wm->pending++;
-		ssrd__worker_job_start(w, job);
+		return job;
 	}
+	return NULL;
 }
 
 /* Asks every render still warming to stop. */
@@ -128,13 +135,24 @@ warm_cancel(struct worker *w)
 	}
 }
 
-/* Warms one site: its renders until the last is done or the budget ends. */
+/* Warms one site: its renders until the last is done or the budget ends.
+ * One render starts per turn, as in the worker's main loop: each turn also
+ * ends the renders that finished, closing their contexts, and runs V8's
+ * foreground tasks. Starting them all back to back instead left up to
+ * worker_renders ended contexts open with V8's incremental marking never
+ * stepped, and deserialising the next context from the snapshot in that
+ * state crashed V8 10.2 (a marking step during ContextDeserializer visited
+ * a half-built object: SIGSEGV at start in page isolation, 4 of 4 runs). */
 static void
 warm_site(struct worker *w, struct warm *wm)
 {
 	ssrd_pool *p = w->pool;
 	for (;;) {
-		warm_start(wm);
+		ssrd_job *job = warm_next(wm);
+		if (job != NULL) {
+			ssrd__worker_turn(w, NULL, job);
+			continue;
+		}
 		if (wm->pending == 0) {
 			return;
 		}

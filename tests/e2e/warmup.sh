@@ -155,6 +155,20 @@ kill -TERM $pid
 wait $pid
 check "and stops cleanly" test $? -eq 0
 
+# The demo in page isolation, warmed on one worker with room for all its renders: warm-up renders
+# started back to back, with no turn of the worker's loop between them, crashed V8 here while it
+# deserialised a context from the snapshot (SIGSEGV, 3 starts in 3).
+"$SSRD" serve --site "$SRC/js/demo" --cache-dir "$WORK/democache" --workers 1 --isolation page \
+  --warmup-ms 8000 --watch-ms 0 --http "$url" --ipc "" >"$WORK/demo.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.1; done
+check "the demo warms in page isolation: every render, none failed" \
+  grep -qE 'event=worker_warm worker=0 reason=start renders=[1-9][0-9]* failed=0 budget_reached=0' "$WORK/demo.log"
+check "and serves after" sh -c "curl -s '$url/products' | grep -q '<table'"
+kill -TERM $pid
+wait $pid
+check "and stops cleanly" test $? -eq 0
+
 # warmup_ms = 0: no warm-up at all.
 "$SSRD" serve --site "$site" --cache-dir "$WORK/cache" --workers 1 --warmup-ms 0 --watch-ms 0 \
   --hydrate 0 --http "$url" --ipc "" >"$WORK/serve0.log" 2>&1 &
