@@ -65,13 +65,14 @@ shared_release(void *arg)
  * (and release) as usual. */
 static int
 reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
-    size_t len, const char *state, const char *etag, ssrd_coding coding)
+    size_t len, const char *state, const char *etag, ssrd_coding coding,
+    const char *link)
 {
 	struct shared_ref *ref = malloc(sizeof(*ref));
 	nng_http_res      *res;
 
 	ssrd_http_reply r = ssrd__http_page_reply(
-	    200, e->ttl_s, e->swr_s, state, etag, coding);
+	    200, e->ttl_s, e->swr_s, state, etag, coding, link);
 	r.close = 1; /* the connection is taken over, then closed */
 	if (ref == NULL || ssrd__http_res_new(http->policy, &r, &res) != 0) {
 		free(ref);
@@ -92,11 +93,12 @@ reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
 
 /* Answers from the cache: 304 when If-None-Match names this version,
  * else the page, in the coding the client takes best (identity if that
- * form cannot be made). Returns 1 if the reply took the reference to e (it
- * releases it when written), 0 if the caller still holds it. */
+ * form cannot be made), with link (its Link header, or NULL). Returns 1 if
+ * the reply took the reference to e (it releases it when written), 0 if the
+ * caller still holds it. */
 static int
 reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
-    int state, int head, ssrd_coding coding)
+    int state, int head, ssrd_coding coding, const char *link)
 {
 	size_t      len;
 	const char *body = ssrd__respcache_form(http->cache, e, coding, &len);
@@ -109,11 +111,13 @@ reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
 	            nng_http_req_get_header(req, "If-None-Match"), etag);
 	const char *from = state == SSRD_CACHE_HIT ? "hit" : "stale";
 	if (!not_modified && !head && len >= SHARED_REPLY_MIN
-	    && reply_shared(http, aio, e, body, len, from, etag, coding)) {
+	    && reply_shared(
+	        http, aio, e, body, len, from, etag, coding, link)) {
 		return 1;
 	}
-	const ssrd_http_reply r = ssrd__http_page_reply(
-	    not_modified ? 304 : 200, e->ttl_s, e->swr_s, from, etag, coding);
+	const ssrd_http_reply r
+	    = ssrd__http_page_reply(not_modified ? 304 : 200, e->ttl_s,
+	        e->swr_s, from, etag, coding, link);
 	ssrd__http_reply(aio, http->policy, &r, body, len, head);
 	return 0;
 }
@@ -182,8 +186,9 @@ render_done(ssrd_job *job, void *arg)
 }
 
 /* The figures of a page served from the response cache, under its route
- * (path: canonical, as the page was rendered for). */
-static void
+ * (path: canonical, as the page was rendered for). Returns the route's
+ * index, or (size_t) -1 for none. */
+static size_t
 cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
     double t0)
 {
@@ -194,9 +199,10 @@ cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
 		route = ssrd__routes_not_found(&site->routes);
 	}
 	free(params);
-	ssrd__render_rec_cached(rec, site,
-	    route ? (size_t) (route - site->routes.v) : (size_t) -1, uri,
+	size_t i = route ? (size_t) (route - site->routes.v) : (size_t) -1;
+	ssrd__render_rec_cached(rec, site, i, uri,
 	    state == SSRD_CACHE_STALE ? "stale" : "cached", t0);
+	return i;
 }
 
 /* Answers from the response cache if it holds key (a stale entry is
@@ -214,12 +220,13 @@ from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
 		return 0;
 	}
 	ssrd_render_rec rec;
-	cached_rec(&rec, site, path, state, t0);
+	size_t          route = cached_rec(&rec, site, path, state, t0);
 	/* revalidation keeps a reference of its own */
 	if (revalidate) {
 		ssrd__respcache_retain(http->cache, e);
 	}
-	if (!reply_cached(http, aio, req, e, state, head, coding)) {
+	if (!reply_cached(http, aio, req, e, state, head, coding,
+	        ssrd__site_preload(site, route))) {
 		ssrd__respcache_release(http->cache, e);
 	}
 	ssrd__stats_finish(&rec);

@@ -76,7 +76,7 @@ ssrd__http_reply_text(nng_aio *aio, const ssrd_http_policy *p, int status,
 
 ssrd_http_reply
 ssrd__http_page_reply(int status, int ttl, int swr, const char *cache_state,
-    const char *etag, ssrd_coding coding)
+    const char *etag, ssrd_coding coding, const char *link)
 {
 	const ssrd_http_reply r = {
 		.status      = status,
@@ -88,6 +88,7 @@ ssrd__http_page_reply(int status, int ttl, int swr, const char *cache_state,
 		.vary        = 1,
 		.etag        = etag,
 		.coding      = coding,
+		.link        = link,
 	};
 	return r;
 }
@@ -118,7 +119,8 @@ ssrd__http_reply_render(nng_aio *aio, const ssrd_http_policy *p,
 		                       : NULL;
 		const ssrd_http_reply r    = ssrd__http_page_reply(job->status,
 		       job->cache_ttl, job->cache_swr, cache_state, NULL,
-                    z != NULL ? coding : SSRD_CODING_IDENTITY);
+                    z != NULL ? coding : SSRD_CODING_IDENTITY,
+		       ssrd__site_preload(job->site, job->route));
 		ssrd__http_reply(aio, p, &r, z != NULL ? z : body,
 		    z != NULL ? zlen : len, head);
 		free(z);

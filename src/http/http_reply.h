@@ -41,10 +41,12 @@ void ssrd__http_reply_text(nng_aio *aio, const ssrd_http_policy *p, int status,
     const char *text, int head, int close);
 
 /* A page's reply head: its status, its caching headers (and where it came
- * from: X-Ssrd-Cache hit, stale or miss, or NULL), its ETag if known, and
- * its Content-Encoding (the body is then in that coding). */
+ * from: X-Ssrd-Cache hit, stale or miss, or NULL), its ETag if known, its
+ * Content-Encoding (the body is then in that coding) and its Link header
+ * (ssrd__site_preload(), or NULL). */
 ssrd_http_reply ssrd__http_page_reply(int status, int ttl, int swr,
-    const char *cache_state, const char *etag, ssrd_coding coding);
+    const char *cache_state, const char *etag, ssrd_coding coding,
+    const char *link);
 
 /* Finishes aio with the browser-rendered stand-in for a page the server
  * could not render (err: why; body: ssrd__http_fallback_page()'s). */

@@ -131,6 +131,7 @@ page_head(struct stream *s, const ssrd_job *job)
 		.cache_state
 		= s->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL,
 		.vary    = 1,
+		.link    = ssrd__site_preload(job->site, job->route),
 		.coding  = s->z != NULL ? s->coding : SSRD_CODING_IDENTITY,
 		.framing = SSRD_HTTP_CHUNKED,
 	};

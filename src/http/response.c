@@ -198,6 +198,9 @@ ssrd__http_head_build(
 	if (r->last_modified != NULL) {
 		add(out, "Last-Modified", r->last_modified);
 	}
+	if (r->link != NULL) {
+		add(out, "Link", r->link);
+	}
 	if (r->coding != SSRD_CODING_IDENTITY && out->status != 304) {
 		add(out, "Content-Encoding", ssrd__coding_name(r->coding));
 	}

@@ -89,6 +89,8 @@ typedef struct ssrd_http_reply {
 	int         vary;     /* 1: the policy's Vary (a page's reply) */
 	const char *etag;     /* ETag, or NULL */
 	const char *last_modified; /* Last-Modified, or NULL */
+	const char *link; /* Link (a page's preloads, ssrd__site_preload), or
+	                     NULL */
 	ssrd_coding
 	    coding;     /* Content-Encoding (not on a 304); identity: none */
 	int close;      /* 1: Connection: close */

@@ -13,6 +13,7 @@
 
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "core/strbuf.h"
 #include "site/site.h"
 #include "source/directive.h"
 
@@ -421,6 +422,42 @@ site_client(const ssrd_config *cfg, ssrd_manifest *manifest, ssrd_site *site)
 	}
 }
 
+/* Each route's Link header (site->preload), from its stylesheets and the
+ * browser bundle: "</a.css>; rel=preload; as=style, </_ssrd/client-x.js>;
+ * rel=preload; as=script". Without memory for it pages go without. */
+static void
+site_preload(ssrd_site *site)
+{
+	site->preload = calloc(site->routes.n, sizeof(char *));
+	for (size_t i = 0; site->preload != NULL && i < site->routes.n; i++) {
+		ssrd_strbuf b = { 0 };
+		const char *s = site->styles[i] != NULL ? site->styles[i] : "";
+		while (*s != '\0') {
+			size_t n = strcspn(s, " ");
+			ssrd__strbuf_printf(&b,
+			    "%s<%.*s>; rel=preload; as=style",
+			    b.len ? ", " : "", (int) n, s);
+			s += n + (s[n] == ' ');
+		}
+		if (site->client_url[0] != '\0') {
+			ssrd__strbuf_printf(&b,
+			    "%s<%s>; rel=preload; as=script", b.len ? ", " : "",
+			    site->client_url);
+		}
+		if (b.len > 0 && !ssrd__strbuf_failed(&b)) {
+			site->preload[i] = strndup(b.ptr, b.len);
+		}
+		ssrd__strbuf_free(&b);
+	}
+}
+
+const char *
+ssrd__site_preload(const ssrd_site *site, size_t i)
+{
+	return site->preload != NULL && i < site->routes.n ? site->preload[i]
+	                                                   : NULL;
+}
+
 int
 ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
     const char *root, ssrd_site **out, char *errbuf, size_t errlen)
@@ -442,6 +479,7 @@ ssrd__site_load(const ssrd_config *cfg, ssrd_manifest *manifest,
 	if (cfg->hydrate) {
 		site_client(cfg, manifest, site);
 	}
+	site_preload(site);
 	ssrd__log(SSRD_LOG_INFO, "site_loaded",
 	    "root=%s routes=%zu shell_bytes=%zu page_bytes=%zu "
 	    "broken_routes=%zu islands=%d public_files=%zu layers=%s",
@@ -474,6 +512,9 @@ site_free(ssrd_site *site)
 		if (site->page_errors != NULL) {
 			free(site->page_errors[i]);
 		}
+		if (site->preload != NULL) {
+			free(site->preload[i]);
+		}
 		if (site->styles != NULL) {
 			free(site->styles[i]);
 		}
@@ -481,6 +522,7 @@ site_free(ssrd_site *site)
 	free(site->pages);
 	free(site->page_errors);
 	free(site->styles);
+	free(site->preload);
 	for (size_t i = 0; i < site->npublic; i++) {
 		free(site->public_files[i]);
 	}

@@ -197,6 +197,10 @@ START_TEST(test_caching_and_vary)
 	r.caching = SSRD_HTTP_CACHE_NO_CACHE;
 	ssrd__http_head_build(p, &r, &h);
 	ck_assert_str_eq(ssrd__http_head_get(&h, "Cache-Control"), "no-cache");
+	ck_assert_ptr_null(ssrd__http_head_get(&h, "Link"));
+	r.link = "</a.css>; rel=preload; as=style"; /* a page's preloads */
+	ssrd__http_head_build(p, &r, &h);
+	ck_assert_str_eq(ssrd__http_head_get(&h, "Link"), r.link);
 	ssrd__http_policy_release(p);
 	/* no pass headers: the encoding alone */
 	p = policy(1, NULL, "*");
