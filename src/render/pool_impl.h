@@ -83,8 +83,8 @@ struct worker {
  */
 struct ssrd_pool {
 	pthread_mutex_t mu;
-	/* set once, under mu, by ssrd__pool_stop(); workers read it, in
-	 * ssrd__worker_main() and ssrd__worker_check_renders() without mu */
+	/* set once, under mu, by ssrd__pool_stop(), atomically: workers
+	 * read it without mu through ssrd__pool_stopping() */
 	int                stopping;
 	long               nworkers; /* threads started */
 	struct worker     *workers;
@@ -103,6 +103,13 @@ struct ssrd_pool {
 	double          wd_next; /* when it wakes next (-1: when told) */
 	int             wd_stop;
 };
+
+/* Whether the pool is stopping, read without p->mu. */
+static inline int
+ssrd__pool_stopping(const ssrd_pool *p)
+{
+	return __atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE);
+}
 
 /* The watchdog thread's body (watchdog.c). */
 void *ssrd__watchdog_main(void *arg);

@@ -174,14 +174,14 @@ ssrd__worker_main(void *arg)
 
 	while (rv == SSRD_OK) {
 		int idle = w->inflight == 0 && w->host_outstanding == 0;
-		if (w->recycle_why != NULL && idle && !p->stopping) {
+		if (w->recycle_why != NULL && idle && !ssrd__pool_stopping(p)) {
 			rv = ssrd__worker_recycle(w);
 			continue;
 		}
 		/* a site's new generation, warmed before it serves */
 		ssrd_site *fresh = ssrd__pool_warm_take(p, w);
 		if (fresh != NULL) {
-			if (!p->stopping) {
+			if (!ssrd__pool_stopping(p)) {
 				ssrd__worker_warm(w, fresh, "reload");
 			}
 			ssrd__pool_warmed(p, w, fresh);

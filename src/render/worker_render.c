@@ -228,10 +228,11 @@ ssrd__worker_check_renders(struct worker *w)
 			too_big_message(w, why, sizeof(why));
 			render_abort(w, r, SSRD_ETOOBIG, why);
 		} else if (__atomic_load_n(&job->cancelled, __ATOMIC_ACQUIRE)
-		    || p->stopping) {
+		    || ssrd__pool_stopping(p)) {
 			render_abort(w, r, SSRD_ECLOSED,
-			    p->stopping ? "ssrd is shutting down"
-			                : "the caller cancelled the render");
+			    ssrd__pool_stopping(p)
+			        ? "ssrd is shutting down"
+			        : "the caller cancelled the render");
 		} else if (now > r->deadline) {
 			snprintf(why, sizeof(why),
 			    "render_timeout_ms: the render ran for %.0f ms "

@@ -94,7 +94,7 @@ warm_next(struct warm *wm)
 	struct worker *w = wm->w;
 	/* ssrd stopping is seen here too: renders that end at once never
 	 * bring warm_site() to wait in ssrd__pool_take() */
-	if (__atomic_load_n(&w->pool->stopping, __ATOMIC_ACQUIRE)) {
+	if (ssrd__pool_stopping(w->pool)) {
 		wm->stopped = 1;
 	}
 	while (!wm->stopped && wm->pending < w->pool->opts.worker_renders) {
@@ -215,7 +215,7 @@ ssrd__worker_warm(struct worker *w, ssrd_site *only, const char *why)
 	long   renders = 0, failed = 0;
 	int    budget = 0, oom = 0;
 	size_t n = only != NULL ? 1 : p->nsites;
-	for (size_t s = 0; s < n && !p->stopping && !oom; s++) {
+	for (size_t s = 0; s < n && !ssrd__pool_stopping(p) && !oom; s++) {
 		ssrd_site *site = only != NULL ? ssrd__site_ref(only)
 		                               : ssrd__worker_site(p, s);
 		/* the sites share the budget: each gets its part of what the

@@ -422,9 +422,12 @@ site_client(const ssrd_config *cfg, ssrd_manifest *manifest, ssrd_site *site)
 	}
 }
 
-/* Each route's Link header (site->preload), from its stylesheets and the
- * browser bundle: "</a.css>; rel=preload; as=style, </_ssrd/client-x.js>;
- * rel=preload; as=script". Without memory for it pages go without. */
+/* Each route's Link header (site->preload), from its stylesheets:
+ * "</a.css>; rel=preload; as=style, </b.css>; rel=preload; as=style". Not
+ * the browser bundle: whether a page loads it is known only as it renders
+ * (hydrate = false, an async tree without islands: no bundle), and a page
+ * that does says so itself (React's <link rel="preload" as="script">).
+ * Without memory for it pages go without. */
 static void
 site_preload(ssrd_site *site)
 {
@@ -439,13 +442,8 @@ site_preload(ssrd_site *site)
 			    b.len ? ", " : "", (int) n, s);
 			s += n + (s[n] == ' ');
 		}
-		if (site->client_url[0] != '\0') {
-			ssrd__strbuf_printf(&b,
-			    "%s<%s>; rel=preload; as=script", b.len ? ", " : "",
-			    site->client_url);
-		}
 		if (b.len > 0 && !ssrd__strbuf_failed(&b)) {
-			site->preload[i] = strndup(b.ptr, b.len);
+			site->preload[i] = ssrd__strbuf_take(&b);
 		}
 		ssrd__strbuf_free(&b);
 	}

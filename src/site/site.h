@@ -45,8 +45,8 @@ typedef struct ssrd_site {
 	char **styles;      /* routes.n: the stylesheets each route links, in
 	                       order (the shell's, then the page's), separated by
 	                       spaces; "" for none */
-	char **preload;     /* routes.n: each route's Link header, its styles
-	                       and the browser bundle (ssrd__site_preload) */
+	char **preload;     /* routes.n: each route's Link header, preloading
+	                       its styles (ssrd__site_preload); NULL: none */
 } ssrd_site;
 
 /*
@@ -69,8 +69,8 @@ void ssrd__site_quiet_pages(int on);
 int ssrd__site_public_file(const ssrd_site *site, const char *path);
 
 /* The value of the Link header of route i's pages: a preload of each of its
- * stylesheets and of the site's browser bundle, which the browser can fetch
- * while the page is still on its way; NULL for none. */
+ * stylesheets, which the browser can fetch while the page is still on its
+ * way; NULL for none. */
 const char *ssrd__site_preload(const ssrd_site *site, size_t i);
 
 /* Returns route i's page delta, or NULL with its build error in *why. */

@@ -123,17 +123,16 @@ check "the shell's stylesheet is served, immutable, with the layout's global CSS
   sh -c "grep -q '^HTTP/1.1 200' '$WORK/ch' && grep -qi 'cache-control: public, max-age=31536000, immutable' '$WORK/ch' && grep -qi 'content-type: text/css' '$WORK/ch' && grep -q 'header{color:#010203}' '$WORK/shell.css' && grep -q 'Counter_button' '$WORK/shell.css'"
 get /pricing
 check "a route importing no CSS of its own links the shell's alone" sh -c "[ \$(grep -o 'rel=\"stylesheet\"' '$WORK/body' | wc -l) = 1 ] && grep -qF '$first' '$WORK/body'"
-# The same stylesheets and the browser bundle in a Link header, for the browser to fetch while
-# the page is still on its way: rendered, from the response cache, and for HEAD.
-bundle=$(grep -o '<script src="/_ssrd/client-[0-9a-f]*\.js"' "$WORK/raw" | grep -o '/_ssrd/[^"]*')
-want="<$(echo "$css" | head -1)>; rel=preload; as=style, <$(echo "$css" | tail -1)>; rel=preload; as=style, <$bundle>; rel=preload; as=script"
+# The same stylesheets in a Link header, for the browser to fetch while the page is still on its
+# way: rendered, from the response cache, and for HEAD.
+want="<$(echo "$css" | head -1)>; rel=preload; as=style, <$(echo "$css" | tail -1)>; rel=preload; as=style"
 link_of() { curl -s -D - -o /dev/null "$@" | grep -i '^link: ' | cut -d' ' -f2- | tr -d '\r'; }
 for how in "rendered:" "cached:" "HEAD:-I"; do
   got=$(link_of ${how#*:} "$url/counter")
-  check "Link preloads /counter's stylesheets, then its bundle (${how%%:*}: $got)" [ "$got" = "$want" ]
+  check "Link preloads /counter's stylesheets, in order (${how%%:*}: $got)" [ "$got" = "$want" ]
 done
 check "(the cached one came from the cache)" sh -c "curl -s -D - -o /dev/null '$url/counter' | grep -qi '^x-ssrd-cache: hit'"
-check "and /pricing's one stylesheet" [ "$(link_of "$url/pricing")" = "<$first>; rel=preload; as=style, <$bundle>; rel=preload; as=script" ]
+check "and /pricing's one stylesheet" [ "$(link_of "$url/pricing")" = "<$first>; rel=preload; as=style" ]
 
 # public/ at /, as Next.js serves it, where no route answers: with ETag and cache headers.
 curl -s -D "$WORK/ph" -o "$WORK/robots" "$url/robots.txt"
