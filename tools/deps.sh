@@ -21,7 +21,7 @@ done
 # Packages the build, the tests and libnode's own runtime need.
 apt_packages=(
   build-essential cmake pkg-config
-  libnng-dev nng-utils zlib1g-dev libbrotli-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
+  libnng-dev nng-utils libh2o-evloop-dev zlib1g-dev libbrotli-dev libsqlite3-dev sqlite3 libxxhash-dev check curl
   libicu72 libuv1 libc-ares2 libnghttp2-14 libbrotli1 libssl3 libssl-dev
 )
 # What only the test suite needs (tools/test.sh asks with --tests): clang for the libFuzzer
@@ -31,9 +31,9 @@ if [ "$want_tests" = 1 ]; then
   apt_packages+=(clang clang-format nginx chromium)
 fi
 # What only the benchmarks need (bench/suite.sh and bench/front.sh ask with --bench): gnuplot for
-# the chart, wrk (a load generator we did not write), h2o's library for the transport floor.
+# the chart, wrk (a load generator we did not write).
 if [ "$want_bench" = 1 ]; then
-  apt_packages+=(gnuplot-nox wrk libh2o-evloop-dev)
+  apt_packages+=(gnuplot-nox wrk)
 fi
 
 missing=()

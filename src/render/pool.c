@@ -81,9 +81,6 @@ ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
 	pthread_cond_init(&pl->cv_warm, &ca);
 	pthread_mutex_init(&pl->adopt_mu, NULL);
 	pthread_cond_init(&p->wd_cv, &ca);
-	for (long i = 0; i < opts->workers; i++) {
-		pthread_cond_init(&p->workers[i].cv, &ca);
-	}
 	pthread_condattr_destroy(&ca);
 	pl->queue_max = opts->queue_max;
 	p->base       = base;
@@ -187,8 +184,7 @@ wake_one(ssrd_pool *p)
 		struct worker *w = &p->workers[i];
 		if (w->sleeping && w->accepting
 		    && w->inflight < p->opts.worker_renders) {
-			w->sleeping = 0; /* one wake per job */
-			pthread_cond_signal(&w->cv);
+			ssrd__worker_signal(w); /* one wake per job */
 			return;
 		}
 	}
@@ -257,7 +253,7 @@ ssrd__pool_adopt(ssrd_pool *p, ssrd_site *site)
 		__atomic_store_n(
 		    &w->warm_next, ssrd__site_ref(site), __ATOMIC_RELEASE);
 		ssrd__site_unref(stale);
-		pthread_cond_signal(&w->cv);
+		ssrd__worker_signal(w);
 		double until
 		    = ssrd__now_ms() + p->opts.warmup_ms + ADOPT_GRACE_MS;
 		while (w->warmed != site && !p->stopping
@@ -310,9 +306,7 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 		    || ssrd__worker_wake(w, p->stopping, &next)) {
 			break;
 		}
-		w->sleeping = 1;
-		ssrd__cv_wait_until(&w->cv, &p->mu, next);
-		w->sleeping = 0;
+		ssrd__worker_sleep(w, &p->mu, next);
 		if (next >= 0 && ssrd__now_ms() >= next) {
 			break;
 		}
@@ -354,7 +348,7 @@ ssrd__pool_cancel(ssrd_pool *p, ssrd_job *job)
 	__atomic_store_n(&job->cancelled, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&p->mu);
 	for (long i = 0; i < p->nworkers; i++) {
-		pthread_cond_signal(&p->workers[i].cv);
+		ssrd__worker_signal(&p->workers[i]);
 	}
 	pthread_mutex_unlock(&p->mu);
 }
@@ -464,7 +458,7 @@ ssrd__pool_stop(ssrd_pool *p)
 	pl->head = pl->tail = NULL;
 	pl->queued          = 0;
 	for (long i = 0; i < p->nworkers; i++) {
-		pthread_cond_signal(&p->workers[i].cv);
+		ssrd__worker_signal(&p->workers[i]);
 	}
 	pthread_mutex_unlock(&p->mu);
 	while (job != NULL) {
@@ -495,9 +489,6 @@ ssrd__pool_stop(ssrd_pool *p)
 	}
 	free(p->sites);
 	pthread_mutex_destroy(&p->mu);
-	for (long i = 0; i < p->opts.workers; i++) {
-		pthread_cond_destroy(&p->workers[i].cv);
-	}
 	pthread_cond_destroy(&pl->cv_start);
 	pthread_cond_destroy(&pl->cv_idle);
 	pthread_cond_destroy(&pl->cv_warm);

@@ -56,10 +56,14 @@ struct worker {
 	int    js_stopped;
 	/* counters, written by the thread, read by anyone (atomics) */
 	ssrd_worker_stats stats;
+	/* its event loop (worker_wait.c), where it sleeps: the eventfd in it
+	 * that other threads write to wake it (ssrd__worker_signal()) */
+	struct st_h2o_evloop_t *evloop;
+	struct st_h2o_socket_t *wake_sock;
+	int                     wake_fd;
 	/* under pool->mu: how the pool and the host threads reach the worker
-	 * (ssrd__pool_take() waits on cv and empties done_head) */
-	pthread_cond_t    cv;        /* work, a completion, a cancel, stop */
-	int               sleeping;  /* waiting on cv */
+	 * (ssrd__pool_take() sleeps in its loop and empties done_head) */
+	int               sleeping;  /* in ssrd__worker_sleep(), not woken */
 	int               accepting; /* takes new jobs (not recycling) */
 	struct host_done *done_head; /* host calls completed, to settle */
 	/* a site's new generation to warm before it serves (a reference,
@@ -132,6 +136,23 @@ void *ssrd__worker_main(void *arg);
  * no time).
  */
 int ssrd__worker_wake(const struct worker *w, int stopping, double *next);
+
+/*
+ * The worker's event loop (worker_wait.c), made and closed on its thread:
+ * _open returns SSRD_OK or SSRD_ESYS with w->start_msg set.
+ */
+int  ssrd__worker_loop_open(struct worker *w);
+void ssrd__worker_loop_close(struct worker *w);
+
+/* Wakes w if it sleeps (pool->mu held; any thread): work, a completion, a
+ * cancel or the stop is there for it to see. */
+void ssrd__worker_signal(struct worker *w);
+
+/* Sleeps in w's loop (its thread; mu held, released meanwhile) until
+ * ssrd__worker_signal(), an event of a socket in the loop, or deadline_ms
+ * on ssrd's clock (negative: none). Returns at once if that has passed. */
+void ssrd__worker_sleep(
+    struct worker *w, pthread_mutex_t *mu, double deadline_ms);
 
 /* Worker w has started (err: SSRD_OK, or why not, with w->start_msg):
  * tells ssrd__pool_start(). Worker thread, once. */

@@ -165,7 +165,10 @@ ssrd__worker_main(void *arg)
 	snprintf(name, sizeof(name), "ssrd-w%d", w->index);
 	pthread_setname_np(pthread_self(), name);
 
-	int rv = ssrd__worker_boot(w);
+	int rv = ssrd__worker_loop_open(w);
+	if (rv == SSRD_OK) {
+		rv = ssrd__worker_boot(w);
+	}
 	if (rv == SSRD_OK) {
 		ssrd__worker_warm(w, NULL, "start");
 		ssrd__worker_heap_publish(w, 1);
@@ -213,5 +216,6 @@ ssrd__worker_main(void *arg)
 		ssrd__worker_heap_publish(w, 0);
 	}
 	ssrd__worker_shutdown(w);
+	ssrd__worker_loop_close(w);
 	return NULL;
 }

@@ -49,7 +49,7 @@ host_call_done(ssrd_host_task *task, void *arg)
 	pthread_mutex_lock(&p->mu);
 	d->next         = d->w->done_head;
 	d->w->done_head = d;
-	pthread_cond_signal(&d->w->cv);
+	ssrd__worker_signal(d->w);
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -158,8 +158,7 @@ ssrd__worker_recycle(struct worker *w)
 		pthread_mutex_lock(&p->mu);
 		int stopping = p->stopping;
 		if (!stopping) {
-			ssrd__cv_wait_until(
-			    &w->cv, &p->mu, ssrd__now_ms() + 1000);
+			ssrd__worker_sleep(w, &p->mu, ssrd__now_ms() + 1000);
 		}
 		pthread_mutex_unlock(&p->mu);
 		if (stopping) {

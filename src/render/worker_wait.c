@@ -1,0 +1,90 @@
+/* worker_wait.c: where a worker thread sleeps when it has nothing to run:
+ * its own event loop (h2o's evloop, over epoll), so that sockets served on
+ * the worker's thread (the HTTP front, http/front.h) wake it as work from
+ * the pool does. Other threads wake it through an eventfd in that loop. */
+#define _GNU_SOURCE
+#define H2O_USE_LIBUV 0
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <h2o.h>
+
+#include <ssrd/errors.h>
+
+#include "core/timers.h"
+#include "render/worker_impl.h"
+
+/* The eventfd became readable: h2o has read its counter; drop it. */
+static void
+on_wake(h2o_socket_t *sock, const char *err)
+{
+	(void) err;
+	h2o_buffer_consume(&sock->input, sock->input->size);
+}
+
+int
+ssrd__worker_loop_open(struct worker *w)
+{
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0) {
+		snprintf(w->start_msg, sizeof(w->start_msg),
+		    "cannot make the worker's wake-up eventfd: %s",
+		    strerror(errno));
+		return SSRD_ESYS;
+	}
+	w->evloop    = h2o_evloop_create();
+	w->wake_fd   = fd;
+	w->wake_sock = h2o_evloop_socket_create(w->evloop, fd, 0);
+	h2o_socket_read_start(w->wake_sock, on_wake);
+	return SSRD_OK;
+}
+
+void
+ssrd__worker_loop_close(struct worker *w)
+{
+	if (w->evloop == NULL) {
+		return;
+	}
+	/* closes the eventfd; the close completes in the loop's next run */
+	h2o_socket_close(w->wake_sock);
+	h2o_evloop_run(w->evloop, 0);
+	h2o_evloop_destroy(w->evloop);
+	w->evloop    = NULL;
+	w->wake_sock = NULL;
+	w->wake_fd   = -1;
+}
+
+void
+ssrd__worker_signal(struct worker *w)
+{
+	if (!w->sleeping) {
+		return; /* it looks at its work before it sleeps again */
+	}
+	w->sleeping  = 0; /* one wake-up per sleep */
+	uint64_t one = 1;
+	/* EAGAIN: the counter is full, so the worker wakes anyway */
+	while (write(w->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
+	}
+}
+
+void
+ssrd__worker_sleep(struct worker *w, pthread_mutex_t *mu, double deadline_ms)
+{
+	int32_t wait = INT32_MAX;
+	if (deadline_ms >= 0) {
+		double left = deadline_ms - ssrd__now_ms();
+		if (left <= 0) {
+			return;
+		}
+		wait = left >= INT32_MAX ? INT32_MAX : (int32_t) ceil(left);
+	}
+	w->sleeping = 1;
+	pthread_mutex_unlock(mu);
+	h2o_evloop_run(w->evloop, wait);
+	pthread_mutex_lock(mu);
+	w->sleeping = 0;
+}
