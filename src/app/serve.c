@@ -72,6 +72,8 @@ start_http(ssrd_app *app)
 		.admin_token      = app->cfg.admin_token,
 		.buffer_max       = (size_t) app->cfg.http_buffer_mb << 20,
 		.send_timeout_ms  = (int) app->cfg.http_send_timeout_ms,
+		.max_connections  = app->cfg.http_max_connections,
+		.idle_timeout_ms  = (int) app->cfg.http_idle_timeout_ms,
 		.public_dotfiles  = (int) app->cfg.public_dotfiles,
 		.public_max_bytes = (size_t) app->cfg.public_max_kb << 10,
 		.public_max_age   = (int) app->cfg.public_max_age };

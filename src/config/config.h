@@ -21,6 +21,8 @@ typedef struct ssrd_config {
 	long  http_security_headers; /* 1: X-Frame-Options, Referrer-Policy */
 	long  http_buffer_mb; /* unsent output all HTTP replies may hold */
 	long  http_send_timeout_ms; /* a write taking nothing this long ends */
+	long  http_max_connections; /* open at most; 0: by the fd limit */
+	long  http_idle_timeout_ms; /* a request's head, an idle keep-alive */
 	long  public_dotfiles;      /* 1: /public/ serves .names too */
 	long  public_max_kb;        /* /public/ refuses bigger files */
 	long  public_max_age;       /* /public/'s Cache-Control max-age, s */

@@ -106,8 +106,14 @@ const struct opt ssrd__config_options[] = {
 	    "past it the reply whose client has gone longest without reading "
 	    "is cut off and its render cancelled"),
 	LONG("server", http_send_timeout_ms, "30000", 0, 3600000,
-	    "a reply whose client takes none of it for this long is ended "
-	    "(streamed pages, big cached ones), ms; 0: never"),
+	    "a reply whose client takes none of it for this long is cut off, "
+	    "its connection closed, ms; 0: never"),
+	LONG("server", http_max_connections, "0", 0, 10000000,
+	    "open HTTP connections at most; more are accepted and closed at "
+	    "once (logged: http_refused); 0: the descriptor limit less 256"),
+	LONG("server", http_idle_timeout_ms, "15000", 100, 3600000,
+	    "a request's head must come within this, and a kept-alive "
+	    "connection may idle this long, ms; then it is closed"),
 	LONG("server", http_security_headers, "1", 0, 1,
 	    "1: every response carries X-Frame-Options: SAMEORIGIN and "
 	    "Referrer-Policy: strict-origin-when-cross-origin "

@@ -1,37 +1,33 @@
 /* http.c implements the HTTP server (http.h): its start and stop, the drain,
- * and the dispatch of each request: health, ssrd's own files, /metrics,
- * public files, and pages (http_page.c). */
+ * and the dispatch of each request the front reads (front.c): health,
+ * ssrd's own files, /metrics, public files, and pages (http_page.c). */
 #define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
-
 #include <ssrd/errors.h>
 
 #include "core/strbuf.h"
 #include "core/timers.h"
 #include "diag/diagnose.h"
+#include "http/front.h"
 #include "http/http.h"
 #include "http/http_page.h"
 #include "http/http_public.h"
 #include "http/http_reply.h"
 #include "http/http_request.h"
 #include "http/http_server.h"
-#include "http/httpstream.h"
 #include "http/response.h"
 #include "render/respcache.h"
 #include "source/routes.h"
 
-/* Reads req's untrusted parts into *rq (http_request.c). nng cannot list
- * a request's headers: the ones read are those the reading looks at (Host,
- * Authorization, Accept-Encoding) and the ones config passes to pages
- * (http_headers). */
+/* Reads ex's untrusted parts into *rq (http_request.c): the headers the
+ * reading looks at (Host, Authorization, Accept-Encoding) and the ones
+ * config passes to pages (http_headers). */
 static int
-read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
+read_request(const ssrd_http *http, ssrd_http_ex *ex, ssrd_http_request *rq)
 {
 	const ssrd_http_policy *p  = http->policy;
 	ssrd_http_header       *hv = calloc(p->npass + 3, sizeof(*hv));
@@ -40,14 +36,14 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 		return SSRD_ENOMEM;
 	}
 	hv[0].name  = "Host";
-	hv[0].value = nng_http_req_get_header(req, "Host");
+	hv[0].value = ssrd__ex_header(ex, "Host");
 	hv[1].name  = "Authorization";
-	hv[1].value = nng_http_req_get_header(req, "Authorization");
+	hv[1].value = ssrd__ex_header(ex, "Authorization");
 	hv[2].name  = "Accept-Encoding";
-	hv[2].value = nng_http_req_get_header(req, "Accept-Encoding");
+	hv[2].value = ssrd__ex_header(ex, "Accept-Encoding");
 	for (size_t i = 0; i < p->npass; i++) {
 		hv[i + 3].name  = p->pass[i];
-		hv[i + 3].value = nng_http_req_get_header(req, p->pass[i]);
+		hv[i + 3].value = ssrd__ex_header(ex, p->pass[i]);
 	}
 	const ssrd_http_request_opts o = {
 		.pass        = p->pass,
@@ -56,8 +52,8 @@ read_request(const ssrd_http *http, nng_http_req *req, ssrd_http_request *rq)
 		.metrics     = http->report != NULL,
 		.admin_token = http->admin_token,
 	};
-	int rv = ssrd__http_request_parse(&o, nng_http_req_get_method(req),
-	    nng_http_req_get_uri(req), hv, p->npass + 3, rq);
+	int rv = ssrd__http_request_parse(
+	    &o, ssrd__ex_method(ex), ssrd__ex_target(ex), hv, p->npass + 3, rq);
 	free(hv);
 	return rv;
 }
@@ -94,32 +90,30 @@ is_asset_path(const char *uri, size_t len)
  * under public/ or, immutable, the layer's assets/) to the public threads,
  * or answers 503 when they refuse it. */
 static void
-serve_public(ssrd_http *http, nng_aio *aio, nng_http_req *req,
-    const ssrd_http_request *rq, const char *path, const char *subdir,
-    const char *file, int immutable)
+serve_public(ssrd_http *http, ssrd_http_ex *ex, const ssrd_http_request *rq,
+    const char *path, const char *subdir, const char *file, int immutable)
 {
 	ssrd_site            *site = ssrd__reloader_site(rq->site);
 	const ssrd_public_req pr   = {
-		  .root          = immutable ? site->layer_dir : site->root,
-		  .path          = path,
-		  .subdir        = subdir,
-		  .file          = file,
-		  .immutable     = immutable,
-		  .if_none_match = nng_http_req_get_header(req, "If-None-Match"),
-		  .if_modified_since
-		  = nng_http_req_get_header(req, "If-Modified-Since"),
-		  .head = rq->head,
+		  .root              = immutable ? site->layer_dir : site->root,
+		  .path              = path,
+		  .subdir            = subdir,
+		  .file              = file,
+		  .immutable         = immutable,
+		  .if_none_match     = ssrd__ex_header(ex, "If-None-Match"),
+		  .if_modified_since = ssrd__ex_header(ex, "If-Modified-Since"),
+		  .head              = rq->head,
 	};
 	atomic_fetch_add(&http->busy, 1);
-	int rv = ssrd__public_submit(http->public, aio, &pr, public_done, http);
+	int rv = ssrd__public_submit(http->public, ex, &pr, public_done, http);
 	ssrd__site_unref(site); /* the request holds a copy of its root */
 	if (rv != SSRD_OK) {
 		atomic_fetch_sub(&http->busy, 1);
 		if (rv == SSRD_ECLOSED) {
-			ssrd__http_reply_text(aio, http->policy, 503,
+			ssrd__http_reply_text(ex, http->policy, 503,
 			    "503 shutting down\n", rq->head, 1);
 		} else {
-			ssrd__http_reply_text(aio, http->policy, 503,
+			ssrd__http_reply_text(ex, http->policy, 503,
 			    "503 overloaded\n", rq->head, 0);
 		}
 	}
@@ -139,8 +133,7 @@ route_answers(const ssrd_site *site, const char *path)
 /* Answers the requests that are not a page or a public file: liveness and
  * readiness, ssrd's own files, /metrics. Returns 1 if it answered. */
 static int
-serve_own(ssrd_http *http, nng_aio *aio, nng_http_req *req,
-    const ssrd_http_request *rq)
+serve_own(ssrd_http *http, ssrd_http_ex *ex, const ssrd_http_request *rq)
 {
 	const ssrd_http_policy *p    = http->policy;
 	const char             *uri  = rq->uri;
@@ -151,7 +144,7 @@ serve_own(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 	 * loaded, and stops answering before they stop. */
 	if (rq->target == SSRD_HTTP_HEALTHZ || rq->target == SSRD_HTTP_READYZ) {
 		int ready = ssrd__pool_workers(http->pool) > 0;
-		ssrd__http_reply_text(aio, p, ready ? 200 : 503,
+		ssrd__http_reply_text(ex, p, ready ? 200 : 503,
 		    rq->target == SSRD_HTTP_HEALTHZ ? "ok\n"
 		        : ready                     ? "ready\n"
 		                                    : "not ready\n",
@@ -161,7 +154,7 @@ serve_own(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 	/* The site's browser bundle, under a URL that names its content: it
 	 * never changes, so browsers and proxies keep it for a year. */
 	if (rq->target == SSRD_HTTP_ASSET && is_asset_path(uri, plen)) {
-		serve_public(http, aio, req, rq, uri, NULL, uri + 14, 1);
+		serve_public(http, ex, rq, uri, NULL, uri + 14, 1);
 		return 1;
 	}
 	if (rq->target == SSRD_HTTP_ASSET) {
@@ -173,10 +166,10 @@ serve_own(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 				.caching = SSRD_HTTP_CACHE_IMMUTABLE,
 			};
 			ssrd__http_reply(
-			    aio, p, &r, cs->client.code, cs->client.len, head);
+			    ex, p, &r, cs->client.code, cs->client.len, head);
 		} else {
 			ssrd__http_reply_text(
-			    aio, p, 404, "404 not found\n", head, 0);
+			    ex, p, 404, "404 not found\n", head, 0);
 		}
 		ssrd__site_unref(cs);
 		return 1;
@@ -190,7 +183,7 @@ serve_own(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 		const ssrd_http_reply r = {
 			.type = "text/plain; version=0.0.4; charset=utf-8",
 		};
-		ssrd__http_reply(aio, p, &r, b.ptr ? b.ptr : "", b.len, head);
+		ssrd__http_reply(ex, p, &r, b.ptr ? b.ptr : "", b.len, head);
 		ssrd__strbuf_free(&b);
 		return 1;
 	}
@@ -198,34 +191,34 @@ serve_own(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 }
 
 static void
-serve(ssrd_http *http, nng_aio *aio)
+serve(ssrd_http *http, ssrd_http_ex *ex)
 {
-	double            t0  = ssrd__now_ms();
-	nng_http_req     *req = nng_aio_get_input(aio, 0);
+	double            t0 = ssrd__now_ms();
 	ssrd_http_request rq;
-	int               rrv = read_request(http, req, &rq);
+	int               rrv = read_request(http, ex, &rq);
 
 	if (rrv == SSRD_ENOMEM) {
-		nng_aio_finish(aio, NNG_ENOMEM);
+		ssrd__http_reply_text(
+		    ex, http->policy, 500, ssrd__http_status_text(500), 0, 1);
 		return;
 	}
 	if (rq.status == 405) {
-		ssrd__http_reply_text(aio, http->policy, 405, rq.reason, 0, 0);
+		ssrd__http_reply_text(ex, http->policy, 405, rq.reason, 0, 0);
 		return;
 	}
-	if (rrv == SSRD_OK && serve_own(http, aio, req, &rq)) {
+	if (rrv == SSRD_OK && serve_own(http, ex, &rq)) {
 		return;
 	}
 	/* A bad path: refused before it reaches the cache or a site. */
 	if (rrv != SSRD_OK) {
 		ssrd__http_reply_text(
-		    aio, http->policy, rq.status, rq.reason, rq.head, 0);
+		    ex, http->policy, rq.status, rq.reason, rq.head, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}
 	/* A file of the public/ directory of the site the Host names. */
 	if (rq.target == SSRD_HTTP_PUBLIC) {
-		serve_public(http, aio, req, &rq, rq.path, NULL, rq.file, 0);
+		serve_public(http, ex, &rq, rq.path, NULL, rq.file, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}
@@ -240,12 +233,12 @@ serve(ssrd_http *http, nng_aio *aio)
 	    && strcmp(rq.path, "/favicon.ico") == 0;
 	if ((in_public || favicon) && !route_answers(site, rq.canon)) {
 		ssrd__site_unref(site);
-		serve_public(http, aio, req, &rq, rq.path,
-		    favicon ? "app" : NULL, rq.path + 1, 0);
+		serve_public(http, ex, &rq, rq.path, favicon ? "app" : NULL,
+		    rq.path + 1, 0);
 		ssrd__http_request_clear(&rq);
 		return;
 	}
-	ssrd__http_page(http, aio, req, &rq, site, t0);
+	ssrd__http_page(http, ex, &rq, site, t0);
 }
 
 /* While draining: nothing new starts. /healthz still says the process is
@@ -253,37 +246,70 @@ serve(ssrd_http *http, nng_aio *aio)
  * so balancers and clients go elsewhere. Each on a connection that closes:
  * a client that comes back connects afresh. */
 static void
-serve_draining(ssrd_http *http, nng_aio *aio)
+serve_draining(ssrd_http *http, ssrd_http_ex *ex)
 {
 	ssrd_http_request rq;
-	int rrv = read_request(http, nng_aio_get_input(aio, 0), &rq);
-	int ok  = rrv == SSRD_OK;
+	int               rrv = read_request(http, ex, &rq);
+	int               ok  = rrv == SSRD_OK;
 	if (ok && rq.target == SSRD_HTTP_HEALTHZ) {
 		ssrd__http_reply_text(
-		    aio, http->policy, 200, "ok\n", rq.head, 1);
+		    ex, http->policy, 200, "ok\n", rq.head, 1);
 	} else if (ok && rq.target == SSRD_HTTP_READYZ) {
 		ssrd__http_reply_text(
-		    aio, http->policy, 503, "draining\n", rq.head, 1);
+		    ex, http->policy, 503, "draining\n", rq.head, 1);
 	} else {
 		ssrd__http_reply_text(
-		    aio, http->policy, 503, "503 shutting down\n", rq.head, 1);
+		    ex, http->policy, 503, "503 shutting down\n", rq.head, 1);
 	}
 	ssrd__http_request_clear(&rq);
 }
 
-/* nng's handler: counted as busy while it runs, so that a drain knows when
- * no handler can still reach the pool. */
-static void
-handle(nng_aio *aio)
+/* The most a request's target and headers may hold, bytes: what nginx
+ * takes by default (large_client_header_buffers 4 8k). */
+#define HEAD_BYTES_MAX (32 * 1024)
+
+/*
+ * Refuses what the framing or the size of a request makes unsafe to answer
+ * on a kept-alive connection: a body, whatever frames it (Content-Length,
+ * Transfer-Encoding, both, either twice: the shapes request smuggling
+ * takes; h2o reads one as it reads it and keeps neither header), since
+ * no request ssrd answers takes one; and heads past HEAD_BYTES_MAX.
+ * Returns 1 if it answered; the connection then closes, and nothing after
+ * the request on it is read.
+ */
+static int
+refuse_framing(ssrd_http *http, ssrd_http_ex *ex)
 {
-	ssrd_http *http = nng_http_handler_get_data(nng_aio_get_input(aio, 1));
-	atomic_fetch_add(&http->busy, 1);
-	if (atomic_load(&http->draining)) {
-		serve_draining(http, aio);
-	} else {
-		serve(http, aio);
+	int         status = 0;
+	const char *text   = NULL;
+	if (ssrd__ex_head_bytes(ex) > HEAD_BYTES_MAX) {
+		status = 431;
+		text   = "431 request header fields too large\n";
+	} else if (ssrd__ex_has_body(ex)) {
+		status = 400;
+		text   = "400 a request to ssrd takes no body\n";
 	}
-	atomic_fetch_sub(&http->busy, 1);
+	if (status == 0) {
+		return 0;
+	}
+	ssrd__ex_close_after(ex);
+	ssrd__http_reply_text(ex, http->policy, status, text, 0, 1);
+	return 1;
+}
+
+/* The front's handler of every request (ssrd_front_opts.serve). */
+static void
+http_serve(void *arg, ssrd_http_ex *ex)
+{
+	ssrd_http *http = arg;
+	if (refuse_framing(http, ex)) {
+		return;
+	}
+	if (atomic_load(&http->draining)) {
+		serve_draining(http, ex);
+	} else {
+		serve(http, ex);
+	}
 }
 
 static void
@@ -314,9 +340,6 @@ http_setup(
 	if (rv != SSRD_OK) {
 		return rv;
 	}
-	http->stream_opts.policy          = http->policy;
-	http->stream_opts.buffer_max      = opts ? opts->buffer_max : 0;
-	http->stream_opts.send_timeout_ms = opts ? opts->send_timeout_ms : 0;
 	if (opts != NULL && opts->cache_bytes > 0 && opts->cache_ttl > 0) {
 		if (ssrd__respcache_new(opts->cache_bytes, &http->cache)
 		    != SSRD_OK) {
@@ -331,8 +354,8 @@ http_setup(
 		return SSRD_ENOMEM;
 	}
 	/* Each site's public/ under /public/, read on threads of their own:
-	 * ssrd's handler (serve_public()), not nng's directory handler, which
-	 * builds the file name from the raw URI. */
+	 * ssrd's handler (serve_public()), which opens them beneath public/
+	 * (ssrd__open_beneath()). */
 	const ssrd_public_opts pub = {
 		.dotfiles  = opts != NULL && opts->public_dotfiles,
 		.max_bytes = opts != NULL ? opts->public_max_bytes : 32 << 20,
@@ -345,38 +368,6 @@ http_setup(
 		return rv;
 	}
 	return SSRD_OK;
-}
-
-/* Serves url with http's handler: nng's server held, the handler added,
- * listening. Returns 0 or nng's error, with errbuf filled. */
-static int
-http_listen(ssrd_http *http, const char *url, char *errbuf, size_t errlen)
-{
-	nng_url *u = NULL;
-	int      rv;
-	if ((rv = nng_url_parse(&u, url)) != 0
-	    || (rv = nng_http_server_hold(&http->server, u)) != 0
-	    || (rv = nng_http_handler_alloc(&http->handler, "/", handle)) != 0
-	    || (rv = nng_http_handler_set_method(http->handler, NULL)) != 0
-	    || (rv = nng_http_handler_set_tree(http->handler)) != 0
-	    || (rv = nng_http_handler_set_data(http->handler, http, NULL)) != 0
-	    || (rv = nng_http_server_add_handler(http->server, http->handler))
-	        != 0) {
-		snprintf(errbuf, errlen, "cannot serve %s: %s", url,
-		    nng_strerror(rv));
-	} else {
-		http->handler = NULL; /* the server owns it now */
-		if ((rv = nng_http_server_start(http->server)) != 0) {
-			snprintf(errbuf, errlen,
-			    "cannot listen on %s: %s (is another process using "
-			    "it? set [server] http or --http)",
-			    url, nng_strerror(rv));
-		}
-	}
-	if (u != NULL) {
-		nng_url_free(u);
-	}
-	return rv;
 }
 
 int
@@ -394,15 +385,18 @@ ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_sites *sites,
 		http_free(http);
 		return rv;
 	}
-	if (http_listen(http, url, errbuf, errlen) != 0) {
-		if (http->handler != NULL) {
-			nng_http_handler_free(http->handler);
-		}
-		if (http->server != NULL) {
-			nng_http_server_release(http->server);
-		}
+	const ssrd_front_opts fo = {
+		.serve           = http_serve,
+		.serve_arg       = http,
+		.max_connections = opts ? opts->max_connections : 0,
+		.idle_timeout_ms = opts ? opts->idle_timeout_ms : 0,
+		.send_timeout_ms = opts ? opts->send_timeout_ms : 0,
+		.buffer_max      = opts ? opts->buffer_max : 0,
+	};
+	rv = ssrd__front_start(url, pool, &fo, &http->front, errbuf, errlen);
+	if (rv != SSRD_OK) {
 		http_free(http);
-		return SSRD_ENNG;
+		return rv;
 	}
 	*out = http;
 	return SSRD_OK;
@@ -429,7 +423,7 @@ ssrd__http_busy(ssrd_http *http)
 		return 0;
 	}
 	long n = atomic_load(&http->busy);
-	return (n > 0 ? (size_t) n : 0) + ssrd__httpstream_live();
+	return (n > 0 ? (size_t) n : 0) + ssrd__front_busy(http->front);
 }
 
 void
@@ -438,11 +432,10 @@ ssrd__http_stop(ssrd_http *http)
 	if (http == NULL) {
 		return;
 	}
-	nng_http_server_stop(http->server);
-	/* what the public threads still hold is answered (to connections
-	 * now closed) before the server goes */
+	/* what the public threads still hold is answered first (posted to the
+	 * loops, which then close every connection) */
 	ssrd__public_stop(http->public);
 	http->public = NULL;
-	nng_http_server_release(http->server);
+	ssrd__front_stop(http->front);
 	http_free(http);
 }

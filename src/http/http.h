@@ -1,14 +1,11 @@
-/* http.h: the HTTP front, on nng's HTTP server. GET/HEAD of a route renders
- * it (http_page.h); /public/ serves the site's public/ files
- * (http_public.h); every reply's head comes from one builder (response.h),
- * under the server's response policy. */
+/* http.h: the HTTP server: h2o on every worker's loop (front.h). GET/HEAD
+ * of a route renders it (http_page.h); /public/ serves the site's public/
+ * files (http_public.h); every reply's head comes from one builder
+ * (response.h), under the server's response policy. */
 #ifndef SSRD_HTTP_H
 #define SSRD_HTTP_H
 
 #include <stddef.h>
-
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
 
 #include "render/pool.h"
 #include "site/reload.h"
@@ -42,6 +39,11 @@ typedef struct ssrd_http_opts {
 	 * ends, ms (0: no limit): what clients that do not read can hold */
 	size_t buffer_max;
 	int    send_timeout_ms;
+	/* open connections at most (0: by the descriptor limit); how long a
+	 * request may take to come and a kept-alive connection may idle, ms
+	 * (0: 15000) */
+	long max_connections;
+	int  idle_timeout_ms;
 	/* /public/: 1 serves paths with a component starting with '.'; the
 	 * biggest file served, bytes; Cache-Control max-age, s */
 	int    public_dotfiles;
@@ -55,7 +57,8 @@ typedef struct ssrd_http_opts {
  * (ssrd__sites_pick()), rendered with that site's current generation. pool
  * and sites (and their reloaders) must outlive the server. Stores it in *out
  * and returns SSRD_OK, or SSRD_ENNG with the reason in errbuf (e.g. the port
- * is taken). Renders run on the pool; nng's threads only queue and reply.
+ * is taken). Requests are read, rendered and replied to on the pool's
+ * workers. Not on a worker's thread.
  */
 int ssrd__http_start(const char *url, ssrd_pool *pool, const ssrd_sites *sites,
     const ssrd_http_opts *opts, ssrd_http **out, char *errbuf, size_t errlen);
@@ -72,14 +75,13 @@ void ssrd__http_drain(ssrd_http *http);
 /* The server's response cache, or NULL (off, or no server). */
 struct ssrd_respcache *ssrd__http_cache(ssrd_http *http);
 
-/* Returns how many replies are still under way: handlers running, buffered
- * replies waiting for their render, streamed replies not yet fully written.
- * 0 for NULL. Any thread. */
+/* Returns how many replies are still under way: waiting for their render
+ * or a public file, or not yet fully written. 0 for NULL. Any thread. */
 size_t ssrd__http_busy(ssrd_http *http);
 
 /* Stops accepting and frees the server: a hard stop, which closes every
- * connection nng still serves (streamed replies, whose connections are
- * taken over, go on). Drain first to let replies finish. NULL is a no-op. */
+ * connection (their renders are cancelled). Drain first to let replies
+ * finish. NULL is a no-op. Not on a worker's thread. */
 void ssrd__http_stop(ssrd_http *http);
 
 #endif

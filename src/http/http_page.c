@@ -6,30 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
-
 #include <ssrd/errors.h>
 
 #include "core/timers.h"
 #include "diag/stats.h"
 #include "http/http_page.h"
+#include "http/http_render.h"
 #include "http/http_reply.h"
 #include "http/http_request.h"
 #include "http/http_server.h"
-#include "http/httpstream.h"
 #include "http/response.h"
 #include "render/respcache.h"
 #include "source/routes.h"
-
-/* A buffered render's reply, waiting for its render. */
-struct pending {
-	nng_aio         *aio;
-	int              head;
-	ssrd_coding      coding; /* what the client takes */
-	ssrd_cache_fill *fill;   /* the response cache's, or NULL */
-	ssrd_http       *http;
-};
 
 /* Frees a fill that never reached a job. */
 static void
@@ -41,7 +29,7 @@ cache_fill_free(ssrd_cache_fill *f)
 	}
 }
 
-/* Cached pages bigger than this are written from the cache itself, not
+/* Cached pages bigger than this are sent from the cache's own bytes, not
  * copied for each connection: a client that does not read holds no copy. */
 #define SHARED_REPLY_MIN (64 * 1024)
 
@@ -59,46 +47,14 @@ shared_release(void *arg)
 	free(ref);
 }
 
-/* Answers a GET for a big cached page from the entry's own bytes, on a
- * connection taken over and closed after (see ssrd__httpstream_send).
- * Returns 1 if it took the reference to e, 0 if the caller should answer
- * (and release) as usual. */
-static int
-reply_shared(ssrd_http *http, nng_aio *aio, ssrd_cached *e, const char *body,
-    size_t len, const char *state, const char *etag, ssrd_coding coding,
-    const char *link)
-{
-	struct shared_ref *ref = malloc(sizeof(*ref));
-	nng_http_res      *res;
-
-	ssrd_http_reply r = ssrd__http_page_reply(
-	    200, e->ttl_s, e->swr_s, state, etag, coding, link);
-	r.close = 1; /* the connection is taken over, then closed */
-	if (ref == NULL || ssrd__http_res_new(http->policy, &r, &res) != 0) {
-		free(ref);
-		return 0;
-	}
-	ref->cache = http->cache;
-	ref->e     = e;
-	if (nng_http_res_set_data(res, body, len) != 0
-	    || ssrd__httpstream_send(
-	           aio, res, &http->stream_opts, shared_release, ref)
-	        != SSRD_OK) {
-		nng_http_res_free(res);
-		free(ref);
-		return 0;
-	}
-	return 1;
-}
-
 /* Answers from the cache: 304 when If-None-Match names this version,
  * else the page, in the coding the client takes best (identity if that
  * form cannot be made), with link (its Link header, or NULL). Returns 1 if
  * the reply took the reference to e (it releases it when written), 0 if the
  * caller still holds it. */
 static int
-reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
-    int state, int head, ssrd_coding coding, const char *link)
+reply_cached(ssrd_http *http, ssrd_http_ex *ex, const char *if_none_match,
+    ssrd_cached *e, int state, int head, ssrd_coding coding, const char *link)
 {
 	size_t      len;
 	const char *body = ssrd__respcache_form(http->cache, e, coding, &len);
@@ -106,19 +62,21 @@ reply_cached(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_cached *e,
 		coding = SSRD_CODING_IDENTITY;
 		body   = ssrd__respcache_form(http->cache, e, coding, &len);
 	}
-	const char *etag         = e->etag[coding];
-	int         not_modified = ssrd__http_request_not_modified(
-	            nng_http_req_get_header(req, "If-None-Match"), etag);
-	const char *from = state == SSRD_CACHE_HIT ? "hit" : "stale";
+	const char *etag = e->etag[coding];
+	int not_modified = ssrd__http_request_not_modified(if_none_match, etag);
+	const char     *from = state == SSRD_CACHE_HIT ? "hit" : "stale";
+	ssrd_http_reply r    = ssrd__http_page_reply(not_modified ? 304 : 200,
+	    e->ttl_s, e->swr_s, from, etag, coding, link);
+	struct shared_ref *ref;
 	if (!not_modified && !head && len >= SHARED_REPLY_MIN
-	    && reply_shared(
-	        http, aio, e, body, len, from, etag, coding, link)) {
+	    && (ref = malloc(sizeof(*ref))) != NULL) {
+		ref->cache = http->cache;
+		ref->e     = e;
+		ssrd__ex_reply_borrowed(
+		    ex, http->policy, &r, body, len, shared_release, ref);
 		return 1;
 	}
-	const ssrd_http_reply r
-	    = ssrd__http_page_reply(not_modified ? 304 : 200, e->ttl_s,
-	        e->swr_s, from, etag, coding, link);
-	ssrd__http_reply(aio, http->policy, &r, body, len, head);
+	ssrd__http_reply(ex, http->policy, &r, body, len, head);
 	return 0;
 }
 
@@ -164,27 +122,6 @@ revalidate_in_background(ssrd_http *http, ssrd_site *site, const char *uri,
 	}
 }
 
-/* A buffered render is over (on the pool's thread): its reply. */
-static void
-render_done(ssrd_job *job, void *arg)
-{
-	struct pending *pd   = arg;
-	ssrd_http      *http = pd->http;
-	ssrd_render_rec rec;
-	ssrd__render_rec_job(&rec, job, "http");
-	ssrd__http_log_render(job, 0);
-	if (pd->fill != NULL) {
-		ssrd__cache_fill_done(pd->fill, job);
-	}
-	ssrd__http_reply_render(pd->aio, http->policy, job, job->html,
-	    job->html_len, pd->coding,
-	    pd->fill != NULL && job->cache_ttl > 0 ? "miss" : NULL, pd->head);
-	ssrd__stats_finish(&rec);
-	atomic_fetch_sub(&http->busy, 1);
-	free(pd);
-	ssrd__job_free(job);
-}
-
 /* The figures of a page served from the response cache, under its route
  * (path: canonical, as the page was rendered for). Returns the route's
  * index, or (size_t) -1 for none. */
@@ -209,9 +146,9 @@ cached_rec(ssrd_render_rec *rec, ssrd_site *site, const char *uri, int state,
  * served, and rendered again in the background). Returns 1 if it
  * answered, 0 if the page is to be rendered. */
 static int
-from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
-    const char *path, const char *props, size_t props_len, const char *key,
-    int klen, int head, ssrd_coding coding, double t0)
+from_cache(ssrd_http *http, ssrd_http_ex *ex, ssrd_site *site, const char *path,
+    const char *props, size_t props_len, const char *key, int klen, int head,
+    ssrd_coding coding, double t0)
 {
 	int          state, revalidate;
 	ssrd_cached *e = ssrd__respcache_get(http->cache, key, (size_t) klen,
@@ -225,8 +162,8 @@ from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
 	if (revalidate) {
 		ssrd__respcache_retain(http->cache, e);
 	}
-	if (!reply_cached(http, aio, req, e, state, head, coding,
-	        ssrd__site_preload(site, route))) {
+	if (!reply_cached(http, ex, ssrd__ex_header(ex, "If-None-Match"), e,
+	        state, head, coding, ssrd__site_preload(site, route))) {
 		ssrd__respcache_release(http->cache, e);
 	}
 	ssrd__stats_finish(&rec);
@@ -240,7 +177,8 @@ from_cache(ssrd_http *http, nng_aio *aio, nng_http_req *req, ssrd_site *site,
 /* A render the pool refused (overloaded, shutting down): the browser's
  * fallback if the route has one, else 503. Frees job. */
 static void
-reply_refused(ssrd_http *http, nng_aio *aio, ssrd_job *job, int rv, int head)
+reply_refused(
+    ssrd_http *http, ssrd_http_ex *ex, ssrd_job *job, int rv, int head)
 {
 	size_t          fb_len;
 	ssrd_render_rec rec;
@@ -252,22 +190,22 @@ reply_refused(ssrd_http *http, nng_aio *aio, ssrd_job *job, int rv, int head)
 		/* refused (overloaded): the browser renders it */
 		ssrd__http_log_render(job, 0);
 		ssrd__http_reply_fallback(
-		    aio, http->policy, rv, fb, fb_len, head);
+		    ex, http->policy, rv, fb, fb_len, head);
 		free(fb);
 	} else if (rv == SSRD_EOVERLOAD) {
 		ssrd__http_reply_text(
-		    aio, http->policy, 503, "503 overloaded\n", head, 0);
+		    ex, http->policy, 503, "503 overloaded\n", head, 0);
 	} else {
 		ssrd__http_reply_text(
-		    aio, http->policy, 503, "503 shutting down\n", head, 1);
+		    ex, http->policy, 503, "503 shutting down\n", head, 1);
 	}
 	ssrd__job_free(job);
 }
 
-/* Renders the page at path on the pool, its reply streamed or buffered as
- * the pool does. Takes site's reference and fill. */
+/* Renders the page at path on the pool, its reply streamed or whole as its
+ * output comes (http_render.h). Takes site's reference and fill. */
 static void
-render(ssrd_http *http, nng_aio *aio, ssrd_site *site, const char *path,
+render(ssrd_http *http, ssrd_http_ex *ex, ssrd_site *site, const char *path,
     const char *props, size_t props_len, ssrd_cache_fill *fill, int head,
     ssrd_coding coding)
 {
@@ -284,56 +222,34 @@ render(ssrd_http *http, nng_aio *aio, ssrd_site *site, const char *path,
 	}
 	if (rv == SSRD_ENOROUTE) {
 		ssrd__http_reply_text(
-		    aio, http->policy, 404, "404 not found\n", head, 0);
+		    ex, http->policy, 404, "404 not found\n", head, 0);
 		return;
 	}
 	if (rv == SSRD_EINVAL) {
 		ssrd__http_reply_text(
-		    aio, http->policy, 400, "400 bad request path\n", head, 0);
+		    ex, http->policy, 400, "400 bad request path\n", head, 0);
 		return;
 	}
-	struct pending *pd = calloc(1, sizeof(*pd));
-	if (rv != SSRD_OK || pd == NULL) {
-		free(pd);
-		if (rv == SSRD_OK) {
-			cache_fill_free(fill);
-		}
-		ssrd__job_free(job);
-		nng_aio_finish(aio, NNG_ENOMEM);
+	if (rv != SSRD_OK) {
+		ssrd__http_reply_text(ex, http->policy, 500,
+		    ssrd__http_status_text(500), head, 0);
 		return;
 	}
 	job->id        = atomic_fetch_add(&http->next_id, 1) + 1;
 	job->hydrate   = 1;
 	job->cache_ttl = http->cache != NULL ? http->cache_ttl : 0;
 	job->cache_swr = http->cache_swr;
-	if (ssrd__pool_streams(http->pool)) {
-		free(pd);
-		rv = ssrd__httpstream_submit(http->pool, job, aio, head, coding,
-		    fill, &http->stream_opts);
-	} else {
-		pd->aio    = aio;
-		pd->head   = head;
-		pd->coding = coding;
-		pd->fill   = fill;
-		pd->http   = http;
-		job->done  = render_done;
-		job->arg   = pd;
-		atomic_fetch_add(&http->busy, 1); /* until render_done */
-		rv = ssrd__pool_submit(http->pool, job);
-		if (rv != SSRD_OK) {
-			atomic_fetch_sub(&http->busy, 1);
-			free(pd);
-		}
-	}
+	rv             = ssrd__http_render(
+	                http->pool, http->policy, job, ex, head, coding, fill);
 	if (rv != SSRD_OK) {
 		cache_fill_free(fill);
-		reply_refused(http, aio, job, rv, head);
+		reply_refused(http, ex, job, rv, head);
 	}
 }
 
 void
-ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
-    ssrd_http_request *rq, ssrd_site *site, double t0)
+ssrd__http_page(ssrd_http *http, ssrd_http_ex *ex, ssrd_http_request *rq,
+    ssrd_site *site, double t0)
 {
 	/* The page's props (its query string, the request headers config
 	 * passes on) and its path as the page sees it (canonical), now this
@@ -358,13 +274,14 @@ ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 		free(props);
 		free(path);
 		free(key);
-		nng_aio_finish(aio, NNG_ENOMEM);
+		ssrd__http_reply_text(ex, http->policy, 500,
+		    ssrd__http_status_text(500), head, 0);
 		return;
 	}
 	ssrd_cache_fill *fill = NULL;
 	if (key != NULL) {
-		if (from_cache(http, aio, req, site, path, props, props_len,
-		        key, klen, head, coding, t0)) {
+		if (from_cache(http, ex, site, path, props, props_len, key,
+		        klen, head, coding, t0)) {
 			ssrd__site_unref(site);
 			free(path);
 			free(props);
@@ -375,7 +292,7 @@ ssrd__http_page(ssrd_http *http, nng_aio *aio, nng_http_req *req,
 		    http->cache, key, (size_t) klen, NULL);
 		free(key);
 	}
-	render(http, aio, site, path, props, props_len, fill, head, coding);
+	render(http, ex, site, path, props, props_len, fill, head, coding);
 	free(props);
 	free(path);
 }

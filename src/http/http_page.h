@@ -5,22 +5,20 @@
 #ifndef SSRD_HTTP_PAGE_H
 #define SSRD_HTTP_PAGE_H
 
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
-
+#include "http/exchange.h"
 #include "http/http_request.h"
 #include "site/site.h"
 
 struct ssrd_http;
 
 /*
- * Answers the page request rq (accepted, target SSRD_HTTP_PAGE) of the
- * handler aio, with req its request, for site (the generation that serves
- * it to the end; the caller's reference, which this takes). rq is cleared
- * here. t0: when the request came (ms, ssrd__now_ms()). Called on nng's
- * thread, in the handler; aio is finished here or by the render.
+ * Answers the page request rq (accepted, target SSRD_HTTP_PAGE) of ex for
+ * site (the generation that serves it to the end; the caller's reference,
+ * which this takes). rq is cleared here. t0: when the request came (ms,
+ * ssrd__now_ms()). Called on ex's loop, in the handler; ex is answered
+ * here or by the render.
  */
-void ssrd__http_page(struct ssrd_http *http, nng_aio *aio, nng_http_req *req,
+void ssrd__http_page(struct ssrd_http *http, ssrd_http_ex *ex,
     ssrd_http_request *rq, ssrd_site *site, double t0);
 
 #endif

@@ -12,8 +12,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <nng/nng.h>
-#include <nng/supplemental/http/http.h>
 #include <xxhash.h>
 
 #include <ssrd/errors.h>
@@ -217,7 +215,7 @@ ssrd__public_close(ssrd_public_file *f)
 struct public_task {
 	ssrd_host_task      task; /* the pool's: run answers, done frees */
 	struct ssrd_public *p;
-	nng_aio            *aio;
+	ssrd_http_ex       *ex;
 	ssrd_public_req     rq;
 	void (*done)(void *arg);
 	void *arg;
@@ -233,16 +231,15 @@ struct ssrd_public {
 };
 
 /*
- * Finishes aio with status and the headers every reply of public/ has: the
+ * Answers ex with status and the headers every reply of public/ has: the
  * content type, the security headers (p's policy), caching (and f's
- * validators). A 200 sends body (len bytes, copied); HEAD and 304 send
- * none, but say the file's length, as nng's server does for a HEAD: data
- * NULL, size len.
+ * validators). A 200 sends body (len bytes, copied); HEAD sends none but
+ * says the file's length; a 304 sends none.
  */
 static void
-finish(const ssrd_public *p, nng_aio *aio, uint16_t status, const char *type,
-    ssrd_http_caching caching, int max_age, const ssrd_public_file *f,
-    const char *body, size_t len, int head)
+finish(const ssrd_public *p, ssrd_http_ex *ex, uint16_t status,
+    const char *type, ssrd_http_caching caching, int max_age,
+    const ssrd_public_file *f, const char *body, size_t len, int head)
 {
 	const ssrd_http_reply r = {
 		.status        = status,
@@ -252,14 +249,7 @@ finish(const ssrd_public *p, nng_aio *aio, uint16_t status, const char *type,
 		.etag          = f != NULL ? f->etag : NULL,
 		.last_modified = f != NULL ? f->last_modified : NULL,
 	};
-	nng_http_res *res;
-	int           rv = ssrd__http_res_new(p->opts.policy, &r, &res);
-	if (rv == 0 && (head || status == 304)) {
-		rv = nng_http_res_set_data(res, NULL, len);
-	} else if (rv == 0) {
-		rv = nng_http_res_copy_data(res, body, len);
-	}
-	ssrd__http_res_finish(aio, res, rv);
+	ssrd__http_reply(ex, p->opts.policy, &r, body, len, head);
 }
 
 /* Whether the client has this version: If-None-Match decides when it came
@@ -277,7 +267,7 @@ not_modified(const ssrd_public_req *rq, const ssrd_public_file *f)
 }
 
 static void
-answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
+answer(const ssrd_public *p, const ssrd_public_req *rq, ssrd_http_ex *ex)
 {
 	ssrd_public_file f;
 	const char      *why = NULL;
@@ -291,7 +281,7 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 		rv = ssrd__public_read(&f, &why);
 	}
 	if (rv == SSRD_OK) {
-		finish(p, aio, nm ? 304 : 200, f.type,
+		finish(p, ex, nm ? 304 : 200, f.type,
 		    rq->immutable ? SSRD_HTTP_CACHE_IMMUTABLE
 		                  : SSRD_HTTP_CACHE_PUBLIC,
 		    p->opts.max_age, &f, f.data, f.len, rq->head);
@@ -319,7 +309,7 @@ answer(const ssrd_public *p, const ssrd_public_req *rq, nng_aio *aio)
 		free(q);
 	}
 	ssrd__public_close(&f);
-	finish(p, aio, 404, "text/plain; charset=utf-8",
+	finish(p, ex, 404, "text/plain; charset=utf-8",
 	    SSRD_HTTP_CACHE_NO_CACHE, 0, NULL, "404 not found\n", 14, rq->head);
 }
 
@@ -327,7 +317,7 @@ static void
 task_run(ssrd_host_task *task)
 {
 	struct public_task *t = task->arg;
-	answer(t->p, &t->rq, t->aio);
+	answer(t->p, &t->rq, t->ex);
 	t->answered = 1;
 }
 
@@ -338,7 +328,7 @@ task_done(ssrd_host_task *task, void *arg)
 	(void) task;
 	if (!t->answered) {
 		/* withdrawn unrun: the pool is stopping */
-		finish(t->p, t->aio, 503, "text/plain; charset=utf-8",
+		finish(t->p, t->ex, 503, "text/plain; charset=utf-8",
 		    SSRD_HTTP_CACHE_NO_STORE, 0, NULL, "503 shutting down\n",
 		    18, t->rq.head);
 	}
@@ -381,7 +371,7 @@ put(char **at, const char *s)
 }
 
 int
-ssrd__public_submit(ssrd_public *p, nng_aio *aio, const ssrd_public_req *rq,
+ssrd__public_submit(ssrd_public *p, ssrd_http_ex *ex, const ssrd_public_req *rq,
     void (*done)(void *arg), void *arg)
 {
 	const char *s[]
@@ -404,7 +394,7 @@ ssrd__public_submit(ssrd_public *p, nng_aio *aio, const ssrd_public_req *rq,
 	t->task.done = task_done;
 	t->task.arg  = t;
 	t->p         = p;
-	t->aio       = aio;
+	t->ex        = ex;
 	t->done      = done;
 	t->arg       = arg;
 	t->rq.root   = put(&at, rq->root);

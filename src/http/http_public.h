@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <nng/nng.h>
+#include "http/exchange.h"
 
 /* What configuration says about public files. */
 typedef struct ssrd_public_opts {
@@ -79,9 +79,9 @@ const char *ssrd__public_type(const char *name);
 void ssrd__public_http_date(time_t t, char *buf, size_t len);
 
 /*
- * The threads that serve public files: nng's own threads only hand a
- * request over, so that no file system, however slow, holds the threads
- * every HTTP request and the render protocol need.
+ * The threads that serve public files: the front's loops only hand a
+ * request over, so that no file system, however slow, holds the workers
+ * every HTTP request and render needs.
  */
 typedef struct ssrd_public ssrd_public;
 
@@ -105,18 +105,17 @@ typedef struct ssrd_public_req {
 } ssrd_public_req;
 
 /*
- * Queues rq; a thread of p answers it by finishing aio (nng's handler aio)
- * with a response: 200 with the file, 304 when the client's validator
- * matches (If-None-Match, else an exact If-Modified-Since), else 404 "404
- * not found" whatever the reason (which goes to the log as
- * event=public_refused), each with the security headers, Content-Type and
- * Cache-Control. Then it calls done(arg) on that thread. Returns SSRD_OK
- * (aio will be finished, done called once), SSRD_EOVERLOAD (too many
- * waiting) or SSRD_ECLOSED (stopping) or SSRD_ENOMEM: then neither
+ * Queues rq; a thread of p answers it through ex with a response: 200 with the
+ * file, 304 when the client's validator matches (If-None-Match, else an exact
+ * If-Modified-Since), else 404 "404 not found" whatever the reason (which goes
+ * to the log as event=public_refused), each with the security headers,
+ * Content-Type and Cache-Control. Then it calls done(arg) on that thread.
+ * Returns SSRD_OK (ex will be answered, done called once), SSRD_EOVERLOAD (too
+ * many waiting) or SSRD_ECLOSED (stopping) or SSRD_ENOMEM: then neither
  * happens, and the caller answers. Any thread.
  */
-int ssrd__public_submit(ssrd_public *p, nng_aio *aio, const ssrd_public_req *rq,
-    void (*done)(void *arg), void *arg);
+int ssrd__public_submit(ssrd_public *p, ssrd_http_ex *ex,
+    const ssrd_public_req *rq, void (*done)(void *arg), void *arg);
 
 /* Answers what is queued, joins the threads and frees p. NULL is a no-op. */
 void ssrd__public_stop(ssrd_public *p);

@@ -250,6 +250,10 @@ ssrd__http_reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 431:
+		return "Request Header Fields Too Large";
 	case 500:
 		return "Internal Server Error";
 	case 503:

@@ -1,8 +1,8 @@
 /* response.h: what every HTTP reply of ssrd says about itself: the server's
  * response policy (security headers, Vary, the routes that fall back to the
  * browser) and the one builder of response heads, used by buffered replies
- * (http_reply.c, on nng) and streamed ones (httpstream.c, written as text),
- * so that the two cannot drift. Nothing here knows nng. */
+ * and streamed (exchange.c applies it to h2o's reply), so that no reply
+ * can drift from another. Nothing here knows the transport. */
 #ifndef SSRD_HTTP_RESPONSE_H
 #define SSRD_HTTP_RESPONSE_H
 

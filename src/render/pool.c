@@ -22,6 +22,16 @@
  * start-up handshake and the watchdog thread. super comes first, so a
  * ssrd_pool * is a struct pool *.
  */
+/* A function posted to a worker's thread (ssrd__pool_post()). */
+struct pool_post {
+	void (*fn)(void *arg);
+	void             *arg;
+	struct pool_post *next;
+};
+
+/* The worker whose thread this is, or NULL (worker_main sets it). */
+static __thread struct worker *self_worker;
+
 struct pool {
 	ssrd_pool      super;
 	pthread_cond_t cv_start; /* a worker finished starting */
@@ -30,9 +40,10 @@ struct pool {
 	ssrd_job      *head, *tail;
 	size_t         queued;
 	size_t         queue_max;
-	int            draining; /* refusing jobs, finishing the rest */
-	size_t         active;   /* jobs taken by workers, not yet done */
-	pthread_cond_t cv_idle;  /* draining, and nothing left */
+	size_t         own_queued; /* jobs on workers' own queues, all */
+	int            draining;   /* refusing jobs, finishing the rest */
+	size_t         active;     /* jobs taken by workers, not yet done */
+	pthread_cond_t cv_idle;    /* draining, and nothing left */
 	/* ssrd__pool_adopt(): one at a time; a worker warmed its generation */
 	pthread_mutex_t adopt_mu;
 	pthread_cond_t  cv_warm;
@@ -190,17 +201,12 @@ wake_one(ssrd_pool *p)
 	}
 }
 
-int
-ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
+/* Queues job on the shared queue (p->mu held). */
+static int
+submit_shared(ssrd_pool *p, ssrd_job *job)
 {
 	struct pool *pl = pool_of(p);
-	pthread_mutex_lock(&p->mu);
-	if (p->stopping || pl->draining) {
-		pthread_mutex_unlock(&p->mu);
-		return SSRD_ECLOSED;
-	}
 	if (pl->queued >= pl->queue_max) {
-		pthread_mutex_unlock(&p->mu);
 		return SSRD_EOVERLOAD;
 	}
 	job->next        = NULL;
@@ -214,8 +220,110 @@ ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
 	pl->queued++;
 	assert(queue_sanity(pl));
 	wake_one(p);
+	return SSRD_OK;
+}
+
+int
+ssrd__pool_submit(ssrd_pool *p, ssrd_job *job)
+{
+	struct pool *pl = pool_of(p);
+	pthread_mutex_lock(&p->mu);
+	int rv = p->stopping || pl->draining ? SSRD_ECLOSED
+	                                     : submit_shared(p, job);
+	pthread_mutex_unlock(&p->mu);
+	return rv;
+}
+
+int
+ssrd__pool_submit_here(ssrd_pool *p, ssrd_job *job)
+{
+	struct pool   *pl = pool_of(p);
+	struct worker *w  = self_worker;
+	pthread_mutex_lock(&p->mu);
+	int rv = SSRD_ECLOSED;
+	if (p->stopping || pl->draining) {
+		/* refused */
+	} else if (w != NULL && w->pool == p && w->accepting
+	    && w->inflight + w->own_queued < p->opts.worker_renders) {
+		job->next        = NULL;
+		job->enqueued_ms = ssrd__now_ms();
+		if (w->own_tail != NULL) {
+			w->own_tail->next = job;
+		} else {
+			w->own_head = job;
+		}
+		w->own_tail = job;
+		w->own_queued++;
+		pl->own_queued++;
+		rv = SSRD_OK;
+	} else {
+		rv = submit_shared(p, job); /* busy: another worker's */
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rv;
+}
+
+int
+ssrd__pool_post(ssrd_pool *p, long i, void (*fn)(void *arg), void *arg)
+{
+	struct pool_post *m = malloc(sizeof(*m));
+	if (m == NULL) {
+		return SSRD_ENOMEM;
+	}
+	m->fn            = fn;
+	m->arg           = arg;
+	m->next          = NULL;
+	struct worker *w = &p->workers[i];
+	pthread_mutex_lock(&p->mu);
+	if (i < 0 || i >= p->nworkers || w->exited) {
+		pthread_mutex_unlock(&p->mu);
+		free(m);
+		return SSRD_ECLOSED;
+	}
+	if (w->post_tail != NULL) {
+		w->post_tail->next = m;
+	} else {
+		w->post_head = m;
+	}
+	w->post_tail = m;
+	ssrd__worker_signal(w);
 	pthread_mutex_unlock(&p->mu);
 	return SSRD_OK;
+}
+
+void
+ssrd__pool_run_posts(ssrd_pool *p, struct worker *w, int last)
+{
+	pthread_mutex_lock(&p->mu);
+	struct pool_post *m = w->post_head;
+	w->post_head = w->post_tail = NULL;
+	w->exited                   = last;
+	pthread_mutex_unlock(&p->mu);
+	while (m != NULL) {
+		struct pool_post *next = m->next;
+		m->fn(m->arg);
+		free(m);
+		m = next;
+	}
+}
+
+long
+ssrd__pool_self(const ssrd_pool *p)
+{
+	struct worker *w = self_worker;
+	return w != NULL && w->pool == p ? w->index : -1;
+}
+
+struct st_h2o_evloop_t *
+ssrd__pool_loop(ssrd_pool *p, long i)
+{
+	return p->workers[i].evloop;
+}
+
+void
+ssrd__pool_self_set(struct worker *w)
+{
+	self_worker = w;
 }
 
 void
@@ -299,14 +407,17 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 	/* wake_one() asks only the workers that accept */
 	w->accepting = accepting;
 	/* inflight changes on w's thread alone: not while it waits here */
-	int room = accepting && w->inflight < p->opts.worker_renders;
+	int room  = accepting && w->inflight < p->opts.worker_renders;
+	int slept = 0;
 	for (;;) {
 		double next;
-		if ((room && pl->head != NULL)
+		if ((room && (pl->head != NULL || w->own_head != NULL))
+		    || w->post_head != NULL
 		    || ssrd__worker_wake(w, p->stopping, &next)) {
 			break;
 		}
 		ssrd__worker_sleep(w, &p->mu, next);
+		slept = 1;
 		if (next >= 0 && ssrd__now_ms() >= next) {
 			break;
 		}
@@ -314,7 +425,17 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 	*done        = w->done_head;
 	w->done_head = NULL;
 	*job         = NULL;
-	if (room && pl->head != NULL) {
+	if (room && w->own_head != NULL) {
+		/* its own first: the thread that read a request renders it */
+		*job        = w->own_head;
+		w->own_head = (*job)->next;
+		if (w->own_head == NULL) {
+			w->own_tail = NULL;
+		}
+		w->own_queued--;
+		pl->own_queued--;
+		pl->active++;
+	} else if (room && pl->head != NULL) {
 		*job     = pl->head;
 		pl->head = (*job)->next;
 		if (pl->head == NULL) {
@@ -325,7 +446,16 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 		assert(queue_sanity(pl));
 	}
 	int stopping = p->stopping;
+	int posts    = w->post_head != NULL;
 	pthread_mutex_unlock(&p->mu);
+	if (!slept) {
+		/* busy: its sockets still get a turn (replies written, clients
+		 * gone let go, new requests read) between renders */
+		ssrd__worker_poll(w);
+	}
+	if (posts) {
+		ssrd__pool_run_posts(p, w, 0);
+	}
 	return stopping;
 }
 
@@ -336,7 +466,8 @@ ssrd__pool_done(ssrd_pool *p)
 	pthread_mutex_lock(&p->mu);
 	assert(pl->active > 0);
 	pl->active--;
-	if (pl->draining && pl->active == 0 && pl->queued == 0) {
+	if (pl->draining && pl->active == 0 && pl->queued == 0
+	    && pl->own_queued == 0) {
 		pthread_cond_broadcast(&pl->cv_idle);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -399,11 +530,11 @@ ssrd__pool_drain(ssrd_pool *p, double grace_ms)
 	double       deadline = ssrd__now_ms() + grace_ms;
 	pthread_mutex_lock(&p->mu);
 	pl->draining = 1;
-	while (
-	    (pl->queued > 0 || pl->active > 0) && ssrd__now_ms() < deadline) {
+	while ((pl->queued > 0 || pl->own_queued > 0 || pl->active > 0)
+	    && ssrd__now_ms() < deadline) {
 		ssrd__cv_wait_until(&pl->cv_idle, &p->mu, deadline);
 	}
-	size_t left = pl->queued + pl->active;
+	size_t left = pl->queued + pl->own_queued + pl->active;
 	pthread_mutex_unlock(&p->mu);
 	return left;
 }

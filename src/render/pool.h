@@ -62,6 +62,30 @@ int ssrd__pool_start(const ssrd_pool_opts *opts, const ssrd_bundle *base,
  */
 int ssrd__pool_submit(ssrd_pool *pool, ssrd_job *job);
 
+/*
+ * As ssrd__pool_submit(), from a worker's own thread (the HTTP front's
+ * handlers run there): the job goes to that worker itself while it has
+ * room (worker_renders), so that the thread that read a request renders it
+ * with no hand-off; when it is busy, or from any other thread, to the
+ * shared queue, which every worker takes from.
+ */
+int ssrd__pool_submit_here(ssrd_pool *pool, ssrd_job *job);
+
+/* The index of the worker whose thread calls (0 <= i <
+ * ssrd__pool_workers()), or -1 from any other thread. */
+long ssrd__pool_self(const ssrd_pool *pool);
+
+/* Worker i's event loop (an h2o_evloop_t), where its thread sleeps: what
+ * runs on that thread (ssrd__pool_post()) may serve sockets in it. */
+struct st_h2o_evloop_t *ssrd__pool_loop(ssrd_pool *pool, long i);
+
+/*
+ * Runs fn(arg) on worker i's thread at its next turn, between renders;
+ * posts run in the order they were made. Returns SSRD_OK, or SSRD_ECLOSED
+ * (that worker has stopped: fn will not run) or SSRD_ENOMEM. Any thread.
+ */
+int ssrd__pool_post(ssrd_pool *pool, long i, void (*fn)(void *arg), void *arg);
+
 /* Queues a job and waits for it; job->done and job->arg are overwritten.
  * Returns job->err. */
 int ssrd__pool_render(ssrd_pool *pool, ssrd_job *job);

@@ -66,6 +66,13 @@ struct worker {
 	int               sleeping;  /* in ssrd__worker_sleep(), not woken */
 	int               accepting; /* takes new jobs (not recycling) */
 	struct host_done *done_head; /* host calls completed, to settle */
+	/* jobs its own thread queued for it (ssrd__pool_submit_here()), and
+	 * functions to run on its thread (ssrd__pool_post()), oldest first;
+	 * exited: its thread has run its last posts */
+	ssrd_job         *own_head, *own_tail;
+	long              own_queued;
+	struct pool_post *post_head, *post_tail;
+	int               exited;
 	/* a site's new generation to warm before it serves (a reference,
 	 * ssrd__pool_adopt(); written atomically, so that the worker may look
 	 * without mu); NULL: none. And the last one it warmed (only compared,
@@ -144,6 +151,9 @@ int ssrd__worker_wake(const struct worker *w, int stopping, double *next);
 int  ssrd__worker_loop_open(struct worker *w);
 void ssrd__worker_loop_close(struct worker *w);
 
+/* Runs w's loop once without waiting (its thread, pool->mu not held). */
+void ssrd__worker_poll(struct worker *w);
+
 /* Wakes w if it sleeps (pool->mu held; any thread): work, a completion, a
  * cancel or the stop is there for it to see. */
 void ssrd__worker_signal(struct worker *w);
@@ -153,6 +163,13 @@ void ssrd__worker_signal(struct worker *w);
  * on ssrd's clock (negative: none). Returns at once if that has passed. */
 void ssrd__worker_sleep(
     struct worker *w, pthread_mutex_t *mu, double deadline_ms);
+
+/* Marks the calling thread as w's (ssrd__pool_self()). */
+void ssrd__pool_self_set(struct worker *w);
+
+/* Runs what was posted to w (ssrd__pool_post()) and not yet run, oldest
+ * first; with last, marks w as taking no more posts first. Its thread. */
+void ssrd__pool_run_posts(ssrd_pool *p, struct worker *w, int last);
 
 /* Worker w has started (err: SSRD_OK, or why not, with w->start_msg):
  * tells ssrd__pool_start(). Worker thread, once. */

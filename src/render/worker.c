@@ -164,6 +164,7 @@ ssrd__worker_main(void *arg)
 	char           name[16];
 	snprintf(name, sizeof(name), "ssrd-w%d", w->index);
 	pthread_setname_np(pthread_self(), name);
+	ssrd__pool_self_set(w);
 
 	int rv = ssrd__worker_loop_open(w);
 	if (rv == SSRD_OK) {
@@ -216,6 +217,7 @@ ssrd__worker_main(void *arg)
 		ssrd__worker_heap_publish(w, 0);
 	}
 	ssrd__worker_shutdown(w);
+	ssrd__pool_run_posts(p, w, 1); /* the last: none is taken after */
 	ssrd__worker_loop_close(w);
 	return NULL;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -53,6 +54,12 @@ ssrd__worker_loop_close(struct worker *w)
 	h2o_socket_close(w->wake_sock);
 	h2o_evloop_run(w->evloop, 0);
 	h2o_evloop_destroy(w->evloop);
+	/* h2o keeps freed socket buffers for reuse, per thread: given back
+	 * before the thread ends, or they are lost with it */
+	h2o_mem_recycle_t *r = &h2o_socket_buffer_prototype.allocator;
+	while (r->cnt > 0) {
+		free(h2o_mem_alloc_recycle(r, 0));
+	}
 	w->evloop    = NULL;
 	w->wake_sock = NULL;
 	w->wake_fd   = -1;
@@ -67,8 +74,25 @@ ssrd__worker_signal(struct worker *w)
 	w->sleeping  = 0; /* one wake-up per sleep */
 	uint64_t one = 1;
 	/* EAGAIN: the counter is full, so the worker wakes anyway */
-	while (write(w->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) {
-	}
+	while (write(w->wake_fd, &one, sizeof(one)) < 0 && errno == EINTR) { }
+}
+
+/* Whether h2o has work queued for its loop's next turn. */
+static int
+loop_has_pending(const h2o_evloop_t *loop)
+{
+	return loop->_statechanged.head != NULL
+	    || loop->_pending_as_server != NULL
+	    || loop->_pending_as_client != NULL;
+}
+
+void
+ssrd__worker_poll(struct worker *w)
+{
+	int i = 0;
+	do {
+		h2o_evloop_run(w->evloop, 0);
+	} while (loop_has_pending(w->evloop) && ++i < 8);
 }
 
 void
@@ -81,6 +105,17 @@ ssrd__worker_sleep(struct worker *w, pthread_mutex_t *mu, double deadline_ms)
 			return;
 		}
 		wait = left >= INT32_MAX ? INT32_MAX : (int32_t) ceil(left);
+	}
+	if (loop_has_pending(w->evloop)) {
+		/* h2o runs some callbacks (a write's completion, which lets a
+		 * stream send more) at its loop's next turn, and its wait does
+		 * not count them: they run now, and the caller looks again at
+		 * what they may have brought (a request read, a render queued)
+		 */
+		pthread_mutex_unlock(mu);
+		ssrd__worker_poll(w);
+		pthread_mutex_lock(mu);
+		return;
 	}
 	w->sleeping = 1;
 	pthread_mutex_unlock(mu);
