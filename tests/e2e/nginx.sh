@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # e2e: real nginx (Debian's package) in front of two ssrd daemons with config/nginx.conf: status
 # and headers come through, gzip, 304 on a matching ETag, a streamed page's first chunk before its
-# Suspense data, and the upstream surviving one daemon being stopped.
+# Suspense data, framing attacks refused with nothing smuggled, and the upstream surviving one
+# daemon being stopped.
 . "$(dirname "$0")/lib.sh"
 command -v nginx >/dev/null || { not_ok "nginx is not installed (tools/deps.sh installs it)"; finish; exit 1; }
 pa=$(free_port); pb=$(free_port); pn=$(free_port)
 start() { # NAME PORT
   "$SSRD" serve --http "http://127.0.0.1:$2" --ipc "ipc://$WORK/$1.sock" --workers 1 --watch-ms 0 \
-    --cache-dir "$WORK/cache" >"$WORK/$1.log" 2>&1 &
+    --cache-dir "$WORK/cache" --timing-log info >"$WORK/$1.log" 2>&1 &
   eval "pid_$1=$!"
   cleanup_hooks+=("kill $! 2>/dev/null")
 }
@@ -95,6 +96,16 @@ ttfb=$(cut -d' ' -f2 "$WORK/t"); total=$(cut -d' ' -f3 "$WORK/t")
 check "a streamed page's first byte ($ttfb s) comes before its 200 ms data" awk -v t="$ttfb" 'BEGIN { exit !(t < 0.15) }'
 check "and its last after it ($total s)" awk -v t="$total" 'BEGIN { exit !(t >= 0.195) }'
 check "with the data in it" grep -q '<td>North</td>' "$WORK/b"
+
+# Framing attacks through nginx (tests/e2e/framing.py): each gets one 4xx, from nginx or from
+# ssrd behind it, and nothing in a body reaches ssrd as a request of its own.
+for c in te cl_te cl_cl cl_body; do
+  eval "$(python3 "$(dirname "$0")/framing.py" "$pn" "$c" 1)"
+  check "$c through nginx: one refusal, nothing smuggled ($statuses)" sh -c "echo '$statuses' | grep -qx '4[0-9][0-9]'"
+done
+check "and no smuggled path reached either daemon" sh -c "! grep -q smuggled-path '$WORK'/[ab].log"
+curl -s -o /dev/null "$url/plain-path-control"
+check "(where a path that does reach a daemon is logged)" grep -q 'path=/plain-path-control' "$WORK/a.log" "$WORK/b.log"
 
 # the upstream survives one daemon stopping
 kill -TERM "$pid_b"
