@@ -24,7 +24,8 @@ typedef struct ssrd_front_opts {
 	void *serve_arg;
 	/* open connections at most, all loops together; more are accepted
 	 * and closed at once, logged (0: the descriptor limit less a margin
-	 * for files, sockets and the cache) */
+	 * for files, sockets and the cache; a limit set past the descriptors
+	 * stands, and accept() pauses when they run out) */
 	long max_connections;
 	/* a request's head must come within this, and a kept-alive
 	 * connection may idle this long, ms (0: 15000) */
