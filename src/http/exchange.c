@@ -30,7 +30,7 @@ ssrd__ex_live(void)
 static void
 ex_unref(ssrd_http_ex *ex)
 {
-	if (--ex->refs > 0) {
+	if (atomic_fetch_sub(&ex->refs, 1) > 1) {
 		return;
 	}
 	ssrd__strbuf_free(&ex->sending_buf);
@@ -116,7 +116,7 @@ ssrd__ex_new(struct front_loop *fl, h2o_req_t *req)
 	ex->fl     = fl;
 	ex->pool   = fl->pool;
 	ex->worker = fl->worker;
-	ex->refs   = 2;
+	atomic_init(&ex->refs, 2);
 	ex->method = h2o_strdup(
 	    &req->pool, req->input.method.base, req->input.method.len)
 	                 .base;
@@ -298,8 +298,9 @@ reply_here(ssrd_http_ex *ex, const ssrd_http_policy *p,
     const ssrd_http_reply *r, const char *body, size_t len, int head,
     int borrowed)
 {
-	h2o_req_t *req = ex->req;
-	ex->ended      = 1;
+	h2o_req_t         *req = ex->req;
+	struct front_loop *fl  = ex->fl; /* h2o may let req go in h2o_send */
+	ex->ended              = 1;
 	if (req != NULL && !ex->gone && !ex->answered) {
 		ex->answered = 1;
 		set_head(ex, p, r);
@@ -313,12 +314,12 @@ reply_here(ssrd_http_ex *ex, const ssrd_http_policy *p,
 		if (!nobody && !borrowed) {
 			/* the copy counts against the budget until written */
 			ex->whole = len;
-			ex->fl->unsent += len;
+			fl->unsent += len;
 		}
 		h2o_start_response(req, &whole);
 		h2o_send(req, &buf, nobody || len == 0 ? 0 : 1,
 		    H2O_SEND_STATE_FINAL);
-		budget_check(ex->fl);
+		budget_check(fl);
 	}
 	ex_unref(ex); /* the reply's reference */
 }

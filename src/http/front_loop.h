@@ -5,6 +5,7 @@
 #define SSRD_HTTP_FRONT_LOOP_H
 
 #define H2O_USE_LIBUV 0
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include <h2o.h>
