@@ -134,7 +134,11 @@ sys.exit(not sum('reason=reload' in l and 'renders=' in l for l in lines[:swap])
 check "and still fetched nothing" test "$(curl -s "http://127.0.0.1:$api_port/hits")" = 1
 check "nor wrote" test "$(rows)" = 1
 check "nor logged the new console line" test "$(grep -c 'home-rendered-v2' "$WORK/serve.log")" = 0
-check "the new generation serves" sh -c "curl -s '$url/' | grep -q 'home v2'"
+curl -s -D "$WORK/v2.h" -o "$WORK/v2.b" "$url/"
+# (what came instead, and the log's last lines, when it did not: for whoever reads the failure)
+grep -q 'home v2' "$WORK/v2.b" ||
+  { head -3 "$WORK/v2.h"; head -c 300 "$WORK/v2.b"; echo; grep -v worker_warm "$WORK/serve.log" | tail -5; }
+check "the new generation serves" grep -q 'home v2' "$WORK/v2.b"
 kill -TERM $pid
 wait $pid
 check "and stops cleanly (nothing leaked)" test $? -eq 0
