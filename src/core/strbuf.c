@@ -213,3 +213,21 @@ ssrd__hexval(char c)
 	}
 	return -1;
 }
+
+const char *
+ssrd__str_pack(char **at, const char *s)
+{
+	if (s == NULL) {
+		return NULL;
+	}
+	size_t n = strlen(s) + 1;
+	char  *d = memcpy(*at, s, n);
+	*at += n;
+	return d;
+}
+
+size_t
+ssrd__str_size(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}

@@ -51,6 +51,14 @@ void ssrd__strbuf_free(ssrd_strbuf *b);
  * only (not on where they differ): for tokens. given may be NULL. */
 int ssrd__secret_equal(const char *secret, const char *given);
 
+/* Copies s and its NUL to *at (NULL stays NULL: returns NULL) and moves
+ * *at past it; returns the copy. For strings packed after a struct in one
+ * allocation, sized with ssrd__str_size(). */
+const char *ssrd__str_pack(char **at, const char *s);
+
+/* The bytes ssrd__str_pack() takes for s: strlen + 1, or 0 for NULL. */
+size_t ssrd__str_size(const char *s);
+
 /* The value of hex digit c (0-15), or -1: for %XX escapes. */
 int ssrd__hexval(char c);
 

@@ -335,25 +335,6 @@ struct later {
 	char                    body[]; /* then the head's strings */
 };
 
-/* Copies s into *at (NULL stays NULL) and moves past it. */
-static const char *
-keep(char **at, const char *s)
-{
-	if (s == NULL) {
-		return NULL;
-	}
-	size_t n = strlen(s) + 1;
-	char  *d = memcpy(*at, s, n);
-	*at += n;
-	return d;
-}
-
-static size_t
-str_size(const char *s)
-{
-	return s != NULL ? strlen(s) + 1 : 0;
-}
-
 static void
 later_send(void *arg)
 {
@@ -375,7 +356,7 @@ ssrd__ex_reply(ssrd_http_ex *ex, const ssrd_http_policy *p,
 	int         copy = !head && r->status != 304 && len > 0;
 	size_t      n    = sizeof(struct later) + (copy ? len : 0);
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		n += str_size(s[i]);
+		n += ssrd__str_size(s[i]);
 	}
 	struct later *l = malloc(n);
 	if (l == NULL) {
@@ -390,12 +371,12 @@ ssrd__ex_reply(ssrd_http_ex *ex, const ssrd_http_policy *p,
 			memcpy(l->body, body, len);
 		}
 		char *at           = l->body + (copy ? len : 0);
-		l->r.type          = keep(&at, r->type);
-		l->r.cache_state   = keep(&at, r->cache_state);
-		l->r.fallback      = keep(&at, r->fallback);
-		l->r.etag          = keep(&at, r->etag);
-		l->r.last_modified = keep(&at, r->last_modified);
-		l->r.link          = keep(&at, r->link);
+		l->r.type          = ssrd__str_pack(&at, r->type);
+		l->r.cache_state   = ssrd__str_pack(&at, r->cache_state);
+		l->r.fallback      = ssrd__str_pack(&at, r->fallback);
+		l->r.etag          = ssrd__str_pack(&at, r->etag);
+		l->r.last_modified = ssrd__str_pack(&at, r->last_modified);
+		l->r.link          = ssrd__str_pack(&at, r->link);
 	}
 	if (l == NULL || ssrd__ex_post(ex, later_send, l) != 0) {
 		free(l);

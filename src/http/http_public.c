@@ -18,6 +18,7 @@
 
 #include "core/fsutil.h"
 #include "core/log.h"
+#include "core/strbuf.h"
 #include "host/hostpool.h"
 #include "http/http_public.h"
 #include "http/http_reply.h"
@@ -357,19 +358,6 @@ ssrd__public_start(const ssrd_public_opts *o, ssrd_public **out)
 	return SSRD_OK;
 }
 
-/* Copies s (or NULL) to *at and moves past it. */
-static const char *
-put(char **at, const char *s)
-{
-	if (s == NULL) {
-		return NULL;
-	}
-	size_t n = strlen(s) + 1;
-	char  *d = memcpy(*at, s, n);
-	*at += n;
-	return d;
-}
-
 int
 ssrd__public_submit(ssrd_public *p, ssrd_http_ex *ex, const ssrd_public_req *rq,
     void (*done)(void *arg), void *arg)
@@ -378,7 +366,7 @@ ssrd__public_submit(ssrd_public *p, ssrd_http_ex *ex, const ssrd_public_req *rq,
 	    = { rq->root, rq->path, rq->if_none_match, rq->if_modified_since };
 	size_t n = sizeof(struct public_task);
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		n += s[i] != NULL ? strlen(s[i]) + 1 : 0;
+		n += ssrd__str_size(s[i]);
 	}
 	if (atomic_fetch_add(&p->queued, 1) >= PUBLIC_QUEUE_MAX) {
 		atomic_fetch_sub(&p->queued, 1);
@@ -397,11 +385,11 @@ ssrd__public_submit(ssrd_public *p, ssrd_http_ex *ex, const ssrd_public_req *rq,
 	t->ex        = ex;
 	t->done      = done;
 	t->arg       = arg;
-	t->rq.root   = put(&at, rq->root);
-	t->rq.path   = put(&at, rq->path);
+	t->rq.root   = ssrd__str_pack(&at, rq->root);
+	t->rq.path   = ssrd__str_pack(&at, rq->path);
 	t->rq.file   = t->rq.path + (rq->file - rq->path); /* within path */
-	t->rq.if_none_match     = put(&at, rq->if_none_match);
-	t->rq.if_modified_since = put(&at, rq->if_modified_since);
+	t->rq.if_none_match     = ssrd__str_pack(&at, rq->if_none_match);
+	t->rq.if_modified_since = ssrd__str_pack(&at, rq->if_modified_since);
 	t->rq.head              = rq->head;
 	t->rq.immutable         = rq->immutable;
 	t->rq.subdir            = rq->subdir; /* static: "app" or NULL */
