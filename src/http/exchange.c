@@ -85,13 +85,14 @@ on_dispose(void *p)
 		ex->next->prev = ex->prev;
 	}
 	ex->req = NULL;
-	/* what it held unsent is gone with it */
+	/* what it held unsent is gone with it; a client gone before the
+	 * reply ended is lost now (ex_lose() tells its render once) */
 	if (!ex->gone) {
 		fl->unsent -= ex_held(ex);
-	}
-	ex->gone = ex->gone || !ex->ended;
-	if (ex->gone && !ex->ended && ex->gone_cb != NULL) {
-		ex->gone_cb(ex->gone_arg);
+		ex->gone = !ex->ended;
+		if (ex->gone && ex->gone_cb != NULL) {
+			ex->gone_cb(ex->gone_arg);
+		}
 	}
 	if (ex->release != NULL) {
 		ex->release(ex->release_arg);

@@ -247,10 +247,7 @@ ssrd__http_render(ssrd_pool *pool, const ssrd_http_policy *p, ssrd_job *job,
 	job->chunk = ssrd__pool_streams(pool) ? job_chunk : NULL;
 	job->done  = job_done;
 	job->arg   = rr;
-	if (job->stream < 0) {
-		job->stream = ssrd__pool_streams(pool);
-	}
-	int rv = ssrd__pool_submit_here(pool, job);
+	int rv     = ssrd__pool_submit_here(pool, job);
 	if (rv != SSRD_OK) {
 		job->chunk = NULL;
 		job->done  = NULL;
