@@ -24,7 +24,7 @@ cmake --build "$dir" --parallel "$(nproc)" 2>&1 | tee "$dir/build.log" |
 rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then
-  grep -E 'error|Error' -A3 "$dir/build.log" | head -40 >&2
+  grep -E 'error|Error' -A3 "$dir/build.log" | awk 'NR <= 40' >&2
   echo "[build] error: the build failed (full log: $dir/build.log)" >&2
   exit 1
 fi

@@ -46,7 +46,9 @@ while read -r len where name why; do
 done <<<"$funcs"
 
 echo "[sizes] largest files:"
-wc -l "${files[@]}" | grep -v ' total$' | sort -rn | head -n "$n" | awk '{ printf "  %5d %s\n", $1, $2 }'
+# awk, not head, keeps the first lines: head would leave early and, under pipefail, sort's
+# SIGPIPE would fail the check (exit 141) whenever sort wrote after head had gone.
+wc -l "${files[@]}" | grep -v ' total$' | sort -rn | awk -v n="$n" 'NR <= n { printf "  %5d %s\n", $1, $2 }'
 echo "[sizes] longest functions:"
 head -n "$n" <<<"$funcs" | awk '{ printf "  %5d %s %s%s\n", $1, $3, $2, $4 == 1 ? " (says why)" : "" }'
 [ "$bad" -eq 0 ] || exit 1
