@@ -29,6 +29,7 @@ import * as nextFontGoogle from "./next/font/google.js";
 import * as nextFontLocal from "./next/font/local.js";
 import { metadataTags, resolveMetadata, wantsMetadata } from "./metadata.js";
 import { el, islandRuntime, markClient } from "./islands.js";
+import { asTry, hostCall } from "./web/host.js";
 
 // The host bridge: what config lets pages reach (files under the site's
 // root, named SQLite databases, allowlisted hosts and variables), each call
@@ -38,7 +39,7 @@ const { fireTimer, endRenderTimers } = globalThis.__ssrd_polyfill_hooks;
 delete globalThis.__ssrd_polyfill_hooks;
 // What C calls (ssrd__context_call): filled below, registered at the end.
 const hooks = { fireTimer };
-const host = (op, args) => native.hostCall(op, JSON.stringify(args));
+const host = (op, args) => hostCall(op, JSON.stringify(args));
 function logFields(fields) {
   let out = "";
   for (const [k, v] of Object.entries(fields || {})) {
@@ -379,19 +380,79 @@ function withMetadata(segs, pageMod, input, styles) {
 function renderWith(segs, Page, pageMod, path, paramsJson, propsJson, styles) {
   const input = pageInput(path, paramsJson, propsJson);
   if (withMetadata(segs, pageMod, input, styles) !== null) throw new NeedsStream();
-  let html;
-  try {
-    html = renderToString(documentTree(segs, Page, input, {}));
-  } catch (error) {
-    if (caught(segs, error) === null && !isSuspend(error)) throw error;
-    throw new NeedsStream();
-  }
+  const html = stringDocument(segs, documentTree(segs, Page, input, {}));
   // a boundary React left to the client, where a segment's error file
   // may have to catch what it threw: the streaming renderer can tell
   // (elsewhere such a boundary is renderToString's fallback, as in Node)
-  if (html.includes("<!--$!-->") && segs.some((s) => s.error)) throw new NeedsStream();
-  return "<!DOCTYPE html>" + html;
+  if (html === null || (html.includes("<!--$!-->") && segs.some((s) => s.error))) throw new NeedsStream();
+  return html;
 }
+
+// "<!DOCTYPE html>" and renderToString of tree, or null when the page
+// suspends or throws what a segment catches (renderToString can neither
+// wait nor start over).
+function stringDocument(segs, tree) {
+  try {
+    return "<!DOCTYPE html>" + renderToString(tree);
+  } catch (error) {
+    if (caught(segs, error) === null && !isSuspend(error)) throw error;
+    return null;
+  }
+}
+
+// A page that does not suspend, streamed: renderToString costs about 0.7
+// of renderToReadableStream's time for the same page (React 19.3's
+// streaming renderer sizes, queues and flushes every chunk; measured the
+// same in Node 20), so the streaming path renders it so and sends the
+// bytes the streaming renderer would have sent. They differ in three
+// ways, each handled here or given up for the streaming renderer (null):
+// - hydration: bootstrapScripts add a preload of the bundle to <head>,
+//   after the stylesheets and before any async script, and the inline data
+//   and the bundle's <script> before </body></html>. The preload is asked
+//   for through ReactDOM.preload, first thing in the render, so that React
+//   places it among the head's resources, then rewritten in bootstrap's
+//   attribute order; an async script before it (React would put it after)
+//   gives up, and so does a document that does not end with </body></html>.
+// - a Suspense boundary: one React left to the client (<!--$!-->, <!--$?-->)
+//   is written differently when streamed, and a completed one over
+//   progressiveChunkSize (12,800 bytes) is sent outlined: any boundary in a
+//   page over that size gives up.
+// - errors: React reports them while streaming, renderToString does not:
+//   a page whose render threw anything (a boundary fell back, the shell
+//   failed, it suspended) gives up, and the streaming renderer reports it.
+const PROGRESSIVE_CHUNK_BYTES = 12800;
+// Pages whose try gave up once: they go to the streaming renderer at once,
+// instead of paying a renderToString that is thrown away on every render.
+const streamedPages = new Set();
+function streamedDocument(id, tree, bootstrap) {
+  if (bootstrap !== null) tree = jsx(PreloadBundle, { href: bootstrap.url, children: tree });
+  let html;
+  try {
+    html = asTry(id, () => "<!DOCTYPE html>" + renderToString(tree));
+  } catch {
+    return null;
+  }
+  if (html.includes("<!--$!") || html.includes("<!--$?")) return null;
+  if (html.includes("<!--$") && Buffer.byteLength(html) >= PROGRESSIVE_CHUNK_BYTES) return null;
+  if (bootstrap === null) return html;
+  const href = escapeAttribute(bootstrap.url);
+  const asked = `<link rel="preload" href="${href}" as="script" fetchPriority="low"/>`;
+  const at = html.indexOf(asked);
+  const end = html.length - "</body></html>".length;
+  if (at < 0 || html.lastIndexOf("<script", at) >= 0 || !html.endsWith("</body></html>")) return null;
+  const scripts = `<script id="_R_">${escapeInlineScript(bootstrap.content)}</script><script src="${href}" async=""></script>`;
+  return html.slice(0, at) + `<link rel="preload" as="script" fetchPriority="low" href="${href}"/>` +
+    html.slice(at + asked.length, end) + scripts + html.slice(end);
+}
+function PreloadBundle({ href, children }) {
+  ReactDOM.preload(href, { as: "script", fetchPriority: "low" });
+  return children;
+}
+// React's escapes: of an attribute's value, and of "<script" and
+// "</script" inside an inline script.
+const ATTRIBUTE_ESCAPES = { '"': "&quot;", "&": "&amp;", "'": "&#x27;", "<": "&lt;", ">": "&gt;" };
+const escapeAttribute = (v) => String(v).replace(/["&'<>]/g, (c) => ATTRIBUTE_ESCAPES[c]);
+const escapeInlineScript = (v) => String(v).replace(/(<\/|<)(s)(cript)/gi, (m, a, b, c) => a + (b === "s" ? "\\u0073" : "\\u0053") + c);
 hooks.renderWith = renderWith;
 
 // React's "suspended while responding to synchronous input" (#426) and
@@ -440,12 +501,23 @@ const streaming = new Map();
 // not-found or error file in place, and the status that goes with it;
 // the first attempt's output is never read. After the shell, errors are
 // React's to handle: the boundary is retried in the browser.
-function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl, islands, styles) {
+function streamWith(id, segs, Page, pageMod, pageKey, path, paramsJson, propsJson, clientUrl, islands, styles, always) {
   const input = pageInput(path, paramsJson, propsJson);
+  const pending = withMetadata(segs, pageMod, input, styles);
+  if (pending === null && !always && !streamedPages.has(pageKey)) {
+    const bootstrap = clientUrl ? { url: clientUrl, content: bootstrapContent(pageKey, input, {}, islands) } : null;
+    const html = streamedDocument(id, documentTree(segs, Page, input, {}), bootstrap);
+    if (html !== null) {
+      native.emit(id, html);
+      native.end(id);
+      return "";
+    }
+    // it suspended (or streams differently): the next render skips the try
+    streamedPages.add(pageKey);
+  }
   const controller = new AbortController();
   streaming.set(id, controller);
   const start = () => attempt(id, segs, Page, pageKey, input, clientUrl, controller, {}, islands);
-  const pending = withMetadata(segs, pageMod, input, styles);
   if (pending === null) start();
   else {
     // the head is in the shell: generateMetadata finishes first
@@ -469,18 +541,7 @@ function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state, i
     },
   };
   if (clientUrl) {
-    // Hydration: the browser bundle, and what it needs to render the same
-    // tree. The JSON goes inside a <script>: every "<" is escaped so that no
-    // prop can close it ("</script>"), and so are the two line separators
-    // JavaScript strings may not hold.
-    // islands: each carries its props; the page needs only the route
-    const data = JSON.stringify(islands
-      ? { islands: true, path: input.route.path, props: { params: input.route.params, query: input.route.query } }
-      : { page: pageKey, path: input.route.path, props: input.props, state: browserState(state), meta: input.tags || undefined })
-      .replace(/</g, "\\u003c")
-      .replace(/\u2028/g, "\\u2028")
-      .replace(/\u2029/g, "\\u2029");
-    options.bootstrapScriptContent = `window.__SSRD__=${data};`;
+    options.bootstrapScriptContent = bootstrapContent(pageKey, input, state, islands);
     options.bootstrapScripts = [clientUrl];
   }
   const again = () => {
@@ -509,6 +570,21 @@ function attempt(id, segs, Page, pageKey, input, clientUrl, controller, state, i
     });
 }
 
+// Hydration: what the browser bundle needs to render the same tree. The
+// JSON goes inside a <script>: every "<" is escaped so that no prop can
+// close it ("</script>"), and so are the two line separators JavaScript
+// strings may not hold. With islands each carries its props; the page
+// needs only the route.
+function bootstrapContent(pageKey, input, state, islands) {
+  const data = JSON.stringify(islands
+    ? { islands: true, path: input.route.path, props: { params: input.route.params, query: input.route.query } }
+    : { page: pageKey, path: input.route.path, props: input.props, state: browserState(state), meta: input.tags || undefined })
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+  return `window.__SSRD__=${data};`;
+}
+
 // What the browser needs of a segment shown in error or not found, to
 // build the same tree: plain data.
 function browserState(state) {
@@ -526,12 +602,12 @@ function asyncTree(segs, Page) {
   return isAsync(Page) || segs.some((s) => s.layout && isAsync(s.layout.default));
 }
 
-hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl, styles) {
+hooks.stream = function (id, pageKey, path, paramsJson, propsJson, clientUrl, styles, always) {
   const segs = chainOf(shell.segments, pageKey);
   // Sent without the browser's bundle: a page that says so, and, in a
   // site hydrated whole, one the browser could not render.
   const url = serverOnly[pageKey] || (!shell.islands && asyncTree(segs, pageOf(pageKey))) ? "" : clientUrl;
-  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url, shell.islands, styles);
+  return (hooks.sharedStreamWith || streamWith)(Number(id), segs, pageOf(pageKey), pageModules[pageKey], pageKey, path, paramsJson, propsJson, url, shell.islands, styles, always === "1");
 };
 
 // Stops a streaming render: React flushes what is ready, leaves pending

@@ -196,9 +196,11 @@ const struct opt ssrd__config_options[] = {
 	    "site: one warm context per worker; page: a fresh context per "
 	    "render for the page's code, React shared; request: a fresh "
 	    "context per render for everything"),
-	LONG("render", streaming, "1", 0, 1,
-	    "1: render with renderToReadableStream (Suspense streams in as its "
-	    "data arrives); 0: renderToString, one synchronous call"),
+	LONG("render", streaming, "1", 0, 2,
+	    "1: a page that suspends streams (renderToReadableStream: Suspense "
+	    "streams in as its data arrives), one that does not comes whole "
+	    "from renderToString, in the same bytes; 2: every page through "
+	    "renderToReadableStream; 0: renderToString, no hydration scripts"),
 	LONG("render", streaming_stall_ms, "5000", 1, 3600000,
 	    "a streaming render that produces no chunk for this long is "
 	    "aborted: pending Suspense boundaries are left to the client"),

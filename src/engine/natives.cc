@@ -50,8 +50,9 @@ static uint64_t
 current_render(v8::Isolate *isolate)
 {
 	return ssrd_frame_render(isolate,
-	    isolate->GetCurrentContext()
-	        ->GetContinuationPreservedEmbedderData());
+	           isolate->GetCurrentContext()
+	               ->GetContinuationPreservedEmbedderData())
+	    & ~SSRD_RENDER_TRY;
 }
 
 static uint64_t
@@ -99,6 +100,18 @@ native_render_id(const v8::FunctionCallbackInfo<v8::Value> &info)
 {
 	info.GetReturnValue().Set(
 	    static_cast<double>(current_render(info.GetIsolate())));
+}
+
+// inTry() -> whether the running code is a render's try with renderToString
+// (runAs with SSRD_RENDER_TRY added to its id, and what that code queued)
+static void
+native_in_try(const v8::FunctionCallbackInfo<v8::Value> &info)
+{
+	v8::Isolate *isolate = info.GetIsolate();
+	uint64_t     id      = ssrd_frame_render(isolate,
+	             isolate->GetCurrentContext()
+	                 ->GetContinuationPreservedEmbedderData());
+	info.GetReturnValue().Set((id & SSRD_RENDER_TRY) != 0);
 }
 
 // runAs(renderId, fn, argsArray[, stores]): calls fn as part of that render
@@ -500,6 +513,7 @@ static const struct {
 } natives[] = {
 	{ "log", native_log },
 	{ "renderId", native_render_id },
+	{ "inTry", native_in_try },
 	{ "runAs", native_run_as },
 	{ "emit", native_emit },
 	{ "end", native_end },

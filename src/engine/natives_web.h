@@ -32,8 +32,16 @@ void ssrd_native_clone(const v8::FunctionCallbackInfo<v8::Value> &info);
 void ssrd_native_als_stores(const v8::FunctionCallbackInfo<v8::Value> &info);
 void ssrd_native_als_run(const v8::FunctionCallbackInfo<v8::Value> &info);
 
+/* Set in a render id while the streaming path tries the page with
+ * renderToString (base.js): the try is that render's (its timers, console
+ * lines and host calls are), but a host call it makes can be told from the
+ * streamed render's (js/runtime/web/host.js). Ids count up from 1 per worker,
+ * far below it; 2^52 + id is still exact in a JavaScript Number. */
+#define SSRD_RENDER_TRY (UINT64_C(1) << 52)
+
 /* The render id a continuation-preserved value names (a Number, or the
- * first element of an AsyncLocalStorage frame); 0 if none. */
+ * first element of an AsyncLocalStorage frame), SSRD_RENDER_TRY included;
+ * 0 if none. */
 uint64_t ssrd_frame_render(v8::Isolate *isolate, v8::Local<v8::Value> v);
 /* The value to set for render with stores (a Number or undefined when
  * stores is empty or undefined, else a frame). */

@@ -223,7 +223,8 @@ ssrd__context_last_render(ssrd_context *ctx)
 {
 	SSRD_ENTER(ctx);
 	return ssrd_frame_render(
-	    isolate, context->GetContinuationPreservedEmbedderData());
+	           isolate, context->GetContinuationPreservedEmbedderData())
+	    & ~SSRD_RENDER_TRY;
 }
 
 extern "C" int

@@ -187,17 +187,29 @@ queue_sanity(const struct pool *pl)
 }
 #endif
 
+/* A sleeping worker with room for another render, other than the calling
+ * thread's (which, running, looks at the queues before it sleeps again), or
+ * NULL (p->mu held). */
+static struct worker *
+idle_worker(ssrd_pool *p)
+{
+	for (long i = 0; i < p->nworkers; i++) {
+		struct worker *w = &p->workers[i];
+		if (w != self_worker && w->sleeping && w->accepting
+		    && w->inflight < p->opts.worker_renders) {
+			return w;
+		}
+	}
+	return NULL;
+}
+
 /* Wakes one sleeping worker with room for another render (p->mu held). */
 static void
 wake_one(ssrd_pool *p)
 {
-	for (long i = 0; i < p->nworkers; i++) {
-		struct worker *w = &p->workers[i];
-		if (w->sleeping && w->accepting
-		    && w->inflight < p->opts.worker_renders) {
-			ssrd__worker_signal(w); /* one wake per job */
-			return;
-		}
+	struct worker *w = idle_worker(p);
+	if (w != NULL) {
+		ssrd__worker_signal(w); /* one wake per job */
 	}
 }
 
@@ -244,7 +256,12 @@ ssrd__pool_submit_here(ssrd_pool *p, ssrd_job *job)
 	if (p->stopping || pl->draining) {
 		/* refused */
 	} else if (w != NULL && w->pool == p && w->accepting
-	    && w->inflight + w->own_queued < p->opts.worker_renders) {
+	    && w->inflight + w->own_queued < p->opts.worker_renders
+	    && (w->own_queued == 0 || idle_worker(p) == NULL)) {
+		/* this worker renders it next, or every other is busy too: a
+		 * second job while another sleeps goes to that one (measured:
+		 * 8 connections on one loop rendered a 2,000-row page at the
+		 * rate of one worker, 63 req/s, the other idle) */
 		job->next        = NULL;
 		job->enqueued_ms = ssrd__now_ms();
 		if (w->own_tail != NULL) {
@@ -566,7 +583,7 @@ ssrd__pool_queue(ssrd_pool *p, size_t *queued, size_t *max)
 int
 ssrd__pool_streams(const ssrd_pool *p)
 {
-	return p->opts.stream;
+	return p->opts.stream != 0;
 }
 
 long

@@ -64,10 +64,11 @@ int ssrd__pool_submit(ssrd_pool *pool, ssrd_job *job);
 
 /*
  * As ssrd__pool_submit(), from a worker's own thread (the HTTP front's
- * handlers run there): the job goes to that worker itself while it has
- * room (worker_renders), so that the thread that read a request renders it
- * with no hand-off; when it is busy, or from any other thread, to the
- * shared queue, which every worker takes from.
+ * handlers run there): the job goes to that worker itself when it would
+ * render it next, or when it has room (worker_renders) and no other worker
+ * sleeps, so that the thread that read a request renders it with no
+ * hand-off; otherwise, or from any other thread, to the shared queue, which
+ * every worker takes from, waking a sleeping one.
  */
 int ssrd__pool_submit_here(ssrd_pool *pool, ssrd_job *job);
 

@@ -506,7 +506,8 @@ ssrd__sitectx_job_error(
 }
 
 int
-ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
+ssrd__sitectx_stream(
+    ssrd_sitectx *sc, ssrd_job *job, uint64_t render, int always_stream)
 {
 	ssrd_js_error err = { 0 };
 	char          rid[24], *out = NULL;
@@ -523,6 +524,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		   { job->props_json, job->props_json ? job->props_len : 0 },
 		   { url, strlen(url) },
 		   { styles, strlen(styles) },
+		   { always_stream ? "1" : "", always_stream ? 1u : 0u },
 	};
 	sc->current_id = job->id;
 	int rv         = load_page(sc, job, &job->error_text);
@@ -534,7 +536,7 @@ ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render)
 		 * (and set the job's outcome) when it returns. */
 		set_render(sc, render);
 		rv = ssrd__context_call(
-		    sc->ctx, "stream", args, 7, &out, &n, &err);
+		    sc->ctx, "stream", args, 8, &out, &n, &err);
 		set_render(sc, 0);
 		free(out);
 	}

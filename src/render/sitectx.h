@@ -89,12 +89,16 @@ void ssrd__sitectx_render(ssrd_sitectx *sc, ssrd_job *job, uint64_t render);
 void ssrd__sitectx_end_render(ssrd_sitectx *sc, uint64_t render);
 
 /*
- * Starts job as a streaming render numbered render (renderToReadableStream;
- * its chunks and its end arrive through sc->loop). Returns SSRD_OK once
- * started; otherwise the job's err and error_text are set (the page did not
- * load, bad props, a synchronous throw) and nothing will arrive.
+ * Starts job as a streaming render numbered render: its chunks and its end
+ * arrive through sc->loop. A page that renders at once comes whole from
+ * renderToString, in the bytes React's streaming renderer would send, unless
+ * always_stream asks for renderToReadableStream regardless (streaming = 2).
+ * Returns SSRD_OK once started; otherwise the job's err and error_text are
+ * set (the page did not load, bad props, a synchronous throw) and nothing
+ * will arrive.
  */
-int ssrd__sitectx_stream(ssrd_sitectx *sc, ssrd_job *job, uint64_t render);
+int ssrd__sitectx_stream(
+    ssrd_sitectx *sc, ssrd_job *job, uint64_t render, int always_stream);
 
 /* Asks React to stop streaming render: it flushes what is ready, leaves
  * pending Suspense boundaries to the client and ends the stream. */

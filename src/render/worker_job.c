@@ -171,7 +171,7 @@ ssrd__worker_job_start(struct worker *w, ssrd_job *job)
 	w->inflight++;
 	ssrd__worker_slice_begin(
 	    w, ssrd__worker_render_slice_deadline(w, r->rid));
-	int rv = ssrd__sitectx_stream(sc, job, r->rid);
+	int rv = ssrd__sitectx_stream(sc, job, r->rid, p->opts.stream == 2);
 	how    = ssrd__worker_slice_end(w);
 	if (how != SSRD_OK) {
 		ssrd__worker_slice_stopped(w, how, sc, r->rid, t0);

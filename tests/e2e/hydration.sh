@@ -40,6 +40,22 @@ for page in /blog /blog/escaping /slow /products/7; do
     sh -c "grep -q '\"status\":200' '$WORK/r3' && grep -q '\"mismatch\":\[\]' '$WORK/r3'"
 done
 
+# A page that does not suspend comes whole from renderToString with streaming = 1 (the default):
+# byte for byte what React's streaming renderer sends with its bootstrap scripts (streaming = 2).
+port2=$(free_port)
+"$SSRD" serve --http "http://127.0.0.1:$port2" --ipc "" --workers 1 --watch-ms 0 --cache-dir "$WORK/cache-s2" \
+  --streaming 2 >"$WORK/serve2.log" 2>&1 &
+pid2=$!
+cleanup_hooks+=("kill $pid2 2>/dev/null")
+for _ in $(seq 1 600); do curl -sf -o /dev/null "http://127.0.0.1:$port2/healthz" && break; sleep 0.1; done
+for page in / /about /products /products/7 /blog /blog/escaping /nope "/?evil=%3C/script%3E"; do
+  curl -s "$url$page" >"$WORK/s1.html"
+  curl -s "http://127.0.0.1:$port2$page" >"$WORK/s2.html"
+  check "$page: renderToString's page is the streaming renderer's, bootstrap scripts and all ($(wc -c <"$WORK/s1.html") bytes)" \
+    sh -c "grep -q '<script id=\"_R_\">window.__SSRD__=' '$WORK/s1.html' && cmp -s '$WORK/s1.html' '$WORK/s2.html'"
+done
+kill $pid2
+
 kill -TERM $pid
 wait $pid
 check "SIGTERM stops it with exit 0" [ "$?" = 0 ]

@@ -9,8 +9,8 @@
 import { Blob, FormData } from "./blob.js";
 import { DOMException } from "./dom-exception.js";
 import { TextDecoder, TextEncoder } from "./encoding.js";
+import { hostCall } from "./host.js";
 
-const native = globalThis.__ssrd_native;
 const encoder = new TextEncoder();
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -305,7 +305,7 @@ export function fetch(input, init = {}) {
     if (req._bytes !== null) options.body = new TextDecoder().decode(req._bytes);
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
-    native.hostCall("fetch", JSON.stringify([req.url, options])).then(
+    hostCall("fetch", JSON.stringify([req.url, options])).then(
       (r) => {
         signal.removeEventListener("abort", onAbort);
         const nullBody = NULL_BODY.includes(r.status) || req.method === "HEAD";
