@@ -3,8 +3,8 @@
 # fronts against ssrd's own paths, on one tiny page, with wrk (Debian's), servers in turn.
 #   bash bench/front.sh [ROUNDS] [SECONDS]     (defaults: 3 3)
 # Servers, each answering GET / on 127.0.0.1 (all share the 2 cores with wrk):
-#   epoll        a bare epoll loop per thread, 2 threads on SO_REUSEPORT: the floor (front/epoll_floor.c)
-#   h2o          libh2o-evloop, one loop per thread, 2 threads (front/h2o_floor.c)
+#   epoll        a bare epoll loop per thread, 2 threads on SO_REUSEPORT: the floor (rivals/epoll_floor.c)
+#   h2o          libh2o-evloop, one loop per thread, 2 threads (rivals/h2o_floor.c)
 #   nng          nng's HTTP server with a static handler: today's transport, no ssrd code
 #   node         node:http + node:cluster, 2 workers, the same bytes (no React)
 #   bun          Bun.serve, 2 processes on reusePort, the same bytes (no React)
@@ -23,11 +23,7 @@ say() { printf '[front] %s\n' "$*" >&2; }
 bash "$top/tools/deps.sh" --bench >/dev/null
 bash "$top/tools/build.sh" >/dev/null
 bin="${SSRD_BUILD_DIR:-$top/build}"
-front="$top/bench/front"
-if [ ! -x "$front/node_modules/@oven/bun-linux-x64/bin/bun" ]; then
-  say "npm ci in bench/front (Bun, pinned by its package-lock.json)"
-  (cd "$front" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+front="$top/bench/rivals"
 bun="$front/node_modules/@oven/bun-linux-x64/bin/bun"
 work=$(mktemp -d /tmp/ssrd-front.XXXXXX)
 pids=()

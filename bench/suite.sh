@@ -1,329 +1,310 @@
 #!/usr/bin/env bash
-# bench/suite.sh: the benchmark suite, one command. ssrd against Node.js 20 on the same bundles,
-# side by side in one run, rounds interleaved so that every server shares the machine's noise.
+# bench/suite.sh: the benchmark suite, one command. ssrd against what its users would run
+# instead, each rendering the same page components with its own React, under wrk (Debian's),
+# servers taking turns within every round, all sharing the machine's cores with wrk.
 #   bash bench/suite.sh [--quick]
-# Scenarios (the demo site, copied with one extra page, app/catalog/page.jsx, which renders the
-# demo's /products page with its row count taken from the query: /catalog?count=N):
-#   tiny      /about                 the host's overhead
-#   cat200    /catalog?count=200     the 200-row catalog
-#   cat2000   /catalog?count=2000    the 2,000-row catalog
-#   slow      /slow                  streamed, a Suspense boundary whose data takes 200 ms
-#   cached    /catalog?count=200     HTTP with the response cache on: every GET after the first is a hit
-# Servers and transports, 1, 2 and 64 concurrent clients each (bench/load.c, closed loop):
-#   ssrd-ipc   the render protocol through the client library (2 workers)
-#   ssrd-http  ssrd's HTTP front (2 workers; streaming = 1, the default; hydrate = 0, so that the
-#              page is what Node sends; cache_mb = 0 except for "cached")
-#   node-http  node:http + node:cluster, 2 workers, serving renderToString of the very layers ssrd
-#              built (bench/node_server.mjs; /slow through the base's renderToReadableStream)
-# and in-process renders in Node (bench/node_render.mjs: a loop of renderToString, no server).
-# Writes bench/results/suite.md (medians over rounds) and bench/results/suite.png (gnuplot).
+# Servers (2 of each: ssrd's workers, Node's cluster workers, Bun's processes):
+#   ssrd         ssrd serve, its defaults (streaming = 1) but the response cache off and
+#                hydration off, so that every server sends the same bytes and renders every time
+#   node-string  Node.js 20, node:http + node:cluster, React's Node build: renderToString
+#                (a page that suspends: renderToPipeableStream)           (bench/rivals/node_server.mjs)
+#   node-pipe    the same, renderToPipeableStream for every page (React's docs' way)
+#   bun          Bun 1.4 (npm's build), Bun.serve on reusePort, renderToReadableStream (bun_server.js)
+#   ssrd-cached  ssrd serve with its response cache on (every GET after the first is a hit)
+#   nginx        nginx serving the same bytes as a static file: the ceiling for a cached reply
+# Scenarios (the demo site, plus two pages: app/catalog/page.jsx, the demo's catalog with its row
+# count from the query, and app/streamed/page.jsx, 1,000 rows in a Suspense boundary whose data
+# comes a timer later):
+#   about 1 and 32 connections, cat200 (200 rows, 60 KB) 1 and 32, cat2000 (2,000 rows) 8,
+#   streamed 32, cached (the 200-row page) 1 and 32.
+# Then the in-process render loop: one render of the demo's /products (240 rows) in ssrd's engine
+# (bench/render_bench) against Node's renderToString loop with its own React (rivals/node_loop.mjs).
+# Writes bench/results/suite.md: medians over rounds of req/s, p50, p99 and RSS, and ratios.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0
 case "${1:-}" in
-  --quick) quick=1 ;;
-  "") ;;
-  -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --quick) rounds=1 secs=2 ;;
+  "") rounds=3 secs=5 ;;
+  -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench/suite.sh: unknown argument '$1' (usage: bash bench/suite.sh [--quick])" >&2; exit 2 ;;
 esac
-if [ $quick = 1 ]; then
-  rounds=1 secs=1.5 warm=0.5 node_scale=1
-else
-  rounds=3 secs=3 warm=1 node_scale=4
-fi
-clients_list=(1 2 64)
-out_dir="$top/bench/results"
-mkdir -p "$out_dir"
-
 say() { printf '[suite] %s\n' "$*" >&2; }
 die() { printf '[suite] error: %s\n' "$*" >&2; exit 1; }
 
 # ---- what it needs ----
-command -v node >/dev/null || die "Node.js 20 is needed for the comparison (install nodejs 20, e.g. from NodeSource, then run again)"
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$node_major" = 20 ] || say "warning: node is $(node --version), the comparison is meant for Node.js 20"
-if ! command -v gnuplot >/dev/null; then
-  say "installing gnuplot (tools/deps.sh --bench)"
-  bash "$top/tools/deps.sh" --bench >&2 || die "could not install gnuplot-nox: run 'bash tools/deps.sh --bench' as root"
-fi
+command -v node >/dev/null || die "Node.js 20 is needed for the comparison (install nodejs 20, then run again)"
+[ "$(node -p 'process.versions.node.split(".")[0]')" = 20 ] || say "warning: node is $(node --version), the comparison is meant for Node.js 20"
+say "dependencies (tools/deps.sh --bench: wrk, nginx, Bun and React for the rivals)"
+bash "$top/tools/deps.sh" --bench >&2 || die "tools/deps.sh --bench failed (above); run it as root"
 say "building (tools/build.sh)"
 bash "$top/tools/build.sh" >"${TMPDIR:-/tmp}/ssrd-suite-build.log" 2>&1 ||
   { tail -20 "${TMPDIR:-/tmp}/ssrd-suite-build.log" >&2; die "the build failed: see above, or run 'bash tools/build.sh'"; }
 bin="${SSRD_BUILD_DIR:-$top/build}"
-[ -x "$bin/bench/load" ] || die "$bin/bench/load is missing: the build did not make bench/load.c (is it in bench/CMakeLists.txt?)"
+rivals="$top/bench/rivals"
+bun="$rivals/node_modules/@oven/bun-linux-x64/bin/bun"
+esbuild="$top/js/node_modules/.bin/esbuild"
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$nginx_bin" ] || die "nginx is missing: run 'bash tools/deps.sh --bench' as root"
 
 work=$(mktemp -d /tmp/ssrd-suite.XXXXXX)
+chmod 755 "$work" # nginx's workers (www-data) read the static page from it
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-field() { sed -E "s/.*\"$1\":\"?([^,\"}]*)\"?.*/\1/"; }
 
-# ---- the site: the demo, plus /catalog (the products page, its row count from the query) ----
+# ---- the site: the demo and two pages of the suite's own ----
 cp -r "$top/js/demo" "$work/site"
-mkdir -p "$work/site/app/catalog"
+mkdir -p "$work/site/app/catalog" "$work/site/app/streamed"
 cat >"$work/site/app/catalog/page.jsx" <<'EOF'
-// bench/suite.sh: the demo's catalog with its row count from the query (?count=N), so that HTTP,
-// which passes the query as props.query, can ask for 200 or 2,000 rows.
+// bench/suite.sh: the demo's catalog with its row count from the query (?count=N).
 import ProductsPage from "../products/page.jsx";
 
 export default function CatalogPage({ query }) {
   return <ProductsPage count={query && query.count} />;
 }
 EOF
+cat >"$work/site/app/streamed/page.jsx" <<'EOF'
+// bench/suite.sh: a shell at once, then 1,000 rows in a Suspense boundary whose data comes a
+// timer later: what a streamed page with a slow query looks like, without the wait.
+import { Suspense, use } from "react";
+
+const rows = (n) => new Promise((resolve) => setTimeout(() => resolve(Array.from({ length: n }, (_, i) => i)), 0));
+
+function Table({ data }) {
+  return (
+    <table className="report">
+      <tbody>
+        {use(data).map((i) => (
+          <tr key={i}>
+            <td className="num">{i}</td>
+            <td>Row {i}</td>
+            <td className="num">{(i * 37) % 1000}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export default function StreamedPage() {
+  return (
+    <article>
+      <h1>Report</h1>
+      <Suspense fallback={<p className="loading">Loading…</p>}>
+        <Table data={rows(1000)} />
+      </Suspense>
+    </article>
+  );
+}
+EOF
+# The same components for Node and Bun: one bundle, React left external so that each resolves its
+# own from bench/rivals/node_modules (linked beside the bundle).
+cat >"$work/entry.jsx" <<EOF
+import { createElement as h } from "react";
+import Layout from "$work/site/app/layout.jsx";
+import About from "$work/site/app/about/page.jsx";
+import Catalog from "$work/site/app/catalog/page.jsx";
+import Streamed from "$work/site/app/streamed/page.jsx";
+import Products from "$work/site/app/products/page.jsx";
+const pages = { "/about": About, "/catalog": Catalog, "/streamed": Streamed, "/products": Products };
+// The page in the root layout, with the props ssrd gives a page: the query, params, searchParams.
+export function page(url) {
+  const Page = pages[url.pathname];
+  if (Page === undefined) return null;
+  const query = Object.fromEntries(url.searchParams);
+  return h(Layout, { path: url.pathname }, h(Page, { query, params: {}, searchParams: query }));
+}
+export const streams = (url) => url.pathname === "/streamed";
+EOF
+"$esbuild" "$work/entry.jsx" --bundle --platform=node --format=esm --jsx=automatic --external:react \
+  --external:react-dom --define:process.env.NODE_ENV='"production"' --outfile="$work/site.mjs" --log-level=warning ||
+  die "esbuild could not bundle the pages for Node and Bun (above)"
+ln -s "$rivals/node_modules" "$work/node_modules"
 
 # ---- the servers ----
-common=(--site "$work/site" --workers 2 --cache-dir "$work/cache" --hydrate 0 --watch-ms 0 --log-level warn)
-wait_http() { # PORT PID LOG WHAT
+declare -A port pidlist
+wait_http() { # NAME URL_PATH
+  local n=$1
   for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "http://127.0.0.1:$1/about" && return 0
-    kill -0 "$2" 2>/dev/null || { tail -5 "$3" >&2; die "$4 exited at start (log above)"; }
+    curl -sf -o /dev/null "http://127.0.0.1:${port[$n]}$2" && return 0
+    for p in ${pidlist[$n]}; do kill -0 "$p" 2>/dev/null || { tail -5 "$work/$n.log" >&2; die "$n exited at start (log above)"; }; done
     sleep 0.1
   done
-  tail -5 "$3" >&2
-  die "$4 did not answer on port $1 within 30 s (log above)"
+  tail -5 "$work/$n.log" >&2
+  die "$n did not answer on port ${port[$n]} within 30 s (log above)"
 }
-# start_ssrd NAME PORT SOCK EXTRA...: a daemon; sets pid_NAME
-start_ssrd() {
-  local name=$1 port=$2 sock=$3
-  shift 3
-  rm -f "$sock"
-  "$bin/ssrd" serve "${common[@]}" --http "http://127.0.0.1:$port" --ipc "ipc://$sock" "$@" >>"$work/$name.log" 2>&1 &
-  local p=$!
-  pids+=("$p")
-  printf -v "pid_$name" '%s' "$p"
-  wait_http "$port" "$p" "$work/$name.log" "ssrd serve ($name)"
+launch() { # NAME COMMAND...: in the background, its pid added to NAME's
+  local n=$1
+  shift
+  "$@" >>"$work/$n.log" 2>&1 &
+  pids+=($!)
+  pidlist[$n]="${pidlist[$n]:-} $!"
 }
-say "starting ssrd (response cache off) and ssrd (response cache on)"
-p_ssrd=$(free_port)
-start_ssrd ssrd "$p_ssrd" "$work/ssrd.sock" --cache-mb 0
-p_cached=$(free_port)
-start_ssrd cached "$p_cached" "$work/cached.sock" --cache-mb 64 --cache-ttl 3600
-wedged=0
-# check_ssrd NAME PORT SOCK EXTRA...: restarts a daemon that stopped answering, so the run goes on
-check_ssrd() {
-  local name=$1 port=$2 pid_var="pid_$1"
-  curl -sf -m 3 -o /dev/null "http://127.0.0.1:$port/healthz" && return 0
-  wedged=$((wedged + 1))
-  printf '[suite] warning: ssrd (%s) stopped answering /healthz; killing and restarting it (see "Problems" in suite.md)\n' "$name" >&2
-  kill -9 "${!pid_var}" 2>/dev/null || true
-  wait "${!pid_var}" 2>/dev/null || true
-  start_ssrd "$@"
-}
+for n in ssrd ssrd-cached node-string node-pipe bun nginx; do port[$n]=$(free_port); done
+ssrd_flags=(serve --site "$work/site" --ipc "" --hydrate 0 --log-level warn --timing-log off)
+launch ssrd "$bin/ssrd" "${ssrd_flags[@]}" --http "http://127.0.0.1:${port[ssrd]}" --cache-dir "$work/cache1" --cache-mb 0
+launch ssrd-cached "$bin/ssrd" "${ssrd_flags[@]}" --http "http://127.0.0.1:${port[ssrd-cached]}" --cache-dir "$work/cache2" --cache-ttl 3600
+export NODE_ENV=production
+launch node-string node "$rivals/node_server.mjs" "${port[node-string]}" 2 string "$work/site.mjs"
+launch node-pipe node "$rivals/node_server.mjs" "${port[node-pipe]}" 2 pipe "$work/site.mjs"
+launch bun "$bun" "$rivals/bun_server.js" "${port[bun]}" "$work/site.mjs"
+launch bun "$bun" "$rivals/bun_server.js" "${port[bun]}" "$work/site.mjs"
+for n in ssrd ssrd-cached node-string node-pipe bun; do wait_http "$n" /about; done
+say "servers up: $("$bin/ssrd" version | head -1), Node.js $(node --version), Bun $("$bun" --version)"
 
-# The layers Node loads are the ones ssrd built: the manifest says where they are.
-manifest="$work/cache/manifest.sqlite"
-q() { sqlite3 "$manifest" "$1"; }
-base_js=$(q "select file from layer where name = 'base'")
-shell_js=$(q "select file from layer where name = 'shell:$work/site'")
-page_file() { q "select file from layer where name = 'page:$work/site:$1'"; }
-for r in /about /catalog /slow; do curl -sf -o /dev/null "http://127.0.0.1:$p_ssrd$r" || die "ssrd cannot render $r (see $work/ssrd.log)"; done
-for k in app/about/page.jsx app/catalog/page.jsx app/slow/page.jsx; do
-  [ -n "$(page_file "$k")" ] || die "no layer for $k in $manifest: ssrd did not build it"
-done
-[ -n "$base_js" ] && [ -n "$shell_js" ] || die "no base or shell layer in $manifest"
-cat >"$work/routes.json" <<EOF
-{"/about": {"key": "app/about/page.jsx", "file": "$(page_file app/about/page.jsx)", "stream": false},
- "/catalog": {"key": "app/catalog/page.jsx", "file": "$(page_file app/catalog/page.jsx)", "stream": false},
- "/slow": {"key": "app/slow/page.jsx", "file": "$(page_file app/slow/page.jsx)", "stream": true}}
+# nginx serves the 200-row page's bytes, as ssrd sends them, from a file
+mkdir -p "$work/static"
+curl -sf -o "$work/static/catalog.html" "http://127.0.0.1:${port[ssrd]}/catalog?count=200"
+cat >"$work/nginx.conf" <<EOF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx-tmp;
+  server {
+    listen 127.0.0.1:${port[nginx]};
+    location / { root $work/static; default_type "text/html; charset=utf-8"; try_files /catalog.html =404; }
+  }
+}
 EOF
-say "starting Node.js $(node --version) (node:http + cluster, 2 workers)"
-p_node=$(free_port)
-node "$top/bench/node_server.mjs" "$p_node" 2 "$base_js" "$shell_js" "$work/site" "$work/routes.json" \
-  >"$work/node.log" 2>&1 &
-pid_node=$!; pids+=("$pid_node")
-wait_http "$p_node" "$pid_node" "$work/node.log" "bench/node_server.mjs"
+"$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx.log" 2>>"$work/nginx.log" || die "nginx did not start: $(tail -3 "$work/nginx.log")"
+pidlist[nginx]=$(cat "$work/nginx.pid")
+wait_http nginx /
 
-# The pages agree: same bytes from ssrd and Node for the non-streamed ones.
-for u in /about "/catalog?count=200"; do
-  a=$(curl -s "http://127.0.0.1:$p_ssrd$u" | wc -c); b=$(curl -s "http://127.0.0.1:$p_node$u" | wc -c)
-  [ "$a" = "$b" ] || say "warning: $u is $a bytes from ssrd and $b from Node"
-done
+# ---- the scenarios ----
+scenarios=(about:1 about:32 cat200:1 cat200:32 cat2000:8 streamed:32 cached:1 cached:32)
+declare -A url=([about]=/about [cat200]="/catalog?count=200" [cat2000]="/catalog?count=2000" [streamed]=/streamed [cached]="/catalog?count=200")
+declare -A what=([about]="about page (2 KB)" [cat200]="200-row catalog (60 KB)" [cat2000]="2,000-row catalog (580 KB)"
+  [streamed]="1,000 rows in Suspense, streamed" [cached]="200-row catalog, cached")
+servers_of() { case $1 in cached) echo ssrd-cached nginx ;; streamed) echo ssrd node-pipe bun ;; *) echo ssrd node-string node-pipe bun ;; esac; }
+reference_of() { case $1 in cached) echo nginx ;; streamed) echo node-pipe ;; *) echo node-string ;; esac; }
 
-rss_kb() { # PID: the process and its children (Node's cluster workers)
-  local t=0 k
-  for k in $(ps -o rss= -p "$1" 2>/dev/null) $(ps -o rss= --ppid "$1" 2>/dev/null); do t=$((t + k)); done
-  echo "$t"
-}
-
-# ---- the steps ----
-scenarios=(tiny cat200 cat2000 slow cached)
-declare -A url=([tiny]=/about [cat200]="/catalog?count=200" [cat2000]="/catalog?count=2000" [slow]=/slow [cached]="/catalog?count=200")
-declare -A what=([tiny]="/about (host overhead)" [cat200]="200-row catalog" [cat2000]="2,000-row catalog"
-  [slow]="/slow, streamed (200 ms data)" [cached]="200-row catalog from the response cache")
-steps=()
-for r in $(seq 1 "$rounds"); do
-  for s in "${scenarios[@]}"; do
-    for c in "${clients_list[@]}"; do
-      [ "$s" != cached ] && steps+=("$r ssrd-ipc $s $c")
-      steps+=("$r ssrd-http $s $c" "$r node-http $s $c")
-    done
-    case $s in tiny | cat200 | cat2000) steps+=("$r node-inproc $s 1") ;; esac
+# Every server sends the same page: the bytes are compared with ssrd's before anything is timed.
+same="$work/same.tsv"
+: >"$same"
+for sc in about cat200 cat2000 streamed cached; do
+  mine=ssrd; [ "$sc" = cached ] && mine=ssrd-cached
+  curl -sf -o "$work/ref.html" "http://127.0.0.1:${port[$mine]}${url[$sc]}" || die "ssrd cannot render ${url[$sc]} (see $work/ssrd.log)"
+  for n in $(servers_of "$sc"); do
+    [ "$n" = "$mine" ] && continue
+    curl -sf -o "$work/other.html" "http://127.0.0.1:${port[$n]}${url[$sc]}" || die "$n cannot render ${url[$sc]} (see $work/$n.log)"
+    if cmp -s "$work/ref.html" "$work/other.html"; then r=same; else r="differs ($(wc -c <"$work/other.html") bytes)"; fi
+    printf '%s\t%s\t%s\t%s\n' "$sc" "$n" "$(wc -c <"$work/ref.html")" "$r" >>"$same"
   done
 done
-total=${#steps[@]}
-results="$work/results.tsv" # round system scenario clients rps p50 p99 first_p50 rss_kb errors bytes
-: >"$results"
-declare -A node_iters=([tiny]=1500 [cat200]=150 [cat2000]=20)
-t_begin=$(date +%s)
-say "$total steps, $rounds round(s), ${secs} s per load run after ${warm} s of warm-up"
-i=0
-for step in "${steps[@]}"; do
-  i=$((i + 1))
-  read -r r sys s c <<<"$step"
-  u=${url[$s]}
-  printf '[suite %d/%d] round %d: %s %s c=%d ... ' "$i" "$total" "$r" "$sys" "$s" "$c" >&2
-  stream=0; [ "$s" = slow ] && stream=1
-  case $sys in
-    ssrd-ipc) args=(--transport ipc --target "ipc://$work/ssrd.sock" --stream "$stream"); pid=$pid_ssrd ;;
-    ssrd-http)
-      if [ "$s" = cached ]; then port=$p_cached pid=$pid_cached; else port=$p_ssrd pid=$pid_ssrd; fi
-      args=(--transport http --target "127.0.0.1:$port") ;;
-    node-http) args=(--transport http --target "127.0.0.1:$p_node"); pid=$pid_node ;;
-  esac
-  if [ "$sys" = node-inproc ]; then
-    page=$(page_file app/catalog/page.jsx); key=app/catalog/page.jsx path=/catalog
-    props="{\"query\":{\"count\":\"${u##*=}\"},\"headers\":{}}"
-    if [ "$s" = tiny ]; then page=$(page_file app/about/page.jsx); key=app/about/page.jsx path=/about; props='{"query":{},"headers":{}}'; fi
-    n=$((node_iters[$s] * node_scale))
-    o=$(node "$top/bench/node_render.mjs" "$base_js" "$shell_js" "$page" "$work/site" "$key" "$path" '{}' "$props" \
-      "$n" "$((n / 4 + 5))" 2>"$work/err") || { cat "$work/err" >&2; die "bench/node_render.mjs failed (above)"; }
-    ms=$(echo "$o" | field median_ms)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$sys" "$s" 1 \
-      "$(awk -v m="$ms" 'BEGIN { printf "%.1f", 1000 / m }')" "$ms" "$ms" "$(echo "$o" | field render_only_ms)" 0 0 \
-      "$(echo "$o" | field bytes)" >>"$results"
-    printf '%s ms per render\n' "$ms" >&2
-    continue
-  fi
-  o=$(timeout "$(awk -v a="$secs" -v b="$warm" 'BEGIN { print int(a + b + 30) }')" "$bin/bench/load" "${args[@]}" --url "$u" --clients "$c" --seconds "$secs" --warmup "$warm" 2>&1) || true
-  case $o in
-    '{'*) ;;
-    *) printf '\n' >&2; die "bench/load failed for $sys $s c=$c: $o" ;;
-  esac
-  errs=$(echo "$o" | field errors)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$r" "$sys" "$s" "$c" "$(echo "$o" | field rps)" \
-    "$(echo "$o" | field p50_ms)" "$(echo "$o" | field p99_ms)" "$(echo "$o" | field first_p50_ms)" \
-    "$(rss_kb "$pid")" "$errs" "$(echo "$o" | field bytes_per_reply)" >>"$results"
-  printf '%s req/s, p50 %s ms' "$(echo "$o" | field rps)" "$(echo "$o" | field p50_ms)" >&2
-  [ "$errs" != 0 ] && printf ' (%s errors: %s)' "$errs" "$(echo "$o" | field first_error)" >&2
-  [ "$(echo "$o" | field ok)" = 0 ] && printf ' (warning: no reply completed)' >&2
-  if [ "$s" = cached ] && [ "$sys" = ssrd-http ] && [ "$(echo "$o" | field cache_hits)" = 0 ]; then
-    printf ' (warning: no cache hits)' >&2
-  fi
-  printf '\n' >&2
-  case $sys in
-    ssrd-*) check_ssrd ssrd "$p_ssrd" "$work/ssrd.sock" --cache-mb 0
-            check_ssrd cached "$p_cached" "$work/cached.sock" --cache-mb 64 --cache-ttl 3600 ;;
-  esac
-done
-for p in "$pid_ssrd" "$pid_cached" "$pid_node"; do
-  kill -0 "$p" 2>/dev/null || die "a server died during the run (logs: $work/ssrd.log, cached.log, node.log)"
-done
-elapsed=$(($(date +%s) - t_begin))
 
-# ---- medians over rounds ----
-# agg SYSTEM SCENARIO CLIENTS COLUMN -> the median over rounds (empty when not measured)
-agg() {
-  awk -F'\t' -v y="$1" -v s="$2" -v c="$3" -v k="$4" '$2 == y && $3 == s && $4 == c { print $k }' "$results" |
-    sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+rss_kb() { # NAME: all of its processes (Node's primary and workers, Bun's two, nginx's master and workers)
+  local t=0 k p
+  for p in ${pidlist[$1]}; do
+    for k in $(ps -o rss= -p "$p" 2>/dev/null) $(ps -o rss= --ppid "$p" 2>/dev/null); do t=$((t + k)); done
+  done
+  echo "$t"
 }
-ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "–" }' || echo "–"; }
-fmt() { [ -n "$1" ] && awk -v v="$1" -v d="$2" 'BEGIN { printf "%.*f", d, v }' || echo "–"; }
+us() { awk '{ v = $1; if (v ~ /us$/) print v + 0; else if (v ~ /ms$/) print v * 1000; else if (v ~ /s$/) print v * 1e6; else print v }'; }
 
-md="$out_dir/suite.md"
-cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
-mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+runs="$work/runs.tsv" # scenario conns server rps p50_us p99_us rss_kb non2xx
+: >"$runs"
+steps=0
+for sc in "${scenarios[@]}"; do steps=$((steps + $(servers_of "${sc%%:*}" | wc -w))); done
+steps=$((steps * rounds))
+say "$steps runs of ${secs} s (wrk), $rounds round(s), servers in turn"
+i=0
+t0=$(date +%s)
+for r in $(seq 1 "$rounds"); do
+  for sc in "${scenarios[@]}"; do
+    s=${sc%%:*} c=${sc##*:}
+    for n in $(servers_of "$s"); do
+      i=$((i + 1))
+      t=$([ "$c" = 1 ] && echo 1 || echo 2)
+      u="http://127.0.0.1:${port[$n]}${url[$s]}"
+      wrk -t"$t" -c"$c" -d1s "$u" >/dev/null 2>&1 || true # warm-up: JITs, caches, connections
+      out=$(wrk -t"$t" -c"$c" -d"${secs}s" --latency "$u" 2>&1) || die "wrk failed against $n: $out"
+      rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+      p50=$(awk '$1 == "50%" { print $2 }' <<<"$out" | us)
+      p99=$(awk '$1 == "99%" { print $2 }' <<<"$out" | us)
+      bad=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$c" "$n" "$rps" "$p50" "$p99" "$(rss_kb "$n")" "${bad:-0}" >>"$runs"
+      printf '[suite %d/%d] round %d: %-11s %-8s c=%-2s %9.0f req/s  p50 %7.0f µs  p99 %8.0f µs\n' \
+        "$i" "$steps" "$r" "$n" "$s" "$c" "$rps" "$p50" "$p99" >&2
+    done
+  done
+done
+elapsed=$(($(date +%s) - t0))
+
+# ---- the in-process render loop ----
+say "in-process: /products (240 rows), ssrd's engine against Node's renderToString loop"
+loop="$work/loop.tsv"
+: >"$loop"
+for r in $(seq 1 "$rounds"); do
+  a=$("$bin/bench/render_bench" --site "$top/js/demo" --path /products --iterations 2000 --warmup 500 2>/dev/null |
+    sed -E 's/.*"median_ms":([0-9.]+).*/\1/')
+  b=$(node "$rivals/node_loop.mjs" "$work/site.mjs" /products 2000 500)
+  printf '%s\t%s\n' "$a" "$b" >>"$loop"
+done
+
+# ---- the report ----
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -F'\t' -v s="$1" -v c="$2" -v n="$3" -v k="$4" '$1 == s && $2 == c && $3 == n { print $k }' "$runs" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "–"; else printf "%.2f×", a / b }'; }
+md="$top/bench/results/suite.md"
+mkdir -p "$(dirname "$md")"
 {
   echo "# ssrd benchmark suite"
   echo
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC')$([ $quick = 1 ] && echo ', --quick') · $(nproc) cores · $cpu · Linux $(uname -r) · $mem RAM"
-  echo "· $("$bin/ssrd" version 2>/dev/null | head -1) · Node.js $(node --version)"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC') · $(nproc) cores · $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo) ·" \
+    "ssrd $("$bin/ssrd" version | awk '{ print $2; exit }') · Node.js $(node --version) · Bun $("$bun" --version) ·" \
+    "React $(node -p "require('$rivals/node_modules/react/package.json').version") · nginx $("$nginx_bin" -v 2>&1 | sed 's/.*\///')"
   echo
-  echo "$rounds round(s); each cell is the median over rounds of one ${secs} s closed-loop run (after ${warm} s"
-  echo "of warm-up) with N concurrent clients (\`bench/load\`); the servers take turns within every round."
-  echo "ssrd: 2 workers, streaming on (its default), hydrate off, response cache off except in *cached*."
-  echo "Node: \`node:http\` + \`cluster\` with 2 workers, renderToString of the same layers ssrd built (\`/slow\`:"
-  echo "the base's renderToReadableStream). RSS: the server process (Node: primary + workers) after the run."
-  echo "Ratios are ssrd / Node from this run: above 1× means more requests/s for ssrd (req/s), or a longer"
-  echo "p50 (p50). The whole run took ${elapsed} s."
+  echo "wrk, $rounds round(s) of ${secs} s per cell (after 1 s of warm-up), servers in turn within each round; each"
+  echo "cell is the median over rounds. Every server runs 2 of itself on the machine's $(nproc) cores, which wrk"
+  echo "shares. RSS: all of a server's processes after its run. Ratios: ssrd's req/s over the reference's"
+  echo "(above 1× is faster), its p50 and p99 over the reference's (below 1× is faster), its RSS over the"
+  echo "reference's. References: Node's renderToString (node-string) for whole pages, Node's"
+  echo "renderToPipeableStream for the streamed page, nginx for the cached page. The run took ${elapsed} s."
   echo
-  echo "| scenario | clients | server | req/s | p50 ms | p99 ms | first byte p50 ms | RSS MB | errors | req/s vs Node | p50 vs Node |"
-  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for s in "${scenarios[@]}"; do
-    for c in "${clients_list[@]}"; do
-      nr=$(agg node-http "$s" "$c" 5); np=$(agg node-http "$s" "$c" 6)
-      for sys in ssrd-ipc ssrd-http node-http; do
-        rps=$(agg "$sys" "$s" "$c" 5)
-        [ -z "$rps" ] && continue
-        p50=$(agg "$sys" "$s" "$c" 6)
-        label=$sys; [ "$s" = cached ] && [ "$sys" = node-http ] && label="node-http (no cache)"
-        vs_r="–" vs_p="–"
-        [ "$sys" != node-http ] && vs_r=$(ratio "$rps" "$nr") && vs_p=$(ratio "$p50" "$np")
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${what[$s]}" "$c" "$label" \
-          "$(fmt "$rps" 0)" "$(fmt "$p50" 2)" "$(fmt "$(agg "$sys" "$s" "$c" 7)" 2)" "$(fmt "$(agg "$sys" "$s" "$c" 8)" 2)" \
-          "$(fmt "$(awk -v k="$(agg "$sys" "$s" "$c" 9)" 'BEGIN { print k / 1024 }')" 1)" \
-          "$(awk -F'\t' -v y="$sys" -v s="$s" -v c="$c" '$2 == y && $3 == s && $4 == c { e += $10 } END { print e + 0 }' "$results")" \
-          "$vs_r" "$vs_p"
-      done
+  echo "| page | conns | server | req/s | p50 µs | p99 µs | RSS MB | non-2xx | req/s vs ref | p50 vs ref | p99 vs ref | RSS vs ref |"
+  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for sc in "${scenarios[@]}"; do
+    s=${sc%%:*} c=${sc##*:} ref=$(reference_of "$s")
+    for n in $(servers_of "$s"); do
+      rps=$(col "$s" "$c" "$n" 4) p50=$(col "$s" "$c" "$n" 5) p99=$(col "$s" "$c" "$n" 6) rss=$(col "$s" "$c" "$n" 7)
+      if [ "$n" = "$ref" ]; then rr="ref" rp="ref" rq="ref" rm="ref"; else
+        rr=$(ratio "$rps" "$(col "$s" "$c" "$ref" 4)") rp=$(ratio "$p50" "$(col "$s" "$c" "$ref" 5)")
+        rq=$(ratio "$p99" "$(col "$s" "$c" "$ref" 6)") rm=$(ratio "$rss" "$(col "$s" "$c" "$ref" 7)")
+      fi
+      name=$n; case $n in ssrd*) name="**$n**" ;; esac
+      printf '| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s |\n' "${what[$s]}" "$c" "$name" \
+        "$rps" "$p50" "$p99" "$(awk -v k="$rss" 'BEGIN { print k / 1024 }')" "$(col "$s" "$c" "$n" 8)" "$rr" "$rp" "$rq" "$rm"
     done
   done
   echo
-  echo "In-process, no server: Node's loop of renderToString (+ UTF-8 bytes, what \`res.end\` needs) on the same"
-  echo "layers (\`bench/node_render.mjs\`), against one ssrd render over IPC with one client (p50, the"
-  echo "protocol's round trip included):"
+  echo "The same bytes: each server's page against ssrd's, compared before the run."
   echo
-  echo "| scenario | HTML bytes | Node ms per render | Node render only | ssrd IPC c=1 p50 ms | ssrd / Node |"
-  echo "|---|---:|---:|---:|---:|---:|"
-  for s in tiny cat200 cat2000; do
-    nm=$(agg node-inproc "$s" 1 6); sm=$(agg ssrd-ipc "$s" 1 6)
-    printf '| %s | %s | %s | %s | %s | %s |\n' "${what[$s]}" "$(agg node-inproc "$s" 1 11)" "$(fmt "$nm" 3)" \
-      "$(fmt "$(agg node-inproc "$s" 1 8)" 3)" "$(fmt "$sm" 3)" "$(ratio "$sm" "$nm")"
-  done
+  echo "| page | server | ssrd's bytes | its page |"
+  echo "|---|---|---:|---|"
+  awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$same"
   echo
-  if [ "$wedged" -gt 0 ]; then
-    echo "**Problems.** ssrd stopped answering $wedged time(s) during this run (the suite killed and restarted"
-    echo "it, so the step that wedged it counts errors and fewer requests). That is a bug: keep the logs."
-    echo
-  fi
-  echo "![requests/s per scenario](suite.png)"
+  a=$(cut -f1 "$loop" | median) b=$(cut -f2 "$loop" | median)
+  echo "In-process render loop, no server: the demo's /products (240 rows, 70 KB), median ms per render over"
+  echo "2,000 renders after 500, median of $rounds round(s). ssrd: one render on its worker's thread, props in,"
+  echo "UTF-8 bytes out (\`bench/render_bench\`). Node: renderToString with its own React, then the UTF-8"
+  echo "bytes (\`bench/rivals/node_loop.mjs\`)."
+  echo
+  echo "| ssrd ms | Node ms | ssrd / Node |"
+  echo "|---:|---:|---:|"
+  printf '| %.3f | %.3f | %s |\n' "$a" "$b" "$(ratio "$a" "$b")"
 } >"$md"
-
-# ---- the chart ----
-dat="$work/chart.dat"
-{
-  echo "# label ssrd-ipc ssrd-http node-http"
-  for s in "${scenarios[@]}"; do
-    for c in "${clients_list[@]}"; do
-      printf '"%s c=%s"' "$s" "$c"
-      for sys in ssrd-ipc ssrd-http node-http; do v=$(agg "$sys" "$s" "$c" 5); printf ' %s' "${v:-?}"; done
-      echo
-    done
-  done
-} >"$dat"
-gnuplot <<EOF || die "gnuplot failed to draw $out_dir/suite.png"
-set terminal pngcairo size 1400,600 noenhanced font ",10"
-set output "$out_dir/suite.png"
-set title "ssrd vs Node.js $(node --version), requests/s (log scale), $(nproc) cores, $(date -u +%Y-%m-%d)"
-set datafile missing "?"
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set boxwidth 0.9
-set logscale y
-set yrange [1:*]
-set ylabel "requests/s (median over rounds)"
-set xtics rotate by -40 scale 0
-set grid ytics
-set key top right
-plot "$dat" using 2:xtic(1) title "ssrd IPC" lc rgb "#1f77b4", \
-     "" using 3 title "ssrd HTTP" lc rgb "#2ca02c", \
-     "" using 4 title "Node HTTP (cluster, 2 workers)" lc rgb "#d62728"
-EOF
-say "done in ${elapsed} s: $md and $out_dir/suite.png"
 cat "$md"
+say "done: $md"

@@ -30,10 +30,10 @@ apt_packages=(
 if [ "$want_tests" = 1 ]; then
   apt_packages+=(clang clang-format nginx chromium)
 fi
-# What only the benchmarks need (bench/suite.sh and bench/front.sh ask with --bench): gnuplot for
-# the chart, wrk (a load generator we did not write).
+# What only the benchmarks need (bench/suite.sh and bench/front.sh ask with --bench):
+# wrk (a load generator we did not write), nginx (serving a cached page's bytes as a file).
 if [ "$want_bench" = 1 ]; then
-  apt_packages+=(gnuplot-nox wrk)
+  apt_packages+=(wrk nginx)
 fi
 
 missing=()
@@ -95,6 +95,17 @@ if [ "$want_tests" = 1 ]; then
     ( cd tests/compat && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
     [ -f tests/compat/node_modules/react-dom/package.json ] || { echo "[deps] error: npm ci in tests/compat did not install its packages" >&2; exit 1; }
     lock_stamp tests/compat >tests/compat/node_modules/.ssrd-lock
+  fi
+fi
+# What users would run instead (bench/rivals/: Bun, and React for Node and Bun), pinned by
+# bench/rivals/package-lock.json. Benchmarks only.
+if [ "$want_bench" = 1 ]; then
+  if [ ! -x bench/rivals/node_modules/@oven/bun-linux-x64/bin/bun ] || ! installed bench/rivals; then
+    command -v npm >/dev/null || { echo "[deps] error: npm is needed to fetch Bun and React for the benchmarks (install Node.js 20)" >&2; exit 1; }
+    say "npm ci in bench/rivals/ (Bun, React for Node and Bun, pinned by its package-lock.json)"
+    ( cd bench/rivals && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true )
+    [ -x bench/rivals/node_modules/@oven/bun-linux-x64/bin/bun ] || { echo "[deps] error: npm ci in bench/rivals did not install Bun" >&2; exit 1; }
+    lock_stamp bench/rivals >bench/rivals/node_modules/.ssrd-lock
   fi
 fi
 say "all dependencies present"
