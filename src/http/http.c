@@ -165,7 +165,7 @@ serve_own(ssrd_http *http, ssrd_http_ex *ex, const ssrd_http_request *rq)
 				.type    = "text/javascript; charset=utf-8",
 				.caching = SSRD_HTTP_CACHE_IMMUTABLE,
 			};
-			ssrd__http_reply(
+			ssrd__ex_reply(
 			    ex, p, &r, cs->client.code, cs->client.len, head);
 		} else {
 			ssrd__http_reply_text(
@@ -183,7 +183,7 @@ serve_own(ssrd_http *http, ssrd_http_ex *ex, const ssrd_http_request *rq)
 		const ssrd_http_reply r = {
 			.type = "text/plain; version=0.0.4; charset=utf-8",
 		};
-		ssrd__http_reply(ex, p, &r, b.ptr ? b.ptr : "", b.len, head);
+		ssrd__ex_reply(ex, p, &r, b.ptr ? b.ptr : "", b.len, head);
 		ssrd__strbuf_free(&b);
 		return 1;
 	}

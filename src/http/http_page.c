@@ -76,7 +76,7 @@ reply_cached(ssrd_http *http, ssrd_http_ex *ex, const char *if_none_match,
 		    ex, http->policy, &r, body, len, shared_release, ref);
 		return 1;
 	}
-	ssrd__http_reply(ex, http->policy, &r, body, len, head);
+	ssrd__ex_reply(ex, http->policy, &r, body, len, head);
 	return 0;
 }
 

@@ -250,7 +250,7 @@ finish(const ssrd_public *p, ssrd_http_ex *ex, uint16_t status,
 		.etag          = f != NULL ? f->etag : NULL,
 		.last_modified = f != NULL ? f->last_modified : NULL,
 	};
-	ssrd__http_reply(ex, p->opts.policy, &r, body, len, head);
+	ssrd__ex_reply(ex, p->opts.policy, &r, body, len, head);
 }
 
 /* Whether the client has this version: If-None-Match decides when it came

@@ -9,13 +9,6 @@
 #include "http/response.h"
 
 void
-ssrd__http_reply(ssrd_http_ex *ex, const ssrd_http_policy *p,
-    const ssrd_http_reply *r, const char *body, size_t len, int head)
-{
-	ssrd__ex_reply(ex, p, r, body, len, head);
-}
-
-void
 ssrd__http_reply_text(ssrd_http_ex *ex, const ssrd_http_policy *p, int status,
     const char *text, int head, int close)
 {
@@ -24,7 +17,7 @@ ssrd__http_reply_text(ssrd_http_ex *ex, const ssrd_http_policy *p, int status,
 		.type   = "text/plain; charset=utf-8",
 		.close  = close,
 	};
-	ssrd__http_reply(ex, p, &r, text, strlen(text), head);
+	ssrd__ex_reply(ex, p, &r, text, strlen(text), head);
 }
 
 ssrd_http_reply
@@ -55,7 +48,7 @@ ssrd__http_reply_fallback(ssrd_http_ex *ex, const ssrd_http_policy *p, int err,
 		.caching  = SSRD_HTTP_CACHE_NO_STORE,
 		.fallback = ssrd_err_name(err),
 	};
-	ssrd__http_reply(ex, p, &r, body, len, head);
+	ssrd__ex_reply(ex, p, &r, body, len, head);
 }
 
 void
@@ -74,7 +67,7 @@ ssrd__http_reply_render(ssrd_http_ex *ex, const ssrd_http_policy *p,
 		       job->cache_ttl, job->cache_swr, cache_state, NULL,
                     z != NULL ? coding : SSRD_CODING_IDENTITY,
 		       ssrd__site_preload(job->site, job->route));
-		ssrd__http_reply(ex, p, &r, z != NULL ? z : body,
+		ssrd__ex_reply(ex, p, &r, z != NULL ? z : body,
 		    z != NULL ? zlen : len, head);
 		free(z);
 		return;

@@ -10,11 +10,6 @@
 #include "http/response.h"
 #include "render/job.h"
 
-/* Replies to ex with r's head under p and body (ssrd__ex_reply()). Any
- * thread. */
-void ssrd__http_reply(ssrd_http_ex *ex, const ssrd_http_policy *p,
-    const ssrd_http_reply *r, const char *body, size_t len, int head);
-
 /* Replies to ex with status and text as text/plain; close: Connection:
  * close too, so that a client that retries connects afresh (to another
  * instance behind a balancer, or to this one restarted). */

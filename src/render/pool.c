@@ -213,6 +213,21 @@ wake_one(ssrd_pool *p)
 	}
 }
 
+/* Appends job to the queue from *head to *tail, stamping when it was
+ * queued (p->mu held). */
+static void
+queue_append(ssrd_job **head, ssrd_job **tail, ssrd_job *job)
+{
+	job->next        = NULL;
+	job->enqueued_ms = ssrd__now_ms();
+	if (*tail != NULL) {
+		(*tail)->next = job;
+	} else {
+		*head = job;
+	}
+	*tail = job;
+}
+
 /* Queues job on the shared queue (p->mu held). */
 static int
 submit_shared(ssrd_pool *p, ssrd_job *job)
@@ -221,14 +236,7 @@ submit_shared(ssrd_pool *p, ssrd_job *job)
 	if (pl->queued >= pl->queue_max) {
 		return SSRD_EOVERLOAD;
 	}
-	job->next        = NULL;
-	job->enqueued_ms = ssrd__now_ms();
-	if (pl->tail != NULL) {
-		pl->tail->next = job;
-	} else {
-		pl->head = job;
-	}
-	pl->tail = job;
+	queue_append(&pl->head, &pl->tail, job);
 	pl->queued++;
 	assert(queue_sanity(pl));
 	wake_one(p);
@@ -262,14 +270,7 @@ ssrd__pool_submit_here(ssrd_pool *p, ssrd_job *job)
 		 * second job while another sleeps goes to that one (measured:
 		 * 8 connections on one loop rendered a 2,000-row page at the
 		 * rate of one worker, 63 req/s, the other idle) */
-		job->next        = NULL;
-		job->enqueued_ms = ssrd__now_ms();
-		if (w->own_tail != NULL) {
-			w->own_tail->next = job;
-		} else {
-			w->own_head = job;
-		}
-		w->own_tail = job;
+		queue_append(&w->own_head, &w->own_tail, job);
 		w->own_queued++;
 		pl->own_queued++;
 		rv = SSRD_OK;
