@@ -15,6 +15,7 @@
 #include "core/timers.h"
 #include "http/exchange.h"
 #include "http/front_loop.h"
+#include "http/front_request.h"
 
 /* ---- life ---- */
 
@@ -197,68 +198,17 @@ ssrd__ex_target(const ssrd_http_ex *ex)
 	return ex->target;
 }
 
-/* name in lower case into buf (h2o keeps header names so); its length,
- * or 0 if it does not fit. */
-static size_t
-lower(char *buf, size_t cap, const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n >= cap) {
-		return 0;
-	}
-	for (size_t i = 0; i <= n; i++) {
-		buf[i] = (char) (name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32
-		                                                  : name[i]);
-	}
-	return n;
-}
-
 const char *
 ssrd__ex_header(ssrd_http_ex *ex, const char *name)
 {
-	h2o_req_t *req = ex->req;
-	if (req == NULL) {
-		return NULL;
-	}
-	if (strcasecmp(name, "Host") == 0) {
-		/* h2o takes Host out of the headers into the authority */
-		if (req->input.authority.base == NULL) {
-			return NULL;
-		}
-		return h2o_strdup(&req->pool, req->input.authority.base,
-		    req->input.authority.len)
-		    .base;
-	}
-	char    low[64];
-	size_t  n = lower(low, sizeof(low), name);
-	ssize_t i
-	    = n > 0 ? h2o_find_header_by_str(&req->headers, low, n, -1) : -1;
-	if (i < 0) {
-		return NULL;
-	}
-	const h2o_iovec_t *v = &req->headers.entries[i].value;
-	return h2o_strdup(&req->pool, v->base, v->len).base;
+	return ex->req != NULL ? ssrd__front_header(ex->req, name) : NULL;
 }
 
 int
-ssrd__ex_has_body(const ssrd_http_ex *ex)
+ssrd__ex_framing(const ssrd_http_ex *ex, const char **text)
 {
-	return ex->req != NULL && ex->req->entity.base != NULL;
-}
-
-size_t
-ssrd__ex_head_bytes(const ssrd_http_ex *ex)
-{
-	const h2o_req_t *req = ex->req;
-	if (req == NULL) {
-		return 0;
-	}
-	size_t n = req->input.path.len + req->input.authority.len;
-	for (size_t i = 0; i < req->headers.size; i++) {
-		n += req->headers.entries[i].name->len
-		    + req->headers.entries[i].value.len;
-	}
-	return n;
+	*text = NULL;
+	return ex->req != NULL ? ssrd__front_framing(ex->req, text) : 0;
 }
 
 /* ---- the head ---- */

@@ -24,12 +24,9 @@ const char *ssrd__ex_target(const ssrd_http_ex *ex);
  * request's authority), NUL-terminated, valid while ex is; NULL if none. */
 const char *ssrd__ex_header(ssrd_http_ex *ex, const char *name);
 
-/* The bytes of its request-target, names and values of its headers. */
-size_t ssrd__ex_head_bytes(const ssrd_http_ex *ex);
-
-/* Whether it came with a body (framed by Content-Length or
- * Transfer-Encoding, even an empty one). */
-int ssrd__ex_has_body(const ssrd_http_ex *ex);
+/* The status its framing or size refuses it with (front_request.h's
+ * ssrd__front_framing()), *text the answer's body; 0: read it on. */
+int ssrd__ex_framing(const ssrd_http_ex *ex, const char **text);
 
 /* ---- the reply: exactly one of the calls below ends it ---- */
 

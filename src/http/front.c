@@ -21,6 +21,7 @@
 #include "http/exchange.h"
 #include "http/front.h"
 #include "http/front_loop.h"
+#include "http/front_request.h"
 
 struct ssrd_front {
 	h2o_globalconf_t   config;
@@ -406,20 +407,8 @@ ssrd__front_start(const char *url, ssrd_pool *pool, const ssrd_front_opts *o,
 	/* a client gone mid-write is an error of that write (h2o's writev),
 	 * not the end of the process */
 	signal(SIGPIPE, SIG_IGN);
-	h2o_config_init(&f->config);
-	f->config.server_name = h2o_iovec_init(H2O_STRLIT("ssrd"));
-	f->config.http1.req_timeout
-	    = (uint64_t) (o->idle_timeout_ms > 0 ? o->idle_timeout_ms : 15000);
-	/* pages take no body: one that comes is read and dropped, up to
-	 * this; a bigger one is refused (413) and the connection closed */
-	f->config.max_request_entity_size = 64 * 1024;
-	f->config.http1.upgrade_to_http2  = 0;
-	h2o_hostconf_t *host              = h2o_config_register_host(
-	                 &f->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-	h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
-	h2o_handler_t  *h    = h2o_create_handler(path, sizeof(*h));
-	h->on_req            = on_req;
-	long max             = max_connections(o);
+	ssrd__front_configure(&f->config, o->idle_timeout_ms, on_req);
+	long max = max_connections(o);
 	for (long i = 0; i < f->nloops; i++) {
 		struct front_loop *fl = &f->loops[i];
 		fl->front             = f;

@@ -23,39 +23,28 @@
 #include "render/respcache.h"
 #include "source/routes.h"
 
+/* The header getter of ssrd__http_request_read(). */
+static const char *
+ex_header(void *ex, const char *name)
+{
+	return ssrd__ex_header(ex, name);
+}
+
 /* Reads ex's untrusted parts into *rq (http_request.c): the headers the
  * reading looks at (Host, Authorization, Accept-Encoding) and the ones
  * config passes to pages (http_headers). */
 static int
 read_request(const ssrd_http *http, ssrd_http_ex *ex, ssrd_http_request *rq)
 {
-	const ssrd_http_policy *p  = http->policy;
-	ssrd_http_header       *hv = calloc(p->npass + 3, sizeof(*hv));
-	if (hv == NULL) {
-		memset(rq, 0, sizeof(*rq));
-		return SSRD_ENOMEM;
-	}
-	hv[0].name  = "Host";
-	hv[0].value = ssrd__ex_header(ex, "Host");
-	hv[1].name  = "Authorization";
-	hv[1].value = ssrd__ex_header(ex, "Authorization");
-	hv[2].name  = "Accept-Encoding";
-	hv[2].value = ssrd__ex_header(ex, "Accept-Encoding");
-	for (size_t i = 0; i < p->npass; i++) {
-		hv[i + 3].name  = p->pass[i];
-		hv[i + 3].value = ssrd__ex_header(ex, p->pass[i]);
-	}
 	const ssrd_http_request_opts o = {
-		.pass        = p->pass,
-		.npass       = p->npass,
+		.pass        = http->policy->pass,
+		.npass       = http->policy->npass,
 		.sites       = http->sites,
 		.metrics     = http->report != NULL,
 		.admin_token = http->admin_token,
 	};
-	int rv = ssrd__http_request_parse(
-	    &o, ssrd__ex_method(ex), ssrd__ex_target(ex), hv, p->npass + 3, rq);
-	free(hv);
-	return rv;
+	return ssrd__http_request_read(
+	    &o, ssrd__ex_method(ex), ssrd__ex_target(ex), ex_header, ex, rq);
 }
 
 /* A public file's request is answered on the public threads: counted as
@@ -264,31 +253,15 @@ serve_draining(ssrd_http *http, ssrd_http_ex *ex)
 	ssrd__http_request_clear(&rq);
 }
 
-/* The most a request's target and headers may hold, bytes: what nginx
- * takes by default (large_client_header_buffers 4 8k). */
-#define HEAD_BYTES_MAX (32 * 1024)
-
-/*
- * Refuses what the framing or the size of a request makes unsafe to answer
- * on a kept-alive connection: a body, whatever frames it (Content-Length,
- * Transfer-Encoding, both, either twice: the shapes request smuggling
- * takes; h2o reads one as it reads it and keeps neither header), since
- * no request ssrd answers takes one; and heads past HEAD_BYTES_MAX.
- * Returns 1 if it answered; the connection then closes, and nothing after
- * the request on it is read.
- */
+/* Refuses what the framing or the size of a request makes unsafe to
+ * answer on a kept-alive connection (ssrd__ex_framing()). Returns 1 if it
+ * answered; the connection then closes, and nothing after the request on
+ * it is read. */
 static int
 refuse_framing(ssrd_http *http, ssrd_http_ex *ex)
 {
-	int         status = 0;
-	const char *text   = NULL;
-	if (ssrd__ex_head_bytes(ex) > HEAD_BYTES_MAX) {
-		status = 431;
-		text   = "431 request header fields too large\n";
-	} else if (ssrd__ex_has_body(ex)) {
-		status = 400;
-		text   = "400 a request to ssrd takes no body\n";
-	}
+	const char *text;
+	int         status = ssrd__ex_framing(ex, &text);
 	if (status == 0) {
 		return 0;
 	}

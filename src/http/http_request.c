@@ -261,6 +261,32 @@ ssrd__http_request_parse(const ssrd_http_request_opts *opts, const char *method,
 	return rv;
 }
 
+int
+ssrd__http_request_read(const ssrd_http_request_opts *opts, const char *method,
+    const char *uri, const char *(*get)(void *arg, const char *name), void *arg,
+    ssrd_http_request *out)
+{
+	ssrd_http_header *hv = calloc(opts->npass + 3, sizeof(*hv));
+	if (hv == NULL) {
+		memset(out, 0, sizeof(*out));
+		return SSRD_ENOMEM;
+	}
+	static const char *const own[]
+	    = { "Host", "Authorization", "Accept-Encoding" };
+	for (size_t i = 0; i < 3; i++) {
+		hv[i].name  = own[i];
+		hv[i].value = get(arg, own[i]);
+	}
+	for (size_t i = 0; i < opts->npass; i++) {
+		hv[i + 3].name  = opts->pass[i];
+		hv[i + 3].value = get(arg, opts->pass[i]);
+	}
+	int rv = ssrd__http_request_parse(
+	    opts, method, uri, hv, opts->npass + 3, out);
+	free(hv);
+	return rv;
+}
+
 void
 ssrd__http_request_clear(ssrd_http_request *r)
 {

@@ -1,5 +1,5 @@
 /* http_request.h: what an HTTP request asks for, read from its untrusted
- * parts (method, URI, headers) with no I/O and no nng, so that http.c's
+ * parts (method, URI, headers) with no I/O and no server, so that http.c's
  * decisions on them can be tested and fuzzed (tests/fuzz/fuzz_http.c). */
 #ifndef SSRD_HTTP_REQUEST_H
 #define SSRD_HTTP_REQUEST_H
@@ -79,8 +79,7 @@ typedef struct ssrd_http_request {
 
 /*
  * Reads a request: its method, its URI (the request line's target) and
- * its headers (a name may appear once: nng joins repeated ones with ", ",
- * as HTTP allows; for a repeated name the first is used). Paths are
+ * its headers (for a name given twice, the first is used). Paths are
  * checked as routes.c matches them: %XX escapes are decoded inside
  * segments, empty segments ignored, and a path not starting with '/', a
  * "." or ".." segment in any encoding, a bad escape, an escaped '/' or NUL,
@@ -95,6 +94,17 @@ typedef struct ssrd_http_request {
 int ssrd__http_request_parse(const ssrd_http_request_opts *opts,
     const char *method, const char *uri, const ssrd_http_header *headers,
     size_t nheaders, ssrd_http_request *out);
+
+/*
+ * As ssrd__http_request_parse(), with the headers it reads (Host,
+ * Authorization, Accept-Encoding and opts->pass) taken from get(arg, name):
+ * a header's value, NULL if it was not sent. The server reads h2o's
+ * requests so (http.c), and so does the fuzz target.
+ */
+int ssrd__http_request_read(const ssrd_http_request_opts *opts,
+    const char *method, const char                        *uri,
+    const char *(*get)(void *arg, const char *name), void *arg,
+    ssrd_http_request *out);
 
 /* Frees what r holds and zeroes it. NULL is a harmless no-op. */
 void ssrd__http_request_clear(ssrd_http_request *r);

@@ -1,14 +1,24 @@
-/* fuzz_http.c: libFuzzer target for reading HTTP requests
- * (src/http_request.c). The input is a raw HTTP/1.1 request: a request
- * line, then header lines up to an empty one. Every request must be
- * accepted or refused with a 4xx, never crash, read out of bounds or leak
- * (built with ASan and UBSan); an accepted page must come with a
- * normalised path, props that are a JSON object of well-formed UTF-8, and
- * a cache key made of its URI and the headers it passes on; an accepted
- * public file with a normalised path under /public and a file name under
- * public/ with no way up in it. Paths must get
- * the verdict routes.c's matching gives them, decoded the same way. Run by
- * ctest for a bounded time (tests/CMakeLists.txt). */
+/* fuzz_http.c: libFuzzer target for the HTTP front's request path: h2o's
+ * own HTTP/1.1 parser (the server's, configured by front_request.c), the
+ * front's framing verdict, then the reading of each request
+ * (http_request.c). The input is what a client sends on one connection:
+ * any bytes, any number of requests. It goes to h2o over a socketpair and
+ * the connection's whole answer comes back.
+ *
+ * Every request must be accepted or refused with a 4xx, never crash, read
+ * out of bounds or leak (built with ASan and UBSan); an accepted page must
+ * come with a normalised path, props that are a JSON object of well-formed
+ * UTF-8, and a cache key made of its URI and the headers it passes on; an
+ * accepted public file with a normalised path under /public and a file
+ * name under public/ with no way up in it. Paths must get the verdict
+ * routes.c's matching gives them, decoded the same way.
+ *
+ * And the framing: the answer is whole responses in the order of the
+ * requests, nothing else; no more requests than heads were sent; a request
+ * refused for its framing is the connection's last; a first head with a
+ * Content-Length or Transfer-Encoding line is the only request read, so
+ * no body is ever read as a request. Run by ctest for a bounded time
+ * (tests/CMakeLists.txt). */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdint.h>
@@ -16,12 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <ssrd/errors.h>
 
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/utf8.h"
+#include "http/front_request.h"
 #include "http/http_request.h"
 #include "source/routes.h"
 
@@ -45,116 +58,18 @@ static const ssrd_http_request_opts opts = {
 	.sites = &table,
 };
 
-#define MAX_HEADERS 32
-
-/* A request as nng's parser leaves it: C strings (a NUL byte ends one),
- * a repeated header's values joined with ", ". */
-struct request {
-	char            *method, *uri;
-	ssrd_http_header h[MAX_HEADERS];
-	size_t           nh;
-};
-
-/* The next line of [*p, end) without its "\r\n" or "\n", as a C string. */
-static char *
-next_line(const char **p, const char *end)
-{
-	const char *nl = memchr(*p, '\n', (size_t) (end - *p));
-	const char *e  = nl != NULL ? nl : end;
-	char       *s  = strndup(*p, (size_t) (e - *p));
-	*p             = nl != NULL ? nl + 1 : end;
-	size_t n       = strlen(s);
-	if (n > 0 && s[n - 1] == '\r') {
-		s[n - 1] = '\0';
-	}
-	return s;
-}
-
-static char *
-trim(char *s)
-{
-	while (*s == ' ' || *s == '\t') {
-		s++;
-	}
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t')) {
-		s[--n] = '\0';
-	}
-	return s;
-}
-
-static void
-split_request(const char *data, size_t size, struct request *rq)
-{
-	const char *p = data, *end = data + size;
-	char       *line = next_line(&p, end);
-	char       *sp   = strchr(line, ' ');
-	char       *uri  = sp != NULL ? sp + 1 : "";
-	char       *sp2  = strchr(uri, ' ');
-	if (sp != NULL) {
-		*sp = '\0';
-	}
-	if (sp2 != NULL) {
-		*sp2 = '\0'; /* the version, which nng checks, is dropped */
-	}
-	rq->method = strdup(line);
-	rq->uri    = strdup(uri);
-	free(line);
-	rq->nh = 0;
-	while (p < end) {
-		line = next_line(&p, end);
-		if (line[0] == '\0') {
-			free(line);
-			break;
-		}
-		char *colon = strchr(line, ':');
-		if (colon == NULL || colon == line) {
-			free(line); /* nng refuses the request */
-			continue;
-		}
-		*colon            = '\0';
-		const char *value = trim(colon + 1);
-		size_t      i     = 0;
-		while (i < rq->nh && strcasecmp(rq->h[i].name, line) != 0) {
-			i++;
-		}
-		if (i < rq->nh) {
-			char *joined;
-			if (asprintf(&joined, "%s, %s", rq->h[i].value, value)
-			    < 0) {
-				abort();
-			}
-			free((char *) rq->h[i].value);
-			rq->h[i].value = joined;
-		} else if (rq->nh < MAX_HEADERS) {
-			rq->h[rq->nh].name  = strdup(line);
-			rq->h[rq->nh].value = strdup(value);
-			rq->nh++;
-		}
-		free(line);
-	}
-}
-
-static void
-free_request(struct request *rq)
-{
-	free(rq->method);
-	free(rq->uri);
-	for (size_t i = 0; i < rq->nh; i++) {
-		free((char *) rq->h[i].name);
-		free((char *) rq->h[i].value);
-	}
-}
-
+/* A header's value as the server reads it (NULL: not sent). */
 static const char *
-get(const struct request *rq, const char *name)
+get(h2o_req_t *req, const char *name)
 {
-	for (size_t i = 0; i < rq->nh; i++) {
-		if (strcasecmp(rq->h[i].name, name) == 0) {
-			return rq->h[i].value;
-		}
-	}
-	return NULL;
+	return ssrd__front_header(req, name);
+}
+
+/* The getter ssrd__http_request_read() takes. */
+static const char *
+get_header(void *req, const char *name)
+{
+	return ssrd__front_header(req, name);
 }
 
 /* 1 if the n bytes at s are well-formed UTF-8: they come back unchanged
@@ -461,29 +376,22 @@ check_public(const ssrd_http_request *r)
 	}
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Reads req as the server does (method and target NUL-terminated, as
+ * exchange.c copies them) and checks what comes of it. Returns the status
+ * the server would answer with. */
+static int
+check_request(h2o_req_t *req, const char *method, const char *uri)
 {
-	/* an exact-size copy, so any read past the end is caught */
-	char *buf = malloc(size ? size : 1);
-	if (buf == NULL) {
-		abort();
-	}
-	memcpy(buf, data, size);
-	struct request req;
-	split_request(buf, size, &req);
-	free(buf);
-
 	ssrd_http_request r;
-	int               rv = ssrd__http_request_parse(
-	                  &opts, req.method, req.uri, req.h, req.nh, &r);
+	int               rv
+	    = ssrd__http_request_read(&opts, method, uri, get_header, req, &r);
 	int get_or_head
-	    = strcmp(req.method, "GET") == 0 || strcmp(req.method, "HEAD") == 0;
+	    = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	/* routes.c's verdict on the path, with no route to find */
 	ssrd_routes       none = { NULL, 0, 0 };
 	const ssrd_route *hit;
 	char             *params = NULL;
-	int routes_rv = ssrd__routes_match(&none, req.uri, &hit, &params);
+	int routes_rv = ssrd__routes_match(&none, uri, &hit, &params);
 	if (params != NULL || routes_rv == SSRD_OK) {
 		abort();
 	}
@@ -492,7 +400,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (r.site != sites[0]) {
 		/* picked by its Host, case aside, port ignored */
-		const char *host = get(&req, "Host");
+		const char *host = get(req, "Host");
 		size_t      i    = r.site == sites[1] ? 1 : 2;
 		size_t      n    = strlen(hosts[i]);
 		if (host == NULL || strncasecmp(host, hosts[i], n) != 0
@@ -512,30 +420,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	} else if (rv != SSRD_OK || r.status != 0 || !get_or_head
-	    || r.head != (strcmp(req.method, "HEAD") == 0)) {
+	    || r.head != (strcmp(method, "HEAD") == 0)) {
 		abort();
 	} else if (r.target == SSRD_HTTP_PAGE) {
 		if (routes_rv != SSRD_ENOROUTE || r.file != NULL
 		    || is_public(r.path)) {
 			abort(); /* a path routes.c refuses got through */
 		}
-		check_path(&r, req.uri);
-		check_props(&r, req.uri);
+		check_path(&r, uri);
+		check_props(&r, uri);
 	} else if (r.target == SSRD_HTTP_PUBLIC) {
 		if (routes_rv != SSRD_ENOROUTE) {
 			abort();
 		}
-		check_path(&r, req.uri);
+		check_path(&r, uri);
 		check_public(&r);
 	} else if (r.path != NULL || r.props != NULL || r.key != NULL
 	    || r.file != NULL) {
 		abort();
 	}
+	int status = rv == SSRD_OK ? 200 : r.status;
 	ssrd__http_request_clear(&r);
 
 	/* the response cache's conditional and encoding headers */
 	/* a coding only when the header names it, or "*" */
-	const char *ae = get(&req, "Accept-Encoding");
+	const char *ae = get(req, "Accept-Encoding");
 	ssrd_coding cd = ssrd__http_request_coding(ae);
 	if ((cd == SSRD_CODING_GZIP && strcasestr(ae, "gzip") == NULL
 	        && strchr(ae, '*') == NULL)
@@ -545,7 +454,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	        && cd != SSRD_CODING_BR)) {
 		abort();
 	}
-	const char *inm  = get(&req, "If-None-Match");
+	const char *inm  = get(req, "If-None-Match");
 	const char *etag = "\"0123456789abcdef\"";
 	int         nm   = ssrd__http_request_not_modified(inm, etag);
 	if (nm
@@ -553,6 +462,244 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	        && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0))) {
 		abort();
 	}
-	free_request(&req);
+	return status;
+}
+
+/* ---- the connection: h2o's side and the client's ---- */
+
+/* What the handler answered each request with, in order. */
+#define MAX_RECORDS 4096
+static struct record {
+	int status;
+	int head;    /* a HEAD request: its answer has no body */
+	int refused; /* for its framing: the connection's last */
+} records[MAX_RECORDS];
+static size_t nrecords;
+
+static h2o_globalconf_t config;
+static h2o_context_t    ctx;
+static h2o_accept_ctx_t actx;
+static h2o_evloop_t    *loop;
+static int              conn_closed;
+
+static void
+on_close(void *data)
+{
+	(void) data;
+	conn_closed = 1;
+}
+
+/* The handler: the front's framing verdict, then the reading; each
+ * request answered at once with its status. */
+static int
+on_req(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void) self;
+	if (nrecords == MAX_RECORDS) {
+		abort(); /* more requests than the input could hold */
+	}
+	struct record *rec    = &records[nrecords++];
+	const char    *method = h2o_strdup(
+	       &req->pool, req->input.method.base, req->input.method.len)
+	                         .base;
+	const char *uri
+	    = h2o_strdup(&req->pool, req->input.path.base, req->input.path.len)
+	          .base;
+	const char *text;
+	rec->head    = strcmp(method, "HEAD") == 0;
+	rec->status  = ssrd__front_framing(req, &text);
+	rec->refused = rec->status != 0;
+	if (rec->refused) {
+		if (text == NULL || strtol(text, NULL, 10) != rec->status) {
+			abort();
+		}
+		req->http1_is_persistent = 0;
+	} else {
+		rec->status = check_request(req, method, uri);
+	}
+	req->res.status = rec->status;
+	req->res.reason = "fuzz";
+	/* framed by its length, as exchange.c frames a whole reply (a HEAD's
+	 * head alone, with the length a GET would have had) */
+	req->res.content_length = 7;
+	h2o_send_inline(req, "answer\n", 7);
+	return 0;
+}
+
+static void
+start(void)
+{
+	ssrd__front_configure(&config, 1000, on_req);
+	loop = h2o_evloop_create();
+	h2o_context_init(&ctx, loop, &config);
+	actx.ctx   = &ctx;
+	actx.hosts = config.hosts;
+}
+
+/* The value of a response head's Content-Length, or -1 if none. */
+static long
+content_length(const char *head, size_t len)
+{
+	for (size_t i = 0; i + 16 < len; i++) {
+		if (head[i] == '\n'
+		    && strncasecmp(head + i + 1, "content-length:", 15) == 0) {
+			return strtol(head + i + 16, NULL, 10);
+		}
+	}
+	return -1;
+}
+
+/* The heads in the input (a line break, maybe a CR, a line break), past
+ * any empty lines before the first: no more requests can be read. */
+static size_t
+count_heads(const char *in, size_t n, size_t *first_end)
+{
+	size_t i = 0, heads = 0;
+	while (i < n && (in[i] == '\r' || in[i] == '\n')) {
+		i++;
+	}
+	*first_end = n;
+	for (; i < n; i++) {
+		if (in[i] == '\n'
+		    && ((i + 1 < n && in[i + 1] == '\n')
+		        || (i + 2 < n && in[i + 1] == '\r'
+		            && in[i + 2] == '\n'))) {
+			if (heads++ == 0) {
+				*first_end = i;
+			}
+		}
+	}
+	return heads;
+}
+
+/* Whether the first head (up to end) has a line, not a continuation,
+ * naming Content-Length or Transfer-Encoding. */
+static int
+frames_a_body(const char *in, size_t end)
+{
+	for (size_t i = 0; i < end; i++) {
+		if (in[i] != '\n') {
+			continue;
+		}
+		const char *l = in + i + 1;
+		size_t      n = end - i - 1;
+		if ((n >= 15 && strncasecmp(l, "content-length:", 15) == 0)
+		    || (n >= 18
+		        && strncasecmp(l, "transfer-encoding:", 18) == 0)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The connection's answer: whole responses for the records in order, and
+ * at most one of h2o's own (a request it could not read) last. */
+static void
+check_answer(const char *out, size_t n)
+{
+	size_t pos = 0, i = 0;
+	int    own = 0;
+	while (pos < n) {
+		if (own || n - pos < 12
+		    || strncmp(out + pos, "HTTP/1.", 7) != 0) {
+			abort(); /* after h2o's own refusal, or not a response
+			          */
+		}
+		int         status = (int) strtol(out + pos + 9, NULL, 10);
+		const char *end    = memmem(out + pos, n - pos, "\r\n\r\n", 4);
+		if (end == NULL) {
+			abort(); /* a head cut short */
+		}
+		size_t hlen = (size_t) (end + 4 - (out + pos));
+		long   cl   = content_length(out + pos, hlen);
+		size_t body;
+		if (status >= 100 && status < 200) {
+			body = 0; /* 100 Continue: an interim answer */
+		} else if (i < nrecords) {
+			if (status != records[i].status || cl < 0
+			    || (i > 0 && records[i - 1].refused)) {
+				abort();
+			}
+			body = records[i].head ? 0 : (size_t) cl;
+			i++;
+		} else {
+			if (status < 400 || status > 499 || cl < 0) {
+				abort(); /* h2o's own answer: a refusal */
+			}
+			/* whole, or its head alone if it answers a HEAD */
+			body = n - pos - hlen == 0 ? 0 : (size_t) cl;
+			own  = 1;
+		}
+		if (n - pos - hlen < body) {
+			abort(); /* a body cut short */
+		}
+		pos += hlen + body;
+	}
+	if (i != nrecords) {
+		abort(); /* a request left unanswered */
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (loop == NULL) {
+		start();
+	}
+	int sv[2];
+	if (socketpair(
+	        AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv)
+	    != 0) {
+		abort();
+	}
+	/* the client's bytes, then its end of sending */
+	for (size_t off = 0; off < size;) {
+		ssize_t w = write(sv[1], data + off, size - off);
+		if (w <= 0) {
+			abort(); /* the input fits the socket's buffer */
+		}
+		off += (size_t) w;
+	}
+	shutdown(sv[1], SHUT_WR);
+	nrecords           = 0;
+	conn_closed        = 0;
+	h2o_socket_t *sock = h2o_evloop_socket_create(
+	    loop, sv[0], H2O_SOCKET_FLAG_IS_ACCEPTED_CONNECTION);
+	sock->on_close.cb   = on_close;
+	sock->on_close.data = NULL;
+	h2o_accept(&actx, sock);
+	ssrd_strbuf out = { 0 };
+	char        buf[16384];
+	/* h2o answers what it read and closes at the end of the input: no
+	 * idle timeout is waited for (that would be a stall) */
+	for (int round = 0; !conn_closed; round++) {
+		if (round == 1000) {
+			abort();
+		}
+		h2o_evloop_run(loop, 1);
+		ssize_t r;
+		while ((r = read(sv[1], buf, sizeof(buf))) > 0) {
+			ssrd__strbuf_append(&out, buf, (size_t) r);
+		}
+	}
+	ssize_t r;
+	while ((r = read(sv[1], buf, sizeof(buf))) > 0) {
+		ssrd__strbuf_append(&out, buf, (size_t) r);
+	}
+	close(sv[1]);
+	if (getenv("FUZZ_HTTP_SHOW") != NULL) {
+		fprintf(stderr, "records=%zu answer=[%.*s]\n", nrecords,
+		    (int) out.len, out.ptr ? out.ptr : "");
+	}
+	check_answer(out.ptr, out.len);
+	size_t first_end;
+	if (nrecords > count_heads((const char *) data, size, &first_end)) {
+		abort(); /* a request out of what was no head */
+	}
+	if (frames_a_body((const char *) data, first_end)
+	    && (nrecords > 1 || (nrecords == 1 && !records[0].refused))) {
+		abort(); /* a body read as a request */
+	}
+	ssrd__strbuf_free(&out);
 	return 0;
 }
