@@ -19,7 +19,7 @@ ssrd__front_configure(h2o_globalconf_t *config, int idle_timeout_ms,
 	config->max_request_entity_size = 64 * 1024;
 	config->http1.upgrade_to_http2  = 0;
 	h2o_hostconf_t *host            = h2o_config_register_host(
-                   config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
+	               config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
 	h2o_pathconf_t *path = h2o_config_register_path(host, "/", 0);
 	h2o_handler_t  *h    = h2o_create_handler(path, sizeof(*h));
 	h->on_req            = on_req;

@@ -277,7 +277,11 @@ ssrd__pool_submit_here(ssrd_pool *p, ssrd_job *job)
 	} else {
 		rv = submit_shared(p, job); /* busy: another worker's */
 	}
+	int mine = rv == SSRD_OK && w != NULL && job == w->own_tail;
 	pthread_mutex_unlock(&p->mu);
+	if (mine && w->in_take) {
+		ssrd__worker_run_soon(w);
+	}
 	return rv;
 }
 
@@ -416,6 +420,34 @@ ssrd__pool_warmed(ssrd_pool *p, struct worker *w, ssrd_site *site)
 	ssrd__site_unref(site);
 }
 
+/* w's first own job, taken (mu held, one there), active until
+ * ssrd__pool_done(). */
+static ssrd_job *
+take_own(struct pool *pl, struct worker *w)
+{
+	ssrd_job *job = w->own_head;
+	w->own_head   = job->next;
+	if (w->own_head == NULL) {
+		w->own_tail = NULL;
+	}
+	w->own_queued--;
+	pl->own_queued--;
+	pl->active++;
+	return job;
+}
+
+ssrd_job *
+ssrd__pool_take_own(ssrd_pool *p, struct worker *w)
+{
+	pthread_mutex_lock(&p->mu);
+	ssrd_job *job = w->own_head != NULL && w->accepting
+	        && w->inflight < p->opts.worker_renders
+	    ? take_own(pool_of(p), w)
+	    : NULL;
+	pthread_mutex_unlock(&p->mu);
+	return job;
+}
+
 int
 ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
     struct host_done **done)
@@ -434,9 +466,11 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 		    || ssrd__worker_wake(w, p->stopping, &next)) {
 			break;
 		}
+		w->in_take = room;
 		ssrd__worker_sleep(w, &p->mu, next);
-		slept = 1;
-		if (next >= 0 && ssrd__now_ms() >= next) {
+		w->in_take = 0;
+		slept      = 1;
+		if (w->stepped || (next >= 0 && ssrd__now_ms() >= next)) {
 			break;
 		}
 	}
@@ -445,14 +479,7 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 	*job         = NULL;
 	if (room && w->own_head != NULL) {
 		/* its own first: the thread that read a request renders it */
-		*job        = w->own_head;
-		w->own_head = (*job)->next;
-		if (w->own_head == NULL) {
-			w->own_tail = NULL;
-		}
-		w->own_queued--;
-		pl->own_queued--;
-		pl->active++;
+		*job = take_own(pl, w);
 	} else if (room && pl->head != NULL) {
 		*job     = pl->head;
 		pl->head = (*job)->next;
@@ -469,7 +496,9 @@ ssrd__pool_take(ssrd_pool *p, struct worker *w, int accepting, ssrd_job **job,
 	if (!slept) {
 		/* busy: its sockets still get a turn (replies written, clients
 		 * gone let go, new requests read) between renders */
+		w->in_take = room;
 		ssrd__worker_poll(w);
+		w->in_take = 0;
 	}
 	if (posts) {
 		ssrd__pool_run_posts(p, w, 0);

@@ -61,6 +61,13 @@ struct worker {
 	struct st_h2o_evloop_t *evloop;
 	struct st_h2o_socket_t *wake_sock;
 	int                     wake_fd;
+	/* a job its own thread queued runs in the same turn of the loop
+	 * (worker_wait.c's run_soon); in_take: its loop runs from
+	 * ssrd__pool_take() with room for a job, nothing of V8's on the
+	 * stack, so it may; stepped: one did, so the wait returns for the
+	 * worker's bookkeeping. Its thread only. */
+	struct run_soon *soon;
+	int              in_take, stepped;
 	/* under pool->mu: how the pool and the host threads reach the worker
 	 * (ssrd__pool_take() sleeps in its loop and empties done_head) */
 	int               sleeping;  /* in ssrd__worker_sleep(), not woken */
@@ -150,6 +157,19 @@ int ssrd__worker_wake(const struct worker *w, int stopping, double *next);
  */
 int  ssrd__worker_loop_open(struct worker *w);
 void ssrd__worker_loop_close(struct worker *w);
+
+/* Has w's own queued job run in this turn of its loop, from a zero timeout
+ * that ssrd__worker_run_own() answers (its thread, pool->mu not held). */
+void ssrd__worker_run_soon(struct worker *w);
+
+/* Runs w's first own job now, in a worker turn (worker.c), if its loop
+ * runs from ssrd__pool_take() (w->in_take); else leaves it to that wait.
+ * Its thread, from the loop, pool->mu not held. */
+void ssrd__worker_run_own(struct worker *w);
+
+/* w's first own job, taken and active until ssrd__pool_done(), if w has
+ * room for it now; else NULL. Its thread, pool->mu not held. */
+ssrd_job *ssrd__pool_take_own(ssrd_pool *p, struct worker *w);
 
 /* Runs w's loop once without waiting (its thread, pool->mu not held). */
 void ssrd__worker_poll(struct worker *w);

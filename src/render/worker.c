@@ -156,6 +156,25 @@ ssrd__worker_turn(struct worker *w, struct host_done *done, ssrd_job *job)
 	pump_slice(w);
 }
 
+void
+ssrd__worker_run_own(struct worker *w)
+{
+	if (!w->in_take) {
+		return; /* ssrd__pool_take() finds it */
+	}
+	ssrd_job *job = ssrd__pool_take_own(w->pool, w);
+	if (job == NULL) {
+		return;
+	}
+	w->in_take = 0; /* no job runs within this one's turn */
+	ssrd__worker_turn(w, NULL, job);
+	w->in_take = 1;
+	w->stepped = 1;
+	if (w->own_head != NULL) {        /* only this thread adds to it */
+		ssrd__worker_run_soon(w); /* still in this turn of the loop */
+	}
+}
+
 void *
 ssrd__worker_main(void *arg)
 {
@@ -207,7 +226,12 @@ ssrd__worker_main(void *arg)
 		    && w->host_outstanding == 0) {
 			break;
 		}
-		ssrd__worker_turn(w, done, job);
+		/* a turn ran from the wait (ssrd__worker_run_own()): this one
+		 * would find nothing new */
+		if (job != NULL || done != NULL || !w->stepped) {
+			ssrd__worker_turn(w, done, job);
+		}
+		w->stepped = 0;
 		if (w->inflight == 0 && w->idle_since == 0) {
 			w->idle_since   = ssrd__now_ms();
 			w->idle_gc_done = 0;
