@@ -28,10 +28,10 @@ on_wake(h2o_socket_t *sock, const char *err)
 }
 
 /*
- * A job the worker's own thread queued while its loop runs from the wait
- * for work (a request just read, ssrd__pool_submit_here()) runs in the same
- * turn of the loop, from a zero timeout: after the loop's reads, so that a
- * batch of requests is first spread over the workers, and before h2o
+ * The first job the worker's own thread queued while its loop runs from
+ * the wait for work (a request just read, ssrd__pool_submit_here()) runs in
+ * the same turn of the loop, from a zero timeout: after the loop's reads, so
+ * that a batch of requests is first spread over the workers, and before h2o
  * applies its sockets' new states at the next turn, so that the
  * connection's reading, stopped for the request and started again once
  * its reply is written, costs no epoll_ctl and no extra wait. Measured on

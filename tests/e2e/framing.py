@@ -27,6 +27,9 @@ cases = {
     "cl_body": b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(SMUGGLED) + SMUGGLED,
     # a body bigger than any page takes: refused, and its bytes never read as requests
     "big_body": b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n" + SMUGGLED * (200000 // len(SMUGGLED) + 1),
+    # HTTP/2 with prior knowledge (the preface, then a SETTINGS frame), and a request after it:
+    # ssrd speaks HTTP/1.1 only (README: HTTP/1.1 only), so one refusal and the connection closed
+    "h2_preface": b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00" + SMUGGLED,
     # two requests in one write: two answers, in order
     "pipeline": b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /about HTTP/1.1\r\nHost: x\r\n\r\n",
     # half a head, then nothing: the header timeout closes it

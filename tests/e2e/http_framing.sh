@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # e2e: HTTP/1.1 framing and the front's limits, with raw sockets (tests/e2e/framing.py): a
-# request with a body (chunked, with a length, with both, with two lengths, too big) is refused
-# and its connection closed, so that nothing in it is read as a request; pipelined requests are
-# answered in order,
-# half a head and an idle connection closed at the idle timeout, connections past
-# http_max_connections refused and logged, and descriptors running out pausing accept()
-# instead of spinning. The daemon serves on through all of it.
+# request with a body (chunked, with a length, with both, with two lengths, too big), or HTTP/2's
+# preface, is refused and its connection closed, so that nothing in it is read as a request;
+# pipelined requests are answered in order, half a head and an idle connection closed at the
+# idle timeout, connections past http_max_connections refused and logged, and descriptors
+# running out pausing accept() instead of spinning. The daemon serves on through all of it.
 . "$(dirname "$0")/lib.sh"
 FRAMING="$(dirname "$0")/framing.py"
 start() { # NAME FLAGS...: a daemon on the demo, its URL in $url and pid in $pid
@@ -27,7 +26,7 @@ start f --http-idle-timeout-ms 1000 --http-max-connections 40
 # each a request with a body, refused (400; 413 past 64 KiB) on a connection then closed
 for c in "te|a chunked body holding a request|400" "cl_te|Content-Length with Transfer-Encoding|400" \
   "cl_cl|two Content-Lengths that disagree|400" "cl_body|a body with a length holding a request|400" \
-  "big_body|a 200 KB body|413"; do
+  "big_body|a 200 KB body|413" "h2_preface|HTTP/2's preface (prior knowledge), a request after it|400"; do
   IFS='|' read -r name what want <<<"$c"
   eval "$(attack "$name" 0.7)"
   check "$what: $want, nothing smuggled, the connection closed ($statuses, closed=$closed)" \
